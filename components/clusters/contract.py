@@ -1,0 +1,73 @@
+"""What every cluster component (EKS, GKE, AKS, existing) hands to the workloads that run on it.
+
+The in-cluster components (device plugin, autoscaler priorities, serving) depend on this contract only,
+never on a cloud's cluster module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.catalog.gpus import GPUS, GpuType
+
+POOL_LABEL = "llm-platform/gpu-pool"
+"""Node label every GPU pool carries (value: the pool's name); GPU workloads select their pool with it."""
+
+GPU_TAINT_KEY = "nvidia.com/gpu"
+
+
+@dataclass(frozen=True)
+class Toleration:
+    key: str
+    operator: str
+    effect: str
+    value: str | None = None
+
+    def as_input(self) -> dict[str, str]:
+        body = {"key": self.key, "operator": self.operator, "effect": self.effect}
+        if self.value is not None:
+            body["value"] = self.value
+        return body
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpuPoolInfo:
+    """A GPU pool as the workloads see it: plain data, known when the program starts."""
+
+    name: str
+    gpu: GpuType
+    gpus_per_node: int
+    spot: bool
+    priority: int
+    min_nodes: int
+    max_nodes: int
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels on every node of the pool, including POOL_LABEL."""
+    tolerations: tuple[Toleration, ...] = ()
+    """What a pod needs to tolerate to run on the pool."""
+    node_group_id: pulumi.Output[str] | None = None
+    """The cloud's identifier of the group (ASG, MIG or VMSS name); None on existing clusters."""
+
+    @property
+    def gpu_memory_gib(self) -> int:
+        return GPUS[self.gpu].memory_gib
+
+    @property
+    def node_selector(self) -> dict[str, str]:
+        return {POOL_LABEL: self.name}
+
+
+class GpuCluster(Protocol):
+    """The output contract of every cluster component."""
+
+    cluster_name: pulumi.Output[str]
+    """The cluster's name."""
+    provider: k8s.Provider
+    """The Kubernetes provider for every in-cluster resource. Only cluster components create one."""
+    gpu_pools: Mapping[str, GpuPoolInfo]
+    """GPU pools by name."""

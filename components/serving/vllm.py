@@ -1,0 +1,313 @@
+"""One model served by vLLM's OpenAI-compatible server: Deployment, Service, ServiceAccount, NetworkPolicy.
+
+The pod spec is built by pure functions (`vllm_args`, `rollout_strategy`, `probes`) so that each rule
+is tested on its own; the component only wires them to Kubernetes objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.clusters.contract import GpuPoolInfo
+from components.serving.labels import model_labels, model_selector
+
+PORT = 8000
+UID = 10001
+"""Non-root user the server runs as; above 10000 so it maps to no user of the node."""
+
+# Shutdown, in the order it happens: the endpoint is removed while preStop sleeps, then vLLM drains
+# in-flight requests for up to SHUTDOWN_TIMEOUT, then the kubelet kills. The grace period must be
+# strictly longer than both together (../shared/SECURITY.md §4.5, R3).
+PRE_STOP_SLEEP_SECONDS = 15
+SHUTDOWN_TIMEOUT_SECONDS = 60
+TERMINATION_GRACE_SECONDS = PRE_STOP_SLEEP_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 15
+
+# Worst case from pod creation to serving: node scale-up, image pull, weight download, load and
+# CUDA-graph capture. The startup probe allows this long; liveness only starts after it (§4.1, R2).
+STARTUP_BUDGET_SECONDS = 1800
+PROBE_PERIOD_SECONDS = 10
+
+# Hugging Face token, when the stack has one: a file, never an environment variable (K1).
+TOKEN_DIR = "/var/run/secrets/huggingface"
+MODEL_CACHE_DIR = "/model-cache"
+CPU_KV_CACHE_GIB = 2
+"""KV cache the CPU backend reserves (VLLM_CPU_KVCACHE_SPACE); counted in the memory request."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VllmServerArgs:
+    namespace: pulumi.Input[str]
+    """Namespace to serve from."""
+    image: str
+    """Pinned vLLM image: the GPU build when `pool` is set, the CPU build otherwise."""
+    model_id: str
+    """Hugging Face id of the model."""
+    served_model_name: str
+    """The `model` value OpenAI clients send."""
+    replicas: int
+    """Replicas to run (the minimum when an autoscaler manages the Deployment)."""
+    max_replicas: int
+    """The most replicas that may ever run; used to decide whether a rollout may surge."""
+    context_length: int | None = None
+    """`--max-model-len`; None: the model's own maximum."""
+    revision: str | None = None
+    """Model revision (branch, tag or commit) to pin the weights to."""
+    pool: GpuPoolInfo | None = None
+    """GPU pool to run on; None: CPU nodes."""
+    gpus: int = 1
+    """GPUs per replica (the tensor-parallel size); ignored on CPU."""
+    cpu_cores: int = 4
+    """CPU cores requested (and limited to) per replica."""
+    memory_gib: int = 16
+    """Memory requested (and limited to) per replica, GiB."""
+    hf_token_secret: pulumi.Input[str] | None = None
+    """Name of a Secret with key `token` in the namespace, or None for public models."""
+
+
+def vllm_args(args: VllmServerArgs) -> list[str]:
+    """The server's command-line arguments."""
+    flags = [
+        args.model_id,
+        "--served-model-name",
+        args.served_model_name,
+        "--port",
+        str(PORT),
+        "--download-dir",
+        f"{MODEL_CACHE_DIR}/hub",
+        "--shutdown-timeout",
+        str(SHUTDOWN_TIMEOUT_SECONDS),
+    ]
+    if args.revision is not None:
+        flags += ["--revision", args.revision]
+    if args.context_length is not None:
+        flags += ["--max-model-len", str(args.context_length)]
+    if args.pool is not None:
+        flags += ["--tensor-parallel-size", str(args.gpus)]
+    return flags
+
+
+def rollout_strategy(args: VllmServerArgs) -> dict[str, object]:
+    """Surge one pod when the capacity for it can exist, otherwise replace in place.
+
+    A surge pod needs a spare GPU. When the pool's largest size cannot hold one more replica than the
+    model may run, a surge would stay Pending until the progress deadline, so the rollout takes one
+    replica down first instead (SECURITY.md §4.2, R4).
+    """
+    if args.pool is None:
+        return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    capacity = args.pool.max_nodes * (args.pool.gpus_per_node // args.gpus)
+    if capacity >= args.max_replicas + 1:
+        return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+
+
+def probes() -> dict[str, object]:
+    """httpGet probes on /health, which answers only once the model is loaded (SECURITY.md §4.1)."""
+    health = {"path": "/health", "port": "http"}
+    return {
+        "startupProbe": {
+            "httpGet": health,
+            "periodSeconds": PROBE_PERIOD_SECONDS,
+            "timeoutSeconds": 5,
+            "failureThreshold": STARTUP_BUDGET_SECONDS // PROBE_PERIOD_SECONDS,
+        },
+        "readinessProbe": {"httpGet": health, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
+        "livenessProbe": {"httpGet": health, "periodSeconds": 15, "timeoutSeconds": 10, "failureThreshold": 4},
+    }
+
+
+def _environment(args: VllmServerArgs) -> list[dict[str, str]]:
+    env = [
+        # The root filesystem is read-only: every cache goes to a mounted volume.
+        {"name": "HOME", "value": "/tmp"},
+        {"name": "HF_HOME", "value": f"{MODEL_CACHE_DIR}/huggingface"},
+        {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
+        {"name": "DO_NOT_TRACK", "value": "1"},
+    ]
+    if args.pool is None:
+        env.append({"name": "VLLM_CPU_KVCACHE_SPACE", "value": str(CPU_KV_CACHE_GIB)})
+    if args.hf_token_secret is not None:
+        env.append({"name": "HF_TOKEN_PATH", "value": f"{TOKEN_DIR}/token"})
+    return env
+
+
+def _resources(args: VllmServerArgs) -> dict[str, dict[str, str]]:
+    amounts = {"cpu": str(args.cpu_cores), "memory": f"{args.memory_gib}Gi"}
+    if args.pool is not None:
+        # Extended resources cannot be overcommitted: request must equal limit (GPU-1).
+        amounts["nvidia.com/gpu"] = str(args.gpus)
+    return {"requests": dict(amounts), "limits": dict(amounts)}
+
+
+def _volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    volumes: list[dict[str, object]] = [
+        {"name": "tmp", "emptyDir": {"sizeLimit": "2Gi"}},
+        {"name": "model-cache", "emptyDir": {"sizeLimit": "100Gi"}},
+    ]
+    mounts: list[dict[str, object]] = [
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "model-cache", "mountPath": MODEL_CACHE_DIR},
+    ]
+    if args.pool is not None and args.gpus > 1:
+        # NCCL between tensor-parallel workers goes through /dev/shm; the default 64 MiB is too small.
+        volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "16Gi"}})
+        mounts.append({"name": "dshm", "mountPath": "/dev/shm"})
+    if args.hf_token_secret is not None:
+        volumes.append(
+            {
+                "name": "hf-token",
+                "secret": {"secretName": args.hf_token_secret, "defaultMode": 0o440, "items": [{"key": "token", "path": "token"}]},
+            }
+        )
+        mounts.append({"name": "hf-token", "mountPath": TOKEN_DIR, "readOnly": True})
+    return volumes, mounts
+
+
+def _placement(args: VllmServerArgs) -> dict[str, object]:
+    if args.pool is None:
+        # The CPU image is built for x86_64 only.
+        return {"nodeSelector": {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}}
+    return {
+        "nodeSelector": {"kubernetes.io/os": "linux", **args.pool.node_selector},
+        "tolerations": [toleration.as_input() for toleration in args.pool.tolerations],
+    }
+
+
+class VllmServer(pulumi.ComponentResource):
+    """A model behind vLLM's OpenAI-compatible API, reachable in the cluster at `base_url`.
+
+    Example::
+
+        VllmServer("chat", VllmServerArgs(namespace=ns.name, image=versions.VLLM_CPU_IMAGE,
+                   model_id="Qwen/Qwen2.5-0.5B-Instruct", served_model_name="qwen", replicas=1, max_replicas=1))
+    """
+
+    base_url: pulumi.Output[str]
+    """The in-cluster OpenAI base URL, `http://<service>.<namespace>.svc.cluster.local:8000/v1`."""
+    service_name: pulumi.Output[str]
+    """Name of the ClusterIP Service in front of the model."""
+
+    def __init__(self, name: str, args: VllmServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:serving:VllmServer", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        labels = model_labels("vllm", name)
+        selector = model_selector("vllm", name)
+
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            automount_service_account_token=False,
+            opts=child,
+        )
+        volumes, mounts = _volumes(args)
+        container = {
+            "name": "vllm",
+            "image": args.image,
+            "imagePullPolicy": "IfNotPresent",
+            "args": vllm_args(args),
+            "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
+            "env": _environment(args),
+            "resources": _resources(args),
+            **probes(),
+            "lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SLEEP_SECONDS}}},
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": True,
+                "runAsNonRoot": True,
+                "runAsUser": UID,
+                "runAsGroup": UID,
+                "capabilities": {"drop": ["ALL"]},
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "volumeMounts": mounts,
+        }
+        progress_deadline = 2 * STARTUP_BUDGET_SECONDS
+        deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata={
+                "name": name,
+                "namespace": args.namespace,
+                "labels": labels,
+                # Wait for the model to load rather than Pulumi's 10-minute default.
+                "annotations": {"pulumi.com/timeoutSeconds": str(progress_deadline)},
+            },
+            spec={
+                "replicas": args.replicas,
+                "revisionHistoryLimit": 3,
+                "progressDeadlineSeconds": progress_deadline,
+                "strategy": rollout_strategy(args),
+                "selector": {"matchLabels": selector},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "serviceAccountName": account.metadata.name,
+                        "automountServiceAccountToken": False,
+                        "enableServiceLinks": False,
+                        "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
+                        "securityContext": {
+                            "runAsNonRoot": True,
+                            "runAsUser": UID,
+                            "runAsGroup": UID,
+                            "fsGroup": UID,
+                            # A 100 GB cache would otherwise be chown-ed on every start (§4.6).
+                            "fsGroupChangePolicy": "OnRootMismatch",
+                            "seccompProfile": {"type": "RuntimeDefault"},
+                        },
+                        **_placement(args),
+                        "topologySpreadConstraints": [
+                            {
+                                "maxSkew": 1,
+                                "topologyKey": "kubernetes.io/hostname",
+                                # GPUs are scarce: spread when possible, never leave a pod Pending for it.
+                                "whenUnsatisfiable": "ScheduleAnyway",
+                                "labelSelector": {"matchLabels": selector},
+                            }
+                        ],
+                        "containers": [container],
+                        "volumes": volumes,
+                    },
+                },
+            },
+            opts=child,
+        )
+        service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            spec={
+                "type": "ClusterIP",
+                "selector": selector,
+                "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}],
+            },
+            opts=child,
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy",
+            metadata={"name": f"{name}-serving", "namespace": args.namespace, "labels": labels},
+            spec={
+                "podSelector": {"matchLabels": selector},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": "http", "protocol": "TCP"}]}],
+                "egress": [
+                    {
+                        "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                        "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+                    },
+                    {
+                        # Weights come from the Hugging Face Hub over HTTPS; the cloud metadata endpoint
+                        # stays out of reach (N1).
+                        "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}],
+                        "ports": [{"port": 443, "protocol": "TCP"}],
+                    },
+                ],
+            },
+            opts=child,
+        )
+        self.service_name = service.metadata.name
+        self.base_url = pulumi.Output.format(
+            "http://{0}.{1}.svc.cluster.local:{2}/v1", service.metadata.name, service.metadata.namespace, PORT
+        )
+        self.deployment_name = deployment.metadata.name
+        self.register_outputs({"baseUrl": self.base_url})

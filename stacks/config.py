@@ -1,0 +1,538 @@
+"""The stack configuration: one typed model, parsed once at the edge.
+
+`load_config()` reads the `llm-platform:*` keys of the running stack, checks every rule, and returns a
+frozen `StackConfig`, or raises `ConfigError` listing every problem (key path, value given, what is
+allowed) before any resource exists. Everything after this module works with typed values only.
+
+Keys are camelCase in `Pulumi.<stack>.yaml` and snake_case attributes here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from components import versions
+from components.catalog.gpus import GPUS, GpuType
+from components.catalog.models import MODELS, ModelArchitecture
+
+PROJECT = "llm-platform"
+
+# A Kubernetes DNS-1123 label: what names of namespaces, Services and Deployments must be.
+_DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+_HF_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+# Label keys: optional DNS prefix, then a name of at most 63 characters (Kubernetes API conventions).
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+
+
+class Target(enum.StrEnum):
+    AWS = "aws"
+    GCP = "gcp"
+    AZURE = "azure"
+    EXISTING = "existing"
+
+
+class Engine(enum.StrEnum):
+    VLLM = "vllm"
+    KSERVE = "kserve"
+
+
+class Capacity(enum.StrEnum):
+    ON_DEMAND = "on-demand"
+    SPOT = "spot"
+
+
+class SharingMode(enum.StrEnum):
+    NONE = "none"
+    TIME_SLICING = "time-slicing"
+    MIG = "mig"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_enum_values=False
+    )
+
+
+DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=40)]
+
+
+class GpuSharing(_Model):
+    """How the GPUs of one pool are shared between pods."""
+
+    mode: SharingMode = SharingMode.NONE
+    replicas: int | None = Field(default=None, ge=2, le=64)
+    """Time-slicing only: how many pods share one GPU."""
+    mig_profile: str | None = None
+    """MIG only: the partition every GPU of the pool is cut into, e.g. `1g.10gb`."""
+
+
+class GpuPool(_Model):
+    """A group of identical GPU nodes; the cloud's node group / node pool / agent pool."""
+
+    gpu: GpuType
+    gpus_per_node: int = Field(default=1, ge=1, le=16)
+    capacity: Capacity = Capacity.ON_DEMAND
+    min_nodes: int = Field(default=0, ge=0, le=1000)
+    max_nodes: int = Field(default=1, ge=1, le=1000)
+    priority: int = Field(default=10, ge=1, le=1000)
+    """The autoscaler grows the pool with the highest priority first."""
+    sharing: GpuSharing = GpuSharing()
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Extra node labels. On `existing` clusters, labels the pool's nodes already carry."""
+
+
+class ModelArchitectureConfig(_Model):
+    """The numbers sizing needs, for a model the built-in catalogue does not know."""
+
+    parameters_billion: float = Field(gt=0, le=2000)
+    layers: int = Field(ge=1, le=1000)
+    kv_heads: int = Field(ge=1, le=1024)
+    head_dim: int = Field(ge=1, le=1024)
+    default_context: int = Field(ge=256, le=10_000_000)
+    gated: bool = False
+
+
+class ModelServing(_Model):
+    """One model served behind one OpenAI-compatible endpoint."""
+
+    hugging_face_id: str = Field(pattern=_HF_ID)
+    revision: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._/-]{1,100}$")
+    engine: Engine = Engine.VLLM
+    pool: str | None = None
+    """The GPU pool the model runs on; absent: the model runs on CPU (vLLM's CPU build)."""
+    min_replicas: int = Field(default=1, ge=0, le=100)
+    max_replicas: int | None = Field(default=None, ge=1, le=100)
+    context_length: int | None = Field(default=None, ge=256, le=10_000_000)
+    served_model_name: str | None = Field(default=None, min_length=1, max_length=200)
+    cpu_cores: int = Field(default=4, ge=1, le=256)
+    memory_gib: int = Field(default=16, ge=1, le=4096, alias="memoryGiB")
+    architecture: ModelArchitectureConfig | None = None
+
+    @field_validator("served_model_name")
+    @classmethod
+    def _no_whitespace(cls, value: str | None) -> str | None:
+        if value is not None and any(ch.isspace() for ch in value):
+            raise ValueError("must not contain white space")
+        return value
+
+
+class _Raw(_Model):
+    """The whole stack configuration as written; `StackConfig` adds what is derived from it."""
+
+    target: Target
+    region: str | None = Field(default=None, pattern=r"^[a-z0-9-]{2,40}$")
+    kubernetes_version: str = "1.34"
+    cluster_name: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=40)
+    kubeconfig_context: str | None = Field(default=None, min_length=1, max_length=253)
+    namespace: DnsLabel = "llm-serving"
+    gpu_pools: dict[str, GpuPool] = Field(default_factory=dict)
+    models: dict[str, ModelServing] = Field(default_factory=dict)
+
+
+# Top-level keys that hold YAML maps (JSON strings at runtime) rather than scalars.
+_OBJECT_KEYS = frozenset({"gpuPools", "models"})
+SECRET_KEYS = ("hfToken",)
+"""Keys that may only come from Pulumi secrets (`pulumi config set --secret`)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelPlan:
+    """A model with everything resolved from the config: what components receive."""
+
+    name: str
+    spec: ModelServing
+    architecture: ModelArchitecture | None
+    max_replicas: int
+    context_length: int | None
+    served_model_name: str
+    pool: GpuPool | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackConfig:
+    project: str
+    stack: str
+    target: Target
+    region: str | None
+    kubernetes_version: str
+    cluster_name: str
+    kubeconfig_context: str | None
+    namespace: str
+    gpu_pools: Mapping[str, GpuPool]
+    models: Mapping[str, ModelPlan]
+    hf_token: pulumi.Output[str] | None
+    """A Pulumi secret, or None when the stack sets no token."""
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ConfigError(pulumi.RunError):
+    """Invalid stack configuration. A RunError, so Pulumi prints the message without a traceback."""
+
+    def __init__(self, stack: str, issues: list[ConfigIssue]) -> None:
+        self.issues = issues
+        lines = "\n".join(f"  - {issue}" for issue in issues)
+        plural = "s" if len(issues) != 1 else ""
+        super().__init__(
+            f"Invalid configuration for stack '{stack}' ({len(issues)} problem{plural}); "
+            f"nothing was created:\n{lines}"
+        )
+
+
+def load_config() -> StackConfig:
+    """Read and check the running stack's configuration. Raises ConfigError on any problem."""
+    stack = pulumi.get_stack()
+    all_config = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    raw = {key.split(":", 1)[1]: value for key, value in all_config.items() if key.startswith(f"{PROJECT}:")}
+    is_secret = {key: pulumi.runtime.is_config_secret(f"{PROJECT}:{key}") for key in SECRET_KEYS}
+    token = pulumi.Config(PROJECT).get_secret("hfToken") if "hfToken" in raw else None
+    return parse_config(raw, stack=stack, project=pulumi.get_project(), secret_keys=is_secret, hf_token=token)
+
+
+def parse_config(
+    raw: Mapping[str, Any],
+    *,
+    stack: str,
+    project: str = PROJECT,
+    secret_keys: Mapping[str, bool] | None = None,
+    hf_token: pulumi.Output[str] | None = None,
+) -> StackConfig:
+    """Check raw config values (strings as Pulumi passes them, or already-decoded values)."""
+    issues: list[ConfigIssue] = []
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if value == "":
+            continue  # Pulumi.yaml declares optional scalars with an empty default: unset.
+        if key in SECRET_KEYS:
+            if not (secret_keys or {}).get(key, False):
+                issues.append(
+                    ConfigIssue(
+                        key,
+                        f"must be a Pulumi secret, but is stored in plain text; run "
+                        f"`pulumi config set --secret {key} <value>`",
+                    )
+                )
+            continue
+        if key in _OBJECT_KEYS and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                issues.append(ConfigIssue(key, f"must be a map of names to settings, got {value!r}"))
+                continue
+            if not isinstance(value, dict):
+                issues.append(ConfigIssue(key, f"must be a map of names to settings, got {value!r}"))
+                continue
+        values[key] = value
+
+    parsed: _Raw | None = None
+    try:
+        parsed = _Raw.model_validate(values)
+    except ValidationError as error:
+        issues.extend(_issues_from_pydantic(error))
+    if parsed is not None:
+        issues.extend(_check_rules(parsed, has_token=hf_token is not None or "hfToken" in raw))
+    if issues:
+        raise ConfigError(stack, issues)
+    assert parsed is not None
+    return StackConfig(
+        project=project,
+        stack=stack,
+        target=parsed.target,
+        region=parsed.region,
+        kubernetes_version=parsed.kubernetes_version,
+        cluster_name=parsed.cluster_name or f"llm-{stack}".lower()[:40],
+        kubeconfig_context=parsed.kubeconfig_context,
+        namespace=parsed.namespace,
+        gpu_pools=parsed.gpu_pools,
+        models={name: _plan_model(name, spec, parsed.gpu_pools) for name, spec in parsed.models.items()},
+        hf_token=hf_token,
+    )
+
+
+def _architecture(spec: ModelServing) -> ModelArchitecture | None:
+    if spec.architecture is not None:
+        return ModelArchitecture(**spec.architecture.model_dump())
+    return MODELS.get(spec.hugging_face_id)
+
+
+def _plan_model(name: str, spec: ModelServing, pools: Mapping[str, GpuPool]) -> ModelPlan:
+    architecture = _architecture(spec)
+    context = spec.context_length or (architecture.default_context if architecture else None)
+    return ModelPlan(
+        name=name,
+        spec=spec,
+        architecture=architecture,
+        max_replicas=spec.max_replicas if spec.max_replicas is not None else max(spec.min_replicas, 1),
+        context_length=context,
+        served_model_name=spec.served_model_name or spec.hugging_face_id,
+        pool=pools[spec.pool] if spec.pool is not None else None,
+    )
+
+
+def _quoted(options: object) -> str:
+    return ", ".join(f"'{option}'" for option in options)  # type: ignore[attr-defined]
+
+
+def _check_rules(config: _Raw, *, has_token: bool) -> list[ConfigIssue]:
+    """Rules across keys, once every value has the right shape."""
+    issues: list[ConfigIssue] = []
+    cloud = config.target is not Target.EXISTING
+    if cloud and config.region is None:
+        issues.append(ConfigIssue("region", f"is required for target '{config.target}'; set the cloud region"))
+    if not cloud and config.region is not None:
+        issues.append(
+            ConfigIssue("region", f"{config.region!r} has no effect with target 'existing'; remove the key")
+        )
+    if cloud and config.kubeconfig_context is not None:
+        issues.append(
+            ConfigIssue(
+                "kubeconfigContext",
+                f"is only used with target 'existing' (this stack targets '{config.target}'); remove the key",
+            )
+        )
+    if config.kubernetes_version not in versions.SUPPORTED_KUBERNETES_VERSIONS:
+        issues.append(
+            ConfigIssue(
+                "kubernetesVersion",
+                f"{config.kubernetes_version!r} is not supported; use one of "
+                f"{_quoted(versions.SUPPORTED_KUBERNETES_VERSIONS)}",
+            )
+        )
+    for name, pool in config.gpu_pools.items():
+        issues.extend(_check_pool(name, pool))
+    for name, model in config.models.items():
+        issues.extend(_check_model(name, model, config.gpu_pools, has_token=has_token))
+    return issues
+
+
+def _check_pool(name: str, pool: GpuPool) -> list[ConfigIssue]:
+    path = f"gpuPools.{name}"
+    issues: list[ConfigIssue] = []
+    if not re.match(_DNS_LABEL, name) or len(name) > 30:
+        issues.append(
+            ConfigIssue(
+                path,
+                f"pool name {name!r} must be lowercase letters, digits and '-', start with a letter, "
+                "at most 30 characters",
+            )
+        )
+    if pool.max_nodes < pool.min_nodes:
+        issues.append(
+            ConfigIssue(
+                f"{path}.maxNodes",
+                f"{pool.max_nodes} is less than minNodes ({pool.min_nodes}); set maxNodes >= minNodes",
+            )
+        )
+    sharing = pool.sharing
+    if sharing.mode is SharingMode.TIME_SLICING and sharing.replicas is None:
+        issues.append(
+            ConfigIssue(f"{path}.sharing.replicas", "is required with mode 'time-slicing' (2 or more pods per GPU)")
+        )
+    if sharing.mode is not SharingMode.TIME_SLICING and sharing.replicas is not None:
+        issues.append(
+            ConfigIssue(f"{path}.sharing.replicas", f"only applies to mode 'time-slicing', not '{sharing.mode}'")
+        )
+    if sharing.mode is SharingMode.MIG:
+        if not GPUS[pool.gpu].mig_capable:
+            capable = [gpu.value for gpu, spec in GPUS.items() if spec.mig_capable]
+            issues.append(
+                ConfigIssue(
+                    f"{path}.sharing.mode",
+                    f"'mig' needs a GPU with Multi-Instance GPU; {pool.gpu.value} has none "
+                    f"(MIG-capable: {_quoted(capable)})",
+                )
+            )
+        if sharing.mig_profile is None:
+            issues.append(ConfigIssue(f"{path}.sharing.migProfile", "is required with mode 'mig', e.g. '1g.10gb'"))
+    elif sharing.mig_profile is not None:
+        issues.append(
+            ConfigIssue(f"{path}.sharing.migProfile", f"only applies to mode 'mig', not '{sharing.mode}'")
+        )
+    for key, value in pool.labels.items():
+        if not _LABEL_KEY.match(key) or len(key) > 317:
+            issues.append(ConfigIssue(f"{path}.labels", f"{key!r} is not a valid Kubernetes label key"))
+        if not _LABEL_VALUE.match(value):
+            issues.append(
+                ConfigIssue(
+                    f"{path}.labels.{key}",
+                    f"{value!r} is not a valid label value (at most 63 letters, digits, '-', '_', '.')",
+                )
+            )
+    return issues
+
+
+def _check_model(
+    name: str, model: ModelServing, pools: Mapping[str, GpuPool], *, has_token: bool
+) -> list[ConfigIssue]:
+    path = f"models.{name}"
+    issues: list[ConfigIssue] = []
+    if not re.match(_DNS_LABEL, name) or len(name) > 40:
+        issues.append(
+            ConfigIssue(
+                path,
+                f"model name {name!r} must be lowercase letters, digits and '-', start with a letter, "
+                "at most 40 characters (it names Kubernetes objects)",
+            )
+        )
+    if model.pool is not None and model.pool not in pools:
+        allowed = f"one of {_quoted(pools)}, or" if pools else "a key of gpuPools (none is defined), or"
+        issues.append(
+            ConfigIssue(
+                f"{path}.pool",
+                f"{model.pool!r} is not a GPU pool of this stack; use {allowed} remove the key to run on CPU",
+            )
+        )
+    if model.engine is Engine.KSERVE and model.pool is None:
+        issues.append(
+            ConfigIssue(
+                f"{path}.engine",
+                "'kserve' serves on GPUs only; set models." + name + ".pool, or use engine 'vllm' for CPU",
+            )
+        )
+    max_replicas = model.max_replicas if model.max_replicas is not None else max(model.min_replicas, 1)
+    if max_replicas < model.min_replicas:
+        issues.append(
+            ConfigIssue(
+                f"{path}.maxReplicas",
+                f"{max_replicas} is less than minReplicas ({model.min_replicas}); set maxReplicas >= minReplicas",
+            )
+        )
+    architecture = _architecture(model)
+    if architecture is not None and model.context_length is not None:
+        if model.context_length > architecture.default_context:
+            issues.append(
+                ConfigIssue(
+                    f"{path}.contextLength",
+                    f"{model.context_length} exceeds what {model.hugging_face_id} supports "
+                    f"({architecture.default_context} tokens)",
+                )
+            )
+    if architecture is not None and architecture.gated and not has_token:
+        issues.append(
+            ConfigIssue(
+                path,
+                f"{model.hugging_face_id} is gated on Hugging Face and needs a token; run "
+                "`pulumi config set --secret hfToken <token>`",
+            )
+        )
+    return issues
+
+
+# --- pydantic's errors, in the project's words ----------------------------------------------------
+
+_FIELD_KEYS: dict[type[BaseModel], list[str]] = {}
+
+
+def _allowed_keys(model: type[BaseModel]) -> list[str]:
+    if model not in _FIELD_KEYS:
+        _FIELD_KEYS[model] = [field.alias or name for name, field in model.model_fields.items()]
+    return _FIELD_KEYS[model]
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that holds the last element of `loc`, walking maps by key."""
+    model: Any = _Raw
+    index = 0
+    while index < len(loc) - 1:
+        field = next(
+            (f for n, f in model.model_fields.items() if (f.alias or n) == loc[index]),
+            None,
+        )
+        if field is None:
+            return None
+        annotation = field.annotation
+        origin = getattr(annotation, "__origin__", None)
+        if origin is dict:
+            model = annotation.__args__[1]
+            index += 2
+        else:
+            args = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type)]
+            candidates = [a for a in [annotation, *args] if isinstance(a, type) and issubclass(a, BaseModel)]
+            if not candidates:
+                return None
+            model = candidates[0]
+            index += 1
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        text = str(part)
+        if parts and ("." in text or "/" in text):
+            parts[-1] += f"[{text!r}]"
+        else:
+            parts.append(text)
+    return ".".join(parts)
+
+
+def _show(value: Any) -> str:
+    return repr(value) if not isinstance(value, dict | list) else json.dumps(value)
+
+
+def _issues_from_pydantic(error: ValidationError) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        kind = item["type"]
+        ctx = item.get("ctx", {})
+        value = item.get("input")
+        path = _path(loc)
+        if kind == "extra_forbidden":
+            model = _model_at(loc)
+            allowed = _allowed_keys(model) if model else []
+            hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
+            message = f"unknown key; allowed keys: {', '.join(allowed)}.{suggestion}"
+        elif kind == "missing":
+            message = "is required"
+        elif kind == "enum":
+            message = f"{_show(value)} is not allowed; use one of {ctx.get('expected', '')}".replace(" or ", ", ")
+        elif kind == "string_pattern_mismatch":
+            message = f"{_show(value)} is not valid; {_PATTERN_HINTS.get(ctx.get('pattern', ''), 'see README')}"
+        elif kind in {"int_parsing", "int_type", "int_from_float"}:
+            message = f"{_show(value)} is not a whole number"
+        elif kind in {"float_parsing", "float_type"}:
+            message = f"{_show(value)} is not a number"
+        elif kind in {"bool_parsing", "bool_type"}:
+            message = f"{_show(value)} is not true or false"
+        elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+            bound = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
+            limit = next(v for k, v in ctx.items() if k in {"ge", "gt", "le", "lt"})
+            message = f"{_show(value)} is out of range; must be {bound[kind]} {limit}"
+        elif kind in {"dict_type", "model_type", "model_attributes_type"}:
+            message = f"must be a map of settings, got {_show(value)}"
+        elif kind in {"string_type"}:
+            message = f"must be text, got {_show(value)}"
+        elif kind in {"string_too_long", "string_too_short"}:
+            message = f"{_show(value)} must be {item['msg'].removeprefix('String should have ').lower()}"
+        else:
+            message = f"{_show(value)}: {item['msg']}"
+        issues.append(ConfigIssue(path, message))
+    return issues
+
+
+_PATTERN_HINTS = {
+    _DNS_LABEL: "use lowercase letters, digits and '-', starting with a letter (a Kubernetes name)",
+    _HF_ID: "use a Hugging Face model id such as 'Qwen/Qwen2.5-0.5B-Instruct'",
+    r"^[a-z0-9-]{2,40}$": "use the cloud's region name, such as 'us-east-1', 'europe-west4' or 'eastus2'",
+    r"^[A-Za-z0-9._/-]{1,100}$": "use a branch, tag or commit of the model repository",
+}

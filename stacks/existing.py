@@ -1,0 +1,38 @@
+"""Target `existing`: a cluster reached through the local kubeconfig (the `dev` stack)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.clusters.existing import ExistingCluster, ExistingClusterArgs, ExistingPoolArgs
+from stacks.config import Capacity, StackConfig
+from stacks.outputs import pools_output
+from stacks.serving import deploy_models
+
+
+def build(config: StackConfig) -> dict[str, Any]:
+    cluster = ExistingCluster(
+        config.cluster_name,
+        ExistingClusterArgs(
+            cluster_name=config.cluster_name,
+            context=config.kubeconfig_context,
+            gpu_pools={
+                name: ExistingPoolArgs(
+                    gpu=pool.gpu,
+                    gpus_per_node=pool.gpus_per_node,
+                    spot=pool.capacity is Capacity.SPOT,
+                    priority=pool.priority,
+                    min_nodes=pool.min_nodes,
+                    max_nodes=pool.max_nodes,
+                    labels=pool.labels,
+                )
+                for name, pool in config.gpu_pools.items()
+            },
+        ),
+    )
+    return {
+        "clusterName": cluster.cluster_name,
+        "gpuPools": pools_output(cluster.gpu_pools),
+        "autoscaling": "none: an existing cluster keeps its own autoscaler; nothing is installed",
+        "models": deploy_models(config, cluster),
+    }

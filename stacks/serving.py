@@ -1,0 +1,60 @@
+"""The serving stack every target shares: one namespace, one server per model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components import versions
+from components.clusters.contract import GpuCluster
+from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
+from components.serving.vllm import VllmServer, VllmServerArgs
+from stacks.config import StackConfig
+
+
+def deploy_models(config: StackConfig, cluster: GpuCluster) -> dict[str, Any]:
+    """Create the serving namespace and each model's server; return the `models` stack output."""
+    in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
+    namespace = ServingNamespace(
+        "serving",
+        ServingNamespaceArgs(
+            name=config.namespace,
+            pod_security_version=f"v{config.kubernetes_version}",
+            hf_token=config.hf_token,
+        ),
+        opts=in_cluster,
+    )
+    outputs: dict[str, Any] = {}
+    for name, model in config.models.items():
+        pool = cluster.gpu_pools[model.spec.pool] if model.spec.pool is not None else None
+        server = VllmServer(
+            name,
+            VllmServerArgs(
+                namespace=namespace.name,
+                image=versions.VLLM_GPU_IMAGE if pool is not None else versions.VLLM_CPU_IMAGE,
+                model_id=model.spec.hugging_face_id,
+                revision=model.spec.revision,
+                served_model_name=model.served_model_name,
+                replicas=model.spec.min_replicas,
+                max_replicas=model.max_replicas,
+                context_length=model.context_length,
+                pool=pool,
+                cpu_cores=model.spec.cpu_cores,
+                memory_gib=model.spec.memory_gib,
+                hf_token_secret=namespace.hf_token_secret,
+            ),
+            opts=in_cluster,
+        )
+        outputs[name] = {
+            "baseUrl": server.base_url,
+            "servedModelName": model.served_model_name,
+            "engine": model.spec.engine.value,
+            "huggingFaceId": model.spec.hugging_face_id,
+            "accelerator": pool.gpu.value if pool is not None else "cpu",
+            "gpusPerReplica": 1 if pool is not None else 0,
+            "pool": pool.name if pool is not None else None,
+            "replicas": {"min": model.spec.min_replicas, "max": model.max_replicas},
+            "contextLength": model.context_length,
+        }
+    return outputs

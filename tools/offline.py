@@ -1,0 +1,263 @@
+"""Run the real Pulumi program under Pulumi's mock runtime and record what it would register.
+
+This is the engine of the offline plan (`make plan`) and of the tests. It reads the stack's config the
+way the Pulumi CLI would (Pulumi.yaml defaults, then Pulumi.<stack>.yaml), stands placeholders in for
+secrets, executes `__main__.py` with `runpy`, and captures every RegisterResource request: type, name,
+parent, provider and inputs in the wire format a provider receives.
+
+It never replaces `pulumi preview`: providers do not run, so nothing here checks what a cloud API
+would accept. See ../shared/PULUMI.md §3 for the mock runtime's behaviour this relies on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import runpy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_SHOWN_AS = "[secret]"
+UNKNOWN_SHOWN_AS = "[unknown]"
+SECRET_PLACEHOLDER = "offline-placeholder-for-{key}"
+
+# Variables that the SDKs read as defaults for provider inputs: cleared so a plan depends only on config.
+_AMBIENT_ENV_PREFIXES = ("KUBECONFIG", "PULUMI_K8S_", "AWS_", "GOOGLE_", "CLOUDSDK_", "ARM_", "AZURE_")
+
+
+class Mode:
+    PREVIEW = "preview"
+    UPDATE = "update"
+    ALL = (PREVIEW, UPDATE)
+
+
+@dataclass(frozen=True)
+class StackFiles:
+    """The config the CLI would hand the program, as strings keyed `<namespace>:<key>`."""
+
+    project: str
+    stack: str
+    config: dict[str, str]
+    secret_keys: list[str]
+    placeholders: list[str]
+    """Secret keys whose value is a stand-in (the stack file holds ciphertext, or nothing)."""
+
+
+def stack_names(root: Path = ROOT) -> list[str]:
+    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in root.glob("Pulumi.*.yaml"))
+
+
+def _as_config_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)
+
+
+def load_stack_files(stack: str, root: Path = ROOT) -> StackFiles:
+    """Merge Pulumi.yaml defaults with Pulumi.<stack>.yaml, as the CLI does. Secrets (`secure:` values,
+    which only the CLI can decrypt) get a placeholder and stay marked secret."""
+    project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project = project_file["name"]
+    stack_path = root / f"Pulumi.{stack}.yaml"
+    if not stack_path.exists():
+        raise FileNotFoundError(f"no stack file {stack_path.name}; stacks here: {', '.join(stack_names(root))}")
+    stack_file = yaml.safe_load(stack_path.read_text()) or {}
+
+    config: dict[str, str] = {}
+    secrets: list[str] = []
+    placeholders: list[str] = []
+    for key, declaration in (project_file.get("config") or {}).items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        if isinstance(declaration, dict) and "default" in declaration:
+            config[full_key] = _as_config_string(declaration["default"])
+    for key, value in (stack_file.get("config") or {}).items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[full_key] = SECRET_PLACEHOLDER.format(key=key.split(":")[-1])
+            secrets.append(full_key)
+            placeholders.append(full_key)
+        else:
+            config[full_key] = _as_config_string(value)
+    return StackFiles(project, stack, config, sorted(secrets), sorted(placeholders))
+
+
+@dataclass
+class Registration:
+    """One RegisterResource request, as the engine would receive it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent_urn: str
+    provider_ref: str
+    inputs: dict[str, Any]
+    dependencies: list[str]
+    ignore_changes: list[str]
+    deleted_with: str
+
+
+class _RecordingMocks(pulumi.runtime.Mocks):
+    """Echo inputs as outputs, as the Kubernetes provider does in preview. In update mode, also invent
+    the values a cloud computes on create (ids, ARNs, endpoints): `outputs_for` per resource type."""
+
+    def __init__(self, preview: bool) -> None:
+        self.preview = preview
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        if not self.preview:
+            state.setdefault("name", args.name)
+            state.update(computed_outputs(args.typ, args.name, args.inputs))
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Values only the cloud knows after create. Unknown in preview, invented here in update mode."""
+    return {}
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: _RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.registrations.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    custom=bool(request.custom),
+                    parent_urn=request.parent,
+                    provider_ref=request.provider,
+                    inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+                    dependencies=list(request.dependencies),
+                    ignore_changes=list(request.ignoreChanges),
+                    deleted_with=request.deletedWith,
+                )
+            )
+        return response
+
+
+@dataclass
+class ProgramRun:
+    stack: str
+    mode: str
+    files: StackFiles
+    registrations: list[Registration]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def _reveal(value: Any) -> Any:
+    """Wire-format value → plain JSON: secrets become "[secret]", unknowns "[unknown]"."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET_SHOWN_AS
+        return {key: _reveal(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_reveal(item) for item in value]
+    if value is rpc.UNKNOWN or isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
+        return UNKNOWN_SHOWN_AS
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf Struct carries every number as a float
+    return value
+
+
+def reveal(value: Any) -> Any:
+    return _reveal(value)
+
+
+@contextlib.contextmanager
+def _isolated_runtime() -> Iterator[None]:
+    """A fresh event loop, root stack and config for each run: the runtime's state is process-global."""
+    saved_env = {k: v for k, v in os.environ.items() if k.startswith(_AMBIENT_ENV_PREFIXES)}
+    for key in saved_env:
+        del os.environ[key]
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.config.set_all_config({}, [])
+    try:
+        yield
+    finally:
+        runtime_settings.reset_options()
+        pulumi.runtime.config.set_all_config({}, [])
+        os.environ.update(saved_env)
+
+
+async def _collect_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    collected: dict[str, Any] = {}
+    for key, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        if await output.is_secret():
+            collected[key] = SECRET_SHOWN_AS
+        elif not await output.is_known():
+            collected[key] = UNKNOWN_SHOWN_AS
+        else:
+            collected[key] = _reveal(await output.future(with_unknowns=True))
+    return collected
+
+
+def run_program(
+    stack: str,
+    mode: str,
+    *,
+    root: Path = ROOT,
+    config_overrides: Mapping[str, str] | None = None,
+    secret_overrides: Mapping[str, str] | None = None,
+) -> ProgramRun:
+    """Execute `__main__.py` for `stack` under mocks. Raises what the program raises (ConfigError...).
+
+    `config_overrides` and `secret_overrides` set keys of the project's namespace as
+    `pulumi config set [--secret]` would."""
+    if mode not in Mode.ALL:
+        raise ValueError(f"mode must be one of {Mode.ALL}, got {mode!r}")
+    files = load_stack_files(stack, root)
+    config = dict(files.config)
+    secret_keys = list(files.secret_keys)
+    for key, value in (config_overrides or {}).items():
+        config[f"{files.project}:{key}"] = value
+    for key, value in (secret_overrides or {}).items():
+        config[f"{files.project}:{key}"] = value
+        secret_keys.append(f"{files.project}:{key}")
+
+    mocks = _RecordingMocks(preview=mode == Mode.PREVIEW)
+    monitor = _RecordingMonitor(mocks)
+    collected: dict[str, Any] = {}
+    with _isolated_runtime():
+        pulumi.runtime.set_mocks(
+            mocks, project=files.project, stack=stack, preview=mode == Mode.PREVIEW, monitor=monitor
+        )
+        pulumi.runtime.config.set_all_config(config, secret_keys)
+
+        @pulumi.runtime.test
+        def program() -> Any:
+            runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+            root_resource = runtime_settings.get_root_resource()
+            outputs = dict(root_resource.outputs) if root_resource is not None else {}
+            pending = asyncio.ensure_future(_collect_outputs(outputs))
+            pending.add_done_callback(lambda done: collected.update(done.result()))
+            return pending
+
+        program()
+    return ProgramRun(stack, mode, files, monitor.registrations, collected)

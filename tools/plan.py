@@ -1,0 +1,164 @@
+"""The offline plan: what `pulumi up` would register for a stack, without a cloud, cluster or CLI.
+
+    python -m tools.plan --stack dev [--mode preview|update] [--out build/plan/dev]
+
+Writes `plan.json` (every resource with its inputs as the provider would receive them, secrets shown as
+"[secret]"), `manifests/` (one YAML file per Kubernetes object) and prints a summary. Invalid stack
+configuration exits with status 2 and the configuration message, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+
+from tools.offline import ROOT, Mode, ProgramRun, Registration, reveal, run_program, stack_names
+
+_STACK_URN_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class Plan:
+    run: ProgramRun
+    document: dict[str, Any]
+    manifests: dict[str, dict[str, Any]]
+    """File name → Kubernetes object."""
+
+
+def _resource_label(registration: Registration) -> str:
+    return f"{registration.type}::{registration.name}"
+
+
+def _label_by_urn(registrations: list[Registration]) -> dict[str, str]:
+    return {registration.urn: _resource_label(registration) for registration in registrations}
+
+
+def _parent(registration: Registration, labels: dict[str, str]) -> str | None:
+    if not registration.parent_urn or registration.parent_urn.endswith(f"{_STACK_URN_TYPE}::"):
+        return None
+    return labels.get(registration.parent_urn, _STACK_URN_TYPE)
+
+
+def _provider(registration: Registration, labels: dict[str, str]) -> str | None:
+    if not registration.custom or registration.type.startswith("pulumi:providers:"):
+        return None
+    if not registration.provider_ref:
+        return "default"
+    urn = registration.provider_ref.rsplit("::", 1)[0]
+    return labels.get(urn, urn)
+
+
+def is_kubernetes_object(registration: Registration) -> bool:
+    return (
+        registration.custom
+        and registration.type.startswith("kubernetes:")
+        and not registration.type.startswith("kubernetes:helm.sh/")
+        and "kind" in registration.inputs
+    )
+
+
+def manifest_file_name(body: dict[str, Any]) -> str:
+    metadata = body.get("metadata") or {}
+    parts = [body["kind"], metadata.get("namespace"), metadata.get("name")]
+    return "-".join(str(part) for part in parts if part).lower().replace(":", "-") + ".yaml"
+
+
+def build_plan(run: ProgramRun) -> Plan:
+    labels = _label_by_urn(run.registrations)
+    ordered = sorted(run.registrations, key=lambda r: (r.type, r.name))
+    resources = [
+        {
+            "type": registration.type,
+            "name": registration.name,
+            "parent": _parent(registration, labels),
+            "provider": _provider(registration, labels),
+            "inputs": reveal(registration.inputs),
+        }
+        for registration in ordered
+    ]
+    manifests: dict[str, dict[str, Any]] = {}
+    for registration in ordered:
+        if is_kubernetes_object(registration):
+            body = reveal(registration.inputs)
+            manifests[manifest_file_name(body)] = body
+    document = {"stack": run.stack, "mode": run.mode, "resources": resources, "outputs": run.outputs}
+    return Plan(run=run, document=document, manifests=manifests)
+
+
+def write_plan(plan: Plan, out: Path) -> None:
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "manifests").mkdir(parents=True)
+    (out / "plan.json").write_text(json.dumps(plan.document, indent=2, sort_keys=True) + "\n")
+    for file_name, body in plan.manifests.items():
+        (out / "manifests" / file_name).write_text(yaml.safe_dump(body, sort_keys=True))
+
+
+def summary(plan: Plan) -> str:
+    outputs = plan.document["outputs"]
+    lines = [f"Offline plan of stack '{plan.run.stack}' ({plan.run.mode} mode): {len(plan.document['resources'])} resources"]
+    counts = collections.Counter(resource["type"] for resource in plan.document["resources"])
+    for type_, count in sorted(counts.items()):
+        lines.append(f"  {count:3d}  {type_}")
+    pools = outputs.get("gpuPools") or {}
+    lines.append(f"GPU pools: {len(pools) or 'none'}")
+    for name, pool in pools.items():
+        capacity = "spot" if pool["spot"] else "on-demand"
+        lines.append(
+            f"  {name}: {pool['gpusPerNode']} x {pool['gpu']} ({pool['gpuMemoryGiB']} GiB each) per node, {capacity}, "
+            f"{pool['nodes']['min']}-{pool['nodes']['max']} nodes, priority {pool['priority']}"
+        )
+    if "autoscaling" in outputs:
+        lines.append(f"Autoscaler priorities: {outputs['autoscaling']}")
+    models = outputs.get("models") or {}
+    lines.append(f"Models: {len(models) or 'none'}")
+    for name, model in models.items():
+        placement = (
+            f"{model['gpusPerReplica']} x {model['accelerator']} on pool {model['pool']}"
+            if model["pool"]
+            else "CPU"
+        )
+        lines.append(
+            f"  {name}: {model['huggingFaceId']} on {model['engine']}, {placement}, "
+            f"replicas {model['replicas']['min']}-{model['replicas']['max']}, context {model['contextLength']}, "
+            f"served as '{model['servedModelName']}'"
+        )
+    if plan.run.files.placeholders:
+        keys = ", ".join(key.split(":", 1)[1] for key in plan.run.files.placeholders)
+        lines.append(f"Secrets replaced by placeholders: {keys}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", default="dev", help=f"one of: {', '.join(stack_names())}")
+    parser.add_argument("--mode", default=Mode.UPDATE, choices=Mode.ALL)
+    parser.add_argument("--out", type=Path, help="output directory (default: build/plan/<stack>)")
+    options = parser.parse_args(argv)
+    out = options.out or ROOT / "build" / "plan" / options.stack
+    try:
+        run = run_program(options.stack, options.mode)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except pulumi.RunError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    plan = build_plan(run)
+    write_plan(plan, out)
+    print(summary(plan))
+    print(f"Wrote {out / 'plan.json'} and {len(plan.manifests)} manifests in {out / 'manifests'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

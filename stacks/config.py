@@ -9,6 +9,7 @@ Keys are camelCase in `Pulumi.<stack>.yaml` and snake_case attributes here.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import enum
 import json
@@ -128,7 +129,8 @@ class ModelServing(_Model):
 
 
 class _Raw(_Model):
-    """The whole stack configuration as written; `StackConfig` adds what is derived from it."""
+    """The scalar keys of the stack configuration; the maps (`gpuPools`, `models`) are checked entry by
+    entry so that one bad pool does not hide the problems of the others."""
 
     target: Target
     region: str | None = Field(default=None, pattern=r"^[a-z0-9-]{2,40}$")
@@ -136,8 +138,6 @@ class _Raw(_Model):
     cluster_name: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=40)
     kubeconfig_context: str | None = Field(default=None, min_length=1, max_length=253)
     namespace: DnsLabel = "llm-serving"
-    gpu_pools: dict[str, GpuPool] = Field(default_factory=dict)
-    models: dict[str, ModelServing] = Field(default_factory=dict)
 
 
 # Top-level keys that hold YAML maps (JSON strings at runtime) rather than scalars.
@@ -231,40 +231,51 @@ def parse_config(
                     )
                 )
             continue
-        if key in _OBJECT_KEYS and isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                issues.append(ConfigIssue(key, f"must be a map of names to settings, got {value!r}"))
-                continue
+        if key in _OBJECT_KEYS:
+            if isinstance(value, str):
+                with contextlib.suppress(json.JSONDecodeError):
+                    value = json.loads(value)
             if not isinstance(value, dict):
-                issues.append(ConfigIssue(key, f"must be a map of names to settings, got {value!r}"))
+                issues.append(ConfigIssue(key, f"must be a map of names to settings, got {_show(value)}"))
                 continue
         values[key] = value
 
-    parsed: _Raw | None = None
-    try:
-        parsed = _Raw.model_validate(values)
-    except ValidationError as error:
-        issues.extend(_issues_from_pydantic(error))
-    if parsed is not None:
-        issues.extend(_check_rules(parsed, has_token=hf_token is not None or "hfToken" in raw))
-    if issues:
+    top, top_issues = _validate(_Raw, {k: v for k, v in values.items() if k not in _OBJECT_KEYS}, ())
+    issues.extend(top_issues)
+    pools: dict[str, GpuPool] = {}
+    models: dict[str, ModelServing] = {}
+    for key, schema, parsed_items in (("gpuPools", GpuPool, pools), ("models", ModelServing, models)):
+        for name, body in (values.get(key) or {}).items():
+            item, item_issues = _validate(schema, body, (key, name))
+            issues.extend(item_issues)
+            if item is not None:
+                parsed_items[name] = item  # type: ignore[index]
+    pool_names = set((values.get("gpuPools") or {}).keys())
+    issues.extend(_check_rules(top, pools, models, pool_names, has_token=hf_token is not None or "hfToken" in raw))
+    if issues or top is None:
         raise ConfigError(stack, issues)
-    assert parsed is not None
     return StackConfig(
         project=project,
         stack=stack,
-        target=parsed.target,
-        region=parsed.region,
-        kubernetes_version=parsed.kubernetes_version,
-        cluster_name=parsed.cluster_name or f"llm-{stack}".lower()[:40],
-        kubeconfig_context=parsed.kubeconfig_context,
-        namespace=parsed.namespace,
-        gpu_pools=parsed.gpu_pools,
-        models={name: _plan_model(name, spec, parsed.gpu_pools) for name, spec in parsed.models.items()},
+        target=top.target,
+        region=top.region,
+        kubernetes_version=top.kubernetes_version,
+        cluster_name=top.cluster_name or f"llm-{stack}".lower()[:40],
+        kubeconfig_context=top.kubeconfig_context,
+        namespace=top.namespace,
+        gpu_pools=pools,
+        models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
         hf_token=hf_token,
     )
+
+
+def _validate(
+    schema: type[_Model], body: Any, prefix: tuple[str, ...]
+) -> tuple[Any, list[ConfigIssue]]:
+    try:
+        return schema.model_validate(body), []
+    except ValidationError as error:
+        return None, _issues_from_pydantic(error, schema, prefix)
 
 
 def _architecture(spec: ModelServing) -> ModelArchitecture | None:
@@ -291,8 +302,26 @@ def _quoted(options: object) -> str:
     return ", ".join(f"'{option}'" for option in options)  # type: ignore[attr-defined]
 
 
-def _check_rules(config: _Raw, *, has_token: bool) -> list[ConfigIssue]:
-    """Rules across keys, once every value has the right shape."""
+def _check_rules(
+    config: _Raw | None,
+    pools: Mapping[str, GpuPool],
+    models: Mapping[str, ModelServing],
+    pool_names: set[str],
+    *,
+    has_token: bool,
+) -> list[ConfigIssue]:
+    """Rules across keys, for every part that has the right shape."""
+    issues: list[ConfigIssue] = []
+    if config is not None:
+        issues.extend(_check_top_level(config))
+    for name, pool in pools.items():
+        issues.extend(_check_pool(name, pool))
+    for name, model in models.items():
+        issues.extend(_check_model(name, model, pools, pool_names, has_token=has_token))
+    return issues
+
+
+def _check_top_level(config: _Raw) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     cloud = config.target is not Target.EXISTING
     if cloud and config.region is None:
@@ -316,10 +345,6 @@ def _check_rules(config: _Raw, *, has_token: bool) -> list[ConfigIssue]:
                 f"{_quoted(versions.SUPPORTED_KUBERNETES_VERSIONS)}",
             )
         )
-    for name, pool in config.gpu_pools.items():
-        issues.extend(_check_pool(name, pool))
-    for name, model in config.models.items():
-        issues.extend(_check_model(name, model, config.gpu_pools, has_token=has_token))
     return issues
 
 
@@ -380,7 +405,7 @@ def _check_pool(name: str, pool: GpuPool) -> list[ConfigIssue]:
 
 
 def _check_model(
-    name: str, model: ModelServing, pools: Mapping[str, GpuPool], *, has_token: bool
+    name: str, model: ModelServing, pools: Mapping[str, GpuPool], pool_names: set[str], *, has_token: bool
 ) -> list[ConfigIssue]:
     path = f"models.{name}"
     issues: list[ConfigIssue] = []
@@ -392,8 +417,8 @@ def _check_model(
                 "at most 40 characters (it names Kubernetes objects)",
             )
         )
-    if model.pool is not None and model.pool not in pools:
-        allowed = f"one of {_quoted(pools)}, or" if pools else "a key of gpuPools (none is defined), or"
+    if model.pool is not None and model.pool not in pool_names:
+        allowed = f"one of {_quoted(sorted(pool_names))}, or" if pool_names else "a key of gpuPools (none is defined), or"
         issues.append(
             ConfigIssue(
                 f"{path}.pool",
@@ -447,9 +472,9 @@ def _allowed_keys(model: type[BaseModel]) -> list[str]:
     return _FIELD_KEYS[model]
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model that holds the last element of `loc`, walking maps by key."""
-    model: Any = _Raw
+    model: Any = root
     index = 0
     while index < len(loc) - 1:
         field = next(
@@ -488,16 +513,18 @@ def _show(value: Any) -> str:
     return repr(value) if not isinstance(value, dict | list) else json.dumps(value)
 
 
-def _issues_from_pydantic(error: ValidationError) -> list[ConfigIssue]:
+def _issues_from_pydantic(
+    error: ValidationError, root: type[BaseModel], prefix: tuple[str, ...]
+) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
         kind = item["type"]
         ctx = item.get("ctx", {})
         value = item.get("input")
-        path = _path(loc)
+        path = _path(prefix + loc)
         if kind == "extra_forbidden":
-            model = _model_at(loc)
+            model = _model_at(root, loc)
             allowed = _allowed_keys(model) if model else []
             hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             suggestion = f" Did you mean '{hint[0]}'?" if hint else ""

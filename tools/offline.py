@@ -16,7 +16,7 @@ import contextlib
 import json
 import os
 import runpy
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,6 +218,39 @@ async def _collect_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
     return collected
 
 
+def run_under_mocks(
+    program: Callable[[], Mapping[str, Any] | None],
+    *,
+    preview: bool,
+    project: str = "llm-platform",
+    stack: str = "test",
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+) -> tuple[list[Registration], dict[str, Any]]:
+    """Run `program` in a fresh mock runtime; return what it registered and its stack outputs.
+
+    `program` may return a dict of outputs (as a component test does) or export them itself with
+    `pulumi.export` (as `__main__.py` does)."""
+    mocks = _RecordingMocks(preview=preview)
+    monitor = _RecordingMonitor(mocks)
+    collected: dict[str, Any] = {}
+    with _isolated_runtime():
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        pulumi.runtime.config.set_all_config(dict(config or {}), list(secret_keys or []))
+
+        @pulumi.runtime.test
+        def run() -> Any:
+            returned = program() or {}
+            root_resource = runtime_settings.get_root_resource()
+            exported = dict(root_resource.outputs) if root_resource is not None else {}
+            pending = asyncio.ensure_future(_collect_outputs({**exported, **returned}))
+            pending.add_done_callback(lambda done: collected.update(done.result()))
+            return pending
+
+        run()
+    return monitor.registrations, collected
+
+
 def run_program(
     stack: str,
     mode: str,
@@ -241,23 +274,15 @@ def run_program(
         config[f"{files.project}:{key}"] = value
         secret_keys.append(f"{files.project}:{key}")
 
-    mocks = _RecordingMocks(preview=mode == Mode.PREVIEW)
-    monitor = _RecordingMonitor(mocks)
-    collected: dict[str, Any] = {}
-    with _isolated_runtime():
-        pulumi.runtime.set_mocks(
-            mocks, project=files.project, stack=stack, preview=mode == Mode.PREVIEW, monitor=monitor
-        )
-        pulumi.runtime.config.set_all_config(config, secret_keys)
+    def main_program() -> None:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
 
-        @pulumi.runtime.test
-        def program() -> Any:
-            runpy.run_path(str(root / "__main__.py"), run_name="__main__")
-            root_resource = runtime_settings.get_root_resource()
-            outputs = dict(root_resource.outputs) if root_resource is not None else {}
-            pending = asyncio.ensure_future(_collect_outputs(outputs))
-            pending.add_done_callback(lambda done: collected.update(done.result()))
-            return pending
-
-        program()
-    return ProgramRun(stack, mode, files, monitor.registrations, collected)
+    registrations, outputs = run_under_mocks(
+        main_program,
+        preview=mode == Mode.PREVIEW,
+        project=files.project,
+        stack=stack,
+        config=config,
+        secret_keys=secret_keys,
+    )
+    return ProgramRun(stack, mode, files, registrations, outputs)

@@ -22,7 +22,9 @@ def _not_built_yet(config: StackConfig) -> list[ConfigIssue]:
     issues = []
     if config.target not in _TARGET_MODULES:
         available = ", ".join(f"'{target.value}'" for target in _TARGET_MODULES)
-        issues.append(ConfigIssue("target", f"'{config.target.value}' is not built yet in this version; use {available}"))
+        issues.append(
+            ConfigIssue("target", f"'{config.target.value}' is not built yet in this version; use {available}")
+        )
     for name, model in config.models.items():
         if model.spec.engine not in _ENGINES_BUILT:
             issues.append(

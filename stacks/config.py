@@ -32,7 +32,9 @@ PROJECT = "llm-platform"
 _DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
 _HF_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
 # Label keys: optional DNS prefix, then a name of at most 63 characters (Kubernetes API conventions).
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 
 
@@ -192,8 +194,7 @@ class ConfigError(pulumi.RunError):
         lines = "\n".join(f"  - {issue}" for issue in issues)
         plural = "s" if len(issues) != 1 else ""
         super().__init__(
-            f"Invalid configuration for stack '{stack}' ({len(issues)} problem{plural}); "
-            f"nothing was created:\n{lines}"
+            f"Invalid configuration for stack '{stack}' ({len(issues)} problem{plural}); nothing was created:\n{lines}"
         )
 
 
@@ -269,9 +270,7 @@ def parse_config(
     )
 
 
-def _validate(
-    schema: type[_Model], body: Any, prefix: tuple[str, ...]
-) -> tuple[Any, list[ConfigIssue]]:
+def _validate(schema: type[_Model], body: Any, prefix: tuple[str, ...]) -> tuple[Any, list[ConfigIssue]]:
     try:
         return schema.model_validate(body), []
     except ValidationError as error:
@@ -327,9 +326,7 @@ def _check_top_level(config: _Raw) -> list[ConfigIssue]:
     if cloud and config.region is None:
         issues.append(ConfigIssue("region", f"is required for target '{config.target}'; set the cloud region"))
     if not cloud and config.region is not None:
-        issues.append(
-            ConfigIssue("region", f"{config.region!r} has no effect with target 'existing'; remove the key")
-        )
+        issues.append(ConfigIssue("region", f"{config.region!r} has no effect with target 'existing'; remove the key"))
     if cloud and config.kubeconfig_context is not None:
         issues.append(
             ConfigIssue(
@@ -388,9 +385,7 @@ def _check_pool(name: str, pool: GpuPool) -> list[ConfigIssue]:
         if sharing.mig_profile is None:
             issues.append(ConfigIssue(f"{path}.sharing.migProfile", "is required with mode 'mig', e.g. '1g.10gb'"))
     elif sharing.mig_profile is not None:
-        issues.append(
-            ConfigIssue(f"{path}.sharing.migProfile", f"only applies to mode 'mig', not '{sharing.mode}'")
-        )
+        issues.append(ConfigIssue(f"{path}.sharing.migProfile", f"only applies to mode 'mig', not '{sharing.mode}'"))
     for key, value in pool.labels.items():
         if not _LABEL_KEY.match(key) or len(key) > 317:
             issues.append(ConfigIssue(f"{path}.labels", f"{key!r} is not a valid Kubernetes label key"))
@@ -418,7 +413,9 @@ def _check_model(
             )
         )
     if model.pool is not None and model.pool not in pool_names:
-        allowed = f"one of {_quoted(sorted(pool_names))}, or" if pool_names else "a key of gpuPools (none is defined), or"
+        allowed = (
+            f"one of {_quoted(sorted(pool_names))}, or" if pool_names else "a key of gpuPools (none is defined), or"
+        )
         issues.append(
             ConfigIssue(
                 f"{path}.pool",
@@ -441,15 +438,14 @@ def _check_model(
             )
         )
     architecture = _architecture(model)
-    if architecture is not None and model.context_length is not None:
-        if model.context_length > architecture.default_context:
-            issues.append(
-                ConfigIssue(
-                    f"{path}.contextLength",
-                    f"{model.context_length} exceeds what {model.hugging_face_id} supports "
-                    f"({architecture.default_context} tokens)",
-                )
+    if architecture and model.context_length and model.context_length > architecture.default_context:
+        issues.append(
+            ConfigIssue(
+                f"{path}.contextLength",
+                f"{model.context_length} exceeds what {model.hugging_face_id} supports "
+                f"({architecture.default_context} tokens)",
             )
+        )
     if architecture is not None and architecture.gated and not has_token:
         issues.append(
             ConfigIssue(
@@ -513,9 +509,7 @@ def _show(value: Any) -> str:
     return repr(value) if not isinstance(value, dict | list) else json.dumps(value)
 
 
-def _issues_from_pydantic(
-    error: ValidationError, root: type[BaseModel], prefix: tuple[str, ...]
-) -> list[ConfigIssue]:
+def _issues_from_pydantic(error: ValidationError, root: type[BaseModel], prefix: tuple[str, ...]) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])

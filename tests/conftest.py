@@ -38,3 +38,12 @@ def under_mocks() -> Callable[..., Registered]:
         return Registered(*run_under_mocks(program, preview=preview, **kwargs))
 
     return run
+
+
+@pytest.fixture(scope="session")
+def plans() -> dict[tuple[str, str], Any]:
+    """The offline plan of every example stack in both modes, computed once per test session."""
+    from tools.offline import Mode, run_program, stack_names
+    from tools.plan import build_plan
+
+    return {(stack, mode): build_plan(run_program(stack, mode)) for stack in stack_names() for mode in Mode.ALL}

@@ -105,7 +105,9 @@ def write_plan(plan: Plan, out: Path) -> None:
 
 def summary(plan: Plan) -> str:
     outputs = plan.document["outputs"]
-    lines = [f"Offline plan of stack '{plan.run.stack}' ({plan.run.mode} mode): {len(plan.document['resources'])} resources"]
+    lines = [
+        f"Offline plan of stack '{plan.run.stack}' ({plan.run.mode} mode): {len(plan.document['resources'])} resources"
+    ]
     counts = collections.Counter(resource["type"] for resource in plan.document["resources"])
     for type_, count in sorted(counts.items()):
         lines.append(f"  {count:3d}  {type_}")
@@ -123,9 +125,7 @@ def summary(plan: Plan) -> str:
     lines.append(f"Models: {len(models) or 'none'}")
     for name, model in models.items():
         placement = (
-            f"{model['gpusPerReplica']} x {model['accelerator']} on pool {model['pool']}"
-            if model["pool"]
-            else "CPU"
+            f"{model['gpusPerReplica']} x {model['accelerator']} on pool {model['pool']}" if model["pool"] else "CPU"
         )
         lines.append(
             f"  {name}: {model['huggingFaceId']} on {model['engine']}, {placement}, "
@@ -143,10 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", default="dev", help=f"one of: {', '.join(stack_names())}")
     parser.add_argument("--mode", default=Mode.UPDATE, choices=Mode.ALL)
     parser.add_argument("--out", type=Path, help="output directory (default: build/plan/<stack>)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="directory with Pulumi.yaml and the stack files")
     options = parser.parse_args(argv)
     out = options.out or ROOT / "build" / "plan" / options.stack
     try:
-        run = run_program(options.stack, options.mode)
+        run = run_program(options.stack, options.mode, root=options.root)
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.clusters.contract import GPU_TAINT_KEY, POOL_LABEL, GpuPoolInfo, Toleration
 from components.catalog.gpus import GpuType
+from components.clusters.contract import GPU_TAINT_KEY, POOL_LABEL, GpuPoolInfo, Toleration
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -159,7 +159,11 @@ def _volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dict[s
         volumes.append(
             {
                 "name": "hf-token",
-                "secret": {"secretName": args.hf_token_secret, "defaultMode": 0o440, "items": [{"key": "token", "path": "token"}]},
+                "secret": {
+                    "secretName": args.hf_token_secret,
+                    "defaultMode": 0o440,
+                    "items": [{"key": "token", "path": "token"}],
+                },
             }
         )
         mounts.append({"name": "hf-token", "mountPath": TOKEN_DIR, "readOnly": True})

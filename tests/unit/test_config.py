@@ -47,7 +47,12 @@ def test_pool_defaults_are_one_on_demand_gpu_scaling_from_zero() -> None:
     config = parse_config(existing(gpuPools={"l4": pool()}), stack="dev")
     l4 = config.gpu_pools["l4"]
     assert (l4.gpu, l4.gpus_per_node, l4.capacity, l4.min_nodes, l4.max_nodes, l4.priority) == (
-        GpuType.L4, 1, Capacity.ON_DEMAND, 0, 1, 10
+        GpuType.L4,
+        1,
+        Capacity.ON_DEMAND,
+        0,
+        1,
+        10,
     )
     assert l4.sharing.mode is SharingMode.NONE
 
@@ -79,7 +84,9 @@ def test_empty_string_defaults_from_pulumi_yaml_mean_unset() -> None:
 
 def test_unknown_model_is_served_with_the_architecture_from_config() -> None:
     architecture = {"parametersBillion": 7, "layers": 32, "kvHeads": 8, "headDim": 128, "defaultContext": 8192}
-    config = parse_config(existing(models={"m": model(huggingFaceId="acme/m-7b", architecture=architecture)}), stack="dev")
+    config = parse_config(
+        existing(models={"m": model(huggingFaceId="acme/m-7b", architecture=architecture)}), stack="dev"
+    )
     assert config.models["m"].architecture is not None
     assert config.models["m"].context_length == 8192
 
@@ -92,7 +99,9 @@ def test_target_is_required() -> None:
 
 
 def test_target_must_be_a_known_one() -> None:
-    assert problems({"target": "gcpp"}) == ["target: 'gcpp' is not allowed; use one of 'aws', 'gcp', 'azure', 'existing'"]
+    assert problems({"target": "gcpp"}) == [
+        "target: 'gcpp' is not allowed; use one of 'aws', 'gcp', 'azure', 'existing'"
+    ]
 
 
 def test_cloud_target_requires_a_region() -> None:
@@ -107,7 +116,8 @@ def test_region_is_rejected_on_existing_clusters() -> None:
 
 def test_region_must_look_like_a_region() -> None:
     assert problems({"target": "gcp", "region": "Europe West"}) == [
-        "region: 'Europe West' is not valid; use the cloud's region name, such as 'us-east-1', 'europe-west4' or 'eastus2'"
+        "region: 'Europe West' is not valid; use the cloud's region name, such as 'us-east-1', 'europe-west4' "
+        "or 'eastus2'"
     ]
 
 
@@ -131,9 +141,7 @@ def test_namespace_must_be_a_kubernetes_name() -> None:
 
 
 def test_cluster_name_is_limited_to_40_characters() -> None:
-    assert problems(existing(clusterName="a" * 41)) == [
-        f"clusterName: '{'a' * 41}' must be at most 40 characters"
-    ]
+    assert problems(existing(clusterName="a" * 41)) == [f"clusterName: '{'a' * 41}' must be at most 40 characters"]
 
 
 def test_unknown_top_level_key_is_rejected_with_a_suggestion() -> None:
@@ -335,7 +343,14 @@ def test_served_model_name_has_no_white_space() -> None:
 
 
 def test_gated_model_needs_a_token() -> None:
-    architecture = {"parametersBillion": 8, "layers": 32, "kvHeads": 8, "headDim": 128, "defaultContext": 8192, "gated": True}
+    architecture = {
+        "parametersBillion": 8,
+        "layers": 32,
+        "kvHeads": 8,
+        "headDim": 128,
+        "defaultContext": 8192,
+        "gated": True,
+    }
     assert problems(existing(models={"m": model(huggingFaceId="acme/gated-8b", architecture=architecture)})) == [
         "models.m: acme/gated-8b is gated on Hugging Face and needs a token; run "
         "`pulumi config set --secret hfToken <token>`"
@@ -354,5 +369,8 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_error_message_says_nothing_was_created() -> None:
-    with pytest.raises(ConfigError, match=r"^Invalid configuration for stack 'test' \(1 problem\); nothing was created:\n  - target: is required$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^Invalid configuration for stack 'test' \(1 problem\); nothing was created:\n  - target: is required$",
+    ):
         parse_config({}, stack="test")

@@ -1,0 +1,55 @@
+# The README's two commands: `make plan` (the offline plan of the dev stack) and `make test`.
+# Everything installs itself on first use, into .venv (the program, as Pulumi.yaml names it) and
+# .venv-checkov (the security scanner, which cannot share an environment with pulumi).
+
+PYTHON ?= python3
+VENV ?= .venv
+CHECKOV_VENV ?= .venv-checkov
+STACK ?= dev
+MODE ?= update
+OUT ?= build/plan/$(STACK)
+PY := $(VENV)/bin/python
+
+.PHONY: plan plan-all test lint scan bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+## plan: offline plan of STACK (default dev) in MODE (update|preview) into OUT
+plan: $(VENV)/.installed
+	$(PY) -m tools.plan --stack $(STACK) --mode $(MODE) --out $(OUT)
+
+## plan-all: every example stack in both modes, into build/plan/<stack>-<mode>
+plan-all: $(VENV)/.installed
+	@for stack in $$(ls Pulumi.*.yaml | sed 's/^Pulumi\.\(.*\)\.yaml$$/\1/'); do \
+	  for mode in preview update; do \
+	    $(PY) -m tools.plan --stack $$stack --mode $$mode --out build/plan/$$stack-$$mode > /dev/null || exit 1; \
+	    echo "planned $$stack ($$mode)"; \
+	  done; \
+	done
+
+## test: lint, the test suite (config, components, stacks, schemas), then the checkov scan
+test: lint $(CHECKOV_VENV)/.installed
+	$(PY) -m pytest
+	$(PY) -m tools.scan --checkov $(CHECKOV_VENV)/bin/checkov
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(PY) -m tools.scan --checkov $(CHECKOV_VENV)/bin/checkov
+
+## bench: wall time and peak memory of the offline plan of every stack, against a bare import
+bench: $(VENV)/.installed
+	$(PY) -m tools.bench
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""S1/S2: every planned Kubernetes object against the real API schemas and the upstream CRD schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools.offline import Mode, stack_names
+from tools.validation import (
+    CRD_SCHEMAS_ENV,
+    builtin_errors,
+    crd_schema_dir,
+    custom_resource_errors,
+    is_builtin,
+    kubernetes_versions,
+)
+
+CASES = [(stack, mode) for stack in stack_names() for mode in Mode.ALL]
+# API versions removed from Kubernetes or about to be (SECURITY.md S2).
+DEPRECATED_API_VERSIONS = {
+    "extensions/v1beta1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "policy/v1beta1",
+    "autoscaling/v2beta1",
+    "autoscaling/v2beta2",
+    "networking.k8s.io/v1beta1",
+    "batch/v1beta1",
+    "rbac.authorization.k8s.io/v1beta1",
+    "scheduling.k8s.io/v1beta1",
+    "storage.k8s.io/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1beta3",
+}
+
+
+def _objects(plans: dict[Any, Any], stack: str, mode: str) -> list[tuple[str, dict[str, Any]]]:
+    return list(plans[(stack, mode)].manifests.items())
+
+
+def test_versions_cover_1_32_to_the_newest_shipped() -> None:
+    versions = kubernetes_versions()
+    assert versions[0] == "1.32"
+    assert len(versions) >= 4
+
+
+@pytest.mark.parametrize("version", kubernetes_versions())
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_builtin_objects_pass_the_strict_api_schema(plans: dict[Any, Any], stack: str, mode: str, version: str) -> None:
+    errors = {name: builtin_errors(body, version) for name, body in _objects(plans, stack, mode) if is_builtin(body)}
+    assert {name: found for name, found in errors.items() if found} == {}
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_no_deprecated_api_versions(plans: dict[Any, Any], stack: str, mode: str) -> None:
+    used = {body["apiVersion"] for _, body in _objects(plans, stack, mode)}
+    assert used & DEPRECATED_API_VERSIONS == set()
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_custom_resources_pass_their_crd_schema(plans: dict[Any, Any], stack: str, mode: str) -> None:
+    schema_dir = crd_schema_dir()
+    if schema_dir is None:
+        pytest.skip(
+            f"{CRD_SCHEMAS_ENV} is not set: CI points it at ../shared/crd-schemas (upstream data, not copied here)"
+        )
+    errors = {
+        name: custom_resource_errors(body, schema_dir)
+        for name, body in _objects(plans, stack, mode)
+        if not is_builtin(body)
+    }
+    assert {name: found for name, found in errors.items() if found} == {}
+
+
+# --- the validators themselves catch what they must -------------------------------------------------------
+
+
+def test_strict_schema_rejects_an_unknown_field_and_reports_every_error() -> None:
+    body = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "x"},
+        "spec": {"replicas": "two", "bogus": 1},
+    }
+    errors = builtin_errors(body, "1.32")
+    assert "spec: Additional properties are not allowed ('bogus' was unexpected)" in errors
+    assert "spec.replicas: 'two' is not of type 'integer', 'null'" in errors
+    assert len(errors) == 4  # also: selector and template are missing
+
+
+def test_removed_api_version_is_an_error() -> None:
+    body = {"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget", "metadata": {"name": "x"}}
+    assert builtin_errors(body, "1.32") == ["policy/v1beta1 PodDisruptionBudget does not exist in Kubernetes 1.32"]
+
+
+def test_pre_stop_sleep_exists_in_every_supported_version() -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "x"},
+        "spec": {"containers": [{"name": "c", "image": "i", "lifecycle": {"preStop": {"sleep": {"seconds": 5}}}}]},
+    }
+    assert all(builtin_errors(pod, version) == [] for version in kubernetes_versions())
+
+
+def test_custom_resource_schema_rejects_a_broken_scaled_object() -> None:
+    schema_dir = crd_schema_dir()
+    if schema_dir is None:
+        pytest.skip(f"{CRD_SCHEMAS_ENV} is not set: CI points it at ../shared/crd-schemas")
+    body = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": {"name": "x"},
+        "spec": {"triggers": []},
+    }
+    assert "spec: 'scaleTargetRef' is a required property" in custom_resource_errors(body, schema_dir)
+
+
+def test_custom_resource_without_a_schema_is_an_error(tmp_path: Path) -> None:
+    body = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "x"}}
+    assert custom_resource_errors(body, tmp_path) == [
+        f"no schema widget-example.com-v1.json in {tmp_path} for example.com/v1 Widget"
+    ]

@@ -1,0 +1,164 @@
+"""Every example stack, planned offline in preview and update mode through the real `__main__.py`."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tools.offline import ROOT, Mode, run_program, stack_names
+from tools.plan import build_plan, summary, write_plan
+
+STACKS = stack_names()
+CASES = [(stack, mode) for stack in STACKS for mode in Mode.ALL]
+# What a Hugging Face access token looks like (SECURITY.md K1).
+TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9]{30,}")
+FAKE_TOKEN = "hf_" + "Zq8" * 12
+
+
+def test_there_is_a_dev_stack_and_every_stack_file_is_named_for_pulumi() -> None:
+    assert "dev" in STACKS
+    assert all(re.fullmatch(r"[a-z0-9-]+", stack) for stack in STACKS)
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_stack_plans_and_serves_at_least_one_model(plans: dict[Any, Any], stack: str, mode: str) -> None:
+    plan = plans[(stack, mode)]
+    assert (plan.document["stack"], plan.document["mode"]) == (stack, mode)
+    assert plan.document["outputs"]["models"], "every example stack serves a model"
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_every_manifest_is_named_and_namespaced_where_it_must_be(plans: dict[Any, Any], stack: str, mode: str) -> None:
+    for body in plans[(stack, mode)].manifests.values():
+        assert body["metadata"].get("name"), body
+        if body["kind"] not in {"Namespace", "ClusterRole", "ClusterRoleBinding", "PriorityClass", "StorageClass"}:
+            assert body["metadata"].get("namespace"), body
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_preview_and_update_register_the_same_resources(plans: dict[Any, Any], stack: str) -> None:
+    # A resource created inside an `apply` exists only when the output is known: in update mode, not in
+    # preview. The same set in both modes shows the PR diff is the whole truth (PULUMI.md §1).
+    def inventory(mode: str) -> list[tuple[str, str, str | None]]:
+        return [(r["type"], r["name"], r["parent"]) for r in plans[(stack, mode)].document["resources"]]
+
+    assert inventory(Mode.PREVIEW) == inventory(Mode.UPDATE)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_planning_twice_gives_identical_output(plans: dict[Any, Any], stack: str) -> None:
+    again = build_plan(run_program(stack, Mode.UPDATE))
+    first = plans[(stack, Mode.UPDATE)]
+    assert json.dumps(again.document, sort_keys=True) == json.dumps(first.document, sort_keys=True)
+    assert again.manifests == first.manifests
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_in_cluster_resource_uses_the_cluster_provider(plans: dict[Any, Any], stack: str) -> None:
+    for resource in plans[(stack, Mode.UPDATE)].document["resources"]:
+        if resource["type"].startswith("kubernetes:"):
+            assert resource["provider"].startswith("pulumi:providers:kubernetes::"), resource["name"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_token_appears_in_plain_text_anywhere_in_the_plan(stack: str, tmp_path: Path) -> None:
+    plan = build_plan(run_program(stack, Mode.UPDATE, secret_overrides={"hfToken": FAKE_TOKEN}))
+    write_plan(plan, tmp_path)
+    texts = [path.read_text() for path in tmp_path.rglob("*") if path.is_file()] + [summary(plan)]
+    assert any('"[secret]"' in text for text in texts), "the token Secret is in the plan, redacted"
+    for text in texts:
+        assert FAKE_TOKEN not in text
+        assert not TOKEN_PATTERN.search(text)
+
+
+def test_token_becomes_a_secret_mounted_by_every_model() -> None:
+    plan = build_plan(run_program("dev", Mode.UPDATE, secret_overrides={"hfToken": FAKE_TOKEN}))
+    secret = plan.manifests["secret-llm-serving-hf-token.yaml"]
+    assert secret["stringData"] == "[secret]"
+    for body in plan.manifests.values():
+        if body["kind"] == "Deployment":
+            volumes = body["spec"]["template"]["spec"]["volumes"]
+            assert {
+                "name": "hf-token",
+                "secret": {
+                    "secretName": "hf-token",
+                    "defaultMode": 0o440,
+                    "items": [{"key": "token", "path": "token"}],
+                },
+            } in volumes
+
+
+def test_dev_serves_the_small_model_on_cpu(plans: dict[Any, Any]) -> None:
+    outputs = plans[("dev", Mode.UPDATE)].document["outputs"]
+    assert outputs["target"] == "existing"
+    assert outputs["models"]["qwen"]["accelerator"] == "cpu"
+    assert outputs["models"]["qwen"]["baseUrl"] == "http://qwen.llm-serving.svc.cluster.local:8000/v1"
+
+
+def test_summary_lists_models_with_their_sizing(plans: dict[Any, Any]) -> None:
+    text = summary(plans[("dev", Mode.UPDATE)])
+    assert "qwen: Qwen/Qwen2.5-0.5B-Instruct on vllm, CPU, replicas 1-1, context 4096" in text
+    assert "GPU pools: none" in text
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def _plan_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.plan", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_cli_writes_plan_json_and_manifests(tmp_path: Path) -> None:
+    result = _plan_cli("--stack", "dev", "--mode", "preview", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    document = json.loads((tmp_path / "plan.json").read_text())
+    assert set(document) == {"stack", "mode", "resources", "outputs"}
+    assert all(set(r) == {"type", "name", "parent", "provider", "inputs"} for r in document["resources"])
+    manifests = sorted(path.name for path in (tmp_path / "manifests").iterdir())
+    assert "deployment-llm-serving-qwen.yaml" in manifests
+    assert (
+        yaml.safe_load((tmp_path / "manifests" / "deployment-llm-serving-qwen.yaml").read_text())["kind"]
+        == "Deployment"
+    )
+    assert "Offline plan of stack 'dev' (preview mode)" in result.stdout
+
+
+def _project_with_stack(tmp_path: Path, stack_yaml: str) -> Path:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    (tmp_path / "Pulumi.broken.yaml").write_text(stack_yaml)
+    return tmp_path
+
+
+def test_cli_rejects_invalid_config_with_the_message_and_no_traceback(tmp_path: Path) -> None:
+    root = _project_with_stack(
+        tmp_path,
+        "config:\n"
+        "  llm-platform:target: existing\n"
+        "  llm-platform:models:\n"
+        "    chat:\n"
+        "      huggingFaceId: Qwen/Qwen2.5-0.5B-Instruct\n"
+        "      pool: a100\n",
+    )
+    result = _plan_cli("--stack", "broken", "--root", str(root), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "models.chat.pool: 'a100' is not a GPU pool of this stack" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "out").exists(), "nothing is written for an invalid stack"
+
+
+def test_cli_names_the_stacks_when_the_stack_file_is_missing(tmp_path: Path) -> None:
+    result = _plan_cli("--stack", "nope", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "no stack file Pulumi.nope.yaml; stacks here: " in result.stderr
+    assert "dev" in result.stderr.split("stacks here: ")[1]

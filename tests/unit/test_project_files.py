@@ -1,0 +1,74 @@
+"""Pulumi.yaml, the README and requirements agree with the config model."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from stacks.config import _OBJECT_KEYS, SECRET_KEYS, GpuPool, GpuSharing, ModelArchitectureConfig, ModelServing, _Raw
+from tools.offline import ROOT
+
+PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+README = (ROOT / "README.md").read_text()
+
+
+def _keys(model: type) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def test_project_runs_python_in_the_projects_virtual_environment() -> None:
+    assert PROJECT["name"] == "llm-platform"
+    assert PROJECT["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": ".venv"}}
+
+
+def test_pulumi_yaml_declares_every_scalar_key_with_a_description() -> None:
+    declared = PROJECT["config"]
+    assert set(declared) == set(_keys(_Raw))
+    for key, declaration in declared.items():
+        assert declaration["description"], key
+        # The project schema types only these; anything else makes the CLI reject the file.
+        assert declaration["type"] in {"string", "integer", "boolean", "array"}, key
+
+
+def test_only_target_is_required_by_the_cli() -> None:
+    # A declared key without a default is one the CLI demands from every stack.
+    assert [key for key, d in PROJECT["config"].items() if "default" not in d] == ["target"]
+
+
+def test_pulumi_yaml_defaults_match_the_model() -> None:
+    for key, declaration in PROJECT["config"].items():
+        field = next(f for n, f in _Raw.model_fields.items() if (f.alias or n) == key)
+        if declaration.get("default") not in (None, ""):
+            assert declaration["default"] == field.default, key
+
+
+def test_structured_and_secret_keys_are_explained_in_pulumi_yaml() -> None:
+    text = (ROOT / "Pulumi.yaml").read_text()
+    for key in [*_OBJECT_KEYS, *SECRET_KEYS]:
+        assert re.search(rf"^#\s+{key}\s", text, re.MULTILINE), key
+
+
+def test_readme_documents_every_key() -> None:
+    documented = set(re.findall(r"^\| `([A-Za-z.]+)` \|", README, re.MULTILINE))
+    expected = {*_keys(_Raw), *_OBJECT_KEYS, *SECRET_KEYS, *_keys(GpuPool), *_keys(ModelServing)}
+    expected |= {f"sharing.{key}" for key in _keys(GpuSharing)}
+    expected -= {"sharing"}
+    assert expected <= documented, sorted(expected - documented)
+    for key in _keys(ModelArchitectureConfig):
+        assert f"`{key}`" in README, key
+
+
+def test_runtime_requirements_are_pinned_exactly() -> None:
+    for name in ("requirements.txt", "requirements-dev.txt", "requirements-checkov.txt"):
+        for line in (ROOT / name).read_text().splitlines():
+            if line and not line.startswith(("#", "-r ")):
+                assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.]*", line), f"{name}: {line}"
+
+
+def test_program_dependencies_stay_out_of_the_dev_only_tools() -> None:
+    runtime = (ROOT / "requirements.txt").read_text()
+    for tool in ("pytest", "checkov", "kubernetes-validate", "ruff", "hypothesis", "pyyaml"):
+        assert tool not in runtime
+    for package in ("pulumi==", "pulumi-kubernetes==", "pulumi-aws==", "pulumi-gcp==", "pulumi-azure-native=="):
+        assert package in runtime

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.serving.labels import PART_OF
+from components.serving.metadata import PART_OF
 
 
 @dataclass(frozen=True, kw_only=True)

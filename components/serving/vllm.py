@@ -12,7 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.clusters.contract import GpuPoolInfo
-from components.serving.labels import model_labels, model_selector
+from components.serving.metadata import model_labels, model_selector, scanner_skips
 
 PORT = 8000
 UID = 10001
@@ -35,6 +35,15 @@ TOKEN_DIR = "/var/run/secrets/huggingface"
 MODEL_CACHE_DIR = "/model-cache"
 CPU_KV_CACHE_GIB = 2
 """KV cache the CPU backend reserves (VLLM_CPU_KVCACHE_SPACE); counted in the memory request."""
+
+
+IMAGE_PIN_EXCEPTIONS = {
+    "CKV_K8S_43": "pinned to a release tag in components/versions.py; a digest cannot be resolved and "
+    "verified without registry access",
+    "CKV_K8S_15": "IfNotPresent: the image is pinned to a release tag, and re-pulling several GB on every "
+    "start would lengthen each cold start",
+}
+"""Scanner checks waived for the vLLM images, each with its reason."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -235,8 +244,11 @@ class VllmServer(pulumi.ComponentResource):
                 "name": name,
                 "namespace": args.namespace,
                 "labels": labels,
-                # Wait for the model to load rather than Pulumi's 10-minute default.
-                "annotations": {"pulumi.com/timeoutSeconds": str(progress_deadline)},
+                "annotations": {
+                    # Wait for the model to load rather than Pulumi's 10-minute default.
+                    "pulumi.com/timeoutSeconds": str(progress_deadline),
+                    **scanner_skips(IMAGE_PIN_EXCEPTIONS),
+                },
             },
             spec={
                 "replicas": args.replicas,

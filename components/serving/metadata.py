@@ -1,4 +1,4 @@
-"""Labels shared by every object the serving stack creates (Kubernetes recommended labels)."""
+"""Labels and annotations shared by the objects the serving stack creates."""
 
 from __future__ import annotations
 
@@ -17,3 +17,11 @@ def model_labels(engine: str, model: str) -> dict[str, str]:
         "app.kubernetes.io/part-of": PART_OF,
         "app.kubernetes.io/managed-by": "pulumi",
     }
+
+
+def scanner_skips(reasons: dict[str, str]) -> dict[str, str]:
+    """Annotations that tell checkov which of its checks does not apply to this object, and why.
+
+    The reason travels with the object, so a reviewer of the manifest sees it where the check would fire.
+    """
+    return {f"checkov.io/skip{index}": f"{check}={reason}" for index, (check, reason) in enumerate(reasons.items(), 1)}

@@ -132,6 +132,8 @@ def _environment(args: VllmServerArgs) -> list[dict[str, str]]:
     env = [
         # The root filesystem is read-only: every cache goes to a mounted volume.
         {"name": "HOME", "value": "/tmp"},
+        # UID 10001 has no passwd entry; getpass.getuser() (torch's compile cache) then needs LOGNAME.
+        {"name": "LOGNAME", "value": "vllm"},
         {"name": "HF_HOME", "value": f"{MODEL_CACHE_DIR}/huggingface"},
         {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
         {"name": "DO_NOT_TRACK", "value": "1"},

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import enum
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from pydantic.alias_generators import to_camel
 
 from components import versions
 from components.catalog.gpus import GPUS, GpuType
+from components.catalog.instances import INSTANCES, Cloud, InstanceType, choose_instance, offered
 from components.catalog.models import MODELS, ModelArchitecture
 
 PROJECT = "llm-platform"
@@ -85,6 +87,8 @@ class GpuPool(_Model):
 
     gpu: GpuType
     gpus_per_node: int = Field(default=1, ge=1, le=16)
+    instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
+    """Cloud targets: the machine type; default: the smallest with `gpusPerNode` GPUs and enough host memory."""
     capacity: Capacity = Capacity.ON_DEMAND
     min_nodes: int = Field(default=0, ge=0, le=1000)
     max_nodes: int = Field(default=1, ge=1, le=1000)
@@ -140,10 +144,22 @@ class _Raw(_Model):
     cluster_name: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=40)
     kubeconfig_context: str | None = Field(default=None, min_length=1, max_length=253)
     namespace: DnsLabel = "llm-serving"
+    public_api_cidrs: list[str] = Field(default_factory=list, max_length=40)
+    """Cloud targets: CIDRs that may reach the public API endpoint; empty: the endpoint is private only."""
+    network_cidr: str = "10.0.0.0/16"
+    availability_zones: int = Field(default=3, ge=2, le=6)
+    existing_subnet_ids: list[str] = Field(default_factory=list, max_length=16)
+    gcp_project: str | None = Field(default=None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+    system_instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
+    system_nodes: int = Field(default=2, ge=1, le=10)
+    deletion_protection: bool = True
 
 
-# Top-level keys that hold YAML maps (JSON strings at runtime) rather than scalars.
+# Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
 _OBJECT_KEYS = frozenset({"gpuPools", "models"})
+_LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds"})
+# Keys whose empty default means "not set": only meaningful for some targets.
+_CLOUD_ONLY_KEYS = ("publicApiCidrs", "existingSubnetIds", "gcpProject", "systemInstanceType")
 SECRET_KEYS = ("hfToken",)
 """Keys that may only come from Pulumi secrets (`pulumi config set --secret`)."""
 
@@ -171,7 +187,17 @@ class StackConfig:
     cluster_name: str
     kubeconfig_context: str | None
     namespace: str
+    public_api_cidrs: tuple[str, ...]
+    network_cidr: str
+    availability_zones: int
+    existing_subnet_ids: tuple[str, ...]
+    gcp_project: str | None
+    system_instance_type: str | None
+    system_nodes: int
+    deletion_protection: bool
     gpu_pools: Mapping[str, GpuPool]
+    pool_instances: Mapping[str, InstanceType]
+    """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""
     models: Mapping[str, ModelPlan]
     hf_token: pulumi.Output[str] | None
     """A Pulumi secret, or None when the stack sets no token."""
@@ -239,6 +265,9 @@ def parse_config(
             if not isinstance(value, dict):
                 issues.append(ConfigIssue(key, f"must be a map of names to settings, got {_show(value)}"))
                 continue
+        if key in _LIST_KEYS and isinstance(value, str):
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
         values[key] = value
 
     top, top_issues = _validate(_Raw, {k: v for k, v in values.items() if k not in _OBJECT_KEYS}, ())
@@ -253,6 +282,8 @@ def parse_config(
                 parsed_items[name] = item  # type: ignore[index]
     pool_names = set((values.get("gpuPools") or {}).keys())
     issues.extend(_check_rules(top, pools, models, pool_names, has_token=hf_token is not None or "hfToken" in raw))
+    if top is not None:
+        issues.extend(_check_cloud(top, pools))
     if issues or top is None:
         raise ConfigError(stack, issues)
     return StackConfig(
@@ -264,7 +295,16 @@ def parse_config(
         cluster_name=top.cluster_name or f"llm-{stack}".lower()[:40],
         kubeconfig_context=top.kubeconfig_context,
         namespace=top.namespace,
+        public_api_cidrs=tuple(top.public_api_cidrs),
+        network_cidr=top.network_cidr,
+        availability_zones=top.availability_zones,
+        existing_subnet_ids=tuple(top.existing_subnet_ids),
+        gcp_project=top.gcp_project,
+        system_instance_type=top.system_instance_type,
+        system_nodes=top.system_nodes,
+        deletion_protection=top.deletion_protection,
         gpu_pools=pools,
+        pool_instances=_resolve_instances(top.target, pools),
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
         hf_token=hf_token,
     )
@@ -275,6 +315,18 @@ def _validate(schema: type[_Model], body: Any, prefix: tuple[str, ...]) -> tuple
         return schema.model_validate(body), []
     except ValidationError as error:
         return None, _issues_from_pydantic(error, schema, prefix)
+
+
+_CLOUDS = {Target.AWS: Cloud.AWS, Target.GCP: Cloud.GCP, Target.AZURE: Cloud.AZURE}
+
+
+def _resolve_instances(target: Target, pools: Mapping[str, GpuPool]) -> dict[str, InstanceType]:
+    if target not in _CLOUDS:
+        return {}
+    resolved = {
+        name: choose_instance(_CLOUDS[target], p.gpu, p.gpus_per_node, p.instance_type) for name, p in pools.items()
+    }
+    return {name: instance for name, instance in resolved.items() if instance is not None}
 
 
 def _architecture(spec: ModelServing) -> ModelArchitecture | None:
@@ -343,6 +395,115 @@ def _check_top_level(config: _Raw) -> list[ConfigIssue]:
             )
         )
     return issues
+
+
+_SUBNET_ID = {
+    Target.AWS: (r"^subnet-[0-9a-f]{8,17}$", "an AWS subnet id such as 'subnet-0abc1234def567890'"),
+    Target.AZURE: (
+        r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+$",
+        "an Azure subnet resource id (/subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>)",
+    ),
+}
+_AKS_POOL_NAME = r"^[a-z][a-z0-9]{0,11}$"
+
+
+def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue]:
+    """Rules that depend on the target: network, endpoint access, and what each cloud offers."""
+    issues: list[ConfigIssue] = []
+    target = config.target
+    if target is Target.EXISTING:
+        for key in _CLOUD_ONLY_KEYS:
+            if getattr(config, _FIELD_NAMES[key]):
+                issues.append(ConfigIssue(key, "only applies to cloud targets (aws, gcp, azure); remove the key"))
+        for name, pool in pools.items():
+            if pool.instance_type is not None:
+                issues.append(
+                    ConfigIssue(f"gpuPools.{name}.instanceType", "only applies to cloud targets; remove the key")
+                )
+        return issues
+    for index, cidr in enumerate(config.public_api_cidrs):
+        try:
+            network = ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            issues.append(
+                ConfigIssue(f"publicApiCidrs[{index}]", f"{cidr!r} is not a CIDR block such as '203.0.113.0/24'")
+            )
+            continue
+        if str(network) != cidr:
+            issues.append(ConfigIssue(f"publicApiCidrs[{index}]", f"{cidr!r} has host bits set; use '{network}'"))
+            continue
+        if network.prefixlen == 0:
+            issues.append(
+                ConfigIssue(
+                    f"publicApiCidrs[{index}]",
+                    f"{cidr!r} would open the Kubernetes API to the whole internet; list the ranges that need it",
+                )
+            )
+    try:
+        network = ipaddress.ip_network(config.network_cidr, strict=True)
+        if not (network.is_private and 16 <= network.prefixlen <= 20):
+            raise ValueError
+    except ValueError:
+        issues.append(
+            ConfigIssue(
+                "networkCidr",
+                f"{config.network_cidr!r} must be a private range from /16 to /20, such as '10.0.0.0/16'",
+            )
+        )
+    if config.existing_subnet_ids:
+        if target not in _SUBNET_ID:
+            issues.append(
+                ConfigIssue(
+                    "existingSubnetIds", f"is not supported for target '{target}' yet; remove it to create a network"
+                )
+            )
+        else:
+            pattern, example = _SUBNET_ID[target]
+            for index, subnet in enumerate(config.existing_subnet_ids):
+                if not re.match(pattern, subnet):
+                    issues.append(ConfigIssue(f"existingSubnetIds[{index}]", f"{subnet!r} is not {example}"))
+    if target is Target.GCP and config.gcp_project is None:
+        issues.append(ConfigIssue("gcpProject", "is required for target 'gcp'; set the Google Cloud project id"))
+    if target is not Target.GCP and config.gcp_project is not None:
+        issues.append(ConfigIssue("gcpProject", f"only applies to target 'gcp', not '{target}'; remove the key"))
+    cloud = _CLOUDS[target]
+    for name, pool in pools.items():
+        issues.extend(_check_pool_offer(cloud, name, pool))
+        if target is Target.AZURE and not re.match(_AKS_POOL_NAME, name):
+            issues.append(
+                ConfigIssue(
+                    f"gpuPools.{name}",
+                    f"AKS pool names are lowercase letters and digits, start with a letter, at most 12 "
+                    f"characters; rename {name!r}",
+                )
+            )
+    return issues
+
+
+def _check_pool_offer(cloud: Cloud, name: str, pool: GpuPool) -> list[ConfigIssue]:
+    path = f"gpuPools.{name}"
+    offers = offered(cloud)
+    if pool.gpu not in offers:
+        listing = ", ".join(f"{gpu.value} ({'/'.join(map(str, counts))} per node)" for gpu, counts in offers.items())
+        return [ConfigIssue(f"{path}.gpu", f"{pool.gpu.value} is not offered on {cloud}; {cloud} offers {listing}")]
+    counts = offers[pool.gpu]
+    if pool.gpus_per_node not in counts:
+        return [
+            ConfigIssue(
+                f"{path}.gpusPerNode",
+                f"{pool.gpu.value} comes {'/'.join(map(str, counts))} per node on {cloud}, not {pool.gpus_per_node}",
+            )
+        ]
+    if choose_instance(cloud, pool.gpu, pool.gpus_per_node, pool.instance_type) is None:
+        fitting = [i.name for i in INSTANCES[cloud] if i.gpu is pool.gpu and i.gpus == pool.gpus_per_node]
+        return [
+            ConfigIssue(
+                f"{path}.instanceType",
+                f"{pool.instance_type!r} does not carry {pool.gpus_per_node} x {pool.gpu.value}; use one of "
+                f"{_quoted(fitting)}",
+            )
+        ]
+    return []
 
 
 def _check_pool(name: str, pool: GpuPool) -> list[ConfigIssue]:
@@ -460,6 +621,7 @@ def _check_model(
 # --- pydantic's errors, in the project's words ----------------------------------------------------
 
 _FIELD_KEYS: dict[type[BaseModel], list[str]] = {}
+_FIELD_NAMES = {field.alias or name: name for name, field in _Raw.model_fields.items()}
 
 
 def _allowed_keys(model: type[BaseModel]) -> list[str]:

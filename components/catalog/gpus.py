@@ -13,11 +13,13 @@ from dataclasses import dataclass
 class GpuType(enum.StrEnum):
     T4 = "T4"
     A10G = "A10G"
+    A10 = "A10"
     L4 = "L4"
     L40S = "L40S"
     A100_40GB = "A100-40GB"
     A100_80GB = "A100-80GB"
     H100 = "H100"
+    H100_NVL = "H100-NVL"
     H200 = "H200"
 
 
@@ -32,10 +34,14 @@ class GpuSpec:
 GPUS: dict[GpuType, GpuSpec] = {
     GpuType.T4: GpuSpec(memory_gib=16, mig_capable=False),
     GpuType.A10G: GpuSpec(memory_gib=24, mig_capable=False),
+    # Azure's NVadsA10 v5 (full GPU sizes only): the data-centre A10, a sibling of AWS's A10G.
+    GpuType.A10: GpuSpec(memory_gib=24, mig_capable=False),
     GpuType.L4: GpuSpec(memory_gib=24, mig_capable=False),
     GpuType.L40S: GpuSpec(memory_gib=48, mig_capable=False),
     GpuType.A100_40GB: GpuSpec(memory_gib=40, mig_capable=True),
     GpuType.A100_80GB: GpuSpec(memory_gib=80, mig_capable=True),
     GpuType.H100: GpuSpec(memory_gib=80, mig_capable=True),
+    # Azure's NC H100 v5: the PCIe NVL part with 94 GB (KAITO's SKU table).
+    GpuType.H100_NVL: GpuSpec(memory_gib=94, mig_capable=True),
     GpuType.H200: GpuSpec(memory_gib=141, mig_capable=True),
 }

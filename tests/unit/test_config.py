@@ -10,6 +10,7 @@ from components.catalog.gpus import GpuType
 from stacks.config import Capacity, ConfigError, Engine, SharingMode, Target, parse_config
 
 DEV_MODEL = "Qwen/Qwen2.5-0.5B-Instruct"
+ALL_GPUS = "'T4', 'A10G', 'A10', 'L4', 'L40S', 'A100-40GB', 'A100-80GB', 'H100', 'H100-NVL', 'H200'"
 
 
 def problems(raw: dict[str, Any], **kwargs: Any) -> list[str]:
@@ -171,8 +172,7 @@ def test_token_stored_as_a_secret_is_accepted() -> None:
 
 def test_pool_gpu_must_come_from_the_normalized_list() -> None:
     assert problems(existing(gpuPools={"p": pool(gpu="RTX4090")})) == [
-        "gpuPools.p.gpu: 'RTX4090' is not allowed; use one of 'T4', 'A10G', 'L4', 'L40S', 'A100-40GB', "
-        "'A100-80GB', 'H100', 'H200'"
+        f"gpuPools.p.gpu: 'RTX4090' is not allowed; use one of {ALL_GPUS}"
     ]
 
 
@@ -234,7 +234,7 @@ def test_replicas_only_apply_to_time_slicing() -> None:
 def test_mig_needs_a_mig_capable_gpu() -> None:
     assert problems(existing(gpuPools={"p": pool(gpu="L4", sharing={"mode": "mig", "migProfile": "1g.10gb"})})) == [
         "gpuPools.p.sharing.mode: 'mig' needs a GPU with Multi-Instance GPU; L4 has none "
-        "(MIG-capable: 'A100-40GB', 'A100-80GB', 'H100', 'H200')"
+        "(MIG-capable: 'A100-40GB', 'A100-80GB', 'H100', 'H100-NVL', 'H200')"
     ]
 
 
@@ -265,15 +265,14 @@ def test_pool_label_values_must_be_valid() -> None:
 def test_unknown_pool_key_is_rejected_with_a_suggestion() -> None:
     [message] = problems(existing(gpuPools={"p": pool(maxNode=2)}))
     assert message == (
-        "gpuPools.p.maxNode: unknown key; allowed keys: gpu, gpusPerNode, capacity, minNodes, maxNodes, priority, "
-        "sharing, labels. Did you mean 'maxNodes'?"
+        "gpuPools.p.maxNode: unknown key; allowed keys: gpu, gpusPerNode, instanceType, capacity, minNodes, "
+        "maxNodes, priority, sharing, labels. Did you mean 'maxNodes'?"
     )
 
 
 def test_one_bad_pool_does_not_hide_the_problems_of_another() -> None:
     assert problems(existing(gpuPools={"a": pool(gpu="X"), "b": pool(minNodes=2, maxNodes=1)})) == [
-        "gpuPools.a.gpu: 'X' is not allowed; use one of 'T4', 'A10G', 'L4', 'L40S', 'A100-40GB', 'A100-80GB', "
-        "'H100', 'H200'",
+        f"gpuPools.a.gpu: 'X' is not allowed; use one of {ALL_GPUS}",
         "gpuPools.b.maxNodes: 1 is less than minNodes (2); set maxNodes >= minNodes",
     ]
 

@@ -1,0 +1,150 @@
+"""Configuration rules that depend on the target cloud, with the exact messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stacks.config import ConfigError, parse_config
+
+
+def problems(raw: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as error:
+        parse_config(raw, stack="test")
+    return [str(issue) for issue in error.value.issues]
+
+
+def aws(**keys: Any) -> dict[str, Any]:
+    return {"target": "aws", "region": "us-east-1", **keys}
+
+
+def gcp(**keys: Any) -> dict[str, Any]:
+    return {"target": "gcp", "region": "us-central1", "gcpProject": "llm-platform-demo", **keys}
+
+
+def azure(**keys: Any) -> dict[str, Any]:
+    return {"target": "azure", "region": "eastus2", **keys}
+
+
+def test_pool_gets_the_smallest_instance_whose_memory_holds_its_gpus() -> None:
+    config = parse_config(aws(gpuPools={"l4": {"gpu": "L4"}, "l40s": {"gpu": "L40S"}}), stack="t")
+    assert config.pool_instances["l4"].name == "g6.2xlarge"  # g6.xlarge has 16 GiB for a 24 GB GPU
+    assert config.pool_instances["l40s"].name == "g6e.2xlarge"
+
+
+def test_pool_instance_type_can_be_chosen() -> None:
+    config = parse_config(
+        aws(gpuPools={"l4": {"gpu": "L4", "gpusPerNode": 4, "instanceType": "g6.24xlarge"}}), stack="t"
+    )
+    assert config.pool_instances["l4"].name == "g6.24xlarge"
+
+
+def test_gcp_pool_knows_its_accelerator_type() -> None:
+    config = parse_config(gcp(gpuPools={"h100": {"gpu": "H100", "gpusPerNode": 8}}), stack="t")
+    assert (config.pool_instances["h100"].name, config.pool_instances["h100"].accelerator) == (
+        "a3-highgpu-8g",
+        "nvidia-h100-80gb",
+    )
+
+
+def test_existing_clusters_resolve_no_instances() -> None:
+    assert parse_config({"target": "existing", "gpuPools": {"l4": {"gpu": "L4"}}}, stack="t").pool_instances == {}
+
+
+def test_gpu_the_cloud_lacks_lists_what_it_offers() -> None:
+    assert problems(azure(gpuPools={"l4": {"gpu": "L4"}})) == [
+        "gpuPools.l4.gpu: L4 is not offered on azure; azure offers T4 (1/4 per node), A10 (1/2 per node), "
+        "A100-40GB (8 per node), A100-80GB (1/2/4/8 per node), H100 (8 per node), H100-NVL (1/2 per node), "
+        "H200 (8 per node)"
+    ]
+
+
+def test_gpu_count_the_cloud_lacks_lists_the_counts_it_has() -> None:
+    assert problems(gcp(gpuPools={"l4": {"gpu": "L4", "gpusPerNode": 3}})) == [
+        "gpuPools.l4.gpusPerNode: L4 comes 1/2/4/8 per node on gcp, not 3"
+    ]
+
+
+def test_instance_type_must_carry_the_pools_gpus() -> None:
+    assert problems(aws(gpuPools={"l4": {"gpu": "L4", "gpusPerNode": 4, "instanceType": "g6.xlarge"}})) == [
+        "gpuPools.l4.instanceType: 'g6.xlarge' does not carry 4 x L4; use one of 'g6.12xlarge', 'g6.24xlarge'"
+    ]
+
+
+def test_aks_pool_names_follow_azures_rule() -> None:
+    assert problems(azure(gpuPools={"a100-spot": {"gpu": "A100-80GB"}})) == [
+        "gpuPools.a100-spot: AKS pool names are lowercase letters and digits, start with a letter, at most 12 "
+        "characters; rename 'a100-spot'"
+    ]
+
+
+def test_gcp_needs_a_project() -> None:
+    assert problems({"target": "gcp", "region": "us-central1"}) == [
+        "gcpProject: is required for target 'gcp'; set the Google Cloud project id"
+    ]
+
+
+def test_gcp_project_only_applies_to_gcp() -> None:
+    assert problems(aws(gcpProject="llm-platform-demo")) == [
+        "gcpProject: only applies to target 'gcp', not 'aws'; remove the key"
+    ]
+
+
+def test_public_api_cannot_be_open_to_the_internet() -> None:
+    assert problems(aws(publicApiCidrs=["0.0.0.0/0"])) == [
+        "publicApiCidrs[0]: '0.0.0.0/0' would open the Kubernetes API to the whole internet; list the ranges "
+        "that need it"
+    ]
+
+
+def test_public_api_cidrs_must_be_cidr_blocks() -> None:
+    assert problems(aws(publicApiCidrs=["office"])) == [
+        "publicApiCidrs[0]: 'office' is not a CIDR block such as '203.0.113.0/24'"
+    ]
+
+
+def test_public_api_cidrs_must_not_have_host_bits() -> None:
+    assert problems(aws(publicApiCidrs=["203.0.113.7/24"])) == [
+        "publicApiCidrs[0]: '203.0.113.7/24' has host bits set; use '203.0.113.0/24'"
+    ]
+
+
+def test_public_api_cidrs_arrive_as_json_from_pulumi() -> None:
+    config = parse_config(aws(publicApiCidrs='["203.0.113.0/24"]'), stack="t")
+    assert config.public_api_cidrs == ("203.0.113.0/24",)
+
+
+def test_network_cidr_must_be_private_and_sized_for_subnets() -> None:
+    assert problems(aws(networkCidr="10.0.0.0/24")) == [
+        "networkCidr: '10.0.0.0/24' must be a private range from /16 to /20, such as '10.0.0.0/16'"
+    ]
+
+
+def test_existing_subnets_must_be_subnet_ids_of_the_cloud() -> None:
+    assert problems(aws(existingSubnetIds=["sub-1"])) == [
+        "existingSubnetIds[0]: 'sub-1' is not an AWS subnet id such as 'subnet-0abc1234def567890'"
+    ]
+
+
+def test_existing_subnets_are_not_supported_on_gcp_yet() -> None:
+    assert problems(gcp(existingSubnetIds=["projects/p/regions/r/subnetworks/s"])) == [
+        "existingSubnetIds: is not supported for target 'gcp' yet; remove it to create a network"
+    ]
+
+
+def test_cloud_keys_are_rejected_on_existing_clusters() -> None:
+    assert problems(
+        {
+            "target": "existing",
+            "publicApiCidrs": ["203.0.113.0/24"],
+            "gpuPools": {"l4": {"gpu": "L4", "instanceType": "g6.xlarge"}},
+        }
+    ) == [
+        "publicApiCidrs: only applies to cloud targets (aws, gcp, azure); remove the key",
+        "gpuPools.l4.instanceType: only applies to cloud targets; remove the key",
+    ]
+
+
+def test_availability_zones_are_two_to_six() -> None:
+    assert problems(aws(availabilityZones=1)) == ["availabilityZones: 1 is out of range; must be >= 2"]

@@ -12,6 +12,7 @@ from stacks.config import ConfigError, ConfigIssue, Engine, StackConfig, Target
 
 _TARGET_MODULES: dict[Target, str] = {
     Target.EXISTING: "stacks.existing",
+    Target.AWS: "stacks.aws",
 }
 
 

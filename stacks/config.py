@@ -509,12 +509,12 @@ def _check_pool_offer(cloud: Cloud, name: str, pool: GpuPool) -> list[ConfigIssu
 def _check_pool(name: str, pool: GpuPool) -> list[ConfigIssue]:
     path = f"gpuPools.{name}"
     issues: list[ConfigIssue] = []
-    if not re.match(_DNS_LABEL, name) or len(name) > 30:
+    if not re.match(_DNS_LABEL, name) or len(name) > 20:
         issues.append(
             ConfigIssue(
                 path,
                 f"pool name {name!r} must be lowercase letters, digits and '-', start with a letter, "
-                "at most 30 characters",
+                "at most 20 characters",
             )
         )
     if pool.max_nodes < pool.min_nodes:

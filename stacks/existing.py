@@ -6,7 +6,7 @@ from typing import Any
 
 from components.clusters.existing import ExistingCluster, ExistingClusterArgs, ExistingPoolArgs
 from stacks.config import Capacity, StackConfig
-from stacks.outputs import pools_output
+from stacks.outputs import cluster_outputs
 from stacks.serving import deploy_models
 
 
@@ -31,8 +31,7 @@ def build(config: StackConfig) -> dict[str, Any]:
         ),
     )
     return {
-        "clusterName": cluster.cluster_name,
-        "gpuPools": pools_output(cluster.gpu_pools),
+        **cluster_outputs(cluster),
         "autoscaling": "none: an existing cluster keeps its own autoscaler; nothing is installed",
         "models": deploy_models(config, cluster),
     }

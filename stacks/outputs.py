@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from components.clusters.contract import GpuPoolInfo
+import pulumi
+
+from components.clusters.contract import GpuCluster, GpuPoolInfo
 
 
 def pools_output(pools: Mapping[str, GpuPoolInfo]) -> dict[str, Any]:
@@ -21,3 +23,11 @@ def pools_output(pools: Mapping[str, GpuPoolInfo]) -> dict[str, Any]:
         }
         for name, pool in pools.items()
     }
+
+
+def cluster_outputs(cluster: GpuCluster, *, kubeconfig: pulumi.Output[str] | None = None) -> dict[str, Any]:
+    """The outputs every target exports about its cluster."""
+    outputs: dict[str, Any] = {"clusterName": cluster.cluster_name, "gpuPools": pools_output(cluster.gpu_pools)}
+    if kubeconfig is not None:
+        outputs["kubeconfig"] = kubeconfig
+    return outputs

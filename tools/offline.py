@@ -113,25 +113,60 @@ class Registration:
 
 
 class _RecordingMocks(pulumi.runtime.Mocks):
-    """Echo inputs as outputs, as the Kubernetes provider does in preview. In update mode, also invent
-    the values a cloud computes on create (ids, ARNs, endpoints): `outputs_for` per resource type."""
+    """Echo inputs as outputs, as providers do for known inputs in a preview. In update mode, also invent
+    the values a cloud computes on create (ids, ARNs, endpoints): `computed_outputs`."""
 
-    def __init__(self, preview: bool) -> None:
+    def __init__(self, preview: bool, region: str) -> None:
         self.preview = preview
+        self.region = region or "region-1"
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
-        if not self.preview:
-            state.setdefault("name", args.name)
-            state.update(computed_outputs(args.typ, args.name, args.inputs))
+        if self.preview:
+            return None, state  # ids are unknown until the cloud creates the resource
+        state.setdefault("name", args.name)
+        state.update(computed_outputs(args.typ, args.name, args.inputs, self.region))
         return f"{args.name}-id", state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        """Data sources, which run in preview too."""
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            letters = "abcdef"
+            return {
+                "id": self.region,
+                "names": [f"{self.region}{letter}" for letter in letters],
+                "zoneIds": [f"use1-az{index + 1}" for index in range(len(letters))],
+            }
+        return {}
 
 
-def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Values only the cloud knows after create. Unknown in preview, invented here in update mode."""
+_ACCOUNT = "123456789012"
+
+
+def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
+    """Values only the cloud knows after create: unknown in preview, invented here in update mode."""
+    resource_name = inputs.get("name") or name
+    if type_ == "aws:iam/role:Role":
+        return {"arn": f"arn:aws:iam::{_ACCOUNT}:role/{resource_name}", "name": resource_name}
+    if type_ == "aws:kms/key:Key":
+        return {"arn": f"arn:aws:kms:{region}:{_ACCOUNT}:key/{name}", "keyId": name}
+    if type_ == "aws:eks/cluster:Cluster":
+        return {
+            "arn": f"arn:aws:eks:{region}:{_ACCOUNT}:cluster/{resource_name}",
+            "endpoint": f"https://{name.upper()}.gr7.{region}.eks.amazonaws.com",
+            "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"},
+            "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{name.upper()}"}]}],
+        }
+    if type_ == "aws:eks/nodeGroup:NodeGroup":
+        group = inputs.get("nodeGroupName", name)
+        return {
+            "arn": f"arn:aws:eks:{region}:{_ACCOUNT}:nodegroup/{group}",
+            "resources": [{"autoscalingGroups": [{"name": f"eks-{group}-0ac9f2b4-1d2e-4f5a-9b8c-7d6e5f4a3b2c"}]}],
+        }
+    if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
+        return {"latestVersion": 1}
+    if type_.startswith("aws:"):
+        return {"arn": f"arn:aws:{type_.split(':')[1].split('/')[0]}:{region}:{_ACCOUNT}:{name}"}
     return {}
 
 
@@ -231,7 +266,8 @@ def run_under_mocks(
 
     `program` may return a dict of outputs (as a component test does) or export them itself with
     `pulumi.export` (as `__main__.py` does)."""
-    mocks = _RecordingMocks(preview=preview)
+    region = str((config or {}).get(f"{project}:region") or "")
+    mocks = _RecordingMocks(preview=preview, region=region)
     monitor = _RecordingMonitor(mocks)
     collected: dict[str, Any] = {}
     with _isolated_runtime():

@@ -58,20 +58,33 @@ def plan_all(out: Path) -> list[Path]:
     return directories
 
 
-def run_checkov(checkov: Path, directories: list[Path]) -> list[dict[str, Any]]:
-    command = [str(checkov), "--framework", "kubernetes", "--output", "json", "--compact"]
-    for directory in directories:
-        command += ["--directory", str(directory)]
+def run_checkov(checkov: Path, directory: Path) -> list[dict[str, Any]]:
+    command = [
+        str(checkov),
+        "--framework",
+        "kubernetes",
+        "--output",
+        "json",
+        "--compact",
+        "--directory",
+        str(directory),
+    ]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
     completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if completed.returncode not in (0, 1) or not completed.stdout.strip():
         raise RuntimeError(f"checkov did not run (exit {completed.returncode}):\n{completed.stderr[-2000:]}")
-    report = json.loads(completed.stdout)
-    return report if isinstance(report, list) else [report]
+    # One JSON document per scanned directory, one after the other.
+    reports: list[dict[str, Any]] = []
+    decoder, text, position = json.JSONDecoder(), completed.stdout, 0
+    while position < len(text.rstrip()):
+        document, end = decoder.raw_decode(text, position)
+        reports.extend(document if isinstance(document, list) else [document])
+        position = end + (len(text[end:]) - len(text[end:].lstrip()))
+    return reports
 
 
 def _object(check: dict[str, Any]) -> str:
-    return f"{check['resource']} ({Path(check['file_path']).name})"
+    return f"{check['resource']} ({check['file_path'].lstrip('/')})"
 
 
 def skip_reasons(manifest: Path) -> dict[str, str]:
@@ -89,7 +102,7 @@ def evaluate(reports: list[dict[str, Any]]) -> tuple[int, list[str]]:
     """Return the number of passed checks and every problem found."""
     passed = 0
     problems: list[str] = []
-    seen: dict[str, set[str]] = {}
+    seen: dict[tuple[str, str], set[str]] = {}
     for report in reports:
         results = report.get("results", {})
         passed += len(results.get("passed_checks", []))
@@ -101,11 +114,11 @@ def evaluate(reports: list[dict[str, Any]]) -> tuple[int, list[str]]:
                 problems.append(f"SKIPPED WITHOUT REASON {check['check_id']}: {_object(check)}")
         for kind in ("passed_checks", "failed_checks", "skipped_checks"):
             for check in results.get(kind, []):
-                seen.setdefault(check["resource"], set()).add(check["check_id"])
-    for resource, checks in sorted(seen.items()):
+                seen.setdefault((check["file_path"], check["resource"]), set()).add(check["check_id"])
+    for (file_path, resource), checks in sorted(seen.items()):
         if resource.split(".")[0] in WORKLOAD_KINDS:
             for missing in sorted(BASELINE_WORKLOAD_CHECKS - checks):
-                problems.append(f"NO RESULT {missing} for {resource}")
+                problems.append(f"NO RESULT {missing} for {resource} ({file_path.lstrip('/')})")
     return passed, problems
 
 
@@ -115,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "scan")
     options = parser.parse_args(argv)
     directories = plan_all(options.out)
-    passed, problems = evaluate(run_checkov(options.checkov, directories))
+    passed, problems = evaluate(run_checkov(options.checkov, options.out))
     for problem in problems:
         print(problem)
     print(f"scanned the manifests of {len(directories)} stacks: {', '.join(d.parent.name for d in directories)}")

@@ -56,7 +56,7 @@ def test_a_failed_check_is_a_problem(tmp_path: Path) -> None:
 def test_a_check_that_gave_no_result_is_a_problem(tmp_path: Path) -> None:
     path = _manifest(tmp_path, {})
     _, problems = evaluate(_report(path, passed=BASELINE_WORKLOAD_CHECKS - {"CKV_K8S_40"}))
-    assert problems == ["NO RESULT CKV_K8S_40 for Deployment.ns.m"]
+    assert problems == ["NO RESULT CKV_K8S_40 for Deployment.ns.m (deployment.yaml)"]
 
 
 def test_a_skip_with_its_reason_on_the_object_counts_as_a_result(tmp_path: Path) -> None:

@@ -179,7 +179,7 @@ def test_pool_gpu_must_come_from_the_normalized_list() -> None:
 def test_pool_name_must_be_a_short_kubernetes_name() -> None:
     assert problems(existing(gpuPools={"GPU_pool": pool()})) == [
         "gpuPools.GPU_pool: pool name 'GPU_pool' must be lowercase letters, digits and '-', start with a "
-        "letter, at most 30 characters"
+        "letter, at most 20 characters"
     ]
 
 

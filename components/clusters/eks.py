@@ -1,0 +1,428 @@
+"""An EKS cluster for GPU serving, from raw AWS resources: network, IAM, encryption, logging, add-ons, a
+system node group and one managed node group per GPU pool.
+
+The AWS provider flows in through `opts` (`providers=[aws_provider]`); this component creates the one
+Kubernetes provider for the cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.catalog.instances import Cloud, InstanceType
+from components.clusters.contract import GpuPoolInfo
+from components.clusters.gpu_nodes import gpu_node_labels, gpu_node_taints, gpu_tolerations
+from components.clusters.network import subnet_plan
+
+CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+LOG_RETENTION_DAYS = 90
+SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
+# EKS managed add-ons; the VPC CNI enforces NetworkPolicies itself once asked to (CIS EKS 5.4.4).
+ADDONS: dict[str, dict[str, str] | None] = {
+    "vpc-cni": {"enableNetworkPolicy": "true"},
+    "kube-proxy": None,
+    "coredns": None,
+    "eks-pod-identity-agent": None,
+}
+NODE_TEMPLATE_PREFIX = "k8s.io/cluster-autoscaler/node-template"
+_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EksGpuPoolArgs:
+    instance: InstanceType
+    """Machine type, from the catalogue (its GPU model and count)."""
+    spot: bool
+    """SPOT capacity instead of ON_DEMAND."""
+    min_nodes: int
+    max_nodes: int
+    priority: int
+    """For the cluster-autoscaler's priority expander."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Extra node labels."""
+    root_volume_gib: int = 200
+    """Encrypted gp3 root volume; container images of GPU serving stacks are large."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EksClusterArgs:
+    cluster_name: str
+    """Name of the EKS cluster (also the Kubernetes provider's `cluster_identifier`)."""
+    region: str
+    kubernetes_version: str
+    """Minor version, e.g. `1.34`."""
+    network_cidr: str
+    """VPC address space when the component creates the network."""
+    availability_zones: int
+    """Zones the network and the system node group span."""
+    existing_subnet_ids: tuple[str, ...] = ()
+    """Private subnets to use instead of creating a VPC."""
+    public_api_cidrs: tuple[str, ...] = ()
+    """CIDRs allowed to reach the public API endpoint; empty: private endpoint only."""
+    system_instance_type: str = "m7i.large"
+    system_nodes: int = 2
+    deletion_protection: bool = True
+    gpu_pools: Mapping[str, EksGpuPoolArgs] = field(default_factory=dict)
+
+
+def _assume_role_policy(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+            ],
+        }
+    )
+
+
+def autoscaler_node_template_tags(pool: GpuPoolInfo, taints: list[tuple[str, str, str]]) -> dict[str, str]:
+    """ASG tags from which the cluster-autoscaler learns a node group's labels, taints and GPUs while it has no
+    nodes: what makes scale-from-zero work (cluster-autoscaler/cloudprovider/aws/README.md)."""
+    prefix = NODE_TEMPLATE_PREFIX
+    tags = {f"{prefix}/label/{key}": value for key, value in pool.labels.items()}
+    tags.update({f"{prefix}/taint/{key}": f"{value}:{effect}" for key, value, effect in taints})
+    tags[f"{prefix}/resources/nvidia.com/gpu"] = str(pool.gpus_per_node)
+    return tags
+
+
+def kubeconfig(
+    cluster_name: str, region: str, endpoint: pulumi.Input[str], ca_data: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """A kubeconfig that authenticates through `aws eks get-token`: no token is stored in it or in the state."""
+    return pulumi.Output.json_dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}
+            ],
+            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "current-context": cluster_name,
+            "users": [
+                {
+                    "name": cluster_name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
+                            "interactiveMode": "Never",
+                        }
+                    },
+                }
+            ],
+        }
+    )
+
+
+class EksCluster(pulumi.ComponentResource):
+    """A private-by-default EKS cluster with GPU node groups that the cluster-autoscaler can grow from zero.
+
+    Example::
+
+        EksCluster("llm", EksClusterArgs(cluster_name="llm-prod", region="us-east-1", kubernetes_version="1.34",
+                   network_cidr="10.0.0.0/16", availability_zones=3),
+                   opts=pulumi.ResourceOptions(providers=[aws_provider]))
+    """
+
+    cluster_name: pulumi.Output[str]
+    """The EKS cluster's name."""
+    provider: k8s.Provider
+    """Kubernetes provider for the cluster (exec authentication, `cluster_identifier` set)."""
+    gpu_pools: Mapping[str, GpuPoolInfo]
+    """GPU pools by name; `node_group_id` is the Auto Scaling group's name."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig (a secret) using `aws eks get-token`."""
+    eks_cluster: aws.eks.Cluster
+    """Escape hatch: the native cluster resource."""
+    node_role: aws.iam.Role
+    """IAM role of every node."""
+
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:clusters:EksCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        subnet_ids = list(args.existing_subnet_ids) or self._network(name, args, child)
+
+        cluster_role = aws.iam.Role(
+            f"{name}-cluster-role", assume_role_policy=_assume_role_policy("eks.amazonaws.com"), opts=child
+        )
+        cluster_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster-policy",
+            role=cluster_role.name,
+            policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+            opts=child,
+        )
+        self.node_role = aws.iam.Role(
+            f"{name}-node-role", assume_role_policy=_assume_role_policy("ec2.amazonaws.com"), opts=child
+        )
+        node_policies = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{policy}",
+                role=self.node_role.name,
+                policy_arn=f"arn:aws:iam::aws:policy/{policy}",
+                opts=child,
+            )
+            for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
+        ]
+        secrets_key = aws.kms.Key(
+            f"{name}-secrets-key",
+            description=f"Envelope encryption of Kubernetes secrets in EKS cluster {args.cluster_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=child,
+        )
+        # Created before the cluster so that its retention is ours, not "never expire".
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{args.cluster_name}/cluster",
+            retention_in_days=LOG_RETENTION_DAYS,
+            opts=child,
+        )
+        public = bool(args.public_api_cidrs)
+        self.eks_cluster = aws.eks.Cluster(
+            f"{name}-cluster",
+            name=args.cluster_name,
+            version=args.kubernetes_version,
+            role_arn=cluster_role.arn,
+            vpc_config={
+                "subnet_ids": subnet_ids,
+                "endpoint_private_access": True,
+                "endpoint_public_access": public,
+                "public_access_cidrs": list(args.public_api_cidrs) if public else None,
+            },
+            # Set explicitly: the provider's defaults have changed between releases, and a change here
+            # replaces the cluster (pulumi/pulumi-aws#3997, #4096).
+            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True},
+            encryption_config={"provider": {"key_arn": secrets_key.arn}, "resources": ["secrets"]},
+            enabled_cluster_log_types=CONTROL_PLANE_LOGS,
+            # The add-ons below are managed as EKS add-ons, versioned with the cluster.
+            bootstrap_self_managed_addons=False,
+            upgrade_policy={"support_type": "STANDARD"},
+            deletion_protection=args.deletion_protection,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy, log_group]),
+        )
+        self.cluster_name = self.eks_cluster.name
+
+        system_group = self._node_group(
+            f"{name}-system",
+            f"{args.cluster_name}-system",
+            subnet_ids,
+            node_policies,
+            ami_type="AL2023_x86_64_STANDARD",
+            instance_type=args.system_instance_type,
+            capacity="ON_DEMAND",
+            scaling=(args.system_nodes, args.system_nodes + 2),
+            labels=SYSTEM_POOL_LABEL,
+            taints=[],
+            root_volume_gib=50,
+        )
+        addons = [
+            aws.eks.Addon(
+                f"{name}-addon-{addon}",
+                cluster_name=self.eks_cluster.name,
+                addon_name=addon,
+                configuration_values=json.dumps(values) if values else None,
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                # CoreDNS waits for nodes to run on; the others run on every node as it joins.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[system_group] if addon == "coredns" else []),
+            )
+            for addon, values in ADDONS.items()
+        ]
+
+        self.gpu_pools = {}
+        for pool_name, pool in args.gpu_pools.items():
+            labels = gpu_node_labels(Cloud.AWS, pool_name, pool.instance.gpu, pool.labels)
+            taints = [(t.key, t.value, t.effect) for t in gpu_node_taints(Cloud.AWS)]
+            group = self._node_group(
+                f"{name}-{pool_name}",
+                f"{args.cluster_name}-{pool_name}",
+                subnet_ids,
+                node_policies,
+                ami_type="AL2023_x86_64_NVIDIA",
+                instance_type=pool.instance.name,
+                capacity="SPOT" if pool.spot else "ON_DEMAND",
+                scaling=(pool.min_nodes, pool.max_nodes),
+                labels=labels,
+                taints=taints,
+                root_volume_gib=pool.root_volume_gib,
+            )
+            asg_name = group.resources.apply(lambda resources: resources[0].autoscaling_groups[0].name)
+            info = GpuPoolInfo(
+                name=pool_name,
+                gpu=pool.instance.gpu,
+                gpus_per_node=pool.instance.gpus,
+                spot=pool.spot,
+                priority=pool.priority,
+                min_nodes=pool.min_nodes,
+                max_nodes=pool.max_nodes,
+                labels=labels,
+                tolerations=gpu_tolerations(Cloud.AWS, spot=pool.spot),
+                node_group_id=asg_name,
+            )
+            # Managed node groups do not pass their labels and taints on to the Auto Scaling group.
+            for key, value in autoscaler_node_template_tags(info, taints).items():
+                aws.autoscaling.Tag(
+                    f"{name}-{pool_name}-asg-{_slug(key.removeprefix(NODE_TEMPLATE_PREFIX))}",
+                    autoscaling_group_name=asg_name,
+                    tag={"key": key, "value": value, "propagate_at_launch": False},
+                    opts=child,
+                )
+            self.gpu_pools[pool_name] = info
+
+        self.kubeconfig = pulumi.Output.secret(
+            kubeconfig(
+                args.cluster_name,
+                args.region,
+                self.eks_cluster.endpoint,
+                self.eks_cluster.certificate_authority.apply(lambda authority: authority.data),
+            )
+        )
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            cluster_identifier=args.cluster_name,
+            # Kubernetes objects need nodes and the network add-ons to become ready.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[system_group, *addons]),
+        )
+        self.register_outputs({"clusterName": self.cluster_name, "kubeconfig": self.kubeconfig})
+
+    def _network(self, name: str, args: EksClusterArgs, child: pulumi.ResourceOptions) -> list[pulumi.Output[str]]:
+        """A VPC with a private and a public subnet per zone, one NAT gateway per zone; returns the private subnets."""
+        plan = subnet_plan(args.network_cidr, args.availability_zones)
+        zones = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOutputOptions(parent=self))
+        cluster_tag = {f"kubernetes.io/cluster/{args.cluster_name}": "shared"}
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.network_cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": args.cluster_name},
+            opts=child,
+        )
+        gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": args.cluster_name}, opts=child)
+        public_routes = aws.ec2.RouteTable(
+            f"{name}-public",
+            vpc_id=vpc.id,
+            routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": gateway.id}],
+            tags={"Name": f"{args.cluster_name}-public"},
+            opts=child,
+        )
+        private_ids = []
+        for index in range(args.availability_zones):
+            zone = zones.names.apply(lambda names, i=index: _zone(names, i, args.region))
+            public_subnet = aws.ec2.Subnet(
+                f"{name}-public-{index}",
+                vpc_id=vpc.id,
+                cidr_block=plan.public[index],
+                availability_zone=zone,
+                tags={**cluster_tag, "Name": f"{args.cluster_name}-public-{index}", "kubernetes.io/role/elb": "1"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{index}", subnet_id=public_subnet.id, route_table_id=public_routes.id, opts=child
+            )
+            address = aws.ec2.Eip(f"{name}-nat-{index}", domain="vpc", tags={"Name": args.cluster_name}, opts=child)
+            nat = aws.ec2.NatGateway(
+                f"{name}-nat-{index}",
+                allocation_id=address.id,
+                subnet_id=public_subnet.id,
+                tags={"Name": f"{args.cluster_name}-{index}"},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+            )
+            private_subnet = aws.ec2.Subnet(
+                f"{name}-private-{index}",
+                vpc_id=vpc.id,
+                cidr_block=plan.private[index],
+                availability_zone=zone,
+                tags={
+                    **cluster_tag,
+                    "Name": f"{args.cluster_name}-private-{index}",
+                    "kubernetes.io/role/internal-elb": "1",
+                },
+                opts=child,
+            )
+            private_routes = aws.ec2.RouteTable(
+                f"{name}-private-{index}",
+                vpc_id=vpc.id,
+                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
+                tags={"Name": f"{args.cluster_name}-private-{index}"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{index}", subnet_id=private_subnet.id, route_table_id=private_routes.id, opts=child
+            )
+            private_ids.append(private_subnet.id)
+        return private_ids
+
+    def _node_group(
+        self,
+        name: str,
+        group_name: str,
+        subnet_ids: list[pulumi.Input[str]] | list[str],
+        policies: list[aws.iam.RolePolicyAttachment],
+        *,
+        ami_type: str,
+        instance_type: str,
+        capacity: str,
+        scaling: tuple[int, int],
+        labels: Mapping[str, str],
+        taints: list[tuple[str, str, str]],
+        root_volume_gib: int,
+    ) -> aws.eks.NodeGroup:
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-template",
+            # IMDSv2 only, and out of reach of pods (one hop): workloads use Pod Identity, never the node role.
+            metadata_options={"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
+            block_device_mappings=[
+                {
+                    "device_name": "/dev/xvda",
+                    "ebs": {
+                        "volume_size": root_volume_gib,
+                        "volume_type": "gp3",
+                        "encrypted": "true",
+                        "delete_on_termination": "true",
+                    },
+                }
+            ],
+            update_default_version=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        minimum, maximum = scaling
+        return aws.eks.NodeGroup(
+            name,
+            cluster_name=self.eks_cluster.name,
+            node_group_name=group_name,
+            node_role_arn=self.node_role.arn,
+            subnet_ids=subnet_ids,
+            ami_type=ami_type,
+            instance_types=[instance_type],
+            capacity_type=capacity,
+            scaling_config={"min_size": minimum, "max_size": maximum, "desired_size": minimum},
+            labels=dict(labels),
+            taints=[{"key": key, "value": value, "effect": _TAINT_EFFECTS[effect]} for key, value, effect in taints],
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            update_config={"max_unavailable": 1},
+            # The cluster-autoscaler owns the desired size once the group exists.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=policies, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _zone(names: list[str], index: int, region: str) -> str:
+    if index >= len(names):
+        raise pulumi.RunError(
+            f"availabilityZones: {region} has {len(names)} available zones, fewer than the {index + 1} asked for"
+        )
+    return names[index]

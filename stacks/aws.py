@@ -1,0 +1,55 @@
+"""Target `aws`: an EKS cluster with GPU managed node groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.clusters.eks import EksCluster, EksClusterArgs, EksGpuPoolArgs
+from stacks.config import Capacity, StackConfig
+from stacks.outputs import cluster_outputs
+from stacks.serving import deploy_models
+
+DEFAULT_SYSTEM_INSTANCE_TYPE = "m7i.large"
+
+
+def build(config: StackConfig) -> dict[str, Any]:
+    # An explicit provider: the region comes from the stack config, never from the environment.
+    provider = aws.Provider(
+        "aws",
+        region=config.region,
+        default_tags={"tags": {"llm-platform/stack": config.stack, "llm-platform/cluster": config.cluster_name}},
+    )
+    cluster = EksCluster(
+        config.cluster_name,
+        EksClusterArgs(
+            cluster_name=config.cluster_name,
+            region=config.region or "",
+            kubernetes_version=config.kubernetes_version,
+            network_cidr=config.network_cidr,
+            availability_zones=config.availability_zones,
+            existing_subnet_ids=config.existing_subnet_ids,
+            public_api_cidrs=config.public_api_cidrs,
+            system_instance_type=config.system_instance_type or DEFAULT_SYSTEM_INSTANCE_TYPE,
+            system_nodes=config.system_nodes,
+            deletion_protection=config.deletion_protection,
+            gpu_pools={
+                name: EksGpuPoolArgs(
+                    instance=config.pool_instances[name],
+                    spot=pool.capacity is Capacity.SPOT,
+                    min_nodes=pool.min_nodes,
+                    max_nodes=pool.max_nodes,
+                    priority=pool.priority,
+                    labels=pool.labels,
+                )
+                for name, pool in config.gpu_pools.items()
+            },
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    return {
+        **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
+        "models": deploy_models(config, cluster),
+    }

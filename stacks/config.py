@@ -146,6 +146,8 @@ class _Raw(_Model):
     namespace: DnsLabel = "llm-serving"
     public_api_cidrs: list[str] = Field(default_factory=list, max_length=40)
     """Cloud targets: CIDRs that may reach the public API endpoint; empty: the endpoint is private only."""
+    public_api_reason: str | None = Field(default=None, min_length=10, max_length=300)
+    """Why the API needs a public endpoint (CIS: the endpoint should be private); required with publicApiCidrs."""
     network_cidr: str = "10.0.0.0/16"
     availability_zones: int = Field(default=3, ge=2, le=6)
     existing_subnet_ids: list[str] = Field(default_factory=list, max_length=16)
@@ -159,7 +161,7 @@ class _Raw(_Model):
 _OBJECT_KEYS = frozenset({"gpuPools", "models"})
 _LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds"})
 # Keys whose empty default means "not set": only meaningful for some targets.
-_CLOUD_ONLY_KEYS = ("publicApiCidrs", "existingSubnetIds", "gcpProject", "systemInstanceType")
+_CLOUD_ONLY_KEYS = ("publicApiCidrs", "publicApiReason", "existingSubnetIds", "gcpProject", "systemInstanceType")
 SECRET_KEYS = ("hfToken",)
 """Keys that may only come from Pulumi secrets (`pulumi config set --secret`)."""
 
@@ -439,6 +441,16 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
                     f"{cidr!r} would open the Kubernetes API to the whole internet; list the ranges that need it",
                 )
             )
+    if config.public_api_cidrs and config.public_api_reason is None:
+        issues.append(
+            ConfigIssue(
+                "publicApiReason",
+                "is required with publicApiCidrs: a public API endpoint departs from the CIS benchmarks' private "
+                "endpoint, so say why it is needed (e.g. 'CI deploys from 203.0.113.0/24')",
+            )
+        )
+    if config.public_api_reason is not None and not config.public_api_cidrs:
+        issues.append(ConfigIssue("publicApiReason", "only applies with publicApiCidrs; remove the key"))
     try:
         network = ipaddress.ip_network(config.network_cidr, strict=True)
         if not (network.is_private and 16 <= network.prefixlen <= 20):

@@ -91,27 +91,43 @@ def test_gcp_project_only_applies_to_gcp() -> None:
     ]
 
 
+REASON = "CI runs outside the VPC"
+
+
+def test_public_api_needs_a_reason() -> None:
+    assert problems(aws(publicApiCidrs=["203.0.113.0/24"])) == [
+        "publicApiReason: is required with publicApiCidrs: a public API endpoint departs from the CIS benchmarks' "
+        "private endpoint, so say why it is needed (e.g. 'CI deploys from 203.0.113.0/24')"
+    ]
+
+
+def test_public_api_reason_without_cidrs_is_rejected() -> None:
+    assert problems(aws(publicApiReason=REASON)) == [
+        "publicApiReason: only applies with publicApiCidrs; remove the key"
+    ]
+
+
 def test_public_api_cannot_be_open_to_the_internet() -> None:
-    assert problems(aws(publicApiCidrs=["0.0.0.0/0"])) == [
+    assert problems(aws(publicApiCidrs=["0.0.0.0/0"], publicApiReason=REASON)) == [
         "publicApiCidrs[0]: '0.0.0.0/0' would open the Kubernetes API to the whole internet; list the ranges "
         "that need it"
     ]
 
 
 def test_public_api_cidrs_must_be_cidr_blocks() -> None:
-    assert problems(aws(publicApiCidrs=["office"])) == [
+    assert problems(aws(publicApiCidrs=["office"], publicApiReason=REASON)) == [
         "publicApiCidrs[0]: 'office' is not a CIDR block such as '203.0.113.0/24'"
     ]
 
 
 def test_public_api_cidrs_must_not_have_host_bits() -> None:
-    assert problems(aws(publicApiCidrs=["203.0.113.7/24"])) == [
+    assert problems(aws(publicApiCidrs=["203.0.113.7/24"], publicApiReason=REASON)) == [
         "publicApiCidrs[0]: '203.0.113.7/24' has host bits set; use '203.0.113.0/24'"
     ]
 
 
 def test_public_api_cidrs_arrive_as_json_from_pulumi() -> None:
-    config = parse_config(aws(publicApiCidrs='["203.0.113.0/24"]'), stack="t")
+    config = parse_config(aws(publicApiCidrs='["203.0.113.0/24"]', publicApiReason=REASON), stack="t")
     assert config.public_api_cidrs == ("203.0.113.0/24",)
 
 

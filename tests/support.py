@@ -1,0 +1,33 @@
+"""Helpers for tests that run code under the mock runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from tools.offline import Registration, reveal, run_under_mocks
+
+
+class Registered:
+    """What one mock run registered, with lookups by type and name."""
+
+    def __init__(self, registrations: list[Registration], outputs: dict[str, Any]) -> None:
+        self.registrations = registrations
+        self.outputs = outputs
+
+    def all(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> Registration:
+        matches = [r for r in self.all(type_) if name is None or r.name == name]
+        assert len(matches) == 1, f"expected one {type_} {name or ''}, got {[r.name for r in matches]}"
+        return matches[0]
+
+    def inputs(self, type_: str, name: str | None = None) -> dict[str, Any]:
+        """The resource's inputs with secrets shown as "[secret]" and unknowns as "[unknown]"."""
+        return reveal(self.one(type_, name).inputs)
+
+
+def record(program: Callable[[], Mapping[str, Any] | None], *, preview: bool = False, **kwargs: Any) -> Registered:
+    """Run a program (a callable creating resources) in a fresh mock runtime and return what it registered."""
+    return Registered(*run_under_mocks(program, preview=preview, **kwargs))

@@ -89,6 +89,8 @@ class GpuPool(_Model):
     gpus_per_node: int = Field(default=1, ge=1, le=16)
     instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
     """Cloud targets: the machine type; default: the smallest with `gpusPerNode` GPUs and enough host memory."""
+    zones: list[Annotated[str, Field(pattern=r"^[a-z0-9-]{3,40}$")]] = Field(default_factory=list, max_length=6)
+    """gcp: zones of the region that have this GPU (GKE node locations); default: the cluster's zones."""
     capacity: Capacity = Capacity.ON_DEMAND
     min_nodes: int = Field(default=0, ge=0, le=1000)
     max_nodes: int = Field(default=1, ge=1, le=1000)
@@ -422,6 +424,7 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
                 issues.append(
                     ConfigIssue(f"gpuPools.{name}.instanceType", "only applies to cloud targets; remove the key")
                 )
+        issues.extend(_check_zones(target, config.region, pools))
         return issues
     for index, cidr in enumerate(config.public_api_cidrs):
         try:
@@ -478,6 +481,7 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
         issues.append(ConfigIssue("gcpProject", "is required for target 'gcp'; set the Google Cloud project id"))
     if target is not Target.GCP and config.gcp_project is not None:
         issues.append(ConfigIssue("gcpProject", f"only applies to target 'gcp', not '{target}'; remove the key"))
+    issues.extend(_check_zones(target, config.region, pools))
     cloud = _CLOUDS[target]
     for name, pool in pools.items():
         issues.extend(_check_pool_offer(cloud, name, pool))
@@ -489,6 +493,19 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
                     f"characters; rename {name!r}",
                 )
             )
+    return issues
+
+
+def _check_zones(target: Target, region: str | None, pools: Mapping[str, GpuPool]) -> list[ConfigIssue]:
+    issues = []
+    for name, pool in pools.items():
+        if pool.zones and target is not Target.GCP:
+            issues.append(
+                ConfigIssue(f"gpuPools.{name}.zones", f"only applies to target 'gcp', not '{target}'; remove the key")
+            )
+        for zone in pool.zones if target is Target.GCP and region else []:
+            if not zone.startswith(f"{region}-"):
+                issues.append(ConfigIssue(f"gpuPools.{name}.zones", f"{zone!r} is not a zone of region {region!r}"))
     return issues
 
 
@@ -672,7 +689,9 @@ def _path(loc: tuple[Any, ...]) -> str:
     parts: list[str] = []
     for part in loc:
         text = str(part)
-        if parts and ("." in text or "/" in text):
+        if parts and isinstance(part, int):
+            parts[-1] += f"[{part}]"
+        elif parts and ("." in text or "/" in text):
             parts[-1] += f"[{text!r}]"
         else:
             parts.append(text)
@@ -729,5 +748,6 @@ _PATTERN_HINTS = {
     _DNS_LABEL: "use lowercase letters, digits and '-', starting with a letter (a Kubernetes name)",
     _HF_ID: "use a Hugging Face model id such as 'Qwen/Qwen2.5-0.5B-Instruct'",
     r"^[a-z0-9-]{2,40}$": "use the cloud's region name, such as 'us-east-1', 'europe-west4' or 'eastus2'",
+    r"^[a-z0-9-]{3,40}$": "use a zone name such as 'us-central1-a'",
     r"^[A-Za-z0-9._/-]{1,100}$": "use a branch, tag or commit of the model repository",
 }

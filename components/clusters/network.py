@@ -28,3 +28,20 @@ def subnet_plan(cidr: str, zones: int) -> SubnetPlan:
         private=tuple(str(block) for block in blocks[:zones]),
         public=tuple(str(block) for block in public[:zones]),
     )
+
+
+@dataclass(frozen=True)
+class GkeRanges:
+    nodes: str
+    pods: str
+    services: str
+
+
+def gke_ranges(cidr: str) -> GkeRanges:
+    """A GKE subnet's primary range (nodes) and its secondary ranges (pods, services), from one network range:
+    nodes and services take the first two eighths, pods the upper half (GKE gives each node a /24 of it)."""
+    network = ipaddress.ip_network(cidr, strict=True)
+    eighths = list(network.subnets(prefixlen_diff=3))
+    return GkeRanges(
+        nodes=str(eighths[0]), services=str(eighths[1]), pods=str(list(network.subnets(prefixlen_diff=1))[1])
+    )

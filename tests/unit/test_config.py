@@ -265,7 +265,7 @@ def test_pool_label_values_must_be_valid() -> None:
 def test_unknown_pool_key_is_rejected_with_a_suggestion() -> None:
     [message] = problems(existing(gpuPools={"p": pool(maxNode=2)}))
     assert message == (
-        "gpuPools.p.maxNode: unknown key; allowed keys: gpu, gpusPerNode, instanceType, capacity, minNodes, "
+        "gpuPools.p.maxNode: unknown key; allowed keys: gpu, gpusPerNode, instanceType, zones, capacity, minNodes, "
         "maxNodes, priority, sharing, labels. Did you mean 'maxNodes'?"
     )
 

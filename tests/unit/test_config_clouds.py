@@ -164,3 +164,21 @@ def test_cloud_keys_are_rejected_on_existing_clusters() -> None:
 
 def test_availability_zones_are_two_to_six() -> None:
     assert problems(aws(availabilityZones=1)) == ["availabilityZones: 1 is out of range; must be >= 2"]
+
+
+def test_pool_zones_must_belong_to_the_region() -> None:
+    assert problems(gcp(gpuPools={"l4": {"gpu": "L4", "zones": ["us-east1-b"]}})) == [
+        "gpuPools.l4.zones: 'us-east1-b' is not a zone of region 'us-central1'"
+    ]
+
+
+def test_pool_zones_only_apply_to_gcp() -> None:
+    assert problems(aws(gpuPools={"l4": {"gpu": "L4", "zones": ["us-east-1a"]}})) == [
+        "gpuPools.l4.zones: only applies to target 'gcp', not 'aws'; remove the key"
+    ]
+
+
+def test_pool_zone_names_are_checked() -> None:
+    assert problems(gcp(gpuPools={"l4": {"gpu": "L4", "zones": ["US Central"]}})) == [
+        "gpuPools.l4.zones[0]: 'US Central' is not valid; use a zone name such as 'us-central1-a'"
+    ]

@@ -13,6 +13,8 @@ from stacks.config import ConfigError, ConfigIssue, Engine, StackConfig, Target
 _TARGET_MODULES: dict[Target, str] = {
     Target.EXISTING: "stacks.existing",
     Target.AWS: "stacks.aws",
+    Target.GCP: "stacks.gcp",
+    Target.AZURE: "stacks.azure",
 }
 
 

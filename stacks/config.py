@@ -409,6 +409,7 @@ _SUBNET_ID = {
     ),
 }
 _AKS_POOL_NAME = r"^[a-z][a-z0-9]{0,11}$"
+_RESERVED_RANGE = ipaddress.ip_network("172.16.0.0/12")
 
 
 def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue]:
@@ -456,13 +457,14 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
         issues.append(ConfigIssue("publicApiReason", "only applies with publicApiCidrs; remove the key"))
     try:
         network = ipaddress.ip_network(config.network_cidr, strict=True)
-        if not (network.is_private and 16 <= network.prefixlen <= 20):
+        if not (network.is_private and 16 <= network.prefixlen <= 20) or network.overlaps(_RESERVED_RANGE):
             raise ValueError
     except ValueError:
         issues.append(
             ConfigIssue(
                 "networkCidr",
-                f"{config.network_cidr!r} must be a private range from /16 to /20, such as '10.0.0.0/16'",
+                f"{config.network_cidr!r} must be a private range from /16 to /20 outside 172.16.0.0/12 (kept for "
+                "the clusters' service, pod and control-plane ranges), such as '10.0.0.0/16'",
             )
         )
     if config.existing_subnet_ids:

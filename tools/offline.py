@@ -12,6 +12,7 @@ would accept. See ../shared/PULUMI.md §3 for the mock runtime's behaviour this 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -137,10 +138,49 @@ class _RecordingMocks(pulumi.runtime.Mocks):
                 "names": [f"{self.region}{letter}" for letter in letters],
                 "zoneIds": [f"use1-az{index + 1}" for index in range(len(letters))],
             }
+        if args.token == "azure-native:containerservice:listManagedClusterUserCredentials":
+            return {"kubeconfigs": [{"name": "clusterUser", "value": _aks_kubeconfig(args.args.get("resourceName"))}]}
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "clientId": "00000000-0000-0000-0000-000000000001",
+                "objectId": "00000000-0000-0000-0000-000000000002",
+                "subscriptionId": "00000000-0000-0000-0000-000000000003",
+                "tenantId": "00000000-0000-0000-0000-000000000004",
+            }
+        if args.token == "gcp:organizations/getProject:getProject":
+            project = args.args.get("projectId", "project")
+            return {"projectId": project, "number": "123456789012", "name": project}
         return {}
 
 
 _ACCOUNT = "123456789012"
+_SUBSCRIPTION = "00000000-0000-0000-0000-000000000003"
+
+
+def _aks_kubeconfig(cluster: str | None) -> str:
+    """What AKS returns for format=exec: a base64 kubeconfig whose kubelogin logs in with a device code."""
+    text = f"""apiVersion: v1
+kind: Config
+clusters:
+- name: {cluster}
+  cluster:
+    server: https://{cluster}-dns-0a1b2c3d.hcp.eastus2.azmk8s.io:443
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t
+contexts:
+- name: {cluster}
+  context: {{cluster: {cluster}, user: clusterUser_{cluster}}}
+current-context: {cluster}
+users:
+- name: clusterUser_{cluster}
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubelogin
+      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630,
+             --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, 00000000-0000-0000-0000-000000000004,
+             --environment, AzurePublicCloud]
+"""
+    return base64.b64encode(text.encode()).decode()
 
 
 def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
@@ -165,6 +205,17 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
         }
     if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
         return {"latestVersion": 1}
+    if type_ == "gcp:serviceaccount/account:Account":
+        return {"email": f"{inputs.get('accountId', name)}@project.iam.gserviceaccount.com"}
+    if type_ == "gcp:container/cluster:Cluster":
+        return {"endpoint": "10.0.0.2", "masterAuth": {"clusterCaCertificate": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"}}
+    if type_ == "gcp:kms/cryptoKey:CryptoKey":
+        return {"id": f"projects/project/locations/{region}/keyRings/ring/cryptoKeys/{resource_name}"}
+    if type_.startswith("azure-native:"):
+        provider_namespace = type_.split(":")[1]
+        return {
+            "id": f"/subscriptions/{_SUBSCRIPTION}/resourceGroups/rg/providers/{provider_namespace}/{resource_name}"
+        }
     if type_.startswith("aws:"):
         return {"arn": f"arn:aws:{type_.split(':')[1].split('/')[0]}:{region}:{_ACCOUNT}:{name}"}
     return {}

@@ -133,8 +133,13 @@ def test_public_api_cidrs_arrive_as_json_from_pulumi() -> None:
 
 def test_network_cidr_must_be_private_and_sized_for_subnets() -> None:
     assert problems(aws(networkCidr="10.0.0.0/24")) == [
-        "networkCidr: '10.0.0.0/24' must be a private range from /16 to /20, such as '10.0.0.0/16'"
+        "networkCidr: '10.0.0.0/24' must be a private range from /16 to /20 outside 172.16.0.0/12 (kept for the "
+        "clusters' service, pod and control-plane ranges), such as '10.0.0.0/16'"
     ]
+
+
+def test_network_cidr_stays_clear_of_the_cluster_internal_ranges() -> None:
+    assert len(problems(azure(networkCidr="172.20.0.0/16"))) == 1
 
 
 def test_existing_subnets_must_be_subnet_ids_of_the_cloud() -> None:

@@ -68,7 +68,7 @@ def test_runtime_requirements_are_pinned_exactly() -> None:
 
 def test_program_dependencies_stay_out_of_the_dev_only_tools() -> None:
     runtime = (ROOT / "requirements.txt").read_text()
-    for tool in ("pytest", "checkov", "kubernetes-validate", "ruff", "hypothesis", "pyyaml"):
+    for tool in ("pytest", "checkov", "kubernetes-validate", "ruff", "hypothesis"):
         assert tool not in runtime
     for package in ("pulumi==", "pulumi-kubernetes==", "pulumi-aws==", "pulumi-gcp==", "pulumi-azure-native=="):
         assert package in runtime

@@ -1,0 +1,317 @@
+"""An AKS cluster for GPU serving, from azure-native resources: VNet, Entra ID with Azure RBAC and no local
+accounts, workload identity, Azure CNI overlay with Cilium network policy, Container Insights, Azure Policy,
+a tainted system pool, a general pool for add-ons, and one separate agent pool per GPU pool.
+
+The azure-native provider flows in through `opts` (`providers=[azure_provider]`); this component creates the one
+Kubernetes provider for the cluster.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+import yaml
+from pulumi_azure_native import authorization, containerservice, network, operationalinsights, resources
+
+from components.catalog.instances import Cloud, InstanceType
+from components.clusters.contract import GpuPoolInfo
+from components.clusters.gpu_nodes import gpu_node_labels, gpu_node_taints, gpu_tolerations
+from components.clusters.network import subnet_plan
+
+# Built-in role "Azure Kubernetes Service RBAC Cluster Admin": with local accounts disabled, whoever runs
+# Pulumi reaches the API only through an Entra ID role assignment.
+AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+# Cluster-internal ranges, outside every VNet range the config accepts (172.16.0.0/12 is kept for them).
+SERVICE_CIDR = "172.20.0.0/16"
+DNS_SERVICE_IP = "172.20.0.10"
+POD_CIDR = "172.24.0.0/14"
+SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AksGpuPoolArgs:
+    instance: InstanceType
+    spot: bool
+    min_nodes: int
+    max_nodes: int
+    priority: int
+    labels: Mapping[str, str] = field(default_factory=dict)
+    os_disk_gib: int = 256
+
+
+@dataclass(frozen=True, kw_only=True)
+class AksClusterArgs:
+    cluster_name: str
+    location: str
+    kubernetes_version: str
+    network_cidr: str
+    availability_zones: int
+    existing_subnet_ids: tuple[str, ...] = ()
+    """One subnet resource id for the nodes, instead of creating a VNet."""
+    public_api_cidrs: tuple[str, ...] = ()
+    """Authorized IP ranges of the public API server; empty: a private cluster."""
+    system_instance_type: str = "Standard_D4ds_v5"
+    system_nodes: int = 2
+    gpu_pools: Mapping[str, AksGpuPoolArgs] = field(default_factory=dict)
+
+
+def azure_cli_kubeconfig(encoded: str) -> str:
+    """AKS's exec kubeconfig logs in with a device code; Pulumi runs unattended, so switch kubelogin to the Azure
+    CLI's login, as `kubelogin convert-kubeconfig -l azurecli` does (that mode takes no client or tenant id)."""
+    config = yaml.safe_load(base64.b64decode(encoded).decode())
+    for user in config.get("users") or []:
+        exec_config = (user.get("user") or {}).get("exec") or {}
+        if exec_config.get("command") != "kubelogin":
+            continue
+        args, kept = list(exec_config.get("args") or []), []
+        skip = False
+        for index, arg in enumerate(args):
+            if skip:
+                skip = False
+            elif arg in _AZURE_CLI_DROPS:
+                skip = True
+            elif index > 0 and args[index - 1] == "--login":
+                kept.append("azurecli")
+            else:
+                kept.append(arg)
+        exec_config["args"] = kept
+    return yaml.safe_dump(config, sort_keys=True)
+
+
+_AZURE_CLI_DROPS = {"--client-id", "--tenant-id", "--environment"}
+
+
+class AksCluster(pulumi.ComponentResource):
+    """An AKS cluster whose GPU pools are separate agent pools (never mixed into the cluster's inline profiles).
+
+    Example::
+
+        AksCluster("llm", AksClusterArgs(cluster_name="llm-prod", location="eastus2", kubernetes_version="1.34",
+                   network_cidr="10.0.0.0/16", availability_zones=3),
+                   opts=pulumi.ResourceOptions(providers=[azure_provider]))
+    """
+
+    cluster_name: pulumi.Output[str]
+    """The AKS cluster's name."""
+    provider: k8s.Provider
+    """Kubernetes provider for the cluster (kubelogin through the Azure CLI, `cluster_identifier` set)."""
+    gpu_pools: Mapping[str, GpuPoolInfo]
+    """GPU pools by name; `node_group_id` is the agent pool's name (its scale set is `aks-<pool>-<hash>-vmss`)."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig (a secret) using kubelogin."""
+    aks_cluster: containerservice.ManagedCluster
+    """Escape hatch: the native cluster resource."""
+    resource_group: resources.ResourceGroup
+    """The resource group holding the cluster and its network."""
+
+    def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:clusters:AksCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.resource_group = resources.ResourceGroup(
+            f"{name}-rg", resource_group_name=f"{args.cluster_name}-rg", location=args.location, opts=child
+        )
+        group_name = self.resource_group.name
+        subnet_id = args.existing_subnet_ids[0] if args.existing_subnet_ids else self._network(name, args, group_name)
+        zones = [str(zone) for zone in range(1, args.availability_zones + 1)]
+
+        workspace = operationalinsights.Workspace(
+            f"{name}-logs",
+            workspace_name=f"{args.cluster_name}-logs",
+            resource_group_name=group_name,
+            location=args.location,
+            sku={"name": "PerGB2018"},
+            retention_in_days=30,
+            opts=child,
+        )
+        public = bool(args.public_api_cidrs)
+        common_pool = {
+            "os_type": "Linux",
+            "type": "VirtualMachineScaleSets",
+            "vnet_subnet_id": subnet_id,
+            "enable_node_public_ip": False,
+            "enable_encryption_at_host": True,
+            "max_pods": 110,
+        }
+        self.aks_cluster = containerservice.ManagedCluster(
+            f"{name}-cluster",
+            resource_name_=args.cluster_name,
+            resource_group_name=group_name,
+            location=args.location,
+            dns_prefix=args.cluster_name,
+            kubernetes_version=args.kubernetes_version,
+            node_resource_group=f"{args.cluster_name}-nodes-rg",
+            identity={"type": "SystemAssigned"},
+            sku={"name": "Base", "tier": "Standard"},
+            # Azure requires the system pool inline; every other pool is a separate AgentPool below.
+            agent_pool_profiles=[
+                {
+                    **common_pool,
+                    "name": "system",
+                    "mode": "System",
+                    "vm_size": args.system_instance_type,
+                    "count": args.system_nodes,
+                    "min_count": args.system_nodes,
+                    "max_count": args.system_nodes + 2,
+                    "enable_auto_scaling": True,
+                    "availability_zones": zones,
+                    "os_disk_type": "Ephemeral",
+                    "os_disk_size_gb": 128,
+                    "node_labels": dict(SYSTEM_POOL_LABEL),
+                    # Only critical add-ons on the system pool (CKV_AZURE_232); the rest go to the general pool.
+                    "node_taints": ["CriticalAddonsOnly=true:NoSchedule"],
+                }
+            ],
+            enable_rbac=True,
+            aad_profile={"managed": True, "enable_azure_rbac": True},
+            disable_local_accounts=True,
+            oidc_issuer_profile={"enabled": True},
+            security_profile={
+                "workload_identity": {"enabled": True},
+                "image_cleaner": {"enabled": True, "interval_hours": 168},
+            },
+            api_server_access_profile=(
+                {"authorized_ip_ranges": list(args.public_api_cidrs), "enable_private_cluster": False}
+                if public
+                else {"enable_private_cluster": True}
+            ),
+            auto_upgrade_profile={"upgrade_channel": "stable", "node_os_upgrade_channel": "NodeImage"},
+            network_profile={
+                "network_plugin": "azure",
+                "network_plugin_mode": "overlay",
+                "network_dataplane": "cilium",
+                "network_policy": "cilium",
+                "pod_cidr": POD_CIDR,
+                "service_cidr": SERVICE_CIDR,
+                "dns_service_ip": DNS_SERVICE_IP,
+                "load_balancer_sku": "standard",
+                "outbound_type": "loadBalancer",
+            },
+            addon_profiles={
+                "azurepolicy": {"enabled": True},
+                "omsagent": {"enabled": True, "config": {"logAnalyticsWorkspaceResourceID": workspace.id}},
+            },
+            # The inline profile only seeds the system pool: later edits there would fight the separate
+            # AgentPools (pulumi/pulumi-azure-native#2719, #4264).
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["agentPoolProfiles"]),
+        )
+        self.cluster_name = self.aks_cluster.name
+        cluster_name = self.aks_cluster.name
+
+        general = containerservice.AgentPool(
+            f"{name}-general",
+            agent_pool_name="general",
+            resource_name_=cluster_name,
+            resource_group_name=group_name,
+            mode="User",
+            vm_size=args.system_instance_type,
+            count=1,
+            min_count=1,
+            max_count=3,
+            enable_auto_scaling=True,
+            availability_zones=zones,
+            os_disk_type="Ephemeral",
+            os_disk_size_gb=128,
+            node_labels={"llm-platform/node-role": "general"},
+            **common_pool,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"]),
+        )
+
+        self.gpu_pools = {}
+        for pool_name, pool in args.gpu_pools.items():
+            labels = gpu_node_labels(Cloud.AZURE, pool_name, pool.instance.gpu, pool.labels)
+            taints = [f"{t.key}={t.value}:{t.effect}" for t in gpu_node_taints(Cloud.AZURE)]
+            spot = (
+                {"scale_set_priority": "Spot", "scale_set_eviction_policy": "Delete", "spot_max_price": -1}
+                if pool.spot
+                else {"scale_set_priority": "Regular"}
+            )
+            agent_pool = containerservice.AgentPool(
+                f"{name}-{pool_name}",
+                agent_pool_name=pool_name,
+                resource_name_=cluster_name,
+                resource_group_name=group_name,
+                mode="User",
+                vm_size=pool.instance.name,
+                count=pool.min_nodes,
+                min_count=pool.min_nodes,
+                max_count=pool.max_nodes,
+                enable_auto_scaling=True,
+                # GPU sizes rarely have the cache disk an ephemeral OS disk needs.
+                os_disk_type="Managed",
+                os_disk_size_gb=pool.os_disk_gib,
+                node_labels=labels,
+                node_taints=taints,
+                # AKS installs the NVIDIA driver; the device plugin is ours to install.
+                gpu_profile={"driver": "Install"},
+                **spot,
+                **common_pool,
+                # The cluster autoscaler owns the node count once the pool exists.
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"]),
+            )
+            self.gpu_pools[pool_name] = GpuPoolInfo(
+                name=pool_name,
+                gpu=pool.instance.gpu,
+                gpus_per_node=pool.instance.gpus,
+                spot=pool.spot,
+                priority=pool.priority,
+                min_nodes=pool.min_nodes,
+                max_nodes=pool.max_nodes,
+                labels=labels,
+                tolerations=gpu_tolerations(Cloud.AZURE, spot=pool.spot),
+                node_group_id=agent_pool.name,
+            )
+
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        admin = authorization.RoleAssignment(
+            f"{name}-deployer-admin",
+            principal_id=client.object_id,
+            role_definition_id=pulumi.Output.concat(
+                "/subscriptions/",
+                client.subscription_id,
+                "/providers/Microsoft.Authorization/roleDefinitions/",
+                AKS_RBAC_CLUSTER_ADMIN,
+            ),
+            scope=self.aks_cluster.id,
+            opts=child,
+        )
+        credentials = containerservice.list_managed_cluster_user_credentials_output(
+            resource_group_name=group_name,
+            resource_name=cluster_name,
+            format="exec",
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        self.kubeconfig = pulumi.Output.secret(
+            credentials.kubeconfigs.apply(lambda configs: azure_cli_kubeconfig(configs[0].value))
+        )
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            cluster_identifier=args.cluster_name,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[admin, general]),
+        )
+        self.register_outputs({"clusterName": self.cluster_name, "kubeconfig": self.kubeconfig})
+
+    def _network(self, name: str, args: AksClusterArgs, group_name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """A VNet with one node subnet (Azure CNI overlay gives pods addresses outside the VNet)."""
+        vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            virtual_network_name=f"{args.cluster_name}-vnet",
+            resource_group_name=group_name,
+            location=args.location,
+            address_space={"address_prefixes": [args.network_cidr]},
+            # Subnets are separate resources; inline ones would fight them (pulumi-azure-native#1686).
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets"]),
+        )
+        subnet = network.Subnet(
+            f"{name}-nodes",
+            subnet_name="nodes",
+            resource_group_name=group_name,
+            virtual_network_name=vnet.name,
+            address_prefix=subnet_plan(args.network_cidr, 1).private[0],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return subnet.id

@@ -1,0 +1,343 @@
+"""A GKE Standard cluster for GPU serving, from raw Google Cloud resources: VPC-native network with Cloud NAT,
+private nodes, a least-privilege node service account, KMS-encrypted secrets, Workload Identity, Dataplane V2,
+a system node pool and one node pool per GPU pool with the driver installed by GKE.
+
+The Google Cloud provider flows in through `opts` (`providers=[gcp_provider]`); this component creates the one
+Kubernetes provider for the cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from components.catalog.instances import Cloud, InstanceType
+from components.clusters.contract import GpuPoolInfo
+from components.clusters.gpu_nodes import gpu_node_labels, gpu_tolerations
+from components.clusters.network import gke_ranges
+
+# Roles the nodes need and no more (GKE hardening guide: "use least privilege service accounts").
+NODE_ROLES = (
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/stackdriver.resourceMetadata.writer",
+    "roles/artifactregistry.reader",
+)
+CONTROL_PLANE_RANGE = "172.16.0.0/28"
+KEY_ROTATION = "7776000s"  # 90 days
+SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class GkeGpuPoolArgs:
+    instance: InstanceType
+    """Machine type from the catalogue; `instance.accelerator` is the GKE accelerator type."""
+    spot: bool
+    min_nodes: int
+    """Across all the pool's zones."""
+    max_nodes: int
+    priority: int
+    """For the GPU ComputeClass (GKE has no priority expander)."""
+    zones: tuple[str, ...] = ()
+    """Zones with this GPU; empty: the cluster's zones."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    disk_size_gb: int = 200
+
+
+@dataclass(frozen=True, kw_only=True)
+class GkeClusterArgs:
+    cluster_name: str
+    project: str
+    region: str
+    kubernetes_version: str
+    """Minimum control-plane version; the REGULAR release channel upgrades from there."""
+    network_cidr: str
+    public_api_cidrs: tuple[str, ...] = ()
+    """CIDRs allowed to reach the public endpoint; empty: the control plane has a private endpoint only."""
+    system_instance_type: str = "e2-standard-4"
+    system_nodes: int = 2
+    deletion_protection: bool = True
+    gpu_pools: Mapping[str, GkeGpuPoolArgs] = field(default_factory=dict)
+
+
+def kubeconfig(cluster_name: str, endpoint: pulumi.Input[str], ca_data: pulumi.Input[str]) -> pulumi.Output[str]:
+    """A kubeconfig that authenticates through gke-gcloud-auth-plugin (the built-in gcp auth provider was removed
+    from client-go 1.26)."""
+    return pulumi.Output.json_dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": cluster_name,
+                    "cluster": {
+                        "server": pulumi.Output.concat("https://", endpoint),
+                        "certificate-authority-data": ca_data,
+                    },
+                }
+            ],
+            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "current-context": cluster_name,
+            "users": [
+                {
+                    "name": cluster_name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "gke-gcloud-auth-plugin",
+                            "provideClusterInfo": True,
+                            "interactiveMode": "Never",
+                        }
+                    },
+                }
+            ],
+        }
+    )
+
+
+def _node_config(
+    machine_type: str, service_account: pulumi.Input[str], labels: Mapping[str, str], disk_size_gb: int, **extra: object
+) -> dict[str, object]:
+    return {
+        "machine_type": machine_type,
+        "image_type": "COS_CONTAINERD",
+        "disk_size_gb": disk_size_gb,
+        "disk_type": "pd-balanced",
+        "service_account": service_account,
+        "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+        "labels": dict(labels),
+        "shielded_instance_config": {"enable_secure_boot": True, "enable_integrity_monitoring": True},
+        "workload_metadata_config": {"mode": "GKE_METADATA"},
+        **extra,
+    }
+
+
+class GkeCluster(pulumi.ComponentResource):
+    """A regional, private-node GKE cluster with GPU node pools.
+
+    Example::
+
+        GkeCluster("llm", GkeClusterArgs(cluster_name="llm-prod", project="my-project", region="us-central1",
+                   kubernetes_version="1.34", network_cidr="10.0.0.0/16"),
+                   opts=pulumi.ResourceOptions(providers=[gcp_provider]))
+    """
+
+    cluster_name: pulumi.Output[str]
+    """The GKE cluster's name."""
+    provider: k8s.Provider
+    """Kubernetes provider for the cluster (exec authentication, `cluster_identifier` set)."""
+    gpu_pools: Mapping[str, GpuPoolInfo]
+    """GPU pools by name; `node_group_id` is the GKE node pool's name."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig (a secret) using gke-gcloud-auth-plugin."""
+    gke_cluster: gcp.container.Cluster
+    """Escape hatch: the native cluster resource."""
+    node_service_account: gcp.serviceaccount.Account
+    """Service account of every node."""
+
+    def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:clusters:GkeCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        ranges = gke_ranges(args.network_cidr)
+
+        network = gcp.compute.Network(
+            f"{name}-network", name=args.cluster_name, auto_create_subnetworks=False, opts=child
+        )
+        subnet = gcp.compute.Subnetwork(
+            f"{name}-nodes",
+            name=f"{args.cluster_name}-nodes",
+            region=args.region,
+            network=network.id,
+            ip_cidr_range=ranges.nodes,
+            secondary_ip_ranges=[
+                {"range_name": "pods", "ip_cidr_range": ranges.pods},
+                {"range_name": "services", "ip_cidr_range": ranges.services},
+            ],
+            private_ip_google_access=True,
+            opts=child,
+        )
+        router = gcp.compute.Router(
+            f"{name}-router", name=args.cluster_name, region=args.region, network=network.id, opts=child
+        )
+        # Private nodes reach the internet (model weights, images) through Cloud NAT only.
+        gcp.compute.RouterNat(
+            f"{name}-nat",
+            name=args.cluster_name,
+            router=router.name,
+            region=args.region,
+            nat_ip_allocate_option="AUTO_ONLY",
+            source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
+            log_config={"enable": True, "filter": "ERRORS_ONLY"},
+            opts=child,
+        )
+
+        self.node_service_account = gcp.serviceaccount.Account(
+            f"{name}-nodes-sa",
+            account_id=f"{args.cluster_name[:24]}-nodes",
+            display_name=f"Nodes of GKE cluster {args.cluster_name}",
+            opts=child,
+        )
+        node_member = self.node_service_account.email.apply(lambda email: f"serviceAccount:{email}")
+        for role in NODE_ROLES:
+            gcp.projects.IAMMember(
+                f"{name}-nodes-{role.split('/')[1].replace('.', '-')}",
+                project=args.project,
+                role=role,
+                member=node_member,
+                opts=child,
+            )
+
+        key_ring = gcp.kms.KeyRing(f"{name}-keyring", name=args.cluster_name, location=args.region, opts=child)
+        secrets_key = gcp.kms.CryptoKey(
+            f"{name}-secrets-key",
+            name=f"{args.cluster_name}-secrets",
+            key_ring=key_ring.id,
+            rotation_period=KEY_ROTATION,
+            opts=child,
+        )
+        project_number = gcp.organizations.get_project_output(
+            project_id=args.project, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).number
+        key_access = gcp.kms.CryptoKeyIAMMember(
+            f"{name}-secrets-key-gke",
+            crypto_key_id=secrets_key.id,
+            role="roles/cloudkms.cryptoKeyEncrypterDecrypter",
+            member=pulumi.Output.concat(
+                "serviceAccount:service-", project_number, "@container-engine-robot.iam.gserviceaccount.com"
+            ),
+            opts=child,
+        )
+
+        public = bool(args.public_api_cidrs)
+        authorized = [{"cidr_block": args.network_cidr, "display_name": "cluster network"}] + [
+            {"cidr_block": cidr, "display_name": f"public {index}"} for index, cidr in enumerate(args.public_api_cidrs)
+        ]
+        self.gke_cluster = gcp.container.Cluster(
+            f"{name}-cluster",
+            name=args.cluster_name,
+            location=args.region,
+            min_master_version=args.kubernetes_version,
+            release_channel={"channel": "REGULAR"},
+            deletion_protection=args.deletion_protection,
+            # The default pool is replaced by the pools below; GKE requires one to exist while creating.
+            remove_default_node_pool=True,
+            initial_node_count=1,
+            node_config=_node_config("e2-small", self.node_service_account.email, SYSTEM_POOL_LABEL, 50),
+            network=network.id,
+            subnetwork=subnet.id,
+            networking_mode="VPC_NATIVE",
+            ip_allocation_policy={"cluster_secondary_range_name": "pods", "services_secondary_range_name": "services"},
+            private_cluster_config={
+                "enable_private_nodes": True,
+                "enable_private_endpoint": not public,
+                "master_ipv4_cidr_block": CONTROL_PLANE_RANGE,
+            },
+            master_authorized_networks_config={"cidr_blocks": authorized, "gcp_public_cidrs_access_enabled": False},
+            master_auth={"client_certificate_config": {"issue_client_certificate": False}},
+            workload_identity_config={"workload_pool": f"{args.project}.svc.id.goog"},
+            database_encryption={"state": "ENCRYPTED", "key_name": secrets_key.id},
+            # Dataplane V2 (Cilium) enforces NetworkPolicies.
+            datapath_provider="ADVANCED_DATAPATH",
+            enable_shielded_nodes=True,
+            enable_intranode_visibility=True,
+            enable_legacy_abac=False,
+            binary_authorization={"evaluation_mode": "PROJECT_SINGLETON_POLICY_ENFORCE"},
+            logging_config={
+                "enable_components": ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "WORKLOADS"]
+            },
+            monitoring_config={
+                "enable_components": ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"],
+                "managed_prometheus": {"enabled": True},
+            },
+            security_posture_config={"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
+            resource_labels={"llm-platform-cluster": args.cluster_name},
+            # The default pool's node config only matters while creating; changing it would replace the cluster.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[key_access], ignore_changes=["nodeConfig"]),
+        )
+        self.cluster_name = self.gke_cluster.name
+
+        management = {"auto_repair": True, "auto_upgrade": True}
+        system_pool = gcp.container.NodePool(
+            f"{name}-system",
+            name="system",
+            cluster=self.gke_cluster.id,
+            location=args.region,
+            initial_node_count=1,
+            autoscaling={
+                "total_min_node_count": args.system_nodes,
+                "total_max_node_count": args.system_nodes + 2,
+                "location_policy": "BALANCED",
+            },
+            management=management,
+            node_config=_node_config(
+                args.system_instance_type, self.node_service_account.email, SYSTEM_POOL_LABEL, 100
+            ),
+            opts=child,
+        )
+
+        self.gpu_pools = {}
+        for pool_name, pool in args.gpu_pools.items():
+            labels = gpu_node_labels(Cloud.GCP, pool_name, pool.instance.gpu, pool.labels)
+            node_pool = gcp.container.NodePool(
+                f"{name}-{pool_name}",
+                name=pool_name,
+                cluster=self.gke_cluster.id,
+                location=args.region,
+                node_locations=list(pool.zones) or None,
+                initial_node_count=0,
+                autoscaling={
+                    "total_min_node_count": pool.min_nodes,
+                    "total_max_node_count": pool.max_nodes,
+                    # GPUs are scarce: take capacity in whichever zone has it.
+                    "location_policy": "ANY",
+                },
+                management=management,
+                node_config=_node_config(
+                    pool.instance.name,
+                    self.node_service_account.email,
+                    labels,
+                    pool.disk_size_gb,
+                    spot=pool.spot,
+                    # GKE installs the driver and its own device plugin, and taints the nodes nvidia.com/gpu.
+                    guest_accelerators=[
+                        {
+                            "type": pool.instance.accelerator,
+                            "count": pool.instance.gpus,
+                            "gpu_driver_installation_config": {"gpu_driver_version": "LATEST"},
+                        }
+                    ],
+                ),
+                opts=child,
+            )
+            self.gpu_pools[pool_name] = GpuPoolInfo(
+                name=pool_name,
+                gpu=pool.instance.gpu,
+                gpus_per_node=pool.instance.gpus,
+                spot=pool.spot,
+                priority=pool.priority,
+                min_nodes=pool.min_nodes,
+                max_nodes=pool.max_nodes,
+                labels=labels,
+                tolerations=gpu_tolerations(Cloud.GCP, spot=pool.spot),
+                node_group_id=node_pool.name,
+            )
+
+        self.kubeconfig = pulumi.Output.secret(
+            kubeconfig(
+                args.cluster_name,
+                self.gke_cluster.endpoint,
+                self.gke_cluster.master_auth.apply(lambda auth: auth.cluster_ca_certificate),
+            )
+        )
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            cluster_identifier=args.cluster_name,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[system_pool]),
+        )
+        self.register_outputs({"clusterName": self.cluster_name, "kubeconfig": self.kubeconfig})

@@ -1,0 +1,50 @@
+"""Target `azure`: an AKS cluster with GPU agent pools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from components.clusters.aks import AksCluster, AksClusterArgs, AksGpuPoolArgs
+from stacks.config import Capacity, StackConfig
+from stacks.outputs import cluster_outputs
+from stacks.serving import deploy_models
+
+DEFAULT_SYSTEM_INSTANCE_TYPE = "Standard_D4ds_v5"
+
+
+def build(config: StackConfig) -> dict[str, Any]:
+    # An explicit provider: the location comes from the stack config; the subscription from `az login`.
+    provider = azure_native.Provider("azure", location=config.region)
+    cluster = AksCluster(
+        config.cluster_name,
+        AksClusterArgs(
+            cluster_name=config.cluster_name,
+            location=config.region or "",
+            kubernetes_version=config.kubernetes_version,
+            network_cidr=config.network_cidr,
+            availability_zones=config.availability_zones,
+            existing_subnet_ids=config.existing_subnet_ids,
+            public_api_cidrs=config.public_api_cidrs,
+            system_instance_type=config.system_instance_type or DEFAULT_SYSTEM_INSTANCE_TYPE,
+            system_nodes=config.system_nodes,
+            gpu_pools={
+                name: AksGpuPoolArgs(
+                    instance=config.pool_instances[name],
+                    spot=pool.capacity is Capacity.SPOT,
+                    min_nodes=pool.min_nodes,
+                    max_nodes=pool.max_nodes,
+                    priority=pool.priority,
+                    labels=pool.labels,
+                )
+                for name, pool in config.gpu_pools.items()
+            },
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    return {
+        **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
+        "models": deploy_models(config, cluster),
+    }

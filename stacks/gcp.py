@@ -1,0 +1,56 @@
+"""Target `gcp`: a GKE Standard cluster with GPU node pools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.clusters.gke import GkeCluster, GkeClusterArgs, GkeGpuPoolArgs
+from stacks.config import Capacity, StackConfig
+from stacks.outputs import cluster_outputs
+from stacks.serving import deploy_models
+
+DEFAULT_SYSTEM_INSTANCE_TYPE = "e2-standard-4"
+
+
+def build(config: StackConfig) -> dict[str, Any]:
+    # An explicit provider: project and region come from the stack config, never from gcloud's defaults.
+    provider = gcp.Provider(
+        "gcp",
+        project=config.gcp_project,
+        region=config.region,
+        default_labels={"llm-platform-stack": config.stack},
+    )
+    cluster = GkeCluster(
+        config.cluster_name,
+        GkeClusterArgs(
+            cluster_name=config.cluster_name,
+            project=config.gcp_project or "",
+            region=config.region or "",
+            kubernetes_version=config.kubernetes_version,
+            network_cidr=config.network_cidr,
+            public_api_cidrs=config.public_api_cidrs,
+            system_instance_type=config.system_instance_type or DEFAULT_SYSTEM_INSTANCE_TYPE,
+            system_nodes=config.system_nodes,
+            deletion_protection=config.deletion_protection,
+            gpu_pools={
+                name: GkeGpuPoolArgs(
+                    instance=config.pool_instances[name],
+                    spot=pool.capacity is Capacity.SPOT,
+                    min_nodes=pool.min_nodes,
+                    max_nodes=pool.max_nodes,
+                    priority=pool.priority,
+                    zones=tuple(pool.zones),
+                    labels=pool.labels,
+                )
+                for name, pool in config.gpu_pools.items()
+            },
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    return {
+        **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
+        "models": deploy_models(config, cluster),
+    }

@@ -127,7 +127,7 @@ class _RecordingMocks(pulumi.runtime.Mocks):
             return None, state  # ids are unknown until the cloud creates the resource
         state.setdefault("name", args.name)
         state.update(computed_outputs(args.typ, args.name, args.inputs, self.region))
-        return f"{args.name}-id", state
+        return state.pop("id", f"{args.name}-id"), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         """Data sources, which run in preview too."""

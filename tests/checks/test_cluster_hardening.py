@@ -34,7 +34,7 @@ def _one(plans: dict[Any, Any], stack: str, type_: str) -> dict[str, Any]:
     return only
 
 
-def test_every_cloud_has_an_example_stack() -> None:
+def test_there_is_an_aws_stack() -> None:
     assert AWS_STACKS
 
 
@@ -120,3 +120,122 @@ def test_eks_gpu_node_groups_use_the_nvidia_al2023_ami(plans: dict[Any, Any], st
     for group in gpu_groups:
         assert group["amiType"] == "AL2023_x86_64_NVIDIA"
         assert "k8s.amazonaws.com/accelerator" in group["labels"]
+
+
+# --- GKE ------------------------------------------------------------------------------------------
+
+GCP_STACKS = [stack for stack in stack_names() if _target(stack) == "gcp"]
+
+
+def test_there_is_a_gcp_stack() -> None:
+    assert GCP_STACKS
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gke_logs_and_monitors(plans: dict[Any, Any], stack: str) -> None:  # CKV_GCP_1, CKV_GCP_8
+    cluster = _one(plans, stack, "gcp:container/cluster:Cluster")
+    assert "WORKLOADS" in cluster["loggingConfig"]["enableComponents"]
+    assert "APISERVER" in cluster["loggingConfig"]["enableComponents"]
+    assert "SYSTEM_COMPONENTS" in cluster["monitoringConfig"]["enableComponents"]
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gke_control_plane_settings(plans: dict[Any, Any], stack: str) -> None:
+    cluster = _one(plans, stack, "gcp:container/cluster:Cluster")
+    assert cluster["enableLegacyAbac"] is False  # CKV_GCP_7
+    assert cluster["datapathProvider"] == "ADVANCED_DATAPATH"  # CKV_GCP_12: Dataplane V2 enforces NetworkPolicy
+    assert cluster["masterAuth"]["clientCertificateConfig"]["issueClientCertificate"] is False  # CKV_GCP_13
+    assert cluster["ipAllocationPolicy"]["clusterSecondaryRangeName"] == "pods"  # CKV_GCP_23: VPC-native
+    assert cluster["enableIntranodeVisibility"] is True  # CKV_GCP_61
+    assert cluster["binaryAuthorization"]["evaluationMode"] == "PROJECT_SINGLETON_POLICY_ENFORCE"  # CKV_GCP_66
+    assert cluster["enableShieldedNodes"] is True  # CKV_GCP_71
+    assert cluster["releaseChannel"]["channel"] in {"REGULAR", "STABLE"}  # CKV_GCP_70
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gke_api_reachable_only_from_authorized_networks(plans: dict[Any, Any], stack: str) -> None:
+    cluster = _one(plans, stack, "gcp:container/cluster:Cluster")
+    blocks = [block["cidrBlock"] for block in cluster["masterAuthorizedNetworksConfig"]["cidrBlocks"]]
+    assert blocks  # CKV_GCP_20
+    assert "0.0.0.0/0" not in blocks  # CKV_GCP_18
+    assert cluster["privateClusterConfig"]["enablePrivateNodes"] is True  # CKV_GCP_25, CKV_GCP_64
+    if not cluster["privateClusterConfig"]["enablePrivateEndpoint"]:
+        assert _stack_config(stack).get("llm-platform:publicApiReason")
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gke_node_pools_are_hardened(plans: dict[Any, Any], stack: str) -> None:
+    pools = _resources(plans, stack, "gcp:container/nodePool:NodePool")
+    assert pools
+    for pool in pools:
+        assert pool["management"] == {"autoRepair": True, "autoUpgrade": True}  # CKV_GCP_9, CKV_GCP_10
+        node_config = pool["nodeConfig"]
+        assert node_config["imageType"] == "COS_CONTAINERD"  # CKV_GCP_22
+        assert node_config["shieldedInstanceConfig"] == {"enableSecureBoot": True, "enableIntegrityMonitoring": True}
+        assert node_config["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}  # CKV_GCP_69
+        assert not node_config["serviceAccount"].endswith("-compute@developer.gserviceaccount.com")  # CIS GKE 5.2.1
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gke_encrypts_secrets_and_uses_workload_identity(plans: dict[Any, Any], stack: str) -> None:  # CIS 5.3.1, 5.2.2
+    cluster = _one(plans, stack, "gcp:container/cluster:Cluster")
+    assert cluster["databaseEncryption"]["state"] == "ENCRYPTED"
+    assert "/cryptoKeys/" in cluster["databaseEncryption"]["keyName"]
+    assert cluster["workloadIdentityConfig"]["workloadPool"].endswith(".svc.id.goog")
+
+
+# --- AKS ------------------------------------------------------------------------------------------
+
+AZURE_STACKS = [stack for stack in stack_names() if _target(stack) == "azure"]
+
+
+def test_there_is_an_azure_stack() -> None:
+    assert AZURE_STACKS
+
+
+@pytest.mark.parametrize("stack", AZURE_STACKS)
+def test_aks_cluster_settings(plans: dict[Any, Any], stack: str) -> None:
+    cluster = _one(plans, stack, "azure-native:containerservice:ManagedCluster")
+    assert cluster["addonProfiles"]["omsagent"]["enabled"] is True  # CKV_AZURE_4
+    assert cluster["enableRBAC"] is True  # CKV_AZURE_5
+    assert cluster["networkProfile"]["networkPolicy"] == "cilium"  # CKV_AZURE_7
+    assert "kubeDashboard" not in cluster["addonProfiles"]  # CKV_AZURE_8
+    assert cluster["addonProfiles"]["azurepolicy"]["enabled"] is True  # CKV_AZURE_116
+    assert cluster["disableLocalAccounts"] is True  # CKV_AZURE_141
+    assert cluster["autoUpgradeProfile"]["upgradeChannel"] == "stable"  # CKV_AZURE_171
+    assert cluster["aadProfile"] == {"managed": True, "enableAzureRBAC": True}  # CIS AKS 5.5.x
+    assert cluster["oidcIssuerProfile"] == {"enabled": True}
+    assert cluster["securityProfile"]["workloadIdentity"] == {"enabled": True}
+
+
+@pytest.mark.parametrize("stack", AZURE_STACKS)
+def test_aks_api_is_private_or_restricted_with_a_reason(plans: dict[Any, Any], stack: str) -> None:
+    access = _one(plans, stack, "azure-native:containerservice:ManagedCluster")["apiServerAccessProfile"]
+    if access.get("enablePrivateCluster") is not True:  # CKV_AZURE_115 waived only with a reason
+        assert access["authorizedIPRanges"]  # CKV_AZURE_6
+        assert "0.0.0.0/0" not in access["authorizedIPRanges"]
+        assert _stack_config(stack).get("llm-platform:publicApiReason")
+
+
+@pytest.mark.parametrize("stack", AZURE_STACKS)
+def test_aks_node_pools_are_hardened(plans: dict[Any, Any], stack: str) -> None:
+    cluster = _one(plans, stack, "azure-native:containerservice:ManagedCluster")
+    pools = cluster["agentPoolProfiles"] + _resources(plans, stack, "azure-native:containerservice:AgentPool")
+    for pool in pools:
+        assert pool["enableNodePublicIP"] is False  # CKV_AZURE_143
+        assert pool["type"] == "VirtualMachineScaleSets"  # CKV_AZURE_169
+        assert pool["enableEncryptionAtHost"] is True  # CKV_AZURE_227
+        assert pool["maxPods"] >= 50  # CKV_AZURE_168
+    [system] = cluster["agentPoolProfiles"]
+    assert system["osDiskType"] == "Ephemeral"  # CKV_AZURE_226
+    assert "CriticalAddonsOnly=true:NoSchedule" in system["nodeTaints"]  # CKV_AZURE_232
+
+
+@pytest.mark.parametrize("stack", AZURE_STACKS)
+def test_aks_gpu_pools_install_the_driver_and_carry_the_gpu_taint(plans: dict[Any, Any], stack: str) -> None:
+    gpu_pools = [p for p in _resources(plans, stack, "azure-native:containerservice:AgentPool") if "gpuProfile" in p]
+    assert gpu_pools
+    for pool in gpu_pools:
+        assert pool["gpuProfile"] == {"driver": "Install"}
+        assert "nvidia.com/gpu=present:NoSchedule" in pool["nodeTaints"]
+        assert pool["nodeLabels"]["nvidia.com/gpu.present"] == "true"

@@ -1,0 +1,99 @@
+"""GkeCluster under mocks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.catalog.gpus import GpuType
+from components.catalog.instances import Cloud, choose_instance
+from components.clusters.gke import NODE_ROLES, GkeCluster, GkeClusterArgs, GkeGpuPoolArgs
+from tests.support import Registered, record
+
+CLUSTER = "gcp:container/cluster:Cluster"
+NODE_POOL = "gcp:container/nodePool:NodePool"
+H100 = choose_instance(Cloud.GCP, GpuType.H100, 8)
+ARGS = GkeClusterArgs(
+    cluster_name="llm-test",
+    project="llm-platform-demo",
+    region="us-central1",
+    kubernetes_version="1.34",
+    network_cidr="10.0.0.0/16",
+    gpu_pools={
+        "h100": GkeGpuPoolArgs(
+            instance=H100, spot=True, min_nodes=0, max_nodes=2, priority=10, zones=("us-central1-a",)
+        )
+    },
+)
+
+
+def build() -> dict[str, Any]:
+    cluster = GkeCluster("llm", ARGS)
+    return {"kubeconfig": pulumi.Output.unsecret(cluster.kubeconfig), "pool": cluster.gpu_pools["h100"].node_group_id}
+
+
+@pytest.fixture(scope="module")
+def registered() -> Registered:
+    return record(build, config={"llm-platform:region": "us-central1"})
+
+
+def test_gpu_pool_declares_its_accelerators_with_the_driver_installed_by_gke(registered: Registered) -> None:
+    node_config = registered.inputs(NODE_POOL, "llm-h100")["nodeConfig"]
+    assert node_config["machineType"] == "a3-highgpu-8g"
+    assert node_config["guestAccelerators"] == [
+        {"type": "nvidia-h100-80gb", "count": 8, "gpuDriverInstallationConfig": {"gpuDriverVersion": "LATEST"}}
+    ]
+
+
+def test_gpu_pool_is_spot_scales_from_zero_in_its_zones(registered: Registered) -> None:
+    pool = registered.inputs(NODE_POOL, "llm-h100")
+    assert pool["nodeConfig"]["spot"] is True
+    assert pool["autoscaling"] == {"totalMinNodeCount": 0, "totalMaxNodeCount": 2, "locationPolicy": "ANY"}
+    assert pool["nodeLocations"] == ["us-central1-a"]
+    assert registered.outputs["pool"] == "h100"
+
+
+def test_gpu_pool_is_labelled_but_left_to_gke_to_taint(registered: Registered) -> None:
+    node_config = registered.inputs(NODE_POOL, "llm-h100")["nodeConfig"]
+    assert node_config["labels"] == {"llm-platform/gpu-pool": "h100", "nvidia.com/gpu.present": "true"}
+    assert "taints" not in node_config
+
+
+def test_nodes_run_with_their_own_least_privilege_service_account(registered: Registered) -> None:
+    roles = sorted(r.inputs["role"] for r in registered.all("gcp:projects/iAMMember:IAMMember"))
+    assert roles == sorted(NODE_ROLES)
+    for pool in registered.all(NODE_POOL):
+        assert pool.inputs["nodeConfig"]["serviceAccount"] == "llm-test-nodes@project.iam.gserviceaccount.com"
+
+
+def test_secrets_key_is_usable_by_the_gke_service_agent(registered: Registered) -> None:
+    member = registered.inputs("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")["member"]
+    assert member == "serviceAccount:service-123456789012@container-engine-robot.iam.gserviceaccount.com"
+
+
+def test_subnet_has_secondary_ranges_for_pods_and_services(registered: Registered) -> None:
+    subnet = registered.inputs("gcp:compute/subnetwork:Subnetwork")
+    assert subnet["ipCidrRange"] == "10.0.0.0/19"
+    assert subnet["secondaryIpRanges"] == [
+        {"rangeName": "pods", "ipCidrRange": "10.0.128.0/17"},
+        {"rangeName": "services", "ipCidrRange": "10.0.32.0/19"},
+    ]
+    assert subnet["privateIpGoogleAccess"] is True
+
+
+def test_private_endpoint_only_without_public_cidrs(registered: Registered) -> None:
+    cluster = registered.inputs(CLUSTER)
+    assert cluster["privateClusterConfig"]["enablePrivateEndpoint"] is True
+    assert cluster["masterAuthorizedNetworksConfig"]["cidrBlocks"] == [
+        {"cidrBlock": "10.0.0.0/16", "displayName": "cluster network"}
+    ]
+
+
+def test_kubeconfig_authenticates_through_the_gke_auth_plugin(registered: Registered) -> None:
+    config = json.loads(registered.outputs["kubeconfig"])
+    assert config["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
+    assert config["clusters"][0]["cluster"]["server"] == "https://10.0.0.2"
+    assert registered.inputs("pulumi:providers:kubernetes")["clusterIdentifier"] == "llm-test"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
-from pulumi_azure_native import authorization, containerservice, network, operationalinsights, resources
+from pulumi_azure_native import authorization, containerservice, monitor, network, operationalinsights, resources
 
 from components.catalog.instances import Cloud, InstanceType
 from components.clusters.contract import GpuPoolInfo
@@ -30,6 +30,15 @@ SERVICE_CIDR = "172.20.0.0/16"
 DNS_SERVICE_IP = "172.20.0.10"
 POD_CIDR = "172.24.0.0/14"
 SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
+# Control-plane logs sent to Log Analytics (the AKS resource log categories; kube-audit-admin leaves out reads).
+CONTROL_PLANE_LOGS = (
+    "kube-apiserver",
+    "kube-audit-admin",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "cluster-autoscaler",
+    "guard",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,6 +209,15 @@ class AksCluster(pulumi.ComponentResource):
         )
         self.cluster_name = self.aks_cluster.name
         cluster_name = self.aks_cluster.name
+        monitor.DiagnosticSetting(
+            f"{name}-control-plane-logs",
+            name="control-plane-logs",
+            resource_uri=self.aks_cluster.id,
+            workspace_id=workspace.id,
+            log_analytics_destination_type="Dedicated",
+            logs=[{"category": category, "enabled": True} for category in CONTROL_PLANE_LOGS],
+            opts=child,
+        )
 
         general = containerservice.AgentPool(
             f"{name}-general",

@@ -239,3 +239,12 @@ def test_aks_gpu_pools_install_the_driver_and_carry_the_gpu_taint(plans: dict[An
         assert pool["gpuProfile"] == {"driver": "Install"}
         assert "nvidia.com/gpu=present:NoSchedule" in pool["nodeTaints"]
         assert pool["nodeLabels"]["nvidia.com/gpu.present"] == "true"
+
+
+@pytest.mark.parametrize("stack", AZURE_STACKS)
+def test_aks_sends_control_plane_logs_to_log_analytics(plans: dict[Any, Any], stack: str) -> None:
+    setting = _one(plans, stack, "azure-native:monitor:DiagnosticSetting")
+    categories = {log["category"] for log in setting["logs"] if log["enabled"]}
+    assert {"kube-apiserver", "kube-audit-admin"} <= categories
+    workspace = _one(plans, stack, "azure-native:operationalinsights:Workspace")
+    assert setting["workspaceId"].endswith(f"/{workspace['workspaceName']}")

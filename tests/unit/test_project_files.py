@@ -72,3 +72,25 @@ def test_program_dependencies_stay_out_of_the_dev_only_tools() -> None:
         assert tool not in runtime
     for package in ("pulumi==", "pulumi-kubernetes==", "pulumi-aws==", "pulumi-gcp==", "pulumi-azure-native=="):
         assert package in runtime
+
+
+def _stack_rows() -> dict[str, list[str]]:
+    section = README.split("## Stacks", 1)[1].split("\n\n", 2)[1]
+    rows = [line.strip("|").split("|") for line in section.splitlines()[2:]]
+    return {cells[0].strip().strip("`"): [cell.strip() for cell in cells[1:]] for cells in rows}
+
+
+def test_readme_stack_matrix_matches_the_stack_files() -> None:
+    from tools.offline import stack_names
+
+    rows = _stack_rows()
+    assert sorted(rows) == stack_names()
+    for stack, (cloud, region, pools, gpus, models) in rows.items():
+        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        assert cloud == config["llm-platform:target"], stack
+        assert region == config.get("llm-platform:region", "—"), stack
+        stack_pools = config.get("llm-platform:gpuPools", {})
+        assert pools == (", ".join(f"`{name}`" for name in stack_pools) or "—"), stack
+        stack_gpus = list(dict.fromkeys(pool["gpu"] for pool in stack_pools.values()))
+        assert gpus == (", ".join(stack_gpus) or "—"), stack
+        assert models == ", ".join(f"`{name}`" for name in config["llm-platform:models"]), stack

@@ -475,6 +475,14 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
                 )
             )
         else:
+            if target is Target.AZURE and len(config.existing_subnet_ids) != 1:
+                issues.append(
+                    ConfigIssue(
+                        "existingSubnetIds",
+                        "AKS places every pool in one node subnet; give exactly one, not "
+                        f"{len(config.existing_subnet_ids)}",
+                    )
+                )
             pattern, example = _SUBNET_ID[target]
             for index, subnet in enumerate(config.existing_subnet_ids):
                 if not re.match(pattern, subnet):

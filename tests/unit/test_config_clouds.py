@@ -187,3 +187,10 @@ def test_pool_zone_names_are_checked() -> None:
     assert problems(gcp(gpuPools={"l4": {"gpu": "L4", "zones": ["US Central"]}})) == [
         "gpuPools.l4.zones[0]: 'US Central' is not valid; use a zone name such as 'us-central1-a'"
     ]
+
+
+def test_aks_takes_exactly_one_existing_subnet() -> None:
+    subnet = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes"
+    assert problems(azure(existingSubnetIds=[subnet, subnet])) == [
+        "existingSubnetIds: AKS places every pool in one node subnet; give exactly one, not 2"
+    ]

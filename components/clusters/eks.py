@@ -211,11 +211,26 @@ class EksCluster(pulumi.ComponentResource):
         )
         self.cluster_name = self.eks_cluster.name
 
+        def addon(addon_name: str, depends_on: list[pulumi.Resource]) -> aws.eks.Addon:
+            values = ADDONS[addon_name]
+            return aws.eks.Addon(
+                f"{name}-addon-{addon_name}",
+                cluster_name=self.eks_cluster.name,
+                addon_name=addon_name,
+                configuration_values=json.dumps(values) if values else None,
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+            )
+
+        # Networking and identity agents first: a node joins NotReady without its CNI.
+        node_addons = [addon(addon_name, []) for addon_name in ADDONS if addon_name != "coredns"]
+        node_prerequisites = [*node_policies, *node_addons]
         system_group = self._node_group(
             f"{name}-system",
             f"{args.cluster_name}-system",
             subnet_ids,
-            node_policies,
+            node_prerequisites,
             ami_type="AL2023_x86_64_STANDARD",
             instance_type=args.system_instance_type,
             capacity="ON_DEMAND",
@@ -224,19 +239,8 @@ class EksCluster(pulumi.ComponentResource):
             taints=[],
             root_volume_gib=50,
         )
-        addons = [
-            aws.eks.Addon(
-                f"{name}-addon-{addon}",
-                cluster_name=self.eks_cluster.name,
-                addon_name=addon,
-                configuration_values=json.dumps(values) if values else None,
-                resolve_conflicts_on_create="OVERWRITE",
-                resolve_conflicts_on_update="OVERWRITE",
-                # CoreDNS waits for nodes to run on; the others run on every node as it joins.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[system_group] if addon == "coredns" else []),
-            )
-            for addon, values in ADDONS.items()
-        ]
+        # CoreDNS needs nodes to run on.
+        addons = [*node_addons, addon("coredns", [system_group])]
 
         self.gpu_pools = {}
         for pool_name, pool in args.gpu_pools.items():
@@ -246,7 +250,7 @@ class EksCluster(pulumi.ComponentResource):
                 f"{name}-{pool_name}",
                 f"{args.cluster_name}-{pool_name}",
                 subnet_ids,
-                node_policies,
+                node_prerequisites,
                 ami_type="AL2023_x86_64_NVIDIA",
                 instance_type=pool.instance.name,
                 capacity="SPOT" if pool.spot else "ON_DEMAND",
@@ -368,7 +372,7 @@ class EksCluster(pulumi.ComponentResource):
         name: str,
         group_name: str,
         subnet_ids: list[pulumi.Input[str]] | list[str],
-        policies: list[aws.iam.RolePolicyAttachment],
+        prerequisites: list[pulumi.Resource],
         *,
         ami_type: str,
         instance_type: str,
@@ -412,7 +416,9 @@ class EksCluster(pulumi.ComponentResource):
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             update_config={"max_unavailable": 1},
             # The cluster-autoscaler owns the desired size once the group exists.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=policies, ignore_changes=["scalingConfig.desiredSize"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=prerequisites, ignore_changes=["scalingConfig.desiredSize"]
+            ),
         )
 
 

@@ -158,3 +158,10 @@ def test_existing_subnets_replace_the_network(under_mocks: Any) -> None:
     assert registered.all(SUBNET) == []
     assert registered.all("aws:ec2/vpc:Vpc") == []
     assert registered.inputs(CLUSTER)["vpcConfig"]["subnetIds"] == list(subnets)
+
+
+def test_nodes_join_after_their_network_add_on_and_coredns_waits_for_nodes(registered: Registered) -> None:
+    cni = registered.one(ADDON, "llm-addon-vpc-cni").urn
+    for group in registered.all(NODE_GROUP):
+        assert cni in group.dependencies, group.name
+    assert registered.one(NODE_GROUP, "llm-system").urn in registered.one(ADDON, "llm-addon-coredns").dependencies

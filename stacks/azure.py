@@ -7,9 +7,10 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure_native
 
-from components.clusters.aks import AksCluster, AksClusterArgs, AksGpuPoolArgs
-from stacks.config import Capacity, StackConfig
+from components.clusters.aks import AksCluster, AksClusterArgs
+from stacks.config import StackConfig
 from stacks.outputs import cluster_outputs
+from stacks.pools import gpu_pool_args
 from stacks.serving import deploy_models
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "Standard_D4ds_v5"
@@ -30,17 +31,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             public_api_cidrs=config.public_api_cidrs,
             system_instance_type=config.system_instance_type or DEFAULT_SYSTEM_INSTANCE_TYPE,
             system_nodes=config.system_nodes,
-            gpu_pools={
-                name: AksGpuPoolArgs(
-                    instance=config.pool_instances[name],
-                    spot=pool.capacity is Capacity.SPOT,
-                    min_nodes=pool.min_nodes,
-                    max_nodes=pool.max_nodes,
-                    priority=pool.priority,
-                    labels=pool.labels,
-                )
-                for name, pool in config.gpu_pools.items()
-            },
+            gpu_pools=gpu_pool_args(config),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )

@@ -7,9 +7,10 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from components.clusters.gke import GkeCluster, GkeClusterArgs, GkeGpuPoolArgs
-from stacks.config import Capacity, StackConfig
+from components.clusters.gke import GkeCluster, GkeClusterArgs
+from stacks.config import StackConfig
 from stacks.outputs import cluster_outputs
+from stacks.pools import gpu_pool_args
 from stacks.serving import deploy_models
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "e2-standard-4"
@@ -35,18 +36,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             system_instance_type=config.system_instance_type or DEFAULT_SYSTEM_INSTANCE_TYPE,
             system_nodes=config.system_nodes,
             deletion_protection=config.deletion_protection,
-            gpu_pools={
-                name: GkeGpuPoolArgs(
-                    instance=config.pool_instances[name],
-                    spot=pool.capacity is Capacity.SPOT,
-                    min_nodes=pool.min_nodes,
-                    max_nodes=pool.max_nodes,
-                    priority=pool.priority,
-                    zones=tuple(pool.zones),
-                    labels=pool.labels,
-                )
-                for name, pool in config.gpu_pools.items()
-            },
+            gpu_pools=gpu_pool_args(config),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )

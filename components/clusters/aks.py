@@ -9,6 +9,7 @@ Kubernetes provider for the cluster.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -17,9 +18,9 @@ import pulumi_kubernetes as k8s
 import yaml
 from pulumi_azure_native import authorization, containerservice, monitor, network, operationalinsights, resources
 
-from components.catalog.instances import Cloud, InstanceType
-from components.clusters.contract import GpuPoolInfo
-from components.clusters.gpu_nodes import gpu_node_labels, gpu_node_taints, gpu_tolerations
+from components.catalog.instances import Cloud
+from components.clusters.contract import GpuPoolArgs, GpuPoolInfo
+from components.clusters.gpu_nodes import gpu_node_taints, pool_info
 from components.clusters.network import subnet_plan
 
 # Built-in role "Azure Kubernetes Service RBAC Cluster Admin": with local accounts disabled, whoever runs
@@ -42,17 +43,6 @@ CONTROL_PLANE_LOGS = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class AksGpuPoolArgs:
-    instance: InstanceType
-    spot: bool
-    min_nodes: int
-    max_nodes: int
-    priority: int
-    labels: Mapping[str, str] = field(default_factory=dict)
-    os_disk_gib: int = 256
-
-
-@dataclass(frozen=True, kw_only=True)
 class AksClusterArgs:
     cluster_name: str
     location: str
@@ -65,7 +55,7 @@ class AksClusterArgs:
     """Authorized IP ranges of the public API server; empty: a private cluster."""
     system_instance_type: str = "Standard_D4ds_v5"
     system_nodes: int = 2
-    gpu_pools: Mapping[str, AksGpuPoolArgs] = field(default_factory=dict)
+    gpu_pools: Mapping[str, GpuPoolArgs] = field(default_factory=dict)
 
 
 def azure_cli_kubeconfig(encoded: str) -> str:
@@ -240,7 +230,7 @@ class AksCluster(pulumi.ComponentResource):
 
         self.gpu_pools = {}
         for pool_name, pool in args.gpu_pools.items():
-            labels = gpu_node_labels(Cloud.AZURE, pool_name, pool.instance.gpu, pool.labels)
+            info = pool_info(Cloud.AZURE, pool_name, pool)
             taints = [f"{t.key}={t.value}:{t.effect}" for t in gpu_node_taints(Cloud.AZURE)]
             spot = (
                 {"scale_set_priority": "Spot", "scale_set_eviction_policy": "Delete", "spot_max_price": -1}
@@ -260,8 +250,8 @@ class AksCluster(pulumi.ComponentResource):
                 enable_auto_scaling=True,
                 # GPU sizes rarely have the cache disk an ephemeral OS disk needs.
                 os_disk_type="Managed",
-                os_disk_size_gb=pool.os_disk_gib,
-                node_labels=labels,
+                os_disk_size_gb=pool.disk_gib,
+                node_labels=dict(info.labels),
                 node_taints=taints,
                 # AKS installs the NVIDIA driver; the device plugin is ours to install.
                 gpu_profile={"driver": "Install"},
@@ -270,18 +260,7 @@ class AksCluster(pulumi.ComponentResource):
                 # The cluster autoscaler owns the node count once the pool exists.
                 opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"]),
             )
-            self.gpu_pools[pool_name] = GpuPoolInfo(
-                name=pool_name,
-                gpu=pool.instance.gpu,
-                gpus_per_node=pool.instance.gpus,
-                spot=pool.spot,
-                priority=pool.priority,
-                min_nodes=pool.min_nodes,
-                max_nodes=pool.max_nodes,
-                labels=labels,
-                tolerations=gpu_tolerations(Cloud.AZURE, spot=pool.spot),
-                node_group_id=agent_pool.name,
-            )
+            self.gpu_pools[pool_name] = dataclasses.replace(info, node_group_id=agent_pool.name)
 
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
         admin = authorization.RoleAssignment(

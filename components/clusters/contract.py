@@ -14,6 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog.gpus import GPUS, GpuType
+from components.catalog.instances import InstanceType
 
 POOL_LABEL = "llm-platform/gpu-pool"
 """Node label every GPU pool carries (value: the pool's name); GPU workloads select their pool with it."""
@@ -60,6 +61,28 @@ class GpuPoolInfo:
     @property
     def node_selector(self) -> dict[str, str]:
         return {POOL_LABEL: self.name}
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpuPoolArgs:
+    """A GPU pool a cloud cluster component creates: the same request on every cloud."""
+
+    instance: InstanceType
+    """Machine type from the catalogue (its GPU model and count; on GCP its accelerator type)."""
+    spot: bool
+    """Spot/preemptible capacity instead of on-demand."""
+    min_nodes: int
+    """Fewest nodes (0: scale from zero)."""
+    max_nodes: int
+    """Most nodes the autoscaler may add."""
+    priority: int
+    """Order in which the autoscaler grows pools: highest first."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Extra node labels."""
+    zones: tuple[str, ...] = ()
+    """GKE only: zones with this GPU; empty: the cluster's zones."""
+    disk_gib: int = 200
+    """Root/OS disk: GPU serving images are large."""
 
 
 class GpuCluster(Protocol):

@@ -7,6 +7,7 @@ Kubernetes provider for the cluster.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -16,9 +17,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.catalog.instances import Cloud, InstanceType
-from components.clusters.contract import GpuPoolInfo
-from components.clusters.gpu_nodes import gpu_node_labels, gpu_node_taints, gpu_tolerations
+from components.catalog.instances import Cloud
+from components.clusters.contract import GpuPoolArgs, GpuPoolInfo
+from components.clusters.gpu_nodes import gpu_node_taints, pool_info
+from components.clusters.kubeconfig import exec_kubeconfig
 from components.clusters.network import subnet_plan
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -33,22 +35,6 @@ ADDONS: dict[str, dict[str, str] | None] = {
 }
 NODE_TEMPLATE_PREFIX = "k8s.io/cluster-autoscaler/node-template"
 _TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
-
-
-@dataclass(frozen=True, kw_only=True)
-class EksGpuPoolArgs:
-    instance: InstanceType
-    """Machine type, from the catalogue (its GPU model and count)."""
-    spot: bool
-    """SPOT capacity instead of ON_DEMAND."""
-    min_nodes: int
-    max_nodes: int
-    priority: int
-    """For the cluster-autoscaler's priority expander."""
-    labels: Mapping[str, str] = field(default_factory=dict)
-    """Extra node labels."""
-    root_volume_gib: int = 200
-    """Encrypted gp3 root volume; container images of GPU serving stacks are large."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,7 +55,7 @@ class EksClusterArgs:
     system_instance_type: str = "m7i.large"
     system_nodes: int = 2
     deletion_protection: bool = True
-    gpu_pools: Mapping[str, EksGpuPoolArgs] = field(default_factory=dict)
+    gpu_pools: Mapping[str, GpuPoolArgs] = field(default_factory=dict)
 
 
 def _assume_role_policy(service: str) -> str:
@@ -96,30 +82,12 @@ def autoscaler_node_template_tags(pool: GpuPoolInfo, taints: list[tuple[str, str
 def kubeconfig(
     cluster_name: str, region: str, endpoint: pulumi.Input[str], ca_data: pulumi.Input[str]
 ) -> pulumi.Output[str]:
-    """A kubeconfig that authenticates through `aws eks get-token`: no token is stored in it or in the state."""
-    return pulumi.Output.json_dumps(
-        {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [
-                {"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}
-            ],
-            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
-            "current-context": cluster_name,
-            "users": [
-                {
-                    "name": cluster_name,
-                    "user": {
-                        "exec": {
-                            "apiVersion": "client.authentication.k8s.io/v1beta1",
-                            "command": "aws",
-                            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region],
-                            "interactiveMode": "Never",
-                        }
-                    },
-                }
-            ],
-        }
+    """A kubeconfig that authenticates through `aws eks get-token`."""
+    return exec_kubeconfig(
+        cluster_name,
+        endpoint,
+        ca_data,
+        {"command": "aws", "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region]},
     )
 
 
@@ -244,7 +212,7 @@ class EksCluster(pulumi.ComponentResource):
 
         self.gpu_pools = {}
         for pool_name, pool in args.gpu_pools.items():
-            labels = gpu_node_labels(Cloud.AWS, pool_name, pool.instance.gpu, pool.labels)
+            info = pool_info(Cloud.AWS, pool_name, pool)
             taints = [(t.key, t.value, t.effect) for t in gpu_node_taints(Cloud.AWS)]
             group = self._node_group(
                 f"{name}-{pool_name}",
@@ -255,23 +223,12 @@ class EksCluster(pulumi.ComponentResource):
                 instance_type=pool.instance.name,
                 capacity="SPOT" if pool.spot else "ON_DEMAND",
                 scaling=(pool.min_nodes, pool.max_nodes),
-                labels=labels,
+                labels=info.labels,
                 taints=taints,
-                root_volume_gib=pool.root_volume_gib,
+                root_volume_gib=pool.disk_gib,
             )
             asg_name = group.resources.apply(lambda resources: resources[0].autoscaling_groups[0].name)
-            info = GpuPoolInfo(
-                name=pool_name,
-                gpu=pool.instance.gpu,
-                gpus_per_node=pool.instance.gpus,
-                spot=pool.spot,
-                priority=pool.priority,
-                min_nodes=pool.min_nodes,
-                max_nodes=pool.max_nodes,
-                labels=labels,
-                tolerations=gpu_tolerations(Cloud.AWS, spot=pool.spot),
-                node_group_id=asg_name,
-            )
+            info = dataclasses.replace(info, node_group_id=asg_name)
             # Managed node groups do not pass their labels and taints on to the Auto Scaling group.
             for key, value in autoscaler_node_template_tags(info, taints).items():
                 aws.autoscaling.Tag(

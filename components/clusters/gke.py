@@ -8,6 +8,7 @@ Kubernetes provider for the cluster.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -15,9 +16,10 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.catalog.instances import Cloud, InstanceType
-from components.clusters.contract import GpuPoolInfo
-from components.clusters.gpu_nodes import gpu_node_labels, gpu_tolerations
+from components.catalog.instances import Cloud
+from components.clusters.contract import GpuPoolArgs, GpuPoolInfo
+from components.clusters.gpu_nodes import pool_info
+from components.clusters.kubeconfig import exec_kubeconfig
 from components.clusters.network import gke_ranges
 
 # Roles the nodes need and no more (GKE hardening guide: "use least privilege service accounts").
@@ -34,22 +36,6 @@ SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
 
 
 @dataclass(frozen=True, kw_only=True)
-class GkeGpuPoolArgs:
-    instance: InstanceType
-    """Machine type from the catalogue; `instance.accelerator` is the GKE accelerator type."""
-    spot: bool
-    min_nodes: int
-    """Across all the pool's zones."""
-    max_nodes: int
-    priority: int
-    """For the GPU ComputeClass (GKE has no priority expander)."""
-    zones: tuple[str, ...] = ()
-    """Zones with this GPU; empty: the cluster's zones."""
-    labels: Mapping[str, str] = field(default_factory=dict)
-    disk_size_gb: int = 200
-
-
-@dataclass(frozen=True, kw_only=True)
 class GkeClusterArgs:
     cluster_name: str
     project: str
@@ -62,41 +48,16 @@ class GkeClusterArgs:
     system_instance_type: str = "e2-standard-4"
     system_nodes: int = 2
     deletion_protection: bool = True
-    gpu_pools: Mapping[str, GkeGpuPoolArgs] = field(default_factory=dict)
+    gpu_pools: Mapping[str, GpuPoolArgs] = field(default_factory=dict)
 
 
 def kubeconfig(cluster_name: str, endpoint: pulumi.Input[str], ca_data: pulumi.Input[str]) -> pulumi.Output[str]:
-    """A kubeconfig that authenticates through gke-gcloud-auth-plugin (the built-in gcp auth provider was removed
-    from client-go 1.26)."""
-    return pulumi.Output.json_dumps(
-        {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [
-                {
-                    "name": cluster_name,
-                    "cluster": {
-                        "server": pulumi.Output.concat("https://", endpoint),
-                        "certificate-authority-data": ca_data,
-                    },
-                }
-            ],
-            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
-            "current-context": cluster_name,
-            "users": [
-                {
-                    "name": cluster_name,
-                    "user": {
-                        "exec": {
-                            "apiVersion": "client.authentication.k8s.io/v1beta1",
-                            "command": "gke-gcloud-auth-plugin",
-                            "provideClusterInfo": True,
-                            "interactiveMode": "Never",
-                        }
-                    },
-                }
-            ],
-        }
+    """A kubeconfig that authenticates through gke-gcloud-auth-plugin (client-go 1.26 removed the gcp provider)."""
+    return exec_kubeconfig(
+        cluster_name,
+        pulumi.Output.concat("https://", endpoint),
+        ca_data,
+        {"command": "gke-gcloud-auth-plugin", "provideClusterInfo": True},
     )
 
 
@@ -241,8 +202,11 @@ class GkeCluster(pulumi.ComponentResource):
             master_auth={"client_certificate_config": {"issue_client_certificate": False}},
             workload_identity_config={"workload_pool": f"{args.project}.svc.id.goog"},
             database_encryption={"state": "ENCRYPTED", "key_name": secrets_key.id},
-            # Dataplane V2 (Cilium) enforces NetworkPolicies.
+            # Dataplane V2 (Cilium) enforces NetworkPolicies itself; GKE rejects enabling the legacy Calico
+            # policy on top (hashicorp/terraform-provider-google#11334). The explicit "off" block sends nothing
+            # and keeps checkov's CKV_GCP_12 from misreading its absence.
             datapath_provider="ADVANCED_DATAPATH",
+            network_policy={"enabled": False},
             enable_shielded_nodes=True,
             enable_intranode_visibility=True,
             enable_legacy_abac=False,
@@ -282,7 +246,7 @@ class GkeCluster(pulumi.ComponentResource):
 
         self.gpu_pools = {}
         for pool_name, pool in args.gpu_pools.items():
-            labels = gpu_node_labels(Cloud.GCP, pool_name, pool.instance.gpu, pool.labels)
+            info = pool_info(Cloud.GCP, pool_name, pool)
             node_pool = gcp.container.NodePool(
                 f"{name}-{pool_name}",
                 name=pool_name,
@@ -297,11 +261,13 @@ class GkeCluster(pulumi.ComponentResource):
                     "location_policy": "ANY",
                 },
                 management=management,
+                # A surge node would need a spare GPU; replace one node at a time instead (PDBs guard serving).
+                upgrade_settings={"strategy": "SURGE", "max_surge": 0, "max_unavailable": 1},
                 node_config=_node_config(
                     pool.instance.name,
                     self.node_service_account.email,
-                    labels,
-                    pool.disk_size_gb,
+                    info.labels,
+                    pool.disk_gib,
                     spot=pool.spot,
                     # GKE installs the driver and its own device plugin, and taints the nodes nvidia.com/gpu.
                     guest_accelerators=[
@@ -312,20 +278,11 @@ class GkeCluster(pulumi.ComponentResource):
                         }
                     ],
                 ),
-                opts=child,
+                # GKE taints GPU nodes nvidia.com/gpu only when the cluster has a non-GPU pool already
+                # (terraform-google-kubernetes-engine#703).
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[system_pool]),
             )
-            self.gpu_pools[pool_name] = GpuPoolInfo(
-                name=pool_name,
-                gpu=pool.instance.gpu,
-                gpus_per_node=pool.instance.gpus,
-                spot=pool.spot,
-                priority=pool.priority,
-                min_nodes=pool.min_nodes,
-                max_nodes=pool.max_nodes,
-                labels=labels,
-                tolerations=gpu_tolerations(Cloud.GCP, spot=pool.spot),
-                node_group_id=node_pool.name,
-            )
+            self.gpu_pools[pool_name] = dataclasses.replace(info, node_group_id=node_pool.name)
 
         self.kubeconfig = pulumi.Output.secret(
             kubeconfig(

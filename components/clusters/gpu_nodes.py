@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud
-from components.clusters.contract import GPU_TAINT_KEY, POOL_LABEL, Toleration
+from components.clusters.contract import GPU_TAINT_KEY, POOL_LABEL, GpuPoolArgs, GpuPoolInfo, Toleration
 
 # The cluster-autoscaler's AWS provider treats a node as a GPU node when it has this label, so it does not
 # scale up twice while the device plugin starts (kubernetes/autoscaler aws_cloud_provider.go GPULabel).
@@ -52,3 +52,18 @@ def gpu_tolerations(cloud: Cloud, *, spot: bool) -> tuple[Toleration, ...]:
     if cloud is Cloud.AZURE and spot:
         tolerations.append(AKS_SPOT_TAINT)
     return tuple(tolerations)
+
+
+def pool_info(cloud: Cloud, name: str, pool: GpuPoolArgs) -> GpuPoolInfo:
+    """How the workloads see a pool a cloud component creates; `node_group_id` is set once the group exists."""
+    return GpuPoolInfo(
+        name=name,
+        gpu=pool.instance.gpu,
+        gpus_per_node=pool.instance.gpus,
+        spot=pool.spot,
+        priority=pool.priority,
+        min_nodes=pool.min_nodes,
+        max_nodes=pool.max_nodes,
+        labels=gpu_node_labels(cloud, name, pool.instance.gpu, pool.labels),
+        tolerations=gpu_tolerations(cloud, spot=pool.spot),
+    )

@@ -11,7 +11,8 @@ import yaml
 
 from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud, choose_instance
-from components.clusters.aks import AksCluster, AksClusterArgs, AksGpuPoolArgs, azure_cli_kubeconfig
+from components.clusters.aks import AksCluster, AksClusterArgs, azure_cli_kubeconfig
+from components.clusters.contract import GpuPoolArgs
 from tests.support import Registered, record
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
@@ -23,7 +24,7 @@ ARGS = AksClusterArgs(
     kubernetes_version="1.34",
     network_cidr="10.0.0.0/16",
     availability_zones=3,
-    gpu_pools={"a100spot": AksGpuPoolArgs(instance=A100, spot=True, min_nodes=0, max_nodes=3, priority=50)},
+    gpu_pools={"a100spot": GpuPoolArgs(instance=A100, spot=True, min_nodes=0, max_nodes=3, priority=50)},
 )
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud, choose_instance
-from components.clusters.eks import EksCluster, EksClusterArgs, EksGpuPoolArgs
+from components.clusters.contract import GpuPoolArgs
+from components.clusters.eks import EksCluster, EksClusterArgs
 from components.clusters.network import subnet_plan
 from tests.support import Registered, record
 
@@ -29,7 +30,7 @@ ARGS = EksClusterArgs(
     kubernetes_version="1.34",
     network_cidr="10.0.0.0/16",
     availability_zones=3,
-    gpu_pools={"l4-spot": EksGpuPoolArgs(instance=L4, spot=True, min_nodes=0, max_nodes=5, priority=50)},
+    gpu_pools={"l4-spot": GpuPoolArgs(instance=L4, spot=True, min_nodes=0, max_nodes=5, priority=50)},
 )
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud, choose_instance
-from components.clusters.gke import NODE_ROLES, GkeCluster, GkeClusterArgs, GkeGpuPoolArgs
+from components.clusters.contract import GpuPoolArgs
+from components.clusters.gke import NODE_ROLES, GkeCluster, GkeClusterArgs
 from tests.support import Registered, record
 
 CLUSTER = "gcp:container/cluster:Cluster"
@@ -23,9 +24,7 @@ ARGS = GkeClusterArgs(
     kubernetes_version="1.34",
     network_cidr="10.0.0.0/16",
     gpu_pools={
-        "h100": GkeGpuPoolArgs(
-            instance=H100, spot=True, min_nodes=0, max_nodes=2, priority=10, zones=("us-central1-a",)
-        )
+        "h100": GpuPoolArgs(instance=H100, spot=True, min_nodes=0, max_nodes=2, priority=10, zones=("us-central1-a",))
     },
 )
 
@@ -97,3 +96,17 @@ def test_kubeconfig_authenticates_through_the_gke_auth_plugin(registered: Regist
     assert config["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
     assert config["clusters"][0]["cluster"]["server"] == "https://10.0.0.2"
     assert registered.inputs("pulumi:providers:kubernetes")["clusterIdentifier"] == "llm-test"
+
+
+def test_gpu_pools_come_after_the_system_pool_so_gke_taints_them(registered: Registered) -> None:
+    assert registered.one(NODE_POOL, "llm-system").urn in registered.one(NODE_POOL, "llm-h100").dependencies
+
+
+def test_gpu_pool_upgrades_need_no_spare_gpu(registered: Registered) -> None:
+    upgrade = registered.inputs(NODE_POOL, "llm-h100")["upgradeSettings"]
+    assert (upgrade["maxSurge"], upgrade["maxUnavailable"]) == (0, 1)
+
+
+def test_network_policy_is_left_to_dataplane_v2(registered: Registered) -> None:
+    cluster = registered.inputs(CLUSTER)
+    assert (cluster["datapathProvider"], cluster["networkPolicy"]) == ("ADVANCED_DATAPATH", {"enabled": False})

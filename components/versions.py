@@ -9,11 +9,12 @@ from __future__ import annotations
 # Kubernetes minor versions the program is tested against (the manifests pass the API schemas of each).
 SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.32", "1.33", "1.34", "1.35")
 
-# vLLM's OpenAI-compatible server. v0.18.0 is the first release with --shutdown-timeout (vllm#34730),
-# which graceful shutdown relies on; never `latest`.
-VLLM_VERSION = "v0.18.0"
+# vLLM's OpenAI-compatible server; --shutdown-timeout (vllm#36666, from v0.18) is needed for graceful
+# shutdown. Never `latest`.
+VLLM_VERSION = "v0.31.0"
 # renovate: datasource=docker depName=vllm/vllm-openai
 VLLM_GPU_IMAGE = f"docker.io/vllm/vllm-openai:{VLLM_VERSION}"
-# vLLM's CPU build (x86_64) for clusters without GPUs, published by the vLLM project to its public ECR.
-# renovate: datasource=docker depName=public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo
-VLLM_CPU_IMAGE = f"public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:{VLLM_VERSION}"
+# vLLM's CPU build, multi-arch (x86_64 and arm64), which vLLM's release pipeline publishes to Docker Hub
+# next to the CUDA one; its entrypoint is `vllm serve`, like the CUDA image's.
+# renovate: datasource=docker depName=vllm/vllm-openai-cpu
+VLLM_CPU_IMAGE = f"docker.io/vllm/vllm-openai-cpu:{VLLM_VERSION}"

@@ -1,7 +1,8 @@
 """GPU machine types per cloud: which types carry which GPU, how many, and the host around them.
 
 Data, not logic (the lookups at the bottom are the only code). Sources, read 2026-11-23 (../shared/FACTS.md §4):
-AWS EC2 accelerated-computing instance pages and KAITO `pkg/sku/aws_sku_handler.go`; Google Cloud
+AWS EC2 accelerated-computing instance pages, KAITO `pkg/sku/aws_sku_handler.go` and the DescribeInstanceTypes
+dump bundled with moto 5.2.1 (vCPU and memory); Google Cloud
 "GPU machine types" (accelerator-optimized A2/A3/G2 and N1 + T4); Azure NC/ND/NV series pages and KAITO
 `pkg/sku/azure_sku_handler.go`. Region and zone availability is not catalogued: it changes often and the
 cloud reports it when the pool is created.
@@ -50,6 +51,7 @@ INSTANCES: dict[Cloud, list[InstanceType]] = {
                 ("g4dn.8xlarge", 1, 32, 128),
                 ("g4dn.16xlarge", 1, 64, 256),
                 ("g4dn.12xlarge", 4, 48, 192),
+                ("g4dn.metal", 8, 96, 384),
             ],
         ),
         *_family(
@@ -93,7 +95,7 @@ INSTANCES: dict[Cloud, list[InstanceType]] = {
         ),
         *_family(GpuType.A100_40GB, [("p4d.24xlarge", 8, 96, 1152)]),
         *_family(GpuType.A100_80GB, [("p4de.24xlarge", 8, 96, 1152)]),
-        *_family(GpuType.H100, [("p5.48xlarge", 8, 192, 2048)]),
+        *_family(GpuType.H100, [("p5.4xlarge", 1, 16, 256), ("p5.48xlarge", 8, 192, 2048)]),
         *_family(GpuType.H200, [("p5e.48xlarge", 8, 192, 2048), ("p5en.48xlarge", 8, 192, 2048)]),
     ],
     Cloud.GCP: [

@@ -177,7 +177,9 @@ class AksCluster(pulumi.ComponentResource):
                 if public
                 else {"enable_private_cluster": True}
             ),
-            auto_upgrade_profile={"upgrade_channel": "stable", "node_os_upgrade_channel": "NodeImage"},
+            # Patches arrive on their own; a minor upgrade stays a change of kubernetesVersion in the stack file
+            # (the "stable" channel would move the minor under Pulumi's feet).
+            auto_upgrade_profile={"upgrade_channel": "patch", "node_os_upgrade_channel": "NodeImage"},
             network_profile={
                 "network_plugin": "azure",
                 "network_plugin_mode": "overlay",

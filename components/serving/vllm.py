@@ -155,16 +155,18 @@ def _resources(args: VllmServerArgs) -> dict[str, dict[str, str]]:
 
 def _volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     volumes: list[dict[str, object]] = [
-        {"name": "tmp", "emptyDir": {"sizeLimit": "2Gi"}},
+        # Also holds torch.compile's cache (HOME is /tmp).
+        {"name": "tmp", "emptyDir": {"sizeLimit": "4Gi"}},
         {"name": "model-cache", "emptyDir": {"sizeLimit": "100Gi"}},
     ]
     mounts: list[dict[str, object]] = [
         {"name": "tmp", "mountPath": "/tmp"},
         {"name": "model-cache", "mountPath": MODEL_CACHE_DIR},
     ]
-    if args.pool is not None and args.gpus > 1:
-        # NCCL between tensor-parallel workers goes through /dev/shm; the default 64 MiB is too small.
-        volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "16Gi"}})
+    shared_memory = shared_memory_gib(args)
+    if shared_memory:
+        # The container runtime's default /dev/shm is 64 MiB; it counts against the memory limit.
+        volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{shared_memory}Gi"}})
         mounts.append({"name": "dshm", "mountPath": "/dev/shm"})
     if args.hf_token_secret is not None:
         volumes.append(
@@ -181,10 +183,17 @@ def _volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dict[s
     return volumes, mounts
 
 
+def shared_memory_gib(args: VllmServerArgs) -> int:
+    """/dev/shm to mount: the CPU backend's processes exchange tensors through it (vLLM's CPU docs run with
+    --shm-size=4g), and tensor-parallel GPU workers use it for NCCL. None for a single GPU."""
+    if args.pool is None:
+        return 2
+    return 16 if args.gpus > 1 else 0
+
+
 def _placement(args: VllmServerArgs) -> dict[str, object]:
     if args.pool is None:
-        # The CPU image is built for x86_64 only.
-        return {"nodeSelector": {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}}
+        return {"nodeSelector": {"kubernetes.io/os": "linux"}}
     return {
         "nodeSelector": {"kubernetes.io/os": "linux", **args.pool.node_selector},
         "tolerations": [toleration.as_input() for toleration in args.pool.tolerations],

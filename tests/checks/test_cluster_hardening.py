@@ -202,7 +202,7 @@ def test_aks_cluster_settings(plans: dict[Any, Any], stack: str) -> None:
     assert "kubeDashboard" not in cluster["addonProfiles"]  # CKV_AZURE_8
     assert cluster["addonProfiles"]["azurepolicy"]["enabled"] is True  # CKV_AZURE_116
     assert cluster["disableLocalAccounts"] is True  # CKV_AZURE_141
-    assert cluster["autoUpgradeProfile"]["upgradeChannel"] == "stable"  # CKV_AZURE_171
+    assert cluster["autoUpgradeProfile"]["upgradeChannel"] == "patch"  # CKV_AZURE_171
     assert cluster["aadProfile"] == {"managed": True, "enableAzureRBAC": True}  # CIS AKS 5.5.x
     assert cluster["oidcIssuerProfile"] == {"enabled": True}
     assert cluster["securityProfile"]["workloadIdentity"] == {"enabled": True}

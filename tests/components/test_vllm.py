@@ -131,9 +131,9 @@ def test_base_url_is_the_in_cluster_openai_endpoint(cpu_server: Any) -> None:
     assert cpu_server.outputs["baseUrl"] == "http://qwen.llm-serving.svc.cluster.local:8000/v1"
 
 
-def test_cpu_model_uses_the_given_image_on_amd64_nodes(cpu_server: Any) -> None:
+def test_cpu_model_uses_the_given_image_on_any_linux_node(cpu_server: Any) -> None:
     assert container(cpu_server)["image"] == "registry.example/vllm-cpu:v1"
-    assert pod_spec(cpu_server)["nodeSelector"] == {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
+    assert pod_spec(cpu_server)["nodeSelector"] == {"kubernetes.io/os": "linux"}
 
 
 def test_cpu_model_requests_no_gpu_and_sets_the_kv_cache_space(cpu_server: Any) -> None:
@@ -164,8 +164,14 @@ def test_tensor_parallel_model_gets_memory_backed_shared_memory(gpu_server: Any)
     assert {"name": "dshm", "mountPath": "/dev/shm"} in container(gpu_server)["volumeMounts"]
 
 
-def test_single_process_model_has_no_shared_memory_volume(cpu_server: Any) -> None:
-    assert "dshm" not in {volume["name"] for volume in pod_spec(cpu_server)["volumes"]}
+def test_single_gpu_model_has_no_shared_memory_volume(under_mocks: Any) -> None:
+    registered = under_mocks(lambda: VllmServer("chat", gpu_args(gpus=1)) and None)
+    assert "dshm" not in {volume["name"] for volume in pod_spec(registered)["volumes"]}
+
+
+def test_cpu_model_gets_shared_memory_for_its_processes(cpu_server: Any) -> None:
+    volumes = {volume["name"]: volume for volume in pod_spec(cpu_server)["volumes"]}
+    assert volumes["dshm"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "2Gi"}
 
 
 def test_pod_runs_restricted(cpu_server: Any) -> None:

@@ -8,9 +8,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.clusters.eks import EksCluster, EksClusterArgs
+from stacks.cloud import cluster_args
 from stacks.config import StackConfig
 from stacks.outputs import cluster_outputs
-from stacks.pools import gpu_pool_args
 from stacks.serving import deploy_models
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "m7i.large"
@@ -26,17 +26,10 @@ def build(config: StackConfig) -> dict[str, Any]:
     cluster = EksCluster(
         config.cluster_name,
         EksClusterArgs(
-            cluster_name=config.cluster_name,
-            region=config.region or "",
-            kubernetes_version=config.kubernetes_version,
-            network_cidr=config.network_cidr,
+            **cluster_args(config, default_system_instance_type=DEFAULT_SYSTEM_INSTANCE_TYPE),
             availability_zones=config.availability_zones,
             existing_subnet_ids=config.existing_subnet_ids,
-            public_api_cidrs=config.public_api_cidrs,
-            system_instance_type=config.system_instance_type or DEFAULT_SYSTEM_INSTANCE_TYPE,
-            system_nodes=config.system_nodes,
             deletion_protection=config.deletion_protection,
-            gpu_pools=gpu_pool_args(config),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )

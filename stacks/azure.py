@@ -8,9 +8,9 @@ import pulumi
 import pulumi_azure_native as azure_native
 
 from components.clusters.aks import AksCluster, AksClusterArgs
+from stacks.cloud import cluster_args
 from stacks.config import StackConfig
 from stacks.outputs import cluster_outputs
-from stacks.pools import gpu_pool_args
 from stacks.serving import deploy_models
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "Standard_D4ds_v5"
@@ -22,16 +22,9 @@ def build(config: StackConfig) -> dict[str, Any]:
     cluster = AksCluster(
         config.cluster_name,
         AksClusterArgs(
-            cluster_name=config.cluster_name,
-            location=config.region or "",
-            kubernetes_version=config.kubernetes_version,
-            network_cidr=config.network_cidr,
+            **cluster_args(config, default_system_instance_type=DEFAULT_SYSTEM_INSTANCE_TYPE),
             availability_zones=config.availability_zones,
             existing_subnet_ids=config.existing_subnet_ids,
-            public_api_cidrs=config.public_api_cidrs,
-            system_instance_type=config.system_instance_type or DEFAULT_SYSTEM_INSTANCE_TYPE,
-            system_nodes=config.system_nodes,
-            gpu_pools=gpu_pool_args(config),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )

@@ -8,9 +8,9 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.clusters.gke import GkeCluster, GkeClusterArgs
+from stacks.cloud import cluster_args
 from stacks.config import StackConfig
 from stacks.outputs import cluster_outputs
-from stacks.pools import gpu_pool_args
 from stacks.serving import deploy_models
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "e2-standard-4"
@@ -27,16 +27,9 @@ def build(config: StackConfig) -> dict[str, Any]:
     cluster = GkeCluster(
         config.cluster_name,
         GkeClusterArgs(
-            cluster_name=config.cluster_name,
+            **cluster_args(config, default_system_instance_type=DEFAULT_SYSTEM_INSTANCE_TYPE),
             project=config.gcp_project or "",
-            region=config.region or "",
-            kubernetes_version=config.kubernetes_version,
-            network_cidr=config.network_cidr,
-            public_api_cidrs=config.public_api_cidrs,
-            system_instance_type=config.system_instance_type or DEFAULT_SYSTEM_INSTANCE_TYPE,
-            system_nodes=config.system_nodes,
             deletion_protection=config.deletion_protection,
-            gpu_pools=gpu_pool_args(config),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -19,7 +19,7 @@ import yaml
 from pulumi_azure_native import authorization, containerservice, monitor, network, operationalinsights, resources
 
 from components.catalog.instances import Cloud
-from components.clusters.contract import GpuPoolArgs, GpuPoolInfo
+from components.clusters.contract import CloudClusterArgs, GpuPoolInfo
 from components.clusters.gpu_nodes import gpu_node_taints, pool_info
 from components.clusters.network import subnet_plan
 
@@ -43,19 +43,11 @@ CONTROL_PLANE_LOGS = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class AksClusterArgs:
-    cluster_name: str
-    location: str
-    kubernetes_version: str
-    network_cidr: str
-    availability_zones: int
+class AksClusterArgs(CloudClusterArgs):
+    availability_zones: int = 3
+    """Zones the system and general pools span."""
     existing_subnet_ids: tuple[str, ...] = ()
     """One subnet resource id for the nodes, instead of creating a VNet."""
-    public_api_cidrs: tuple[str, ...] = ()
-    """Authorized IP ranges of the public API server; empty: a private cluster."""
-    system_instance_type: str = "Standard_D4ds_v5"
-    system_nodes: int = 2
-    gpu_pools: Mapping[str, GpuPoolArgs] = field(default_factory=dict)
 
 
 def azure_cli_kubeconfig(encoded: str) -> str:
@@ -89,8 +81,8 @@ class AksCluster(pulumi.ComponentResource):
 
     Example::
 
-        AksCluster("llm", AksClusterArgs(cluster_name="llm-prod", location="eastus2", kubernetes_version="1.34",
-                   network_cidr="10.0.0.0/16", availability_zones=3),
+        AksCluster("llm", AksClusterArgs(cluster_name="llm-prod", region="eastus2", kubernetes_version="1.34",
+                   network_cidr="10.0.0.0/16", system_instance_type="Standard_D4ds_v5"),
                    opts=pulumi.ResourceOptions(providers=[azure_provider]))
     """
 
@@ -111,7 +103,7 @@ class AksCluster(pulumi.ComponentResource):
         super().__init__("llm-platform:clusters:AksCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.resource_group = resources.ResourceGroup(
-            f"{name}-rg", resource_group_name=f"{args.cluster_name}-rg", location=args.location, opts=child
+            f"{name}-rg", resource_group_name=f"{args.cluster_name}-rg", location=args.region, opts=child
         )
         group_name = self.resource_group.name
         subnet_id = args.existing_subnet_ids[0] if args.existing_subnet_ids else self._network(name, args, group_name)
@@ -121,7 +113,7 @@ class AksCluster(pulumi.ComponentResource):
             f"{name}-logs",
             workspace_name=f"{args.cluster_name}-logs",
             resource_group_name=group_name,
-            location=args.location,
+            location=args.region,
             sku={"name": "PerGB2018"},
             retention_in_days=30,
             opts=child,
@@ -139,7 +131,7 @@ class AksCluster(pulumi.ComponentResource):
             f"{name}-cluster",
             resource_name_=args.cluster_name,
             resource_group_name=group_name,
-            location=args.location,
+            location=args.region,
             dns_prefix=args.cluster_name,
             kubernetes_version=args.kubernetes_version,
             node_resource_group=f"{args.cluster_name}-nodes-rg",
@@ -300,7 +292,7 @@ class AksCluster(pulumi.ComponentResource):
             f"{name}-vnet",
             virtual_network_name=f"{args.cluster_name}-vnet",
             resource_group_name=group_name,
-            location=args.location,
+            location=args.region,
             address_space={"address_prefixes": [args.network_cidr]},
             # Subnets are separate resources; inline ones would fight them (pulumi-azure-native#1686).
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets"]),

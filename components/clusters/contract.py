@@ -85,6 +85,28 @@ class GpuPoolArgs:
     """Root/OS disk: GPU serving images are large."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class CloudClusterArgs:
+    """What every cloud cluster component takes; each cloud's args add what only it has."""
+
+    cluster_name: str
+    """Name of the cluster; also the Kubernetes provider's `cluster_identifier`."""
+    region: str
+    """Cloud region (Azure: location)."""
+    kubernetes_version: str
+    """Minor version, e.g. `1.34`."""
+    network_cidr: str
+    """Address space of the network the component creates."""
+    system_instance_type: str
+    """Machine type of the system pool that runs the add-ons."""
+    public_api_cidrs: tuple[str, ...] = ()
+    """CIDRs allowed to reach the public API endpoint; empty: the endpoint is private only."""
+    system_nodes: int = 2
+    """Nodes in the system pool; it autoscales up to two more."""
+    gpu_pools: Mapping[str, GpuPoolArgs] = field(default_factory=dict)
+    """GPU pools by name."""
+
+
 class GpuCluster(Protocol):
     """The output contract of every cluster component."""
 

@@ -11,14 +11,14 @@ import dataclasses
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.catalog.instances import Cloud
-from components.clusters.contract import GpuPoolArgs, GpuPoolInfo
+from components.clusters.contract import CloudClusterArgs, GpuPoolInfo
 from components.clusters.gpu_nodes import gpu_node_taints, pool_info
 from components.clusters.kubeconfig import exec_kubeconfig
 from components.clusters.network import subnet_plan
@@ -38,24 +38,13 @@ _TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "Prefe
 
 
 @dataclass(frozen=True, kw_only=True)
-class EksClusterArgs:
-    cluster_name: str
-    """Name of the EKS cluster (also the Kubernetes provider's `cluster_identifier`)."""
-    region: str
-    kubernetes_version: str
-    """Minor version, e.g. `1.34`."""
-    network_cidr: str
-    """VPC address space when the component creates the network."""
-    availability_zones: int
-    """Zones the network and the system node group span."""
+class EksClusterArgs(CloudClusterArgs):
+    availability_zones: int = 3
+    """Zones the VPC and the system node group span."""
     existing_subnet_ids: tuple[str, ...] = ()
     """Private subnets to use instead of creating a VPC."""
-    public_api_cidrs: tuple[str, ...] = ()
-    """CIDRs allowed to reach the public API endpoint; empty: private endpoint only."""
-    system_instance_type: str = "m7i.large"
-    system_nodes: int = 2
     deletion_protection: bool = True
-    gpu_pools: Mapping[str, GpuPoolArgs] = field(default_factory=dict)
+    """EKS refuses to delete the cluster while set."""
 
 
 def _assume_role_policy(service: str) -> str:
@@ -97,7 +86,7 @@ class EksCluster(pulumi.ComponentResource):
     Example::
 
         EksCluster("llm", EksClusterArgs(cluster_name="llm-prod", region="us-east-1", kubernetes_version="1.34",
-                   network_cidr="10.0.0.0/16", availability_zones=3),
+                   network_cidr="10.0.0.0/16", system_instance_type="m7i.large"),
                    opts=pulumi.ResourceOptions(providers=[aws_provider]))
     """
 

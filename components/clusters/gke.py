@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.catalog.instances import Cloud
-from components.clusters.contract import GpuPoolArgs, GpuPoolInfo
+from components.clusters.contract import CloudClusterArgs, GpuPoolInfo
 from components.clusters.gpu_nodes import pool_info
 from components.clusters.kubeconfig import exec_kubeconfig
 from components.clusters.network import gke_ranges
@@ -36,19 +36,11 @@ SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
 
 
 @dataclass(frozen=True, kw_only=True)
-class GkeClusterArgs:
-    cluster_name: str
+class GkeClusterArgs(CloudClusterArgs):
     project: str
-    region: str
-    kubernetes_version: str
-    """Minimum control-plane version; the REGULAR release channel upgrades from there."""
-    network_cidr: str
-    public_api_cidrs: tuple[str, ...] = ()
-    """CIDRs allowed to reach the public endpoint; empty: the control plane has a private endpoint only."""
-    system_instance_type: str = "e2-standard-4"
-    system_nodes: int = 2
+    """Google Cloud project id."""
     deletion_protection: bool = True
-    gpu_pools: Mapping[str, GpuPoolArgs] = field(default_factory=dict)
+    """GKE refuses to delete the cluster while set."""
 
 
 def kubeconfig(cluster_name: str, endpoint: pulumi.Input[str], ca_data: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -84,7 +76,8 @@ class GkeCluster(pulumi.ComponentResource):
     Example::
 
         GkeCluster("llm", GkeClusterArgs(cluster_name="llm-prod", project="my-project", region="us-central1",
-                   kubernetes_version="1.34", network_cidr="10.0.0.0/16"),
+                   kubernetes_version="1.34", network_cidr="10.0.0.0/16",
+                   system_instance_type="e2-standard-4"),
                    opts=pulumi.ResourceOptions(providers=[gcp_provider]))
     """
 

@@ -20,9 +20,10 @@ AGENT_POOL = "azure-native:containerservice:AgentPool"
 A100 = choose_instance(Cloud.AZURE, GpuType.A100_80GB, 1)
 ARGS = AksClusterArgs(
     cluster_name="llm-test",
-    location="eastus2",
+    region="eastus2",
     kubernetes_version="1.34",
     network_cidr="10.0.0.0/16",
+    system_instance_type="Standard_D4ds_v5",
     availability_zones=3,
     gpu_pools={"a100spot": GpuPoolArgs(instance=A100, spot=True, min_nodes=0, max_nodes=3, priority=50)},
 )

@@ -29,6 +29,7 @@ ARGS = EksClusterArgs(
     region="us-east-1",
     kubernetes_version="1.34",
     network_cidr="10.0.0.0/16",
+    system_instance_type="m7i.large",
     availability_zones=3,
     gpu_pools={"l4-spot": GpuPoolArgs(instance=L4, spot=True, min_nodes=0, max_nodes=5, priority=50)},
 )

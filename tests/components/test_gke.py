@@ -23,6 +23,7 @@ ARGS = GkeClusterArgs(
     region="us-central1",
     kubernetes_version="1.34",
     network_cidr="10.0.0.0/16",
+    system_instance_type="e2-standard-4",
     gpu_pools={
         "h100": GpuPoolArgs(instance=H100, spot=True, min_nodes=0, max_nodes=2, priority=10, zones=("us-central1-a",))
     },

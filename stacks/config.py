@@ -26,7 +26,9 @@ from pydantic.alias_generators import to_camel
 from components import versions
 from components.catalog.gpus import GPUS, GpuType
 from components.catalog.instances import INSTANCES, Cloud, InstanceType, choose_instance, offered
+from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profile
 from components.catalog.models import MODELS, ModelArchitecture
+from components.clusters.contract import SharingMode
 
 PROJECT = "llm-platform"
 
@@ -55,12 +57,6 @@ class Engine(enum.StrEnum):
 class Capacity(enum.StrEnum):
     ON_DEMAND = "on-demand"
     SPOT = "spot"
-
-
-class SharingMode(enum.StrEnum):
-    NONE = "none"
-    TIME_SLICING = "time-slicing"
-    MIG = "mig"
 
 
 class _Model(BaseModel):
@@ -495,6 +491,7 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
     cloud = _CLOUDS[target]
     for name, pool in pools.items():
         issues.extend(_check_pool_offer(cloud, name, pool))
+        issues.extend(_check_sharing_on_cloud(target, name, pool))
         if target is Target.AZURE and not re.match(_AKS_POOL_NAME, name):
             issues.append(
                 ConfigIssue(
@@ -517,6 +514,42 @@ def _check_zones(target: Target, region: str | None, pools: Mapping[str, GpuPool
             if not zone.startswith(f"{region}-"):
                 issues.append(ConfigIssue(f"gpuPools.{name}.zones", f"{zone!r} is not a zone of region {region!r}"))
     return issues
+
+
+GKE_MAX_SHARED_CLIENTS = 48
+
+
+def _check_sharing_on_cloud(target: Target, name: str, pool: GpuPool) -> list[ConfigIssue]:
+    """What each cloud can do with GPU sharing (README, "GPU sharing per cloud")."""
+    sharing, path = pool.sharing, f"gpuPools.{name}.sharing"
+    profile = sharing.mig_profile or ""
+    if sharing.mode is SharingMode.MIG and target is Target.AWS:
+        return [
+            ConfigIssue(
+                f"{path}.mode",
+                "'mig' is not available on aws: EKS nodes come unpartitioned and partitioning needs the NVIDIA GPU "
+                "Operator's MIG manager, which this project does not install; use 'time-slicing' or whole GPUs",
+            )
+        ]
+    azure_mig = sharing.mode is SharingMode.MIG and target is Target.AZURE and mig_profile(pool.gpu, profile)
+    if azure_mig and aks_instance_profile(pool.gpu, profile) is None:
+        expressible = [p.name for p in MIG_PROFILES[pool.gpu] if aks_instance_profile(pool.gpu, p.name)]
+        return [
+            ConfigIssue(
+                f"{path}.migProfile",
+                f"AKS cannot partition {pool.gpu.value} into {profile!r} (it names layouts MIG1g..MIG7g); use one "
+                f"of {_quoted(expressible)}",
+            )
+        ]
+    gke_time_slicing = sharing.mode is SharingMode.TIME_SLICING and target is Target.GCP
+    if gke_time_slicing and (sharing.replicas or 0) > GKE_MAX_SHARED_CLIENTS:
+        return [
+            ConfigIssue(
+                f"{path}.replicas",
+                f"{sharing.replicas} is more than GKE shares one GPU among ({GKE_MAX_SHARED_CLIENTS})",
+            )
+        ]
+    return []
 
 
 def _check_pool_offer(cloud: Cloud, name: str, pool: GpuPool) -> list[ConfigIssue]:
@@ -584,6 +617,14 @@ def _check_pool(name: str, pool: GpuPool) -> list[ConfigIssue]:
             )
         if sharing.mig_profile is None:
             issues.append(ConfigIssue(f"{path}.sharing.migProfile", "is required with mode 'mig', e.g. '1g.10gb'"))
+        elif GPUS[pool.gpu].mig_capable and mig_profile(pool.gpu, sharing.mig_profile) is None:
+            profiles = [profile.name for profile in MIG_PROFILES[pool.gpu]]
+            issues.append(
+                ConfigIssue(
+                    f"{path}.sharing.migProfile",
+                    f"{sharing.mig_profile!r} is not a MIG profile of {pool.gpu.value}; use one of {_quoted(profiles)}",
+                )
+            )
     elif sharing.mig_profile is not None:
         issues.append(ConfigIssue(f"{path}.sharing.migProfile", f"only applies to mode 'mig', not '{sharing.mode}'"))
     for key, value in pool.labels.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.clusters.existing import ExistingCluster, ExistingClusterArgs, ExistingPoolArgs
+from stacks.cloud import sharing
 from stacks.config import Capacity, StackConfig
 from stacks.outputs import cluster_outputs
 from stacks.serving import deploy_models
@@ -25,6 +26,7 @@ def build(config: StackConfig) -> dict[str, Any]:
                     min_nodes=pool.min_nodes,
                     max_nodes=pool.max_nodes,
                     labels=pool.labels,
+                    sharing=sharing(pool),
                 )
                 for name, pool in config.gpu_pools.items()
             },

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 
 from components import versions
-from components.clusters.contract import GpuCluster
+from components.clusters.contract import GpuCluster, placement_for
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import VllmServer, VllmServerArgs
 from stacks.config import StackConfig
@@ -28,6 +28,7 @@ def deploy_models(config: StackConfig, cluster: GpuCluster) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     for name, model in config.models.items():
         pool = cluster.gpu_pools[model.spec.pool] if model.spec.pool is not None else None
+        placement = placement_for(cluster.gpu_pools, model.spec.pool) if model.spec.pool is not None else None
         server = VllmServer(
             name,
             VllmServerArgs(
@@ -39,7 +40,7 @@ def deploy_models(config: StackConfig, cluster: GpuCluster) -> dict[str, Any]:
                 replicas=model.spec.min_replicas,
                 max_replicas=model.max_replicas,
                 context_length=model.context_length,
-                pool=pool,
+                placement=placement,
                 cpu_cores=model.spec.cpu_cores,
                 memory_gib=model.spec.memory_gib,
                 hf_token_secret=namespace.hf_token_secret,
@@ -54,6 +55,8 @@ def deploy_models(config: StackConfig, cluster: GpuCluster) -> dict[str, Any]:
             "accelerator": pool.gpu.value if pool is not None else "cpu",
             "gpusPerReplica": 1 if pool is not None else 0,
             "pool": pool.name if pool is not None else None,
+            # Pools the autoscaler may grow for the model when its own cannot: same GPU, count and sharing.
+            "standInPools": [p.name for p in placement.pools[1:]] if placement is not None else [],
             "replicas": {"min": model.spec.min_replicas, "max": model.max_replicas},
             "contextLength": model.context_length,
         }

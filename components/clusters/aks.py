@@ -19,7 +19,8 @@ import yaml
 from pulumi_azure_native import authorization, containerservice, monitor, network, operationalinsights, resources
 
 from components.catalog.instances import Cloud
-from components.clusters.contract import CloudClusterArgs, GpuPoolInfo
+from components.catalog.mig import aks_instance_profile
+from components.clusters.contract import CloudClusterArgs, GpuPoolInfo, SharingMode
 from components.clusters.gpu_nodes import gpu_node_taints, pool_info
 from components.clusters.network import subnet_plan
 
@@ -225,7 +226,7 @@ class AksCluster(pulumi.ComponentResource):
         self.gpu_pools = {}
         for pool_name, pool in args.gpu_pools.items():
             info = pool_info(Cloud.AZURE, pool_name, pool)
-            taints = [f"{t.key}={t.value}:{t.effect}" for t in gpu_node_taints(Cloud.AZURE)]
+            taints = [f"{t.key}={t.value}:{t.effect}" for t in gpu_node_taints(Cloud.AZURE, info.group)]
             spot = (
                 {"scale_set_priority": "Spot", "scale_set_eviction_policy": "Delete", "spot_max_price": -1}
                 if pool.spot
@@ -249,6 +250,12 @@ class AksCluster(pulumi.ComponentResource):
                 node_taints=taints,
                 # AKS installs the NVIDIA driver; the device plugin is ours to install.
                 gpu_profile={"driver": "Install"},
+                # AKS partitions MIG pools itself when the nodes are created.
+                gpu_instance_profile=(
+                    aks_instance_profile(pool.instance.gpu, pool.sharing.mig_profile or "")
+                    if pool.sharing.mode is SharingMode.MIG
+                    else None
+                ),
                 **spot,
                 **common_pool,
                 # The cluster autoscaler owns the node count once the pool exists.

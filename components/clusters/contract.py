@@ -6,6 +6,7 @@ never on a cloud's cluster module.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -15,11 +16,39 @@ import pulumi_kubernetes as k8s
 
 from components.catalog.gpus import GPUS, GpuType
 from components.catalog.instances import InstanceType
+from components.catalog.mig import mig_profile
 
 POOL_LABEL = "llm-platform/gpu-pool"
 """Node label every GPU pool carries (value: the pool's name); GPU workloads select their pool with it."""
 
 GPU_TAINT_KEY = "nvidia.com/gpu"
+GROUP_LABEL = "llm-platform/gpu-group"
+"""Node label shared by the pools that can stand in for each other (same GPU, count and sharing); a model runs on
+its pool's group, so the autoscaler can choose among those pools by priority."""
+
+
+class SharingMode(enum.StrEnum):
+    NONE = "none"
+    TIME_SLICING = "time-slicing"
+    MIG = "mig"
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """How the GPUs of a pool are shared between pods."""
+
+    mode: SharingMode = SharingMode.NONE
+    replicas: int | None = None
+    """Time-slicing: pods per GPU."""
+    mig_profile: str | None = None
+    """MIG: the profile every GPU is partitioned into, e.g. `1g.10gb`."""
+
+    def group_suffix(self) -> str:
+        if self.mode is SharingMode.TIME_SLICING:
+            return f"-ts{self.replicas}"
+        if self.mode is SharingMode.MIG:
+            return f"-mig-{self.mig_profile}"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -51,8 +80,17 @@ class GpuPoolInfo:
     """Labels on every node of the pool, including POOL_LABEL."""
     tolerations: tuple[Toleration, ...] = ()
     """What a pod needs to tolerate to run on the pool."""
+    sharing: Sharing = field(default_factory=Sharing)
+    """How the pool's GPUs are shared."""
+    selector: Mapping[str, str] = field(default_factory=dict)
+    """What a workload selects to land on the pool or its stand-ins; empty: the pool label alone."""
     node_group_id: pulumi.Output[str] | None = None
     """The cloud's identifier of the group (ASG, MIG or VMSS name); None on existing clusters."""
+
+    @property
+    def group(self) -> str:
+        """The pool's group: pools of one group can stand in for each other."""
+        return gpu_group(self.gpu, self.gpus_per_node, self.sharing)
 
     @property
     def gpu_memory_gib(self) -> int:
@@ -60,7 +98,47 @@ class GpuPoolInfo:
 
     @property
     def node_selector(self) -> dict[str, str]:
-        return {POOL_LABEL: self.name}
+        return dict(self.selector) or {POOL_LABEL: self.name}
+
+    @property
+    def slots_per_node(self) -> int:
+        """`nvidia.com/gpu` a node advertises: its GPUs, times the time-slicing replicas or MIG instances."""
+        if self.sharing.mode is SharingMode.TIME_SLICING:
+            return self.gpus_per_node * (self.sharing.replicas or 1)
+        if self.sharing.mode is SharingMode.MIG:
+            profile = mig_profile(self.gpu, self.sharing.mig_profile or "")
+            return self.gpus_per_node * (profile.per_gpu if profile else 1)
+        return self.gpus_per_node
+
+
+@dataclass(frozen=True)
+class GpuPlacement:
+    """Where a GPU workload may run: its pool and the pools that stand in for it."""
+
+    node_selector: Mapping[str, str]
+    tolerations: tuple[Toleration, ...]
+    pools: tuple[GpuPoolInfo, ...]
+    """The pool first, then its stand-ins by priority."""
+
+    def capacity(self, gpus_per_replica: int) -> int:
+        """Replicas the pools can hold at their largest."""
+        return sum(pool.max_nodes * (pool.slots_per_node // gpus_per_replica) for pool in self.pools)
+
+
+def placement_for(pools: Mapping[str, GpuPoolInfo], name: str) -> GpuPlacement:
+    pool = pools[name]
+    stand_ins = sorted(
+        (p for p in pools.values() if p.name != name and p.node_selector == pool.node_selector),
+        key=lambda p: (-p.priority, p.name),
+    )
+    members = (pool, *stand_ins)
+    tolerations = tuple(dict.fromkeys(t for member in members for t in member.tolerations))
+    return GpuPlacement(node_selector=pool.node_selector, tolerations=tolerations, pools=members)
+
+
+def gpu_group(gpu: GpuType, gpus_per_node: int, sharing: Sharing) -> str:
+    """`<gpu>-x<count>[-ts<replicas>|-mig-<profile>]`, a valid label value, e.g. `l4-x1`, `h100-x8-mig-1g.10gb`."""
+    return f"{gpu.value.lower()}-x{gpus_per_node}{sharing.group_suffix()}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +159,8 @@ class GpuPoolArgs:
     """Extra node labels."""
     zones: tuple[str, ...] = ()
     """GKE only: zones with this GPU; empty: the cluster's zones."""
+    sharing: Sharing = field(default_factory=Sharing)
+    """How pods share the pool's GPUs."""
     disk_gib: int = 200
     """Root/OS disk: GPU serving images are large."""
 

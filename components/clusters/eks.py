@@ -202,7 +202,7 @@ class EksCluster(pulumi.ComponentResource):
         self.gpu_pools = {}
         for pool_name, pool in args.gpu_pools.items():
             info = pool_info(Cloud.AWS, pool_name, pool)
-            taints = [(t.key, t.value, t.effect) for t in gpu_node_taints(Cloud.AWS)]
+            taints = [(t.key, t.value, t.effect) for t in gpu_node_taints(Cloud.AWS, info.group)]
             group = self._node_group(
                 f"{name}-{pool_name}",
                 f"{args.cluster_name}-{pool_name}",

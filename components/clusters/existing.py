@@ -9,7 +9,16 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog.gpus import GpuType
-from components.clusters.contract import GPU_TAINT_KEY, POOL_LABEL, GpuPoolInfo, Toleration
+from components.clusters.contract import (
+    GPU_TAINT_KEY,
+    GROUP_LABEL,
+    POOL_LABEL,
+    GpuPoolInfo,
+    Sharing,
+    Toleration,
+    gpu_group,
+)
+from components.clusters.gpu_nodes import DEVICE_PLUGIN_CONFIG_LABEL
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +35,8 @@ class ExistingPoolArgs:
     max_nodes: int = 1
     labels: Mapping[str, str] = field(default_factory=dict)
     """Labels the nodes already carry, besides `llm-platform/gpu-pool=<pool>`."""
+    sharing: Sharing = field(default_factory=Sharing)
+    """How the device plugin shares the pool's GPUs (MIG: the nodes must already be partitioned)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,8 +86,15 @@ class ExistingCluster(pulumi.ComponentResource):
                 priority=pool.priority,
                 min_nodes=pool.min_nodes,
                 max_nodes=pool.max_nodes,
-                labels={**pool.labels, POOL_LABEL: pool_name},
+                # The nodes must carry these; the README says how to label them.
+                labels={
+                    **pool.labels,
+                    POOL_LABEL: pool_name,
+                    GROUP_LABEL: gpu_group(pool.gpu, pool.gpus_per_node, pool.sharing),
+                    DEVICE_PLUGIN_CONFIG_LABEL: pool_name,
+                },
                 tolerations=(Toleration(key=GPU_TAINT_KEY, operator="Exists", effect="NoSchedule"),),
+                sharing=pool.sharing,
             )
             for pool_name, pool in args.gpu_pools.items()
         }

@@ -17,8 +17,8 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.catalog.instances import Cloud
-from components.clusters.contract import CloudClusterArgs, GpuPoolInfo
-from components.clusters.gpu_nodes import pool_info
+from components.clusters.contract import CloudClusterArgs, GpuPoolArgs, GpuPoolInfo, SharingMode
+from components.clusters.gpu_nodes import gpu_node_taints, pool_info
 from components.clusters.kubeconfig import exec_kubeconfig
 from components.clusters.network import gke_ranges
 
@@ -33,6 +33,7 @@ NODE_ROLES = (
 CONTROL_PLANE_RANGE = "172.16.0.0/28"
 KEY_ROTATION = "7776000s"  # 90 days
 SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
+_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +52,24 @@ def kubeconfig(cluster_name: str, endpoint: pulumi.Input[str], ca_data: pulumi.I
         ca_data,
         {"command": "gke-gcloud-auth-plugin", "provideClusterInfo": True},
     )
+
+
+def accelerator(pool: GpuPoolArgs) -> dict[str, object]:
+    """The node pool's guest accelerator: GPU type and count, the driver GKE installs, and GPU sharing, which GKE
+    configures on the node pool itself (FACTS §1: not through the NVIDIA device plugin's config)."""
+    config: dict[str, object] = {
+        "type": pool.instance.accelerator,
+        "count": pool.instance.gpus,
+        "gpu_driver_installation_config": {"gpu_driver_version": "LATEST"},
+    }
+    if pool.sharing.mode is SharingMode.TIME_SLICING:
+        config["gpu_sharing_config"] = {
+            "gpu_sharing_strategy": "TIME_SHARING",
+            "max_shared_clients_per_gpu": pool.sharing.replicas,
+        }
+    if pool.sharing.mode is SharingMode.MIG:
+        config["gpu_partition_size"] = pool.sharing.mig_profile
+    return config
 
 
 def _node_config(
@@ -262,14 +281,12 @@ class GkeCluster(pulumi.ComponentResource):
                     info.labels,
                     pool.disk_gib,
                     spot=pool.spot,
-                    # GKE installs the driver and its own device plugin, and taints the nodes nvidia.com/gpu.
-                    guest_accelerators=[
-                        {
-                            "type": pool.instance.accelerator,
-                            "count": pool.instance.gpus,
-                            "gpu_driver_installation_config": {"gpu_driver_version": "LATEST"},
-                        }
+                    taints=[
+                        {"key": t.key, "value": t.value, "effect": _TAINT_EFFECTS[t.effect]}
+                        for t in gpu_node_taints(Cloud.GCP, info.group)
                     ],
+                    # GKE installs the driver and its own device plugin, and taints the nodes nvidia.com/gpu.
+                    guest_accelerators=[accelerator(pool)],
                 ),
                 # GKE taints GPU nodes nvidia.com/gpu only when the cluster has a non-GPU pool already
                 # (terraform-google-kubernetes-engine#703).

@@ -1,26 +1,40 @@
-"""Labels and taints of GPU nodes, per cloud: what makes the scheduler, the autoscaler and the device plugin
-recognise a GPU pool (../shared/FACTS.md §3).
+"""Labels, taints and selectors of GPU nodes, per cloud: what makes the scheduler, the autoscaler and the device
+plugin recognise a GPU pool (../shared/FACTS.md §1-§3).
 
-Every GPU pool carries our pool label (workloads select their pool with it) and `nvidia.com/gpu.present=true`
-(the NVIDIA device plugin's default affinity, which otherwise needs NFD or GFD to match anything, FACTS §1).
+Every GPU pool carries:
+- our pool label, and our group label (pools with the same GPU, count and sharing stand in for each other);
+- `nvidia.com/gpu.present=true`, which the NVIDIA device plugin's default affinity needs (otherwise it needs NFD
+  or GFD to match anything, FACTS §1);
+- where we install the device plugin (EKS, AKS), `nvidia.com/device-plugin.config=<pool>`, which selects the
+  pool's sharing config in the plugin;
+- on GKE, the label and taint of the pool's custom ComputeClass, which GKE requires on manually created pools.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud
-from components.clusters.contract import GPU_TAINT_KEY, POOL_LABEL, GpuPoolArgs, GpuPoolInfo, Toleration
+from components.clusters.contract import (
+    GPU_TAINT_KEY,
+    GROUP_LABEL,
+    POOL_LABEL,
+    GpuPoolArgs,
+    GpuPoolInfo,
+    Toleration,
+    gpu_group,
+)
 
 # The cluster-autoscaler's AWS provider treats a node as a GPU node when it has this label, so it does not
 # scale up twice while the device plugin starts (kubernetes/autoscaler aws_cloud_provider.go GPULabel).
 EKS_ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
+DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
+COMPUTE_CLASS_LABEL = "cloud.google.com/compute-class"
 # AKS taints spot pools itself; pods must tolerate it (AKS #2359 log, FACTS §3).
 AKS_SPOT_TAINT = Toleration(
     key="kubernetes.azure.com/scalesetpriority", operator="Equal", value="spot", effect="NoSchedule"
 )
+_DEVICE_PLUGIN_CLOUDS = (Cloud.AWS, Cloud.AZURE)
 
 
 @dataclass(frozen=True)
@@ -34,28 +48,45 @@ class Taint:
 GPU_TAINT = Taint(key=GPU_TAINT_KEY, value="present", effect="NoSchedule")
 
 
-def gpu_node_labels(cloud: Cloud, pool: str, gpu: GpuType, extra: Mapping[str, str]) -> dict[str, str]:
-    labels = {**extra, POOL_LABEL: pool, "nvidia.com/gpu.present": "true"}
+def gpu_node_labels(cloud: Cloud, name: str, pool: GpuPoolArgs) -> dict[str, str]:
+    group = gpu_group(pool.instance.gpu, pool.instance.gpus, pool.sharing)
+    labels = {**pool.labels, POOL_LABEL: name, GROUP_LABEL: group, "nvidia.com/gpu.present": "true"}
+    if cloud in _DEVICE_PLUGIN_CLOUDS:
+        labels[DEVICE_PLUGIN_CONFIG_LABEL] = name
     if cloud is Cloud.AWS:
-        labels[EKS_ACCELERATOR_LABEL] = f"nvidia-{gpu.value.lower()}"
+        labels[EKS_ACCELERATOR_LABEL] = f"nvidia-{pool.instance.gpu.value.lower()}"
+    if cloud is Cloud.GCP:
+        labels[COMPUTE_CLASS_LABEL] = group
     return labels
 
 
-def gpu_node_taints(cloud: Cloud) -> list[Taint]:
-    """Taints we put on GPU pools. GKE taints GPU pools with `nvidia.com/gpu=present:NoSchedule` itself."""
-    return [] if cloud is Cloud.GCP else [GPU_TAINT]
+def gpu_node_taints(cloud: Cloud, group: str) -> list[Taint]:
+    """Taints we put on GPU pools. GKE taints GPU pools with `nvidia.com/gpu=present:NoSchedule` itself, and a
+    pool that serves a custom ComputeClass carries the class's taint."""
+    if cloud is Cloud.GCP:
+        return [Taint(key=COMPUTE_CLASS_LABEL, value=group, effect="NoSchedule")]
+    return [GPU_TAINT]
 
 
-def gpu_tolerations(cloud: Cloud, *, spot: bool) -> tuple[Toleration, ...]:
+def gpu_tolerations(cloud: Cloud, group: str, *, spot: bool) -> tuple[Toleration, ...]:
     """What a pod needs to tolerate to land on a GPU pool of this cloud."""
     tolerations = [Toleration(key=GPU_TAINT_KEY, operator="Exists", effect="NoSchedule")]
     if cloud is Cloud.AZURE and spot:
         tolerations.append(AKS_SPOT_TAINT)
+    if cloud is Cloud.GCP:
+        tolerations.append(Toleration(key=COMPUTE_CLASS_LABEL, operator="Equal", value=group, effect="NoSchedule"))
     return tuple(tolerations)
+
+
+def gpu_selector(cloud: Cloud, group: str) -> dict[str, str]:
+    """What a GPU workload selects: its pool's group, so that the autoscaler may grow any pool of the group, in
+    priority order; on GKE, through the group's ComputeClass."""
+    return {COMPUTE_CLASS_LABEL: group} if cloud is Cloud.GCP else {GROUP_LABEL: group}
 
 
 def pool_info(cloud: Cloud, name: str, pool: GpuPoolArgs) -> GpuPoolInfo:
     """How the workloads see a pool a cloud component creates; `node_group_id` is set once the group exists."""
+    group = gpu_group(pool.instance.gpu, pool.instance.gpus, pool.sharing)
     return GpuPoolInfo(
         name=name,
         gpu=pool.instance.gpu,
@@ -64,6 +95,14 @@ def pool_info(cloud: Cloud, name: str, pool: GpuPoolArgs) -> GpuPoolInfo:
         priority=pool.priority,
         min_nodes=pool.min_nodes,
         max_nodes=pool.max_nodes,
-        labels=gpu_node_labels(cloud, name, pool.instance.gpu, pool.labels),
-        tolerations=gpu_tolerations(cloud, spot=pool.spot),
+        labels=gpu_node_labels(cloud, name, pool),
+        tolerations=gpu_tolerations(cloud, group, spot=pool.spot),
+        selector=gpu_selector(cloud, group),
+        sharing=pool.sharing,
     )
+
+
+def device_plugin_needed(cloud: Cloud | None) -> bool:
+    """GKE runs its own device plugin (a second one would advertise every GPU twice); EKS's AL2023 NVIDIA AMI and
+    AKS install the driver only; an existing cluster (None) with GPU pools gets ours too."""
+    return cloud is None or cloud in _DEVICE_PLUGIN_CLOUDS

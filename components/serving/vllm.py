@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.clusters.contract import GpuPoolInfo
+from components.clusters.contract import GpuPlacement
 from components.serving.metadata import model_labels, model_selector, scanner_skips
 
 PORT = 8000
@@ -64,8 +64,8 @@ class VllmServerArgs:
     """`--max-model-len`; None: the model's own maximum."""
     revision: str | None = None
     """Model revision (branch, tag or commit) to pin the weights to."""
-    pool: GpuPoolInfo | None = None
-    """GPU pool to run on; None: CPU nodes."""
+    placement: GpuPlacement | None = None
+    """GPU pools to run on (the model's pool and its stand-ins); None: CPU nodes."""
     gpus: int = 1
     """GPUs per replica (the tensor-parallel size); ignored on CPU."""
     cpu_cores: int = 4
@@ -93,7 +93,7 @@ def vllm_args(args: VllmServerArgs) -> list[str]:
         flags += ["--revision", args.revision]
     if args.context_length is not None:
         flags += ["--max-model-len", str(args.context_length)]
-    if args.pool is not None:
+    if args.placement is not None:
         flags += ["--tensor-parallel-size", str(args.gpus)]
     return flags
 
@@ -101,14 +101,13 @@ def vllm_args(args: VllmServerArgs) -> list[str]:
 def rollout_strategy(args: VllmServerArgs) -> dict[str, object]:
     """Surge one pod when the capacity for it can exist, otherwise replace in place.
 
-    A surge pod needs a spare GPU. When the pool's largest size cannot hold one more replica than the
+    A surge pod needs a spare GPU. When the pools' largest size cannot hold one more replica than the
     model may run, a surge would stay Pending until the progress deadline, so the rollout takes one
     replica down first instead (SECURITY.md §4.2, R4).
     """
-    if args.pool is None:
+    if args.placement is None:
         return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
-    capacity = args.pool.max_nodes * (args.pool.gpus_per_node // args.gpus)
-    if capacity >= args.max_replicas + 1:
+    if args.placement.capacity(args.gpus) >= args.max_replicas + 1:
         return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
     return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
 
@@ -138,7 +137,7 @@ def _environment(args: VllmServerArgs) -> list[dict[str, str]]:
         {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
         {"name": "DO_NOT_TRACK", "value": "1"},
     ]
-    if args.pool is None:
+    if args.placement is None:
         env.append({"name": "VLLM_CPU_KVCACHE_SPACE", "value": str(CPU_KV_CACHE_GIB)})
     if args.hf_token_secret is not None:
         env.append({"name": "HF_TOKEN_PATH", "value": f"{TOKEN_DIR}/token"})
@@ -147,7 +146,7 @@ def _environment(args: VllmServerArgs) -> list[dict[str, str]]:
 
 def _resources(args: VllmServerArgs) -> dict[str, dict[str, str]]:
     amounts = {"cpu": str(args.cpu_cores), "memory": f"{args.memory_gib}Gi"}
-    if args.pool is not None:
+    if args.placement is not None:
         # Extended resources cannot be overcommitted: request must equal limit (GPU-1).
         amounts["nvidia.com/gpu"] = str(args.gpus)
     return {"requests": dict(amounts), "limits": dict(amounts)}
@@ -186,17 +185,17 @@ def _volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dict[s
 def shared_memory_gib(args: VllmServerArgs) -> int:
     """/dev/shm to mount: the CPU backend's processes exchange tensors through it (vLLM's CPU docs run with
     --shm-size=4g), and tensor-parallel GPU workers use it for NCCL. None for a single GPU."""
-    if args.pool is None:
+    if args.placement is None:
         return 2
     return 16 if args.gpus > 1 else 0
 
 
 def _placement(args: VllmServerArgs) -> dict[str, object]:
-    if args.pool is None:
+    if args.placement is None:
         return {"nodeSelector": {"kubernetes.io/os": "linux"}}
     return {
-        "nodeSelector": {"kubernetes.io/os": "linux", **args.pool.node_selector},
-        "tolerations": [toleration.as_input() for toleration in args.pool.tolerations],
+        "nodeSelector": {"kubernetes.io/os": "linux", **args.placement.node_selector},
+        "tolerations": [toleration.as_input() for toleration in args.placement.tolerations],
     }
 
 

@@ -84,7 +84,9 @@ def test_gpu_node_group_is_tainted_and_labelled_for_the_autoscaler_and_device_pl
     assert group["taints"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]
     assert group["labels"] == {
         "llm-platform/gpu-pool": "l4-spot",
+        "llm-platform/gpu-group": "l4-x1",
         "nvidia.com/gpu.present": "true",
+        "nvidia.com/device-plugin.config": "l4-spot",
         "k8s.amazonaws.com/accelerator": "nvidia-l4",
     }
 

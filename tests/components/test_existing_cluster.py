@@ -39,7 +39,12 @@ def test_gpu_pools_are_selected_by_the_pool_label_and_tolerate_the_gpu_taint(und
 
     under_mocks(program)
     assert pools["l4"].node_selector == {"llm-platform/gpu-pool": "l4"}
-    assert pools["l4"].labels == {"team": "ml", "llm-platform/gpu-pool": "l4"}
+    assert pools["l4"].labels == {
+        "team": "ml",
+        "llm-platform/gpu-pool": "l4",
+        "llm-platform/gpu-group": "l4-x1",
+        "nvidia.com/device-plugin.config": "l4",
+    }
     assert [t.as_input() for t in pools["l4"].tolerations] == [
         {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
     ]

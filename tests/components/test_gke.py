@@ -56,10 +56,17 @@ def test_gpu_pool_is_spot_scales_from_zero_in_its_zones(registered: Registered) 
     assert registered.outputs["pool"] == "h100"
 
 
-def test_gpu_pool_is_labelled_but_left_to_gke_to_taint(registered: Registered) -> None:
+def test_gpu_pool_serves_its_compute_class_and_leaves_the_gpu_taint_to_gke(registered: Registered) -> None:
     node_config = registered.inputs(NODE_POOL, "llm-h100")["nodeConfig"]
-    assert node_config["labels"] == {"llm-platform/gpu-pool": "h100", "nvidia.com/gpu.present": "true"}
-    assert "taints" not in node_config
+    assert node_config["labels"] == {
+        "llm-platform/gpu-pool": "h100",
+        "llm-platform/gpu-group": "h100-x8",
+        "nvidia.com/gpu.present": "true",
+        "cloud.google.com/compute-class": "h100-x8",
+    }
+    assert node_config["taints"] == [
+        {"key": "cloud.google.com/compute-class", "value": "h100-x8", "effect": "NO_SCHEDULE"}
+    ]
 
 
 def test_nodes_run_with_their_own_least_privilege_service_account(registered: Registered) -> None:

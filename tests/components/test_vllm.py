@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.catalog.gpus import GpuType
-from components.clusters.contract import GpuPoolInfo, Toleration
+from components.clusters.contract import GpuPoolInfo, Toleration, placement_for
 from components.serving import vllm
 from components.serving.vllm import VllmServer, VllmServerArgs
 
@@ -39,7 +39,8 @@ L4_POOL = GpuPoolInfo(
 
 
 def gpu_args(**changes: Any) -> VllmServerArgs:
-    return dataclasses.replace(CPU_ARGS, pool=L4_POOL, image="registry.example/vllm:v1", **changes)
+    placement = placement_for({"l4": L4_POOL}, "l4")
+    return dataclasses.replace(CPU_ARGS, placement=placement, image="registry.example/vllm:v1", **changes)
 
 
 def pod_spec(registered: Any) -> dict[str, Any]:

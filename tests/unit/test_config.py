@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from components.catalog.gpus import GpuType
-from stacks.config import Capacity, ConfigError, Engine, SharingMode, Target, parse_config
+from components.clusters.contract import SharingMode
+from stacks.config import Capacity, ConfigError, Engine, Target, parse_config
 
 DEV_MODEL = "Qwen/Qwen2.5-0.5B-Instruct"
 ALL_GPUS = "'T4', 'A10G', 'A10', 'L4', 'L40S', 'A100-40GB', 'A100-80GB', 'H100', 'H100-NVL', 'H200'"

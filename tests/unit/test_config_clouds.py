@@ -194,3 +194,44 @@ def test_aks_takes_exactly_one_existing_subnet() -> None:
     assert problems(azure(existingSubnetIds=[subnet, subnet])) == [
         "existingSubnetIds: AKS places every pool in one node subnet; give exactly one, not 2"
     ]
+
+
+# --- GPU sharing per cloud --------------------------------------------------------------------------
+
+
+def test_mig_profile_must_exist_for_the_gpu() -> None:
+    assert problems(gcp(gpuPools={"a": {"gpu": "A100-80GB", "sharing": {"mode": "mig", "migProfile": "1g.5gb"}}})) == [
+        "gpuPools.a.sharing.migProfile: '1g.5gb' is not a MIG profile of A100-80GB; use one of '1g.10gb', "
+        "'2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'"
+    ]
+
+
+def test_mig_is_not_available_on_eks() -> None:
+    assert problems(
+        aws(gpuPools={"a": {"gpu": "A100-80GB", "gpusPerNode": 8, "sharing": {"mode": "mig", "migProfile": "1g.10gb"}}})
+    ) == [
+        "gpuPools.a.sharing.mode: 'mig' is not available on aws: EKS nodes come unpartitioned and partitioning "
+        "needs the NVIDIA GPU Operator's MIG manager, which this project does not install; use 'time-slicing' or "
+        "whole GPUs"
+    ]
+
+
+def test_aks_mig_takes_only_profiles_it_can_name() -> None:
+    assert problems(
+        azure(gpuPools={"h": {"gpu": "H100-NVL", "sharing": {"mode": "mig", "migProfile": "1g.24gb"}}})
+    ) == [
+        "gpuPools.h.sharing.migProfile: AKS cannot partition H100-NVL into '1g.24gb' (it names layouts "
+        "MIG1g..MIG7g); use one of '1g.12gb', '2g.24gb', '3g.47gb', '4g.47gb', '7g.94gb'"
+    ]
+
+
+def test_aks_mig_with_a_nameable_profile_is_accepted() -> None:
+    parse_config(
+        azure(gpuPools={"a": {"gpu": "A100-80GB", "sharing": {"mode": "mig", "migProfile": "1g.10gb"}}}), stack="t"
+    )
+
+
+def test_gke_shares_a_gpu_among_at_most_48_pods() -> None:
+    assert problems(gcp(gpuPools={"l4": {"gpu": "L4", "sharing": {"mode": "time-slicing", "replicas": 64}}})) == [
+        "gpuPools.l4.sharing.replicas: 64 is more than GKE shares one GPU among (48)"
+    ]

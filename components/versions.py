@@ -18,3 +18,21 @@ VLLM_GPU_IMAGE = f"docker.io/vllm/vllm-openai:{VLLM_VERSION}"
 # next to the CUDA one; its entrypoint is `vllm serve`, like the CUDA image's.
 # renovate: datasource=docker depName=vllm/vllm-openai-cpu
 VLLM_CPU_IMAGE = f"docker.io/vllm/vllm-openai-cpu:{VLLM_VERSION}"
+
+# NVIDIA device plugin (with GPU feature discovery), where the cloud does not run one (EKS AL2023, AKS, existing).
+# renovate: datasource=helm registryUrl=https://nvidia.github.io/k8s-device-plugin depName=nvidia-device-plugin
+NVIDIA_DEVICE_PLUGIN_REPO = "https://nvidia.github.io/k8s-device-plugin"
+NVIDIA_DEVICE_PLUGIN_CHART = "0.20.0"
+
+# cluster-autoscaler (EKS; AKS and GKE run their own): one chart, the image matching the cluster's minor.
+# Chart 9.59.0 ships appVersion 1.35.0; the autoscaler should match the Kubernetes minor it scales
+# (kubernetes/autoscaler charts/cluster-autoscaler/README.md), hence the image per minor.
+# renovate: datasource=helm registryUrl=https://kubernetes.github.io/autoscaler depName=cluster-autoscaler
+CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
+CLUSTER_AUTOSCALER_CHART = "9.59.0"
+CLUSTER_AUTOSCALER_IMAGES: dict[str, str] = {"1.32": "v1.32.0", "1.33": "v1.33.0", "1.34": "v1.34.2", "1.35": "v1.35.0"}
+
+# NVIDIA DCGM exporter: GPU metrics where the cloud has no managed one (GKE has, with Managed Prometheus).
+# renovate: datasource=helm registryUrl=https://nvidia.github.io/dcgm-exporter/helm-charts depName=dcgm-exporter
+DCGM_EXPORTER_REPO = "https://nvidia.github.io/dcgm-exporter/helm-charts"
+DCGM_EXPORTER_CHART = "4.8.2"

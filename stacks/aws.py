@@ -7,10 +7,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.clusters.eks import EksCluster, EksClusterArgs
+from components.autoscaling.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+from components.autoscaling.priority_expander import PriorityExpander, PriorityExpanderArgs, asg_regex
+from components.catalog.instances import Cloud
+from components.clusters.eks import SYSTEM_POOL_LABEL, EksCluster, EksClusterArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
-from stacks.outputs import cluster_outputs
+from stacks.gpu import enable_gpus
+from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "m7i.large"
@@ -33,7 +37,37 @@ def build(config: StackConfig) -> dict[str, Any]:
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
+    gpus = enable_gpus(config, cluster, Cloud.AWS)
+    if cluster.gpu_pools:
+        in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
+        PriorityExpander(
+            "autoscaler-priorities",
+            PriorityExpanderArgs(
+                {
+                    name: (pool.priority, pulumi.Output.from_input(pool.node_group_id).apply(asg_regex))
+                    for name, pool in cluster.gpu_pools.items()
+                }
+            ),
+            opts=in_cluster,
+        )
+        ClusterAutoscaler(
+            "cluster-autoscaler",
+            ClusterAutoscalerArgs(
+                cluster_name=cluster.cluster_name,
+                cluster_name_plain=config.cluster_name,
+                region=config.region or "",
+                kubernetes_version=config.kubernetes_version,
+                system_selector=SYSTEM_POOL_LABEL,
+            ),
+            opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
+        )
     return {
         **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
-        "models": deploy_models(config, cluster),
+        "autoscaling": autoscaling_output(
+            "cluster-autoscaler (--expander=priority,least-waste) with the ConfigMap "
+            "kube-system/cluster-autoscaler-priority-expander matching each pool's Auto Scaling group",
+            cluster.gpu_pools,
+        ),
+        "devicePlugin": gpus.description,
+        "models": deploy_models(config, cluster, gpus.ready),
     }

@@ -7,10 +7,13 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure_native
 
+from components.autoscaling.priority_expander import PriorityExpander, PriorityExpanderArgs, vmss_regex
+from components.catalog.instances import Cloud
 from components.clusters.aks import AksCluster, AksClusterArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
-from stacks.outputs import cluster_outputs
+from stacks.gpu import enable_gpus
+from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "Standard_D4ds_v5"
@@ -28,7 +31,20 @@ def build(config: StackConfig) -> dict[str, Any]:
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
+    gpus = enable_gpus(config, cluster, Cloud.AZURE)
+    if cluster.gpu_pools:
+        PriorityExpander(
+            "autoscaler-priorities",
+            PriorityExpanderArgs({name: (pool.priority, vmss_regex(name)) for name, pool in cluster.gpu_pools.items()}),
+            opts=pulumi.ResourceOptions(provider=cluster.provider),
+        )
     return {
         **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
-        "models": deploy_models(config, cluster),
+        "autoscaling": autoscaling_output(
+            "AKS's managed autoscaler (expander priority; AKS takes one expander, so no least-waste) with the "
+            "ConfigMap kube-system/cluster-autoscaler-priority-expander matching each pool's scale set",
+            cluster.gpu_pools,
+        ),
+        "devicePlugin": gpus.description,
+        "models": deploy_models(config, cluster, gpus.ready),
     }

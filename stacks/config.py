@@ -153,6 +153,10 @@ class _Raw(_Model):
     system_instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
     system_nodes: int = Field(default=2, ge=1, le=10)
     deletion_protection: bool = True
+    monitoring: bool = False
+    """GPU metrics: the DCGM exporter and a ServiceMonitor (Prometheus Operator CRDs needed), or GKE's managed DCGM."""
+    install_device_plugin: bool = True
+    """existing: install the NVIDIA device plugin on the GPU pools; false when the cluster runs one already."""
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
@@ -195,6 +199,8 @@ class StackConfig:
     system_instance_type: str | None
     system_nodes: int
     deletion_protection: bool
+    monitoring: bool
+    install_device_plugin: bool
     gpu_pools: Mapping[str, GpuPool]
     pool_instances: Mapping[str, InstanceType]
     """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""
@@ -303,6 +309,8 @@ def parse_config(
         system_instance_type=top.system_instance_type,
         system_nodes=top.system_nodes,
         deletion_protection=top.deletion_protection,
+        monitoring=top.monitoring,
+        install_device_plugin=top.install_device_plugin,
         gpu_pools=pools,
         pool_instances=_resolve_instances(top.target, pools),
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
@@ -441,6 +449,14 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
                     f"{cidr!r} would open the Kubernetes API to the whole internet; list the ranges that need it",
                 )
             )
+    if not config.install_device_plugin:
+        issues.append(
+            ConfigIssue(
+                "installDevicePlugin",
+                f"only applies to target 'existing': on '{target}' the stack decides (GKE runs its own plugin); "
+                "remove the key",
+            )
+        )
     if config.public_api_cidrs and config.public_api_reason is None:
         issues.append(
             ConfigIssue(

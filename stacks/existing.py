@@ -7,7 +7,8 @@ from typing import Any
 from components.clusters.existing import ExistingCluster, ExistingClusterArgs, ExistingPoolArgs
 from stacks.cloud import sharing
 from stacks.config import Capacity, StackConfig
-from stacks.outputs import cluster_outputs
+from stacks.gpu import enable_gpus
+from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
 
@@ -32,8 +33,12 @@ def build(config: StackConfig) -> dict[str, Any]:
             },
         ),
     )
+    gpus = enable_gpus(config, cluster, cloud=None)
     return {
         **cluster_outputs(cluster),
-        "autoscaling": "none: an existing cluster keeps its own autoscaler; nothing is installed",
-        "models": deploy_models(config, cluster),
+        "autoscaling": autoscaling_output(
+            "none: an existing cluster keeps its own autoscaler; nothing is installed", cluster.gpu_pools
+        ),
+        "devicePlugin": gpus.description,
+        "models": deploy_models(config, cluster, gpus.ready),
     }

@@ -7,10 +7,13 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from components.autoscaling.compute_class import GpuComputeClasses, GpuComputeClassesArgs
+from components.catalog.instances import Cloud
 from components.clusters.gke import GkeCluster, GkeClusterArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
-from stacks.outputs import cluster_outputs
+from stacks.gpu import enable_gpus
+from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "e2-standard-4"
@@ -30,10 +33,23 @@ def build(config: StackConfig) -> dict[str, Any]:
             **cluster_args(config, default_system_instance_type=DEFAULT_SYSTEM_INSTANCE_TYPE),
             project=config.gcp_project or "",
             deletion_protection=config.deletion_protection,
+            gpu_metrics=config.monitoring,
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
+    if cluster.gpu_pools:
+        GpuComputeClasses(
+            "autoscaler-priorities",
+            GpuComputeClassesArgs(pools=cluster.gpu_pools),
+            opts=pulumi.ResourceOptions(provider=cluster.provider),
+        )
     return {
         **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
+        "autoscaling": autoscaling_output(
+            "GKE's managed autoscaler with one custom ComputeClass per group of stand-in pools, rungs in priority "
+            "order, whenUnsatisfiable DoNotScaleUp",
+            cluster.gpu_pools,
+        ),
+        "devicePlugin": enable_gpus(config, cluster, Cloud.GCP).description,
         "models": deploy_models(config, cluster),
     }

@@ -31,3 +31,11 @@ def cluster_outputs(cluster: GpuCluster, *, kubeconfig: pulumi.Output[str] | Non
     if kubeconfig is not None:
         outputs["kubeconfig"] = kubeconfig
     return outputs
+
+
+def autoscaling_output(mechanism: str, pools: Mapping[str, GpuPoolInfo]) -> dict[str, Any]:
+    """How the pools grow: the mechanism, and the pools in the order the autoscaler tries them (ties together)."""
+    tiers: dict[int, list[str]] = {}
+    for pool in pools.values():
+        tiers.setdefault(pool.priority, []).append(pool.name)
+    return {"mechanism": mechanism, "order": [sorted(tiers[p]) for p in sorted(tiers, reverse=True)]}

@@ -13,8 +13,13 @@ from components.serving.vllm import VllmServer, VllmServerArgs
 from stacks.config import StackConfig
 
 
-def deploy_models(config: StackConfig, cluster: GpuCluster) -> dict[str, Any]:
-    """Create the serving namespace and each model's server; return the `models` stack output."""
+def deploy_models(
+    config: StackConfig, cluster: GpuCluster, gpu_ready: list[pulumi.Resource] | None = None
+) -> dict[str, Any]:
+    """Create the serving namespace and each model's server; return the `models` stack output.
+
+    `gpu_ready`: what GPU models wait for (the device plugin), so their pods never meet a node without
+    `nvidia.com/gpu` on the first `pulumi up`."""
     in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
     namespace = ServingNamespace(
         "serving",
@@ -45,7 +50,9 @@ def deploy_models(config: StackConfig, cluster: GpuCluster) -> dict[str, Any]:
                 memory_gib=model.spec.memory_gib,
                 hf_token_secret=namespace.hf_token_secret,
             ),
-            opts=in_cluster,
+            opts=pulumi.ResourceOptions(
+                provider=cluster.provider, depends_on=(gpu_ready or []) if placement is not None else []
+            ),
         )
         outputs[name] = {
             "baseUrl": server.base_url,

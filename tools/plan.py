@@ -120,7 +120,12 @@ def summary(plan: Plan) -> str:
             f"{pool['nodes']['min']}-{pool['nodes']['max']} nodes, priority {pool['priority']}"
         )
     if "autoscaling" in outputs:
-        lines.append(f"Autoscaler priorities: {outputs['autoscaling']}")
+        autoscaling = outputs["autoscaling"]
+        lines.append(f"Autoscaler priorities: {autoscaling['mechanism']}")
+        if autoscaling["order"]:
+            lines.append("  grows first: " + " > ".join(" = ".join(tier) for tier in autoscaling["order"]))
+    if "devicePlugin" in outputs:
+        lines.append(f"GPU device plugin: {outputs['devicePlugin']}")
     models = outputs.get("models") or {}
     lines.append(f"Models: {len(models) or 'none'}")
     for name, model in models.items():

@@ -173,6 +173,14 @@ class AksCluster(pulumi.ComponentResource):
             # Patches arrive on their own; a minor upgrade stays a change of kubernetesVersion in the stack file
             # (the "stable" channel would move the minor under Pulumi's feet).
             auto_upgrade_profile={"upgrade_channel": "patch", "node_os_upgrade_channel": "NodeImage"},
+            # The managed autoscaler follows kube-system/cluster-autoscaler-priority-expander; AKS accepts a single
+            # expander, so no least-waste behind it (Azure/AKS#2610).
+            auto_scaler_profile={
+                "expander": "priority",
+                "skip_nodes_with_local_storage": "false",
+                "scale_down_unneeded_time": "10m",
+                "max_node_provision_time": "15m",
+            },
             network_profile={
                 "network_plugin": "azure",
                 "network_plugin_mode": "overlay",

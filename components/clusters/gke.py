@@ -42,6 +42,8 @@ class GkeClusterArgs(CloudClusterArgs):
     """Google Cloud project id."""
     deletion_protection: bool = True
     """GKE refuses to delete the cluster while set."""
+    gpu_metrics: bool = False
+    """GKE's managed DCGM exporter, scraped by Managed Prometheus."""
 
 
 def kubeconfig(cluster_name: str, endpoint: pulumi.Input[str], ca_data: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -227,7 +229,14 @@ class GkeCluster(pulumi.ComponentResource):
                 "enable_components": ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "WORKLOADS"]
             },
             monitoring_config={
-                "enable_components": ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"],
+                "enable_components": [
+                    "SYSTEM_COMPONENTS",
+                    "APISERVER",
+                    "CONTROLLER_MANAGER",
+                    "SCHEDULER",
+                    # GKE's own DCGM exporter (needs the driver installed by GKE, as here).
+                    *(["DCGM"] if args.gpu_metrics else []),
+                ],
                 "managed_prometheus": {"enabled": True},
             },
             security_posture_config={"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},

@@ -39,7 +39,14 @@ def test_stack_plans_and_serves_at_least_one_model(plans: dict[Any, Any], stack:
 def test_every_manifest_is_named_and_namespaced_where_it_must_be(plans: dict[Any, Any], stack: str, mode: str) -> None:
     for body in plans[(stack, mode)].manifests.values():
         assert body["metadata"].get("name"), body
-        if body["kind"] not in {"Namespace", "ClusterRole", "ClusterRoleBinding", "PriorityClass", "StorageClass"}:
+        if body["kind"] not in {
+            "Namespace",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "PriorityClass",
+            "StorageClass",
+            "ComputeClass",
+        }:
             assert body["metadata"].get("namespace"), body
 
 

@@ -28,7 +28,8 @@ from components.catalog.gpus import GPUS, GpuType
 from components.catalog.instances import INSTANCES, Cloud, InstanceType, choose_instance, offered
 from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profile
 from components.catalog.models import MODELS, ModelArchitecture
-from components.clusters.contract import SharingMode
+from components.clusters.contract import Sharing, SharingMode
+from components.sizing import memory_need, usable_memory_gib
 
 PROJECT = "llm-platform"
 
@@ -703,6 +704,9 @@ def _check_model(
                 f"({architecture.default_context} tokens)",
             )
         )
+    pool = pools.get(model.pool or "")
+    if architecture is not None and pool is not None and pool.sharing.mode is not SharingMode.NONE:
+        issues.extend(_check_shared_fit(path, model, architecture, pool))
     if architecture is not None and architecture.gated and not has_token:
         issues.append(
             ConfigIssue(
@@ -712,6 +716,31 @@ def _check_model(
             )
         )
     return issues
+
+
+def _check_shared_fit(
+    path: str, model: ModelServing, architecture: ModelArchitecture, pool: GpuPool
+) -> list[ConfigIssue]:
+    """A model on a shared GPU gets a MIG instance or a time-slice's part of the memory, and must fit in it."""
+    sharing = Sharing(mode=pool.sharing.mode, replicas=pool.sharing.replicas, mig_profile=pool.sharing.mig_profile)
+    context = model.context_length or architecture.default_context
+    need = memory_need(architecture, context)
+    usable = usable_memory_gib(pool.gpu, sharing)
+    if need.total_gib <= usable:
+        return []
+    share = (
+        f"a {pool.sharing.mig_profile} MIG instance"
+        if pool.sharing.mode is SharingMode.MIG
+        else f"a 1/{pool.sharing.replicas} time-slice of {pool.gpu.value}"
+    )
+    return [
+        ConfigIssue(
+            path,
+            f"{model.hugging_face_id} needs {need.total_gib:.1f} GiB (weights {need.weights_gib:.1f} + KV cache for "
+            f"{context} tokens {need.kv_cache_gib:.1f} + {need.reserve_gib:.0f} reserve) but {share} gives it "
+            f"{usable:.1f} GiB; use a pool without sharing, fewer replicas per GPU, or a shorter contextLength",
+        )
+    ]
 
 
 # --- pydantic's errors, in the project's words ----------------------------------------------------

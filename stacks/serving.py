@@ -10,6 +10,7 @@ from components import versions
 from components.clusters.contract import GpuCluster, placement_for
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import VllmServer, VllmServerArgs
+from components.sizing import gpu_memory_utilization
 from stacks.config import StackConfig
 
 
@@ -46,6 +47,7 @@ def deploy_models(
                 max_replicas=model.max_replicas,
                 context_length=model.context_length,
                 placement=placement,
+                gpu_memory_utilization=gpu_memory_utilization(pool.sharing) if pool is not None else 0.9,
                 cpu_cores=model.spec.cpu_cores,
                 memory_gib=model.spec.memory_gib,
                 hf_token_secret=namespace.hf_token_secret,

@@ -157,6 +157,11 @@ _ACCOUNT = "123456789012"
 _SUBSCRIPTION = "00000000-0000-0000-0000-000000000003"
 
 
+def mock_asg_name(node_group: str) -> str:
+    """EKS names a managed node group's Auto Scaling group `eks-<node group>-<uuid>`."""
+    return f"eks-{node_group}-0ac9f2b4-1d2e-4f5a-9b8c-7d6e5f4a3b2c"
+
+
 def _aks_kubeconfig(cluster: str | None) -> str:
     """What AKS returns for format=exec: a base64 kubeconfig whose kubelogin logs in with a device code."""
     text = f"""apiVersion: v1
@@ -201,7 +206,7 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
         group = inputs.get("nodeGroupName", name)
         return {
             "arn": f"arn:aws:eks:{region}:{_ACCOUNT}:nodegroup/{group}",
-            "resources": [{"autoscalingGroups": [{"name": f"eks-{group}-0ac9f2b4-1d2e-4f5a-9b8c-7d6e5f4a3b2c"}]}],
+            "resources": [{"autoscalingGroups": [{"name": mock_asg_name(group)}]}],
         }
     if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
         return {"latestVersion": 1}

@@ -68,6 +68,8 @@ class VllmServerArgs:
     """GPU pools to run on (the model's pool and its stand-ins); None: CPU nodes."""
     gpus: int = 1
     """GPUs per replica (the tensor-parallel size); ignored on CPU."""
+    gpu_memory_utilization: float = 0.9
+    """`--gpu-memory-utilization`: vLLM's share of each GPU (less on a time-sliced GPU); ignored on CPU."""
     cpu_cores: int = 4
     """CPU cores requested (and limited to) per replica."""
     memory_gib: int = 16
@@ -95,6 +97,7 @@ def vllm_args(args: VllmServerArgs) -> list[str]:
         flags += ["--max-model-len", str(args.context_length)]
     if args.placement is not None:
         flags += ["--tensor-parallel-size", str(args.gpus)]
+        flags += ["--gpu-memory-utilization", f"{args.gpu_memory_utilization:g}"]
     return flags
 
 

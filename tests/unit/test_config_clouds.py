@@ -235,3 +235,29 @@ def test_gke_shares_a_gpu_among_at_most_48_pods() -> None:
     assert problems(gcp(gpuPools={"l4": {"gpu": "L4", "sharing": {"mode": "time-slicing", "replicas": 64}}})) == [
         "gpuPools.l4.sharing.replicas: 64 is more than GKE shares one GPU among (48)"
     ]
+
+
+def test_install_device_plugin_is_for_existing_clusters_only() -> None:
+    assert problems(aws(installDevicePlugin=False)) == [
+        "installDevicePlugin: only applies to target 'existing': on 'aws' the stack decides (GKE runs its own "
+        "plugin); remove the key"
+    ]
+
+
+def test_model_on_a_time_sliced_gpu_must_fit_its_share() -> None:
+    pools = {"t4": {"gpu": "T4", "sharing": {"mode": "time-slicing", "replicas": 8}}}
+    models = {"m": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "pool": "t4"}}
+    assert problems(azure(gpuPools=pools, models=models)) == [
+        "models.m: Qwen/Qwen2.5-0.5B-Instruct needs 2.3 GiB (weights 0.9 + KV cache for 32768 tokens 0.4 + 1 "
+        "reserve) but a 1/8 time-slice of T4 gives it 1.8 GiB; use a pool without sharing, fewer replicas per GPU, "
+        "or a shorter contextLength"
+    ]
+
+
+def test_model_on_a_mig_instance_must_fit_it() -> None:
+    architecture = {"parametersBillion": 8, "layers": 32, "kvHeads": 8, "headDim": 128, "defaultContext": 8192}
+    pools = {"a": {"gpu": "A100-80GB", "sharing": {"mode": "mig", "migProfile": "1g.10gb"}}}
+    models = {"m": {"huggingFaceId": "acme/m-8b", "pool": "a", "architecture": architecture}}
+    [message] = problems(gcp(gpuPools=pools, models=models))
+    assert message.startswith("models.m: acme/m-8b needs 16.9 GiB (weights 14.9 + KV cache for 8192 tokens 1.0")
+    assert "but a 1g.10gb MIG instance gives it 9.0 GiB" in message

@@ -62,3 +62,58 @@ def usable_memory_gib(gpu: GpuType, sharing: Sharing) -> float:
         memory = profile.memory_gib if profile else GPUS[gpu].memory_gib
         return memory * GPU_MEMORY_UTILIZATION
     return GPUS[gpu].memory_gib * gpu_memory_utilization(sharing)
+
+
+TENSOR_PARALLEL_SIZES = (1, 2, 4, 8, 16)
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """How a model is served on a pool's GPUs."""
+
+    tensor_parallel: int
+    """GPUs per replica, all on one node."""
+    need: MemoryNeed
+    """Memory the model needs in all (weights and KV cache split across the GPUs; a reserve on each)."""
+    usable_per_gpu_gib: float
+    gpu_memory_utilization: float
+
+    @property
+    def per_gpu_gib(self) -> float:
+        return (self.need.weights_gib + self.need.kv_cache_gib) / self.tensor_parallel + self.need.reserve_gib
+
+
+def fits(need: MemoryNeed, usable_per_gpu_gib: float, tensor_parallel: int) -> bool:
+    return (need.weights_gib + need.kv_cache_gib) / tensor_parallel + need.reserve_gib <= usable_per_gpu_gib
+
+
+def choose_tensor_parallel(
+    need: MemoryNeed, usable_per_gpu_gib: float, gpus_per_node: int, attention_heads: int | None
+) -> int | None:
+    """The smallest power of two, within one node and dividing the attention heads, at which the model fits."""
+    for size in TENSOR_PARALLEL_SIZES:
+        if size > gpus_per_node:
+            return None
+        if attention_heads is not None and attention_heads % size:
+            continue
+        if fits(need, usable_per_gpu_gib, size):
+            return size
+    return None
+
+
+def size_model(
+    architecture: ModelArchitecture,
+    context_tokens: int,
+    concurrency: int,
+    gpu: GpuType,
+    gpus_per_node: int,
+    sharing: Sharing,
+) -> Sizing | None:
+    """None when no setting fits the pool. A shared GPU is never split further: one replica, one share."""
+    need = memory_need(architecture, context_tokens, concurrency)
+    usable = usable_memory_gib(gpu, sharing)
+    most = 1 if sharing.mode is not SharingMode.NONE else gpus_per_node
+    tensor_parallel = choose_tensor_parallel(need, usable, most, architecture.attention_heads)
+    if tensor_parallel is None:
+        return None
+    return Sizing(tensor_parallel, need, usable, gpu_memory_utilization(sharing))

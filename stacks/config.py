@@ -29,7 +29,7 @@ from components.catalog.instances import INSTANCES, Cloud, InstanceType, choose_
 from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profile
 from components.catalog.models import MODELS, ModelArchitecture
 from components.clusters.contract import Sharing, SharingMode
-from components.sizing import memory_need, usable_memory_gib
+from components.sizing import MemoryNeed, Sizing, choose_tensor_parallel, memory_need, size_model, usable_memory_gib
 
 PROJECT = "llm-platform"
 
@@ -107,6 +107,7 @@ class ModelArchitectureConfig(_Model):
     head_dim: int = Field(ge=1, le=1024)
     default_context: int = Field(ge=256, le=10_000_000)
     gated: bool = False
+    attention_heads: int | None = Field(default=None, ge=1, le=1024)
 
 
 class ModelServing(_Model):
@@ -120,6 +121,8 @@ class ModelServing(_Model):
     min_replicas: int = Field(default=1, ge=0, le=100)
     max_replicas: int | None = Field(default=None, ge=1, le=100)
     context_length: int | None = Field(default=None, ge=256, le=10_000_000)
+    concurrency: int = Field(default=1, ge=1, le=1024)
+    """Requests of `contextLength` tokens whose KV cache must fit at once (vLLM refuses to start below one)."""
     served_model_name: str | None = Field(default=None, min_length=1, max_length=200)
     cpu_cores: int = Field(default=4, ge=1, le=256)
     memory_gib: int = Field(default=16, ge=1, le=4096, alias="memoryGiB")
@@ -180,6 +183,8 @@ class ModelPlan:
     context_length: int | None
     served_model_name: str
     pool: GpuPool | None
+    sizing: Sizing | None
+    """GPU models: tensor parallelism and memory, chosen for the pool's GPU; None on CPU."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -355,7 +360,19 @@ def _plan_model(name: str, spec: ModelServing, pools: Mapping[str, GpuPool]) -> 
         context_length=context,
         served_model_name=spec.served_model_name or spec.hugging_face_id,
         pool=pools[spec.pool] if spec.pool is not None else None,
+        sizing=_sizing(spec, architecture, pools.get(spec.pool or "")),
     )
+
+
+def _pool_sharing(pool: GpuPool) -> Sharing:
+    return Sharing(mode=pool.sharing.mode, replicas=pool.sharing.replicas, mig_profile=pool.sharing.mig_profile)
+
+
+def _sizing(spec: ModelServing, architecture: ModelArchitecture | None, pool: GpuPool | None) -> Sizing | None:
+    if architecture is None or pool is None:
+        return None
+    context = spec.context_length or architecture.default_context
+    return size_model(architecture, context, spec.concurrency, pool.gpu, pool.gpus_per_node, _pool_sharing(pool))
 
 
 def _quoted(options: object) -> str:
@@ -376,8 +393,9 @@ def _check_rules(
         issues.extend(_check_top_level(config))
     for name, pool in pools.items():
         issues.extend(_check_pool(name, pool))
+    cloud = _CLOUDS.get(config.target) if config is not None else None
     for name, model in models.items():
-        issues.extend(_check_model(name, model, pools, pool_names, has_token=has_token))
+        issues.extend(_check_model(name, model, pools, pool_names, has_token=has_token, cloud=cloud))
     return issues
 
 
@@ -658,7 +676,13 @@ def _check_pool(name: str, pool: GpuPool) -> list[ConfigIssue]:
 
 
 def _check_model(
-    name: str, model: ModelServing, pools: Mapping[str, GpuPool], pool_names: set[str], *, has_token: bool
+    name: str,
+    model: ModelServing,
+    pools: Mapping[str, GpuPool],
+    pool_names: set[str],
+    *,
+    has_token: bool,
+    cloud: Cloud | None,
 ) -> list[ConfigIssue]:
     path = f"models.{name}"
     issues: list[ConfigIssue] = []
@@ -705,8 +729,16 @@ def _check_model(
             )
         )
     pool = pools.get(model.pool or "")
-    if architecture is not None and pool is not None and pool.sharing.mode is not SharingMode.NONE:
-        issues.extend(_check_shared_fit(path, model, architecture, pool))
+    if architecture is None and pool is not None:
+        issues.append(
+            ConfigIssue(
+                f"{path}.architecture",
+                f"is required: {model.hugging_face_id} is not in the built-in catalogue, and sizing it for a GPU needs "
+                "parametersBillion, layers, kvHeads, headDim and defaultContext (from its config.json)",
+            )
+        )
+    if architecture is not None and pool is not None:
+        issues.extend(_check_sizing(path, model, architecture, model.pool or "", pool, cloud))
     if architecture is not None and architecture.gated and not has_token:
         issues.append(
             ConfigIssue(
@@ -718,29 +750,45 @@ def _check_model(
     return issues
 
 
-def _check_shared_fit(
-    path: str, model: ModelServing, architecture: ModelArchitecture, pool: GpuPool
+def _check_sizing(
+    path: str, model: ModelServing, architecture: ModelArchitecture, pool_name: str, pool: GpuPool, cloud: Cloud | None
 ) -> list[ConfigIssue]:
-    """A model on a shared GPU gets a MIG instance or a time-slice's part of the memory, and must fit in it."""
-    sharing = Sharing(mode=pool.sharing.mode, replicas=pool.sharing.replicas, mig_profile=pool.sharing.mig_profile)
-    context = model.context_length or architecture.default_context
-    need = memory_need(architecture, context)
-    usable = usable_memory_gib(pool.gpu, sharing)
-    if need.total_gib <= usable:
+    """The model must fit one node of its pool: weights and KV cache split over at most the node's GPUs (or, on a
+    shared GPU, in its one share)."""
+    if _sizing(model, architecture, pool) is not None:
         return []
-    share = (
-        f"a {pool.sharing.mig_profile} MIG instance"
-        if pool.sharing.mode is SharingMode.MIG
-        else f"a 1/{pool.sharing.replicas} time-slice of {pool.gpu.value}"
-    )
+    context = model.context_length or architecture.default_context
+    need = memory_need(architecture, context, model.concurrency)
+    sharing = _pool_sharing(pool)
+    usable = usable_memory_gib(pool.gpu, sharing)
+    if sharing.mode is SharingMode.MIG:
+        offer = f"one {pool.sharing.mig_profile} MIG instance of {pool.gpu.value} ({usable:.1f} GiB usable)"
+    elif sharing.mode is SharingMode.TIME_SLICING:
+        offer = f"a 1/{pool.sharing.replicas} time-slice of one {pool.gpu.value} ({usable:.1f} GiB usable)"
+    else:
+        offer = f"{pool.gpus_per_node} x {pool.gpu.value} per node ({usable:.1f} GiB usable each)"
+    fitting = _gpus_that_fit(need, architecture, cloud)
+    where = f"on {cloud}" if cloud else "in the catalogue"
     return [
         ConfigIssue(
             path,
-            f"{model.hugging_face_id} needs {need.total_gib:.1f} GiB (weights {need.weights_gib:.1f} + KV cache for "
-            f"{context} tokens {need.kv_cache_gib:.1f} + {need.reserve_gib:.0f} reserve) but {share} gives it "
-            f"{usable:.1f} GiB; use a pool without sharing, fewer replicas per GPU, or a shorter contextLength",
+            f"{model.hugging_face_id} needs {need.total_gib:.1f} GiB (weights {need.weights_gib:.1f} + KV cache "
+            f"{need.kv_cache_gib:.1f} for {model.concurrency} x {context} tokens + {need.reserve_gib:.0f} per GPU) "
+            f"but pool {pool_name!r} offers {offer}; GPU types that fit on one node {where}: "
+            f"{', '.join(fitting) or 'none'} (or lower contextLength or concurrency)",
         )
     ]
+
+
+def _gpus_that_fit(need: MemoryNeed, architecture: ModelArchitecture, cloud: Cloud | None) -> list[str]:
+    offers = offered(cloud) if cloud else {gpu: [1, 2, 4, 8] for gpu in GPUS}
+    fitting = []
+    for gpu, counts in offers.items():
+        usable = usable_memory_gib(gpu, Sharing())
+        size = choose_tensor_parallel(need, usable, max(counts), architecture.attention_heads)
+        if size is not None:
+            fitting.append(f"{gpu.value} (tensor parallel {size})")
+    return fitting
 
 
 # --- pydantic's errors, in the project's words ----------------------------------------------------

@@ -10,7 +10,7 @@ from components import versions
 from components.clusters.contract import GpuCluster, placement_for
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import VllmServer, VllmServerArgs
-from components.sizing import gpu_memory_utilization
+from components.sizing import Sizing
 from stacks.config import StackConfig
 
 
@@ -47,7 +47,8 @@ def deploy_models(
                 max_replicas=model.max_replicas,
                 context_length=model.context_length,
                 placement=placement,
-                gpu_memory_utilization=gpu_memory_utilization(pool.sharing) if pool is not None else 0.9,
+                gpus=model.sizing.tensor_parallel if model.sizing is not None else 1,
+                gpu_memory_utilization=model.sizing.gpu_memory_utilization if model.sizing is not None else 0.9,
                 cpu_cores=model.spec.cpu_cores,
                 memory_gib=model.spec.memory_gib,
                 hf_token_secret=namespace.hf_token_secret,
@@ -62,7 +63,8 @@ def deploy_models(
             "engine": model.spec.engine.value,
             "huggingFaceId": model.spec.hugging_face_id,
             "accelerator": pool.gpu.value if pool is not None else "cpu",
-            "gpusPerReplica": 1 if pool is not None else 0,
+            "gpusPerReplica": model.sizing.tensor_parallel if model.sizing is not None else 0,
+            "sizing": sizing_output(model.sizing),
             "pool": pool.name if pool is not None else None,
             # Pools the autoscaler may grow for the model when its own cannot: same GPU, count and sharing.
             "standInPools": [p.name for p in placement.pools[1:]] if placement is not None else [],
@@ -70,3 +72,17 @@ def deploy_models(
             "contextLength": model.context_length,
         }
     return outputs
+
+
+def sizing_output(sizing: Sizing | None) -> dict[str, Any] | None:
+    """The sizing chosen at plan time, for the stack output and the plan summary."""
+    if sizing is None:
+        return None
+    return {
+        "tensorParallel": sizing.tensor_parallel,
+        "weightsGiB": round(sizing.need.weights_gib, 1),
+        "kvCacheGiB": round(sizing.need.kv_cache_gib, 1),
+        "perGpuGiB": round(sizing.per_gpu_gib, 1),
+        "usablePerGpuGiB": round(sizing.usable_per_gpu_gib, 1),
+        "gpuMemoryUtilization": sizing.gpu_memory_utilization,
+    }

@@ -137,6 +137,13 @@ def summary(plan: Plan) -> str:
             f"replicas {model['replicas']['min']}-{model['replicas']['max']}, context {model['contextLength']}, "
             f"served as '{model['servedModelName']}'"
         )
+        sizing = model.get("sizing")
+        if sizing:
+            lines.append(
+                f"    sizing: tensor parallel {sizing['tensorParallel']}, {sizing['perGpuGiB']} of "
+                f"{sizing['usablePerGpuGiB']} GiB usable per GPU (weights {sizing['weightsGiB']} GiB, KV cache "
+                f"{sizing['kvCacheGiB']} GiB), --gpu-memory-utilization {sizing['gpuMemoryUtilization']}"
+            )
     if plan.run.files.placeholders:
         keys = ", ".join(key.split(":", 1)[1] for key in plan.run.files.placeholders)
         lines.append(f"Secrets replaced by placeholders: {keys}")

@@ -248,9 +248,11 @@ def test_model_on_a_time_sliced_gpu_must_fit_its_share() -> None:
     pools = {"t4": {"gpu": "T4", "sharing": {"mode": "time-slicing", "replicas": 8}}}
     models = {"m": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "pool": "t4"}}
     assert problems(azure(gpuPools=pools, models=models)) == [
-        "models.m: Qwen/Qwen2.5-0.5B-Instruct needs 2.3 GiB (weights 0.9 + KV cache for 32768 tokens 0.4 + 1 "
-        "reserve) but a 1/8 time-slice of T4 gives it 1.8 GiB; use a pool without sharing, fewer replicas per GPU, "
-        "or a shorter contextLength"
+        "models.m: Qwen/Qwen2.5-0.5B-Instruct needs 2.3 GiB (weights 0.9 + KV cache 0.4 for 1 x 32768 tokens + 1 per "
+        "GPU) but pool 't4' offers a 1/8 time-slice of one T4 (1.8 GiB usable); GPU types that fit on one node on "
+        "azure: T4 (tensor parallel 1), A10 (tensor parallel 1), A100-40GB (tensor parallel 1), A100-80GB (tensor "
+        "parallel 1), H100 (tensor parallel 1), H100-NVL (tensor parallel 1), H200 (tensor parallel 1) (or lower "
+        "contextLength or concurrency)"
     ]
 
 
@@ -259,5 +261,32 @@ def test_model_on_a_mig_instance_must_fit_it() -> None:
     pools = {"a": {"gpu": "A100-80GB", "sharing": {"mode": "mig", "migProfile": "1g.10gb"}}}
     models = {"m": {"huggingFaceId": "acme/m-8b", "pool": "a", "architecture": architecture}}
     [message] = problems(gcp(gpuPools=pools, models=models))
-    assert message.startswith("models.m: acme/m-8b needs 16.9 GiB (weights 14.9 + KV cache for 8192 tokens 1.0")
-    assert "but a 1g.10gb MIG instance gives it 9.0 GiB" in message
+    assert message.startswith("models.m: acme/m-8b needs 16.9 GiB (weights 14.9 + KV cache 1.0 for 1 x 8192 tokens")
+    assert "but pool 'a' offers one 1g.10gb MIG instance of A100-80GB (9.0 GiB usable)" in message
+
+
+def test_model_too_large_for_its_pool_names_the_gpus_that_would_fit() -> None:
+    pools = {"l4": {"gpu": "L4", "gpusPerNode": 4}}
+    models = {"big": {"huggingFaceId": "Qwen/Qwen2.5-72B-Instruct", "pool": "l4", "contextLength": 8192}}
+    assert problems(aws(gpuPools=pools, models=models)) == [
+        "models.big: Qwen/Qwen2.5-72B-Instruct needs 138.9 GiB (weights 135.4 + KV cache 2.5 for 1 x 8192 tokens + "
+        "1 per GPU) but pool 'l4' offers 4 x L4 per node (21.6 GiB usable each); GPU types that fit on one node on "
+        "aws: A10G (tensor parallel 8), L4 (tensor parallel 8), L40S (tensor parallel 4), A100-40GB (tensor "
+        "parallel 4), A100-80GB (tensor parallel 2), H100 (tensor parallel 2), H200 (tensor parallel 2) (or lower "
+        "contextLength or concurrency)"
+    ]
+
+
+def test_tensor_parallelism_is_the_smallest_power_of_two_that_fits() -> None:
+    pools = {"l4": {"gpu": "L4", "gpusPerNode": 8}}
+    models = {"big": {"huggingFaceId": "Qwen/Qwen2.5-32B-Instruct", "pool": "l4", "contextLength": 8192}}
+    sizing = parse_config(aws(gpuPools=pools, models=models), stack="t").models["big"].sizing
+    assert sizing.tensor_parallel == 4
+
+
+def test_gpu_model_outside_the_catalogue_needs_its_architecture() -> None:
+    models = {"m": {"huggingFaceId": "acme/unknown-7b", "pool": "l4"}}
+    assert problems(aws(gpuPools={"l4": {"gpu": "L4"}}, models=models)) == [
+        "models.m.architecture: is required: acme/unknown-7b is not in the built-in catalogue, and sizing it for a "
+        "GPU needs parametersBillion, layers, kvHeads, headDim and defaultContext (from its config.json)"
+    ]

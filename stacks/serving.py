@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pulumi
 
 from components import versions
 from components.clusters.contract import GpuCluster, placement_for
+from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
-from components.serving.vllm import VllmServer, VllmServerArgs
+from components.serving.vllm import VllmServer, VllmServerArgs, footprint
 from components.sizing import Sizing
 from stacks.config import StackConfig
 
@@ -31,43 +33,52 @@ def deploy_models(
         ),
         opts=in_cluster,
     )
-    outputs: dict[str, Any] = {}
+    servers: dict[str, VllmServerArgs] = {}
     for name, model in config.models.items():
         pool = cluster.gpu_pools[model.spec.pool] if model.spec.pool is not None else None
-        placement = placement_for(cluster.gpu_pools, model.spec.pool) if model.spec.pool is not None else None
+        servers[name] = VllmServerArgs(
+            namespace=namespace.name,
+            image=versions.VLLM_GPU_IMAGE if pool is not None else versions.VLLM_CPU_IMAGE,
+            model_id=model.spec.hugging_face_id,
+            revision=model.spec.revision,
+            served_model_name=model.served_model_name,
+            replicas=model.spec.min_replicas,
+            max_replicas=model.max_replicas,
+            context_length=model.context_length,
+            placement=placement_for(cluster.gpu_pools, model.spec.pool) if model.spec.pool is not None else None,
+            gpus=model.sizing.tensor_parallel if model.sizing is not None else 1,
+            gpu_memory_utilization=model.sizing.gpu_memory_utilization if model.sizing is not None else 0.9,
+            cpu_cores=model.spec.cpu_cores,
+            memory_gib=model.spec.memory_gib,
+            hf_token_secret=namespace.hf_token_secret,
+        )
+    guards = ServingGuards(
+        "serving-guards",
+        ServingGuardsArgs(namespace=namespace.name, footprints=[footprint(args) for args in servers.values()]),
+        opts=in_cluster,
+    )
+    outputs: dict[str, Any] = {}
+    for name, args in servers.items():
+        model = config.models[name]
         server = VllmServer(
             name,
-            VllmServerArgs(
-                namespace=namespace.name,
-                image=versions.VLLM_GPU_IMAGE if pool is not None else versions.VLLM_CPU_IMAGE,
-                model_id=model.spec.hugging_face_id,
-                revision=model.spec.revision,
-                served_model_name=model.served_model_name,
-                replicas=model.spec.min_replicas,
-                max_replicas=model.max_replicas,
-                context_length=model.context_length,
-                placement=placement,
-                gpus=model.sizing.tensor_parallel if model.sizing is not None else 1,
-                gpu_memory_utilization=model.sizing.gpu_memory_utilization if model.sizing is not None else 0.9,
-                cpu_cores=model.spec.cpu_cores,
-                memory_gib=model.spec.memory_gib,
-                hf_token_secret=namespace.hf_token_secret,
-            ),
+            dataclasses.replace(args, priority_class=guards.priority_class_name),
             opts=pulumi.ResourceOptions(
-                provider=cluster.provider, depends_on=(gpu_ready or []) if placement is not None else []
+                provider=cluster.provider, depends_on=(gpu_ready or []) if args.placement is not None else []
             ),
         )
+        pool = args.placement.pools[0] if args.placement is not None else None
         outputs[name] = {
             "baseUrl": server.base_url,
             "servedModelName": model.served_model_name,
             "engine": model.spec.engine.value,
             "huggingFaceId": model.spec.hugging_face_id,
             "accelerator": pool.gpu.value if pool is not None else "cpu",
-            "gpusPerReplica": model.sizing.tensor_parallel if model.sizing is not None else 0,
+            "gpusPerReplica": args.gpus if pool is not None else 0,
             "sizing": sizing_output(model.sizing),
             "pool": pool.name if pool is not None else None,
             # Pools the autoscaler may grow for the model when its own cannot: same GPU, count and sharing.
-            "standInPools": [p.name for p in placement.pools[1:]] if placement is not None else [],
+            "standInPools": [p.name for p in args.placement.pools[1:]] if args.placement is not None else [],
             "replicas": {"min": model.spec.min_replicas, "max": model.max_replicas},
             "contextLength": model.context_length,
         }

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.clusters.contract import GpuPlacement
+from components.serving.guards import ModelFootprint
 from components.serving.metadata import model_labels, model_selector, scanner_skips
 
 PORT = 8000
@@ -76,6 +77,10 @@ class VllmServerArgs:
     """Memory requested (and limited to) per replica, GiB."""
     hf_token_secret: pulumi.Input[str] | None = None
     """Name of a Secret with key `token` in the namespace, or None for public models."""
+    priority_class: pulumi.Input[str] | None = None
+    """PriorityClass of the pods (ServingGuards')."""
+    metrics_from_namespaces: tuple[str, ...] = ("monitoring", "gmp-system")
+    """Namespaces whose pods may scrape /metrics (Prometheus Operator; GKE Managed Prometheus's collectors)."""
 
 
 def vllm_args(args: VllmServerArgs) -> list[str]:
@@ -128,6 +133,17 @@ def probes() -> dict[str, object]:
         "readinessProbe": {"httpGet": health, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
         "livenessProbe": {"httpGet": health, "periodSeconds": 15, "timeoutSeconds": 10, "failureThreshold": 4},
     }
+
+
+def footprint(args: VllmServerArgs) -> ModelFootprint:
+    """Pods at the largest scale plus the rollout's surge, with what each requests."""
+    surge = rollout_strategy(args)["rollingUpdate"]["maxSurge"]  # type: ignore[index]
+    return ModelFootprint(
+        pods=args.max_replicas + int(surge),
+        gpus_per_pod=args.gpus if args.placement is not None else 0,
+        cpu_per_pod=args.cpu_cores,
+        memory_gib_per_pod=args.memory_gib,
+    )
 
 
 def _environment(args: VllmServerArgs) -> list[dict[str, str]]:
@@ -276,6 +292,7 @@ class VllmServer(pulumi.ComponentResource):
                         "automountServiceAccountToken": False,
                         "enableServiceLinks": False,
                         "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
+                        "priorityClassName": args.priority_class,
                         "securityContext": {
                             "runAsNonRoot": True,
                             "runAsUser": UID,
@@ -318,7 +335,18 @@ class VllmServer(pulumi.ComponentResource):
             spec={
                 "podSelector": {"matchLabels": selector},
                 "policyTypes": ["Ingress", "Egress"],
-                "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": "http", "protocol": "TCP"}]}],
+                "ingress": [
+                    # Clients in the namespace (and the gateway, once there is one) on the API port.
+                    {"from": [{"podSelector": {}}], "ports": [{"port": "http", "protocol": "TCP"}]},
+                    # Prometheus scrapes /metrics on the same port.
+                    {
+                        "from": [
+                            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
+                            for namespace in args.metrics_from_namespaces
+                        ],
+                        "ports": [{"port": "http", "protocol": "TCP"}],
+                    },
+                ],
                 "egress": [
                     {
                         "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
@@ -331,6 +359,18 @@ class VllmServer(pulumi.ComponentResource):
                         "ports": [{"port": 443, "protocol": "TCP"}],
                     },
                 ],
+            },
+            opts=child,
+        )
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-disruption-budget",
+            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            spec={
+                # One pod at a time may be evicted (node drains, scale-down), whatever the replica count, so a
+                # drain never waits forever (R6, SECURITY.md §4.3); pods that are not ready never block it.
+                "maxUnavailable": 1,
+                "unhealthyPodEvictionPolicy": "AlwaysAllow",
+                "selector": {"matchLabels": selector},
             },
             opts=child,
         )

@@ -223,3 +223,27 @@ def test_token_is_mounted_as_a_file_never_an_environment_value(under_mocks: Any)
     assert env["HF_TOKEN_PATH"] == {"name": "HF_TOKEN_PATH", "value": f"{vllm.TOKEN_DIR}/token"}
     assert not any("valueFrom" in item for item in env.values())
     assert {"name": "hf-token", "mountPath": vllm.TOKEN_DIR, "readOnly": True} in container(registered)["volumeMounts"]
+
+
+def test_disruption_budget_lets_one_pod_go_and_never_waits_on_unready_ones(cpu_server: Any) -> None:
+    budget = cpu_server.inputs("kubernetes:policy/v1:PodDisruptionBudget")["spec"]
+    assert budget["maxUnavailable"] == 1
+    assert budget["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+    assert budget["selector"] == cpu_server.inputs(DEPLOYMENT)["spec"]["selector"]
+
+
+def test_prometheus_may_scrape_from_the_monitoring_namespaces(cpu_server: Any) -> None:
+    ingress = cpu_server.inputs(POLICY)["spec"]["ingress"]
+    namespaces = [
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for rule in ingress
+        for peer in rule["from"]
+        if "namespaceSelector" in peer
+    ]
+    assert namespaces == ["monitoring", "gmp-system"]
+
+
+def test_footprint_counts_max_replicas_plus_the_surge_pod() -> None:
+    assert vllm.footprint(gpu_args(gpus=2, max_replicas=3)).pods == 4  # the pool holds 4 replicas: surge allowed
+    assert vllm.footprint(gpu_args(gpus=2, max_replicas=4)).pods == 4  # full pool: no surge
+    assert vllm.footprint(gpu_args(gpus=2, max_replicas=3)).gpus_per_pod == 2

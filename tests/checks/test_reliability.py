@@ -1,0 +1,191 @@
+"""Reliability and security checks of ../shared/SECURITY.md on every example stack's planned objects:
+R2 probes, R3 graceful shutdown, R4 rollout feasibility, R6 disruption, R7 wiring, N1 network, P1/P2 Pod Security.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.serving import vllm
+from tools.offline import Mode, stack_names
+
+STACKS = stack_names()
+# Pod Security "restricted" (kubernetes/pod-security-admission, policy/check_*.go): the volume types it allows.
+RESTRICTED_VOLUME_TYPES = {
+    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
+}  # fmt: skip
+
+
+def _objects(plans: dict[Any, Any], stack: str, kind: str) -> list[dict[str, Any]]:
+    return [body for body in plans[(stack, Mode.UPDATE)].manifests.values() if body["kind"] == kind]
+
+
+def _model_workloads(plans: dict[Any, Any], stack: str) -> list[dict[str, Any]]:
+    return [
+        d
+        for d in _objects(plans, stack, "Deployment")
+        if d["metadata"]["labels"].get("app.kubernetes.io/component") == "model-server"
+    ]
+
+
+def _container(workload: dict[str, Any]) -> dict[str, Any]:
+    [container] = workload["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def _flag(container: dict[str, Any], name: str) -> str | None:
+    args = container["args"]
+    return args[args.index(name) + 1] if name in args else None
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_r2_probes_are_http_and_the_startup_window_covers_the_load_budget(plans: dict[Any, Any], stack: str) -> None:
+    for workload in _model_workloads(plans, stack):
+        container = _container(workload)
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert "httpGet" in container[probe], probe
+            assert 5 <= container[probe]["timeoutSeconds"] <= 10
+        startup = container["startupProbe"]
+        window = startup.get("initialDelaySeconds", 0) + startup["periodSeconds"] * startup["failureThreshold"]
+        assert window >= 1800
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_r3_shutdown_drains_within_the_grace_period(plans: dict[Any, Any], stack: str) -> None:
+    for workload in _model_workloads(plans, stack):
+        container = _container(workload)
+        pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        drain = int(_flag(container, "--shutdown-timeout") or 0)
+        grace = workload["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        assert pre_stop > 0
+        assert drain > 0
+        assert grace > pre_stop + drain
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_r4_rollouts_are_feasible(plans: dict[Any, Any], stack: str) -> None:
+    [quota] = _objects(plans, stack, "ResourceQuota")
+    needed = 0
+    for workload in _model_workloads(plans, stack):
+        assert workload["spec"]["progressDeadlineSeconds"] >= 2 * vllm.STARTUP_BUDGET_SECONDS
+        limits = _container(workload)["resources"]["limits"]
+        gpus = int(limits.get("nvidia.com/gpu", 0))
+        surge = workload["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+        outputs = plans[(stack, Mode.UPDATE)].document["outputs"]["models"][workload["metadata"]["name"]]
+        needed += (outputs["replicas"]["max"] + surge) * gpus
+    assert int(quota["spec"]["hard"]["requests.nvidia.com/gpu"]) >= needed
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_r6_every_model_may_lose_one_pod_to_a_drain(plans: dict[Any, Any], stack: str) -> None:
+    budgets = {b["metadata"]["name"]: b["spec"] for b in _objects(plans, stack, "PodDisruptionBudget")}
+    for workload in _model_workloads(plans, stack):
+        budget = budgets[workload["metadata"]["name"]]
+        assert budget["maxUnavailable"] >= 1
+        assert budget["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+        assert budget["selector"] == workload["spec"]["selector"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_r7_selectors_ports_and_services_are_wired(plans: dict[Any, Any], stack: str) -> None:
+    services = {s["metadata"]["name"]: s["spec"] for s in _objects(plans, stack, "Service")}
+    accounts = {a["metadata"]["name"] for a in _objects(plans, stack, "ServiceAccount")}
+    for workload in _model_workloads(plans, stack):
+        template = workload["spec"]["template"]
+        selector = workload["spec"]["selector"]["matchLabels"]
+        assert selector.items() <= template["metadata"]["labels"].items()
+        service = services[workload["metadata"]["name"]]
+        assert service["selector"].items() <= template["metadata"]["labels"].items()
+        ports = {port["name"] for port in _container(workload)["ports"]}
+        assert {port["targetPort"] for port in service["ports"]} <= ports
+        assert template["spec"]["serviceAccountName"] in accounts
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_n1_default_deny_and_no_metadata_endpoint(plans: dict[Any, Any], stack: str) -> None:
+    policies = _objects(plans, stack, "NetworkPolicy")
+    namespaces = {n["metadata"]["name"] for n in _objects(plans, stack, "Namespace")}
+    denied = {
+        p["metadata"]["namespace"]
+        for p in policies
+        if p["spec"]["podSelector"] == {} and "ingress" not in p["spec"] and "egress" not in p["spec"]
+    }
+    serving = {n for n in namespaces if n != "nvidia-gpu"}
+    assert serving <= denied
+    for policy in policies:
+        for rule in policy["spec"].get("egress", []):
+            for peer in rule.get("to", []):
+                if "ipBlock" in peer and peer["ipBlock"]["cidr"] == "0.0.0.0/0":
+                    assert "169.254.169.254/32" in peer["ipBlock"]["except"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_p2_every_namespace_declares_its_pod_security_level(plans: dict[Any, Any], stack: str) -> None:
+    for namespace in _objects(plans, stack, "Namespace"):
+        labels = namespace["metadata"]["labels"]
+        level = labels["pod-security.kubernetes.io/enforce"]
+        assert labels["pod-security.kubernetes.io/enforce-version"]
+        # Only the GPU node agents' namespace may run privileged pods.
+        assert level == ("privileged" if namespace["metadata"]["name"] == "nvidia-gpu" else "restricted")
+
+
+def restricted_violations(pod: dict[str, Any]) -> list[str]:
+    """Pod Security Standards "restricted", as the pod-security-admission checks define it."""
+    problems = []
+    context = pod.get("securityContext", {})
+    for field in ("hostNetwork", "hostPID", "hostIPC"):
+        if pod.get(field):
+            problems.append(field)
+    for volume in pod.get("volumes", []):
+        kinds = set(volume) - {"name"}
+        if not kinds <= RESTRICTED_VOLUME_TYPES:
+            problems.append(f"volume {volume['name']}: {sorted(kinds)}")
+    for container in pod.get("initContainers", []) + pod["containers"]:
+        security = container.get("securityContext", {})
+        if security.get("privileged"):
+            problems.append(f"{container['name']}: privileged")
+        if security.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{container['name']}: allowPrivilegeEscalation must be false")
+        if "ALL" not in security.get("capabilities", {}).get("drop", []):
+            problems.append(f"{container['name']}: capabilities must drop ALL")
+        if set(security.get("capabilities", {}).get("add", [])) - {"NET_BIND_SERVICE"}:
+            problems.append(f"{container['name']}: adds capabilities")
+        if not (security.get("runAsNonRoot") or context.get("runAsNonRoot")):
+            problems.append(f"{container['name']}: runAsNonRoot")
+        if 0 in (security.get("runAsUser"), context.get("runAsUser")):
+            problems.append(f"{container['name']}: runs as UID 0")
+        seccomp = security.get("seccompProfile") or context.get("seccompProfile") or {}
+        if seccomp.get("type") not in {"RuntimeDefault", "Localhost"}:
+            problems.append(f"{container['name']}: seccompProfile")
+        for port in container.get("ports", []):
+            if port.get("hostPort"):
+                problems.append(f"{container['name']}: hostPort")
+    return problems
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_p1_serving_pods_meet_pod_security_restricted(plans: dict[Any, Any], stack: str) -> None:
+    for workload in _objects(plans, stack, "Deployment"):
+        assert restricted_violations(workload["spec"]["template"]["spec"]) == [], workload["metadata"]["name"]
+
+
+def test_p1_check_rejects_what_the_standard_rejects() -> None:
+    # Fixtures in the spirit of pod-security-admission's testdata: each breaks one rule.
+    good = {
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [
+            {"name": "c", "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}}
+        ],
+    }
+    assert restricted_violations(good) == []
+    host_path = {**good, "volumes": [{"name": "v", "hostPath": {"path": "/"}}]}
+    assert restricted_violations(host_path) == ["volume v: ['hostPath']"]
+    privileged = {**good, "containers": [{**good["containers"][0], "securityContext": {"privileged": True}}]}
+    assert "c: privileged" in restricted_violations(privileged)
+    root = {**good, "securityContext": {**good["securityContext"], "runAsUser": 0}}
+    assert restricted_violations(root) == ["c: runs as UID 0"]
+    unconfined = {**good, "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "Unconfined"}}}
+    assert restricted_violations(unconfined) == ["c: seccompProfile"]
+    assert restricted_violations({**good, "hostNetwork": True}) == ["hostNetwork"]

@@ -36,3 +36,14 @@ CLUSTER_AUTOSCALER_IMAGES: dict[str, str] = {"1.32": "v1.32.0", "1.33": "v1.33.0
 # renovate: datasource=helm registryUrl=https://nvidia.github.io/dcgm-exporter/helm-charts depName=dcgm-exporter
 DCGM_EXPORTER_REPO = "https://nvidia.github.io/dcgm-exporter/helm-charts"
 DCGM_EXPORTER_CHART = "4.8.2"
+
+# Prometheus Operator + Prometheus (kube-prometheus-stack 88.1.3 ships operator v0.93.0, the CRDs in
+# ../shared/crd-schemas): what KEDA reads vLLM's queue from, unless the stack names an existing Prometheus.
+# renovate: datasource=helm registryUrl=https://prometheus-community.github.io/helm-charts depName=kube-prometheus-stack
+PROMETHEUS_STACK_REPO = "https://prometheus-community.github.io/helm-charts"
+PROMETHEUS_STACK_CHART = "88.1.3"
+
+# KEDA: scales each model on its request queue.
+# renovate: datasource=helm registryUrl=https://kedacore.github.io/charts depName=keda
+KEDA_REPO = "https://kedacore.github.io/charts"
+KEDA_CHART = "2.20.1"

@@ -14,6 +14,7 @@ from components.clusters.eks import SYSTEM_POOL_LABEL, EksCluster, EksClusterArg
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
 from stacks.gpu import enable_gpus
+from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
@@ -37,7 +38,8 @@ def build(config: StackConfig) -> dict[str, Any]:
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
-    gpus = enable_gpus(config, cluster, Cloud.AWS)
+    prometheus = prometheus_for(config, cluster, Cloud.AWS)
+    gpus = enable_gpus(config, cluster, Cloud.AWS, prometheus)
     if cluster.gpu_pools:
         in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
         PriorityExpander(
@@ -69,5 +71,5 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": gpus.description,
-        "models": deploy_models(config, cluster, gpus.ready),
+        "models": deploy_models(config, cluster, gpus.ready, prometheus),
     }

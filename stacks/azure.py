@@ -13,6 +13,7 @@ from components.clusters.aks import AksCluster, AksClusterArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
 from stacks.gpu import enable_gpus
+from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
@@ -31,7 +32,8 @@ def build(config: StackConfig) -> dict[str, Any]:
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
-    gpus = enable_gpus(config, cluster, Cloud.AZURE)
+    prometheus = prometheus_for(config, cluster, Cloud.AZURE)
+    gpus = enable_gpus(config, cluster, Cloud.AZURE, prometheus)
     if cluster.gpu_pools:
         PriorityExpander(
             "autoscaler-priorities",
@@ -46,5 +48,5 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": gpus.description,
-        "models": deploy_models(config, cluster, gpus.ready),
+        "models": deploy_models(config, cluster, gpus.ready, prometheus),
     }

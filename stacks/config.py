@@ -121,6 +121,8 @@ class ModelServing(_Model):
     min_replicas: int = Field(default=1, ge=0, le=100)
     max_replicas: int | None = Field(default=None, ge=1, le=100)
     context_length: int | None = Field(default=None, ge=256, le=10_000_000)
+    queue_per_replica: int = Field(default=4, ge=1, le=1000)
+    """Requests waiting in vLLM's queue per replica before KEDA adds one (when maxReplicas > minReplicas)."""
     concurrency: int = Field(default=1, ge=1, le=1024)
     """Requests of `contextLength` tokens whose KV cache must fit at once (vLLM refuses to start below one)."""
     served_model_name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -159,6 +161,8 @@ class _Raw(_Model):
     deletion_protection: bool = True
     monitoring: bool = False
     """GPU metrics: the DCGM exporter and a ServiceMonitor (Prometheus Operator CRDs needed), or GKE's managed DCGM."""
+    prometheus_url: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.:/_-]+$")
+    """A Prometheus to read model queues from; empty: the stack installs one when a model autoscales."""
     install_device_plugin: bool = True
     """existing: install the NVIDIA device plugin on the GPU pools; false when the cluster runs one already."""
 
@@ -207,6 +211,7 @@ class StackConfig:
     deletion_protection: bool
     monitoring: bool
     install_device_plugin: bool
+    prometheus_url: str | None
     gpu_pools: Mapping[str, GpuPool]
     pool_instances: Mapping[str, InstanceType]
     """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""
@@ -317,6 +322,7 @@ def parse_config(
         deletion_protection=top.deletion_protection,
         monitoring=top.monitoring,
         install_device_plugin=top.install_device_plugin,
+        prometheus_url=top.prometheus_url,
         gpu_pools=pools,
         pool_instances=_resolve_instances(top.target, pools),
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
@@ -709,6 +715,15 @@ def _check_model(
             ConfigIssue(
                 f"{path}.engine",
                 "'kserve' serves on GPUs only; set models." + name + ".pool, or use engine 'vllm' for CPU",
+            )
+        )
+    if model.min_replicas == 0:
+        issues.append(
+            ConfigIssue(
+                f"{path}.minReplicas",
+                "0 is not supported yet: a model with no replica has no queue to scale on, so it would never wake; "
+                "scale-to-zero needs a component that holds requests while a replica starts (KEDA's HTTP add-on "
+                "or a gateway). Use 1",
             )
         )
     max_replicas = model.max_replicas if model.max_replicas is not None else max(model.min_replicas, 1)

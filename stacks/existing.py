@@ -8,6 +8,7 @@ from components.clusters.existing import ExistingCluster, ExistingClusterArgs, E
 from stacks.cloud import sharing
 from stacks.config import Capacity, StackConfig
 from stacks.gpu import enable_gpus
+from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
@@ -33,12 +34,13 @@ def build(config: StackConfig) -> dict[str, Any]:
             },
         ),
     )
-    gpus = enable_gpus(config, cluster, cloud=None)
+    prometheus = prometheus_for(config, cluster, cloud=None)
+    gpus = enable_gpus(config, cluster, None, prometheus)
     return {
         **cluster_outputs(cluster),
         "autoscaling": autoscaling_output(
             "none: an existing cluster keeps its own autoscaler; nothing is installed", cluster.gpu_pools
         ),
         "devicePlugin": gpus.description,
-        "models": deploy_models(config, cluster, gpus.ready),
+        "models": deploy_models(config, cluster, gpus.ready, prometheus),
     }

@@ -13,6 +13,7 @@ from components.clusters.gke import GkeCluster, GkeClusterArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
 from stacks.gpu import enable_gpus
+from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
@@ -51,5 +52,5 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": enable_gpus(config, cluster, Cloud.GCP).description,
-        "models": deploy_models(config, cluster),
+        "models": deploy_models(config, cluster, [], prometheus_for(config, cluster, Cloud.GCP)),
     }

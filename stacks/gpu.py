@@ -13,6 +13,7 @@ from components.clusters.gpu_nodes import device_plugin_needed
 from components.gpu.device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
 from components.observability.dcgm import DcgmExporter, DcgmExporterArgs
 from stacks.config import StackConfig
+from stacks.monitoring import Prometheus
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,9 @@ class GpuEnablement:
     """What runs the GPUs, for the stack output `devicePlugin`."""
 
 
-def enable_gpus(config: StackConfig, cluster: GpuCluster, cloud: Cloud | None) -> GpuEnablement:
+def enable_gpus(
+    config: StackConfig, cluster: GpuCluster, cloud: Cloud | None, prometheus: Prometheus | None = None
+) -> GpuEnablement:
     """Install what makes the GPU pools schedulable, where the cloud does not.
 
     `cloud` is None for an existing cluster. GKE runs its own device plugin and, with `monitoring`, its own DCGM
@@ -37,7 +40,11 @@ def enable_gpus(config: StackConfig, cluster: GpuCluster, cloud: Cloud | None) -
     in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
     plugin = NvidiaDevicePlugin("gpu", NvidiaDevicePluginArgs(pools=cluster.gpu_pools), opts=in_cluster)
     if config.monitoring:
-        DcgmExporter("gpu-metrics", DcgmExporterArgs(namespace=plugin.namespace), opts=in_cluster)
+        DcgmExporter(
+            "gpu-metrics",
+            DcgmExporterArgs(namespace=plugin.namespace, after=prometheus.crds_ready if prometheus else []),
+            opts=in_cluster,
+        )
     return GpuEnablement(
         [plugin],
         f"nvidia-device-plugin chart {versions.NVIDIA_DEVICE_PLUGIN_CHART} with GPU feature discovery, "

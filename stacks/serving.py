@@ -8,16 +8,21 @@ from typing import Any
 import pulumi
 
 from components import versions
+from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs
 from components.clusters.contract import GpuCluster, placement_for
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import VllmServer, VllmServerArgs, footprint
 from components.sizing import Sizing
 from stacks.config import StackConfig
+from stacks.monitoring import Prometheus, autoscaled
 
 
 def deploy_models(
-    config: StackConfig, cluster: GpuCluster, gpu_ready: list[pulumi.Resource] | None = None
+    config: StackConfig,
+    cluster: GpuCluster,
+    gpu_ready: list[pulumi.Resource] | None = None,
+    prometheus: Prometheus | None = None,
 ) -> dict[str, Any]:
     """Create the serving namespace and each model's server; return the `models` stack output.
 
@@ -33,6 +38,8 @@ def deploy_models(
         ),
         opts=in_cluster,
     )
+    scaled = autoscaled(config)
+    keda = Keda("keda", KedaArgs(), opts=in_cluster) if scaled else None
     servers: dict[str, VllmServerArgs] = {}
     for name, model in config.models.items():
         pool = cluster.gpu_pools[model.spec.pool] if model.spec.pool is not None else None
@@ -51,6 +58,7 @@ def deploy_models(
             cpu_cores=model.spec.cpu_cores,
             memory_gib=model.spec.memory_gib,
             hf_token_secret=namespace.hf_token_secret,
+            autoscaled=name in scaled,
         )
     guards = ServingGuards(
         "serving-guards",
@@ -67,6 +75,21 @@ def deploy_models(
                 provider=cluster.provider, depends_on=(gpu_ready or []) if args.placement is not None else []
             ),
         )
+        if keda is not None and name in scaled and prometheus is not None and prometheus.url:
+            QueueScaler(
+                name,
+                QueueScalerArgs(
+                    namespace=namespace.name,
+                    service=name,
+                    namespace_name=config.namespace,
+                    min_replicas=model.spec.min_replicas,
+                    max_replicas=model.max_replicas,
+                    queue_per_replica=model.spec.queue_per_replica,
+                    prometheus_url=prometheus.url,
+                    after=[keda.release, *prometheus.crds_ready, server],
+                ),
+                opts=in_cluster,
+            )
         pool = args.placement.pools[0] if args.placement is not None else None
         outputs[name] = {
             "baseUrl": server.base_url,
@@ -80,6 +103,11 @@ def deploy_models(
             # Pools the autoscaler may grow for the model when its own cannot: same GPU, count and sharing.
             "standInPools": [p.name for p in args.placement.pools[1:]] if args.placement is not None else [],
             "replicas": {"min": model.spec.min_replicas, "max": model.max_replicas},
+            "autoscaling": (
+                f"KEDA on vLLM's queue: {model.spec.queue_per_replica} waiting requests per replica"
+                if name in scaled
+                else "fixed"
+            ),
             "contextLength": model.context_length,
         }
     return outputs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -45,6 +45,8 @@ def service_monitor_spec(namespace: pulumi.Input[str]) -> dict[str, Any]:
 class DcgmExporterArgs:
     namespace: pulumi.Input[str]
     """The GPU node agents' namespace (privileged: the exporter runs as root with SYS_ADMIN for profiling)."""
+    after: list[pulumi.Resource] = field(default_factory=list)
+    """What installs the ServiceMonitor CRD (the Prometheus stack), when this program installs it."""
 
 
 class DcgmExporter(pulumi.ComponentResource):
@@ -78,7 +80,7 @@ class DcgmExporter(pulumi.ComponentResource):
                 "labels": {"app.kubernetes.io/part-of": PART_OF},
             },
             spec=service_monitor_spec(args.namespace),
-            # The Service it selects comes with the release.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
+            # The Service it selects comes with the release; the CRD with the Prometheus stack.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[release, *args.after]),
         )
         self.register_outputs({})

@@ -61,6 +61,8 @@ class VllmServerArgs:
     """Replicas to run (the minimum when an autoscaler manages the Deployment)."""
     max_replicas: int
     """The most replicas that may ever run; used to decide whether a rollout may surge."""
+    autoscaled: bool = False
+    """KEDA owns the replica count: the Deployment leaves `replicas` to it (Pulumi would reset it each update)."""
     context_length: int | None = None
     """`--max-model-len`; None: the model's own maximum."""
     revision: str | None = None
@@ -280,7 +282,7 @@ class VllmServer(pulumi.ComponentResource):
                 },
             },
             spec={
-                "replicas": args.replicas,
+                **({} if args.autoscaled else {"replicas": args.replicas}),
                 "revisionHistoryLimit": 3,
                 "progressDeadlineSeconds": progress_deadline,
                 "strategy": rollout_strategy(args),

@@ -1,0 +1,176 @@
+"""Queue-based autoscaling: KEDA scales each model on the requests waiting in vLLM's queue, read from Prometheus.
+
+CPU or GPU utilisation says little about an LLM server (a batch keeps the GPU busy at any load); the number of
+requests waiting for a slot in vLLM's scheduler is what grows when users wait (FACTS §5-§6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import versions
+from components.serving.metadata import PART_OF
+
+NAMESPACE = "keda"
+
+
+def queue_query(namespace: str, service: str) -> str:
+    """Requests waiting across the model's replicas. vLLM's Prometheus names keep the `vllm:` prefix; exporters
+    that cannot carry a colon rename it `vllm_`: the query sums whichever exists, and `or vector(0)` keeps one
+    sample when there is none (KEDA's Prometheus scaler needs a single element)."""
+    selector = f'namespace="{namespace}",service="{service}"'
+    return f"sum(vllm:num_requests_waiting{{{selector}}} or vllm_num_requests_waiting{{{selector}}}) or vector(0)"
+
+
+def scaled_object_spec(
+    *,
+    deployment: str,
+    namespace: str,
+    service: str,
+    min_replicas: int,
+    max_replicas: int,
+    queue_per_replica: int,
+    prometheus_url: str,
+) -> dict[str, Any]:
+    return {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment},
+        "minReplicaCount": min_replicas,
+        "maxReplicaCount": max_replicas,
+        "pollingInterval": 15,
+        # A GPU replica takes minutes to start: keep it a while after the queue drains.
+        "cooldownPeriod": 600,
+        "advanced": {
+            "horizontalPodAutoscalerConfig": {
+                "behavior": {
+                    "scaleDown": {
+                        "stabilizationWindowSeconds": 600,
+                        "policies": [{"type": "Pods", "value": 1, "periodSeconds": 300}],
+                    },
+                    "scaleUp": {
+                        "stabilizationWindowSeconds": 0,
+                        "policies": [{"type": "Pods", "value": 2, "periodSeconds": 60}],
+                    },
+                }
+            }
+        },
+        "triggers": [
+            {
+                "type": "prometheus",
+                "metricType": "AverageValue",
+                "metadata": {
+                    "serverAddress": prometheus_url,
+                    "query": queue_query(namespace, service),
+                    # Waiting requests per replica before another replica is added.
+                    "threshold": str(queue_per_replica),
+                    "activationThreshold": "0",
+                },
+            }
+        ],
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class KedaArgs:
+    namespace: str = NAMESPACE
+
+
+class Keda(pulumi.ComponentResource):
+    """KEDA operator and metrics server (pinned chart).
+
+    Example::
+
+        Keda("keda", KedaArgs(), opts=pulumi.ResourceOptions(provider=k8s_provider))
+    """
+
+    release: k8s.helm.v3.Release
+    """The release: ScaledObjects come after it, as it installs their CRDs."""
+
+    def __init__(self, name: str, args: KedaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:autoscaling:Keda", name, None, opts)
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": args.namespace,
+                "labels": {
+                    "app.kubernetes.io/part-of": PART_OF,
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                },
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.release = k8s.helm.v3.Release(
+            f"{name}-release",
+            name="keda",
+            chart="keda",
+            version=versions.KEDA_CHART,
+            repository_opts={"repo": versions.KEDA_REPO},
+            namespace=namespace.metadata.name,
+            max_history=5,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({})
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueScalerArgs:
+    namespace: pulumi.Input[str]
+    service: str
+    """The model's Service (also its Prometheus `service` label)."""
+    namespace_name: str
+    """The namespace as plain text, for the query."""
+    min_replicas: int
+    max_replicas: int
+    queue_per_replica: int
+    prometheus_url: str
+    after: list[pulumi.Resource]
+    """What installs the ServiceMonitor and ScaledObject CRDs (the Prometheus stack, KEDA)."""
+
+
+class QueueScaler(pulumi.ComponentResource):
+    """A model's ServiceMonitor (vLLM's /metrics) and the ScaledObject that scales it on its queue.
+
+    Example::
+
+        QueueScaler("chat", QueueScalerArgs(...), opts=pulumi.ResourceOptions(provider=k8s_provider))
+    """
+
+    def __init__(self, name: str, args: QueueScalerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:autoscaling:QueueScaler", name, None, opts)
+        # The CRDs come with those releases: a custom resource before its CRD fails with "no matches for kind".
+        after_crds = pulumi.ResourceOptions(parent=self, depends_on=args.after)
+        labels = {"app.kubernetes.io/part-of": PART_OF}
+        k8s.apiextensions.CustomResource(
+            f"{name}-metrics",
+            api_version="monitoring.coreos.com/v1",
+            kind="ServiceMonitor",
+            metadata={"name": f"{args.service}-vllm", "namespace": args.namespace, "labels": labels},
+            spec={
+                "selector": {
+                    "matchLabels": {"app.kubernetes.io/instance": args.service, "app.kubernetes.io/name": "vllm"}
+                },
+                "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
+            },
+            opts=after_crds,
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-scaler",
+            api_version="keda.sh/v1alpha1",
+            kind="ScaledObject",
+            metadata={"name": args.service, "namespace": args.namespace, "labels": labels},
+            spec=scaled_object_spec(
+                deployment=args.service,
+                namespace=args.namespace_name,
+                service=args.service,
+                min_replicas=args.min_replicas,
+                max_replicas=args.max_replicas,
+                queue_per_replica=args.queue_per_replica,
+                prometheus_url=args.prometheus_url,
+            ),
+            opts=after_crds,
+        )
+        self.register_outputs({})

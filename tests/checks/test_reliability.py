@@ -195,3 +195,22 @@ def test_p1_check_rejects_what_the_standard_rejects() -> None:
     unconfined = {**good, "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "Unconfined"}}}
     assert restricted_violations(unconfined) == ["c: seccompProfile"]
     assert restricted_violations({**good, "hostNetwork": True}) == ["hostNetwork"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_r7_every_autoscaled_model_has_a_scaler_that_targets_it(plans: dict[Any, Any], stack: str) -> None:
+    outputs = plans[(stack, Mode.UPDATE)].document["outputs"]["models"]
+    scalers = {s["metadata"]["name"]: s["spec"] for s in _objects(plans, stack, "ScaledObject")}
+    monitors = {m["metadata"]["name"] for m in _objects(plans, stack, "ServiceMonitor")}
+    for workload in _model_workloads(plans, stack):
+        name = workload["metadata"]["name"]
+        replicas = outputs[name]["replicas"]
+        if replicas["max"] > replicas["min"]:
+            assert "replicas" not in workload["spec"]  # KEDA owns the count
+            scaler = scalers[name]
+            assert scaler["scaleTargetRef"]["name"] == name
+            assert (scaler["minReplicaCount"], scaler["maxReplicaCount"]) == (replicas["min"], replicas["max"])
+            assert f"{name}-vllm" in monitors
+        else:
+            assert workload["spec"]["replicas"] == replicas["min"]
+            assert name not in scalers

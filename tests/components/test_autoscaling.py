@@ -18,6 +18,7 @@ from components.autoscaling.cluster_autoscaler import (
     autoscaler_values,
 )
 from components.autoscaling.compute_class import GpuComputeClasses, GpuComputeClassesArgs, compute_class_spec
+from components.autoscaling.keda import queue_query, scaled_object_spec
 from components.autoscaling.priority_expander import (
     CONFIG_MAP_NAME,
     PoolPriority,
@@ -152,3 +153,34 @@ def test_one_class_per_group_named_after_it(under_mocks: Any) -> None:
     assert compute_class.inputs["metadata"]["name"] == "l4-x1"
     assert all(p.labels["cloud.google.com/compute-class"] == "l4-x1" for p in pools.values())
     assert all(p.node_selector == {"cloud.google.com/compute-class": "l4-x1"} for p in pools.values())
+
+
+# --- KEDA on vLLM's queue -----------------------------------------------------------------------------
+
+
+def test_queue_query_reads_waiting_requests_under_either_metric_name() -> None:
+    assert queue_query("llm-serving", "chat") == (
+        'sum(vllm:num_requests_waiting{namespace="llm-serving",service="chat"} or '
+        'vllm_num_requests_waiting{namespace="llm-serving",service="chat"}) or vector(0)'
+    )
+
+
+def test_scaled_object_keeps_the_configured_bounds_and_target() -> None:
+    spec = scaled_object_spec(
+        deployment="chat",
+        namespace="llm-serving",
+        service="chat",
+        min_replicas=1,
+        max_replicas=6,
+        queue_per_replica=4,
+        prometheus_url="http://prometheus:9090",
+    )
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (1, 6)
+    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "chat"}
+    [trigger] = spec["triggers"]
+    assert trigger["type"] == "prometheus"
+    assert trigger["metricType"] == "AverageValue"
+    assert trigger["metadata"]["threshold"] == "4"
+    assert trigger["metadata"]["serverAddress"] == "http://prometheus:9090"
+    # A GPU replica is expensive to start: scale down one pod at a time, slowly.
+    assert spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleDown"]["policies"][0]["value"] == 1

@@ -374,3 +374,11 @@ def test_error_message_says_nothing_was_created() -> None:
         match=r"^Invalid configuration for stack 'test' \(1 problem\); nothing was created:\n  - target: is required$",
     ):
         parse_config({}, stack="test")
+
+
+def test_scale_to_zero_is_refused_with_the_reason() -> None:
+    assert problems(existing(models={"chat": model(minReplicas=0, maxReplicas=2)})) == [
+        "models.chat.minReplicas: 0 is not supported yet: a model with no replica has no queue to scale on, so it "
+        "would never wake; scale-to-zero needs a component that holds requests while a replica starts (KEDA's HTTP "
+        "add-on or a gateway). Use 1"
+    ]

@@ -148,7 +148,7 @@ def footprint(args: VllmServerArgs) -> ModelFootprint:
     )
 
 
-def _environment(args: VllmServerArgs) -> list[dict[str, str]]:
+def environment(args: VllmServerArgs) -> list[dict[str, str]]:
     env = [
         # The root filesystem is read-only: every cache goes to a mounted volume.
         {"name": "HOME", "value": "/tmp"},
@@ -165,7 +165,7 @@ def _environment(args: VllmServerArgs) -> list[dict[str, str]]:
     return env
 
 
-def _resources(args: VllmServerArgs) -> dict[str, dict[str, str]]:
+def resources(args: VllmServerArgs) -> dict[str, dict[str, str]]:
     amounts = {"cpu": str(args.cpu_cores), "memory": f"{args.memory_gib}Gi"}
     if args.placement is not None:
         # Extended resources cannot be overcommitted: request must equal limit (GPU-1).
@@ -173,7 +173,7 @@ def _resources(args: VllmServerArgs) -> dict[str, dict[str, str]]:
     return {"requests": dict(amounts), "limits": dict(amounts)}
 
 
-def _volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+def pod_volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     volumes: list[dict[str, object]] = [
         # Also holds torch.compile's cache (HOME is /tmp).
         {"name": "tmp", "emptyDir": {"sizeLimit": "4Gi"}},
@@ -203,6 +203,90 @@ def _volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dict[s
     return volumes, mounts
 
 
+CONTAINER_SECURITY = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "runAsUser": UID,
+    "runAsGroup": UID,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+"""Pod Security "restricted", and a read-only root: every write goes to a mounted volume."""
+POD_SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": UID,
+    "runAsGroup": UID,
+    "fsGroup": UID,
+    # A 100 GB cache would otherwise be chown-ed on every start (SECURITY.md §4.6).
+    "fsGroupChangePolicy": "OnRootMismatch",
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def spread(selector: dict[str, str]) -> list[dict[str, object]]:
+    """Spread replicas over nodes when possible; GPUs are scarce, so never leave a pod Pending for it."""
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": selector},
+        }
+    ]
+
+
+def serving_network_policy(
+    name: str, args: VllmServerArgs, selector: dict[str, str], labels: dict[str, str], opts: pulumi.ResourceOptions
+) -> k8s.networking.v1.NetworkPolicy:
+    """Ingress on the API port from the namespace and from the monitoring namespaces; egress to DNS and to HTTPS
+    (the Hugging Face Hub), never to the cloud metadata endpoint (N1)."""
+    return k8s.networking.v1.NetworkPolicy(
+        f"{name}-network-policy",
+        metadata={"name": f"{name}-serving", "namespace": args.namespace, "labels": labels},
+        spec={
+            "podSelector": {"matchLabels": selector},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [
+                # Clients in the namespace (and the gateway, once there is one) on the API port.
+                {"from": [{"podSelector": {}}], "ports": [{"port": "http", "protocol": "TCP"}]},
+                # Prometheus scrapes /metrics on the same port.
+                {
+                    "from": [
+                        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
+                        for namespace in args.metrics_from_namespaces
+                    ],
+                    "ports": [{"port": "http", "protocol": "TCP"}],
+                },
+            ],
+            "egress": [
+                {
+                    "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                    "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+                },
+                {
+                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}],
+                    "ports": [{"port": 443, "protocol": "TCP"}],
+                },
+            ],
+        },
+        opts=opts,
+    )
+
+
+def disruption_budget(
+    name: str, args: VllmServerArgs, selector: dict[str, str], labels: dict[str, str], opts: pulumi.ResourceOptions
+) -> k8s.policy.v1.PodDisruptionBudget:
+    """One pod at a time may be evicted (drains, scale-down), whatever the replica count, so a drain never
+    waits forever (R6, SECURITY.md §4.3); pods that are not ready never block it."""
+    return k8s.policy.v1.PodDisruptionBudget(
+        f"{name}-disruption-budget",
+        metadata={"name": name, "namespace": args.namespace, "labels": labels},
+        spec={"maxUnavailable": 1, "unhealthyPodEvictionPolicy": "AlwaysAllow", "selector": {"matchLabels": selector}},
+        opts=opts,
+    )
+
+
 def shared_memory_gib(args: VllmServerArgs) -> int:
     """/dev/shm to mount: the CPU backend's processes exchange tensors through it (vLLM's CPU docs run with
     --shm-size=4g), and tensor-parallel GPU workers use it for NCCL. None for a single GPU."""
@@ -211,7 +295,7 @@ def shared_memory_gib(args: VllmServerArgs) -> int:
     return 16 if args.gpus > 1 else 0
 
 
-def _placement(args: VllmServerArgs) -> dict[str, object]:
+def placement(args: VllmServerArgs) -> dict[str, object]:
     if args.placement is None:
         return {"nodeSelector": {"kubernetes.io/os": "linux"}}
     return {
@@ -246,26 +330,18 @@ class VllmServer(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child,
         )
-        volumes, mounts = _volumes(args)
+        volumes, mounts = pod_volumes(args)
         container = {
             "name": "vllm",
             "image": args.image,
             "imagePullPolicy": "IfNotPresent",
             "args": vllm_args(args),
             "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
-            "env": _environment(args),
-            "resources": _resources(args),
+            "env": environment(args),
+            "resources": resources(args),
             **probes(),
             "lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SLEEP_SECONDS}}},
-            "securityContext": {
-                "allowPrivilegeEscalation": False,
-                "readOnlyRootFilesystem": True,
-                "runAsNonRoot": True,
-                "runAsUser": UID,
-                "runAsGroup": UID,
-                "capabilities": {"drop": ["ALL"]},
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": CONTAINER_SECURITY,
             "volumeMounts": mounts,
         }
         progress_deadline = 2 * STARTUP_BUDGET_SECONDS
@@ -295,25 +371,9 @@ class VllmServer(pulumi.ComponentResource):
                         "enableServiceLinks": False,
                         "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
                         "priorityClassName": args.priority_class,
-                        "securityContext": {
-                            "runAsNonRoot": True,
-                            "runAsUser": UID,
-                            "runAsGroup": UID,
-                            "fsGroup": UID,
-                            # A 100 GB cache would otherwise be chown-ed on every start (§4.6).
-                            "fsGroupChangePolicy": "OnRootMismatch",
-                            "seccompProfile": {"type": "RuntimeDefault"},
-                        },
-                        **_placement(args),
-                        "topologySpreadConstraints": [
-                            {
-                                "maxSkew": 1,
-                                "topologyKey": "kubernetes.io/hostname",
-                                # GPUs are scarce: spread when possible, never leave a pod Pending for it.
-                                "whenUnsatisfiable": "ScheduleAnyway",
-                                "labelSelector": {"matchLabels": selector},
-                            }
-                        ],
+                        "securityContext": POD_SECURITY,
+                        **placement(args),
+                        "topologySpreadConstraints": spread(selector),
                         "containers": [container],
                         "volumes": volumes,
                     },
@@ -331,51 +391,8 @@ class VllmServer(pulumi.ComponentResource):
             },
             opts=child,
         )
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-network-policy",
-            metadata={"name": f"{name}-serving", "namespace": args.namespace, "labels": labels},
-            spec={
-                "podSelector": {"matchLabels": selector},
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": [
-                    # Clients in the namespace (and the gateway, once there is one) on the API port.
-                    {"from": [{"podSelector": {}}], "ports": [{"port": "http", "protocol": "TCP"}]},
-                    # Prometheus scrapes /metrics on the same port.
-                    {
-                        "from": [
-                            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
-                            for namespace in args.metrics_from_namespaces
-                        ],
-                        "ports": [{"port": "http", "protocol": "TCP"}],
-                    },
-                ],
-                "egress": [
-                    {
-                        "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                        "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
-                    },
-                    {
-                        # Weights come from the Hugging Face Hub over HTTPS; the cloud metadata endpoint
-                        # stays out of reach (N1).
-                        "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}],
-                        "ports": [{"port": 443, "protocol": "TCP"}],
-                    },
-                ],
-            },
-            opts=child,
-        )
-        k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-disruption-budget",
-            metadata={"name": name, "namespace": args.namespace, "labels": labels},
-            spec={
-                # One pod at a time may be evicted (node drains, scale-down), whatever the replica count, so a
-                # drain never waits forever (R6, SECURITY.md §4.3); pods that are not ready never block it.
-                "maxUnavailable": 1,
-                "unhealthyPodEvictionPolicy": "AlwaysAllow",
-                "selector": {"matchLabels": selector},
-            },
-            opts=child,
-        )
+        serving_network_policy(name, args, selector, labels, child)
+        disruption_budget(name, args, selector, labels, child)
         self.service_name = service.metadata.name
         self.base_url = pulumi.Output.format(
             "http://{0}.{1}.svc.cluster.local:{2}/v1", service.metadata.name, service.metadata.namespace, PORT

@@ -47,3 +47,12 @@ PROMETHEUS_STACK_CHART = "88.1.3"
 # renovate: datasource=helm registryUrl=https://kedacore.github.io/charts depName=keda
 KEDA_REPO = "https://kedacore.github.io/charts"
 KEDA_CHART = "2.20.1"
+
+# KServe in RawDeployment mode (no Knative) and cert-manager, which KServe's webhooks need. KServe's charts are
+# published as OCI artifacts; its CRD version is the one in ../shared/crd-schemas (v0.20.0).
+KSERVE_CRD_CHART = "oci://ghcr.io/kserve/charts/kserve-crd"
+KSERVE_CHART = "oci://ghcr.io/kserve/charts/kserve"
+KSERVE_VERSION = "v0.20.0"
+# renovate: datasource=helm registryUrl=https://charts.jetstack.io depName=cert-manager
+CERT_MANAGER_REPO = "https://charts.jetstack.io"
+CERT_MANAGER_CHART = "v1.21.1"

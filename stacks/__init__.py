@@ -18,7 +18,7 @@ _TARGET_MODULES: dict[Target, str] = {
 }
 
 
-_ENGINES_BUILT = (Engine.VLLM,)
+_ENGINES_BUILT = (Engine.VLLM, Engine.KSERVE)
 
 
 def _not_built_yet(config: StackConfig) -> list[ConfigIssue]:

@@ -11,10 +11,12 @@ from components import versions
 from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs
 from components.clusters.contract import GpuCluster, placement_for
 from components.serving.guards import ServingGuards, ServingGuardsArgs
+from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
+from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import VllmServer, VllmServerArgs, footprint
 from components.sizing import Sizing
-from stacks.config import StackConfig
+from stacks.config import Engine, StackConfig
 from stacks.monitoring import Prometheus, autoscaled
 
 
@@ -65,22 +67,36 @@ def deploy_models(
         ServingGuardsArgs(namespace=namespace.name, footprints=[footprint(args) for args in servers.values()]),
         opts=in_cluster,
     )
+    kserve = (
+        KServePlatform("kserve", opts=in_cluster)
+        if any(model.spec.engine is Engine.KSERVE for model in config.models.values())
+        else None
+    )
     outputs: dict[str, Any] = {}
-    for name, args in servers.items():
+    for name, model_args in servers.items():
         model = config.models[name]
-        server = VllmServer(
-            name,
-            dataclasses.replace(args, priority_class=guards.priority_class_name),
-            opts=pulumi.ResourceOptions(
-                provider=cluster.provider, depends_on=(gpu_ready or []) if args.placement is not None else []
-            ),
+        args = dataclasses.replace(model_args, priority_class=guards.priority_class_name)
+        after_gpus = pulumi.ResourceOptions(
+            provider=cluster.provider, depends_on=(gpu_ready or []) if args.placement is not None else []
         )
+        server: VllmServer | KServeModel
+        if model.spec.engine is Engine.KSERVE and kserve is not None:
+            server = KServeModel(name, KServeModelArgs(server=args, platform_ready=kserve.ready), opts=after_gpus)
+            target = {
+                "deployment": server.deployment_name,
+                "service": server.deployment_name,
+                "service_selector": {"serving.kserve.io/inferenceservice": name},
+            }
+        else:
+            server = VllmServer(name, args, opts=after_gpus)
+            target = {"deployment": name, "service": name, "service_selector": model_selector("vllm", name)}
         if keda is not None and name in scaled and prometheus is not None and prometheus.url:
             QueueScaler(
                 name,
                 QueueScalerArgs(
                     namespace=namespace.name,
-                    service=name,
+                    name=name,
+                    **target,
                     namespace_name=config.namespace,
                     min_replicas=model.spec.min_replicas,
                     max_replicas=model.max_replicas,

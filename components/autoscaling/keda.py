@@ -119,8 +119,14 @@ class Keda(pulumi.ComponentResource):
 @dataclass(frozen=True, kw_only=True)
 class QueueScalerArgs:
     namespace: pulumi.Input[str]
+    name: str
+    """The model's name (names the ScaledObject and ServiceMonitor)."""
+    deployment: str
+    """The Deployment to scale (the model's own, or KServe's `<name>-predictor`)."""
     service: str
-    """The model's Service (also its Prometheus `service` label)."""
+    """The Service in front of it (also its Prometheus `service` label)."""
+    service_selector: dict[str, str]
+    """Labels of that Service, for the ServiceMonitor."""
     namespace_name: str
     """The namespace as plain text, for the query."""
     min_replicas: int
@@ -148,11 +154,9 @@ class QueueScaler(pulumi.ComponentResource):
             f"{name}-metrics",
             api_version="monitoring.coreos.com/v1",
             kind="ServiceMonitor",
-            metadata={"name": f"{args.service}-vllm", "namespace": args.namespace, "labels": labels},
+            metadata={"name": f"{args.name}-vllm", "namespace": args.namespace, "labels": labels},
             spec={
-                "selector": {
-                    "matchLabels": {"app.kubernetes.io/instance": args.service, "app.kubernetes.io/name": "vllm"}
-                },
+                "selector": {"matchLabels": args.service_selector},
                 "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
             },
             opts=after_crds,
@@ -161,9 +165,9 @@ class QueueScaler(pulumi.ComponentResource):
             f"{name}-scaler",
             api_version="keda.sh/v1alpha1",
             kind="ScaledObject",
-            metadata={"name": args.service, "namespace": args.namespace, "labels": labels},
+            metadata={"name": args.name, "namespace": args.namespace, "labels": labels},
             spec=scaled_object_spec(
-                deployment=args.service,
+                deployment=args.deployment,
                 namespace=args.namespace_name,
                 service=args.service,
                 min_replicas=args.min_replicas,

@@ -115,7 +115,7 @@ def test_n1_default_deny_and_no_metadata_endpoint(plans: dict[Any, Any], stack: 
     # Platform namespaces (GPU node agents, Prometheus, KEDA) are not default-deny yet: their charts' traffic
     # includes the API server calling webhooks and KEDA's metrics APIService, whose source is the control plane
     # (an address range that differs per cloud). Gap recorded in the README.
-    serving = namespaces - {"nvidia-gpu", "monitoring", "keda"}
+    serving = namespaces - {"nvidia-gpu", "monitoring", "keda", "cert-manager", "kserve"}
     assert serving <= denied
     for policy in policies:
         for rule in policy["spec"].get("egress", []):
@@ -214,3 +214,33 @@ def test_r7_every_autoscaled_model_has_a_scaler_that_targets_it(plans: dict[Any,
         else:
             assert workload["spec"]["replicas"] == replicas["min"]
             assert name not in scalers
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_p1_and_r3_hold_for_pod_specs_inside_inference_services(plans: dict[Any, Any], stack: str) -> None:
+    # checkov cannot see a pod spec inside a custom resource (SECURITY.md, CRD row): the same checks apply here.
+    for service in _objects(plans, stack, "InferenceService"):
+        predictor = dict(service["spec"]["predictor"])
+        model = predictor.pop("model")
+        pod = {**predictor, "containers": [{"name": "kserve-container", **model}]}
+        assert restricted_violations(pod) == [], service["metadata"]["name"]
+        assert predictor["terminationGracePeriodSeconds"] > model["lifecycle"]["preStop"]["sleep"]["seconds"]
+        startup = model["startupProbe"]
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 1800
+
+
+def test_both_engines_serve_across_the_cloud_stacks(plans: dict[Any, Any]) -> None:
+    engines = {
+        model["engine"]
+        for stack in STACKS
+        if stack.startswith("prod-")
+        for model in plans[(stack, Mode.UPDATE)].document["outputs"]["models"].values()
+    }
+    assert engines == {"vllm", "kserve"}
+    gpus = [
+        model["gpusPerReplica"]
+        for stack in STACKS
+        if stack.startswith("prod-")
+        for model in plans[(stack, Mode.UPDATE)].document["outputs"]["models"].values()
+    ]
+    assert max(gpus) > 1, "at least one model needs tensor parallelism"

@@ -1,0 +1,225 @@
+"""KServe as the other engine: the platform (cert-manager, KServe in RawDeployment mode) and one
+InferenceService per model, served by KServe's Hugging Face runtime with its vLLM backend.
+
+A model gets the same sizing, GPU placement, token file, security contexts, probes and graceful shutdown as on
+the vLLM engine; KServe creates the Deployment (`<name>-predictor`) and its Service, which KEDA then scales.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import versions
+from components.serving.metadata import PART_OF, model_labels
+from components.serving.vllm import (
+    CONTAINER_SECURITY,
+    POD_SECURITY,
+    PRE_STOP_SLEEP_SECONDS,
+    PROBE_PERIOD_SECONDS,
+    STARTUP_BUDGET_SECONDS,
+    TERMINATION_GRACE_SECONDS,
+    VllmServerArgs,
+    disruption_budget,
+    environment,
+    placement,
+    pod_volumes,
+    resources,
+    rollout_strategy,
+    serving_network_policy,
+    spread,
+)
+
+PORT = 8080
+"""KServe's model server port (the predictor Service maps port 80 to it)."""
+
+
+def runtime_args(args: VllmServerArgs) -> list[str]:
+    """Arguments of KServe's Hugging Face server: its own, then vLLM engine arguments it passes through."""
+    flags = [
+        f"--model_name={args.served_model_name}",
+        f"--model_id={args.model_id}",
+        "--backend=vllm",
+        f"--tensor-parallel-size={args.gpus}",
+        f"--gpu-memory-utilization={args.gpu_memory_utilization:g}",
+        "--download-dir=/model-cache/hub",
+    ]
+    if args.revision is not None:
+        flags.append(f"--model_revision={args.revision}")
+    if args.context_length is not None:
+        flags.append(f"--max-model-len={args.context_length}")
+    return flags
+
+
+def health_probes() -> dict[str, Any]:
+    """KServe's model server answers /v2/health/ready once the model is loaded, /v2/health/live while alive."""
+    ready = {"path": "/v2/health/ready", "port": PORT}
+    return {
+        "startupProbe": {
+            "httpGet": ready,
+            "periodSeconds": PROBE_PERIOD_SECONDS,
+            "timeoutSeconds": 5,
+            "failureThreshold": STARTUP_BUDGET_SECONDS // PROBE_PERIOD_SECONDS,
+        },
+        "readinessProbe": {"httpGet": ready, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
+        "livenessProbe": {
+            "httpGet": {"path": "/v2/health/live", "port": PORT},
+            "periodSeconds": 15,
+            "timeoutSeconds": 10,
+            "failureThreshold": 4,
+        },
+    }
+
+
+def inference_service_spec(args: VllmServerArgs, selector: dict[str, str]) -> dict[str, Any]:
+    volumes, mounts = pod_volumes(args)
+    return {
+        "predictor": {
+            "minReplicas": args.replicas,
+            "maxReplicas": args.max_replicas,
+            "deploymentStrategy": rollout_strategy(args),
+            "automountServiceAccountToken": False,
+            "enableServiceLinks": False,
+            "priorityClassName": args.priority_class,
+            "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
+            "securityContext": POD_SECURITY,
+            **placement(args),
+            "topologySpreadConstraints": spread(selector),
+            "volumes": volumes,
+            "model": {
+                "modelFormat": {"name": "huggingface"},
+                "args": runtime_args(args),
+                "env": environment(args),
+                "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
+                "resources": resources(args),
+                **health_probes(),
+                "lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SLEEP_SECONDS}}},
+                "securityContext": CONTAINER_SECURITY,
+                "volumeMounts": mounts,
+            },
+        }
+    }
+
+
+class KServePlatform(pulumi.ComponentResource):
+    """cert-manager, KServe's CRDs and KServe's controller in RawDeployment mode (pinned charts).
+
+    Example::
+
+        KServePlatform("kserve", opts=pulumi.ResourceOptions(provider=k8s_provider))
+    """
+
+    ready: list[pulumi.Resource]
+    """What InferenceServices come after (their CRD and the controller's webhooks)."""
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:serving:KServePlatform", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        namespaces = {
+            ns: k8s.core.v1.Namespace(
+                f"{name}-{ns}",
+                metadata={
+                    "name": ns,
+                    "labels": {
+                        "app.kubernetes.io/part-of": PART_OF,
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                    },
+                },
+                opts=child,
+            )
+            for ns in ("cert-manager", "kserve")
+        }
+        cert_manager = k8s.helm.v3.Release(
+            f"{name}-cert-manager",
+            name="cert-manager",
+            chart="cert-manager",
+            version=versions.CERT_MANAGER_CHART,
+            repository_opts={"repo": versions.CERT_MANAGER_REPO},
+            namespace=namespaces["cert-manager"].metadata.name,
+            values={"crds": {"enabled": True}},
+            max_history=5,
+            opts=child,
+        )
+        crds = k8s.helm.v3.Release(
+            f"{name}-crds",
+            name="kserve-crd",
+            chart=versions.KSERVE_CRD_CHART,
+            version=versions.KSERVE_VERSION,
+            namespace=namespaces["kserve"].metadata.name,
+            max_history=5,
+            opts=child,
+        )
+        controller = k8s.helm.v3.Release(
+            f"{name}-controller",
+            name="kserve",
+            chart=versions.KSERVE_CHART,
+            version=versions.KSERVE_VERSION,
+            namespace=namespaces["kserve"].metadata.name,
+            values={"kserve": {"controller": {"deploymentMode": "RawDeployment"}}},
+            max_history=5,
+            # Its webhook certificates come from cert-manager; its CRDs from the release above.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager, crds]),
+        )
+        self.ready = [crds, controller]
+        self.register_outputs({})
+
+
+@dataclass(frozen=True, kw_only=True)
+class KServeModelArgs:
+    server: VllmServerArgs
+    """The same settings as a vLLM server: sizing, placement, token, replicas."""
+    platform_ready: list[pulumi.Resource]
+    """KServe's CRDs and controller."""
+
+
+class KServeModel(pulumi.ComponentResource):
+    """One InferenceService (Hugging Face runtime, vLLM backend), its NetworkPolicy and disruption budget.
+
+    Example::
+
+        KServeModel("chat", KServeModelArgs(server=args, platform_ready=platform.ready),
+                    opts=pulumi.ResourceOptions(provider=k8s_provider))
+    """
+
+    base_url: pulumi.Output[str]
+    """The in-cluster OpenAI base URL, `http://<name>-predictor.<namespace>.svc.cluster.local/openai/v1`."""
+    deployment_name: str
+    """The Deployment KServe creates, which KEDA scales."""
+
+    def __init__(self, name: str, args: KServeModelArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:serving:KServeModel", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        labels = model_labels("kserve", name)
+        # KServe labels the predictor's pods with the InferenceService's name.
+        selector = {"serving.kserve.io/inferenceservice": name}
+        k8s.apiextensions.CustomResource(
+            f"{name}-inference-service",
+            api_version="serving.kserve.io/v1beta1",
+            kind="InferenceService",
+            metadata={
+                "name": name,
+                "namespace": args.server.namespace,
+                "labels": labels,
+                "annotations": {
+                    "serving.kserve.io/deploymentMode": "RawDeployment",
+                    # Replicas are KEDA's (our ScaledObject on the queue), not KServe's HPA.
+                    "serving.kserve.io/autoscalerClass": "external",
+                    # Custom resources count as ready at once unless told what to wait for.
+                    "pulumi.com/waitFor": "condition=Ready",
+                    "pulumi.com/timeoutSeconds": str(2 * STARTUP_BUDGET_SECONDS),
+                },
+            },
+            spec=inference_service_spec(args.server, selector),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=args.platform_ready),
+        )
+        serving_network_policy(name, args.server, selector, labels, child)
+        disruption_budget(name, args.server, selector, labels, child)
+        self.deployment_name = f"{name}-predictor"
+        self.base_url = pulumi.Output.format(
+            "http://{0}-predictor.{1}.svc.cluster.local/openai/v1", name, args.server.namespace
+        )
+        self.register_outputs({"baseUrl": self.base_url})

@@ -1,0 +1,66 @@
+"""KServeModel and KServePlatform under mocks."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform, runtime_args
+from tests.components.test_vllm import gpu_args
+
+ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
+
+
+def build() -> dict[str, Any]:
+    platform = KServePlatform("kserve")
+    model = KServeModel("chat", KServeModelArgs(server=gpu_args(gpus=2, max_replicas=3), platform_ready=platform.ready))
+    return {"baseUrl": model.base_url}
+
+
+def test_runtime_serves_the_model_with_the_vllm_backend_and_the_sizing() -> None:
+    flags = runtime_args(gpu_args(gpus=2))
+    assert "--backend=vllm" in flags
+    assert "--model_id=Qwen/Qwen2.5-0.5B-Instruct" in flags
+    assert "--model_name=qwen" in flags
+    assert "--tensor-parallel-size=2" in flags
+    assert "--max-model-len=4096" in flags
+
+
+def test_inference_service_is_raw_deployment_scaled_by_keda_and_awaited(under_mocks: Any) -> None:
+    registered = under_mocks(build)
+    annotations = registered.inputs(ISVC)["metadata"]["annotations"]
+    assert annotations["serving.kserve.io/deploymentMode"] == "RawDeployment"
+    assert annotations["serving.kserve.io/autoscalerClass"] == "external"
+    assert annotations["pulumi.com/waitFor"] == "condition=Ready"
+    assert registered.outputs["baseUrl"] == "http://chat-predictor.llm-serving.svc.cluster.local/openai/v1"
+
+
+def test_predictor_gets_the_same_placement_gpus_and_security_as_vllm(under_mocks: Any) -> None:
+    predictor = under_mocks(build).inputs(ISVC)["spec"]["predictor"]
+    model = predictor["model"]
+    assert model["resources"]["limits"]["nvidia.com/gpu"] == model["resources"]["requests"]["nvidia.com/gpu"] == "2"
+    assert predictor["nodeSelector"] == {"kubernetes.io/os": "linux", "llm-platform/gpu-pool": "l4"}
+    assert predictor["securityContext"]["runAsNonRoot"] is True
+    assert model["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert model["lifecycle"]["preStop"]["sleep"]["seconds"] > 0
+    assert model["startupProbe"]["httpGet"]["path"] == "/v2/health/ready"
+
+
+def test_platform_installs_cert_manager_before_kserve_in_raw_mode(under_mocks: Any) -> None:
+    registered = under_mocks(build)
+    releases = {r.inputs["name"]: r for r in registered.all("kubernetes:helm.sh/v3:Release")}
+    assert set(releases) == {"cert-manager", "kserve-crd", "kserve"}
+    controller = releases["kserve"]
+    assert controller.inputs["values"] == {"kserve": {"controller": {"deploymentMode": "RawDeployment"}}}
+    assert releases["cert-manager"].urn in controller.dependencies
+    assert controller.urn in registered.one(ISVC).dependencies
+
+
+def test_token_file_reaches_the_runtime(under_mocks: Any) -> None:
+    def program() -> None:
+        platform = KServePlatform("kserve")
+        server = dataclasses.replace(gpu_args(), hf_token_secret="hf-token")
+        KServeModel("chat", KServeModelArgs(server=server, platform_ready=platform.ready))
+
+    model = under_mocks(program).inputs(ISVC)["spec"]["predictor"]["model"]
+    assert {"name": "HF_TOKEN_PATH", "value": "/var/run/secrets/huggingface/token"} in model["env"]

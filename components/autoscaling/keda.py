@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import versions
-from components.serving.metadata import PART_OF
+from components.serving.metadata import PART_OF, platform_namespace
 
 NAMESPACE = "keda"
 
@@ -91,17 +91,8 @@ class Keda(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KedaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:autoscaling:Keda", name, None, opts)
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={
-                "name": args.namespace,
-                "labels": {
-                    "app.kubernetes.io/part-of": PART_OF,
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                },
-            },
-            opts=pulumi.ResourceOptions(parent=self),
+        namespace = platform_namespace(
+            f"{name}-namespace", args.namespace, level="restricted", opts=pulumi.ResourceOptions(parent=self)
         )
         self.release = k8s.helm.v3.Release(
             f"{name}-release",

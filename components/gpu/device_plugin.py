@@ -16,7 +16,7 @@ import yaml
 
 from components import versions
 from components.clusters.contract import GpuPoolInfo, Sharing, SharingMode
-from components.serving.metadata import PART_OF
+from components.serving.metadata import platform_namespace
 
 RELEASE_NAME = "nvidia-device-plugin"
 DEFAULT_CONFIG = "default"
@@ -102,18 +102,9 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NvidiaDevicePluginArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:gpu:NvidiaDevicePlugin", name, None, opts)
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={
-                "name": args.namespace,
-                "labels": {
-                    "app.kubernetes.io/part-of": PART_OF,
-                    # hostPath mounts of the kubelet's device-plugin sockets need the privileged level.
-                    "pod-security.kubernetes.io/enforce": "privileged",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                },
-            },
-            opts=pulumi.ResourceOptions(parent=self),
+        # hostPath mounts of the kubelet's device-plugin sockets need the privileged level.
+        namespace = platform_namespace(
+            f"{name}-namespace", args.namespace, level="privileged", opts=pulumi.ResourceOptions(parent=self)
         )
         self.namespace = namespace.metadata.name
         self.release = k8s.helm.v3.Release(

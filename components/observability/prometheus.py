@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import versions
-from components.serving.metadata import PART_OF
+from components.serving.metadata import platform_namespace
 
 NAMESPACE = "monitoring"
 RELEASE_NAME = "kube-prometheus-stack"
@@ -54,19 +54,12 @@ class PrometheusStack(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PrometheusStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:observability:PrometheusStack", name, None, opts)
-        namespace = k8s.core.v1.Namespace(
+        # The chart's operator and Prometheus meet "baseline"; "restricted" is reported, not enforced.
+        namespace = platform_namespace(
             f"{name}-namespace",
-            metadata={
-                "name": args.namespace,
-                "labels": {
-                    "app.kubernetes.io/part-of": PART_OF,
-                    # The chart's operator and Prometheus meet "baseline"; "restricted" is reported, not enforced.
-                    "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                },
-            },
+            args.namespace,
+            level="baseline",
+            warn_restricted=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.release = k8s.helm.v3.Release(

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import versions
-from components.serving.metadata import PART_OF, model_labels
+from components.serving.metadata import model_labels, platform_namespace
 from components.serving.vllm import (
     CONTAINER_SECURITY,
     POD_SECURITY,
@@ -119,18 +119,7 @@ class KServePlatform(pulumi.ComponentResource):
         super().__init__("llm-platform:serving:KServePlatform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         namespaces = {
-            ns: k8s.core.v1.Namespace(
-                f"{name}-{ns}",
-                metadata={
-                    "name": ns,
-                    "labels": {
-                        "app.kubernetes.io/part-of": PART_OF,
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                    },
-                },
-                opts=child,
-            )
+            ns: platform_namespace(f"{name}-{ns}", ns, level="restricted", opts=child)
             for ns in ("cert-manager", "kserve")
         }
         cert_manager = k8s.helm.v3.Release(

@@ -163,6 +163,9 @@ class _Raw(_Model):
     """GPU metrics: the DCGM exporter and a ServiceMonitor (Prometheus Operator CRDs needed), or GKE's managed DCGM."""
     prometheus_url: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.:/_-]+$")
     """A Prometheus to read model queues from; empty: the stack installs one when a model autoscales."""
+    model_cache_storage_class: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
+    """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (azure, gcp) or none."""
+    model_cache_gib: int = Field(default=200, ge=10, le=100_000, alias="modelCacheGiB")
     install_device_plugin: bool = True
     """existing: install the NVIDIA device plugin on the GPU pools; false when the cluster runs one already."""
 
@@ -212,6 +215,9 @@ class StackConfig:
     monitoring: bool
     install_device_plugin: bool
     prometheus_url: str | None
+    model_cache_storage_class: str | None
+    """ReadWriteMany class for the weight cache (the cloud's default resolved by the target); None: emptyDir."""
+    model_cache_gib: int
     gpu_pools: Mapping[str, GpuPool]
     pool_instances: Mapping[str, InstanceType]
     """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""
@@ -323,6 +329,8 @@ def parse_config(
         monitoring=top.monitoring,
         install_device_plugin=top.install_device_plugin,
         prometheus_url=top.prometheus_url,
+        model_cache_storage_class=top.model_cache_storage_class or _DEFAULT_RWX_CLASS.get(top.target),
+        model_cache_gib=top.model_cache_gib,
         gpu_pools=pools,
         pool_instances=_resolve_instances(top.target, pools),
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
@@ -338,6 +346,9 @@ def _validate(schema: type[_Model], body: Any, prefix: tuple[str, ...]) -> tuple
 
 
 _CLOUDS = {Target.AWS: Cloud.AWS, Target.GCP: Cloud.GCP, Target.AZURE: Cloud.AZURE}
+# ReadWriteMany classes that come with the cluster: Azure Files (built into AKS) and Filestore (GKE, once its CSI
+# add-on is on, which the GKE component does). EKS has none without EFS: caches stay emptyDir unless configured.
+_DEFAULT_RWX_CLASS = {Target.AZURE: "azurefile-csi-premium", Target.GCP: "standard-rwx"}
 
 
 def _resolve_instances(target: Target, pools: Mapping[str, GpuPool]) -> dict[str, InstanceType]:

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from components import versions
 from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs
@@ -40,6 +41,28 @@ def deploy_models(
         ),
         opts=in_cluster,
     )
+    caches = (
+        {
+            name: k8s.core.v1.PersistentVolumeClaim(
+                f"{name}-cache",
+                metadata={
+                    "name": f"{name}-cache",
+                    "namespace": namespace.name,
+                    "labels": {"app.kubernetes.io/part-of": "llm-platform"},
+                },
+                spec={
+                    # Shared by every replica of the model, on any node: ReadWriteOnce would deadlock on multi-attach.
+                    "accessModes": ["ReadWriteMany"],
+                    "storageClassName": config.model_cache_storage_class,
+                    "resources": {"requests": {"storage": f"{config.model_cache_gib}Gi"}},
+                },
+                opts=in_cluster,
+            )
+            for name in config.models
+        }
+        if config.model_cache_storage_class
+        else {}
+    )
     scaled = autoscaled(config)
     keda = Keda("keda", KedaArgs(), opts=in_cluster) if scaled else None
     servers: dict[str, VllmServerArgs] = {}
@@ -61,10 +84,17 @@ def deploy_models(
             memory_gib=model.spec.memory_gib,
             hf_token_secret=namespace.hf_token_secret,
             autoscaled=name in scaled,
+            cache_claim=caches[name].metadata.name if name in caches else None,
         )
     guards = ServingGuards(
         "serving-guards",
-        ServingGuardsArgs(namespace=namespace.name, footprints=[footprint(args) for args in servers.values()]),
+        ServingGuardsArgs(
+            namespace=namespace.name,
+            footprints=[
+                dataclasses.replace(footprint(args), cache_gib=config.model_cache_gib if name in caches else 0)
+                for name, args in servers.items()
+            ],
+        ),
         opts=in_cluster,
     )
     kserve = (

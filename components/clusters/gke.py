@@ -240,6 +240,8 @@ class GkeCluster(pulumi.ComponentResource):
                 "managed_prometheus": {"enabled": True},
             },
             security_posture_config={"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
+            # Filestore's CSI driver gives the `standard-rwx` class the models' shared weight caches use.
+            addons_config={"gcp_filestore_csi_driver_config": {"enabled": True}},
             resource_labels={"llm-platform-cluster": args.cluster_name},
             # The default pool's node config only matters while creating; changing it would replace the cluster.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[key_access], ignore_changes=["nodeConfig"]),

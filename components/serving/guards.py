@@ -24,6 +24,8 @@ class ModelFootprint:
     gpus_per_pod: int
     cpu_per_pod: int
     memory_gib_per_pod: int
+    cache_gib: int = 0
+    """The model's shared cache claim, if any."""
 
 
 def quota_hard(footprints: Sequence[ModelFootprint]) -> dict[str, str]:
@@ -35,6 +37,9 @@ def quota_hard(footprints: Sequence[ModelFootprint]) -> dict[str, str]:
         "requests.memory": f"{sum(f.pods * f.memory_gib_per_pod for f in footprints)}Gi",
         "limits.memory": f"{sum(f.pods * f.memory_gib_per_pod for f in footprints)}Gi",
         "pods": str(sum(f.pods for f in footprints)),
+        # One shared cache claim per model (QTA-2).
+        "persistentvolumeclaims": str(sum(1 for f in footprints if f.cache_gib)),
+        "requests.storage": f"{sum(f.cache_gib for f in footprints)}Gi",
     }
 
 

@@ -81,6 +81,8 @@ class VllmServerArgs:
     """Name of a Secret with key `token` in the namespace, or None for public models."""
     priority_class: pulumi.Input[str] | None = None
     """PriorityClass of the pods (ServingGuards')."""
+    cache_claim: pulumi.Input[str] | None = None
+    """A ReadWriteMany claim holding the weight cache, shared by the replicas; None: an emptyDir per pod."""
     metrics_from_namespaces: tuple[str, ...] = ("monitoring", "gmp-system")
     """Namespaces whose pods may scrape /metrics (Prometheus Operator; GKE Managed Prometheus's collectors)."""
 
@@ -177,7 +179,11 @@ def pod_volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dic
     volumes: list[dict[str, object]] = [
         # Also holds torch.compile's cache (HOME is /tmp).
         {"name": "tmp", "emptyDir": {"sizeLimit": "4Gi"}},
-        {"name": "model-cache", "emptyDir": {"sizeLimit": "100Gi"}},
+        (
+            {"name": "model-cache", "persistentVolumeClaim": {"claimName": args.cache_claim}}
+            if args.cache_claim is not None
+            else {"name": "model-cache", "emptyDir": {"sizeLimit": "100Gi"}}
+        ),
     ]
     mounts: list[dict[str, object]] = [
         {"name": "tmp", "mountPath": "/tmp"},

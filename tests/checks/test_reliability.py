@@ -244,3 +244,29 @@ def test_both_engines_serve_across_the_cloud_stacks(plans: dict[Any, Any]) -> No
         for model in plans[(stack, Mode.UPDATE)].document["outputs"]["models"].values()
     ]
     assert max(gpus) > 1, "at least one model needs tensor parallelism"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_r5_model_caches_never_deadlock_on_multi_attach(plans: dict[Any, Any], stack: str) -> None:
+    claims = {c["metadata"]["name"]: c["spec"] for c in _objects(plans, stack, "PersistentVolumeClaim")}
+    for workload in _model_workloads(plans, stack):
+        pod = workload["spec"]["template"]["spec"]
+        for volume in pod["volumes"]:
+            if "persistentVolumeClaim" in volume:
+                claim = claims[volume["persistentVolumeClaim"]["claimName"]]
+                assert claim["accessModes"] == ["ReadWriteMany"]
+        assert pod["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
+    if claims:
+        [quota] = _objects(plans, stack, "ResourceQuota")
+        assert int(quota["spec"]["hard"]["persistentvolumeclaims"]) >= len(claims)
+        total = sum(int(c["resources"]["requests"]["storage"].removesuffix("Gi")) for c in claims.values())
+        assert int(quota["spec"]["hard"]["requests.storage"].removesuffix("Gi")) >= total
+
+
+def test_r5_clouds_with_a_shared_class_give_every_model_a_cache(plans: dict[Any, Any]) -> None:
+    for stack in STACKS:
+        claims = _objects(plans, stack, "PersistentVolumeClaim")
+        target_classes = {c["spec"]["storageClassName"] for c in claims}
+        if stack in ("prod-azure", "prod-gcp"):
+            assert len(claims) == len(plans[(stack, Mode.UPDATE)].document["outputs"]["models"])
+            assert target_classes == {"prod-azure": {"azurefile-csi-premium"}, "prod-gcp": {"standard-rwx"}}[stack]

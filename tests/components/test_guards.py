@@ -8,13 +8,15 @@ from components.serving.guards import ModelFootprint, ServingGuards, ServingGuar
 
 
 def test_quota_covers_every_model_at_max_scale_plus_surge() -> None:
-    hard = quota_hard([ModelFootprint(5, 1, 4, 16), ModelFootprint(3, 4, 16, 160)])
+    hard = quota_hard([ModelFootprint(5, 1, 4, 16, cache_gib=200), ModelFootprint(3, 4, 16, 160)])
     assert hard == {
         "requests.nvidia.com/gpu": "17",
         "requests.cpu": "68",
         "requests.memory": "560Gi",
         "limits.memory": "560Gi",
         "pods": "8",
+        "persistentvolumeclaims": "1",
+        "requests.storage": "200Gi",
     }
 
 

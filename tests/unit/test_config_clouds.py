@@ -290,3 +290,10 @@ def test_gpu_model_outside_the_catalogue_needs_its_architecture() -> None:
         "models.m.architecture: is required: acme/unknown-7b is not in the built-in catalogue, and sizing it for a "
         "GPU needs parametersBillion, layers, kvHeads, headDim and defaultContext (from its config.json)"
     ]
+
+
+def test_model_cache_defaults_to_the_clouds_shared_class() -> None:
+    assert parse_config(azure(), stack="t").model_cache_storage_class == "azurefile-csi-premium"
+    assert parse_config(gcp(), stack="t").model_cache_storage_class == "standard-rwx"
+    assert parse_config(aws(), stack="t").model_cache_storage_class is None
+    assert parse_config(aws(modelCacheStorageClass="efs-sc"), stack="t").model_cache_storage_class == "efs-sc"

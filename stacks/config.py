@@ -126,6 +126,8 @@ class ModelServing(_Model):
     concurrency: int = Field(default=1, ge=1, le=1024)
     """Requests of `contextLength` tokens whose KV cache must fit at once (vLLM refuses to start below one)."""
     served_model_name: str | None = Field(default=None, min_length=1, max_length=200)
+    host: str | None = Field(default=None, pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
+    """Expose the model outside the cluster on this DNS name, through an Ingress with TLS (see ingressClassName)."""
     cpu_cores: int = Field(default=4, ge=1, le=256)
     memory_gib: int = Field(default=16, ge=1, le=4096, alias="memoryGiB")
     architecture: ModelArchitectureConfig | None = None
@@ -166,6 +168,12 @@ class _Raw(_Model):
     model_cache_storage_class: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
     """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (azure, gcp) or none."""
     model_cache_gib: int = Field(default=200, ge=10, le=100_000, alias="modelCacheGiB")
+    ingress_class_name: str = Field(default="nginx", pattern=_DNS_LABEL, max_length=63)
+    """IngressClass of the models that set `host`."""
+    ingress_namespace: str = Field(default="ingress-nginx", pattern=_DNS_LABEL, max_length=63)
+    """Namespace of the ingress controller, the only one allowed to reach exposed models from outside."""
+    tls_cluster_issuer: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
+    """cert-manager ClusterIssuer that signs the models' certificates; required when a model sets `host`."""
     install_device_plugin: bool = True
     """existing: install the NVIDIA device plugin on the GPU pools; false when the cluster runs one already."""
 
@@ -218,6 +226,9 @@ class StackConfig:
     model_cache_storage_class: str | None
     """ReadWriteMany class for the weight cache (the cloud's default resolved by the target); None: emptyDir."""
     model_cache_gib: int
+    ingress_class_name: str
+    ingress_namespace: str
+    tls_cluster_issuer: str | None
     gpu_pools: Mapping[str, GpuPool]
     pool_instances: Mapping[str, InstanceType]
     """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""
@@ -331,6 +342,9 @@ def parse_config(
         prometheus_url=top.prometheus_url,
         model_cache_storage_class=top.model_cache_storage_class or _DEFAULT_RWX_CLASS.get(top.target),
         model_cache_gib=top.model_cache_gib,
+        ingress_class_name=top.ingress_class_name,
+        ingress_namespace=top.ingress_namespace,
+        tls_cluster_issuer=top.tls_cluster_issuer,
         gpu_pools=pools,
         pool_instances=_resolve_instances(top.target, pools),
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
@@ -411,6 +425,15 @@ def _check_rules(
     for name, pool in pools.items():
         issues.extend(_check_pool(name, pool))
     cloud = _CLOUDS.get(config.target) if config is not None else None
+    exposed = [name for name, model in models.items() if model.host]
+    if config is not None and exposed and config.tls_cluster_issuer is None:
+        issues.append(
+            ConfigIssue(
+                "tlsClusterIssuer",
+                f"is required when a model sets host ({', '.join(exposed)}): the Ingress serves TLS only, with a "
+                "certificate from this cert-manager ClusterIssuer",
+            )
+        )
     for name, model in models.items():
         issues.extend(_check_model(name, model, pools, pool_names, has_token=has_token, cloud=cloud))
     return issues

@@ -12,9 +12,11 @@ from components import versions
 from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs
 from components.clusters.contract import GpuCluster, placement_for
 from components.serving.guards import ServingGuards, ServingGuardsArgs
+from components.serving.ingress import ModelIngress, ModelIngressArgs
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
 from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
+from components.serving.vllm import PORT as VLLM_PORT
 from components.serving.vllm import VllmServer, VllmServerArgs, footprint
 from components.sizing import Sizing
 from stacks.config import Engine, StackConfig
@@ -85,6 +87,7 @@ def deploy_models(
             hf_token_secret=namespace.hf_token_secret,
             autoscaled=name in scaled,
             cache_claim=caches[name].metadata.name if name in caches else None,
+            clients_from_namespaces=(config.ingress_namespace,) if model.spec.host else (),
         )
     guards = ServingGuards(
         "serving-guards",
@@ -120,6 +123,20 @@ def deploy_models(
         else:
             server = VllmServer(name, args, opts=after_gpus)
             target = {"deployment": name, "service": name, "service_selector": model_selector("vllm", name)}
+        public_url = None
+        if model.spec.host and config.tls_cluster_issuer:
+            public_url = ModelIngress(
+                name,
+                ModelIngressArgs(
+                    namespace=namespace.name,
+                    host=model.spec.host,
+                    service=target["service"],
+                    port=80 if model.spec.engine is Engine.KSERVE else VLLM_PORT,
+                    ingress_class=config.ingress_class_name,
+                    cluster_issuer=config.tls_cluster_issuer,
+                ),
+                opts=in_cluster,
+            ).url
         if keda is not None and name in scaled and prometheus is not None and prometheus.url:
             QueueScaler(
                 name,
@@ -139,6 +156,7 @@ def deploy_models(
         pool = args.placement.pools[0] if args.placement is not None else None
         outputs[name] = {
             "baseUrl": server.base_url,
+            "publicUrl": public_url,
             "servedModelName": model.served_model_name,
             "engine": model.spec.engine.value,
             "huggingFaceId": model.spec.hugging_face_id,

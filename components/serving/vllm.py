@@ -85,6 +85,8 @@ class VllmServerArgs:
     """A ReadWriteMany claim holding the weight cache, shared by the replicas; None: an emptyDir per pod."""
     metrics_from_namespaces: tuple[str, ...] = ("monitoring", "gmp-system")
     """Namespaces whose pods may scrape /metrics (Prometheus Operator; GKE Managed Prometheus's collectors)."""
+    clients_from_namespaces: tuple[str, ...] = ()
+    """Other namespaces whose pods may call the API (the ingress controller, for an exposed model)."""
 
 
 def vllm_args(args: VllmServerArgs) -> list[str]:
@@ -254,8 +256,17 @@ def serving_network_policy(
             "podSelector": {"matchLabels": selector},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [
-                # Clients in the namespace (and the gateway, once there is one) on the API port.
-                {"from": [{"podSelector": {}}], "ports": [{"port": "http", "protocol": "TCP"}]},
+                # Clients in the namespace, and the ingress controller for an exposed model, on the API port.
+                {
+                    "from": [
+                        {"podSelector": {}},
+                        *(
+                            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
+                            for namespace in args.clients_from_namespaces
+                        ),
+                    ],
+                    "ports": [{"port": "http", "protocol": "TCP"}],
+                },
                 # Prometheus scrapes /metrics on the same port.
                 {
                     "from": [

@@ -270,3 +270,24 @@ def test_r5_clouds_with_a_shared_class_give_every_model_a_cache(plans: dict[Any,
         if stack in ("prod-azure", "prod-gcp"):
             assert len(claims) == len(plans[(stack, Mode.UPDATE)].document["outputs"]["models"])
             assert target_classes == {"prod-azure": {"azurefile-csi-premium"}, "prod-gcp": {"standard-rwx"}}[stack]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_n2_every_ingress_host_is_served_over_tls(plans: dict[Any, Any], stack: str) -> None:
+    for ingress in _objects(plans, stack, "Ingress"):
+        covered = {host for tls in ingress["spec"].get("tls", []) for host in tls["hosts"]}
+        assert {rule["host"] for rule in ingress["spec"]["rules"]} <= covered
+        assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+
+
+def test_n2_an_exposed_model_admits_its_ingress_controller(plans: dict[Any, Any]) -> None:
+    exposed = [(s, i) for s in STACKS for i in _objects(plans, s, "Ingress")]
+    assert exposed, "an example stack exposes a model"
+    for stack, ingress in exposed:
+        [policy] = [
+            p
+            for p in _objects(plans, stack, "NetworkPolicy")
+            if p["metadata"]["name"] == f"{ingress['metadata']['name']}-serving"
+        ]
+        peers = policy["spec"]["ingress"][0]["from"]
+        assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}} in peers

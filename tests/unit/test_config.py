@@ -382,3 +382,15 @@ def test_scale_to_zero_is_refused_with_the_reason() -> None:
         "would never wake; scale-to-zero needs a component that holds requests while a replica starts (KEDA's HTTP "
         "add-on or a gateway). Use 1"
     ]
+
+
+def test_exposed_model_needs_a_certificate_issuer() -> None:
+    assert problems(existing(models={"chat": model(host="chat.example.com")})) == [
+        "tlsClusterIssuer: is required when a model sets host (chat): the Ingress serves TLS only, with a "
+        "certificate from this cert-manager ClusterIssuer"
+    ]
+
+
+def test_host_must_be_a_dns_name() -> None:
+    [message] = problems(existing(tlsClusterIssuer="letsencrypt", models={"chat": model(host="https://chat")}))
+    assert message.startswith("models.chat.host: 'https://chat' is not valid")

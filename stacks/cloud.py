@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.clusters.contract import GpuPoolArgs, Sharing
-from stacks.config import Capacity, GpuPool, StackConfig
-
-
-def sharing(pool: GpuPool) -> Sharing:
-    return Sharing(mode=pool.sharing.mode, replicas=pool.sharing.replicas, mig_profile=pool.sharing.mig_profile)
+from components.clusters.contract import GpuPoolArgs
+from stacks.config import Capacity, StackConfig
 
 
 def gpu_pool_args(config: StackConfig) -> dict[str, GpuPoolArgs]:
@@ -22,7 +18,7 @@ def gpu_pool_args(config: StackConfig) -> dict[str, GpuPoolArgs]:
             priority=pool.priority,
             labels=pool.labels,
             zones=tuple(pool.zones),
-            sharing=sharing(pool),
+            sharing=pool.sharing.as_sharing(),
         )
         for name, pool in config.gpu_pools.items()
     }

@@ -78,6 +78,10 @@ class GpuSharing(_Model):
     mig_profile: str | None = None
     """MIG only: the partition every GPU of the pool is cut into, e.g. `1g.10gb`."""
 
+    def as_sharing(self) -> Sharing:
+        """The same settings as the components take them."""
+        return Sharing(mode=self.mode, replicas=self.replicas, mig_profile=self.mig_profile)
+
 
 class GpuPool(_Model):
     """A group of identical GPU nodes; the cloud's node group / node pool / agent pool."""
@@ -395,15 +399,11 @@ def _plan_model(name: str, spec: ModelServing, pools: Mapping[str, GpuPool]) -> 
     )
 
 
-def _pool_sharing(pool: GpuPool) -> Sharing:
-    return Sharing(mode=pool.sharing.mode, replicas=pool.sharing.replicas, mig_profile=pool.sharing.mig_profile)
-
-
 def _sizing(spec: ModelServing, architecture: ModelArchitecture | None, pool: GpuPool | None) -> Sizing | None:
     if architecture is None or pool is None:
         return None
     context = spec.context_length or architecture.default_context
-    return size_model(architecture, context, spec.concurrency, pool.gpu, pool.gpus_per_node, _pool_sharing(pool))
+    return size_model(architecture, context, spec.concurrency, pool.gpu, pool.gpus_per_node, pool.sharing.as_sharing())
 
 
 def _quoted(options: object) -> str:
@@ -808,7 +808,7 @@ def _check_sizing(
         return []
     context = model.context_length or architecture.default_context
     need = memory_need(architecture, context, model.concurrency)
-    sharing = _pool_sharing(pool)
+    sharing = pool.sharing.as_sharing()
     usable = usable_memory_gib(pool.gpu, sharing)
     if sharing.mode is SharingMode.MIG:
         offer = f"one {pool.sharing.mig_profile} MIG instance of {pool.gpu.value} ({usable:.1f} GiB usable)"

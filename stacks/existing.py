@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from components.clusters.existing import ExistingCluster, ExistingClusterArgs, ExistingPoolArgs
-from stacks.cloud import sharing
 from stacks.config import Capacity, StackConfig
 from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
@@ -28,7 +27,7 @@ def build(config: StackConfig) -> dict[str, Any]:
                     min_nodes=pool.min_nodes,
                     max_nodes=pool.max_nodes,
                     labels=pool.labels,
-                    sharing=sharing(pool),
+                    sharing=pool.sharing.as_sharing(),
                 )
                 for name, pool in config.gpu_pools.items()
             },

@@ -260,23 +260,19 @@ class ProgramRun:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def _reveal(value: Any) -> Any:
+def reveal(value: Any) -> Any:
     """Wire-format value → plain JSON: secrets become "[secret]", unknowns "[unknown]"."""
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return SECRET_SHOWN_AS
-        return {key: _reveal(item) for key, item in value.items()}
+        return {key: reveal(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_reveal(item) for item in value]
+        return [reveal(item) for item in value]
     if value is rpc.UNKNOWN or isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
         return UNKNOWN_SHOWN_AS
     if isinstance(value, float) and value.is_integer():
         return int(value)  # protobuf Struct carries every number as a float
     return value
-
-
-def reveal(value: Any) -> Any:
-    return _reveal(value)
 
 
 @contextlib.contextmanager
@@ -305,7 +301,7 @@ async def _collect_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
         elif not await output.is_known():
             collected[key] = UNKNOWN_SHOWN_AS
         else:
-            collected[key] = _reveal(await output.future(with_unknowns=True))
+            collected[key] = reveal(await output.future(with_unknowns=True))
     return collected
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tools.offline import Registration, reveal, run_under_mocks
+import yaml
+
+from tools.offline import ROOT, Registration, reveal, run_under_mocks, stack_names
 
 
 class Registered:
@@ -31,3 +33,13 @@ class Registered:
 def record(program: Callable[[], Mapping[str, Any] | None], *, preview: bool = False, **kwargs: Any) -> Registered:
     """Run a program (a callable creating resources) in a fresh mock runtime and return what it registered."""
     return Registered(*run_under_mocks(program, preview=preview, **kwargs))
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """The `config:` map of Pulumi.<stack>.yaml, as written."""
+    return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def stacks_for(target: str) -> list[str]:
+    """The example stacks whose target is `target`."""
+    return [stack for stack in stack_names() if stack_config(stack)["llm-platform:target"] == target]

@@ -7,22 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
 from components import versions
-from tools.offline import ROOT, Mode, stack_names
+from tests.support import stack_config, stacks_for
+from tools.offline import Mode
 
-
-def _target(stack: str) -> str:
-    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
-    return config["llm-platform:target"]
-
-
-def _stack_config(stack: str) -> dict[str, Any]:
-    return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
-
-
-AWS_STACKS = [stack for stack in stack_names() if _target(stack) == "aws"]
+AWS_STACKS = stacks_for("aws")
 
 
 def _resources(plans: dict[Any, Any], stack: str, type_: str) -> list[dict[str, Any]]:
@@ -52,7 +42,7 @@ def test_eks_public_endpoint_is_off_or_restricted_with_a_reason(plans: dict[Any,
     vpc_config = _one(plans, stack, "aws:eks/cluster:Cluster")["vpcConfig"]
     assert vpc_config["endpointPrivateAccess"] is True
     if vpc_config["endpointPublicAccess"]:  # CKV_AWS_39 waived only with a stated reason
-        assert _stack_config(stack).get("llm-platform:publicApiReason")
+        assert stack_config(stack).get("llm-platform:publicApiReason")
         assert vpc_config["publicAccessCidrs"]  # CKV_AWS_38
         assert "0.0.0.0/0" not in vpc_config["publicAccessCidrs"]
 
@@ -124,7 +114,7 @@ def test_eks_gpu_node_groups_use_the_nvidia_al2023_ami(plans: dict[Any, Any], st
 
 # --- GKE ------------------------------------------------------------------------------------------
 
-GCP_STACKS = [stack for stack in stack_names() if _target(stack) == "gcp"]
+GCP_STACKS = stacks_for("gcp")
 
 
 def test_there_is_a_gcp_stack() -> None:
@@ -160,7 +150,7 @@ def test_gke_api_reachable_only_from_authorized_networks(plans: dict[Any, Any], 
     assert "0.0.0.0/0" not in blocks  # CKV_GCP_18
     assert cluster["privateClusterConfig"]["enablePrivateNodes"] is True  # CKV_GCP_25, CKV_GCP_64
     if not cluster["privateClusterConfig"]["enablePrivateEndpoint"]:
-        assert _stack_config(stack).get("llm-platform:publicApiReason")
+        assert stack_config(stack).get("llm-platform:publicApiReason")
 
 
 @pytest.mark.parametrize("stack", GCP_STACKS)
@@ -186,7 +176,7 @@ def test_gke_encrypts_secrets_and_uses_workload_identity(plans: dict[Any, Any], 
 
 # --- AKS ------------------------------------------------------------------------------------------
 
-AZURE_STACKS = [stack for stack in stack_names() if _target(stack) == "azure"]
+AZURE_STACKS = stacks_for("azure")
 
 
 def test_there_is_an_azure_stack() -> None:
@@ -214,7 +204,7 @@ def test_aks_api_is_private_or_restricted_with_a_reason(plans: dict[Any, Any], s
     if access.get("enablePrivateCluster") is not True:  # CKV_AZURE_115 waived only with a reason
         assert access["authorizedIPRanges"]  # CKV_AZURE_6
         assert "0.0.0.0/0" not in access["authorizedIPRanges"]
-        assert _stack_config(stack).get("llm-platform:publicApiReason")
+        assert stack_config(stack).get("llm-platform:publicApiReason")
 
 
 @pytest.mark.parametrize("stack", AZURE_STACKS)

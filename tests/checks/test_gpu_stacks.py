@@ -8,19 +8,14 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.offline import ROOT, Mode, mock_asg_name, stack_names
+from tests.support import stack_config, stacks_for
+from tools.offline import Mode, mock_asg_name, stack_names
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
-def _target(stack: str) -> str:
-    return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]["llm-platform:target"]
-
-
 STACKS = stack_names()
-STACKS_BY_TARGET = {
-    target: [s for s in STACKS if _target(s) == target] for target in ("aws", "gcp", "azure", "existing")
-}
+STACKS_BY_TARGET = {target: stacks_for(target) for target in ("aws", "gcp", "azure", "existing")}
 
 
 def _resources(plans: dict[Any, Any], stack: str, type_: str) -> list[dict[str, Any]]:
@@ -39,13 +34,13 @@ def _priorities(plans: dict[Any, Any], stack: str) -> dict[int, list[str]]:
 
 
 def _gpu_pools(stack: str) -> dict[str, dict[str, Any]]:
-    return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"].get("llm-platform:gpuPools", {})
+    return stack_config(stack).get("llm-platform:gpuPools", {})
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_device_plugin_is_installed_exactly_where_the_cloud_has_none(plans: dict[Any, Any], stack: str) -> None:
     has_plugin = "nvidia-device-plugin" in _releases(plans, stack)
-    expected = bool(_gpu_pools(stack)) and _target(stack) in {"aws", "azure", "existing"}
+    expected = bool(_gpu_pools(stack)) and stack_config(stack)["llm-platform:target"] in {"aws", "azure", "existing"}
     assert has_plugin == expected
 
 
@@ -173,7 +168,7 @@ def test_existing_cluster_can_keep_its_own_device_plugin() -> None:
 
 def test_monitoring_on_gke_turns_on_its_managed_dcgm(plans: dict[Any, Any]) -> None:
     for stack in STACKS_BY_TARGET["gcp"]:
-        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        config = stack_config(stack)
         [cluster] = _resources(plans, stack, "gcp:container/cluster:Cluster")
         components = cluster["inputs"]["monitoringConfig"]["enableComponents"]
         assert ("DCGM" in components) == bool(config.get("llm-platform:monitoring"))

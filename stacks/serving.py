@@ -6,11 +6,11 @@ import dataclasses
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components import versions
 from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs
 from components.clusters.contract import GpuCluster, placement_for
+from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.ingress import ModelIngress, ModelIngressArgs
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
@@ -43,28 +43,19 @@ def deploy_models(
         ),
         opts=in_cluster,
     )
-    caches = (
-        {
-            name: k8s.core.v1.PersistentVolumeClaim(
-                f"{name}-cache",
-                metadata={
-                    "name": f"{name}-cache",
-                    "namespace": namespace.name,
-                    "labels": {"app.kubernetes.io/part-of": "llm-platform"},
-                },
-                spec={
-                    # Shared by every replica of the model, on any node: ReadWriteOnce would deadlock on multi-attach.
-                    "accessModes": ["ReadWriteMany"],
-                    "storageClassName": config.model_cache_storage_class,
-                    "resources": {"requests": {"storage": f"{config.model_cache_gib}Gi"}},
-                },
-                opts=in_cluster,
-            )
-            for name in config.models
-        }
+    caches = {
+        name: ModelCache(
+            name,
+            ModelCacheArgs(
+                namespace=namespace.name,
+                storage_class=config.model_cache_storage_class,
+                size_gib=config.model_cache_gib,
+            ),
+            opts=in_cluster,
+        )
+        for name in config.models
         if config.model_cache_storage_class
-        else {}
-    )
+    }
     scaled = autoscaled(config)
     keda = Keda("keda", KedaArgs(), opts=in_cluster) if scaled else None
     servers: dict[str, VllmServerArgs] = {}
@@ -86,7 +77,7 @@ def deploy_models(
             memory_gib=model.spec.memory_gib,
             hf_token_secret=namespace.hf_token_secret,
             autoscaled=name in scaled,
-            cache_claim=caches[name].metadata.name if name in caches else None,
+            cache_claim=caches[name].claim_name if name in caches else None,
             clients_from_namespaces=(config.ingress_namespace,) if model.spec.host else (),
         )
     guards = ServingGuards(

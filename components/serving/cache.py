@@ -1,0 +1,50 @@
+"""A model's weight cache: one ReadWriteMany claim its replicas share, so a new replica finds the weights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.serving.metadata import PART_OF
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelCacheArgs:
+    namespace: pulumi.Input[str]
+    storage_class: str
+    """A ReadWriteMany class (Azure Files, Filestore, EFS...)."""
+    size_gib: int
+
+
+class ModelCache(pulumi.ComponentResource):
+    """The claim `<model>-cache`.
+
+    Example::
+
+        ModelCache("chat", ModelCacheArgs(namespace=ns.name, storage_class="azurefile-csi-premium", size_gib=200))
+    """
+
+    claim_name: pulumi.Output[str]
+    """Name of the claim the model's pods mount."""
+
+    def __init__(self, name: str, args: ModelCacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:serving:ModelCache", name, None, opts)
+        claim = k8s.core.v1.PersistentVolumeClaim(
+            f"{name}-cache",
+            metadata={
+                "name": f"{name}-cache",
+                "namespace": args.namespace,
+                "labels": {"app.kubernetes.io/part-of": PART_OF},
+            },
+            spec={
+                # Shared by every replica of the model, on any node: ReadWriteOnce would deadlock on multi-attach.
+                "accessModes": ["ReadWriteMany"],
+                "storageClassName": args.storage_class,
+                "resources": {"requests": {"storage": f"{args.size_gib}Gi"}},
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.claim_name = claim.metadata.name
+        self.register_outputs({"claimName": self.claim_name})

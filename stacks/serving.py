@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -19,8 +20,33 @@ from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import PORT as VLLM_PORT
 from components.serving.vllm import VllmServer, VllmServerArgs, footprint
 from components.sizing import Sizing
-from stacks.config import Engine, StackConfig
+from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.monitoring import Prometheus, autoscaled
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Endpoint:
+    """Where a model's server answers: what its Ingress and its queue scaler point at."""
+
+    deployment: str
+    service: str
+    port: int
+    service_selector: dict[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Shared:
+    """What every model of the stack is deployed with."""
+
+    config: StackConfig
+    namespace: ServingNamespace
+    provider: pulumi.ProviderResource
+    gpu_ready: list[pulumi.Resource]
+    priority_class: pulumi.Input[str]
+    scaled: set[str]
+    keda: Keda | None
+    kserve: KServePlatform | None
+    prometheus: Prometheus | None
 
 
 def deploy_models(
@@ -58,28 +84,17 @@ def deploy_models(
     }
     scaled = autoscaled(config)
     keda = Keda("keda", KedaArgs(), opts=in_cluster) if scaled else None
-    servers: dict[str, VllmServerArgs] = {}
-    for name, model in config.models.items():
-        pool = cluster.gpu_pools[model.spec.pool] if model.spec.pool is not None else None
-        servers[name] = VllmServerArgs(
-            namespace=namespace.name,
-            image=versions.VLLM_GPU_IMAGE if pool is not None else versions.VLLM_CPU_IMAGE,
-            model_id=model.spec.hugging_face_id,
-            revision=model.spec.revision,
-            served_model_name=model.served_model_name,
-            replicas=model.spec.min_replicas,
-            max_replicas=model.max_replicas,
-            context_length=model.context_length,
-            placement=placement_for(cluster.gpu_pools, model.spec.pool) if model.spec.pool is not None else None,
-            gpus=model.sizing.tensor_parallel if model.sizing is not None else 1,
-            gpu_memory_utilization=model.sizing.gpu_memory_utilization if model.sizing is not None else 0.9,
-            cpu_cores=model.spec.cpu_cores,
-            memory_gib=model.spec.memory_gib,
-            hf_token_secret=namespace.hf_token_secret,
-            autoscaled=name in scaled,
+    servers = {
+        name: _server_args(
+            config,
+            model,
+            cluster,
+            namespace,
             cache_claim=caches[name].claim_name if name in caches else None,
-            clients_from_namespaces=(config.ingress_namespace,) if model.spec.host else (),
+            autoscaled=name in scaled,
         )
+        for name, model in config.models.items()
+    }
     guards = ServingGuards(
         "serving-guards",
         ServingGuardsArgs(
@@ -96,76 +111,155 @@ def deploy_models(
         if any(model.spec.engine is Engine.KSERVE for model in config.models.values())
         else None
     )
-    outputs: dict[str, Any] = {}
-    for name, model_args in servers.items():
-        model = config.models[name]
-        args = dataclasses.replace(model_args, priority_class=guards.priority_class_name)
-        after_gpus = pulumi.ResourceOptions(
-            provider=cluster.provider, depends_on=(gpu_ready or []) if args.placement is not None else []
+    shared = _Shared(
+        config=config,
+        namespace=namespace,
+        provider=cluster.provider,
+        gpu_ready=gpu_ready or [],
+        priority_class=guards.priority_class_name,
+        scaled=scaled,
+        keda=keda,
+        kserve=kserve,
+        prometheus=prometheus,
+    )
+    return {name: _deploy_model(config.models[name], args, shared) for name, args in servers.items()}
+
+
+def _server_args(
+    config: StackConfig,
+    model: ModelPlan,
+    cluster: GpuCluster,
+    namespace: ServingNamespace,
+    *,
+    cache_claim: pulumi.Output[str] | None,
+    autoscaled: bool,
+) -> VllmServerArgs:
+    """The model's server, whichever engine runs it: image, sizing, placement, volumes."""
+    on_gpu = model.spec.pool is not None
+    return VllmServerArgs(
+        namespace=namespace.name,
+        image=versions.VLLM_GPU_IMAGE if on_gpu else versions.VLLM_CPU_IMAGE,
+        model_id=model.spec.hugging_face_id,
+        revision=model.spec.revision,
+        served_model_name=model.served_model_name,
+        replicas=model.spec.min_replicas,
+        max_replicas=model.max_replicas,
+        context_length=model.context_length,
+        placement=placement_for(cluster.gpu_pools, model.spec.pool) if model.spec.pool is not None else None,
+        gpus=model.sizing.tensor_parallel if model.sizing is not None else 1,
+        gpu_memory_utilization=model.sizing.gpu_memory_utilization if model.sizing is not None else 0.9,
+        cpu_cores=model.spec.cpu_cores,
+        memory_gib=model.spec.memory_gib,
+        hf_token_secret=namespace.hf_token_secret,
+        autoscaled=autoscaled,
+        cache_claim=cache_claim,
+        clients_from_namespaces=(config.ingress_namespace,) if model.spec.host else (),
+    )
+
+
+def _deploy_model(model: ModelPlan, server_args: VllmServerArgs, shared: _Shared) -> dict[str, Any]:
+    """One model: its server, then what points at it (Ingress, queue scaler); returns its stack output."""
+    args = dataclasses.replace(server_args, priority_class=shared.priority_class)
+    server, endpoint = _serve(model, args, shared)
+    public_url = _expose(model, endpoint, shared)
+    autoscaled = _scale_on_queue(model, endpoint, server, shared)
+    return _model_output(model, args, server.base_url, public_url, autoscaled)
+
+
+def _serve(model: ModelPlan, args: VllmServerArgs, shared: _Shared) -> tuple[VllmServer | KServeModel, _Endpoint]:
+    # GPU servers wait for the device plugin, so their pods never meet a node without `nvidia.com/gpu`.
+    opts = pulumi.ResourceOptions(
+        provider=shared.provider, depends_on=shared.gpu_ready if args.placement is not None else []
+    )
+    if model.spec.engine is Engine.KSERVE and shared.kserve is not None:
+        isvc = KServeModel(model.name, KServeModelArgs(server=args, platform_ready=shared.kserve.ready), opts=opts)
+        return isvc, _Endpoint(
+            deployment=isvc.deployment_name,
+            service=isvc.deployment_name,
+            port=80,
+            service_selector={"serving.kserve.io/inferenceservice": model.name},
         )
-        server: VllmServer | KServeModel
-        if model.spec.engine is Engine.KSERVE and kserve is not None:
-            server = KServeModel(name, KServeModelArgs(server=args, platform_ready=kserve.ready), opts=after_gpus)
-            target = {
-                "deployment": server.deployment_name,
-                "service": server.deployment_name,
-                "service_selector": {"serving.kserve.io/inferenceservice": name},
-            }
-        else:
-            server = VllmServer(name, args, opts=after_gpus)
-            target = {"deployment": name, "service": name, "service_selector": model_selector("vllm", name)}
-        public_url = None
-        if model.spec.host and config.tls_cluster_issuer:
-            public_url = ModelIngress(
-                name,
-                ModelIngressArgs(
-                    namespace=namespace.name,
-                    host=model.spec.host,
-                    service=target["service"],
-                    port=80 if model.spec.engine is Engine.KSERVE else VLLM_PORT,
-                    ingress_class=config.ingress_class_name,
-                    cluster_issuer=config.tls_cluster_issuer,
-                ),
-                opts=in_cluster,
-            ).url
-        if keda is not None and name in scaled and prometheus is not None and prometheus.url:
-            QueueScaler(
-                name,
-                QueueScalerArgs(
-                    namespace=namespace.name,
-                    name=name,
-                    **target,
-                    namespace_name=config.namespace,
-                    min_replicas=model.spec.min_replicas,
-                    max_replicas=model.max_replicas,
-                    queue_per_replica=model.spec.queue_per_replica,
-                    prometheus_url=prometheus.url,
-                    after=[keda.release, *prometheus.crds_ready, server],
-                ),
-                opts=in_cluster,
-            )
-        pool = args.placement.pools[0] if args.placement is not None else None
-        outputs[name] = {
-            "baseUrl": server.base_url,
-            "publicUrl": public_url,
-            "servedModelName": model.served_model_name,
-            "engine": model.spec.engine.value,
-            "huggingFaceId": model.spec.hugging_face_id,
-            "accelerator": pool.gpu.value if pool is not None else "cpu",
-            "gpusPerReplica": args.gpus if pool is not None else 0,
-            "sizing": sizing_output(model.sizing),
-            "pool": pool.name if pool is not None else None,
-            # Pools the autoscaler may grow for the model when its own cannot: same GPU, count and sharing.
-            "standInPools": [p.name for p in args.placement.pools[1:]] if args.placement is not None else [],
-            "replicas": {"min": model.spec.min_replicas, "max": model.max_replicas},
-            "autoscaling": (
-                f"KEDA on vLLM's queue: {model.spec.queue_per_replica} waiting requests per replica"
-                if name in scaled
-                else "fixed"
-            ),
-            "contextLength": model.context_length,
-        }
-    return outputs
+    server = VllmServer(model.name, args, opts=opts)
+    return server, _Endpoint(
+        deployment=model.name,
+        service=model.name,
+        port=VLLM_PORT,
+        service_selector=model_selector("vllm", model.name),
+    )
+
+
+def _expose(model: ModelPlan, endpoint: _Endpoint, shared: _Shared) -> pulumi.Input[str] | None:
+    """The model's public URL, when it sets a host: an Ingress with TLS."""
+    config = shared.config
+    if not model.spec.host or not config.tls_cluster_issuer:
+        return None
+    return ModelIngress(
+        model.name,
+        ModelIngressArgs(
+            namespace=shared.namespace.name,
+            host=model.spec.host,
+            service=endpoint.service,
+            port=endpoint.port,
+            ingress_class=config.ingress_class_name,
+            cluster_issuer=config.tls_cluster_issuer,
+        ),
+        opts=pulumi.ResourceOptions(provider=shared.provider),
+    ).url
+
+
+def _scale_on_queue(model: ModelPlan, endpoint: _Endpoint, server: pulumi.Resource, shared: _Shared) -> bool:
+    """KEDA on the model's queue, when it may scale and a Prometheus holds the queue; whether it does."""
+    prometheus = shared.prometheus
+    if shared.keda is None or model.name not in shared.scaled or prometheus is None or not prometheus.url:
+        return False
+    QueueScaler(
+        model.name,
+        QueueScalerArgs(
+            namespace=shared.namespace.name,
+            name=model.name,
+            deployment=endpoint.deployment,
+            service=endpoint.service,
+            service_selector=endpoint.service_selector,
+            namespace_name=shared.config.namespace,
+            min_replicas=model.spec.min_replicas,
+            max_replicas=model.max_replicas,
+            queue_per_replica=model.spec.queue_per_replica,
+            prometheus_url=prometheus.url,
+            after=[shared.keda.release, *prometheus.crds_ready, server],
+        ),
+        opts=pulumi.ResourceOptions(provider=shared.provider),
+    )
+    return True
+
+
+def _model_output(
+    model: ModelPlan,
+    args: VllmServerArgs,
+    base_url: pulumi.Input[str],
+    public_url: pulumi.Input[str] | None,
+    autoscaled: bool,
+) -> dict[str, Any]:
+    pool = args.placement.pools[0] if args.placement is not None else None
+    return {
+        "baseUrl": base_url,
+        "publicUrl": public_url,
+        "servedModelName": model.served_model_name,
+        "engine": model.spec.engine.value,
+        "huggingFaceId": model.spec.hugging_face_id,
+        "accelerator": pool.gpu.value if pool is not None else "cpu",
+        "gpusPerReplica": args.gpus if pool is not None else 0,
+        "sizing": sizing_output(model.sizing),
+        "pool": pool.name if pool is not None else None,
+        # Pools the autoscaler may grow for the model when its own cannot: same GPU, count and sharing.
+        "standInPools": [p.name for p in args.placement.pools[1:]] if args.placement is not None else [],
+        "replicas": {"min": model.spec.min_replicas, "max": model.max_replicas},
+        "autoscaling": (
+            f"KEDA on vLLM's queue: {model.spec.queue_per_replica} waiting requests per replica"
+            if autoscaled
+            else "fixed"
+        ),
+        "contextLength": model.context_length,
+    }
 
 
 def sizing_output(sizing: Sizing | None) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from components.autoscaling.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.autoscaling.priority_expander import PriorityExpander, PriorityExpanderArgs, asg_regex
 from components.catalog.instances import Cloud
+from components.clusters.efs import EfsStorage, EfsStorageArgs
 from components.clusters.eks import SYSTEM_POOL_LABEL, EksCluster, EksClusterArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
@@ -63,6 +64,20 @@ def build(config: StackConfig) -> dict[str, Any]:
             ),
             opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
         )
+    cache_class = None
+    if config.model_cache_class_created and config.model_cache_storage_class:
+        cache_class = EfsStorage(
+            "model-cache",
+            EfsStorageArgs(
+                cluster_name=cluster.cluster_name,
+                vpc_id=cluster.vpc_id,
+                node_security_group_id=cluster.node_security_group_id,
+                subnet_ids=cluster.node_subnet_ids,
+                storage_class_name=config.model_cache_storage_class,
+                nodes=[cluster.system_nodes],
+            ),
+            opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
+        ).storage_class_name
     return {
         **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
         "autoscaling": autoscaling_output(
@@ -71,5 +86,5 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": gpus.description,
-        "models": deploy_models(config, cluster, gpus.ready, prometheus),
+        "models": deploy_models(config, cluster, gpus.ready, prometheus, cache_class=cache_class),
     }

@@ -170,7 +170,8 @@ class _Raw(_Model):
     prometheus_url: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.:/_-]+$")
     """A Prometheus to read model queues from; empty: the stack installs one when a model autoscales."""
     model_cache_storage_class: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
-    """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (azure, gcp) or none."""
+    """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (AKS Azure Files, GKE Filestore,
+    EFS the aws stack creates) or none (existing: emptyDir)."""
     model_cache_gib: int = Field(default=200, ge=10, le=100_000, alias="modelCacheGiB")
     ingress_class_name: str = Field(default="nginx", pattern=_DNS_LABEL, max_length=63)
     """IngressClass of the models that set `host`."""
@@ -229,6 +230,8 @@ class StackConfig:
     prometheus_url: str | None
     model_cache_storage_class: str | None
     """ReadWriteMany class for the weight cache (the cloud's default resolved by the target); None: emptyDir."""
+    model_cache_class_created: bool
+    """The stack creates `model_cache_storage_class` itself (EFS on aws); otherwise the cluster has it."""
     model_cache_gib: int
     ingress_class_name: str
     ingress_namespace: str
@@ -324,6 +327,7 @@ def parse_config(
         issues.extend(_check_cloud(top, pools))
     if issues or top is None:
         raise ConfigError(stack, issues)
+    cache_class, cache_class_created = _model_cache_class(top, serves_models=bool(models))
     return StackConfig(
         project=project,
         stack=stack,
@@ -344,7 +348,8 @@ def parse_config(
         monitoring=top.monitoring,
         install_device_plugin=top.install_device_plugin,
         prometheus_url=top.prometheus_url,
-        model_cache_storage_class=top.model_cache_storage_class or _DEFAULT_RWX_CLASS.get(top.target),
+        model_cache_storage_class=cache_class,
+        model_cache_class_created=cache_class_created,
         model_cache_gib=top.model_cache_gib,
         ingress_class_name=top.ingress_class_name,
         ingress_namespace=top.ingress_namespace,
@@ -365,8 +370,21 @@ def _validate(schema: type[_Model], body: Any, prefix: tuple[str, ...]) -> tuple
 
 _CLOUDS = {Target.AWS: Cloud.AWS, Target.GCP: Cloud.GCP, Target.AZURE: Cloud.AZURE}
 # ReadWriteMany classes that come with the cluster: Azure Files (built into AKS) and Filestore (GKE, once its CSI
-# add-on is on, which the GKE component does). EKS has none without EFS: caches stay emptyDir unless configured.
+# add-on is on, which the GKE component does). EKS has none: the aws stack creates an EFS-backed one when a model
+# needs it. On `existing` clusters caches stay emptyDir unless modelCacheStorageClass names a class.
 _DEFAULT_RWX_CLASS = {Target.AZURE: "azurefile-csi-premium", Target.GCP: "standard-rwx"}
+_CREATED_RWX_CLASS = {Target.AWS: "efs-model-cache"}
+
+
+def _model_cache_class(top: _Raw, *, serves_models: bool) -> tuple[str | None, bool]:
+    """The models' cache class, and whether the stack creates it."""
+    if top.model_cache_storage_class is not None:
+        return top.model_cache_storage_class, False
+    if top.target in _DEFAULT_RWX_CLASS:
+        return _DEFAULT_RWX_CLASS[top.target], False
+    if top.target in _CREATED_RWX_CLASS and serves_models:
+        return _CREATED_RWX_CLASS[top.target], True
+    return None, False
 
 
 def _resolve_instances(target: Target, pools: Mapping[str, GpuPool]) -> dict[str, InstanceType]:

@@ -54,11 +54,13 @@ def deploy_models(
     cluster: GpuCluster,
     gpu_ready: list[pulumi.Resource] | None = None,
     prometheus: Prometheus | None = None,
+    cache_class: pulumi.Input[str] | None = None,
 ) -> dict[str, Any]:
     """Create the serving namespace and each model's server; return the `models` stack output.
 
     `gpu_ready`: what GPU models wait for (the device plugin), so their pods never meet a node without
-    `nvidia.com/gpu` on the first `pulumi up`."""
+    `nvidia.com/gpu` on the first `pulumi up`. `cache_class`: the cache StorageClass when the stack creates it
+    (its output, so that claims wait for it); otherwise `config.model_cache_storage_class`."""
     in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
     namespace = ServingNamespace(
         "serving",
@@ -74,7 +76,7 @@ def deploy_models(
             name,
             ModelCacheArgs(
                 namespace=namespace.name,
-                storage_class=config.model_cache_storage_class,
+                storage_class=cache_class or config.model_cache_storage_class,
                 size_gib=config.model_cache_gib,
             ),
             opts=in_cluster,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import runpy
@@ -188,6 +189,11 @@ users:
     return base64.b64encode(text.encode()).decode()
 
 
+def _hex_id(name: str) -> str:
+    """The 17 hex digits AWS gives its resource ids, stable per resource name."""
+    return hashlib.sha256(name.encode()).hexdigest()[:17]
+
+
 def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
     """Values only the cloud knows after create: unknown in preview, invented here in update mode."""
     resource_name = inputs.get("name") or name
@@ -201,7 +207,16 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
             "endpoint": f"https://{name.upper()}.gr7.{region}.eks.amazonaws.com",
             "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"},
             "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{name.upper()}"}]}],
+            "vpcConfig": {
+                **inputs.get("vpcConfig", {}),
+                "clusterSecurityGroupId": f"sg-{_hex_id(name)}",
+                "vpcId": f"vpc-{_hex_id(name)}",
+            },
         }
+    if type_ == "aws:efs/fileSystem:FileSystem":
+        return {"id": f"fs-{_hex_id(name)}", "arn": f"arn:aws:elasticfilesystem:{region}:{_ACCOUNT}:file-system/{name}"}
+    if type_ == "aws:ec2/securityGroup:SecurityGroup":
+        return {"id": f"sg-{_hex_id(name)}", "arn": f"arn:aws:ec2:{region}:{_ACCOUNT}:security-group/{name}"}
     if type_ == "aws:eks/nodeGroup:NodeGroup":
         group = inputs.get("nodeGroupName", name)
         return {

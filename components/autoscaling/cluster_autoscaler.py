@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 
 from components import versions
 from components.autoscaling.priority_expander import NAMESPACE
+from components.clusters.eks import assume_role_policy
 
 SERVICE_ACCOUNT = "cluster-autoscaler"
 # cluster-autoscaler/cloudprovider/aws/README.md, "Full Cluster Autoscaler Features Policy (Recommended)".
@@ -111,22 +112,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
     def __init__(self, name: str, args: ClusterAutoscalerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:autoscaling:ClusterAutoscaler", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "pods.eks.amazonaws.com"},
-                            "Action": ["sts:AssumeRole", "sts:TagSession"],
-                        }
-                    ],
-                }
-            ),
-            opts=child,
-        )
+        role = aws.iam.Role(f"{name}-role", assume_role_policy=assume_role_policy("pods.eks.amazonaws.com"), opts=child)
         aws.iam.RolePolicy(
             f"{name}-policy", role=role.id, policy=autoscaler_policy(args.cluster_name_plain), opts=child
         )

@@ -47,7 +47,8 @@ class EksClusterArgs(CloudClusterArgs):
     """EKS refuses to delete the cluster while set."""
 
 
-def _assume_role_policy(service: str) -> str:
+def assume_role_policy(service: str) -> str:
+    """Trust policy letting an AWS service assume the role (`pods.eks.amazonaws.com`: EKS Pod Identity)."""
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -102,6 +103,14 @@ class EksCluster(pulumi.ComponentResource):
     """Escape hatch: the native cluster resource."""
     node_role: aws.iam.Role
     """IAM role of every node."""
+    node_subnet_ids: list[pulumi.Input[str]]
+    """The private subnets the nodes run in, one per zone."""
+    vpc_id: pulumi.Output[str]
+    """The cluster's VPC."""
+    node_security_group_id: pulumi.Output[str]
+    """The EKS cluster security group, which every node carries (no launch template names another)."""
+    system_nodes: aws.eks.NodeGroup
+    """The system node group: what in-cluster controllers (add-ons included) need to run on."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:clusters:EksCluster", name, None, opts)
@@ -109,7 +118,7 @@ class EksCluster(pulumi.ComponentResource):
         subnet_ids = list(args.existing_subnet_ids) or self._network(name, args, child)
 
         cluster_role = aws.iam.Role(
-            f"{name}-cluster-role", assume_role_policy=_assume_role_policy("eks.amazonaws.com"), opts=child
+            f"{name}-cluster-role", assume_role_policy=assume_role_policy("eks.amazonaws.com"), opts=child
         )
         cluster_policy = aws.iam.RolePolicyAttachment(
             f"{name}-cluster-policy",
@@ -118,7 +127,7 @@ class EksCluster(pulumi.ComponentResource):
             opts=child,
         )
         self.node_role = aws.iam.Role(
-            f"{name}-node-role", assume_role_policy=_assume_role_policy("ec2.amazonaws.com"), opts=child
+            f"{name}-node-role", assume_role_policy=assume_role_policy("ec2.amazonaws.com"), opts=child
         )
         node_policies = [
             aws.iam.RolePolicyAttachment(
@@ -167,6 +176,9 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy, log_group]),
         )
         self.cluster_name = self.eks_cluster.name
+        self.node_subnet_ids = subnet_ids
+        self.vpc_id = self.eks_cluster.vpc_config.vpc_id
+        self.node_security_group_id = self.eks_cluster.vpc_config.cluster_security_group_id
 
         def addon(addon_name: str, depends_on: list[pulumi.Resource]) -> aws.eks.Addon:
             values = ADDONS[addon_name]
@@ -196,6 +208,7 @@ class EksCluster(pulumi.ComponentResource):
             taints=[],
             root_volume_gib=50,
         )
+        self.system_nodes = system_group
         # CoreDNS needs nodes to run on.
         addons = [*node_addons, addon("coredns", [system_group])]
 

@@ -13,7 +13,7 @@ from components.serving.metadata import PART_OF
 @dataclass(frozen=True, kw_only=True)
 class ModelCacheArgs:
     namespace: pulumi.Input[str]
-    storage_class: str
+    storage_class: pulumi.Input[str]
     """A ReadWriteMany class (Azure Files, Filestore, EFS...)."""
     size_gib: int
 

@@ -263,13 +263,25 @@ def test_r5_model_caches_never_deadlock_on_multi_attach(plans: dict[Any, Any], s
         assert int(quota["spec"]["hard"]["requests.storage"].removesuffix("Gi")) >= total
 
 
-def test_r5_clouds_with_a_shared_class_give_every_model_a_cache(plans: dict[Any, Any]) -> None:
-    for stack in STACKS:
-        claims = _objects(plans, stack, "PersistentVolumeClaim")
-        target_classes = {c["spec"]["storageClassName"] for c in claims}
-        if stack in ("prod-azure", "prod-gcp"):
-            assert len(claims) == len(plans[(stack, Mode.UPDATE)].document["outputs"]["models"])
-            assert target_classes == {"prod-azure": {"azurefile-csi-premium"}, "prod-gcp": {"standard-rwx"}}[stack]
+CLOUD_CACHE_CLASSES = {"prod-aws": "efs-model-cache", "prod-azure": "azurefile-csi-premium", "prod-gcp": "standard-rwx"}
+
+
+@pytest.mark.parametrize("stack", sorted(CLOUD_CACHE_CLASSES))
+def test_r5_cloud_stacks_give_every_model_a_shared_cache(plans: dict[Any, Any], stack: str) -> None:
+    claims = _objects(plans, stack, "PersistentVolumeClaim")
+    assert len(claims) == len(plans[(stack, Mode.UPDATE)].document["outputs"]["models"])
+    assert {c["spec"]["storageClassName"] for c in claims} == {CLOUD_CACHE_CLASSES[stack]}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_r5_storage_classes_the_stack_creates_bind_where_the_pod_lands(plans: dict[Any, Any], stack: str) -> None:
+    for storage_class in _objects(plans, stack, "StorageClass"):
+        assert storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
+
+
+def test_r5_the_aws_stack_creates_the_class_its_caches_use(plans: dict[Any, Any]) -> None:
+    [storage_class] = _objects(plans, "prod-aws", "StorageClass")
+    assert storage_class["metadata"]["name"] == CLOUD_CACHE_CLASSES["prod-aws"]
 
 
 @pytest.mark.parametrize("stack", STACKS)

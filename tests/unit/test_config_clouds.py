@@ -295,5 +295,24 @@ def test_gpu_model_outside_the_catalogue_needs_its_architecture() -> None:
 def test_model_cache_defaults_to_the_clouds_shared_class() -> None:
     assert parse_config(azure(), stack="t").model_cache_storage_class == "azurefile-csi-premium"
     assert parse_config(gcp(), stack="t").model_cache_storage_class == "standard-rwx"
-    assert parse_config(aws(), stack="t").model_cache_storage_class is None
-    assert parse_config(aws(modelCacheStorageClass="efs-sc"), stack="t").model_cache_storage_class == "efs-sc"
+    assert not parse_config(gcp(), stack="t").model_cache_class_created
+
+
+SERVED = {"m": {"huggingFaceId": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4"}}
+
+
+def test_aws_stacks_that_serve_models_create_an_efs_class_for_the_cache() -> None:
+    config = parse_config(aws(gpuPools={"l4": {"gpu": "L4"}}, models=SERVED), stack="t")
+    assert (config.model_cache_storage_class, config.model_cache_class_created) == ("efs-model-cache", True)
+
+
+def test_aws_stacks_without_models_create_no_file_system() -> None:
+    config = parse_config(aws(), stack="t")
+    assert (config.model_cache_storage_class, config.model_cache_class_created) == (None, False)
+
+
+def test_a_configured_cache_class_is_used_as_it_is_and_not_created() -> None:
+    config = parse_config(
+        aws(gpuPools={"l4": {"gpu": "L4"}}, models=SERVED, modelCacheStorageClass="efs-sc"), stack="t"
+    )
+    assert (config.model_cache_storage_class, config.model_cache_class_created) == ("efs-sc", False)

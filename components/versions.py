@@ -48,10 +48,14 @@ PROMETHEUS_STACK_CHART = "88.1.3"
 KEDA_REPO = "https://kedacore.github.io/charts"
 KEDA_CHART = "2.20.1"
 
-# KServe in RawDeployment mode (no Knative) and cert-manager, which KServe's webhooks need. KServe's charts are
-# published as OCI artifacts; its CRD version is the one in ../shared/crd-schemas (v0.20.0).
+# KServe in Standard mode (formerly RawDeployment; no Knative) and cert-manager, which KServe's webhooks need.
+# KServe's charts are OCI artifacts, one per directory of its charts/ (kserve/kserve .github/workflows/
+# helm-publish.yml): the controller is `kserve-resources` (the `kserve` chart of releases before 0.16 is gone),
+# the ClusterServingRuntimes (the Hugging Face one included) are `kserve-runtime-configs`. Its CRD version is the
+# one in ../shared/crd-schemas (v0.20.0).
 KSERVE_CRD_CHART = "oci://ghcr.io/kserve/charts/kserve-crd"
-KSERVE_CHART = "oci://ghcr.io/kserve/charts/kserve"
+KSERVE_CHART = "oci://ghcr.io/kserve/charts/kserve-resources"
+KSERVE_RUNTIMES_CHART = "oci://ghcr.io/kserve/charts/kserve-runtime-configs"
 KSERVE_VERSION = "v0.20.0"
 # renovate: datasource=helm registryUrl=https://charts.jetstack.io depName=cert-manager
 CERT_MANAGER_REPO = "https://charts.jetstack.io"

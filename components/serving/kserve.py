@@ -1,4 +1,4 @@
-"""KServe as the other engine: the platform (cert-manager, KServe in RawDeployment mode) and one
+"""KServe as the other engine: the platform (cert-manager, KServe in Standard mode) and one
 InferenceService per model, served by KServe's Hugging Face runtime with its vLLM backend.
 
 A model gets the same sizing, GPU placement, token file, security contexts, probes and graceful shutdown as on
@@ -35,6 +35,8 @@ from components.serving.vllm import (
 
 PORT = 8080
 """KServe's model server port (the predictor Service maps port 80 to it)."""
+DEPLOYMENT_MODE = "Standard"
+"""Plain Deployments and Services, no Knative (KServe 0.20 reads the old name, RawDeployment, as this one)."""
 
 
 def runtime_args(args: VllmServerArgs) -> list[str]:
@@ -105,7 +107,8 @@ def inference_service_spec(args: VllmServerArgs, selector: dict[str, str]) -> di
 
 
 class KServePlatform(pulumi.ComponentResource):
-    """cert-manager, KServe's CRDs and KServe's controller in RawDeployment mode (pinned charts).
+    """cert-manager, KServe's CRDs, its controller in Standard mode (plain Deployments, no Knative; the mode
+    KServe called RawDeployment before 0.16) and its ClusterServingRuntimes (pinned charts).
 
     Example::
 
@@ -144,16 +147,28 @@ class KServePlatform(pulumi.ComponentResource):
         )
         controller = k8s.helm.v3.Release(
             f"{name}-controller",
-            name="kserve",
+            name="kserve-resources",
             chart=versions.KSERVE_CHART,
             version=versions.KSERVE_VERSION,
             namespace=namespaces["kserve"].metadata.name,
-            values={"kserve": {"controller": {"deploymentMode": "RawDeployment"}}},
+            values={"kserve": {"controller": {"deploymentMode": DEPLOYMENT_MODE}}},
             max_history=5,
             # Its webhook certificates come from cert-manager; its CRDs from the release above.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager, crds]),
         )
-        self.ready = [crds, controller]
+        # The `huggingface` model format resolves to the ClusterServingRuntime `kserve-huggingfaceserver`, which
+        # only this chart creates, and only when asked to; the controller's webhook validates it.
+        runtimes = k8s.helm.v3.Release(
+            f"{name}-runtimes",
+            name="kserve-runtime-configs",
+            chart=versions.KSERVE_RUNTIMES_CHART,
+            version=versions.KSERVE_VERSION,
+            namespace=namespaces["kserve"].metadata.name,
+            values={"kserve": {"servingruntime": {"enabled": True}}},
+            max_history=5,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[controller]),
+        )
+        self.ready = [crds, controller, runtimes]
         self.register_outputs({})
 
 
@@ -194,7 +209,7 @@ class KServeModel(pulumi.ComponentResource):
                 "namespace": args.server.namespace,
                 "labels": labels,
                 "annotations": {
-                    "serving.kserve.io/deploymentMode": "RawDeployment",
+                    "serving.kserve.io/deploymentMode": DEPLOYMENT_MODE,
                     # Replicas are KEDA's (our ScaledObject on the queue), not KServe's HPA.
                     "serving.kserve.io/autoscalerClass": "external",
                     # Custom resources count as ready at once unless told what to wait for.

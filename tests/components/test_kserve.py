@@ -26,10 +26,10 @@ def test_runtime_serves_the_model_with_the_vllm_backend_and_the_sizing() -> None
     assert "--max-model-len=4096" in flags
 
 
-def test_inference_service_is_raw_deployment_scaled_by_keda_and_awaited(under_mocks: Any) -> None:
+def test_inference_service_is_a_plain_deployment_scaled_by_keda_and_awaited(under_mocks: Any) -> None:
     registered = under_mocks(build)
     annotations = registered.inputs(ISVC)["metadata"]["annotations"]
-    assert annotations["serving.kserve.io/deploymentMode"] == "RawDeployment"
+    assert annotations["serving.kserve.io/deploymentMode"] == "Standard"
     assert annotations["serving.kserve.io/autoscalerClass"] == "external"
     assert annotations["pulumi.com/waitFor"] == "condition=Ready"
     assert registered.outputs["baseUrl"] == "http://chat-predictor.llm-serving.svc.cluster.local/openai/v1"
@@ -46,14 +46,25 @@ def test_predictor_gets_the_same_placement_gpus_and_security_as_vllm(under_mocks
     assert model["startupProbe"]["httpGet"]["path"] == "/v2/health/ready"
 
 
-def test_platform_installs_cert_manager_before_kserve_in_raw_mode(under_mocks: Any) -> None:
+def test_platform_installs_cert_manager_before_kserve_in_standard_mode(under_mocks: Any) -> None:
     registered = under_mocks(build)
     releases = {r.inputs["name"]: r for r in registered.all("kubernetes:helm.sh/v3:Release")}
-    assert set(releases) == {"cert-manager", "kserve-crd", "kserve"}
-    controller = releases["kserve"]
-    assert controller.inputs["values"] == {"kserve": {"controller": {"deploymentMode": "RawDeployment"}}}
+    assert set(releases) == {"cert-manager", "kserve-crd", "kserve-resources", "kserve-runtime-configs"}
+    controller = releases["kserve-resources"]
+    assert controller.inputs["chart"] == "oci://ghcr.io/kserve/charts/kserve-resources"
+    assert controller.inputs["values"] == {"kserve": {"controller": {"deploymentMode": "Standard"}}}
     assert releases["cert-manager"].urn in controller.dependencies
     assert controller.urn in registered.one(ISVC).dependencies
+
+
+def test_platform_installs_the_hugging_face_runtime_the_models_resolve_to(under_mocks: Any) -> None:
+    registered = under_mocks(build)
+    releases = {r.inputs["name"]: r for r in registered.all("kubernetes:helm.sh/v3:Release")}
+    runtimes = releases["kserve-runtime-configs"]
+    # The chart creates no ClusterServingRuntime unless asked to.
+    assert runtimes.inputs["values"]["kserve"]["servingruntime"]["enabled"] is True
+    assert releases["kserve-resources"].urn in runtimes.dependencies
+    assert runtimes.urn in registered.one(ISVC).dependencies
 
 
 def test_token_file_reaches_the_runtime(under_mocks: Any) -> None:

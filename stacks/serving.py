@@ -204,6 +204,7 @@ def _expose(model: ModelPlan, endpoint: _Endpoint, shared: _Shared) -> pulumi.In
             port=endpoint.port,
             ingress_class=config.ingress_class_name,
             cluster_issuer=config.tls_cluster_issuer,
+            ingress_namespace=config.ingress_namespace,
         ),
         opts=pulumi.ResourceOptions(provider=shared.provider),
     ).url

@@ -16,6 +16,9 @@ from components import versions
 from components.serving.metadata import PART_OF, platform_namespace
 
 NAMESPACE = "keda"
+# What the API server calls (kedacore/charts keda/values.yaml, 2.20): the metrics server behind the APIService
+# v1beta1.external.metrics.k8s.io on 6443 and the admission webhooks on 9443 (container ports, not Service ports).
+API_SERVER_PORTS = (6443, 9443)
 
 
 def queue_query(namespace: str, service: str) -> str:
@@ -92,7 +95,11 @@ class Keda(pulumi.ComponentResource):
     def __init__(self, name: str, args: KedaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:autoscaling:Keda", name, None, opts)
         namespace = platform_namespace(
-            f"{name}-namespace", args.namespace, level="restricted", opts=pulumi.ResourceOptions(parent=self)
+            f"{name}-namespace",
+            args.namespace,
+            level="restricted",
+            api_server_ports=API_SERVER_PORTS,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.release = k8s.helm.v3.Release(
             f"{name}-release",

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import versions
+from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.serving.metadata import platform_namespace
 
 NAMESPACE = "monitoring"
@@ -60,6 +61,9 @@ class PrometheusStack(pulumi.ComponentResource):
             args.namespace,
             level="baseline",
             warn_restricted=True,
+            # The operator's admission webhook (https, 10250); KEDA reads the queues from Prometheus.
+            api_server_ports=(10250,),
+            clients={KEDA_NAMESPACE: (9090,)},
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.release = k8s.helm.v3.Release(

@@ -7,11 +7,28 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.serving.metadata import PART_OF
+from components.serving.metadata import PART_OF, namespace_peer
 from components.serving.vllm import SHUTDOWN_TIMEOUT_SECONDS
 
 # Streaming completions can run for minutes; the proxy must not cut them sooner than the server would drain.
 READ_TIMEOUT_SECONDS = max(600, SHUTDOWN_TIMEOUT_SECONDS)
+
+
+# cert-manager's HTTP-01 solver pods (in the Ingress's namespace, so under its default-deny) listen here and carry
+# this label (cert-manager pkg/apis/acme: SolverIdentificationLabelKey; pkg/issuer/acme/http).
+ACME_SOLVER_PORT = 8089
+ACME_SOLVER_LABEL = {"acme.cert-manager.io/http01-solver": "true"}
+
+
+def acme_solver_policy_spec(ingress_namespace: str) -> dict[str, object]:
+    """Lets the ingress controller reach the solver pods, or HTTP-01 certificates would never be issued."""
+    return {
+        "podSelector": {"matchLabels": ACME_SOLVER_LABEL},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {"from": [namespace_peer(ingress_namespace)], "ports": [{"protocol": "TCP", "port": ACME_SOLVER_PORT}]}
+        ],
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,15 +43,18 @@ class ModelIngressArgs:
     ingress_class: str
     cluster_issuer: str
     """cert-manager ClusterIssuer that signs the certificate (stored in `<name>-tls`)."""
+    ingress_namespace: str
+    """The ingress controller's namespace: it forwards ACME HTTP-01 challenges to cert-manager's solver pods."""
 
 
 class ModelIngress(pulumi.ComponentResource):
-    """One Ingress per exposed model, TLS only (N2: every host is covered by `spec.tls`).
+    """One Ingress per exposed model, TLS only (N2: every host is covered by `spec.tls`), and the NetworkPolicy that
+    lets ACME HTTP-01 challenges through the namespace's default-deny.
 
     Example::
 
         ModelIngress("chat", ModelIngressArgs(namespace=ns, host="chat.example.com", service="chat", port=8000,
-                     ingress_class="nginx", cluster_issuer="letsencrypt"))
+                     ingress_class="nginx", cluster_issuer="letsencrypt", ingress_namespace="ingress-nginx"))
     """
 
     url: str
@@ -75,6 +95,16 @@ class ModelIngress(pulumi.ComponentResource):
                     }
                 ],
             },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-acme-solver",
+            metadata={
+                "name": f"{name}-acme-http01-solver",
+                "namespace": args.namespace,
+                "labels": {"app.kubernetes.io/part-of": PART_OF},
+            },
+            spec=acme_solver_policy_spec(args.ingress_namespace),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.url = f"https://{args.host}/v1"

@@ -35,6 +35,9 @@ from components.serving.vllm import (
 
 PORT = 8080
 """KServe's model server port (the predictor Service maps port 80 to it)."""
+# What the API server calls, by namespace: cert-manager's webhook (securePort 10250, jetstack/cert-manager
+# values.yaml) and KServe's controller webhooks (webhook-server 9443), which admit every predictor pod.
+API_SERVER_PORTS = {"cert-manager": (10250,), "kserve": (9443,)}
 DEPLOYMENT_MODE = "Standard"
 """Plain Deployments and Services, no Knative (KServe 0.20 reads the old name, RawDeployment, as this one)."""
 
@@ -122,8 +125,8 @@ class KServePlatform(pulumi.ComponentResource):
         super().__init__("llm-platform:serving:KServePlatform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         namespaces = {
-            ns: platform_namespace(f"{name}-{ns}", ns, level="restricted", opts=child)
-            for ns in ("cert-manager", "kserve")
+            ns: platform_namespace(f"{name}-{ns}", ns, level="restricted", api_server_ports=ports, opts=child)
+            for ns, ports in API_SERVER_PORTS.items()
         }
         cert_manager = k8s.helm.v3.Release(
             f"{name}-cert-manager",

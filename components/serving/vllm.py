@@ -13,7 +13,7 @@ import pulumi_kubernetes as k8s
 
 from components.clusters.contract import GpuPlacement
 from components.serving.guards import ModelFootprint
-from components.serving.metadata import model_labels, model_selector, scanner_skips
+from components.serving.metadata import METRICS_NAMESPACES, model_labels, model_selector, namespace_peer, scanner_skips
 
 PORT = 8000
 UID = 10001
@@ -83,7 +83,7 @@ class VllmServerArgs:
     """PriorityClass of the pods (ServingGuards')."""
     cache_claim: pulumi.Input[str] | None = None
     """A ReadWriteMany claim holding the weight cache, shared by the replicas; None: an emptyDir per pod."""
-    metrics_from_namespaces: tuple[str, ...] = ("monitoring", "gmp-system")
+    metrics_from_namespaces: tuple[str, ...] = METRICS_NAMESPACES
     """Namespaces whose pods may scrape /metrics (Prometheus Operator; GKE Managed Prometheus's collectors)."""
     clients_from_namespaces: tuple[str, ...] = ()
     """Other namespaces whose pods may call the API (the ingress controller, for an exposed model)."""
@@ -260,19 +260,13 @@ def serving_network_policy(
                 {
                     "from": [
                         {"podSelector": {}},
-                        *(
-                            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
-                            for namespace in args.clients_from_namespaces
-                        ),
+                        *map(namespace_peer, args.clients_from_namespaces),
                     ],
                     "ports": [{"port": "http", "protocol": "TCP"}],
                 },
                 # Prometheus scrapes /metrics on the same port.
                 {
-                    "from": [
-                        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
-                        for namespace in args.metrics_from_namespaces
-                    ],
+                    "from": [namespace_peer(namespace) for namespace in args.metrics_from_namespaces],
                     "ports": [{"port": "http", "protocol": "TCP"}],
                 },
             ],

@@ -103,25 +103,71 @@ def test_r7_selectors_ports_and_services_are_wired(plans: dict[Any, Any], stack:
         assert template["spec"]["serviceAccountName"] in accounts
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_n1_default_deny_and_no_metadata_endpoint(plans: dict[Any, Any], stack: str) -> None:
-    policies = _objects(plans, stack, "NetworkPolicy")
-    namespaces = {n["metadata"]["name"] for n in _objects(plans, stack, "Namespace")}
-    denied = {
-        p["metadata"]["namespace"]
-        for p in policies
-        if p["spec"]["podSelector"] == {} and "ingress" not in p["spec"] and "egress" not in p["spec"]
-    }
-    # Platform namespaces (GPU node agents, Prometheus, KEDA) are not default-deny yet: their charts' traffic
-    # includes the API server calling webhooks and KEDA's metrics APIService, whose source is the control plane
-    # (an address range that differs per cloud). Gap recorded in the README.
-    serving = namespaces - {"nvidia-gpu", "monitoring", "keda", "cert-manager", "kserve"}
-    assert serving <= denied
+PLATFORM_NAMESPACES = {"nvidia-gpu", "monitoring", "keda", "cert-manager", "kserve"}
+# Container ports of the webhooks and aggregated APIs the API server calls (KEDA, cert-manager, KServe, the
+# Prometheus Operator); the only ports a platform namespace opens to any source.
+API_SERVER_PORTS = {6443, 9443, 10250}
+
+
+def _default_deny(policies: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Namespace -> the directions a `podSelector: {}` policy without rules denies there."""
+    denied: dict[str, set[str]] = {}
     for policy in policies:
+        spec = policy["spec"]
+        if spec["podSelector"] == {} and "ingress" not in spec and "egress" not in spec:
+            denied.setdefault(policy["metadata"]["namespace"], set()).update(spec["policyTypes"])
+    return denied
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_n1_every_namespace_denies_ingress_by_default(plans: dict[Any, Any], stack: str) -> None:
+    namespaces = {n["metadata"]["name"] for n in _objects(plans, stack, "Namespace")}
+    denied = _default_deny(_objects(plans, stack, "NetworkPolicy"))
+    assert {namespace for namespace in namespaces if "Ingress" in denied.get(namespace, set())} == namespaces
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_n1_serving_namespaces_deny_egress_by_default_too(plans: dict[Any, Any], stack: str) -> None:
+    namespaces = {n["metadata"]["name"] for n in _objects(plans, stack, "Namespace")} - PLATFORM_NAMESPACES
+    assert namespaces, "every stack serves models"
+    denied = _default_deny(_objects(plans, stack, "NetworkPolicy"))
+    for namespace in namespaces:
+        assert denied[namespace] == {"Ingress", "Egress"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_n1_only_api_server_ports_are_open_to_any_source(plans: dict[Any, Any], stack: str) -> None:
+    for policy in _objects(plans, stack, "NetworkPolicy"):
+        for rule in policy["spec"].get("ingress", []):
+            if "from" not in rule:
+                assert policy["metadata"]["namespace"] in PLATFORM_NAMESPACES
+                assert rule["ports"], "a rule without sources or ports admits everything"
+                assert {port["port"] for port in rule["ports"]} <= API_SERVER_PORTS
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_n1_no_egress_reaches_the_metadata_endpoint(plans: dict[Any, Any], stack: str) -> None:
+    for policy in _objects(plans, stack, "NetworkPolicy"):
         for rule in policy["spec"].get("egress", []):
             for peer in rule.get("to", []):
                 if "ipBlock" in peer and peer["ipBlock"]["cidr"] == "0.0.0.0/0":
                     assert "169.254.169.254/32" in peer["ipBlock"]["except"]
+
+
+def test_n1_keda_may_read_prometheus(plans: dict[Any, Any]) -> None:
+    stacks = [s for s in STACKS if any(n["metadata"]["name"] == "keda" for n in _objects(plans, s, "Namespace"))]
+    assert stacks
+    for stack in stacks:
+        rules = [
+            rule
+            for policy in _objects(plans, stack, "NetworkPolicy")
+            if policy["metadata"]["namespace"] == "monitoring"
+            for rule in policy["spec"].get("ingress", [])
+        ]
+        keda = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}}}
+        assert any(
+            keda in rule.get("from", []) and {"protocol": "TCP", "port": 9090} in rule["ports"] for rule in rules
+        )
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -290,6 +336,25 @@ def test_n2_every_ingress_host_is_served_over_tls(plans: dict[Any, Any], stack: 
         covered = {host for tls in ingress["spec"].get("tls", []) for host in tls["hosts"]}
         assert {rule["host"] for rule in ingress["spec"]["rules"]} <= covered
         assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+
+
+def test_n2_acme_http01_challenges_reach_the_solver_through_default_deny(plans: dict[Any, Any]) -> None:
+    exposed = [(s, i) for s in STACKS for i in _objects(plans, s, "Ingress")]
+    assert exposed
+    for stack, ingress in exposed:
+        namespace = ingress["metadata"]["namespace"]
+        solver_policies = [
+            p["spec"]
+            for p in _objects(plans, stack, "NetworkPolicy")
+            if p["metadata"]["namespace"] == namespace
+            and p["spec"]["podSelector"] == {"matchLabels": {"acme.cert-manager.io/http01-solver": "true"}}
+        ]
+        assert solver_policies
+        [rule] = solver_policies[0]["ingress"]
+        assert rule["ports"] == [{"protocol": "TCP", "port": 8089}]
+        assert rule["from"] == [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+        ]
 
 
 def test_n2_an_exposed_model_admits_its_ingress_controller(plans: dict[Any, Any]) -> None:

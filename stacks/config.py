@@ -114,6 +114,15 @@ class ModelArchitectureConfig(_Model):
     attention_heads: int | None = Field(default=None, ge=1, le=1024)
 
 
+class LoadBalancerConfig(_Model):
+    """Expose a model through a cloud load balancer that admits only `sourceRanges` (plain HTTP to vLLM)."""
+
+    source_ranges: list[str] = Field(min_length=1, max_length=40)
+    """CIDR blocks that may reach the endpoint; the load balancer and the model's NetworkPolicy admit no other."""
+    internal: bool | None = None
+    """Cloud targets: a private address in the cluster's network (default) or, false, a public one."""
+
+
 class ModelServing(_Model):
     """One model served behind one OpenAI-compatible endpoint."""
 
@@ -132,6 +141,8 @@ class ModelServing(_Model):
     served_model_name: str | None = Field(default=None, min_length=1, max_length=200)
     host: str | None = Field(default=None, pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
     """Expose the model outside the cluster on this DNS name, through an Ingress with TLS (see ingressClassName)."""
+    load_balancer: LoadBalancerConfig | None = None
+    """Expose the model through a LoadBalancer Service restricted to source ranges."""
     cpu_cores: int = Field(default=4, ge=1, le=256)
     memory_gib: int = Field(default=16, ge=1, le=4096, alias="memoryGiB")
     architecture: ModelArchitectureConfig | None = None
@@ -242,6 +253,11 @@ class StackConfig:
     models: Mapping[str, ModelPlan]
     hf_token: pulumi.Output[str] | None
     """A Pulumi secret, or None when the stack sets no token."""
+
+    @property
+    def cloud(self) -> Cloud | None:
+        """The cloud of a cloud target; None for `existing`."""
+        return _CLOUDS.get(self.target)
 
 
 @dataclass(frozen=True)
@@ -493,6 +509,28 @@ _AKS_POOL_NAME = r"^[a-z][a-z0-9]{0,11}$"
 _RESERVED_RANGE = ipaddress.ip_network("172.16.0.0/12")
 
 
+def _check_cidrs(key: str, cidrs: list[str], *, exposes: str) -> list[ConfigIssue]:
+    """Source ranges: valid CIDR blocks without host bits, never the whole internet."""
+    issues: list[ConfigIssue] = []
+    for index, cidr in enumerate(cidrs):
+        try:
+            network = ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            issues.append(ConfigIssue(f"{key}[{index}]", f"{cidr!r} is not a CIDR block such as '203.0.113.0/24'"))
+            continue
+        if str(network) != cidr:
+            issues.append(ConfigIssue(f"{key}[{index}]", f"{cidr!r} has host bits set; use '{network}'"))
+            continue
+        if network.prefixlen == 0:
+            issues.append(
+                ConfigIssue(
+                    f"{key}[{index}]",
+                    f"{cidr!r} would open {exposes} to the whole internet; list the ranges that need it",
+                )
+            )
+    return issues
+
+
 def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue]:
     """Rules that depend on the target: network, endpoint access, and what each cloud offers."""
     issues: list[ConfigIssue] = []
@@ -508,24 +546,7 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
                 )
         issues.extend(_check_zones(target, config.region, pools))
         return issues
-    for index, cidr in enumerate(config.public_api_cidrs):
-        try:
-            network = ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            issues.append(
-                ConfigIssue(f"publicApiCidrs[{index}]", f"{cidr!r} is not a CIDR block such as '203.0.113.0/24'")
-            )
-            continue
-        if str(network) != cidr:
-            issues.append(ConfigIssue(f"publicApiCidrs[{index}]", f"{cidr!r} has host bits set; use '{network}'"))
-            continue
-        if network.prefixlen == 0:
-            issues.append(
-                ConfigIssue(
-                    f"publicApiCidrs[{index}]",
-                    f"{cidr!r} would open the Kubernetes API to the whole internet; list the ranges that need it",
-                )
-            )
+    issues.extend(_check_cidrs("publicApiCidrs", config.public_api_cidrs, exposes="the Kubernetes API"))
     if not config.install_device_plugin:
         issues.append(
             ConfigIssue(
@@ -744,6 +765,19 @@ def _check_model(
 ) -> list[ConfigIssue]:
     path = f"models.{name}"
     issues: list[ConfigIssue] = []
+    if model.load_balancer is not None:
+        issues.extend(
+            _check_cidrs(
+                f"{path}.loadBalancer.sourceRanges", model.load_balancer.source_ranges, exposes="the model's endpoint"
+            )
+        )
+        if cloud is None and model.load_balancer.internal is not None:
+            issues.append(
+                ConfigIssue(
+                    f"{path}.loadBalancer.internal",
+                    "only applies to cloud targets: on 'existing' the cluster's load balancer decides; remove the key",
+                )
+            )
     if not re.match(_DNS_LABEL, name) or len(name) > 40:
         issues.append(
             ConfigIssue(

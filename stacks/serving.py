@@ -15,6 +15,7 @@ from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.ingress import ModelIngress, ModelIngressArgs
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
+from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
 from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import PORT as VLLM_PORT
@@ -156,6 +157,7 @@ def _server_args(
         autoscaled=autoscaled,
         cache_claim=cache_claim,
         clients_from_namespaces=(config.ingress_namespace,) if model.spec.host else (),
+        clients_from_cidrs=tuple(model.spec.load_balancer.source_ranges) if model.spec.load_balancer else (),
     )
 
 
@@ -164,8 +166,9 @@ def _deploy_model(model: ModelPlan, server_args: VllmServerArgs, shared: _Shared
     args = dataclasses.replace(server_args, priority_class=shared.priority_class)
     server, endpoint = _serve(model, args, shared)
     public_url = _expose(model, endpoint, shared)
+    load_balancer_url = _load_balance(model, endpoint, shared)
     autoscaled = _scale_on_queue(model, endpoint, server, shared)
-    return _model_output(model, args, server.base_url, public_url, autoscaled)
+    return _model_output(model, args, server.base_url, public_url, load_balancer_url, autoscaled)
 
 
 def _serve(model: ModelPlan, args: VllmServerArgs, shared: _Shared) -> tuple[VllmServer | KServeModel, _Endpoint]:
@@ -210,6 +213,26 @@ def _expose(model: ModelPlan, endpoint: _Endpoint, shared: _Shared) -> pulumi.In
     ).url
 
 
+def _load_balance(model: ModelPlan, endpoint: _Endpoint, shared: _Shared) -> pulumi.Output[str] | None:
+    """The model's OpenAI base URL through its load balancer, when it asks for one (Pulumi waits for the
+    address)."""
+    settings = model.spec.load_balancer
+    if settings is None:
+        return None
+    load_balancer = ModelLoadBalancer(
+        model.name,
+        ModelLoadBalancerArgs(
+            namespace=shared.namespace.name,
+            selector=endpoint.service_selector,
+            source_ranges=tuple(settings.source_ranges),
+            cloud=shared.config.cloud,
+            internal=settings.internal is not False,
+        ),
+        opts=pulumi.ResourceOptions(provider=shared.provider),
+    )
+    return pulumi.Output.concat("http://", load_balancer.address, "/v1")
+
+
 def _scale_on_queue(model: ModelPlan, endpoint: _Endpoint, server: pulumi.Resource, shared: _Shared) -> bool:
     """KEDA on the model's queue, when it may scale and a Prometheus holds the queue; whether it does."""
     prometheus = shared.prometheus
@@ -240,12 +263,14 @@ def _model_output(
     args: VllmServerArgs,
     base_url: pulumi.Input[str],
     public_url: pulumi.Input[str] | None,
+    load_balancer_url: pulumi.Input[str] | None,
     autoscaled: bool,
 ) -> dict[str, Any]:
     pool = args.placement.pools[0] if args.placement is not None else None
     return {
         "baseUrl": base_url,
         "publicUrl": public_url,
+        "loadBalancerUrl": load_balancer_url,
         "servedModelName": model.served_model_name,
         "engine": model.spec.engine.value,
         "huggingFaceId": model.spec.hugging_face_id,

@@ -231,6 +231,8 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
         return {"endpoint": "10.0.0.2", "masterAuth": {"clusterCaCertificate": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"}}
     if type_ == "gcp:kms/cryptoKey:CryptoKey":
         return {"id": f"projects/project/locations/{region}/keyRings/ring/cryptoKeys/{resource_name}"}
+    if type_ == "kubernetes:core/v1:Service" and inputs.get("spec", {}).get("type") == "LoadBalancer":
+        return {"status": {"loadBalancer": {"ingress": [{"ip": "10.20.0.50"}]}}}
     if type_.startswith("azure-native:"):
         provider_namespace = type_.split(":")[1]
         return {
@@ -308,16 +310,22 @@ def _isolated_runtime() -> Iterator[None]:
 
 
 async def _collect_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
-    collected: dict[str, Any] = {}
-    for key, value in outputs.items():
-        output = pulumi.Output.from_input(value)
-        if await output.is_secret():
-            collected[key] = SECRET_SHOWN_AS
-        elif not await output.is_known():
-            collected[key] = UNKNOWN_SHOWN_AS
-        else:
-            collected[key] = reveal(await output.future(with_unknowns=True))
-    return collected
+    return {key: await _collect(value) for key, value in outputs.items()}
+
+
+async def _collect(value: Any) -> Any:
+    """An output value as the engine shows it: each nested value unknown or secret on its own, as the SDK
+    serializes maps and lists of outputs element by element."""
+    if isinstance(value, Mapping):
+        return {key: await _collect(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [await _collect(item) for item in value]
+    output = pulumi.Output.from_input(value)
+    if await output.is_secret():
+        return SECRET_SHOWN_AS
+    if not await output.is_known():
+        return UNKNOWN_SHOWN_AS
+    return reveal(await output.future(with_unknowns=True))
 
 
 def run_under_mocks(

@@ -144,6 +144,10 @@ def summary(plan: Plan) -> str:
                 f"{sizing['usablePerGpuGiB']} GiB usable per GPU (weights {sizing['weightsGiB']} GiB, KV cache "
                 f"{sizing['kvCacheGiB']} GiB), --gpu-memory-utilization {sizing['gpuMemoryUtilization']}"
             )
+        if model.get("publicUrl"):
+            lines.append(f"    exposed: {model['publicUrl']} (Ingress, TLS)")
+        if model.get("loadBalancerUrl"):
+            lines.append(f"    exposed: {model['loadBalancerUrl']} (load balancer, source ranges only)")
     if plan.run.files.placeholders:
         keys = ", ".join(key.split(":", 1)[1] for key in plan.run.files.placeholders)
         lines.append(f"Secrets replaced by placeholders: {keys}")

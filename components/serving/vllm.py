@@ -87,6 +87,8 @@ class VllmServerArgs:
     """Namespaces whose pods may scrape /metrics (Prometheus Operator; GKE Managed Prometheus's collectors)."""
     clients_from_namespaces: tuple[str, ...] = ()
     """Other namespaces whose pods may call the API (the ingress controller, for an exposed model)."""
+    clients_from_cidrs: tuple[str, ...] = ()
+    """Client address ranges that may call the API (through a load balancer that keeps the client's address)."""
 
 
 def vllm_args(args: VllmServerArgs) -> list[str]:
@@ -256,11 +258,13 @@ def serving_network_policy(
             "podSelector": {"matchLabels": selector},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [
-                # Clients in the namespace, and the ingress controller for an exposed model, on the API port.
+                # Clients in the namespace, and those of an exposed model (the ingress controller; the load
+                # balancer's source ranges), on the API port.
                 {
                     "from": [
                         {"podSelector": {}},
                         *map(namespace_peer, args.clients_from_namespaces),
+                        *({"ipBlock": {"cidr": cidr}} for cidr in args.clients_from_cidrs),
                     ],
                     "ports": [{"port": "http", "protocol": "TCP"}],
                 },

@@ -368,3 +368,21 @@ def test_n2_an_exposed_model_admits_its_ingress_controller(plans: dict[Any, Any]
         ]
         peers = policy["spec"]["ingress"][0]["from"]
         assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}} in peers
+
+
+def test_n1_a_load_balanced_model_admits_exactly_its_source_ranges(plans: dict[Any, Any]) -> None:
+    exposed = [
+        (s, svc) for s in STACKS for svc in _objects(plans, s, "Service") if svc["spec"].get("type") == "LoadBalancer"
+    ]
+    assert exposed, "an example stack exposes a model through a load balancer"
+    for stack, service in exposed:
+        [policy] = [
+            p
+            for p in _objects(plans, stack, "NetworkPolicy")
+            if p["spec"]["podSelector"] == {"matchLabels": service["spec"]["selector"]}
+        ]
+        cidrs = {
+            peer["ipBlock"]["cidr"] for rule in policy["spec"]["ingress"] for peer in rule["from"] if "ipBlock" in peer
+        }
+        assert cidrs == set(service["spec"]["loadBalancerSourceRanges"])
+        assert service["spec"]["externalTrafficPolicy"] == "Local"

@@ -394,3 +394,35 @@ def test_exposed_model_needs_a_certificate_issuer() -> None:
 def test_host_must_be_a_dns_name() -> None:
     [message] = problems(existing(tlsClusterIssuer="letsencrypt", models={"chat": model(host="https://chat")}))
     assert message.startswith("models.chat.host: 'https://chat' is not valid")
+
+
+# --- load balancer exposure ------------------------------------------------------------------------
+
+
+def test_a_load_balancer_never_admits_the_whole_internet() -> None:
+    models = {"chat": model(loadBalancer={"sourceRanges": ["10.20.0.0/16", "0.0.0.0/0"]})}
+    assert problems(existing(models=models)) == [
+        "models.chat.loadBalancer.sourceRanges[1]: '0.0.0.0/0' would open the model's endpoint to the whole "
+        "internet; list the ranges that need it"
+    ]
+
+
+def test_load_balancer_source_ranges_are_cidr_blocks_without_host_bits() -> None:
+    models = {"chat": model(loadBalancer={"sourceRanges": ["10.20.0.1/16", "office"]})}
+    assert problems(existing(models=models)) == [
+        "models.chat.loadBalancer.sourceRanges[0]: '10.20.0.1/16' has host bits set; use '10.20.0.0/16'",
+        "models.chat.loadBalancer.sourceRanges[1]: 'office' is not a CIDR block such as '203.0.113.0/24'",
+    ]
+
+
+def test_a_load_balancer_needs_source_ranges() -> None:
+    [problem] = problems(existing(models={"chat": model(loadBalancer={"sourceRanges": []})}))
+    assert problem.startswith("models.chat.loadBalancer.sourceRanges: ")
+
+
+def test_internal_load_balancers_are_a_cloud_setting() -> None:
+    models = {"chat": model(loadBalancer={"sourceRanges": ["10.20.0.0/16"], "internal": True})}
+    assert problems(existing(models=models)) == [
+        "models.chat.loadBalancer.internal: only applies to cloud targets: on 'existing' the cluster's load "
+        "balancer decides; remove the key"
+    ]

@@ -6,7 +6,16 @@ import re
 
 import yaml
 
-from stacks.config import _OBJECT_KEYS, SECRET_KEYS, GpuPool, GpuSharing, ModelArchitectureConfig, ModelServing, _Raw
+from stacks.config import (
+    _OBJECT_KEYS,
+    SECRET_KEYS,
+    GpuPool,
+    GpuSharing,
+    LoadBalancerConfig,
+    ModelArchitectureConfig,
+    ModelServing,
+    _Raw,
+)
 from tools.offline import ROOT
 
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
@@ -53,7 +62,8 @@ def test_readme_documents_every_key() -> None:
     documented = set(re.findall(r"^\| `([A-Za-z.]+)` \|", README, re.MULTILINE))
     expected = {*_keys(_Raw), *_OBJECT_KEYS, *SECRET_KEYS, *_keys(GpuPool), *_keys(ModelServing)}
     expected |= {f"sharing.{key}" for key in _keys(GpuSharing)}
-    expected -= {"sharing"}
+    expected |= {f"loadBalancer.{key}" for key in _keys(LoadBalancerConfig)}
+    expected -= {"sharing", "loadBalancer"}
     assert expected <= documented, sorted(expected - documented)
     for key in _keys(ModelArchitectureConfig):
         assert f"`{key}`" in README, key

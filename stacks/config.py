@@ -155,6 +155,10 @@ class ModelServing(_Model):
         return value
 
 
+# registry/repository[:tag]@sha256:<64 hex digits>: the image a digest names can never change under a tag.
+_DIGEST_PINNED_IMAGE = r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}$"
+
+
 class _Raw(_Model):
     """The scalar keys of the stack configuration; the maps (`gpuPools`, `models`) are checked entry by
     entry so that one bad pool does not hide the problems of the others."""
@@ -192,6 +196,10 @@ class _Raw(_Model):
     """cert-manager ClusterIssuer that signs the models' certificates; required when a model sets `host`."""
     install_device_plugin: bool = True
     """existing: install the NVIDIA device plugin on the GPU pools; false when the cluster runs one already."""
+    vllm_image: str | None = Field(default=None, pattern=_DIGEST_PINNED_IMAGE, max_length=400)
+    """vLLM's CUDA image pinned by digest (a mirror's copy, say); empty: the release tag in components/versions.py."""
+    vllm_cpu_image: str | None = Field(default=None, pattern=_DIGEST_PINNED_IMAGE, max_length=400)
+    """vLLM's CPU image pinned by digest; empty: the release tag in components/versions.py."""
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
@@ -238,6 +246,9 @@ class StackConfig:
     deletion_protection: bool
     monitoring: bool
     install_device_plugin: bool
+    vllm_image: str
+    """vLLM's CUDA image: the configured digest, or the release tag of components/versions.py."""
+    vllm_cpu_image: str
     prometheus_url: str | None
     model_cache_storage_class: str | None
     """ReadWriteMany class for the weight cache (the cloud's default resolved by the target); None: emptyDir."""
@@ -363,6 +374,8 @@ def parse_config(
         deletion_protection=top.deletion_protection,
         monitoring=top.monitoring,
         install_device_plugin=top.install_device_plugin,
+        vllm_image=top.vllm_image or versions.VLLM_GPU_IMAGE,
+        vllm_cpu_image=top.vllm_cpu_image or versions.VLLM_CPU_IMAGE,
         prometheus_url=top.prometheus_url,
         model_cache_storage_class=cache_class,
         model_cache_class_created=cache_class_created,
@@ -995,4 +1008,5 @@ _PATTERN_HINTS = {
     r"^[a-z0-9-]{2,40}$": "use the cloud's region name, such as 'us-east-1', 'europe-west4' or 'eastus2'",
     r"^[a-z0-9-]{3,40}$": "use a zone name such as 'us-central1-a'",
     r"^[A-Za-z0-9._/-]{1,100}$": "use a branch, tag or commit of the model repository",
+    _DIGEST_PINNED_IMAGE: "pin the image by digest: 'registry/repository[:tag]@sha256:<64 hex digits>'",
 }

@@ -8,7 +8,6 @@ from typing import Any
 
 import pulumi
 
-from components import versions
 from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs
 from components.clusters.contract import GpuCluster, placement_for
 from components.serving.cache import ModelCache, ModelCacheArgs
@@ -141,7 +140,7 @@ def _server_args(
     on_gpu = model.spec.pool is not None
     return VllmServerArgs(
         namespace=namespace.name,
-        image=versions.VLLM_GPU_IMAGE if on_gpu else versions.VLLM_CPU_IMAGE,
+        image=config.vllm_image if on_gpu else config.vllm_cpu_image,
         model_id=model.spec.hugging_face_id,
         revision=model.spec.revision,
         served_model_name=model.served_model_name,

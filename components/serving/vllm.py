@@ -38,13 +38,17 @@ CPU_KV_CACHE_GIB = 2
 """KV cache the CPU backend reserves (VLLM_CPU_KVCACHE_SPACE); counted in the memory request."""
 
 
-IMAGE_PIN_EXCEPTIONS = {
+TAG_PIN_EXCEPTIONS = {
     "CKV_K8S_43": "pinned to a release tag in components/versions.py; a digest cannot be resolved and "
-    "verified without registry access",
+    "verified without registry access (set vllmImage/vllmCpuImage to pin one)",
     "CKV_K8S_15": "IfNotPresent: the image is pinned to a release tag, and re-pulling several GB on every "
     "start would lengthen each cold start",
 }
-"""Scanner checks waived for the vLLM images, each with its reason."""
+"""Scanner checks waived for a tag-pinned vLLM image, each with its reason (K2 holds as such with a digest)."""
+
+
+def image_pin_exceptions(image: str) -> dict[str, str]:
+    return {} if "@sha256:" in image else TAG_PIN_EXCEPTIONS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -369,7 +373,7 @@ class VllmServer(pulumi.ComponentResource):
                 "annotations": {
                     # Wait for the model to load rather than Pulumi's 10-minute default.
                     "pulumi.com/timeoutSeconds": str(progress_deadline),
-                    **scanner_skips(IMAGE_PIN_EXCEPTIONS),
+                    **scanner_skips(image_pin_exceptions(args.image)),
                 },
             },
             spec={

@@ -247,3 +247,30 @@ def test_footprint_counts_max_replicas_plus_the_surge_pod() -> None:
     assert vllm.footprint(gpu_args(gpus=2, max_replicas=3)).pods == 4  # the pool holds 4 replicas: surge allowed
     assert vllm.footprint(gpu_args(gpus=2, max_replicas=4)).pods == 4  # full pool: no surge
     assert vllm.footprint(gpu_args(gpus=2, max_replicas=3)).gpus_per_pod == 2
+
+
+# --- K2: supply chain ---------------------------------------------------------------------------------
+
+DIGEST = "sha256:" + "ab" * 32
+
+
+def test_a_tag_pinned_image_carries_its_scanner_waivers_with_reasons(under_mocks: Any) -> None:
+    def program() -> None:
+        VllmServer("chat", CPU_ARGS)
+
+    annotations = under_mocks(program).inputs(DEPLOYMENT)["metadata"]["annotations"]
+    waived = dict(value.split("=", 1) for key, value in annotations.items() if key.startswith("checkov.io/skip"))
+    assert set(waived) == {"CKV_K8S_43", "CKV_K8S_15"}
+    assert all(reason.strip() for reason in waived.values())
+
+
+def test_a_digest_pinned_image_needs_no_waiver(under_mocks: Any) -> None:
+    args = dataclasses.replace(CPU_ARGS, image=f"registry.example/vllm-cpu:v1@{DIGEST}")
+
+    def program() -> None:
+        VllmServer("chat", args)
+
+    registered = under_mocks(program)
+    annotations = registered.inputs(DEPLOYMENT)["metadata"]["annotations"]
+    assert not [key for key in annotations if key.startswith("checkov.io/skip")]
+    assert container(registered)["image"] == f"registry.example/vllm-cpu:v1@{DIGEST}"

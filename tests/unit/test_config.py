@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from components import versions
 from components.catalog.gpus import GpuType
 from components.clusters.contract import SharingMode
 from stacks.config import Capacity, ConfigError, Engine, Target, parse_config
@@ -426,3 +427,23 @@ def test_internal_load_balancers_are_a_cloud_setting() -> None:
         "models.chat.loadBalancer.internal: only applies to cloud targets: on 'existing' the cluster's load "
         "balancer decides; remove the key"
     ]
+
+
+# --- images -------------------------------------------------------------------------------------------
+
+
+def test_configured_images_must_be_pinned_by_digest() -> None:
+    assert problems(existing(vllmCpuImage="registry.example/vllm-cpu:v1")) == [
+        "vllmCpuImage: 'registry.example/vllm-cpu:v1' is not valid; pin the image by digest: "
+        "'registry/repository[:tag]@sha256:<64 hex digits>'"
+    ]
+
+
+def test_a_digest_pinned_image_replaces_the_release_tag() -> None:
+    image = "registry.example/vllm-cpu:v1@sha256:" + "0" * 64
+    assert parse_config(existing(vllmCpuImage=image), stack="t").vllm_cpu_image == image
+
+
+def test_images_default_to_the_pinned_release() -> None:
+    config = parse_config(existing(), stack="t")
+    assert (config.vllm_image, config.vllm_cpu_image) == (versions.VLLM_GPU_IMAGE, versions.VLLM_CPU_IMAGE)

@@ -47,6 +47,9 @@ PROMETHEUS_STACK_CHART = "88.1.3"
 # renovate: datasource=helm registryUrl=https://kedacore.github.io/charts depName=keda
 KEDA_REPO = "https://kedacore.github.io/charts"
 KEDA_CHART = "2.20.1"
+# KEDA's HTTP add-on, for models that scale to zero (kedacore/charts http-add-on: chart and app 0.15.0).
+# renovate: datasource=helm registryUrl=https://kedacore.github.io/charts depName=keda-add-ons-http
+KEDA_HTTP_ADD_ON_CHART = "0.15.0"
 
 # KServe in Standard mode (formerly RawDeployment; no Knative) and cert-manager, which KServe's webhooks need.
 # KServe's charts are OCI artifacts, one per directory of its charts/ (kserve/kserve .github/workflows/

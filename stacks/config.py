@@ -225,6 +225,11 @@ class ModelPlan:
     sizing: Sizing | None
     """GPU models: tensor parallelism and memory, chosen for the pool's GPU; None on CPU."""
 
+    @property
+    def sleeps(self) -> bool:
+        """Scales to zero when idle (minReplicas 0): KEDA's HTTP add-on wakes it."""
+        return self.spec.min_replicas == 0
+
 
 @dataclass(frozen=True, kw_only=True)
 class StackConfig:
@@ -816,13 +821,21 @@ def _check_model(
                 "'kserve' serves on GPUs only; set models." + name + ".pool, or use engine 'vllm' for CPU",
             )
         )
-    if model.min_replicas == 0:
+    if model.min_replicas == 0 and model.engine is Engine.KSERVE:
         issues.append(
             ConfigIssue(
                 f"{path}.minReplicas",
-                "0 is not supported yet: a model with no replica has no queue to scale on, so it would never wake; "
-                "scale-to-zero needs a component that holds requests while a replica starts (KEDA's HTTP add-on "
-                "or a gateway). Use 1",
+                "0 is supported with engine 'vllm' only: KServe's Standard mode has no way to hold requests while "
+                "a replica starts. Use 1, or engine 'vllm'",
+            )
+        )
+    if model.min_replicas == 0 and model.load_balancer is not None:
+        issues.append(
+            ConfigIssue(
+                f"{path}.loadBalancer",
+                "cannot reach a model that scales to zero: a load balancer sends requests straight to the pods, so "
+                "nothing would wake it. Expose it with host (the Ingress goes through KEDA's HTTP add-on), or set "
+                "minReplicas to 1",
             )
         )
     max_replicas = model.max_replicas if model.max_replicas is not None else max(model.min_replicas, 1)

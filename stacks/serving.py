@@ -8,17 +8,25 @@ from typing import Any
 
 import pulumi
 
-from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs
+from components.autoscaling.http_add_on import (
+    PROXY_PORT,
+    KedaHttpAddOn,
+    KedaHttpAddOnArgs,
+    wake_hosts,
+    wake_service_name,
+)
+from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
+from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs, Wake
 from components.clusters.contract import GpuCluster, placement_for
 from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.guards import ServingGuards, ServingGuardsArgs
-from components.serving.ingress import ModelIngress, ModelIngressArgs
+from components.serving.ingress import READ_TIMEOUT_SECONDS, ModelIngress, ModelIngressArgs
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
 from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
 from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import PORT as VLLM_PORT
-from components.serving.vllm import VllmServer, VllmServerArgs, footprint
+from components.serving.vllm import STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs, footprint
 from components.sizing import Sizing
 from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.monitoring import Prometheus, autoscaled
@@ -47,6 +55,7 @@ class _Shared:
     keda: Keda | None
     kserve: KServePlatform | None
     prometheus: Prometheus | None
+    wake_add_on: KedaHttpAddOn | None
 
 
 def deploy_models(
@@ -86,6 +95,23 @@ def deploy_models(
     }
     scaled = autoscaled(config)
     keda = Keda("keda", KedaArgs(), opts=in_cluster) if scaled else None
+    sleepers = [model for model in config.models.values() if model.sleeps]
+    wake_add_on = (
+        KedaHttpAddOn(
+            "keda-http",
+            KedaHttpAddOnArgs(
+                namespace=KEDA_NAMESPACE,
+                keda=keda.release,
+                clients_from_namespaces=(
+                    config.namespace,
+                    *((config.ingress_namespace,) if any(model.spec.host for model in sleepers) else ()),
+                ),
+            ),
+            opts=in_cluster,
+        )
+        if sleepers and keda is not None
+        else None
+    )
     servers = {
         name: _server_args(
             config,
@@ -123,6 +149,7 @@ def deploy_models(
         keda=keda,
         kserve=kserve,
         prometheus=prometheus,
+        wake_add_on=wake_add_on,
     )
     return {name: _deploy_model(config.models[name], args, shared) for name, args in servers.items()}
 
@@ -155,7 +182,11 @@ def _server_args(
         hf_token_secret=namespace.hf_token_secret,
         autoscaled=autoscaled,
         cache_claim=cache_claim,
-        clients_from_namespaces=(config.ingress_namespace,) if model.spec.host else (),
+        clients_from_namespaces=(
+            *((config.ingress_namespace,) if model.spec.host else ()),
+            # A sleeping model's requests come through the HTTP add-on's interceptor.
+            *((KEDA_NAMESPACE,) if model.sleeps else ()),
+        ),
         clients_from_cidrs=tuple(model.spec.load_balancer.source_ranges) if model.spec.load_balancer else (),
     )
 
@@ -167,7 +198,12 @@ def _deploy_model(model: ModelPlan, server_args: VllmServerArgs, shared: _Shared
     public_url = _expose(model, endpoint, shared)
     load_balancer_url = _load_balance(model, endpoint, shared)
     autoscaled = _scale_on_queue(model, endpoint, server, shared)
-    return _model_output(model, args, server.base_url, public_url, load_balancer_url, autoscaled)
+    base_url = (
+        f"http://{wake_service_name(model.name)}.{shared.config.namespace}.svc.cluster.local:{PROXY_PORT}/v1"
+        if model.sleeps
+        else server.base_url
+    )
+    return _model_output(model, args, base_url, public_url, load_balancer_url, autoscaled)
 
 
 def _serve(model: ModelPlan, args: VllmServerArgs, shared: _Shared) -> tuple[VllmServer | KServeModel, _Endpoint]:
@@ -202,8 +238,9 @@ def _expose(model: ModelPlan, endpoint: _Endpoint, shared: _Shared) -> pulumi.In
         ModelIngressArgs(
             namespace=shared.namespace.name,
             host=model.spec.host,
-            service=endpoint.service,
-            port=endpoint.port,
+            # A sleeping model is reached through the interceptor, which wakes it.
+            service=wake_service_name(model.name) if model.sleeps else endpoint.service,
+            port=PROXY_PORT if model.sleeps else endpoint.port,
             ingress_class=config.ingress_class_name,
             cluster_issuer=config.tls_cluster_issuer,
             ingress_namespace=config.ingress_namespace,
@@ -251,6 +288,18 @@ def _scale_on_queue(model: ModelPlan, endpoint: _Endpoint, server: pulumi.Resour
             queue_per_replica=model.spec.queue_per_replica,
             prometheus_url=prometheus.url,
             after=[shared.keda.release, *prometheus.crds_ready, server],
+            wake=(
+                Wake(
+                    hosts=wake_hosts(model.name, shared.config.namespace, model.spec.host),
+                    port=endpoint.port,
+                    keda_namespace=KEDA_NAMESPACE,
+                    ready_within_seconds=STARTUP_BUDGET_SECONDS,
+                    response_within_seconds=READ_TIMEOUT_SECONDS,
+                    add_on=shared.wake_add_on.release,
+                )
+                if model.sleeps and shared.wake_add_on is not None
+                else None
+            ),
         ),
         opts=pulumi.ResourceOptions(provider=shared.provider),
     )
@@ -282,6 +331,7 @@ def _model_output(
         "replicas": {"min": model.spec.min_replicas, "max": model.max_replicas},
         "autoscaling": (
             f"KEDA on vLLM's queue: {model.spec.queue_per_replica} waiting requests per replica"
+            + (", from zero when requests wait at KEDA's HTTP add-on" if model.sleeps else "")
             if autoscaled
             else "fixed"
         ),

@@ -80,9 +80,19 @@ def crd_schema_file(body: dict[str, Any], schema_dir: Path) -> Path:
     return schema_dir / f"{body['kind'].lower()}-{group}-{version}.json"
 
 
+# Custom resources whose CRD schema ../shared/crd-schemas does not hold, each with what checks it instead.
+CHECKED_WITHOUT_SCHEMA = {
+    ("http.keda.sh/v1beta1", "InterceptorRoute"): "KEDA's HTTP add-on (v0.15.0) is not in ../shared/crd-schemas; "
+    "tests/components/test_http_add_on.py holds ours to the rules of its API type",
+}
+
+
 def custom_resource_errors(body: dict[str, Any], schema_dir: Path) -> list[str]:
-    """Every error of a custom resource against its CRD's schema; a missing schema is an error too."""
+    """Every error of a custom resource against its CRD's schema; a missing schema is an error too, unless the
+    kind is one of CHECKED_WITHOUT_SCHEMA."""
     path = crd_schema_file(body, schema_dir)
+    if not path.exists() and (body["apiVersion"], body["kind"]) in CHECKED_WITHOUT_SCHEMA:
+        return []
     if not path.exists():
         return [f"no schema {path.name} in {schema_dir} for {body['apiVersion']} {body['kind']}"]
     validator = jsonschema.validators.Draft202012Validator(json.loads(path.read_text()))

@@ -13,6 +13,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import versions
+from components.autoscaling.http_add_on import (
+    PROXY_PORT,
+    interceptor_address,
+    interceptor_route_spec,
+    wake_service_name,
+    wake_trigger,
+)
 from components.serving.metadata import PART_OF, platform_namespace
 
 NAMESPACE = "keda"
@@ -133,6 +140,24 @@ class QueueScalerArgs:
     prometheus_url: str
     after: list[pulumi.Resource]
     """What installs the ServiceMonitor and ScaledObject CRDs (the Prometheus stack, KEDA)."""
+    wake: Wake | None = None
+    """Scale-to-zero (min_replicas 0): how the HTTP add-on's interceptor reaches the model."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wake:
+    """A sleeping model's route through KEDA's HTTP add-on."""
+
+    hosts: list[str]
+    """Host names the interceptor routes to the model."""
+    port: int
+    """The model Service's port."""
+    keda_namespace: str
+    ready_within_seconds: int
+    """How long the interceptor holds a request while the model starts."""
+    response_within_seconds: int
+    add_on: pulumi.Resource
+    """The add-on's release (the InterceptorRoute CRD)."""
 
 
 class QueueScaler(pulumi.ComponentResource):
@@ -159,20 +184,51 @@ class QueueScaler(pulumi.ComponentResource):
             },
             opts=after_crds,
         )
+        spec = scaled_object_spec(
+            deployment=args.deployment,
+            namespace=args.namespace_name,
+            service=args.service,
+            min_replicas=args.min_replicas,
+            max_replicas=args.max_replicas,
+            queue_per_replica=args.queue_per_replica,
+            prometheus_url=args.prometheus_url,
+        )
+        if args.wake is not None:
+            self._route_through_interceptor(name, args, args.wake, labels)
+            spec["triggers"].append(wake_trigger(args.name, args.wake.keda_namespace))
         k8s.apiextensions.CustomResource(
             f"{name}-scaler",
             api_version="keda.sh/v1alpha1",
             kind="ScaledObject",
             metadata={"name": args.name, "namespace": args.namespace, "labels": labels},
-            spec=scaled_object_spec(
-                deployment=args.deployment,
-                namespace=args.namespace_name,
-                service=args.service,
-                min_replicas=args.min_replicas,
-                max_replicas=args.max_replicas,
-                queue_per_replica=args.queue_per_replica,
-                prometheus_url=args.prometheus_url,
-            ),
+            spec=spec,
             opts=after_crds,
         )
         self.register_outputs({})
+
+    def _route_through_interceptor(self, name: str, args: QueueScalerArgs, wake: Wake, labels: dict[str, str]) -> None:
+        """`<model>-wake`, an alias of the interceptor callers use, and the route from there to the model."""
+        k8s.core.v1.Service(
+            f"{name}-wake",
+            metadata={"name": wake_service_name(args.name), "namespace": args.namespace, "labels": labels},
+            spec={
+                "type": "ExternalName",
+                "externalName": interceptor_address(wake.keda_namespace),
+                "ports": [{"name": "http", "port": PROXY_PORT, "protocol": "TCP"}],
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-route",
+            api_version="http.keda.sh/v1beta1",
+            kind="InterceptorRoute",
+            metadata={"name": args.name, "namespace": args.namespace, "labels": labels},
+            spec=interceptor_route_spec(
+                hosts=wake.hosts,
+                service=args.service,
+                port=wake.port,
+                ready_within_seconds=wake.ready_within_seconds,
+                response_within_seconds=wake.response_within_seconds,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[wake.add_on]),
+        )

@@ -386,3 +386,50 @@ def test_n1_a_load_balanced_model_admits_exactly_its_source_ranges(plans: dict[A
         }
         assert cidrs == set(service["spec"]["loadBalancerSourceRanges"])
         assert service["spec"]["externalTrafficPolicy"] == "Local"
+
+
+SLEEPER = '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "minReplicas": 0, "host": "chat.example.com"}}'
+
+
+@pytest.fixture(scope="module")
+def sleeping_exposed_model() -> dict[str, dict[str, Any]]:
+    from tools.offline import run_program
+    from tools.plan import build_plan
+
+    overrides = {"models": SLEEPER, "tlsClusterIssuer": "letsencrypt"}
+    return build_plan(run_program("dev", Mode.UPDATE, config_overrides=overrides)).manifests
+
+
+def test_an_exposed_sleeping_model_is_reached_through_the_interceptor(
+    sleeping_exposed_model: dict[str, dict[str, Any]],
+) -> None:
+    [ingress] = [body for body in sleeping_exposed_model.values() if body["kind"] == "Ingress"]
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "chat-wake", "port": {"number": 8080}}
+    [route] = [body for body in sleeping_exposed_model.values() if body["kind"] == "InterceptorRoute"]
+    assert "chat.example.com" in route["spec"]["rules"][0]["hosts"]
+
+
+def test_a_sleeping_models_pods_admit_the_interceptor(sleeping_exposed_model: dict[str, dict[str, Any]]) -> None:
+    [policy] = [
+        body
+        for body in sleeping_exposed_model.values()
+        if body["kind"] == "NetworkPolicy" and body["metadata"]["name"] == "chat-serving"
+    ]
+    keda = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}}}
+    assert keda in policy["spec"]["ingress"][0]["from"]
+
+
+def test_the_interceptor_admits_the_ingress_controller_of_a_sleeping_model(
+    sleeping_exposed_model: dict[str, dict[str, Any]],
+) -> None:
+    [policy] = [
+        body
+        for body in sleeping_exposed_model.values()
+        if body["kind"] == "NetworkPolicy" and body["metadata"]["name"] == "allow-http-interceptor-callers"
+    ]
+    sources = {
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for peer in policy["spec"]["ingress"][0]["from"]
+    }
+    assert sources == {"llm-serving", "ingress-nginx"}

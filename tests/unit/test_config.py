@@ -377,11 +377,30 @@ def test_error_message_says_nothing_was_created() -> None:
         parse_config({}, stack="test")
 
 
-def test_scale_to_zero_is_refused_with_the_reason() -> None:
-    assert problems(existing(models={"chat": model(minReplicas=0, maxReplicas=2)})) == [
-        "models.chat.minReplicas: 0 is not supported yet: a model with no replica has no queue to scale on, so it "
-        "would never wake; scale-to-zero needs a component that holds requests while a replica starts (KEDA's HTTP "
-        "add-on or a gateway). Use 1"
+def test_a_vllm_model_may_scale_to_zero() -> None:
+    config = parse_config(existing(models={"chat": model(minReplicas=0, maxReplicas=2)}), stack="t")
+    assert config.models["chat"].sleeps
+    assert (config.models["chat"].spec.min_replicas, config.models["chat"].max_replicas) == (0, 2)
+
+
+def test_a_model_scaling_to_zero_has_at_most_one_replica_by_default() -> None:
+    assert parse_config(existing(models={"chat": model(minReplicas=0)}), stack="t").models["chat"].max_replicas == 1
+
+
+def test_kserve_models_cannot_scale_to_zero() -> None:
+    models = {"chat": model(engine="kserve", pool="l4", minReplicas=0)}
+    assert problems(existing(gpuPools={"l4": pool()}, models=models)) == [
+        "models.chat.minReplicas: 0 is supported with engine 'vllm' only: KServe's Standard mode has no way to hold "
+        "requests while a replica starts. Use 1, or engine 'vllm'"
+    ]
+
+
+def test_a_model_scaling_to_zero_cannot_sit_behind_a_load_balancer() -> None:
+    models = {"chat": model(minReplicas=0, loadBalancer={"sourceRanges": ["10.20.0.0/16"]})}
+    assert problems(existing(models=models)) == [
+        "models.chat.loadBalancer: cannot reach a model that scales to zero: a load balancer sends requests straight "
+        "to the pods, so nothing would wake it. Expose it with host (the Ingress goes through KEDA's HTTP add-on), "
+        "or set minReplicas to 1"
     ]
 
 

@@ -38,6 +38,10 @@ PORT = 8080
 # What the API server calls, by namespace: cert-manager's webhook (securePort 10250, jetstack/cert-manager
 # values.yaml) and KServe's controller webhooks (webhook-server 9443), which admit every predictor pod.
 API_SERVER_PORTS = {"cert-manager": (10250,), "kserve": (9443,)}
+# KServe's model server drains for a fixed 30 s on SIGTERM (ModelServer(grace_period=30) to uvicorn's
+# timeout_graceful_shutdown, kserve v0.20.0 python/kserve/kserve/model_server.py); the Hugging Face server takes no
+# flag for it, so vLLM's --shutdown-timeout does not apply here. The pod's grace period covers preStop + this.
+RUNTIME_DRAIN_SECONDS = 30
 DEPLOYMENT_MODE = "Standard"
 """Plain Deployments and Services, no Knative (KServe 0.20 reads the old name, RawDeployment, as this one)."""
 

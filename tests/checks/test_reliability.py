@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.serving import vllm
+from components.serving import kserve, vllm
 from tools.offline import Mode, stack_names
 
 STACKS = stack_names()
@@ -270,7 +270,9 @@ def test_p1_and_r3_hold_for_pod_specs_inside_inference_services(plans: dict[Any,
         model = predictor.pop("model")
         pod = {**predictor, "containers": [{"name": "kserve-container", **model}]}
         assert restricted_violations(pod) == [], service["metadata"]["name"]
-        assert predictor["terminationGracePeriodSeconds"] > model["lifecycle"]["preStop"]["sleep"]["seconds"]
+        pre_stop = model["lifecycle"]["preStop"]["sleep"]["seconds"]
+        assert pre_stop > 0
+        assert predictor["terminationGracePeriodSeconds"] > pre_stop + kserve.RUNTIME_DRAIN_SECONDS
         startup = model["startupProbe"]
         assert startup["periodSeconds"] * startup["failureThreshold"] >= 1800
 

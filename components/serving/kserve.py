@@ -143,37 +143,34 @@ class KServePlatform(pulumi.ComponentResource):
             max_history=5,
             opts=child,
         )
-        crds = k8s.helm.v3.Release(
-            f"{name}-crds",
-            name="kserve-crd",
-            chart=versions.KSERVE_CRD_CHART,
-            version=versions.KSERVE_VERSION,
-            namespace=namespaces["kserve"].metadata.name,
-            max_history=5,
-            opts=child,
-        )
-        controller = k8s.helm.v3.Release(
-            f"{name}-controller",
-            name="kserve-resources",
-            chart=versions.KSERVE_CHART,
-            version=versions.KSERVE_VERSION,
-            namespace=namespaces["kserve"].metadata.name,
-            values={"kserve": {"controller": {"deploymentMode": DEPLOYMENT_MODE}}},
-            max_history=5,
-            # Its webhook certificates come from cert-manager; its CRDs from the release above.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager, crds]),
+
+        def kserve_chart(
+            part: str, chart: str, values: dict[str, Any] | None, after: list[pulumi.Resource]
+        ) -> k8s.helm.v3.Release:
+            """One of KServe's OCI charts at KServe's version, released under the chart's own name."""
+            return k8s.helm.v3.Release(
+                f"{name}-{part}",
+                name=chart.rsplit("/", 1)[1],
+                chart=chart,
+                version=versions.KSERVE_VERSION,
+                namespace=namespaces["kserve"].metadata.name,
+                values=values,
+                max_history=5,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+            )
+
+        crds = kserve_chart("crds", versions.KSERVE_CRD_CHART, None, [])
+        # Its webhook certificates come from cert-manager; its CRDs from the release above.
+        controller = kserve_chart(
+            "controller",
+            versions.KSERVE_CHART,
+            {"kserve": {"controller": {"deploymentMode": DEPLOYMENT_MODE}}},
+            [cert_manager, crds],
         )
         # The `huggingface` model format resolves to the ClusterServingRuntime `kserve-huggingfaceserver`, which
         # only this chart creates, and only when asked to; the controller's webhook validates it.
-        runtimes = k8s.helm.v3.Release(
-            f"{name}-runtimes",
-            name="kserve-runtime-configs",
-            chart=versions.KSERVE_RUNTIMES_CHART,
-            version=versions.KSERVE_VERSION,
-            namespace=namespaces["kserve"].metadata.name,
-            values={"kserve": {"servingruntime": {"enabled": True}}},
-            max_history=5,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[controller]),
+        runtimes = kserve_chart(
+            "runtimes", versions.KSERVE_RUNTIMES_CHART, {"kserve": {"servingruntime": {"enabled": True}}}, [controller]
         )
         self.ready = [crds, controller, runtimes]
         self.register_outputs({})

@@ -144,6 +144,7 @@ def summary(plan: Plan) -> str:
                 f"{sizing['usablePerGpuGiB']} GiB usable per GPU (weights {sizing['weightsGiB']} GiB, KV cache "
                 f"{sizing['kvCacheGiB']} GiB), --gpu-memory-utilization {sizing['gpuMemoryUtilization']}"
             )
+        lines.append(f"    autoscaling: {model['autoscaling']}")
         if model.get("publicUrl"):
             lines.append(f"    exposed: {model['publicUrl']} (Ingress, TLS)")
         if model.get("loadBalancerUrl"):

@@ -116,6 +116,13 @@ def test_summary_lists_models_with_their_sizing(plans: dict[Any, Any]) -> None:
     assert "GPU pools: none" in text
 
 
+def test_summary_shows_each_models_autoscaler_and_exposure_in_preview(plans: dict[Any, Any]) -> None:
+    text = summary(plans[("prod-aws", Mode.PREVIEW)])
+    assert "autoscaling: KEDA on vLLM's queue: 4 waiting requests per replica\n" in text
+    assert "from zero when requests wait at KEDA's HTTP add-on" in text
+    assert "exposed: https://llm.example.com/v1 (Ingress, TLS)" in text
+
+
 # --- the command line ----------------------------------------------------------------------------
 
 

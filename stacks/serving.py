@@ -12,6 +12,7 @@ from components.autoscaling.http_add_on import (
     PROXY_PORT,
     KedaHttpAddOn,
     KedaHttpAddOnArgs,
+    wake_base_url,
     wake_hosts,
     wake_service_name,
 )
@@ -198,11 +199,7 @@ def _deploy_model(model: ModelPlan, server_args: VllmServerArgs, shared: _Shared
     public_url = _expose(model, endpoint, shared)
     load_balancer_url = _load_balance(model, endpoint, shared)
     autoscaled = _scale_on_queue(model, endpoint, server, shared)
-    base_url = (
-        f"http://{wake_service_name(model.name)}.{shared.config.namespace}.svc.cluster.local:{PROXY_PORT}/v1"
-        if model.sleeps
-        else server.base_url
-    )
+    base_url = wake_base_url(model.name, shared.config.namespace) if model.sleeps else server.base_url
     return _model_output(model, args, base_url, public_url, load_balancer_url, autoscaled)
 
 

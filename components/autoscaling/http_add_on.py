@@ -55,6 +55,11 @@ def wake_service_name(model: str) -> str:
     return f"{model}-wake"
 
 
+def wake_base_url(model: str, namespace: str) -> str:
+    """A sleeping model's in-cluster OpenAI base URL: its wake Service, on the interceptor's port."""
+    return f"http://{wake_service_name(model)}.{namespace}.svc.cluster.local:{PROXY_PORT}/v1"
+
+
 def wake_hosts(model: str, namespace: str, public_host: str | None) -> list[str]:
     """Host names the interceptor routes to the model: its wake Service's in-cluster names (the interceptor
     matches host names without the port) and its public name, when an Ingress exposes it."""

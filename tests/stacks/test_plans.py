@@ -110,6 +110,12 @@ def test_dev_serves_the_small_model_on_cpu(plans: dict[Any, Any]) -> None:
     assert outputs["models"]["qwen"]["baseUrl"] == "http://qwen.llm-serving.svc.cluster.local:8000/v1"
 
 
+def test_a_sleeping_model_is_called_through_its_wake_alias(plans: dict[Any, Any]) -> None:
+    models = plans[("prod-aws", Mode.UPDATE)].document["outputs"]["models"]
+    assert models["qwen-32b"]["baseUrl"] == "http://qwen-32b-wake.llm-serving.svc.cluster.local:8080/v1"
+    assert models["qwen-7b"]["baseUrl"] == "http://qwen-7b.llm-serving.svc.cluster.local:8000/v1"
+
+
 def test_summary_lists_models_with_their_sizing(plans: dict[Any, Any]) -> None:
     text = summary(plans[("dev", Mode.UPDATE)])
     assert "qwen: Qwen/Qwen2.5-0.5B-Instruct on vllm, CPU, replicas 1-1, context 4096" in text

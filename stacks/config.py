@@ -1007,6 +1007,10 @@ def _issues_from_pydantic(error: ValidationError, root: type[BaseModel], prefix:
             message = f"must be a map of settings, got {_show(value)}"
         elif kind in {"string_type"}:
             message = f"must be text, got {_show(value)}"
+        elif kind == "too_short":
+            message = f"{_show(value)} must list at least {ctx['min_length']} item(s)"
+        elif kind == "too_long":
+            message = f"lists {ctx['actual_length']} items; must list at most {ctx['max_length']}"
         elif kind in {"string_too_long", "string_too_short"}:
             message = f"{_show(value)} must be {item['msg'].removeprefix('String should have ').lower()}"
         else:

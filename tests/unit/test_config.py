@@ -436,8 +436,16 @@ def test_load_balancer_source_ranges_are_cidr_blocks_without_host_bits() -> None
 
 
 def test_a_load_balancer_needs_source_ranges() -> None:
-    [problem] = problems(existing(models={"chat": model(loadBalancer={"sourceRanges": []})}))
-    assert problem.startswith("models.chat.loadBalancer.sourceRanges: ")
+    assert problems(existing(models={"chat": model(loadBalancer={"sourceRanges": []})})) == [
+        "models.chat.loadBalancer.sourceRanges: [] must list at least 1 item(s)"
+    ]
+
+
+def test_a_load_balancer_admits_at_most_forty_ranges() -> None:
+    ranges = [f"10.{index}.0.0/16" for index in range(41)]
+    assert problems(existing(models={"chat": model(loadBalancer={"sourceRanges": ranges})})) == [
+        "models.chat.loadBalancer.sourceRanges: lists 41 items; must list at most 40"
+    ]
 
 
 def test_internal_load_balancers_are_a_cloud_setting() -> None:

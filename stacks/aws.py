@@ -74,6 +74,7 @@ def build(config: StackConfig) -> dict[str, Any]:
                 node_security_group_id=cluster.node_security_group_id,
                 subnet_ids=cluster.node_subnet_ids,
                 storage_class_name=config.model_cache_storage_class,
+                kubernetes_version=config.kubernetes_version,
                 nodes=[cluster.system_nodes],
             ),
             opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
@@ -86,5 +87,13 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": gpus.description,
-        "models": deploy_models(config, cluster, gpus.ready, prometheus, cache_class=cache_class),
+        "models": deploy_models(
+            config,
+            cluster,
+            gpus.ready,
+            prometheus,
+            cache_class=cache_class,
+            # EFS sizes are nominal and its driver expands nothing (efs.py).
+            cache_size_is_nominal=cache_class is not None,
+        ),
     }

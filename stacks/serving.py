@@ -65,12 +65,14 @@ def deploy_models(
     gpu_ready: list[pulumi.Resource] | None = None,
     prometheus: Prometheus | None = None,
     cache_class: pulumi.Input[str] | None = None,
+    cache_size_is_nominal: bool = False,
 ) -> dict[str, Any]:
     """Create the serving namespace and each model's server; return the `models` stack output.
 
     `gpu_ready`: what GPU models wait for (the device plugin), so their pods never meet a node without
     `nvidia.com/gpu` on the first `pulumi up`. `cache_class`: the cache StorageClass when the stack creates it
-    (its output, so that claims wait for it); otherwise `config.model_cache_storage_class`."""
+    (its output, so that claims wait for it); otherwise `config.model_cache_storage_class`. `cache_size_is_nominal`:
+    that class can neither honour nor expand a claim's size (EFS), so claims keep the size they were created with."""
     in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
     namespace = ServingNamespace(
         "serving",
@@ -88,6 +90,7 @@ def deploy_models(
                 namespace=namespace.name,
                 storage_class=cache_class or config.model_cache_storage_class,
                 size_gib=config.model_cache_gib,
+                size_is_nominal=cache_size_is_nominal,
             ),
             opts=in_cluster,
         )

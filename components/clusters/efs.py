@@ -19,11 +19,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.clusters.eks import assume_role_policy
+from components.clusters.eks import addon_version, assume_role_policy
 from components.serving.metadata import PART_OF
 
 NFS_PORT = 2049
 CONTROLLER_SERVICE_ACCOUNT = "efs-csi-controller-sa"
+DRIVER_ADDON = "aws-efs-csi-driver"
 DRIVER_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
 
 
@@ -36,6 +37,8 @@ class EfsStorageArgs:
     subnet_ids: Sequence[pulumi.Input[str]]
     """The nodes' subnets, one per availability zone: EFS takes one mount target per zone."""
     storage_class_name: str
+    kubernetes_version: str
+    """The cluster's minor: the driver add-on runs EKS's newest build for it, and moves with it."""
     nodes: Sequence[pulumi.Resource] = ()
     """Nodes the driver's controller can run on; an EKS add-on without them never becomes active."""
 
@@ -60,7 +63,8 @@ class EfsStorage(pulumi.ComponentResource):
 
         EfsStorage("model-cache", EfsStorageArgs(cluster_name=eks.cluster_name, vpc_id=eks.vpc_id,
                    node_security_group_id=eks.node_security_group_id, subnet_ids=eks.node_subnet_ids,
-                   storage_class_name="efs-model-cache", nodes=[eks.system_nodes]),
+                   storage_class_name="efs-model-cache", kubernetes_version="1.34",
+                   nodes=[eks.system_nodes]),
                    opts=pulumi.ResourceOptions(providers=[aws_provider, eks.provider]))
     """
 
@@ -115,7 +119,8 @@ class EfsStorage(pulumi.ComponentResource):
         driver = aws.eks.Addon(
             f"{name}-driver",
             cluster_name=args.cluster_name,
-            addon_name="aws-efs-csi-driver",
+            addon_name=DRIVER_ADDON,
+            addon_version=addon_version(DRIVER_ADDON, args.kubernetes_version, self),
             pod_identity_associations=[{"role_arn": role.arn, "service_account": CONTROLLER_SERVICE_ACCOUNT}],
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
@@ -129,6 +134,11 @@ class EfsStorage(pulumi.ComponentResource):
             # The weights are a cache: a deleted claim gives back its access point; the file system goes with the
             # stack.
             reclaim_policy="Delete",
+            # The driver cannot expand a volume (its controller offers CREATE_DELETE_VOLUME only, ControllerExpandVolume
+            # is Unimplemented, and it runs no csi-resizer): allowing expansion would leave a resized claim waiting
+            # forever. An EFS claim's size is nominal (the file system grows with its data); model caches on this
+            # class ignore size changes instead (components/serving/cache.py).
+            allow_volume_expansion=False,
             # R5: bind where the pod lands (EFS is regional: this never pins a pod to a zone).
             volume_binding_mode="WaitForFirstConsumer",
             # A claim provisioned before the mount targets exist would leave its first pod unable to mount.

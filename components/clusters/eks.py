@@ -33,6 +33,9 @@ ADDONS: dict[str, dict[str, str] | None] = {
     "coredns": None,
     "eks-pod-identity-agent": None,
 }
+# Add-ons run the newest build EKS offers for the cluster's minor: AWS's update procedures for vpc-cni and kube-proxy
+# name "the latest version for your cluster version". EKS updates no add-on by itself after a control-plane upgrade.
+ADDON_MOST_RECENT = True
 NODE_TEMPLATE_PREFIX = "k8s.io/cluster-autoscaler/node-template"
 _TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 
@@ -57,6 +60,21 @@ def assume_role_policy(service: str) -> str:
             ],
         }
     )
+
+
+def addon_version(addon_name: str, kubernetes_version: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The version of an EKS add-on for a Kubernetes minor, asked of EKS (DescribeAddonVersions).
+
+    Setting it on the add-on is what moves the add-on when the minor changes: left unset, an add-on keeps the
+    version it was created with. Keyed on the configured minor, not the cluster's output, so every preview shows
+    the version; the add-on still updates after the control plane, as it takes the cluster's name from its output.
+    """
+    return aws.eks.get_addon_version_output(
+        addon_name=addon_name,
+        kubernetes_version=kubernetes_version,
+        most_recent=ADDON_MOST_RECENT,
+        opts=pulumi.InvokeOutputOptions(parent=parent),
+    ).version
 
 
 def autoscaler_node_template_tags(pool: GpuPoolInfo, taints: list[tuple[str, str, str]]) -> dict[str, str]:
@@ -186,13 +204,17 @@ class EksCluster(pulumi.ComponentResource):
                 f"{name}-addon-{addon_name}",
                 cluster_name=self.eks_cluster.name,
                 addon_name=addon_name,
+                addon_version=addon_version(addon_name, args.kubernetes_version, self),
                 configuration_values=json.dumps(values) if values else None,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
             )
 
-        # Networking and identity agents first: a node joins NotReady without its CNI.
+        # The order EKS needs on create and on a minor upgrade alike: control plane, then the node agents (a node
+        # joins NotReady without its CNI; kube-proxy may run up to three minors ahead of the kubelet, never ahead
+        # of the API server), then the node groups (EKS requires them on the control plane's minor before the next
+        # upgrade), then what runs on the nodes (CoreDNS here, the EFS driver in efs.py).
         node_addons = [addon(addon_name, []) for addon_name in ADDONS if addon_name != "coredns"]
         node_prerequisites = [*node_policies, *node_addons]
         system_group = self._node_group(
@@ -365,6 +387,9 @@ class EksCluster(pulumi.ComponentResource):
             cluster_name=self.eks_cluster.name,
             node_group_name=group_name,
             node_role_arn=self.node_role.arn,
+            # From the cluster's output: the nodes move to a new minor only once the control plane is on it. Left
+            # unset, a node group keeps the minor it was created with (the provider then sees no drift).
+            version=self.eks_cluster.version,
             subnet_ids=subnet_ids,
             ami_type=ami_type,
             instance_types=[instance_type],

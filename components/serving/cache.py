@@ -16,6 +16,14 @@ class ModelCacheArgs:
     storage_class: pulumi.Input[str]
     """A ReadWriteMany class (Azure Files, Filestore, EFS...)."""
     size_gib: int
+    size_is_nominal: bool = False
+    """The class's volumes do not have the size they are asked for and cannot be expanded (EFS): a later change of
+    `size_gib` is not sent, and the claim keeps the size it was created with."""
+
+
+# Where a claim's size follows the config, a change is an in-place update that the class must allow
+# (allowVolumeExpansion) and its driver must carry out (the EXPAND_VOLUME capability).
+SIZE_FIELD = "spec.resources.requests.storage"
 
 
 class ModelCache(pulumi.ComponentResource):
@@ -44,7 +52,7 @@ class ModelCache(pulumi.ComponentResource):
                 "storageClassName": args.storage_class,
                 "resources": {"requests": {"storage": f"{args.size_gib}Gi"}},
             },
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[SIZE_FIELD] if args.size_is_nominal else None),
         )
         self.claim_name = claim.metadata.name
         self.register_outputs({"claimName": self.claim_name})

@@ -10,6 +10,7 @@ from components.clusters.efs import CONTROLLER_SERVICE_ACCOUNT, DRIVER_POLICY_AR
 from components.clusters.eks import EksCluster
 from tests.components.test_eks import ARGS
 from tests.support import Registered, record
+from tools.offline import mock_addon_version
 
 CLUSTER = "aws:eks/cluster:Cluster"
 FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
@@ -29,6 +30,7 @@ def build() -> dict[str, Any]:
             node_security_group_id=cluster.node_security_group_id,
             subnet_ids=cluster.node_subnet_ids,
             storage_class_name="efs-model-cache",
+            kubernetes_version=ARGS.kubernetes_version,
             nodes=[cluster.system_nodes],
         ),
     )
@@ -98,3 +100,14 @@ def test_the_class_exists_only_once_its_mount_targets_and_driver_do(registered: 
     storage_class = registered.one(STORAGE_CLASS)
     needed = {r.urn for r in registered.all(MOUNT_TARGET)} | {registered.one(ADDON, "model-cache-driver").urn}
     assert needed <= set(storage_class.dependencies)
+
+
+def test_the_class_refuses_expansion_which_the_driver_cannot_carry_out(registered: Registered) -> None:
+    # aws-efs-csi-driver (v2.x to v3.4.1) offers CREATE_DELETE_VOLUME only: an expandable class would accept a
+    # resize that then waits forever for a resizer.
+    assert registered.inputs(STORAGE_CLASS)["allowVolumeExpansion"] is False
+
+
+def test_the_driver_add_on_runs_the_newest_build_for_the_clusters_minor(registered: Registered) -> None:
+    driver = registered.inputs(ADDON, "model-cache-driver")
+    assert driver["addonVersion"] == mock_addon_version("aws-efs-csi-driver", ARGS.kubernetes_version, most_recent=True)

@@ -15,6 +15,7 @@ from components.clusters.contract import GpuPoolArgs
 from components.clusters.eks import EksCluster, EksClusterArgs
 from components.clusters.network import subnet_plan
 from tests.support import Registered, record
+from tools.offline import mock_addon_version
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -169,3 +170,16 @@ def test_nodes_join_after_their_network_add_on_and_coredns_waits_for_nodes(regis
     for group in registered.all(NODE_GROUP):
         assert cni in group.dependencies, group.name
     assert registered.one(NODE_GROUP, "llm-system").urn in registered.one(ADDON, "llm-addon-coredns").dependencies
+
+
+def test_node_groups_take_their_minor_from_the_control_plane(registered: Registered) -> None:
+    cluster = registered.one(CLUSTER)
+    for group in registered.all(NODE_GROUP):
+        assert group.inputs["version"] == ARGS.kubernetes_version, group.name
+        assert cluster.urn in group.dependencies, group.name
+
+
+def test_every_add_on_is_pinned_to_the_newest_build_for_the_minor(registered: Registered) -> None:
+    for addon in registered.all(ADDON):
+        name = addon.inputs["addonName"]
+        assert addon.inputs["addonVersion"] == mock_addon_version(name, ARGS.kubernetes_version, most_recent=True)

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from tools.offline import Mode, Registration, reveal, stack_names
+from stacks.config import ConfigError, parse_config
+from tools.offline import Mode, Registration, reveal, run_program, stack_names
+from tools.plan import is_kubernetes_object
 
 CASES = [(stack, mode) for stack in stack_names() for mode in Mode.ALL]
 
@@ -45,3 +47,44 @@ def test_the_http_add_on_in_kedas_namespace_is_among_the_objects_checked(plans: 
     registrations = plans[("prod-aws", Mode.PREVIEW)].run.registrations
     in_keda = {r.name for r in registrations if target_namespace(r) == "keda"}
     assert {"keda-release", "keda-http-release", "keda-http-callers"} <= in_keda
+
+
+def test_every_namespace_an_example_stack_creates_for_its_add_ons_is_refused_as_the_serving_namespace(
+    plans: dict[Any, Any],
+) -> None:
+    # The stack creates its serving namespace: naming it after an add-on's would create that Namespace twice.
+    add_on_namespaces = {
+        reveal(r.inputs)["metadata"]["name"]
+        for (stack, mode), plan in plans.items()
+        for r in plan.run.registrations
+        if r.type == "kubernetes:core/v1:Namespace"
+    } - {plan.document["outputs"]["namespace"] for plan in plans.values()}
+    assert {"keda", "monitoring", "nvidia-gpu", "cert-manager", "kserve"} <= add_on_namespaces
+    accepted = []
+    for namespace in sorted(add_on_namespaces):
+        try:
+            parse_config({"target": "existing", "namespace": namespace}, stack="test")
+        except ConfigError:
+            continue
+        accepted.append(namespace)
+    assert accepted == []
+
+
+def cluster_wide_names(registrations: list[Registration]) -> set[tuple[str, str]]:
+    """(kind, name) of every Kubernetes object without a namespace."""
+    return {
+        (inputs["kind"], inputs["metadata"]["name"])
+        for r in registrations
+        if is_kubernetes_object(r) and not (inputs := reveal(r.inputs)).get("metadata", {}).get("namespace")
+    }
+
+
+def test_two_existing_cluster_stacks_with_their_own_namespaces_claim_no_cluster_wide_name_in_common() -> None:
+    # On one cluster, a second stack's create of an object the first one owns fails with AlreadyExists
+    # (pulumi-kubernetes 4.29+): whatever a stack creates cluster-wide for itself is named after its namespace.
+    team_a, team_b = (
+        cluster_wide_names(run_program("dev", Mode.UPDATE, config_overrides={"namespace": name}).registrations)
+        for name in ("team-a", "team-b")
+    )
+    assert ("PriorityClass", "team-a") in team_a
+    assert team_a & team_b == set()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from stacks.config import ConfigError, parse_config
-from tools.offline import Mode, Registration, reveal, run_program, stack_names
+from tools.offline import ROOT, Mode, Registration, reveal, run_program, stack_names
 from tools.plan import is_kubernetes_object
 
+README = (ROOT / "README.md").read_text()
 CASES = [(stack, mode) for stack in stack_names() for mode in Mode.ALL]
 
 
@@ -88,3 +90,24 @@ def test_two_existing_cluster_stacks_with_their_own_namespaces_claim_no_cluster_
     )
     assert ("PriorityClass", "team-a") in team_a
     assert team_a & team_b == set()
+
+
+def test_the_readme_names_every_namespace_and_release_a_stack_may_create_in_an_existing_cluster() -> None:
+    # What the stack creates in a cluster it does not own is what a user must check for clashes first.
+    every_add_on = {
+        "monitoring": "true",
+        "gpuPools": json.dumps({"l4": {"gpu": "L4", "gpusPerNode": 1}}),
+        "models": json.dumps(
+            {
+                "sleeper": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "pool": "l4", "minReplicas": 0},
+                "kserved": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "pool": "l4", "engine": "kserve"},
+            }
+        ),
+    }
+    registrations = run_program("dev", Mode.PREVIEW, config_overrides=every_add_on).registrations
+    created = {
+        f"`{reveal(r.inputs)['metadata']['name']}`" for r in registrations if r.type == "kubernetes:core/v1:Namespace"
+    } | {f"`{reveal(r.inputs)['name']}`" for r in registrations if r.type == "kubernetes:helm.sh/v3:Release"}
+    section = README.split("## Deploying to an existing cluster", 1)[1].split("\n## ", 1)[0]
+    assert {"`nvidia-gpu`", "`keda`", "`http-add-on`", "`kserve-runtime-configs`", "`llm-serving`"} <= created
+    assert sorted(name for name in created if name not in section) == []

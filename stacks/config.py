@@ -24,11 +24,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from components import versions
+from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.catalog.gpus import GPUS, GpuType
 from components.catalog.instances import INSTANCES, Cloud, InstanceType, choose_instance, offered
 from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profile
 from components.catalog.models import MODELS, ModelArchitecture
 from components.clusters.contract import Sharing, SharingMode
+from components.gpu.device_plugin import NAMESPACE as DEVICE_PLUGIN_NAMESPACE
+from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPACE
+from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
+from components.serving.metadata import METRICS_NAMESPACES
 from components.sizing import MemoryNeed, Sizing, choose_tensor_parallel, memory_need, size_model, usable_memory_gib
 
 PROJECT = "llm-platform"
@@ -513,7 +518,38 @@ def _check_top_level(config: _Raw) -> list[ConfigIssue]:
                 f"{_quoted(versions.SUPPORTED_KUBERNETES_VERSIONS)}",
             )
         )
+    namespace_issue = _namespace_taken(config.namespace)
+    if namespace_issue:
+        issues.append(
+            ConfigIssue("namespace", f"{config.namespace!r} {namespace_issue}; choose another, such as 'llm-serving'")
+        )
     return issues
+
+
+# Namespaces that exist before the stack or belong to what it installs. The stack creates its serving namespace
+# (and deletes it on destroy): creating one that exists fails with AlreadyExists (pulumi-kubernetes 4.29+, #2926),
+# and sharing an add-on's would put the models under that add-on's policies and lifecycle.
+_ADD_ON_NAMESPACES: dict[str, str] = {
+    **{namespace: "where Prometheus runs" for namespace in METRICS_NAMESPACES},
+    PROMETHEUS_NAMESPACE: "where the stack installs kube-prometheus-stack",
+    DEVICE_PLUGIN_NAMESPACE: "where the stack installs the NVIDIA device plugin",
+    KEDA_NAMESPACE: "where the stack installs KEDA",
+    **{namespace: "a namespace of the KServe platform the stack installs" for namespace in KSERVE_NAMESPACES},
+}
+
+
+def _namespace_taken(namespace: str) -> str | None:
+    """Why the serving namespace may not be `namespace`, or None."""
+    # Kubernetes starts with `default` and reserves the `kube-` prefix for itself (kubernetes.io, "Namespaces").
+    if namespace == "default" or namespace.startswith("kube-"):
+        return "is a Kubernetes system namespace"
+    # The serving PriorityClass is named after the namespace; `system-` names are reserved for the built-in
+    # classes (kubernetes pkg/apis/scheduling/validation: "reserved for system use only").
+    if namespace.startswith("system-"):
+        return "would name the serving PriorityClass, and names starting with 'system-' are reserved"
+    if namespace in _ADD_ON_NAMESPACES:
+        return f"is {_ADD_ON_NAMESPACES[namespace]}"
+    return None
 
 
 _SUBNET_ID = {

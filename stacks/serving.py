@@ -104,7 +104,7 @@ def deploy_models(
         KedaHttpAddOn(
             "keda-http",
             KedaHttpAddOnArgs(
-                namespace=KEDA_NAMESPACE,
+                namespace=keda.namespace,
                 keda=keda.release,
                 clients_from_namespaces=(
                     config.namespace,

@@ -98,7 +98,8 @@ def wake_trigger(route: str, keda_namespace: str) -> dict[str, Any]:
 @dataclass(frozen=True, kw_only=True)
 class KedaHttpAddOnArgs:
     namespace: pulumi.Input[str]
-    """KEDA's namespace: the add-on needs KEDA (its chart scales the interceptor with a ScaledObject)."""
+    """KEDA's namespace (`Keda.namespace`, an output, so that the release and the policy wait for the Namespace):
+    the add-on needs KEDA (its chart scales the interceptor with a ScaledObject)."""
     keda: pulumi.Resource
     """KEDA's release."""
     clients_from_namespaces: tuple[str, ...]
@@ -110,7 +111,7 @@ class KedaHttpAddOn(pulumi.ComponentResource):
 
     Example::
 
-        KedaHttpAddOn("keda-http", KedaHttpAddOnArgs(namespace="keda", keda=keda.release,
+        KedaHttpAddOn("keda-http", KedaHttpAddOnArgs(namespace=keda.namespace, keda=keda.release,
                       clients_from_namespaces=("llm-serving",)), opts=pulumi.ResourceOptions(provider=k8s_provider))
     """
 

@@ -98,6 +98,9 @@ class Keda(pulumi.ComponentResource):
 
     release: k8s.helm.v3.Release
     """The release: ScaledObjects come after it, as it installs their CRDs."""
+    namespace: pulumi.Output[str]
+    """KEDA's namespace, known once its Namespace is registered: what goes into it (the HTTP add-on) names it
+    through this output, so that it waits for the Namespace."""
 
     def __init__(self, name: str, args: KedaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:autoscaling:Keda", name, None, opts)
@@ -108,13 +111,14 @@ class Keda(pulumi.ComponentResource):
             api_server_ports=API_SERVER_PORTS,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.namespace = namespace.metadata.name
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             name="keda",
             chart="keda",
             version=versions.KEDA_CHART,
             repository_opts={"repo": versions.KEDA_REPO},
-            namespace=namespace.metadata.name,
+            namespace=self.namespace,
             max_history=5,
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -19,6 +19,7 @@ from components.clusters.contract import GpuPoolInfo, Sharing, SharingMode
 from components.serving.metadata import platform_namespace
 
 RELEASE_NAME = "nvidia-device-plugin"
+NAMESPACE = "nvidia-gpu"
 DEFAULT_CONFIG = "default"
 
 
@@ -81,7 +82,7 @@ def device_plugin_values(pools: Mapping[str, GpuPoolInfo]) -> dict[str, Any]:
 class NvidiaDevicePluginArgs:
     pools: Mapping[str, GpuPoolInfo]
     """The GPU pools the plugin serves, with their sharing."""
-    namespace: str = "nvidia-gpu"
+    namespace: str = NAMESPACE
     """Namespace of the GPU node agents (device plugin, DCGM exporter): the one namespace allowed privileged
     pods (they mount the kubelet's sockets and the driver)."""
 

@@ -11,7 +11,6 @@ import pulumi_kubernetes as k8s
 
 from components.serving.metadata import PART_OF
 
-PRIORITY_CLASS = "llm-serving"
 # Above ordinary workloads, below the system-*-critical classes of the node agents and the autoscaler.
 PRIORITY_VALUE = 100_000
 
@@ -46,6 +45,7 @@ def quota_hard(footprints: Sequence[ModelFootprint]) -> dict[str, str]:
 @dataclass(frozen=True, kw_only=True)
 class ServingGuardsArgs:
     namespace: pulumi.Input[str]
+    """The serving namespace; it also names the PriorityClass."""
     footprints: Sequence[ModelFootprint]
 
 
@@ -66,7 +66,9 @@ class ServingGuards(pulumi.ComponentResource):
         labels = {"app.kubernetes.io/part-of": PART_OF}
         priority_class = k8s.scheduling.v1.PriorityClass(
             f"{name}-priority",
-            metadata={"name": PRIORITY_CLASS, "labels": labels},
+            # Named after the serving namespace: PriorityClasses are cluster-wide, and two stacks on one cluster
+            # (each with its own namespace) must not claim the same name (creating an existing object fails).
+            metadata={"name": args.namespace, "labels": labels},
             value=PRIORITY_VALUE,
             global_default=False,
             # A serving pod waits for room rather than evicting other work: GPUs come from the autoscaler.

@@ -31,3 +31,13 @@ def test_serving_priority_class_waits_instead_of_preempting(under_mocks: Any) ->
     assert (priority["value"], priority["preemptionPolicy"], priority["globalDefault"]) == (100000, "Never", False)
     limits = registered.inputs("kubernetes:core/v1:LimitRange")["spec"]["limits"][0]
     assert limits["defaultRequest"] == {"cpu": "100m", "memory": "128Mi"}
+
+
+def test_the_priority_class_is_named_after_the_serving_namespace(under_mocks: Any) -> None:
+    # PriorityClasses are cluster-wide: two stacks on one cluster, each in its own namespace, never share one.
+    registered = under_mocks(
+        lambda: (
+            ServingGuards("g", ServingGuardsArgs(namespace="team-a", footprints=[ModelFootprint(1, 1, 4, 16)])) and None
+        )
+    )
+    assert registered.inputs("kubernetes:scheduling.k8s.io/v1:PriorityClass")["metadata"]["name"] == "team-a"

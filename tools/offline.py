@@ -139,6 +139,8 @@ class _RecordingMocks(pulumi.runtime.Mocks):
                 "names": [f"{self.region}{letter}" for letter in letters],
                 "zoneIds": [f"use1-az{index + 1}" for index in range(len(letters))],
             }
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": _ACCOUNT, "arn": f"arn:aws:iam::{_ACCOUNT}:user/deployer", "userId": "AIDA0000"}
         if args.token == "azure-native:containerservice:listManagedClusterUserCredentials":
             return {"kubeconfigs": [{"name": "clusterUser", "value": _aks_kubeconfig(args.args.get("resourceName"))}]}
         if args.token == "azure-native:authorization:getClientConfig":

@@ -50,9 +50,14 @@ PUBLIC_ENDPOINT_CHECKS: Mapping[str, frozenset[str]] = {
 }
 
 
-def skip_reason(check_id: str, resource_type: str, public_api_reason: str | None) -> str | None:
+Skips = Mapping[str, tuple[frozenset[str], str]]
+
+
+def skip_reason(
+    check_id: str, resource_type: str, public_api_reason: str | None, skips: Skips = CLOUD_SKIPS
+) -> str | None:
     """Why `check_id` may fail on a resource of `resource_type`; None: it may not."""
     if check_id in PUBLIC_ENDPOINT_CHECKS and resource_type in PUBLIC_ENDPOINT_CHECKS[check_id]:
         return f"publicApiReason: {public_api_reason}" if public_api_reason else None
-    types, reason = CLOUD_SKIPS.get(check_id, (frozenset(), ""))
+    types, reason = skips.get(check_id, (frozenset(), ""))
     return reason if resource_type in types else None

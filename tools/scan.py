@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from tools.cloud_skips import CLOUD_SKIPS, skip_reason
+from tools.cloud_skips import CLOUD_SKIPS, Skips, skip_reason
 from tools.offline import ROOT, Mode, run_program, stack_names
 from tools.plan import build_plan, write_plan
 from tools.tfplan import terraform_plan
@@ -130,7 +130,9 @@ def skip_reasons(manifest: Path) -> dict[str, str]:
     return reasons
 
 
-def evaluate_cloud(reports: list[dict[str, Any]], public_api_reason: dict[str, str | None]) -> tuple[int, list[str]]:
+def evaluate_cloud(
+    reports: list[dict[str, Any]], public_api_reason: dict[str, str | None], skips: Skips = CLOUD_SKIPS
+) -> tuple[int, list[str]]:
     """The terraform_plan reports: passed and skipped (with the reason) count, anything else is a problem.
     `public_api_reason`: stack → its publicApiReason; a report's file is `<stack>.tfplan.json`."""
     passed = 0
@@ -145,7 +147,7 @@ def evaluate_cloud(reports: list[dict[str, Any]], public_api_reason: dict[str, s
         for check in results.get("failed_checks", []):
             stack = Path(check["file_path"]).name.removesuffix(TFPLAN_SUFFIX)
             resource_type = check["resource"].split(".")[0]
-            reason = skip_reason(check["check_id"], resource_type, public_api_reason.get(stack))
+            reason = skip_reason(check["check_id"], resource_type, public_api_reason.get(stack), skips)
             if reason:
                 used.add(check["check_id"])
                 print(f"skipped {check['check_id']} on {check['resource']} ({stack}): {reason}")
@@ -159,9 +161,7 @@ def evaluate_cloud(reports: list[dict[str, Any]], public_api_reason: dict[str, s
     for (file_path, resource), checks in sorted(seen.items()):
         for missing in sorted(BASELINE_CLOUD_CHECKS.get(resource.split(".")[0], set()) - checks):
             problems.append(f"NO RESULT {missing} for {resource} ({file_path.lstrip('/')})")
-    problems.extend(
-        f"UNUSED SKIP {check_id}: nothing fails it any more" for check_id in sorted(set(CLOUD_SKIPS) - used)
-    )
+    problems.extend(f"UNUSED SKIP {check_id}: nothing fails it any more" for check_id in sorted(set(skips) - used))
     return passed, problems
 
 

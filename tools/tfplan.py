@@ -351,7 +351,7 @@ def reference_index(registrations: list[Registration], region: str) -> dict[str,
     for registration in registrations:
         if not registration.custom or not is_cloud(registration.type):
             continue
-        tf_type = TF_TYPES.get(registration.type) or AZURE_TYPES[registration.type][0]
+        tf_type = TF_TYPES.get(registration.type) or AZURE_TYPES.get(registration.type, ("unmapped", None))[0]
         address = f"{tf_type}.{registration.name}"
         inputs = reveal(registration.inputs)
         computed = computed_outputs(registration.type, registration.name, registration.inputs, region)

@@ -10,8 +10,8 @@ import pytest
 
 from components.clusters.aks import POD_CIDR, node_subnet_rules
 from components.clusters.eks import key_policy
-from tests.support import stacks_for
-from tools.offline import Mode
+from tests.support import stack_config, stacks_for
+from tools.offline import Mode, reveal, run_program
 
 AWS_STACKS = stacks_for("aws")
 GCP_STACKS = stacks_for("gcp")
@@ -104,3 +104,14 @@ def test_aks_nsg_admits_public_load_balancer_sources_on_the_service_port() -> No
 
 def test_aks_nsg_opens_nothing_for_public_load_balancers_when_there_are_none() -> None:
     assert [rule["name"] for rule in node_subnet_rules("10.0.0.0/19", ())] == ["cluster-inbound", "cluster-outbound"]
+
+
+@pytest.mark.parametrize("stack", AZURE_STACKS)
+def test_a_public_load_balancer_model_opens_its_sources_in_the_node_subnet_nsg(stack: str) -> None:
+    models = stack_config(stack)["llm-platform:models"]
+    name, model = next((name, model) for name, model in models.items() if model.get("loadBalancer"))
+    models = {**models, name: {**model, "loadBalancer": {**model["loadBalancer"], "internal": False}}}
+    run = run_program(stack, Mode.UPDATE, config_overrides={"models": json.dumps(models)})
+    [nsg] = [r for r in run.registrations if r.type == "azure-native:network:NetworkSecurityGroup"]
+    [public] = [rule for rule in reveal(nsg.inputs)["securityRules"] if rule["name"] == "public-load-balancers"]
+    assert public["sourceAddressPrefixes"] == sorted(model["loadBalancer"]["sourceRanges"])

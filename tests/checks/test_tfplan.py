@@ -10,7 +10,7 @@ import pytest
 
 from tests.support import record
 from tools.offline import Mode, ProgramRun, StackFiles
-from tools.tfplan import UnmappedResourceError, bridged_values, snake, split_references, terraform_plan
+from tools.tfplan import UnmappedResourceError, bridged_values, is_cloud, snake, split_references, terraform_plan
 
 
 def _run(program: Any) -> ProgramRun:
@@ -96,3 +96,13 @@ def test_a_cloud_resource_without_a_terraform_type_stops_the_conversion() -> Non
 
     with pytest.raises(UnmappedResourceError, match=r"aws:s3/bucket:Bucket \(unmapped\)"):
         terraform_plan(_run(program))
+
+
+def test_every_example_stack_converts_with_every_cloud_resource(plans: dict[Any, Any]) -> None:
+    for (stack, mode), plan in plans.items():
+        if mode != Mode.UPDATE:
+            continue
+        converted = terraform_plan(plan.run)
+        names = {r["name"] for r in converted["planned_values"]["root_module"]["resources"]}
+        cloud = {r.name for r in plan.run.registrations if r.custom and is_cloud(r.type)}
+        assert names == cloud, stack

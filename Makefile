@@ -35,7 +35,8 @@ plan-all: $(VENV)/.installed
 	  done; \
 	done
 
-## test: lint, the test suite (config, components, stacks, schemas), then the checkov scan
+## test: lint, the test suite (config, components, stacks, schemas), then the checkov scan (manifests and
+## cloud resources as Terraform plans)
 test: lint $(CHECKOV_VENV)/.installed
 	$(PY) -m pytest
 	$(PY) -m tools.scan --checkov $(CHECKOV_VENV)/bin/checkov

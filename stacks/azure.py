@@ -20,6 +20,17 @@ from stacks.serving import deploy_models
 DEFAULT_SYSTEM_INSTANCE_TYPE = "Standard_D4ds_v5"
 
 
+def public_load_balancer_sources(config: StackConfig) -> tuple[str, ...]:
+    """The sourceRanges of the models exposed on a public load balancer (`loadBalancer.internal: false`)."""
+    sources = {
+        cidr
+        for model in config.models.values()
+        if model.spec.load_balancer is not None and model.spec.load_balancer.internal is False
+        for cidr in model.spec.load_balancer.source_ranges
+    }
+    return tuple(sorted(sources))
+
+
 def build(config: StackConfig) -> dict[str, Any]:
     # An explicit provider: the location comes from the stack config; the subscription from `az login`.
     provider = azure_native.Provider("azure", location=config.region)
@@ -29,6 +40,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             **cluster_args(config, default_system_instance_type=DEFAULT_SYSTEM_INSTANCE_TYPE),
             availability_zones=config.availability_zones,
             existing_subnet_ids=config.existing_subnet_ids,
+            public_load_balancer_sources=public_load_balancer_sources(config),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )

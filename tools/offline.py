@@ -142,6 +142,8 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         if args.token == "aws:eks/getAddonVersion:getAddonVersion":
             addon, minor, most_recent = args.args["addonName"], args.args["kubernetesVersion"], args.args["mostRecent"]
             return {**args.args, "id": addon, "version": mock_addon_version(addon, minor, most_recent=most_recent)}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": _ACCOUNT, "arn": f"arn:aws:iam::{_ACCOUNT}:user/deployer", "userId": "AIDA0000"}
         if args.token == "azure-native:containerservice:listManagedClusterUserCredentials":
             return {"kubeconfigs": [{"name": "clusterUser", "value": _aks_kubeconfig(args.args.get("resourceName"))}]}
         if args.token == "azure-native:authorization:getClientConfig":

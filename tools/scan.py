@@ -1,11 +1,14 @@
-"""Security scan: checkov (framework kubernetes) over the planned manifests of every example stack.
+"""Security scan: checkov over every example stack, as Terraform users scan theirs.
 
     python -m tools.scan [--checkov PATH]
 
-Plans each stack in update mode into build/scan/<stack>/, runs checkov once over all of them, and
-fails on any failed check, on a skipped check whose object carries no reason for it, and on a
-workload for which one of the baseline checks produced no result at all (a check that crashes
-inside checkov reports nothing, which would otherwise pass silently: ../shared/SECURITY.md §2.1).
+Plans each stack in update mode into build/scan/<stack>/: the Kubernetes manifests (framework
+kubernetes) and the cloud resources as a Terraform plan, `<stack>.tfplan.json` (framework
+terraform_plan, tools/tfplan.py). Runs checkov once over all of them, and fails on any failed check
+(unless tools/cloud_skips.py skips it for a cloud resource, with its reason), on a skipped check whose
+object carries no reason for it, on a skip that matched nothing, and on a workload or cloud resource for
+which one of the baseline checks produced no result at all (a check that crashes inside checkov reports
+nothing, which would otherwise pass silently: ../shared/SECURITY.md §2.1).
 Prints `checkov: N passed, N failed` last.
 """
 
@@ -21,8 +24,10 @@ from typing import Any
 
 import yaml
 
+from tools.cloud_skips import CLOUD_SKIPS, Skips, skip_reason
 from tools.offline import ROOT, Mode, run_program, stack_names
 from tools.plan import build_plan, write_plan
+from tools.tfplan import terraform_plan
 
 DEFAULT_CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
@@ -49,13 +54,39 @@ BASELINE_WORKLOAD_CHECKS = {
 }
 
 
+# Checks that must give a result for every cloud resource of these types: the ones the stack was fixed for.
+BASELINE_CLOUD_CHECKS = {
+    "aws_vpc": {"CKV2_AWS_11", "CKV2_AWS_12"},  # flow logs; default security group without rules
+    "aws_kms_key": {"CKV_AWS_7", "CKV2_AWS_64"},  # rotation; a key policy
+    "aws_cloudwatch_log_group": {"CKV_AWS_158"},  # KMS-encrypted
+    "aws_eks_cluster": {"CKV_AWS_37", "CKV_AWS_38", "CKV_AWS_58"},  # logs; public CIDRs; secrets encryption
+    "google_compute_subnetwork": {"CKV_GCP_26"},  # flow logs
+    "google_container_cluster": {"CKV_GCP_20", "CKV_GCP_25"},  # authorized networks; private nodes
+    "azurerm_subnet": {"CKV2_AZURE_31"},  # an NSG
+    "azurerm_kubernetes_cluster": {"CKV_AZURE_5", "CKV_AZURE_6", "CKV_AZURE_7"},  # RBAC; authorized IPs; policy
+}
+TFPLAN_SUFFIX = ".tfplan.json"
+
+
 def plan_all(out: Path) -> list[Path]:
+    """Plan every stack; returns its directory, which holds `manifests/` and `<stack>.tfplan.json`."""
     directories = []
     for stack in stack_names():
         directory = out / stack
-        write_plan(build_plan(run_program(stack, Mode.UPDATE)), directory)
-        directories.append(directory / "manifests")
+        run = run_program(stack, Mode.UPDATE)
+        write_plan(build_plan(run), directory)
+        (directory / f"{stack}{TFPLAN_SUFFIX}").write_text(json.dumps(terraform_plan(run), indent=1) + "\n")
+        directories.append(directory)
     return directories
+
+
+def public_api_reasons(stacks: list[str]) -> dict[str, str | None]:
+    """Each stack's `publicApiReason`: the reason its public API endpoint checks are skipped, if any."""
+    reasons: dict[str, str | None] = {}
+    for stack in stacks:
+        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()).get("config") or {}
+        reasons[stack] = config.get("llm-platform:publicApiReason")
+    return reasons
 
 
 def run_checkov(checkov: Path, directory: Path) -> list[dict[str, Any]]:
@@ -63,6 +94,7 @@ def run_checkov(checkov: Path, directory: Path) -> list[dict[str, Any]]:
         str(checkov),
         "--framework",
         "kubernetes",
+        "terraform_plan",
         "--output",
         "json",
         "--compact",
@@ -98,12 +130,49 @@ def skip_reasons(manifest: Path) -> dict[str, str]:
     return reasons
 
 
+def evaluate_cloud(
+    reports: list[dict[str, Any]], public_api_reason: dict[str, str | None], skips: Skips = CLOUD_SKIPS
+) -> tuple[int, list[str]]:
+    """The terraform_plan reports: passed and skipped (with the reason) count, anything else is a problem.
+    `public_api_reason`: stack → its publicApiReason; a report's file is `<stack>.tfplan.json`."""
+    passed = 0
+    problems: list[str] = []
+    used: set[str] = set()
+    seen: dict[tuple[str, str], set[str]] = {}
+    for report in reports:
+        if report.get("check_type") != "terraform_plan":
+            continue
+        results = report.get("results", {})
+        passed += len(results.get("passed_checks", []))
+        for check in results.get("failed_checks", []):
+            stack = Path(check["file_path"]).name.removesuffix(TFPLAN_SUFFIX)
+            resource_type = check["resource"].split(".")[0]
+            reason = skip_reason(check["check_id"], resource_type, public_api_reason.get(stack), skips)
+            if reason:
+                used.add(check["check_id"])
+                print(f"skipped {check['check_id']} on {check['resource']} ({stack}): {reason}")
+            else:
+                problems.append(f"FAILED {check['check_id']} {check['check_name']}: {check['resource']} ({stack})")
+        for check in results.get("skipped_checks", []):
+            problems.append(f"SKIPPED WITHOUT REASON {check['check_id']}: {check['resource']}")
+        for kind in ("passed_checks", "failed_checks", "skipped_checks"):
+            for check in results.get(kind, []):
+                seen.setdefault((check["file_path"], check["resource"]), set()).add(check["check_id"])
+    for (file_path, resource), checks in sorted(seen.items()):
+        for missing in sorted(BASELINE_CLOUD_CHECKS.get(resource.split(".")[0], set()) - checks):
+            problems.append(f"NO RESULT {missing} for {resource} ({file_path.lstrip('/')})")
+    problems.extend(f"UNUSED SKIP {check_id}: nothing fails it any more" for check_id in sorted(set(skips) - used))
+    return passed, problems
+
+
 def evaluate(reports: list[dict[str, Any]]) -> tuple[int, list[str]]:
-    """Return the number of passed checks and every problem found."""
+    """The kubernetes reports: return the number of passed checks and every problem found."""
     passed = 0
     problems: list[str] = []
     seen: dict[tuple[str, str], set[str]] = {}
     for report in reports:
+        if report.get("check_type", "kubernetes") != "kubernetes":
+            continue
         results = report.get("results", {})
         passed += len(results.get("passed_checks", []))
         for check in results.get("failed_checks", []):
@@ -128,10 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "scan")
     options = parser.parse_args(argv)
     directories = plan_all(options.out)
-    passed, problems = evaluate(run_checkov(options.checkov, options.out))
+    reports = run_checkov(options.checkov, options.out)
+    passed, problems = evaluate(reports)
+    cloud_passed, cloud_problems = evaluate_cloud(reports, public_api_reasons([d.name for d in directories]))
+    passed, problems = passed + cloud_passed, problems + cloud_problems
     for problem in problems:
         print(problem)
-    print(f"scanned the manifests of {len(directories)} stacks: {', '.join(d.parent.name for d in directories)}")
+    stacks = ", ".join(d.name for d in directories)
+    print(f"scanned the manifests and cloud resources (as Terraform plans) of {len(directories)} stacks: {stacks}")
     print(f"checkov: {passed} passed, {len(problems)} failed")
     return 1 if problems else 0
 

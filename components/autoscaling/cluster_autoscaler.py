@@ -27,18 +27,25 @@ DESCRIBE_ACTIONS = [
     "ec2:DescribeInstanceTypes",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:GetInstanceTypesFromInstanceRequirements",
-    "eks:DescribeNodegroup",
 ]
+# The one describe action IAM can scope to a resource: the node groups of this cluster only.
+NODE_GROUP_ACTIONS = ["eks:DescribeNodegroup"]
 SCALE_ACTIONS = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
 
 
 def autoscaler_policy(cluster_name: str) -> str:
-    """Describe anything; scale only the Auto Scaling groups EKS tagged as this cluster's."""
+    """Describe anything but other clusters' node groups; scale only the Auto Scaling groups EKS tagged as this
+    cluster's."""
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
                 {"Effect": "Allow", "Action": DESCRIBE_ACTIONS, "Resource": "*"},
+                {
+                    "Effect": "Allow",
+                    "Action": NODE_GROUP_ACTIONS,
+                    "Resource": f"arn:aws:eks:*:*:nodegroup/{cluster_name}/*",
+                },
                 {
                     "Effect": "Allow",
                     "Action": SCALE_ACTIONS,

@@ -31,6 +31,7 @@ AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 SERVICE_CIDR = "172.20.0.0/16"
 DNS_SERVICE_IP = "172.20.0.10"
 POD_CIDR = "172.24.0.0/14"
+PUBLIC_LOAD_BALANCER_PORT = 80  # components.serving.load_balancer.PORT
 SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
 # Control-plane logs sent to Log Analytics (the AKS resource log categories; kube-audit-admin leaves out reads).
 CONTROL_PLANE_LOGS = (
@@ -49,6 +50,8 @@ class AksClusterArgs(CloudClusterArgs):
     """Zones the system and general pools span."""
     existing_subnet_ids: tuple[str, ...] = ()
     """One subnet resource id for the nodes, instead of creating a VNet."""
+    public_load_balancer_sources: tuple[str, ...] = ()
+    """CIDR blocks public LoadBalancer Services admit: the node subnet's NSG lets them in on port 80 too."""
 
 
 def azure_cli_kubeconfig(encoded: str) -> str:
@@ -312,12 +315,62 @@ class AksCluster(pulumi.ComponentResource):
             # Subnets are separate resources; inline ones would fight them (pulumi-azure-native#1686).
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets"]),
         )
+        nodes_cidr = subnet_plan(args.network_cidr, 1).private[0]
+        nsg = network.NetworkSecurityGroup(
+            f"{name}-nodes-nsg",
+            network_security_group_name=f"{args.cluster_name}-nodes-nsg",
+            resource_group_name=group_name,
+            location=args.region,
+            security_rules=node_subnet_rules(nodes_cidr, args.public_load_balancer_sources),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         subnet = network.Subnet(
             f"{name}-nodes",
             subnet_name="nodes",
             resource_group_name=group_name,
             virtual_network_name=vnet.name,
-            address_prefix=subnet_plan(args.network_cidr, 1).private[0],
+            address_prefix=nodes_cidr,
+            network_security_group={"id": nsg.id},
             opts=pulumi.ResourceOptions(parent=self),
         )
         return subnet.id
+
+
+def node_subnet_rules(nodes_cidr: str, public_sources: tuple[str, ...]) -> list[dict[str, object]]:
+    """Rules of the NSG on the node subnet, on top of Azure's defaults (VNet and Azure Load Balancer in, Internet
+    out; everything else in denied). Azure CNI overlay pod addresses are outside the VNet, so the
+    `VirtualNetwork` tag does not cover them: node and pod ranges are allowed to each other explicitly (AKS docs
+    azure-cni-overlay, "Network security groups"). AKS opens public LoadBalancer Services only in the NSG it
+    manages on the nodes' NICs, never in a subnet NSG (Azure/AKS#674): their sources are allowed here."""
+    cluster = [nodes_cidr, POD_CIDR]
+    rules: list[dict[str, object]] = [
+        {
+            "name": f"cluster-{direction.lower()}",
+            "priority": 100,
+            "direction": direction,
+            "access": "Allow",
+            "protocol": "*",
+            "source_address_prefixes": cluster,
+            "source_port_range": "*",
+            "destination_address_prefixes": cluster,
+            "destination_port_range": "*",
+            "description": "Nodes and pods (Azure CNI overlay) to each other",
+        }
+        for direction in ("Inbound", "Outbound")
+    ]
+    if public_sources:
+        rules.append(
+            {
+                "name": "public-load-balancers",
+                "priority": 200,
+                "direction": "Inbound",
+                "access": "Allow",
+                "protocol": "Tcp",
+                "source_address_prefixes": sorted(public_sources),
+                "source_port_range": "*",
+                "destination_address_prefix": "*",
+                "destination_port_range": str(PUBLIC_LOAD_BALANCER_PORT),
+                "description": "Public LoadBalancer Services of the models, from their sourceRanges",
+            }
+        )
+    return rules

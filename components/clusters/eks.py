@@ -77,6 +77,82 @@ def addon_version(addon_name: str, kubernetes_version: str, parent: pulumi.Resou
     ).version
 
 
+def control_plane_log_group(cluster_name: str) -> str:
+    """The name EKS writes control-plane logs to: created by the stack first so retention and key are ours."""
+    return f"/aws/eks/{cluster_name}/cluster"
+
+
+def flow_log_group(cluster_name: str) -> str:
+    return f"/aws/vpc/{cluster_name}/flow-logs"
+
+
+def key_policy(account_id: str, *, logs: tuple[str, list[str]] | None = None) -> str:
+    """A KMS key policy: the account's IAM policies govern the key (AWS's default key policy, written out), and
+    with `logs=(region, log groups)` CloudWatch Logs may use it for exactly those groups (AWS docs,
+    "Encrypt log data in CloudWatch Logs using AWS KMS", step 2)."""
+    statements: list[dict[str, object]] = [
+        {
+            "Sid": "EnableIAMUserPermissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if logs is not None:
+        region, groups = logs
+        statements.append(
+            {
+                "Sid": "AllowCloudWatchLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": [
+                            f"arn:aws:logs:{region}:{account_id}:log-group:{group}" for group in groups
+                        ]
+                    }
+                },
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def flow_logs_trust_policy() -> str:
+    """VPC Flow Logs assumes the role (AWS docs, "IAM role for publishing flow logs to CloudWatch Logs")."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+
+
+def flow_logs_publish_policy(log_group_arn: str) -> str:
+    """What VPC Flow Logs needs to write into one log group (same AWS docs page), and nothing else."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogGroups",
+                        "logs:DescribeLogStreams",
+                    ],
+                    "Resource": [log_group_arn, f"{log_group_arn}:*"],
+                }
+            ],
+        }
+    )
+
+
 def autoscaler_node_template_tags(pool: GpuPoolInfo, taints: list[tuple[str, str, str]]) -> dict[str, str]:
     """ASG tags from which the cluster-autoscaler learns a node group's labels, taints and GPUs while it has no
     nodes: what makes scale-from-zero work (cluster-autoscaler/cloudprovider/aws/README.md)."""
@@ -129,10 +205,13 @@ class EksCluster(pulumi.ComponentResource):
     """The EKS cluster security group, which every node carries (no launch template names another)."""
     system_nodes: aws.eks.NodeGroup
     """The system node group: what in-cluster controllers (add-ons included) need to run on."""
+    logs_key: aws.kms.Key
+    """The KMS key of the stack's CloudWatch log groups."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:clusters:EksCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self.logs_key = self._logs_key(name, args, child)
         subnet_ids = list(args.existing_subnet_ids) or self._network(name, args, child)
 
         cluster_role = aws.iam.Role(
@@ -156,18 +235,21 @@ class EksCluster(pulumi.ComponentResource):
             )
             for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
         ]
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         secrets_key = aws.kms.Key(
             f"{name}-secrets-key",
             description=f"Envelope encryption of Kubernetes secrets in EKS cluster {args.cluster_name}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            policy=account.apply(lambda account_id: key_policy(account_id)),
             opts=child,
         )
         # Created before the cluster so that its retention is ours, not "never expire".
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs",
-            name=f"/aws/eks/{args.cluster_name}/cluster",
+            name=control_plane_log_group(args.cluster_name),
             retention_in_days=LOG_RETENTION_DAYS,
+            kms_key_id=self.logs_key.arn,
             opts=child,
         )
         public = bool(args.public_api_cidrs)
@@ -293,6 +375,9 @@ class EksCluster(pulumi.ComponentResource):
             tags={"Name": args.cluster_name},
             opts=child,
         )
+        # Adopting the VPC's default security group with no rules removes the ones AWS created (CIS AWS 5.4).
+        aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, tags={"Name": args.cluster_name}, opts=child)
+        self._flow_logs(name, args, vpc.id, child)
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": args.cluster_name}, opts=child)
         public_routes = aws.ec2.RouteTable(
             f"{name}-public",
@@ -347,6 +432,51 @@ class EksCluster(pulumi.ComponentResource):
             )
             private_ids.append(private_subnet.id)
         return private_ids
+
+    def _logs_key(self, name: str, args: EksClusterArgs, child: pulumi.ResourceOptions) -> aws.kms.Key:
+        """The key of the stack's CloudWatch log groups, which CloudWatch Logs may use for those groups only."""
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        groups = [control_plane_log_group(args.cluster_name)]
+        if not args.existing_subnet_ids:
+            groups.append(flow_log_group(args.cluster_name))
+        return aws.kms.Key(
+            f"{name}-logs-key",
+            description=f"Encryption of the CloudWatch log groups of EKS cluster {args.cluster_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=account.apply(lambda account_id: key_policy(account_id, logs=(args.region, groups))),
+            opts=child,
+        )
+
+    def _flow_logs(
+        self, name: str, args: EksClusterArgs, vpc_id: pulumi.Input[str], child: pulumi.ResourceOptions
+    ) -> aws.ec2.FlowLog:
+        """Every flow in the VPC (accepted and rejected) to a log group kept as long as the control plane's."""
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=flow_log_group(args.cluster_name),
+            retention_in_days=LOG_RETENTION_DAYS,
+            kms_key_id=self.logs_key.arn,
+            opts=child,
+        )
+        role = aws.iam.Role(f"{name}-flow-logs-role", assume_role_policy=flow_logs_trust_policy(), opts=child)
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs-policy",
+            role=role.id,
+            policy=group.arn.apply(flow_logs_publish_policy),
+            opts=child,
+        )
+        return aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=vpc_id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=600,
+            tags={"Name": args.cluster_name},
+            opts=child,
+        )
 
     def _node_group(
         self,

@@ -52,7 +52,9 @@ def test_eks_encrypts_secrets_with_a_rotating_kms_key(plans: dict[Any, Any], sta
     encryption = _one(plans, stack, "aws:eks/cluster:Cluster")["encryptionConfig"]
     assert encryption["resources"] == ["secrets"]
     assert encryption["provider"]["keyArn"].startswith("arn:aws:kms:")
-    assert _one(plans, stack, "aws:kms/key:Key")["enableKeyRotation"] is True
+    keys = _resources(plans, stack, "aws:kms/key:Key")
+    assert keys
+    assert all(key["enableKeyRotation"] is True for key in keys)  # CKV_AWS_7
 
 
 @pytest.mark.parametrize("stack", AWS_STACKS)

@@ -108,7 +108,12 @@ def test_autoscaler_may_scale_only_this_clusters_groups() -> None:
     statements = json.loads(autoscaler_policy("llm"))["Statement"]
     scale = next(s for s in statements if "autoscaling:SetDesiredCapacity" in s["Action"])
     assert scale["Condition"] == {"StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/llm": "owned"}}
-    assert "eks:DescribeNodegroup" in statements[0]["Action"]
+
+
+def test_autoscaler_may_describe_only_this_clusters_node_groups() -> None:
+    statements = json.loads(autoscaler_policy("llm"))["Statement"]
+    describe = [s for s in statements if "eks:DescribeNodegroup" in s["Action"]]
+    assert [s["Resource"] for s in describe] == ["arn:aws:eks:*:*:nodegroup/llm/*"]
 
 
 def test_autoscaler_gets_its_role_through_pod_identity_on_its_service_account(under_mocks: Any) -> None:

@@ -1,0 +1,108 @@
+"""The conversion of planned cloud resources to Terraform-plan JSON (tools/tfplan.py), on small fixtures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi_aws as aws
+import pulumi_azure_native as azure_native
+import pytest
+
+from tests.support import record
+from tools.offline import Mode, ProgramRun, StackFiles
+from tools.tfplan import UnmappedResourceError, bridged_values, is_cloud, snake, split_references, terraform_plan
+
+
+def _run(program: Any) -> ProgramRun:
+    registered = record(program, config={"llm-platform:region": "us-east-1"})
+    files = StackFiles("llm-platform", "test", {"llm-platform:region": "us-east-1"}, [], [])
+    return ProgramRun("test", Mode.UPDATE, files, registered.registrations)
+
+
+def _resource(plan: dict[str, Any], address: str) -> dict[str, Any]:
+    [only] = [r for r in plan["planned_values"]["root_module"]["resources"] if r["address"] == address]
+    return only
+
+
+def _expressions(plan: dict[str, Any], address: str) -> dict[str, Any]:
+    [only] = [r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == address]
+    return only["expressions"]
+
+
+def test_camel_case_becomes_terraform_snake_case() -> None:
+    assert snake("masterIpv4CidrBlock") == "master_ipv4_cidr_block"
+    assert snake("httpPutResponseHopLimit") == "http_put_response_hop_limit"
+
+
+def test_objects_become_blocks_maps_stay_maps_and_pluralized_lists_get_their_terraform_name() -> None:
+    values = bridged_values(
+        {
+            "nodeConfig": {"guestAccelerators": [{"type": "nvidia-l4", "count": 1}], "labels": {"a/b": "c"}},
+            "tags": {"kubernetes.io/role/elb": "1"},
+        }
+    )
+    assert values == {
+        "node_config": [{"guest_accelerator": [{"type": "nvidia-l4", "count": 1}], "labels": {"a/b": "c"}}],
+        "tags": {"kubernetes.io/role/elb": "1"},
+    }
+
+
+def test_an_input_holding_another_resources_id_becomes_a_reference() -> None:
+    kept, expressions = split_references({"vpc_id": "vpc-1", "cidr": "10.0.0.0/16"}, {"vpc-1": "aws_vpc.main"}, "x")
+    assert kept == {"vpc_id": None, "cidr": "10.0.0.0/16"}
+    assert expressions == {"vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}}
+
+
+def test_a_bridged_resource_gets_its_terraform_type_address_and_references() -> None:
+    def program() -> None:
+        vpc = aws.ec2.Vpc("main", cidr_block="10.0.0.0/16", tags={"Name": "main"})
+        aws.ec2.FlowLog("flows", vpc_id=vpc.id, traffic_type="ALL")
+
+    plan = terraform_plan(_run(program))
+    assert _resource(plan, "aws_vpc.main")["values"] == {"cidr_block": "10.0.0.0/16", "tags": {"Name": "main"}}
+    assert _resource(plan, "aws_flow_log.flows")["values"]["vpc_id"] is None
+    assert _expressions(plan, "aws_flow_log.flows")["vpc_id"]["references"] == ["aws_vpc.main.id", "aws_vpc.main"]
+    assert {change["change"]["actions"][0] for change in plan["resource_changes"]} == {"create"}
+
+
+def test_an_azure_subnet_with_an_nsg_becomes_an_azurerm_subnet_and_its_association() -> None:
+    def program() -> None:
+        nsg = azure_native.network.NetworkSecurityGroup(
+            "nsg", network_security_group_name="nsg", resource_group_name="rg"
+        )
+        azure_native.network.Subnet(
+            "nodes",
+            subnet_name="nodes",
+            resource_group_name="rg",
+            virtual_network_name="vnet",
+            address_prefix="10.0.0.0/19",
+            network_security_group={"id": nsg.id},
+        )
+
+    plan = terraform_plan(_run(program))
+    assert _resource(plan, "azurerm_subnet.nodes")["values"]["address_prefixes"] == ["10.0.0.0/19"]
+    association = "azurerm_subnet_network_security_group_association.nodes"
+    assert _expressions(plan, association) == {
+        "network_security_group_id": {
+            "references": ["azurerm_network_security_group.nsg.id", "azurerm_network_security_group.nsg"]
+        },
+        "subnet_id": {"references": ["azurerm_subnet.nodes.id", "azurerm_subnet.nodes"]},
+    }
+
+
+def test_a_cloud_resource_without_a_terraform_type_stops_the_conversion() -> None:
+    def program() -> None:
+        aws.s3.Bucket("unmapped")
+
+    with pytest.raises(UnmappedResourceError, match=r"aws:s3/bucket:Bucket \(unmapped\)"):
+        terraform_plan(_run(program))
+
+
+def test_every_example_stack_converts_with_every_cloud_resource(plans: dict[Any, Any]) -> None:
+    for (stack, mode), plan in plans.items():
+        if mode != Mode.UPDATE:
+            continue
+        converted = terraform_plan(plan.run)
+        names = {r["name"] for r in converted["planned_values"]["root_module"]["resources"]}
+        cloud = {r.name for r in plan.run.registrations if r.custom and is_cloud(r.type)}
+        assert names == cloud, stack

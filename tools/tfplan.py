@@ -1,0 +1,418 @@
+"""The cloud resources of an offline plan as a Terraform plan (JSON), for checkov's `terraform_plan` framework.
+
+Terraform users scan `terraform show -json` output; this writes the same shape from what the program
+registers under the mock runtime, so the same checks read the same attributes:
+`planned_values.root_module.resources[]` (`address`, `mode`, `type`, `name`, `values`), `resource_changes`
+(all `create`) and `configuration.root_module.resources[].expressions` (the references between resources,
+which checkov's graph checks follow, e.g. "a flow log names this VPC").
+
+- pulumi-aws and pulumi-gcp are bridged Terraform providers: a resource's token maps to one Terraform type
+  (TF_TYPES, from each provider's `provider/resources.go` table: no rule derives it, e.g. `aws:ec2/vpc:Vpc` is
+  `aws_vpc` but `aws:autoscaling/tag:Tag` is `aws_autoscaling_group_tag`), camelCase inputs are the Terraform
+  attributes in snake_case, a nested object is a block (a list of one object in plan JSON) unless the attribute
+  is a map (MAP_ATTRIBUTES), and list blocks the bridge pluralized get their Terraform name back (RENAMES).
+- pulumi-azure-native is not bridged (its inputs are the ARM request body): the few Azure types the stack
+  creates are mapped by hand to their azurerm equivalents (AZURE_TYPES). azurerm rather than checkov's ARM
+  framework: the ARM framework has no checks for most AKS settings (CKV_AZURE_115-172, 226-232 exist only
+  for azurerm) and runs no graph check, so "a subnet without NSG" (CKV2_AZURE_31) could not fail there.
+
+A reference is found by value: in update mode every resource gets a distinct mock id/ARN
+(tools.offline.computed_outputs), so an input equal to another resource's id is left out of `values`
+(as Terraform does with values unknown until apply) and named in `expressions`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from tools.offline import Mode, ProgramRun, Registration, computed_outputs, reveal
+
+TERRAFORM_VERSION = "1.9.8"
+# Not cloud resources: providers, Kubernetes objects (scanned as manifests), components, and helpers.
+NOT_CLOUD = ("pulumi:", "kubernetes:", "llm-platform:", "random:", "time:")
+
+# Pulumi token → Terraform type (pulumi-aws@v7.51.1 and pulumi-gcp@v10.2.0, provider/resources.go).
+TF_TYPES: dict[str, str] = {
+    "aws:autoscaling/tag:Tag": "aws_autoscaling_group_tag",
+    "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
+    "aws:ec2/eip:Eip": "aws_eip",
+    "aws:ec2/flowLog:FlowLog": "aws_flow_log",
+    "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",
+    "aws:ec2/launchTemplate:LaunchTemplate": "aws_launch_template",
+    "aws:ec2/natGateway:NatGateway": "aws_nat_gateway",
+    "aws:ec2/routeTable:RouteTable": "aws_route_table",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "aws_route_table_association",
+    "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
+    "aws:ec2/subnet:Subnet": "aws_subnet",
+    "aws:ec2/vpc:Vpc": "aws_vpc",
+    "aws:efs/fileSystem:FileSystem": "aws_efs_file_system",
+    "aws:efs/mountTarget:MountTarget": "aws_efs_mount_target",
+    "aws:eks/accessEntry:AccessEntry": "aws_eks_access_entry",
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "aws_eks_access_policy_association",
+    "aws:eks/addon:Addon": "aws_eks_addon",
+    "aws:eks/cluster:Cluster": "aws_eks_cluster",
+    "aws:eks/nodeGroup:NodeGroup": "aws_eks_node_group",
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": "aws_eks_pod_identity_association",
+    "aws:iam/policy:Policy": "aws_iam_policy",
+    "aws:iam/role:Role": "aws_iam_role",
+    "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "aws_iam_role_policy_attachment",
+    "aws:kms/alias:Alias": "aws_kms_alias",
+    "aws:kms/key:Key": "aws_kms_key",
+    "aws:kms/keyPolicy:KeyPolicy": "aws_kms_key_policy",
+    "gcp:compute/firewall:Firewall": "google_compute_firewall",
+    "gcp:compute/network:Network": "google_compute_network",
+    "gcp:compute/router:Router": "google_compute_router",
+    "gcp:compute/routerNat:RouterNat": "google_compute_router_nat",
+    "gcp:compute/subnetwork:Subnetwork": "google_compute_subnetwork",
+    "gcp:container/cluster:Cluster": "google_container_cluster",
+    "gcp:container/nodePool:NodePool": "google_container_node_pool",
+    "gcp:kms/cryptoKey:CryptoKey": "google_kms_crypto_key",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "google_kms_crypto_key_iam_member",
+    "gcp:kms/keyRing:KeyRing": "google_kms_key_ring",
+    "gcp:projects/iAMMember:IAMMember": "google_project_iam_member",
+    "gcp:projects/service:Service": "google_project_service",
+    "gcp:serviceaccount/account:Account": "google_service_account",
+    "gcp:serviceaccount/iAMMember:IAMMember": "google_service_account_iam_member",
+}
+# List blocks whose Terraform name the bridge pluralized (tfbridge names a list `<name>s` unless told otherwise).
+RENAMES: dict[str, str] = {
+    "guest_accelerators": "guest_accelerator",
+    "pod_identity_associations": "pod_identity_association",
+    "routes": "route",
+    "secondary_ip_ranges": "secondary_ip_range",
+    "taints": "taint",
+}
+# Map-typed attributes: their keys are data (label names), not attributes, and they are not blocks.
+MAP_ATTRIBUTES = frozenset({"tags", "tags_all", "labels", "resource_labels", "node_labels", "metadata"})
+
+
+def snake(name: str) -> str:
+    """camelCase → snake_case as the bridge does it in reverse (`masterIpv4CidrBlock` → `master_ipv4_cidr_block`)."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def bridged_values(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A bridged resource's inputs as Terraform attribute values."""
+    values: dict[str, Any] = {}
+    for key, value in inputs.items():
+        attribute = snake(key)
+        attribute = RENAMES.get(attribute, attribute)
+        if attribute in MAP_ATTRIBUTES and isinstance(value, dict):
+            values[attribute] = dict(value)
+        elif isinstance(value, dict):
+            values[attribute] = [bridged_values(value)]
+        elif isinstance(value, list):
+            values[attribute] = [bridged_values(item) if isinstance(item, dict) else item for item in value]
+        else:
+            values[attribute] = value
+    return values
+
+
+# --- Azure: azure-native (ARM body) → azurerm ---------------------------------------------------------------
+
+
+def _pool_values(pool: Mapping[str, Any]) -> dict[str, Any]:
+    """An agent pool (ARM `agentPoolProfiles[]` or AgentPool) as azurerm's node pool attributes."""
+    values = {
+        "name": pool.get("name") or pool.get("agentPoolName"),
+        "vm_size": pool.get("vmSize"),
+        "type": pool.get("type"),
+        "mode": pool.get("mode"),
+        "max_pods": pool.get("maxPods"),
+        "os_disk_type": pool.get("osDiskType"),
+        "os_disk_size_gb": pool.get("osDiskSizeGB"),
+        "host_encryption_enabled": pool.get("enableEncryptionAtHost", False),
+        "node_public_ip_enabled": pool.get("enableNodePublicIP", False),
+        "auto_scaling_enabled": pool.get("enableAutoScaling", False),
+        "min_count": pool.get("minCount"),
+        "max_count": pool.get("maxCount"),
+        "node_count": pool.get("count"),
+        "zones": pool.get("availabilityZones"),
+        "node_labels": pool.get("nodeLabels") or {},
+        "node_taints": pool.get("nodeTaints") or [],
+        "vnet_subnet_id": pool.get("vnetSubnetID"),
+        "priority": pool.get("scaleSetPriority"),
+        "eviction_policy": pool.get("scaleSetEvictionPolicy"),
+        "spot_max_price": pool.get("spotMaxPrice"),
+        # azurerm's `only_critical_addons_enabled` is the CriticalAddonsOnly taint on a system pool.
+        "only_critical_addons_enabled": "CriticalAddonsOnly=true:NoSchedule" in (pool.get("nodeTaints") or []),
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _managed_cluster(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    addons = inputs.get("addonProfiles") or {}
+    api_server = inputs.get("apiServerAccessProfile") or {}
+    network = inputs.get("networkProfile") or {}
+    security = inputs.get("securityProfile") or {}
+    upgrades = inputs.get("autoUpgradeProfile") or {}
+    aad = inputs.get("aadProfile")
+    pools = inputs.get("agentPoolProfiles") or []
+    values: dict[str, Any] = {
+        "name": inputs.get("resourceName"),
+        "location": inputs.get("location"),
+        "resource_group_name": inputs.get("resourceGroupName"),
+        "node_resource_group": inputs.get("nodeResourceGroup"),
+        "dns_prefix": inputs.get("dnsPrefix"),
+        "kubernetes_version": inputs.get("kubernetesVersion"),
+        "sku_tier": (inputs.get("sku") or {}).get("tier", "Free"),
+        "automatic_upgrade_channel": upgrades.get("upgradeChannel"),
+        "node_os_upgrade_channel": upgrades.get("nodeOSUpgradeChannel"),
+        "local_account_disabled": inputs.get("disableLocalAccounts", False),
+        "role_based_access_control_enabled": inputs.get("enableRBAC", True),
+        "private_cluster_enabled": api_server.get("enablePrivateCluster", False),
+        "azure_policy_enabled": (addons.get("azurepolicy") or {}).get("enabled", False),
+        "http_application_routing_enabled": (addons.get("httpApplicationRouting") or {}).get("enabled", False),
+        "oidc_issuer_enabled": (inputs.get("oidcIssuerProfile") or {}).get("enabled", False),
+        "workload_identity_enabled": (security.get("workloadIdentity") or {}).get("enabled", False),
+        "image_cleaner_enabled": (security.get("imageCleaner") or {}).get("enabled", False),
+        "disk_encryption_set_id": inputs.get("diskEncryptionSetID"),
+        "identity": [{"type": (inputs.get("identity") or {}).get("type")}],
+        "default_node_pool": [_pool_values(pools[0])] if pools else [],
+        "network_profile": [
+            {
+                "network_plugin": network.get("networkPlugin"),
+                "network_plugin_mode": network.get("networkPluginMode"),
+                "network_policy": network.get("networkPolicy"),
+                "network_data_plane": network.get("networkDataplane"),
+                "outbound_type": network.get("outboundType"),
+                "load_balancer_sku": network.get("loadBalancerSku"),
+                "pod_cidr": network.get("podCidr"),
+                "service_cidr": network.get("serviceCidr"),
+                "dns_service_ip": network.get("dnsServiceIP"),
+            }
+        ],
+    }
+    if api_server.get("authorizedIPRanges"):
+        values["api_server_access_profile"] = [{"authorized_ip_ranges": api_server["authorizedIPRanges"]}]
+    if aad:
+        values["azure_active_directory_role_based_access_control"] = [
+            {"azure_rbac_enabled": aad.get("enableAzureRBAC", False)}
+        ]
+    oms = addons.get("omsagent") or {}
+    if oms.get("enabled"):
+        workspace = (oms.get("config") or {}).get("logAnalyticsWorkspaceResourceID")
+        values["oms_agent"] = [{"log_analytics_workspace_id": workspace}]
+    secrets = addons.get("azureKeyvaultSecretsProvider") or {}
+    if secrets.get("enabled"):
+        rotation = (secrets.get("config") or {}).get("enableSecretRotation") == "true"
+        values["key_vault_secrets_provider"] = [{"secret_rotation_enabled": rotation}]
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _security_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": rule.get("name"),
+        "priority": rule.get("priority"),
+        "direction": rule.get("direction"),
+        "access": rule.get("access"),
+        "protocol": rule.get("protocol"),
+        "source_port_range": rule.get("sourcePortRange"),
+        "source_port_ranges": rule.get("sourcePortRanges") or [],
+        "destination_port_range": rule.get("destinationPortRange"),
+        "destination_port_ranges": rule.get("destinationPortRanges") or [],
+        "source_address_prefix": rule.get("sourceAddressPrefix"),
+        "source_address_prefixes": rule.get("sourceAddressPrefixes") or [],
+        "destination_address_prefix": rule.get("destinationAddressPrefix"),
+        "destination_address_prefixes": rule.get("destinationAddressPrefixes") or [],
+        "description": rule.get("description"),
+    }
+
+
+def _network_security_group(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": inputs.get("networkSecurityGroupName"),
+        "location": inputs.get("location"),
+        "resource_group_name": inputs.get("resourceGroupName"),
+        "security_rule": [_security_rule(rule) for rule in inputs.get("securityRules") or []],
+    }
+
+
+def _subnet(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": inputs.get("subnetName"),
+        "resource_group_name": inputs.get("resourceGroupName"),
+        "virtual_network_name": inputs.get("virtualNetworkName"),
+        "address_prefixes": [inputs["addressPrefix"]] if "addressPrefix" in inputs else inputs.get("addressPrefixes"),
+        "private_endpoint_network_policies": inputs.get("privateEndpointNetworkPolicies"),
+        "private_link_service_network_policies_enabled": inputs.get("privateLinkServiceNetworkPolicies") == "Enabled",
+    }
+
+
+def _subnet_nsg_association(inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """azure-native sets a subnet's NSG inline; azurerm (and so checkov) models it as an association."""
+    nsg = (inputs.get("networkSecurityGroup") or {}).get("id")
+    return {"network_security_group_id": nsg} if nsg else None
+
+
+_AzureMapping = Callable[[Mapping[str, Any]], dict[str, Any]]
+AZURE_TYPES: dict[str, tuple[str, _AzureMapping]] = {
+    "azure-native:authorization:RoleAssignment": (
+        "azurerm_role_assignment",
+        lambda i: {
+            "scope": i.get("scope"),
+            "role_definition_id": i.get("roleDefinitionId"),
+            "principal_id": i.get("principalId"),
+            "principal_type": i.get("principalType"),
+        },
+    ),
+    "azure-native:containerservice:AgentPool": ("azurerm_kubernetes_cluster_node_pool", _pool_values),
+    "azure-native:containerservice:ManagedCluster": ("azurerm_kubernetes_cluster", _managed_cluster),
+    "azure-native:monitor:DiagnosticSetting": (
+        "azurerm_monitor_diagnostic_setting",
+        lambda i: {
+            "name": i.get("name"),
+            "target_resource_id": i.get("resourceUri"),
+            "log_analytics_workspace_id": i.get("workspaceId"),
+            "log_analytics_destination_type": i.get("logAnalyticsDestinationType"),
+            "enabled_log": [{"category": log.get("category")} for log in i.get("logs") or [] if log.get("enabled")],
+        },
+    ),
+    "azure-native:network:NetworkSecurityGroup": ("azurerm_network_security_group", _network_security_group),
+    "azure-native:network:Subnet": ("azurerm_subnet", _subnet),
+    "azure-native:network:VirtualNetwork": (
+        "azurerm_virtual_network",
+        lambda i: {
+            "name": i.get("virtualNetworkName"),
+            "location": i.get("location"),
+            "resource_group_name": i.get("resourceGroupName"),
+            "address_space": (i.get("addressSpace") or {}).get("addressPrefixes"),
+        },
+    ),
+    "azure-native:operationalinsights:Workspace": (
+        "azurerm_log_analytics_workspace",
+        lambda i: {
+            "name": i.get("workspaceName"),
+            "location": i.get("location"),
+            "resource_group_name": i.get("resourceGroupName"),
+            "sku": (i.get("sku") or {}).get("name"),
+            "retention_in_days": i.get("retentionInDays"),
+        },
+    ),
+    "azure-native:resources:ResourceGroup": (
+        "azurerm_resource_group",
+        lambda i: {"name": i.get("resourceGroupName"), "location": i.get("location")},
+    ),
+}
+
+
+# --- Plan document --------------------------------------------------------------------------------------------
+
+
+class UnmappedResourceError(ValueError):
+    """A cloud resource type with no Terraform equivalent here: it would escape the scan silently."""
+
+
+def is_cloud(type_: str) -> bool:
+    return not type_.startswith(NOT_CLOUD)
+
+
+def _terraform_resources(registration: Registration) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(Terraform type, name, values) for one registration: usually one, two for an azure-native subnet with an NSG."""
+    inputs = reveal(registration.inputs)
+    if registration.type in TF_TYPES:
+        yield TF_TYPES[registration.type], registration.name, bridged_values(inputs)
+    elif registration.type in AZURE_TYPES:
+        tf_type, mapping = AZURE_TYPES[registration.type]
+        yield tf_type, registration.name, mapping(inputs)
+        if registration.type == "azure-native:network:Subnet":
+            association = _subnet_nsg_association(inputs)
+            if association is not None:
+                association["subnet_id"] = _own_id(registration)
+                yield "azurerm_subnet_network_security_group_association", registration.name, association
+    else:
+        raise UnmappedResourceError(
+            f"{registration.type} ({registration.name}) has no Terraform type: add it to tools/tfplan.py"
+        )
+
+
+def _own_id(registration: Registration) -> str:
+    return str(computed_outputs(registration.type, registration.name, registration.inputs, "").get("id") or "")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def reference_index(registrations: list[Registration], region: str) -> dict[str, str]:
+    """Mock id, ARN or other computed string → the Terraform address of the resource it identifies."""
+    index: dict[str, str] = {}
+    for registration in registrations:
+        if not registration.custom or not is_cloud(registration.type):
+            continue
+        tf_type = TF_TYPES.get(registration.type) or AZURE_TYPES.get(registration.type, ("unmapped", None))[0]
+        address = f"{tf_type}.{registration.name}"
+        inputs = reveal(registration.inputs)
+        computed = computed_outputs(registration.type, registration.name, registration.inputs, region)
+        for text in {f"{registration.name}-id", *(set(_strings(computed)) - set(_strings(inputs)))}:
+            index.setdefault(text, address)
+    return index
+
+
+def split_references(values: Any, index: Mapping[str, str], own: str) -> tuple[Any, Any]:
+    """Values with references left unknown (None), and the `expressions` naming what they reference."""
+    if isinstance(values, dict):
+        kept, expressions = {}, {}
+        for key, value in values.items():
+            kept[key], expression = split_references(value, index, own)
+            if expression is not None:
+                expressions[key] = expression
+        return kept, expressions or None
+    if isinstance(values, list) and any(isinstance(item, dict) for item in values):
+        pairs = [split_references(item, index, own) for item in values]
+        expressions = [expression or {} for _, expression in pairs]
+        return [kept for kept, _ in pairs], expressions if any(expressions) else None
+    if isinstance(values, list):
+        targets = [index.get(item) if isinstance(item, str) else None for item in values]
+        references = [ref for target in targets if target and target != own for ref in (f"{target}.id", target)]
+        kept_items = [None if target and target != own else item for item, target in zip(values, targets, strict=True)]
+        return kept_items, {"references": references} if references else None
+    target = index.get(values) if isinstance(values, str) else None
+    if target and target != own:
+        return None, {"references": [f"{target}.id", target]}
+    return values, None
+
+
+def terraform_plan(run: ProgramRun) -> dict[str, Any]:
+    """The stack's cloud resources as `terraform show -json` would print their plan."""
+    if run.mode != Mode.UPDATE:
+        raise ValueError("references are found through the ids update mode invents: convert an update-mode run")
+    region = run.files.config.get(f"{run.files.project}:region", "")
+    registrations = [r for r in run.registrations if r.custom and is_cloud(r.type)]
+    index = reference_index(registrations, region)
+    planned, changes, configuration = [], [], []
+    seen: set[str] = set()
+    for registration in registrations:
+        for tf_type, name, values in _terraform_resources(registration):
+            address = f"{tf_type}.{name}"
+            if address in seen:
+                raise ValueError(f"two resources would be {address}")
+            seen.add(address)
+            kept, expressions = split_references(values, index, own=f"{tf_type}.{registration.name}")
+            resource = {"address": address, "mode": "managed", "type": tf_type, "name": name}
+            planned.append({**resource, "provider_name": _provider_name(tf_type), "values": kept})
+            changes.append({**resource, "change": {"actions": ["create"], "before": None, "after": kept}})
+            configuration.append({**resource, "expressions": expressions or {}})
+    return {
+        "format_version": "1.2",
+        "terraform_version": TERRAFORM_VERSION,
+        "planned_values": {"root_module": {"resources": planned}},
+        "resource_changes": changes,
+        "configuration": {"root_module": {"resources": configuration}},
+    }
+
+
+def _provider_name(tf_type: str) -> str:
+    provider = tf_type.split("_", 1)[0]
+    return f"registry.terraform.io/hashicorp/{provider}"

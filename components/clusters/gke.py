@@ -33,6 +33,11 @@ NODE_ROLES = (
 CONTROL_PLANE_RANGE = "172.16.0.0/28"
 KEY_ROTATION = "7776000s"  # 90 days
 SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
+# Workload configuration auditing (posture "standard tier") stays; every vulnerability-scanning tier is gone:
+# VULNERABILITY_BASIC since 2025-07-31, VULNERABILITY_ENTERPRISE (Advanced Vulnerability Insights) since 2026-06-16
+# (GKE "posture management deprecations"; the API enum marks BASIC "no longer supported", while the pinned SDK's
+# docstring still lists it). Scan images in the registry (Artifact Analysis) instead.
+SECURITY_POSTURE = {"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_DISABLED"}
 _TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 
 
@@ -239,7 +244,7 @@ class GkeCluster(pulumi.ComponentResource):
                 ],
                 "managed_prometheus": {"enabled": True},
             },
-            security_posture_config={"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
+            security_posture_config=SECURITY_POSTURE,
             # Filestore's CSI driver gives the `standard-rwx` class the models' shared weight caches use.
             addons_config={"gcp_filestore_csi_driver_config": {"enabled": True}},
             resource_labels={"llm-platform-cluster": args.cluster_name},

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
+import pulumi_random
 
 from components.catalog.instances import Cloud
 from components.clusters.contract import CloudClusterArgs, GpuPoolArgs, GpuPoolInfo, SharingMode
@@ -32,6 +33,8 @@ NODE_ROLES = (
 )
 CONTROL_PLANE_RANGE = "172.16.0.0/28"
 KEY_ROTATION = "7776000s"  # 90 days
+KEY_RING_SUFFIX_BYTES = 4
+"""Eight hex digits after the cluster name (40 at most): within a key ring name's 63 characters."""
 SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
 # Workload configuration auditing (posture "standard tier") stays; every vulnerability-scanning tier is gone:
 # VULNERABILITY_BASIC since 2025-07-31, VULNERABILITY_ENTERPRISE (Advanced Vulnerability Insights) since 2026-06-16
@@ -172,7 +175,16 @@ class GkeCluster(pulumi.ComponentResource):
                 opts=child,
             )
 
-        key_ring = gcp.kms.KeyRing(f"{name}-keyring", name=args.cluster_name, location=args.region, opts=child)
+        # Google Cloud never deletes a key ring (`pulumi destroy` only forgets it), so a fixed name collides (409)
+        # with what the last stack of this cluster name left behind. The ring's name carries a random suffix that
+        # lives in this stack's state; the key inside a new ring can keep a fixed name.
+        suffix = pulumi_random.RandomId(f"{name}-keyring-suffix", byte_length=KEY_RING_SUFFIX_BYTES, opts=child)
+        key_ring = gcp.kms.KeyRing(
+            f"{name}-keyring",
+            name=pulumi.Output.concat(args.cluster_name, "-", suffix.hex),
+            location=args.region,
+            opts=child,
+        )
         secrets_key = gcp.kms.CryptoKey(
             f"{name}-secrets-key",
             name=f"{args.cluster_name}-secrets",

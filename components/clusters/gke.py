@@ -122,6 +122,8 @@ class GkeCluster(pulumi.ComponentResource):
     """Escape hatch: the native cluster resource."""
     node_service_account: gcp.serviceaccount.Account
     """Service account of every node."""
+    network_name: pulumi.Output[str]
+    """Short name of the cluster's VPC (where Filestore instances must go to be reachable)."""
 
     def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:clusters:GkeCluster", name, None, opts)
@@ -257,13 +259,14 @@ class GkeCluster(pulumi.ComponentResource):
                 "managed_prometheus": {"enabled": True},
             },
             security_posture_config=SECURITY_POSTURE,
-            # Filestore's CSI driver gives the `standard-rwx` class the models' shared weight caches use.
+            # Filestore's CSI driver, which provisions the models' shared weight caches (clusters/filestore.py).
             addons_config={"gcp_filestore_csi_driver_config": {"enabled": True}},
             resource_labels={"llm-platform-cluster": args.cluster_name},
             # The default pool's node config only matters while creating; changing it would replace the cluster.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[key_access], ignore_changes=["nodeConfig"]),
         )
         self.cluster_name = self.gke_cluster.name
+        self.network_name = network.name
 
         management = {"auto_repair": True, "auto_upgrade": True}
         system_pool = gcp.container.NodePool(

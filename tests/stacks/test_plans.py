@@ -46,6 +46,7 @@ def test_every_manifest_is_named_and_namespaced_where_it_must_be(plans: dict[Any
             "PriorityClass",
             "StorageClass",
             "ComputeClass",
+            "ClusterServingRuntime",
         }:
             assert body["metadata"].get("namespace"), body
 

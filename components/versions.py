@@ -53,13 +53,14 @@ KEDA_HTTP_ADD_ON_CHART = "0.15.0"
 
 # KServe in Standard mode (formerly RawDeployment; no Knative) and cert-manager, which KServe's webhooks need.
 # KServe's charts are OCI artifacts, one per directory of its charts/ (kserve/kserve .github/workflows/
-# helm-publish.yml): the controller is `kserve-resources` (the `kserve` chart of releases before 0.16 is gone),
-# the ClusterServingRuntimes (the Hugging Face one included) are `kserve-runtime-configs`. Its CRD version is the
-# one in ../shared/crd-schemas (v0.20.0).
+# helm-publish.yml): the controller is `kserve-resources` (the `kserve` chart of releases before 0.16 is gone).
+# Its CRD version is the one in ../shared/crd-schemas (v0.20.0). The ClusterServingRuntimes chart
+# (`kserve-runtime-configs`) installs all fourteen runtimes or none, one on `vllm/vllm-openai:latest`: the stack
+# creates the one runtime it uses instead, on the Hugging Face server image of KServe's release.
 KSERVE_CRD_CHART = "oci://ghcr.io/kserve/charts/kserve-crd"
 KSERVE_CHART = "oci://ghcr.io/kserve/charts/kserve-resources"
-KSERVE_RUNTIMES_CHART = "oci://ghcr.io/kserve/charts/kserve-runtime-configs"
 KSERVE_VERSION = "v0.20.0"
+KSERVE_HUGGINGFACE_IMAGE = f"kserve/huggingfaceserver:{KSERVE_VERSION}"
 # renovate: datasource=helm registryUrl=https://charts.jetstack.io depName=cert-manager
 CERT_MANAGER_REPO = "https://charts.jetstack.io"
 CERT_MANAGER_CHART = "v1.21.1"

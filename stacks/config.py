@@ -190,8 +190,8 @@ class _Raw(_Model):
     prometheus_url: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.:/_-]+$")
     """A Prometheus to read model queues from; empty: the stack installs one when a model autoscales."""
     model_cache_storage_class: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
-    """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (AKS Azure Files, GKE Filestore,
-    EFS the aws stack creates) or none (existing: emptyDir)."""
+    """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (AKS Azure Files; EFS or Filestore
+    the aws or gcp stack creates) or none (existing: emptyDir)."""
     model_cache_gib: int = Field(default=200, ge=10, le=100_000, alias="modelCacheGiB")
     ingress_class_name: str = Field(default="nginx", pattern=_DNS_LABEL, max_length=63)
     """IngressClass of the models that set `host`."""
@@ -263,7 +263,8 @@ class StackConfig:
     model_cache_storage_class: str | None
     """ReadWriteMany class for the weight cache (the cloud's default resolved by the target); None: emptyDir."""
     model_cache_class_created: bool
-    """The stack creates `model_cache_storage_class` itself (EFS on aws); otherwise the cluster has it."""
+    """The stack creates `model_cache_storage_class` itself (EFS on aws, Filestore on gcp); otherwise the cluster
+    has it."""
     model_cache_gib: int
     ingress_class_name: str
     ingress_namespace: str
@@ -408,11 +409,12 @@ def _validate(schema: type[_Model], body: Any, prefix: tuple[str, ...]) -> tuple
 
 
 _CLOUDS = {Target.AWS: Cloud.AWS, Target.GCP: Cloud.GCP, Target.AZURE: Cloud.AZURE}
-# ReadWriteMany classes that come with the cluster: Azure Files (built into AKS) and Filestore (GKE, once its CSI
-# add-on is on, which the GKE component does). EKS has none: the aws stack creates an EFS-backed one when a model
-# needs it. On `existing` clusters caches stay emptyDir unless modelCacheStorageClass names a class.
-_DEFAULT_RWX_CLASS = {Target.AZURE: "azurefile-csi-premium", Target.GCP: "standard-rwx"}
-_CREATED_RWX_CLASS = {Target.AWS: "efs-model-cache"}
+# ReadWriteMany classes that come with the cluster: Azure Files (built into AKS). EKS has none and GKE's built-in
+# Filestore classes create instances in the network named `default`, not the cluster's: the aws and gcp stacks
+# create one (EFS; Filestore in the cluster's VPC) when a model needs it. On `existing` clusters caches stay
+# emptyDir unless modelCacheStorageClass names a class.
+_DEFAULT_RWX_CLASS = {Target.AZURE: "azurefile-csi-premium"}
+_CREATED_RWX_CLASS = {Target.AWS: "efs-model-cache", Target.GCP: "filestore-model-cache"}
 
 
 def _model_cache_class(top: _Raw, *, serves_models: bool) -> tuple[str | None, bool]:

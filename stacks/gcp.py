@@ -9,6 +9,7 @@ import pulumi_gcp as gcp
 
 from components.autoscaling.compute_class import GpuComputeClasses, GpuComputeClassesArgs
 from components.catalog.instances import Cloud
+from components.clusters.filestore import FilestoreStorage, FilestoreStorageArgs
 from components.clusters.gke import GkeCluster, GkeClusterArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
@@ -44,6 +45,17 @@ def build(config: StackConfig) -> dict[str, Any]:
             GpuComputeClassesArgs(pools=cluster.gpu_pools),
             opts=pulumi.ResourceOptions(provider=cluster.provider),
         )
+    cache_class = None
+    if config.model_cache_class_created and config.model_cache_storage_class:
+        cache_class = FilestoreStorage(
+            "model-cache",
+            FilestoreStorageArgs(
+                project=config.gcp_project or "",
+                network_name=cluster.network_name,
+                storage_class_name=config.model_cache_storage_class,
+            ),
+            opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
+        ).storage_class_name
     return {
         **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
         "autoscaling": autoscaling_output(
@@ -52,5 +64,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": enable_gpus(config, cluster, Cloud.GCP).description,
-        "models": deploy_models(config, cluster, [], prometheus_for(config, cluster, Cloud.GCP)),
+        "models": deploy_models(
+            config, cluster, [], prometheus_for(config, cluster, Cloud.GCP), cache_class=cache_class
+        ),
     }

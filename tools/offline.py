@@ -205,6 +205,17 @@ def _hex_id(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:17]
 
 
+def _random_id(name: str, byte_length: int, prefix: str) -> dict[str, Any]:
+    """RandomId's outputs, from bytes that are stable per resource name (the real ones are random)."""
+    data = hashlib.sha256(name.encode()).digest()[:byte_length]
+    return {
+        "hex": prefix + data.hex(),
+        "dec": prefix + str(int.from_bytes(data, "big")),
+        "b64Std": prefix + base64.standard_b64encode(data).decode(),
+        "b64Url": prefix + base64.urlsafe_b64encode(data).decode().rstrip("="),
+    }
+
+
 def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
     """Values only the cloud knows after create: unknown in preview, invented here in update mode."""
     resource_name = inputs.get("name") or name
@@ -240,8 +251,13 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
         return {"email": f"{inputs.get('accountId', name)}@project.iam.gserviceaccount.com"}
     if type_ == "gcp:container/cluster:Cluster":
         return {"endpoint": "10.0.0.2", "masterAuth": {"clusterCaCertificate": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"}}
+    if type_ == "gcp:kms/keyRing:KeyRing":
+        return {"id": f"projects/project/locations/{inputs.get('location', region)}/keyRings/{resource_name}"}
     if type_ == "gcp:kms/cryptoKey:CryptoKey":
-        return {"id": f"projects/project/locations/{region}/keyRings/ring/cryptoKeys/{resource_name}"}
+        ring = inputs.get("keyRing") or f"projects/project/locations/{region}/keyRings/ring"
+        return {"id": f"{ring}/cryptoKeys/{resource_name}"}
+    if type_ == "random:index/randomId:RandomId":
+        return _random_id(name, int(inputs.get("byteLength", 8)), inputs.get("prefix", ""))
     if type_ == "kubernetes:core/v1:Service" and inputs.get("spec", {}).get("type") == "LoadBalancer":
         return {"status": {"loadBalancer": {"ingress": [{"ip": "10.20.0.50"}]}}}
     if type_.startswith("azure-native:"):

@@ -71,6 +71,10 @@ def wake_hosts(model: str, namespace: str, public_host: str | None) -> list[str]
 def interceptor_route_spec(
     *, hosts: Sequence[str], service: str, port: int, ready_within_seconds: int, response_within_seconds: int
 ) -> dict[str, Any]:
+    # No `coldStart.placeholder` (a canned answer while the model wakes): callers are API clients, which wait. A
+    # placeholder body from a ConfigMap is also the one thing that makes the interceptor read ConfigMaps (v0.15.0
+    # interceptor/middleware/placeholder.go, a lazy informer), which chart 0.15.0's ClusterRole does not allow
+    # (kedacore/charts#897 adds it cluster-wide after 0.15.0).
     return {
         "target": {"service": service, "port": port},
         "rules": [{"hosts": list(hosts)}],

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
+import pulumi_random
 
 from components.catalog.instances import Cloud
 from components.clusters.contract import CloudClusterArgs, GpuPoolArgs, GpuPoolInfo, SharingMode
@@ -32,7 +33,14 @@ NODE_ROLES = (
 )
 CONTROL_PLANE_RANGE = "172.16.0.0/28"
 KEY_ROTATION = "7776000s"  # 90 days
+KEY_RING_SUFFIX_BYTES = 4
+"""Eight hex digits after the cluster name (40 at most): within a key ring name's 63 characters."""
 SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
+# Workload configuration auditing (posture "standard tier") stays; every vulnerability-scanning tier is gone:
+# VULNERABILITY_BASIC since 2025-07-31, VULNERABILITY_ENTERPRISE (Advanced Vulnerability Insights) since 2026-06-16
+# (GKE "posture management deprecations"; the API enum marks BASIC "no longer supported", while the pinned SDK's
+# docstring still lists it). Scan images in the registry (Artifact Analysis) instead.
+SECURITY_POSTURE = {"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_DISABLED"}
 _TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 
 
@@ -114,6 +122,8 @@ class GkeCluster(pulumi.ComponentResource):
     """Escape hatch: the native cluster resource."""
     node_service_account: gcp.serviceaccount.Account
     """Service account of every node."""
+    network_name: pulumi.Output[str]
+    """Short name of the cluster's VPC (where Filestore instances must go to be reachable)."""
 
     def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:clusters:GkeCluster", name, None, opts)
@@ -173,7 +183,16 @@ class GkeCluster(pulumi.ComponentResource):
                 opts=child,
             )
 
-        key_ring = gcp.kms.KeyRing(f"{name}-keyring", name=args.cluster_name, location=args.region, opts=child)
+        # Google Cloud never deletes a key ring (`pulumi destroy` only forgets it), so a fixed name collides (409)
+        # with what the last stack of this cluster name left behind. The ring's name carries a random suffix that
+        # lives in this stack's state; the key inside a new ring can keep a fixed name.
+        suffix = pulumi_random.RandomId(f"{name}-keyring-suffix", byte_length=KEY_RING_SUFFIX_BYTES, opts=child)
+        key_ring = gcp.kms.KeyRing(
+            f"{name}-keyring",
+            name=pulumi.Output.concat(args.cluster_name, "-", suffix.hex),
+            location=args.region,
+            opts=child,
+        )
         secrets_key = gcp.kms.CryptoKey(
             f"{name}-secrets-key",
             name=f"{args.cluster_name}-secrets",
@@ -245,14 +264,15 @@ class GkeCluster(pulumi.ComponentResource):
                 ],
                 "managed_prometheus": {"enabled": True},
             },
-            security_posture_config={"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
-            # Filestore's CSI driver gives the `standard-rwx` class the models' shared weight caches use.
+            security_posture_config=SECURITY_POSTURE,
+            # Filestore's CSI driver, which provisions the models' shared weight caches (clusters/filestore.py).
             addons_config={"gcp_filestore_csi_driver_config": {"enabled": True}},
             resource_labels={"llm-platform-cluster": args.cluster_name},
             # The default pool's node config only matters while creating; changing it would replace the cluster.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[key_access], ignore_changes=["nodeConfig"]),
         )
         self.cluster_name = self.gke_cluster.name
+        self.network_name = network.name
 
         management = {"auto_repair": True, "auto_upgrade": True}
         system_pool = gcp.container.NodePool(

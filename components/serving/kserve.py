@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import versions
-from components.serving.metadata import model_labels, platform_namespace
+from components.serving.metadata import PART_OF, model_labels, platform_namespace
 from components.serving.vllm import (
     CONTAINER_SECURITY,
     POD_SECURITY,
@@ -44,6 +44,19 @@ API_SERVER_PORTS = {"cert-manager": (10250,), "kserve": (9443,)}
 RUNTIME_DRAIN_SECONDS = 30
 DEPLOYMENT_MODE = "Standard"
 """Plain Deployments and Services, no Knative (KServe 0.20 reads the old name, RawDeployment, as this one)."""
+CONTROLLER_VALUES = {
+    "kserve": {
+        "controller": {
+            "deploymentMode": DEPLOYMENT_MODE,
+            # Otherwise the controller creates an Ingress of class `istio` per InferenceService (the chart's
+            # gateway.ingressGateway.className; kube_ingress_reconciler.go at v0.20.0), which nothing here serves:
+            # models are exposed by the stack's own Ingress or LoadBalancer.
+            "gateway": {"disableIngressCreation": True},
+        }
+    }
+}
+RUNTIME = "llm-platform-huggingface"
+"""The stack's ClusterServingRuntime, which every InferenceService names (no auto-selection among runtimes)."""
 
 
 def runtime_args(args: VllmServerArgs) -> list[str]:
@@ -83,6 +96,34 @@ def health_probes() -> dict[str, Any]:
     }
 
 
+def huggingface_runtime_spec(image: str) -> dict[str, Any]:
+    """KServe's Hugging Face runtime as kserve-runtime-configs v0.20.0 renders `kserve-huggingfaceserver` (files/
+    runtimes/resources.yaml merged with clusterservingruntimes-patch.yaml, default values), on a pinned image;
+    without the chart's unbounded /dev/shm (the predictor mounts a sized one when tensor parallelism needs it)
+    and not auto-selected, so that it never competes with a `huggingface` runtime the cluster already has."""
+    return {
+        "annotations": {"prometheus.kserve.io/path": "/metrics", "prometheus.kserve.io/port": str(PORT)},
+        "supportedModelFormats": [{"name": "huggingface", "version": "1", "autoSelect": False}],
+        "protocolVersions": ["v2", "v1"],
+        "containers": [
+            {
+                "name": "kserve-container",
+                "image": image,
+                "imagePullPolicy": "IfNotPresent",
+                "args": ["--model_name={{.Name}}"],
+                "env": [{"name": "LMCACHE_USE_EXPERIMENTAL", "value": "True"}],
+                "securityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "privileged": False,
+                    "runAsNonRoot": True,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+                "resources": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
+            }
+        ],
+    }
+
+
 def inference_service_spec(args: VllmServerArgs, selector: dict[str, str]) -> dict[str, Any]:
     volumes, mounts = pod_volumes(args)
     return {
@@ -100,6 +141,7 @@ def inference_service_spec(args: VllmServerArgs, selector: dict[str, str]) -> di
             "volumes": volumes,
             "model": {
                 "modelFormat": {"name": "huggingface"},
+                "runtime": RUNTIME,
                 "args": runtime_args(args),
                 "env": environment(args),
                 "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
@@ -115,7 +157,7 @@ def inference_service_spec(args: VllmServerArgs, selector: dict[str, str]) -> di
 
 class KServePlatform(pulumi.ComponentResource):
     """cert-manager, KServe's CRDs, its controller in Standard mode (plain Deployments, no Knative; the mode
-    KServe called RawDeployment before 0.16) and its ClusterServingRuntimes (pinned charts).
+    KServe called RawDeployment before 0.16; pinned charts) and the one ClusterServingRuntime the models use.
 
     Example::
 
@@ -161,18 +203,21 @@ class KServePlatform(pulumi.ComponentResource):
 
         crds = kserve_chart("crds", versions.KSERVE_CRD_CHART, None, [])
         # Its webhook certificates come from cert-manager; its CRDs from the release above.
-        controller = kserve_chart(
-            "controller",
-            versions.KSERVE_CHART,
-            {"kserve": {"controller": {"deploymentMode": DEPLOYMENT_MODE}}},
-            [cert_manager, crds],
+        controller = kserve_chart("controller", versions.KSERVE_CHART, CONTROLLER_VALUES, [cert_manager, crds])
+        # Its CRD comes with the CRD chart; the controller's webhook validates it.
+        runtime = k8s.apiextensions.CustomResource(
+            f"{name}-huggingface-runtime",
+            api_version="serving.kserve.io/v1alpha1",
+            kind="ClusterServingRuntime",
+            metadata={
+                "name": RUNTIME,
+                "labels": {"app.kubernetes.io/part-of": PART_OF},
+                "annotations": {"serving.kserve.io/server-type": "huggingfaceserver"},
+            },
+            spec=huggingface_runtime_spec(versions.KSERVE_HUGGINGFACE_IMAGE),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[crds, controller]),
         )
-        # The `huggingface` model format resolves to the ClusterServingRuntime `kserve-huggingfaceserver`, which
-        # only this chart creates, and only when asked to; the controller's webhook validates it.
-        runtimes = kserve_chart(
-            "runtimes", versions.KSERVE_RUNTIMES_CHART, {"kserve": {"servingruntime": {"enabled": True}}}, [controller]
-        )
-        self.ready = [crds, controller, runtimes]
+        self.ready = [crds, controller, runtime]
         self.register_outputs({})
 
 

@@ -145,6 +145,14 @@ def test_gke_control_plane_settings(plans: dict[Any, Any], stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gke_audits_workload_configuration_and_asks_for_no_removed_scanning_tier(
+    plans: dict[Any, Any], stack: str
+) -> None:  # CIS GKE 5.1.x is left to the registry: GKE removed both vulnerability-scanning tiers
+    posture = _one(plans, stack, "gcp:container/cluster:Cluster")["securityPostureConfig"]
+    assert posture == {"mode": "BASIC", "vulnerabilityMode": "VULNERABILITY_DISABLED"}
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
 def test_gke_api_reachable_only_from_authorized_networks(plans: dict[Any, Any], stack: str) -> None:
     cluster = _one(plans, stack, "gcp:container/cluster:Cluster")
     blocks = [block["cidrBlock"] for block in cluster["masterAuthorizedNetworksConfig"]["cidrBlocks"]]

@@ -311,7 +311,11 @@ def test_r5_model_caches_never_deadlock_on_multi_attach(plans: dict[Any, Any], s
         assert int(quota["spec"]["hard"]["requests.storage"].removesuffix("Gi")) >= total
 
 
-CLOUD_CACHE_CLASSES = {"prod-aws": "efs-model-cache", "prod-azure": "azurefile-csi-premium", "prod-gcp": "standard-rwx"}
+CLOUD_CACHE_CLASSES = {
+    "prod-aws": "efs-model-cache",
+    "prod-azure": "azurefile-csi-premium",
+    "prod-gcp": "filestore-model-cache",
+}
 
 
 @pytest.mark.parametrize("stack", sorted(CLOUD_CACHE_CLASSES))
@@ -330,6 +334,12 @@ def test_r5_storage_classes_the_stack_creates_bind_where_the_pod_lands(plans: di
 def test_r5_the_aws_stack_creates_the_class_its_caches_use(plans: dict[Any, Any]) -> None:
     [storage_class] = _objects(plans, "prod-aws", "StorageClass")
     assert storage_class["metadata"]["name"] == CLOUD_CACHE_CLASSES["prod-aws"]
+
+
+def test_r5_the_gcp_stack_creates_the_expandable_class_its_caches_use(plans: dict[Any, Any]) -> None:
+    [storage_class] = _objects(plans, "prod-gcp", "StorageClass")
+    assert storage_class["metadata"]["name"] == CLOUD_CACHE_CLASSES["prod-gcp"]
+    assert storage_class["allowVolumeExpansion"] is True  # modelCacheGiB grows the claims in place
 
 
 @pytest.mark.parametrize("stack", STACKS)

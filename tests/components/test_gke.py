@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -79,6 +80,20 @@ def test_nodes_run_with_their_own_least_privilege_service_account(registered: Re
 def test_secrets_key_is_usable_by_the_gke_service_agent(registered: Registered) -> None:
     member = registered.inputs("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")["member"]
     assert member == "serviceAccount:service-123456789012@container-engine-robot.iam.gserviceaccount.com"
+
+
+def test_key_ring_name_has_a_random_suffix_so_a_recreated_stack_never_collides(registered: Registered) -> None:
+    # Key rings outlive `pulumi destroy`: the next ring of the same cluster name must be another one.
+    suffix = registered.one("random:index/randomId:RandomId")
+    assert suffix.inputs["byteLength"] == 4
+    assert re.fullmatch(r"llm-test-[0-9a-f]{8}", registered.inputs("gcp:kms/keyRing:KeyRing")["name"])
+    assert suffix.urn in registered.one("gcp:kms/keyRing:KeyRing").dependencies
+
+
+def test_secrets_key_lives_in_the_stacks_own_key_ring(registered: Registered) -> None:
+    ring = registered.inputs("gcp:kms/keyRing:KeyRing")
+    key_name = registered.inputs(CLUSTER)["databaseEncryption"]["keyName"]
+    assert key_name == f"projects/project/locations/us-central1/keyRings/{ring['name']}/cryptoKeys/llm-test-secrets"
 
 
 def test_subnet_has_secondary_ranges_for_pods_and_services(registered: Registered) -> None:

@@ -93,6 +93,11 @@ def test_route_answers_for_the_wake_service_and_the_public_host(registered: Regi
     assert all(":" not in host for host in rule["hosts"]), "the interceptor matches host names without the port"
 
 
+def test_route_asks_for_no_placeholder_so_the_interceptor_needs_no_configmap_access(registered: Registered) -> None:
+    # Chart 0.15.0 grants the interceptor no configmaps; only a placeholder body from a ConfigMap reads one.
+    assert "coldStart" not in registered.inputs(ROUTE)["spec"]
+
+
 def test_route_waits_for_the_add_on_that_installs_its_crd(registered: Registered) -> None:
     release = registered.one(RELEASE, "keda-http-release")
     assert release.urn in registered.one(ROUTE).dependencies

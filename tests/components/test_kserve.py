@@ -9,6 +9,7 @@ from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatfo
 from tests.components.test_vllm import gpu_args
 
 ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
+RUNTIME = "kubernetes:serving.kserve.io/v1alpha1:ClusterServingRuntime"
 
 
 def build() -> dict[str, Any]:
@@ -49,22 +50,40 @@ def test_predictor_gets_the_same_placement_gpus_and_security_as_vllm(under_mocks
 def test_platform_installs_cert_manager_before_kserve_in_standard_mode(under_mocks: Any) -> None:
     registered = under_mocks(build)
     releases = {r.inputs["name"]: r for r in registered.all("kubernetes:helm.sh/v3:Release")}
-    assert set(releases) == {"cert-manager", "kserve-crd", "kserve-resources", "kserve-runtime-configs"}
+    # No kserve-runtime-configs: it installs all fourteen runtimes (one on vllm/vllm-openai:latest) or none.
+    assert set(releases) == {"cert-manager", "kserve-crd", "kserve-resources"}
     controller = releases["kserve-resources"]
     assert controller.inputs["chart"] == "oci://ghcr.io/kserve/charts/kserve-resources"
-    assert controller.inputs["values"] == {"kserve": {"controller": {"deploymentMode": "Standard"}}}
+    assert controller.inputs["values"]["kserve"]["controller"]["deploymentMode"] == "Standard"
     assert releases["cert-manager"].urn in controller.dependencies
     assert controller.urn in registered.one(ISVC).dependencies
 
 
-def test_platform_installs_the_hugging_face_runtime_the_models_resolve_to(under_mocks: Any) -> None:
+def test_controller_creates_no_istio_ingress_per_inference_service(under_mocks: Any) -> None:
     registered = under_mocks(build)
-    releases = {r.inputs["name"]: r for r in registered.all("kubernetes:helm.sh/v3:Release")}
-    runtimes = releases["kserve-runtime-configs"]
-    # The chart creates no ClusterServingRuntime unless asked to.
-    assert runtimes.inputs["values"]["kserve"]["servingruntime"]["enabled"] is True
-    assert releases["kserve-resources"].urn in runtimes.dependencies
-    assert runtimes.urn in registered.one(ISVC).dependencies
+    [controller] = [r for r in registered.all("kubernetes:helm.sh/v3:Release") if r.name == "kserve-controller"]
+    assert controller.inputs["values"]["kserve"]["controller"]["gateway"] == {"disableIngressCreation": True}
+
+
+def test_the_only_runtime_is_the_hugging_face_one_the_models_name(under_mocks: Any) -> None:
+    registered = under_mocks(build)
+    runtime = registered.one(RUNTIME)
+    assert runtime.inputs["metadata"]["name"] == "llm-platform-huggingface"
+    [model_format] = runtime.inputs["spec"]["supportedModelFormats"]
+    assert (model_format["name"], model_format["autoSelect"]) == ("huggingface", False)
+    predictor_model = registered.inputs(ISVC)["spec"]["predictor"]["model"]
+    assert (predictor_model["modelFormat"], predictor_model["runtime"]) == (
+        {"name": "huggingface"},
+        "llm-platform-huggingface",
+    )
+    assert runtime.urn in registered.one(ISVC).dependencies
+    [crds] = [r for r in registered.all("kubernetes:helm.sh/v3:Release") if r.name == "kserve-crds"]
+    assert crds.urn in runtime.dependencies
+
+
+def test_runtime_image_is_pinned_to_kserves_release(under_mocks: Any) -> None:
+    [container] = under_mocks(build).inputs(RUNTIME)["spec"]["containers"]
+    assert container["image"] == "kserve/huggingfaceserver:v0.20.0"
 
 
 def test_token_file_reaches_the_runtime(under_mocks: Any) -> None:

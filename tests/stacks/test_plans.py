@@ -46,6 +46,7 @@ def test_every_manifest_is_named_and_namespaced_where_it_must_be(plans: dict[Any
             "PriorityClass",
             "StorageClass",
             "ComputeClass",
+            "ClusterServingRuntime",
         }:
             assert body["metadata"].get("namespace"), body
 
@@ -184,10 +185,11 @@ def test_cli_names_the_stacks_when_the_stack_file_is_missing(tmp_path: Path) -> 
     assert "dev" in result.stderr.split("stacks here: ")[1]
 
 
-def test_cache_claims_wait_for_the_storage_class_the_stack_creates(plans: dict[Any, Any]) -> None:
+@pytest.mark.parametrize("stack", ["prod-aws", "prod-gcp"])
+def test_cache_claims_wait_for_the_storage_class_the_stack_creates(plans: dict[Any, Any], stack: str) -> None:
     # pulumi-kubernetes awaits a claim until it is Bound unless its StorageClass, read at create time, says
     # WaitForFirstConsumer (pulumi-kubernetes#3130): a claim created before its class would hang `pulumi up`.
-    registrations = plans[("prod-aws", Mode.UPDATE)].run.registrations
+    registrations = plans[(stack, Mode.UPDATE)].run.registrations
     [storage_class] = [r for r in registrations if r.type == "kubernetes:storage.k8s.io/v1:StorageClass"]
     claims = [r for r in registrations if r.type == "kubernetes:core/v1:PersistentVolumeClaim"]
     assert claims

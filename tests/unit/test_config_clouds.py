@@ -294,11 +294,21 @@ def test_gpu_model_outside_the_catalogue_needs_its_architecture() -> None:
 
 def test_model_cache_defaults_to_the_clouds_shared_class() -> None:
     assert parse_config(azure(), stack="t").model_cache_storage_class == "azurefile-csi-premium"
-    assert parse_config(gcp(), stack="t").model_cache_storage_class == "standard-rwx"
-    assert not parse_config(gcp(), stack="t").model_cache_class_created
+    assert not parse_config(azure(), stack="t").model_cache_class_created
 
 
 SERVED = {"m": {"huggingFaceId": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4"}}
+
+
+def test_gcp_stacks_that_serve_models_create_a_filestore_class_in_their_own_network() -> None:
+    # GKE's built-in standard-rwx creates instances in the network named `default`, not the cluster's.
+    config = parse_config(gcp(gpuPools={"l4": {"gpu": "L4"}}, models=SERVED), stack="t")
+    assert (config.model_cache_storage_class, config.model_cache_class_created) == ("filestore-model-cache", True)
+
+
+def test_gcp_stacks_without_models_create_no_filestore_class() -> None:
+    config = parse_config(gcp(), stack="t")
+    assert (config.model_cache_storage_class, config.model_cache_class_created) == (None, False)
 
 
 def test_aws_stacks_that_serve_models_create_an_efs_class_for_the_cache() -> None:

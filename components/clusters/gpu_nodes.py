@@ -57,7 +57,9 @@ def gpu_node_labels(cloud: Cloud, name: str, pool: GpuPoolArgs) -> dict[str, str
     if cloud is Cloud.AWS:
         labels[EKS_ACCELERATOR_LABEL] = f"nvidia-{pool.instance.gpu.value.lower()}"
     if cloud is Cloud.AZURE and pool.spot:
-        labels[AKS_SPOT_KEY] = "spot"  # AKS sets it anyway; declared, a refresh finds no drift
+        # AKS sets it anyway; declared, a refresh finds no drift, and a label update cannot drop it (an update
+        # replaces the pool's whole label set, Azure/AKS#3152).
+        labels[AKS_SPOT_KEY] = "spot"
     if cloud is Cloud.GCP:
         labels[COMPUTE_CLASS_LABEL] = group
     return labels

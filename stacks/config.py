@@ -546,6 +546,7 @@ _SUBNET_ID = {
     ),
 }
 _AKS_POOL_NAME = r"^[a-z][a-z0-9]{0,11}$"
+_AKS_RESERVED_PREFIX = "kubernetes.azure.com/"
 _RESERVED_RANGE = ipaddress.ip_network("172.16.0.0/12")
 
 
@@ -646,6 +647,17 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
     for name, pool in pools.items():
         issues.extend(_check_pool_offer(cloud, name, pool))
         issues.extend(_check_sharing_on_cloud(target, name, pool))
+        if target is Target.AZURE:
+            # aks-docs "use-labels": AKS refuses node labels under its reserved prefix (it sets those itself).
+            issues.extend(
+                ConfigIssue(
+                    f"gpuPools.{name}.labels",
+                    f"{key!r} is under the prefix AKS reserves for its own labels ({_AKS_RESERVED_PREFIX}); "
+                    "choose another key",
+                )
+                for key in pool.labels
+                if key.startswith(_AKS_RESERVED_PREFIX)
+            )
         if target is Target.AZURE and not re.match(_AKS_POOL_NAME, name):
             issues.append(
                 ConfigIssue(

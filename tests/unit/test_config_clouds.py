@@ -364,3 +364,11 @@ def test_aks_deployer_keys_only_apply_to_azure() -> None:
         "deployerPrincipalType: only applies to target 'azure', not 'aws'; remove the key",
         "deployerGroupObjectId: only applies to target 'azure', not 'aws'; remove the key",
     ]
+
+
+def test_aks_pool_labels_stay_out_of_the_prefix_aks_reserves() -> None:
+    pools = {"a100": {"gpu": "A100-80GB", "labels": {"kubernetes.azure.com/scalesetpriority": "spot"}}}
+    assert problems(azure(gpuPools=pools)) == [
+        "gpuPools.a100.labels: 'kubernetes.azure.com/scalesetpriority' is under the prefix AKS reserves for its own "
+        "labels (kubernetes.azure.com/); choose another key"
+    ]

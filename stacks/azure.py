@@ -6,18 +6,31 @@ from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
+from pulumi_azure_native import authorization
 
 from components.autoscaling.priority_expander import PriorityExpander, PriorityExpanderArgs, vmss_regex
 from components.catalog.instances import Cloud
-from components.clusters.aks import AksCluster, AksClusterArgs
+from components.clusters.aks import AksCluster, AksClusterArgs, Deployer
 from stacks.cloud import cluster_args
-from stacks.config import StackConfig
+from stacks.config import DeployerType, StackConfig
 from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "Standard_D4ds_v5"
+_PRINCIPAL_TYPES = {
+    DeployerType.USER: authorization.PrincipalType.USER,
+    DeployerType.SERVICE_PRINCIPAL: authorization.PrincipalType.SERVICE_PRINCIPAL,
+    DeployerType.GROUP: authorization.PrincipalType.GROUP,
+}
+
+
+def deployer(config: StackConfig) -> Deployer:
+    """Who gets the cluster's RBAC Cluster Admin role: whoever runs Pulumi, or the group the stack names."""
+    return Deployer(
+        principal_type=_PRINCIPAL_TYPES[config.deployer_principal_type], object_id=config.deployer_group_object_id
+    )
 
 
 def public_load_balancer_sources(config: StackConfig) -> tuple[str, ...]:
@@ -41,6 +54,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             availability_zones=config.availability_zones,
             existing_subnet_ids=config.existing_subnet_ids,
             public_load_balancer_sources=public_load_balancer_sources(config),
+            deployer=deployer(config),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )

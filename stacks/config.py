@@ -40,6 +40,7 @@ PROJECT = "llm-platform"
 
 # A Kubernetes DNS-1123 label: what names of namespaces, Services and Deployments must be.
 _DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+_GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _HF_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
 # Label keys: optional DNS prefix, then a name of at most 63 characters (Kubernetes API conventions).
 _LABEL_KEY = re.compile(
@@ -63,6 +64,16 @@ class Engine(enum.StrEnum):
 class Capacity(enum.StrEnum):
     ON_DEMAND = "on-demand"
     SPOT = "spot"
+
+
+class DeployerType(enum.StrEnum):
+    """azure: what kind of Entra ID principal runs Pulumi, as its Cluster Admin role assignment must say."""
+
+    USER = "user"
+    SERVICE_PRINCIPAL = "servicePrincipal"
+    """A service principal or a managed identity (CI)."""
+    GROUP = "group"
+    """A group whose members run Pulumi; the assignment goes to the group (deployerGroupObjectId)."""
 
 
 class _Model(BaseModel):
@@ -184,6 +195,10 @@ class _Raw(_Model):
     gcp_project: str | None = Field(default=None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
     system_instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
     system_nodes: int = Field(default=2, ge=1, le=10)
+    deployer_principal_type: DeployerType | None = None
+    """azure: who runs Pulumi and gets the cluster's RBAC Cluster Admin role; empty: user."""
+    deployer_group_object_id: str | None = Field(default=None, pattern=_GUID)
+    """azure, with deployerPrincipalType group: the group's object id."""
     deletion_protection: bool = True
     monitoring: bool = False
     """GPU metrics: the DCGM exporter and a ServiceMonitor (Prometheus Operator CRDs needed), or GKE's managed DCGM."""
@@ -253,6 +268,10 @@ class StackConfig:
     gcp_project: str | None
     system_instance_type: str | None
     system_nodes: int
+    deployer_principal_type: DeployerType
+    """azure: the kind of principal that runs Pulumi."""
+    deployer_group_object_id: str | None
+    """azure, group deployers: the group that gets the Cluster Admin role; None: whoever runs Pulumi."""
     deletion_protection: bool
     monitoring: bool
     install_device_plugin: bool
@@ -363,6 +382,7 @@ def parse_config(
     issues.extend(_check_rules(top, pools, models, pool_names, has_token=hf_token is not None or "hfToken" in raw))
     if top is not None:
         issues.extend(_check_cloud(top, pools))
+        issues.extend(_check_deployer(top))
     if issues or top is None:
         raise ConfigError(stack, issues)
     cache_class, cache_class_created = _model_cache_class(top, serves_models=bool(models))
@@ -382,6 +402,8 @@ def parse_config(
         gcp_project=top.gcp_project,
         system_instance_type=top.system_instance_type,
         system_nodes=top.system_nodes,
+        deployer_principal_type=top.deployer_principal_type or DeployerType.USER,
+        deployer_group_object_id=top.deployer_group_object_id,
         deletion_protection=top.deletion_protection,
         monitoring=top.monitoring,
         install_device_plugin=top.install_device_plugin,
@@ -562,6 +584,7 @@ _SUBNET_ID = {
     ),
 }
 _AKS_POOL_NAME = r"^[a-z][a-z0-9]{0,11}$"
+_AKS_RESERVED_PREFIX = "kubernetes.azure.com/"
 _RESERVED_RANGE = ipaddress.ip_network("172.16.0.0/12")
 
 
@@ -662,6 +685,17 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
     for name, pool in pools.items():
         issues.extend(_check_pool_offer(cloud, name, pool))
         issues.extend(_check_sharing_on_cloud(target, name, pool))
+        if target is Target.AZURE:
+            # aks-docs "use-labels": AKS refuses node labels under its reserved prefix (it sets those itself).
+            issues.extend(
+                ConfigIssue(
+                    f"gpuPools.{name}.labels",
+                    f"{key!r} is under the prefix AKS reserves for its own labels ({_AKS_RESERVED_PREFIX}); "
+                    "choose another key",
+                )
+                for key in pool.labels
+                if key.startswith(_AKS_RESERVED_PREFIX)
+            )
         if target is Target.AZURE and not re.match(_AKS_POOL_NAME, name):
             issues.append(
                 ConfigIssue(
@@ -671,6 +705,28 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
                 )
             )
     return issues
+
+
+def _check_deployer(config: _Raw) -> list[ConfigIssue]:
+    """azure: the deployer's role assignment names its principal type, and a group by its object id."""
+    if config.target is not Target.AZURE:
+        return [
+            ConfigIssue(key, f"only applies to target 'azure', not '{config.target}'; remove the key")
+            for key in ("deployerPrincipalType", "deployerGroupObjectId")
+            if getattr(config, _FIELD_NAMES[key]) is not None
+        ]
+    is_group = config.deployer_principal_type is DeployerType.GROUP
+    if is_group and config.deployer_group_object_id is None:
+        return [
+            ConfigIssue(
+                "deployerGroupObjectId",
+                "is required with deployerPrincipalType 'group': the object id of the Entra ID group whose members "
+                "run Pulumi (`az ad group show --group <name> --query id`)",
+            )
+        ]
+    if not is_group and config.deployer_group_object_id is not None:
+        return [ConfigIssue("deployerGroupObjectId", "only applies with deployerPrincipalType 'group'; remove the key")]
+    return []
 
 
 def _check_zones(target: Target, region: str | None, pools: Mapping[str, GpuPool]) -> list[ConfigIssue]:
@@ -1064,4 +1120,5 @@ _PATTERN_HINTS = {
     r"^[a-z0-9-]{3,40}$": "use a zone name such as 'us-central1-a'",
     r"^[A-Za-z0-9._/-]{1,100}$": "use a branch, tag or commit of the model repository",
     _DIGEST_PINNED_IMAGE: "pin the image by digest: 'registry/repository[:tag]@sha256:<64 hex digits>'",
+    _GUID: "use an Entra ID object id such as '00000000-0000-0000-0000-000000000000'",
 }

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import runpy
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,7 +126,8 @@ class _RecordingMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
         if self.preview:
-            return None, state  # ids are unknown until the cloud creates the resource
+            # Ids are unknown until the cloud creates the resource, and so are outputs shaped unlike the input.
+            return None, {key: value for key, value in state.items() if key not in _RESHAPED.get(args.typ, ())}
         state.setdefault("name", args.name)
         state.update(computed_outputs(args.typ, args.name, args.inputs, self.region))
         return state.pop("id", f"{args.name}-id"), state
@@ -159,6 +161,8 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         return {}
 
 
+# Inputs the cloud answers in another shape (see computed_outputs); echoed, they would not deserialize.
+_RESHAPED = {"azure-native:containerservice:ManagedCluster": ("identity",)}
 _ACCOUNT = "123456789012"
 _SUBSCRIPTION = "00000000-0000-0000-0000-000000000003"
 
@@ -198,6 +202,17 @@ users:
              --environment, AzurePublicCloud]
 """
     return base64.b64encode(text.encode()).decode()
+
+
+def _azure_resource_id(type_: str, resource_name: str) -> dict[str, str]:
+    provider_namespace = type_.split(":")[1]
+    return {"id": f"/subscriptions/{_SUBSCRIPTION}/resourceGroups/rg/providers/{provider_namespace}/{resource_name}"}
+
+
+def _entra_ids(name: str) -> dict[str, str]:
+    """The Entra ID ids of a managed identity, stable per name."""
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return {"principalId": str(uuid.UUID(digest[:32])), "clientId": str(uuid.UUID(digest[32:]))}
 
 
 def _hex_id(name: str) -> str:
@@ -260,11 +275,20 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
         return _random_id(name, int(inputs.get("byteLength", 8)), inputs.get("prefix", ""))
     if type_ == "kubernetes:core/v1:Service" and inputs.get("spec", {}).get("type") == "LoadBalancer":
         return {"status": {"loadBalancer": {"ingress": [{"ip": "10.20.0.50"}]}}}
+    if type_ == "azure-native:managedidentity:UserAssignedIdentity":
+        return {**_azure_resource_id(type_, resource_name), **_entra_ids(name)}
+    if type_ == "azure-native:containerservice:ManagedCluster":
+        # Azure answers the identities the cluster was given as a map of resource id to ids (the SDK's output
+        # type), not as the list of ids it takes: echoing the input would not deserialize.
+        identity = dict(inputs.get("identity") or {})
+        if "userAssignedIdentities" in identity:
+            identity["userAssignedIdentities"] = {
+                resource_id: _entra_ids(str(resource_id).rsplit("/", 1)[-1])
+                for resource_id in identity["userAssignedIdentities"]
+            }
+        return {**_azure_resource_id(type_, resource_name), "identity": identity}
     if type_.startswith("azure-native:"):
-        provider_namespace = type_.split(":")[1]
-        return {
-            "id": f"/subscriptions/{_SUBSCRIPTION}/resourceGroups/rg/providers/{provider_namespace}/{resource_name}"
-        }
+        return _azure_resource_id(type_, resource_name)
     if type_.startswith("aws:"):
         return {"arn": f"arn:aws:{type_.split(':')[1].split('/')[0]}:{region}:{_ACCOUNT}:{name}"}
     return {}

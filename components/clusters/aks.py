@@ -15,8 +15,17 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumiverse_time as time
 import yaml
-from pulumi_azure_native import authorization, containerservice, monitor, network, operationalinsights, resources
+from pulumi_azure_native import (
+    authorization,
+    containerservice,
+    managedidentity,
+    monitor,
+    network,
+    operationalinsights,
+    resources,
+)
 
 from components.catalog.instances import Cloud
 from components.catalog.mig import aks_instance_profile
@@ -27,6 +36,13 @@ from components.clusters.network import subnet_plan
 # Built-in role "Azure Kubernetes Service RBAC Cluster Admin": with local accounts disabled, whoever runs
 # Pulumi reaches the API only through an Entra ID role assignment.
 AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+# Built-in role "Network Contributor" (MicrosoftDocs azure-docs, built-in-roles/networking.md): what the cluster
+# identity needs on a node subnet outside the node resource group (subnets/read, subnets/join/action), or every
+# LoadBalancer Service stays pending. Only the Azure CLI grants it by itself (aks-docs "use-managed-identity").
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+# "New role assignments can take up to five minutes to propagate and be updated by the authorization server"
+# (aks-docs "manage-azure-rbac"): the Kubernetes provider waits that long after the deployer's assignment.
+RBAC_PROPAGATION = "5m"
 # Cluster-internal ranges, outside every VNet range the config accepts (172.16.0.0/12 is kept for them).
 SERVICE_CIDR = "172.20.0.0/16"
 DNS_SERVICE_IP = "172.20.0.10"
@@ -44,12 +60,25 @@ CONTROL_PLANE_LOGS = (
 )
 
 
+@dataclass(frozen=True)
+class Deployer:
+    """Who runs Pulumi, and so gets the cluster's RBAC Cluster Admin role."""
+
+    principal_type: authorization.PrincipalType = authorization.PrincipalType.USER
+    """What Azure checks the principal against: a user, a service principal (or managed identity), a group.
+    A wrong type is rejected (UnmatchedPrincipalType); the SDK's default is User."""
+    object_id: str | None = None
+    """The principal's object id; None: whoever runs Pulumi (its client config). A group must be named."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class AksClusterArgs(CloudClusterArgs):
     availability_zones: int = 3
     """Zones the system and general pools span."""
     existing_subnet_ids: tuple[str, ...] = ()
-    """One subnet resource id for the nodes, instead of creating a VNet."""
+    """One subnet resource id for the nodes, instead of creating a VNet. The cluster identity gets Network
+    Contributor on it, so whoever runs Pulumi must be allowed to assign roles there."""
+    deployer: Deployer = Deployer()
     public_load_balancer_sources: tuple[str, ...] = ()
     """CIDR blocks public LoadBalancer Services admit: the node subnet's NSG lets them in on port 80 too."""
 
@@ -102,6 +131,9 @@ class AksCluster(pulumi.ComponentResource):
     """Escape hatch: the native cluster resource."""
     resource_group: resources.ResourceGroup
     """The resource group holding the cluster and its network."""
+    identity: managedidentity.UserAssignedIdentity
+    """The control plane's identity (load balancers, autoscaler, CSI drivers), created before the cluster so that
+    its role on the node subnet exists before the cluster does."""
 
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:clusters:AksCluster", name, None, opts)
@@ -112,6 +144,27 @@ class AksCluster(pulumi.ComponentResource):
         group_name = self.resource_group.name
         subnet_id = args.existing_subnet_ids[0] if args.existing_subnet_ids else self._network(name, args, group_name)
         zones = [str(zone) for zone in range(1, args.availability_zones + 1)]
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+
+        # A user-assigned identity, as aks-docs "use-managed-identity" recommends outside the Azure CLI with your
+        # own VNet: a system-assigned one exists only with the cluster, so its role would come after it.
+        self.identity = managedidentity.UserAssignedIdentity(
+            f"{name}-identity",
+            resource_name_=f"{args.cluster_name}-control-plane",
+            resource_group_name=group_name,
+            location=args.region,
+            opts=child,
+        )
+        subnet_role = authorization.RoleAssignment(
+            f"{name}-subnet-network-contributor",
+            principal_id=self.identity.principal_id,
+            # A new identity may not have reached every Entra ID replica yet: naming its type spares the lookup
+            # that would fail with PrincipalNotFound (Azure RBAC troubleshooting).
+            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=_role_definition(client.subscription_id, NETWORK_CONTRIBUTOR),
+            scope=subnet_id,
+            opts=child,
+        )
 
         workspace = operationalinsights.Workspace(
             f"{name}-logs",
@@ -139,7 +192,7 @@ class AksCluster(pulumi.ComponentResource):
             dns_prefix=args.cluster_name,
             kubernetes_version=args.kubernetes_version,
             node_resource_group=f"{args.cluster_name}-nodes-rg",
-            identity={"type": "SystemAssigned"},
+            identity={"type": "UserAssigned", "user_assigned_identities": [self.identity.id]},
             sku={"name": "Base", "tier": "Standard"},
             # Azure requires the system pool inline; every other pool is a separate AgentPool below.
             agent_pool_profiles=[
@@ -201,7 +254,7 @@ class AksCluster(pulumi.ComponentResource):
             },
             # The inline profile only seeds the system pool: later edits there would fight the separate
             # AgentPools (pulumi/pulumi-azure-native#2719, #4264).
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["agentPoolProfiles"]),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["agentPoolProfiles"], depends_on=[subnet_role]),
         )
         self.cluster_name = self.aks_cluster.name
         cluster_name = self.aks_cluster.name
@@ -237,7 +290,7 @@ class AksCluster(pulumi.ComponentResource):
         self.gpu_pools = {}
         for pool_name, pool in args.gpu_pools.items():
             info = pool_info(Cloud.AZURE, pool_name, pool)
-            taints = [f"{t.key}={t.value}:{t.effect}" for t in gpu_node_taints(Cloud.AZURE, info.group)]
+            taints = [f"{t.key}={t.value}:{t.effect}" for t in gpu_node_taints(Cloud.AZURE, info.group, spot=pool.spot)]
             spot = (
                 {"scale_set_priority": "Spot", "scale_set_eviction_policy": "Delete", "spot_max_price": -1}
                 if pool.spot
@@ -257,6 +310,7 @@ class AksCluster(pulumi.ComponentResource):
                 # GPU sizes rarely have the cache disk an ephemeral OS disk needs.
                 os_disk_type="Managed",
                 os_disk_size_gb=pool.disk_gib,
+                # On spot pools both include AKS's own spot label and taint, so a refresh finds no drift.
                 node_labels=dict(info.labels),
                 node_taints=taints,
                 # AKS installs the NVIDIA driver; the device plugin is ours to install.
@@ -274,18 +328,22 @@ class AksCluster(pulumi.ComponentResource):
             )
             self.gpu_pools[pool_name] = dataclasses.replace(info, node_group_id=agent_pool.name)
 
-        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        deployer = args.deployer
         admin = authorization.RoleAssignment(
             f"{name}-deployer-admin",
-            principal_id=client.object_id,
-            role_definition_id=pulumi.Output.concat(
-                "/subscriptions/",
-                client.subscription_id,
-                "/providers/Microsoft.Authorization/roleDefinitions/",
-                AKS_RBAC_CLUSTER_ADMIN,
-            ),
+            principal_id=deployer.object_id or client.object_id,
+            principal_type=deployer.principal_type,
+            role_definition_id=_role_definition(client.subscription_id, AKS_RBAC_CLUSTER_ADMIN),
             scope=self.aks_cluster.id,
             opts=child,
+        )
+        # Nothing may reach the API before the role has propagated. The wait runs again only when the assignment
+        # is replaced (another deployer), never on later runs.
+        propagated = time.Sleep(
+            f"{name}-rbac-propagation",
+            create_duration=RBAC_PROPAGATION,
+            triggers={"roleAssignment": admin.id},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[admin]),
         )
         credentials = containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=group_name,
@@ -300,7 +358,7 @@ class AksCluster(pulumi.ComponentResource):
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
             cluster_identifier=args.cluster_name,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[admin, general]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[propagated, general]),
         )
         self.register_outputs({"clusterName": self.cluster_name, "kubeconfig": self.kubeconfig})
 
@@ -374,3 +432,10 @@ def node_subnet_rules(nodes_cidr: str, public_sources: tuple[str, ...]) -> list[
             }
         )
     return rules
+
+
+def _role_definition(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
+    """A built-in role's definition id in the subscription."""
+    return pulumi.Output.concat(
+        "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
+    )

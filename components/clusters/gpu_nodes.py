@@ -30,10 +30,10 @@ from components.clusters.contract import (
 EKS_ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
 DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
 COMPUTE_CLASS_LABEL = "cloud.google.com/compute-class"
-# AKS taints spot pools itself; pods must tolerate it (AKS #2359 log, FACTS §3).
-AKS_SPOT_TAINT = Toleration(
-    key="kubernetes.azure.com/scalesetpriority", operator="Equal", value="spot", effect="NoSchedule"
-)
+# AKS labels and taints spot pools itself (aks-docs "spot-node-pool": the agent pool API returns both in
+# nodeLabels/nodeTaints); pods must tolerate the taint.
+AKS_SPOT_KEY = "kubernetes.azure.com/scalesetpriority"
+AKS_SPOT_TAINT = Toleration(key=AKS_SPOT_KEY, operator="Equal", value="spot", effect="NoSchedule")
 _DEVICE_PLUGIN_CLOUDS = (Cloud.AWS, Cloud.AZURE)
 
 
@@ -46,6 +46,7 @@ class Taint:
 
 
 GPU_TAINT = Taint(key=GPU_TAINT_KEY, value="present", effect="NoSchedule")
+AKS_SPOT_NODE_TAINT = Taint(key=AKS_SPOT_KEY, value="spot", effect="NoSchedule")
 
 
 def gpu_node_labels(cloud: Cloud, name: str, pool: GpuPoolArgs) -> dict[str, str]:
@@ -55,16 +56,23 @@ def gpu_node_labels(cloud: Cloud, name: str, pool: GpuPoolArgs) -> dict[str, str
         labels[DEVICE_PLUGIN_CONFIG_LABEL] = name
     if cloud is Cloud.AWS:
         labels[EKS_ACCELERATOR_LABEL] = f"nvidia-{pool.instance.gpu.value.lower()}"
+    if cloud is Cloud.AZURE and pool.spot:
+        # AKS sets it anyway; declared, a refresh finds no drift, and a label update cannot drop it (an update
+        # replaces the pool's whole label set, Azure/AKS#3152).
+        labels[AKS_SPOT_KEY] = "spot"
     if cloud is Cloud.GCP:
         labels[COMPUTE_CLASS_LABEL] = group
     return labels
 
 
-def gpu_node_taints(cloud: Cloud, group: str) -> list[Taint]:
-    """Taints we put on GPU pools. GKE taints GPU pools with `nvidia.com/gpu=present:NoSchedule` itself, and a
-    pool that serves a custom ComputeClass carries the class's taint."""
+def gpu_node_taints(cloud: Cloud, group: str, *, spot: bool = False) -> list[Taint]:
+    """Taints a GPU pool declares. GKE taints GPU pools with `nvidia.com/gpu=present:NoSchedule` itself, and a
+    pool that serves a custom ComputeClass carries the class's taint. AKS spot pools also carry AKS's spot taint,
+    which the pool must declare or every refresh reports it as drift."""
     if cloud is Cloud.GCP:
         return [Taint(key=COMPUTE_CLASS_LABEL, value=group, effect="NoSchedule")]
+    if cloud is Cloud.AZURE and spot:
+        return [GPU_TAINT, AKS_SPOT_NODE_TAINT]
     return [GPU_TAINT]
 
 

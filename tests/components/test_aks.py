@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 from typing import Any
 
 import pulumi
 import pytest
 import yaml
+from pulumi_azure_native import authorization
 
 from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud, choose_instance
-from components.clusters.aks import AksCluster, AksClusterArgs, azure_cli_kubeconfig
+from components.clusters.aks import AksCluster, AksClusterArgs, Deployer, azure_cli_kubeconfig
 from components.clusters.contract import GpuPoolArgs
-from tests.support import Registered, record
+from tests.support import Registered, record, stacks_for
+from tools.offline import Mode, computed_outputs, run_program
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+SLEEP = "time:index/sleep:Sleep"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 A100 = choose_instance(Cloud.AZURE, GpuType.A100_80GB, 1)
 ARGS = AksClusterArgs(
@@ -54,7 +59,7 @@ def test_gpu_pool_is_a_spot_pool_with_the_driver_and_the_gpu_taint(registered: R
     assert pool["vmSize"] == "Standard_NC24ads_A100_v4"
     assert (pool["scaleSetPriority"], pool["scaleSetEvictionPolicy"], pool["spotMaxPrice"]) == ("Spot", "Delete", -1)
     assert pool["gpuProfile"] == {"driver": "Install"}
-    assert pool["nodeTaints"] == ["nvidia.com/gpu=present:NoSchedule"]
+    assert pool["nodeTaints"][0] == "nvidia.com/gpu=present:NoSchedule"
     assert (pool["minCount"], pool["maxCount"], pool["count"], pool["enableAutoScaling"]) == (0, 3, 0, True)
     assert registered.one(AGENT_POOL, "llm-a100spot").ignore_changes == ["count"]
 
@@ -73,7 +78,7 @@ def test_system_pool_takes_only_critical_add_ons(registered: Registered) -> None
 
 
 def test_whoever_runs_pulumi_is_made_cluster_admin_through_entra_id(registered: Registered) -> None:
-    assignment = registered.inputs("azure-native:authorization:RoleAssignment")
+    assignment = registered.inputs(ROLE_ASSIGNMENT, "llm-deployer-admin")
     assert assignment["principalId"] == "00000000-0000-0000-0000-000000000002"
     assert assignment["roleDefinitionId"].endswith("/roleDefinitions/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b")
 
@@ -105,3 +110,149 @@ def test_cluster_internal_ranges_avoid_the_vnet(registered: Registered) -> None:
     profile = registered.inputs(CLUSTER)["networkProfile"]
     assert (profile["serviceCidr"], profile["podCidr"]) == ("172.20.0.0/16", "172.24.0.0/14")
     assert registered.inputs("azure-native:network:Subnet")["addressPrefix"] == "10.0.0.0/19"
+
+
+def test_deployer_admin_is_a_user_unless_told_otherwise(registered: Registered) -> None:
+    assert registered.inputs(ROLE_ASSIGNMENT, "llm-deployer-admin")["principalType"] == "User"
+
+
+def _deployer_admin(deployer: Deployer) -> dict[str, Any]:
+    args = dataclasses.replace(ARGS, deployer=deployer)
+    return record(lambda: AksCluster("llm", args) and None).inputs(ROLE_ASSIGNMENT, "llm-deployer-admin")
+
+
+def test_a_service_principal_deployer_is_assigned_as_one() -> None:
+    # Azure rejects an assignment whose type does not match the principal (UnmatchedPrincipalType): CI runs as a
+    # service principal or managed identity.
+    admin = _deployer_admin(Deployer(principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL))
+    assert admin["principalType"] == "ServicePrincipal"
+    assert admin["principalId"] == "00000000-0000-0000-0000-000000000002"  # the client config's object id
+
+
+def test_a_group_deployer_assigns_the_role_to_the_named_group() -> None:
+    group = "8d6c5a2e-0b7f-4e1a-9c3d-2f4b6a8e0c1d"
+    admin = _deployer_admin(Deployer(principal_type=authorization.PrincipalType.GROUP, object_id=group))
+    assert (admin["principalId"], admin["principalType"]) == (group, "Group")
+
+
+def test_control_plane_identity_is_network_contributor_on_the_node_subnet(registered: Registered) -> None:
+    role = registered.inputs(ROLE_ASSIGNMENT, "llm-subnet-network-contributor")
+    identity = registered.one("azure-native:managedidentity:UserAssignedIdentity")
+    subnet = registered.one("azure-native:network:Subnet")
+    assert role["roleDefinitionId"].endswith("/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7")
+    assert role["scope"] == registered.inputs(AGENT_POOL, "llm-a100spot")["vnetSubnetID"]
+    assert (role["principalId"], role["principalType"]) == (
+        computed_outputs(identity.type, identity.name, identity.inputs, "eastus2")["principalId"],
+        "ServicePrincipal",
+    )
+    assert subnet.urn in registered.one(ROLE_ASSIGNMENT, "llm-subnet-network-contributor").dependencies
+
+
+def test_cluster_runs_as_the_identity_and_only_once_its_subnet_role_exists(registered: Registered) -> None:
+    cluster = registered.one(CLUSTER)
+    identity = registered.one("azure-native:managedidentity:UserAssignedIdentity")
+    assert registered.inputs(CLUSTER)["identity"] == {
+        "type": "UserAssigned",
+        "userAssignedIdentities": [computed_outputs(identity.type, identity.name, identity.inputs, "eastus2")["id"]],
+    }
+    assert registered.one(ROLE_ASSIGNMENT, "llm-subnet-network-contributor").urn in cluster.dependencies
+
+
+def test_an_existing_subnet_gets_the_same_role() -> None:
+    subnet = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/aks"
+    args = dataclasses.replace(ARGS, existing_subnet_ids=(subnet,))
+    registered = record(lambda: AksCluster("llm", args) and None)
+    assert registered.all("azure-native:network:Subnet") == []
+    assert registered.inputs(ROLE_ASSIGNMENT, "llm-subnet-network-contributor")["scope"] == subnet
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_kubernetes_provider_waits_for_the_deployers_role_to_propagate(preview: bool) -> None:
+    registered = record(build, preview=preview, config={"llm-platform:region": "eastus2"})
+    sleep = registered.one(SLEEP)
+    admin = registered.one(ROLE_ASSIGNMENT, "llm-deployer-admin")
+    assert registered.inputs(SLEEP)["createDuration"] == "5m"
+    assert admin.urn in sleep.dependencies
+    assert sleep.urn in registered.one("pulumi:providers:kubernetes").dependencies
+
+
+def test_the_wait_runs_again_only_when_the_deployers_assignment_changes(registered: Registered) -> None:
+    admin = registered.one(ROLE_ASSIGNMENT, "llm-deployer-admin")
+    expected_id = computed_outputs(admin.type, admin.name, admin.inputs, "eastus2")["id"]
+    assert registered.inputs(SLEEP)["triggers"] == {"roleAssignment": expected_id}
+
+
+def test_spot_pool_declares_the_label_and_taint_aks_adds(registered: Registered) -> None:
+    pool = registered.inputs(AGENT_POOL, "llm-a100spot")
+    assert pool["nodeLabels"]["kubernetes.azure.com/scalesetpriority"] == "spot"
+    assert pool["nodeTaints"] == [
+        "nvidia.com/gpu=present:NoSchedule",
+        "kubernetes.azure.com/scalesetpriority=spot:NoSchedule",
+    ]
+
+
+def test_on_demand_pool_declares_no_spot_label_or_taint() -> None:
+    pools = {"a100": GpuPoolArgs(instance=A100, spot=False, min_nodes=0, max_nodes=1, priority=10)}
+    args = dataclasses.replace(ARGS, gpu_pools=pools)
+    pool = record(lambda: AksCluster("llm", args) and None).inputs(AGENT_POOL, "llm-a100")
+    assert "kubernetes.azure.com/scalesetpriority" not in pool["nodeLabels"]
+    assert pool["nodeTaints"] == ["nvidia.com/gpu=present:NoSchedule"]
+
+
+# --- the azure stack's wiring -----------------------------------------------------------------------
+
+
+def test_prod_azure_deploys_from_ci_as_a_service_principal(plans: dict[Any, Any]) -> None:
+    for mode in Mode.ALL:
+        [admin] = [
+            r["inputs"]
+            for r in plans[("prod-azure", mode)].document["resources"]
+            if r["type"] == ROLE_ASSIGNMENT and r["name"].endswith("-deployer-admin")
+        ]
+        assert admin["principalType"] == "ServicePrincipal"
+
+
+def test_a_stack_names_its_deployer_group() -> None:
+    group = "8d6c5a2e-0b7f-4e1a-9c3d-2f4b6a8e0c1d"
+    run = run_program(
+        "prod-azure",
+        Mode.PREVIEW,
+        config_overrides={"deployerPrincipalType": "group", "deployerGroupObjectId": group},
+    )
+    [admin] = [r for r in run.registrations if r.type == ROLE_ASSIGNMENT and r.name.endswith("-deployer-admin")]
+    assert (admin.inputs["principalId"], admin.inputs["principalType"]) == (group, "Group")
+
+
+def _tolerates(tolerations: list[dict[str, str]], taint: str) -> bool:
+    """Whether a pod with these tolerations may run on a node with this `key=value:Effect` taint."""
+    key_value, effect = taint.rsplit(":", 1)
+    key, value = key_value.split("=", 1)
+    return any(
+        t.get("key", key) == key
+        and t.get("effect", effect) == effect
+        and (t.get("operator") == "Exists" or t.get("value") == value)
+        for t in tolerations
+    )
+
+
+@pytest.mark.parametrize("stack", stacks_for("azure"))
+def test_every_gpu_model_tolerates_every_taint_of_the_pools_it_may_land_on(plans: dict[Any, Any], stack: str) -> None:
+    plan = plans[(stack, Mode.UPDATE)]
+    taints_by_group: dict[str, set[str]] = {}
+    for resource in plan.document["resources"]:
+        if resource["type"] == AGENT_POOL and "llm-platform/gpu-group" in resource["inputs"]["nodeLabels"]:
+            group = resource["inputs"]["nodeLabels"]["llm-platform/gpu-group"]
+            taints_by_group.setdefault(group, set()).update(resource["inputs"]["nodeTaints"])
+    assert any("kubernetes.azure.com/scalesetpriority=spot:NoSchedule" in t for t in taints_by_group.values())
+    placed = 0
+    for body in plan.manifests.values():
+        if body["kind"] not in {"Deployment", "InferenceService"}:
+            continue
+        pod = body["spec"]["template"]["spec"] if body["kind"] == "Deployment" else body["spec"]["predictor"]
+        group = pod.get("nodeSelector", {}).get("llm-platform/gpu-group")
+        if group is None:
+            continue
+        placed += 1
+        for taint in taints_by_group[group]:
+            assert _tolerates(pod["tolerations"], taint), (body["metadata"]["name"], taint)
+    assert placed

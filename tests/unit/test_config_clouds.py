@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stacks.config import ConfigError, parse_config
+from stacks.config import ConfigError, DeployerType, parse_config
 
 
 def problems(raw: dict[str, Any]) -> list[str]:
@@ -326,3 +326,59 @@ def test_a_configured_cache_class_is_used_as_it_is_and_not_created() -> None:
         aws(gpuPools={"l4": {"gpu": "L4"}}, models=SERVED, modelCacheStorageClass="efs-sc"), stack="t"
     )
     assert (config.model_cache_storage_class, config.model_cache_class_created) == ("efs-sc", False)
+
+
+# --- who deploys an AKS cluster -------------------------------------------------------------------
+
+GROUP_ID = "8d6c5a2e-0b7f-4e1a-9c3d-2f4b6a8e0c1d"
+
+
+def test_aks_deployer_is_a_user_unless_the_stack_says_otherwise() -> None:
+    config = parse_config(azure(), stack="t")
+    assert (config.deployer_principal_type, config.deployer_group_object_id) == (DeployerType.USER, None)
+
+
+def test_aks_deployer_can_be_a_service_principal() -> None:
+    config = parse_config(azure(deployerPrincipalType="servicePrincipal"), stack="t")
+    assert config.deployer_principal_type is DeployerType.SERVICE_PRINCIPAL
+
+
+def test_aks_deployer_kinds_are_the_three_entra_id_principals() -> None:
+    assert problems(azure(deployerPrincipalType="ServicePrincipal")) == [
+        "deployerPrincipalType: 'ServicePrincipal' is not allowed; use one of 'user', 'servicePrincipal', 'group'"
+    ]
+
+
+def test_aks_deployer_group_needs_the_groups_object_id() -> None:
+    assert problems(azure(deployerPrincipalType="group")) == [
+        "deployerGroupObjectId: is required with deployerPrincipalType 'group': the object id of the Entra ID group "
+        "whose members run Pulumi (`az ad group show --group <name> --query id`)"
+    ]
+
+
+def test_aks_deployer_group_object_id_is_an_entra_id_object_id() -> None:
+    assert problems(azure(deployerPrincipalType="group", deployerGroupObjectId="platform-team")) == [
+        "deployerGroupObjectId: 'platform-team' is not valid; use an Entra ID object id such as "
+        "'00000000-0000-0000-0000-000000000000'"
+    ]
+
+
+def test_aks_deployer_group_object_id_only_applies_to_groups() -> None:
+    assert problems(azure(deployerPrincipalType="servicePrincipal", deployerGroupObjectId=GROUP_ID)) == [
+        "deployerGroupObjectId: only applies with deployerPrincipalType 'group'; remove the key"
+    ]
+
+
+def test_aks_deployer_keys_only_apply_to_azure() -> None:
+    assert problems(aws(deployerPrincipalType="group", deployerGroupObjectId=GROUP_ID)) == [
+        "deployerPrincipalType: only applies to target 'azure', not 'aws'; remove the key",
+        "deployerGroupObjectId: only applies to target 'azure', not 'aws'; remove the key",
+    ]
+
+
+def test_aks_pool_labels_stay_out_of_the_prefix_aks_reserves() -> None:
+    pools = {"a100": {"gpu": "A100-80GB", "labels": {"kubernetes.azure.com/scalesetpriority": "spot"}}}
+    assert problems(azure(gpuPools=pools)) == [
+        "gpuPools.a100.labels: 'kubernetes.azure.com/scalesetpriority' is under the prefix AKS reserves for its own "
+        "labels (kubernetes.azure.com/); choose another key"
+    ]

@@ -11,6 +11,7 @@ cloud reports it when the pool is created.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from components.catalog.gpus import GPUS, GpuType
@@ -191,12 +192,26 @@ def offered(cloud: Cloud) -> dict[GpuType, list[int]]:
     return {gpu: sorted(counts[gpu]) for gpu in GpuType if gpu in counts}
 
 
-def choose_instance(cloud: Cloud, gpu: GpuType, gpus: int, name: str | None = None) -> InstanceType | None:
-    """The machine type for a pool: `name` if given and it fits, else the smallest type with `gpus` GPUs whose
-    host memory holds at least the GPUs' memory (weights pass through host memory while loading).
-    None when nothing matches."""
-    candidates = [i for i in INSTANCES[cloud] if i.gpu is gpu and i.gpus == gpus]
+def carrying(cloud: Cloud, gpu: GpuType, gpus: int) -> list[InstanceType]:
+    """The cloud's types with exactly `gpus` x `gpu`, smallest first (memory, then vCPUs)."""
+    return sorted(
+        (i for i in INSTANCES[cloud] if i.gpu is gpu and i.gpus == gpus), key=lambda i: (i.memory_gib, i.vcpus)
+    )
+
+
+def choose_instance(
+    cloud: Cloud,
+    gpu: GpuType,
+    gpus: int,
+    name: str | None = None,
+    holds: Callable[[InstanceType], bool] | None = None,
+) -> InstanceType | None:
+    """The machine type for a pool: `name` if given and it carries the GPUs, else the smallest type with `gpus`
+    GPUs that `holds` the pool's pods (any, without `holds`), preferring host memory of at least the GPUs' memory
+    (weights pass through host memory while loading). None when nothing matches."""
+    candidates = carrying(cloud, gpu, gpus)
     if name is not None:
         return next((i for i in candidates if i.name == name), None)
-    roomy = [i for i in candidates if i.memory_gib >= GPUS[gpu].memory_gib * gpus]
-    return min(roomy or candidates, key=lambda i: (i.memory_gib, i.vcpus), default=None)
+    fitting = [i for i in candidates if holds is None or holds(i)]
+    roomy = [i for i in fitting if i.memory_gib >= GPUS[gpu].memory_gib * gpus]
+    return next(iter(roomy or fitting), None)

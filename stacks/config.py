@@ -93,7 +93,8 @@ class GpuPool(_Model):
     gpu: GpuType
     gpus_per_node: int = Field(default=1, ge=1, le=16)
     instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
-    """Cloud targets: the machine type; default: the smallest with `gpusPerNode` GPUs and enough host memory."""
+    """Cloud targets: the machine type; default: the smallest with `gpusPerNode` GPUs that holds the pool's pods
+    (README, "Sizing"). An explicit type must hold them too."""
     zones: list[Annotated[str, Field(pattern=r"^[a-z0-9-]{3,40}$")]] = Field(default_factory=list, max_length=6)
     """gcp: zones of the region that have this GPU (GKE node locations); default: the cluster's zones."""
     capacity: Capacity = Capacity.ON_DEMAND

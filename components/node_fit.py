@@ -87,11 +87,11 @@ def holding(
 
 
 def describe_room(instance: InstanceType, room: Resources) -> str:
-    """`leaves 3.4 CPU and 23.6 GiB to pods (4 vCPU, 28 GiB less ...)`."""
+    """`leaves 3.2 CPU and 22 GiB to pods (4 vCPU, 28 GiB, less what ... keep)`."""
     return (
         f"leaves {_cores(max(room.cpu_millicores, 0))} CPU and {_gib(max(room.memory_mib, 0))} GiB to pods "
-        f"({instance.vcpus} vCPU, {instance.memory_gib} GiB less the kubelet's reservation and the GPU node's "
-        "DaemonSets)"
+        f"({instance.vcpus} vCPU, {instance.memory_gib} GiB, less what the VM, the kubelet and the GPU node's "
+        "DaemonSets keep)"
     )
 
 

@@ -69,8 +69,8 @@ def test_an_explicit_type_too_small_for_the_pools_pods_is_rejected_with_the_numb
     assert problems(raw) == [
         "gpuPools.t4.instanceType: 'Standard_NC4as_T4_v3' cannot hold the pods meant for the pool: up to 4 pods per "
         "node (qwen: 3 CPU, 16 GiB each, at most 4) need 12 CPU and 64 GiB, and it leaves 3.2 CPU and 22 GiB to "
-        "pods (4 vCPU, 28 GiB less the kubelet's reservation and the GPU node's DaemonSets); types with 1 x T4 that "
-        "would: 'Standard_NC16as_T4_v3'"
+        "pods (4 vCPU, 28 GiB, less what the VM, the kubelet and the GPU node's DaemonSets keep); types with 1 x T4 "
+        "that would: 'Standard_NC16as_T4_v3'"
     ]
 
 
@@ -79,8 +79,8 @@ def test_no_type_that_holds_the_pools_pods_is_a_config_error_naming_the_largest(
     assert problems(raw) == [
         "gpuPools.t4: no azure type with 1 x T4 holds the pods meant for the pool: up to 4 pods per node (qwen: "
         "5 CPU, 16 GiB each, at most 4) need 20 CPU and 64 GiB, and the largest, 'Standard_NC16as_T4_v3', leaves "
-        "15 CPU and 97.9 GiB to pods (16 vCPU, 110 GiB less the kubelet's reservation and the GPU node's "
-        "DaemonSets); lower the models' cpuCores, memoryGiB or maxReplicas, or the sharing replicas"
+        "15 CPU and 97.9 GiB to pods (16 vCPU, 110 GiB, less what the VM, the kubelet and the GPU node's DaemonSets "
+        "keep); lower the models' cpuCores, memoryGiB or maxReplicas, or the sharing replicas"
     ]
 
 

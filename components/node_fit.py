@@ -55,6 +55,26 @@ class NodeDemand:
         )
 
 
+@dataclass(frozen=True)
+class PoolFit:
+    """A pool's machine type, with what one node must hold and what the type leaves to pods."""
+
+    instance: InstanceType
+    demand: NodeDemand
+    room: Resources
+
+    def as_output(self) -> dict[str, object]:
+        """Plain data for the stack output and the plan summary: CPU in cores, memory in GiB."""
+        return {
+            "instanceType": self.instance.name,
+            "vcpus": self.instance.vcpus,
+            "memoryGiB": self.instance.memory_gib,
+            "podsPerNode": self.demand.pods,
+            "podsNeed": _amounts(self.demand.requests),
+            "roomForPods": _amounts(self.room),
+        }
+
+
 def _most(slots: int, shapes: Sequence[PodShape], value: Callable[[PodShape], int]) -> int:
     """The largest sum of `value` over pods whose slots fit in `slots` (a 0/1 knapsack over single pods)."""
     best = [0] * (slots + 1)
@@ -93,6 +113,13 @@ def describe_room(instance: InstanceType, room: Resources) -> str:
         f"({instance.vcpus} vCPU, {instance.memory_gib} GiB, less what the VM, the kubelet and the GPU node's "
         "DaemonSets keep)"
     )
+
+
+def _amounts(resources: Resources) -> dict[str, float]:
+    return {
+        "cpu": round(resources.cpu_millicores / 1000, 1),
+        "memoryGiB": round(resources.memory_mib / MIB_PER_GIB, 1),
+    }
 
 
 def _cores(millicores: int) -> str:

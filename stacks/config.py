@@ -31,7 +31,7 @@ from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profi
 from components.catalog.models import MODELS, ModelArchitecture
 from components.clusters.contract import Sharing, SharingMode, slots_per_node
 from components.clusters.gpu_nodes import device_plugin_needed
-from components.node_fit import PodShape, describe_room, holding, node_demand
+from components.node_fit import PodShape, PoolFit, describe_room, holding, node_demand
 from components.serving.vllm import surge_pods
 from components.sizing import MemoryNeed, Sizing, choose_tensor_parallel, memory_need, size_model, usable_memory_gib
 
@@ -271,6 +271,8 @@ class StackConfig:
     gpu_pools: Mapping[str, GpuPool]
     pool_instances: Mapping[str, InstanceType]
     """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""
+    pool_fits: Mapping[str, PoolFit]
+    """Cloud targets: why each pool's type was chosen (what its nodes must hold, what they leave to pods)."""
     models: Mapping[str, ModelPlan]
     hf_token: pulumi.Output[str] | None
     """A Pulumi secret, or None when the stack sets no token."""
@@ -396,7 +398,8 @@ def parse_config(
         ingress_namespace=top.ingress_namespace,
         tls_cluster_issuer=top.tls_cluster_issuer,
         gpu_pools=pools,
-        pool_instances=instances,
+        pool_instances={name: fit.instance for name, fit in instances.items()},
+        pool_fits=instances,
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
         hf_token=hf_token,
     )
@@ -430,7 +433,7 @@ def _model_cache_class(top: _Raw, *, serves_models: bool) -> tuple[str | None, b
 
 def _fit_instances(
     top: _Raw, pools: Mapping[str, GpuPool], models: Mapping[str, ModelServing]
-) -> tuple[dict[str, InstanceType], list[ConfigIssue]]:
+) -> tuple[dict[str, PoolFit], list[ConfigIssue]]:
     """Each cloud pool's machine type: one whose room for pods holds the pods meant for the pool (its models' and
     its stand-ins', components/node_fit.py), the smallest such by default; an explicit type that cannot is an
     error with the numbers. Pools the catalogue rejects are reported by `_check_pool_offer`."""
@@ -442,7 +445,7 @@ def _fit_instances(
     def room(instance: InstanceType) -> Resources:
         return room_for_pods(cloud, instance, device_plugin=device_plugin, monitoring=top.monitoring)
 
-    instances: dict[str, InstanceType] = {}
+    instances: dict[str, PoolFit] = {}
     issues: list[ConfigIssue] = []
     for name, pool in pools.items():
         candidates = carrying(cloud, pool.gpu, pool.gpus_per_node)
@@ -453,7 +456,7 @@ def _fit_instances(
         fitting = holding(candidates, demand, room)
         chosen = named or choose_instance(cloud, pool.gpu, pool.gpus_per_node, holds=fitting.__contains__)
         if chosen is not None and chosen in fitting:
-            instances[name] = chosen
+            instances[name] = PoolFit(chosen, demand, room(chosen))
         elif named is not None:
             issues.append(
                 ConfigIssue(

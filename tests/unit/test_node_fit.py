@@ -14,6 +14,8 @@ from components.clusters.gpu_nodes import device_plugin_needed
 from components.node_fit import PodShape, node_demand
 from stacks.config import ConfigError, StackConfig, parse_config
 from tests.support import stack_config
+from tools.offline import Mode
+from tools.plan import summary
 
 SMALL = "Qwen/Qwen2.5-0.5B-Instruct"
 
@@ -165,3 +167,21 @@ def test_the_chosen_type_always_holds_the_pods_of_its_pool(
             ).holds(need)
         return
     assert room(config, "gpus").holds(need)
+
+
+def test_the_plan_shows_each_cloud_pools_machine_and_what_its_nodes_hold(plans: dict[Any, Any]) -> None:
+    plan = plans[("prod-azure", Mode.UPDATE)]
+    assert plan.document["outputs"]["gpuPoolMachines"]["t4"] == {
+        "instanceType": "Standard_NC16as_T4_v3",
+        "vcpus": 16,
+        "memoryGiB": 110,
+        "podsPerNode": 4,
+        "podsNeed": {"cpu": 12.0, "memoryGiB": 64.0},
+        "roomForPods": {"cpu": 15.0, "memoryGiB": 97.9},
+    }
+    assert (
+        "    machine: Standard_NC16as_T4_v3 (16 vCPU, 110 GiB); model pods per node: up to 4, needing 12 CPU and "
+        "64 GiB of the 15 CPU and 97.9 GiB it leaves to pods"
+    ) in summary(plan).splitlines()
+    # An existing cluster's nodes are not chosen here.
+    assert "gpuPoolMachines" not in plans[("dev", Mode.UPDATE)].document["outputs"]

@@ -163,7 +163,7 @@ def allocatable(cloud: Cloud, instance: InstanceType) -> Resources:
 
 CLOUD_NODE_AGENTS: dict[Cloud, Resources] = {
     Cloud.AWS: Resources(400, 512),
-    Cloud.GCP: Resources(600, 1024),
+    Cloud.GCP: Resources(800, 1280),
     Cloud.AZURE: Resources(700, 1536),
 }
 """Requests of the cloud's own node agents, summed. Measured on production clusters (2i2c-org/infrastructure,
@@ -171,9 +171,12 @@ deployer/commands/generate/resource_allocation/daemonset_requests.yaml, which in
 own): EKS 195m/250Mi (aws-node, kube-proxy, ebs-csi-node), GKE 344m/596Mi (fluentbit-gke, gke-metadata-server,
 gke-metrics-agent, netd, pdcsi-node, ...), AKS 226m/300Mi (cloud-node-manager, the Azure disk and file CSI nodes,
 kube-proxy). Rounded up (EKS and GKE to about twice, AKS further) for the agents our clusters run that those did
-not: the VPC CNI's network policy agent, the Pod Identity agent and the EFS CSI node (EKS); GKE's GPU device plugin,
-Filestore CSI node, Dataplane V2 and Managed Prometheus collectors (GKE); Cilium, Azure CNS and Container Insights'
-log agent (AKS). An estimate with a margin, not a measurement of these clusters."""
+not: the VPC CNI's network policy agent, the Pod Identity agent and the EFS CSI node (EKS); on GKE's GPU nodes its
+driver installer (150m, held by its init container) and device plugin (50m/100Mi: GoogleCloudPlatform/
+container-engine-accelerators nvidia-driver-installer/cos/daemonset-preloaded.yaml, cmd/nvidia_gpu/device-plugin.yaml),
+the Filestore CSI node, Dataplane V2 and Managed Prometheus collectors (GKE); Cilium, Azure CNS and Container Insights'
+log agent (AKS; its `ama-logs` DaemonSet alone requests 75m/325Mi plus a 75m/225Mi sidecar: microsoft/Docker-Provider
+charts/azuremonitor-containers/values.yaml). An estimate with a margin, not a measurement of these clusters."""
 
 NFD_WORKER = Resources(5, 64)
 """node-feature-discovery's worker (chart 0.19.0, bundled with nvidia-device-plugin 0.20.0, on for GFD): requests

@@ -4,8 +4,10 @@ Data, not logic (the lookups at the bottom are the only code). Sources, read 202
 AWS EC2 accelerated-computing instance pages, KAITO `pkg/sku/aws_sku_handler.go` and the DescribeInstanceTypes
 dump bundled with moto 5.2.1 (vCPU and memory); Google Cloud
 "GPU machine types" (accelerator-optimized A2/A3/G2 and N1 + T4); Azure NC/ND/NV series pages and KAITO
-`pkg/sku/azure_sku_handler.go`. Region and zone availability is not catalogued: it changes often and the
-cloud reports it when the pool is created.
+`pkg/sku/azure_sku_handler.go` (the Azure NC/NV sizes' vCPUs and memory checked again 2026-12-01 against
+microsoft/aspire `src/Aspire.Hosting.Azure.Kubernetes/AksNodeVmSizes.cs`). vCPUs and memory are what node sizing
+holds pods against (components/catalog/allocatable.py). Region and zone availability is not catalogued: it changes
+often and the cloud reports it when the pool is created.
 """
 
 from __future__ import annotations

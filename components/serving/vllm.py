@@ -133,7 +133,7 @@ def rollout_strategy(args: VllmServerArgs) -> dict[str, object]:
 
 def surge_pods(capacity: int | None, max_replicas: int) -> int:
     """Pods a rollout adds beyond `max_replicas`: one when the pools' `capacity` (replicas at their largest; None on
-    CPU, which is not counted) holds one more, else none. Node sizing counts the same pod."""
+    CPU nodes, which no pool bounds) holds one more, else none. GPU node sizing counts the same pod."""
     return 1 if capacity is None or capacity >= max_replicas + 1 else 0
 
 

@@ -46,4 +46,10 @@ def build(config: StackConfig) -> dict[str, Any]:
         raise ConfigError(config.stack, issues)
     module = importlib.import_module(_TARGET_MODULES[config.target])
     outputs: dict[str, Any] = module.build(config)
-    return {"target": config.target.value, "namespace": config.namespace, **outputs}
+    machines = {name: fit.as_output() for name, fit in config.pool_fits.items()}
+    return {
+        "target": config.target.value,
+        "namespace": config.namespace,
+        **outputs,
+        **({"gpuPoolMachines": machines} if machines else {}),
+    }

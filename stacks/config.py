@@ -25,15 +25,19 @@ from pydantic.alias_generators import to_camel
 
 from components import versions
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
+from components.catalog.allocatable import Resources, room_for_pods
 from components.catalog.gpus import GPUS, GpuType
-from components.catalog.instances import INSTANCES, Cloud, InstanceType, choose_instance, offered
+from components.catalog.instances import INSTANCES, Cloud, InstanceType, carrying, choose_instance, offered
 from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profile
 from components.catalog.models import MODELS, ModelArchitecture
-from components.clusters.contract import Sharing, SharingMode
+from components.clusters.contract import Sharing, SharingMode, slots_per_node
+from components.clusters.gpu_nodes import device_plugin_needed
 from components.gpu.device_plugin import NAMESPACE as DEVICE_PLUGIN_NAMESPACE
+from components.node_fit import PodShape, PoolFit, describe_room, holding, node_demand
 from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPACE
 from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
 from components.serving.metadata import METRICS_NAMESPACES
+from components.serving.vllm import surge_pods
 from components.sizing import MemoryNeed, Sizing, choose_tensor_parallel, memory_need, size_model, usable_memory_gib
 
 PROJECT = "llm-platform"
@@ -105,7 +109,8 @@ class GpuPool(_Model):
     gpu: GpuType
     gpus_per_node: int = Field(default=1, ge=1, le=16)
     instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
-    """Cloud targets: the machine type; default: the smallest with `gpusPerNode` GPUs and enough host memory."""
+    """Cloud targets: the machine type; default: the smallest with `gpusPerNode` GPUs that holds the pool's pods
+    (README, "Sizing"). An explicit type must hold them too."""
     zones: list[Annotated[str, Field(pattern=r"^[a-z0-9-]{3,40}$")]] = Field(default_factory=list, max_length=6)
     """gcp: zones of the region that have this GPU (GKE node locations); default: the cluster's zones."""
     capacity: Capacity = Capacity.ON_DEMAND
@@ -291,6 +296,8 @@ class StackConfig:
     gpu_pools: Mapping[str, GpuPool]
     pool_instances: Mapping[str, InstanceType]
     """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""
+    pool_fits: Mapping[str, PoolFit]
+    """Cloud targets: why each pool's type was chosen (what its nodes must hold, what they leave to pods)."""
     models: Mapping[str, ModelPlan]
     hf_token: pulumi.Output[str] | None
     """A Pulumi secret, or None when the stack sets no token."""
@@ -383,6 +390,8 @@ def parse_config(
     if top is not None:
         issues.extend(_check_cloud(top, pools))
         issues.extend(_check_deployer(top))
+    instances, fit_issues = _fit_instances(top, pools, models) if top is not None else ({}, [])
+    issues.extend(fit_issues)
     if issues or top is None:
         raise ConfigError(stack, issues)
     cache_class, cache_class_created = _model_cache_class(top, serves_models=bool(models))
@@ -417,7 +426,8 @@ def parse_config(
         ingress_namespace=top.ingress_namespace,
         tls_cluster_issuer=top.tls_cluster_issuer,
         gpu_pools=pools,
-        pool_instances=_resolve_instances(top.target, pools),
+        pool_instances={name: fit.instance for name, fit in instances.items()},
+        pool_fits=instances,
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
         hf_token=hf_token,
     )
@@ -450,13 +460,77 @@ def _model_cache_class(top: _Raw, *, serves_models: bool) -> tuple[str | None, b
     return None, False
 
 
-def _resolve_instances(target: Target, pools: Mapping[str, GpuPool]) -> dict[str, InstanceType]:
-    if target not in _CLOUDS:
-        return {}
-    resolved = {
-        name: choose_instance(_CLOUDS[target], p.gpu, p.gpus_per_node, p.instance_type) for name, p in pools.items()
+def _fit_instances(
+    top: _Raw, pools: Mapping[str, GpuPool], models: Mapping[str, ModelServing]
+) -> tuple[dict[str, PoolFit], list[ConfigIssue]]:
+    """Each cloud pool's machine type: one whose room for pods holds the pods meant for the pool (its models' and
+    its stand-ins', components/node_fit.py), the smallest such by default; an explicit type that cannot is an
+    error with the numbers. Pools the catalogue rejects are reported by `_check_pool_offer`."""
+    cloud = _CLOUDS.get(top.target)
+    if cloud is None:
+        return {}, []
+    device_plugin = device_plugin_needed(cloud)
+
+    def room(instance: InstanceType) -> Resources:
+        return room_for_pods(cloud, instance, device_plugin=device_plugin, monitoring=top.monitoring)
+
+    instances: dict[str, PoolFit] = {}
+    issues: list[ConfigIssue] = []
+    for name, pool in pools.items():
+        candidates = carrying(cloud, pool.gpu, pool.gpus_per_node)
+        named = next((i for i in candidates if i.name == pool.instance_type), None)
+        if not candidates or (pool.instance_type is not None and named is None):
+            continue
+        demand = node_demand(_slots(pool), _pod_shapes(pool, pools, models))
+        fitting = holding(candidates, demand, room)
+        chosen = named or choose_instance(cloud, pool.gpu, pool.gpus_per_node, holds=fitting.__contains__)
+        if chosen is not None and chosen in fitting:
+            instances[name] = PoolFit(chosen, demand, room(chosen))
+        elif named is not None:
+            issues.append(
+                ConfigIssue(
+                    f"gpuPools.{name}.instanceType",
+                    f"{named.name!r} cannot hold the pods meant for the pool: {demand.describe()}, and it "
+                    f"{describe_room(named, room(named))}; types with {pool.gpus_per_node} x {pool.gpu.value} that "
+                    f"would: {_quoted(i.name for i in fitting) or 'none'}",
+                )
+            )
+        else:
+            largest = candidates[-1]
+            issues.append(
+                ConfigIssue(
+                    f"gpuPools.{name}",
+                    f"no {cloud} type with {pool.gpus_per_node} x {pool.gpu.value} holds the pods meant for the pool: "
+                    f"{demand.describe()}, and the largest, {largest.name!r}, {describe_room(largest, room(largest))}; "
+                    "lower the models' cpuCores, memoryGiB or maxReplicas, or the sharing replicas",
+                )
+            )
+    return instances, issues
+
+
+def _slots(pool: GpuPool) -> int:
+    return slots_per_node(pool.gpu, pool.gpus_per_node, pool.sharing.as_sharing())
+
+
+def _pod_shapes(pool: GpuPool, pools: Mapping[str, GpuPool], models: Mapping[str, ModelServing]) -> list[PodShape]:
+    """The model pods that may land on the pool's nodes: those of every model on its group (the pools that stand in
+    for each other, contract.gpu_group), each as many as its replicas and its rollout's surge pod."""
+    group = {
+        n
+        for n, p in pools.items()
+        if (p.gpu, p.gpus_per_node, p.sharing) == (pool.gpu, pool.gpus_per_node, pool.sharing)
     }
-    return {name: instance for name, instance in resolved.items() if instance is not None}
+    shapes = []
+    for name, model in models.items():
+        sizing = _sizing(model, _architecture(model), pools.get(model.pool or ""))
+        if model.pool not in group or sizing is None:
+            continue
+        tensor_parallel = sizing.tensor_parallel
+        capacity = sum(pools[n].max_nodes * (_slots(pools[n]) // tensor_parallel) for n in group)
+        max_replicas = model.max_replicas if model.max_replicas is not None else max(model.min_replicas, 1)
+        most = max_replicas + surge_pods(capacity, max_replicas)
+        shapes.append(PodShape(name, tensor_parallel, model.cpu_cores, model.memory_gib, most))
+    return shapes
 
 
 def _architecture(spec: ModelServing) -> ModelArchitecture | None:

@@ -119,6 +119,14 @@ def summary(plan: Plan) -> str:
             f"  {name}: {pool['gpusPerNode']} x {pool['gpu']} ({pool['gpuMemoryGiB']} GiB each) per node, {capacity}, "
             f"{pool['nodes']['min']}-{pool['nodes']['max']} nodes, priority {pool['priority']}"
         )
+        machine = (outputs.get("gpuPoolMachines") or {}).get(name)
+        if machine:
+            need, room = machine["podsNeed"], machine["roomForPods"]
+            lines.append(
+                f"    machine: {machine['instanceType']} ({machine['vcpus']} vCPU, {machine['memoryGiB']} GiB); "
+                f"model pods per node: up to {machine['podsPerNode']}, needing {need['cpu']:g} CPU and "
+                f"{need['memoryGiB']:g} GiB of the {room['cpu']:g} CPU and {room['memoryGiB']:g} GiB it leaves to pods"
+            )
     if "autoscaling" in outputs:
         autoscaling = outputs["autoscaling"]
         lines.append(f"Autoscaler priorities: {autoscaling['mechanism']}")

@@ -4,13 +4,16 @@ Data, not logic (the lookups at the bottom are the only code). Sources, read 202
 AWS EC2 accelerated-computing instance pages, KAITO `pkg/sku/aws_sku_handler.go` and the DescribeInstanceTypes
 dump bundled with moto 5.2.1 (vCPU and memory); Google Cloud
 "GPU machine types" (accelerator-optimized A2/A3/G2 and N1 + T4); Azure NC/ND/NV series pages and KAITO
-`pkg/sku/azure_sku_handler.go`. Region and zone availability is not catalogued: it changes often and the
-cloud reports it when the pool is created.
+`pkg/sku/azure_sku_handler.go` (the Azure NC/NV sizes' vCPUs and memory checked again 2026-12-01 against
+microsoft/aspire `src/Aspire.Hosting.Azure.Kubernetes/AksNodeVmSizes.cs`). vCPUs and memory are what node sizing
+holds pods against (components/catalog/allocatable.py). Region and zone availability is not catalogued: it changes
+often and the cloud reports it when the pool is created.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from components.catalog.gpus import GPUS, GpuType
@@ -191,12 +194,26 @@ def offered(cloud: Cloud) -> dict[GpuType, list[int]]:
     return {gpu: sorted(counts[gpu]) for gpu in GpuType if gpu in counts}
 
 
-def choose_instance(cloud: Cloud, gpu: GpuType, gpus: int, name: str | None = None) -> InstanceType | None:
-    """The machine type for a pool: `name` if given and it fits, else the smallest type with `gpus` GPUs whose
-    host memory holds at least the GPUs' memory (weights pass through host memory while loading).
-    None when nothing matches."""
-    candidates = [i for i in INSTANCES[cloud] if i.gpu is gpu and i.gpus == gpus]
+def carrying(cloud: Cloud, gpu: GpuType, gpus: int) -> list[InstanceType]:
+    """The cloud's types with exactly `gpus` x `gpu`, smallest first (memory, then vCPUs)."""
+    return sorted(
+        (i for i in INSTANCES[cloud] if i.gpu is gpu and i.gpus == gpus), key=lambda i: (i.memory_gib, i.vcpus)
+    )
+
+
+def choose_instance(
+    cloud: Cloud,
+    gpu: GpuType,
+    gpus: int,
+    name: str | None = None,
+    holds: Callable[[InstanceType], bool] | None = None,
+) -> InstanceType | None:
+    """The machine type for a pool: `name` if given and it carries the GPUs, else the smallest type with `gpus`
+    GPUs that `holds` the pool's pods (any, without `holds`), preferring host memory of at least the GPUs' memory
+    (weights pass through host memory while loading). None when nothing matches."""
+    candidates = carrying(cloud, gpu, gpus)
     if name is not None:
         return next((i for i in candidates if i.name == name), None)
-    roomy = [i for i in candidates if i.memory_gib >= GPUS[gpu].memory_gib * gpus]
-    return min(roomy or candidates, key=lambda i: (i.memory_gib, i.vcpus), default=None)
+    fitting = [i for i in candidates if holds is None or holds(i)]
+    roomy = [i for i in fitting if i.memory_gib >= GPUS[gpu].memory_gib * gpus]
+    return next(iter(roomy or fitting), None)

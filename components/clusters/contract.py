@@ -102,13 +102,7 @@ class GpuPoolInfo:
 
     @property
     def slots_per_node(self) -> int:
-        """`nvidia.com/gpu` a node advertises: its GPUs, times the time-slicing replicas or MIG instances."""
-        if self.sharing.mode is SharingMode.TIME_SLICING:
-            return self.gpus_per_node * (self.sharing.replicas or 1)
-        if self.sharing.mode is SharingMode.MIG:
-            profile = mig_profile(self.gpu, self.sharing.mig_profile or "")
-            return self.gpus_per_node * (profile.per_gpu if profile else 1)
-        return self.gpus_per_node
+        return slots_per_node(self.gpu, self.gpus_per_node, self.sharing)
 
 
 @dataclass(frozen=True)
@@ -123,6 +117,16 @@ class GpuPlacement:
     def capacity(self, gpus_per_replica: int) -> int:
         """Replicas the pools can hold at their largest."""
         return sum(pool.max_nodes * (pool.slots_per_node // gpus_per_replica) for pool in self.pools)
+
+
+def slots_per_node(gpu: GpuType, gpus_per_node: int, sharing: Sharing) -> int:
+    """`nvidia.com/gpu` a node advertises: its GPUs, times the time-slicing replicas or MIG instances."""
+    if sharing.mode is SharingMode.TIME_SLICING:
+        return gpus_per_node * (sharing.replicas or 1)
+    if sharing.mode is SharingMode.MIG:
+        profile = mig_profile(gpu, sharing.mig_profile or "")
+        return gpus_per_node * (profile.per_gpu if profile else 1)
+    return gpus_per_node
 
 
 def placement_for(pools: Mapping[str, GpuPoolInfo], name: str) -> GpuPlacement:

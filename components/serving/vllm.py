@@ -125,11 +125,16 @@ def rollout_strategy(args: VllmServerArgs) -> dict[str, object]:
     model may run, a surge would stay Pending until the progress deadline, so the rollout takes one
     replica down first instead (SECURITY.md §4.2, R4).
     """
-    if args.placement is None:
-        return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
-    if args.placement.capacity(args.gpus) >= args.max_replicas + 1:
+    capacity = None if args.placement is None else args.placement.capacity(args.gpus)
+    if surge_pods(capacity, args.max_replicas):
         return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
     return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+
+
+def surge_pods(capacity: int | None, max_replicas: int) -> int:
+    """Pods a rollout adds beyond `max_replicas`: one when the pools' `capacity` (replicas at their largest; None on
+    CPU nodes, which no pool bounds) holds one more, else none. GPU node sizing counts the same pod."""
+    return 1 if capacity is None or capacity >= max_replicas + 1 else 0
 
 
 def probes() -> dict[str, object]:

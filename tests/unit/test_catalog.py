@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from components.catalog.gpus import GPUS, GpuType
-from components.catalog.instances import INSTANCES, Cloud, choose_instance, offered
+from components.catalog.instances import INSTANCES, Cloud, InstanceType, choose_instance, offered
 from components.clusters.network import gke_ranges, subnet_plan
 
 
@@ -45,6 +45,14 @@ def test_default_choice_carries_the_asked_gpus_and_prefers_enough_host_memory(cl
             ]
             if roomy:
                 assert chosen.memory_gib == min(i.memory_gib for i in roomy)
+
+
+def test_default_choice_is_the_smallest_type_that_holds_the_pools_pods() -> None:
+    def holds(instance: InstanceType) -> bool:
+        return instance.vcpus >= 8
+
+    assert choose_instance(Cloud.AZURE, GpuType.T4, 1, holds=holds).name == "Standard_NC8as_T4_v3"
+    assert choose_instance(Cloud.AZURE, GpuType.T4, 1, holds=lambda _: False) is None
 
 
 def test_a_named_instance_must_match_gpu_and_count() -> None:

@@ -171,7 +171,12 @@ def _managed_cluster(inputs: Mapping[str, Any]) -> dict[str, Any]:
         "workload_identity_enabled": (security.get("workloadIdentity") or {}).get("enabled", False),
         "image_cleaner_enabled": (security.get("imageCleaner") or {}).get("enabled", False),
         "disk_encryption_set_id": inputs.get("diskEncryptionSetID"),
-        "identity": [{"type": (inputs.get("identity") or {}).get("type")}],
+        "identity": [
+            {
+                "type": (inputs.get("identity") or {}).get("type"),
+                "identity_ids": list((inputs.get("identity") or {}).get("userAssignedIdentities") or []),
+            }
+        ],
         "default_node_pool": [_pool_values(pools[0])] if pools else [],
         "network_profile": [
             {
@@ -262,6 +267,14 @@ AZURE_TYPES: dict[str, tuple[str, _AzureMapping]] = {
     ),
     "azure-native:containerservice:AgentPool": ("azurerm_kubernetes_cluster_node_pool", _pool_values),
     "azure-native:containerservice:ManagedCluster": ("azurerm_kubernetes_cluster", _managed_cluster),
+    "azure-native:managedidentity:UserAssignedIdentity": (
+        "azurerm_user_assigned_identity",
+        lambda i: {
+            "name": i.get("resourceName"),
+            "location": i.get("location"),
+            "resource_group_name": i.get("resourceGroupName"),
+        },
+    ),
     "azure-native:monitor:DiagnosticSetting": (
         "azurerm_monitor_diagnostic_setting",
         lambda i: {

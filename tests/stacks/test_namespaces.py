@@ -109,5 +109,5 @@ def test_the_readme_names_every_namespace_and_release_a_stack_may_create_in_an_e
         f"`{reveal(r.inputs)['metadata']['name']}`" for r in registrations if r.type == "kubernetes:core/v1:Namespace"
     } | {f"`{reveal(r.inputs)['name']}`" for r in registrations if r.type == "kubernetes:helm.sh/v3:Release"}
     section = README.split("## Deploying to an existing cluster", 1)[1].split("\n## ", 1)[0]
-    assert {"`nvidia-gpu`", "`keda`", "`http-add-on`", "`kserve-runtime-configs`", "`llm-serving`"} <= created
+    assert {"`nvidia-gpu`", "`keda`", "`http-add-on`", "`kserve-resources`", "`llm-serving`"} <= created
     assert sorted(name for name in created if name not in section) == []

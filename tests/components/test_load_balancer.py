@@ -73,3 +73,24 @@ def test_aws_uses_a_network_load_balancer_which_keeps_the_client_address() -> No
 
 def test_existing_clusters_get_their_own_load_balancer_unannotated() -> None:
     assert load_balancer_annotations(None, internal=True) == {}
+
+
+def test_pulumi_waits_for_the_address_only_when_told_how_long() -> None:
+    def annotations(await_seconds: int | None) -> dict[str, str]:
+        def program() -> None:
+            ModelLoadBalancer(
+                "chat",
+                ModelLoadBalancerArgs(
+                    namespace="llm-serving",
+                    selector=SELECTOR,
+                    source_ranges=("10.20.0.0/16",),
+                    cloud=None,
+                    await_seconds=await_seconds,
+                ),
+            )
+
+        return record(program).inputs(SERVICE)["metadata"]["annotations"]
+
+    assert annotations(None)["pulumi.com/skipAwait"] == "true"
+    assert annotations(7200)["pulumi.com/timeoutSeconds"] == "7200"
+    assert "pulumi.com/skipAwait" not in annotations(7200)

@@ -1,7 +1,8 @@
 """What `pulumi up` waits for, and for how long: the one place that decides it for every object the stack creates.
 
 After each create and update, pulumi-kubernetes waits until the object is ready, ten minutes by default
-(provider/pkg/await/await.go, awaiters.go; pulumi/pulumi-kubernetes, read at the 4.32.0 line that 4.34 continues):
+(pulumi/pulumi-kubernetes provider/pkg/await/await.go, awaiters.go, as of v4.32.0 and the main branch of July
+2026, the newest source at hand: the 4.34.2 pin was not, so re-read these files when it moves):
 
 - Deployment: until the new ReplicaSet is available and every claim its pods mount is Bound (deployment.go).
 - Service: until no endpoint is NotReady (a pod with an address is a NotReady endpoint while it pulls and loads),
@@ -68,7 +69,7 @@ def public_ingress() -> dict[str, str]:
 
 def cache_claim() -> dict[str, str]:
     """A model's cache claim: the Deployment that mounts it waits until it is Bound, within the model's rollout
-    time; the claim's own wait ends after a fixed five minutes, shorter than a file share's creation may take."""
+    time; the claim's own wait would end after a fixed five minutes, however long the file share takes."""
     return dict(NOT_AWAITED)
 
 

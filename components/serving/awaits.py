@@ -123,3 +123,23 @@ def await_of(manifest: Mapping[str, Any]) -> Await | None:
     if kind == "Ingress":
         return Await(timeout, "an address from an ingress controller")
     return Await(timeout, "the rollout")
+
+
+HELM_WAIT_SECONDS = 300
+"""What a `helm.v3.Release` waits without `timeout` (pulumi-kubernetes helm_release.go, defaultTimeoutSeconds)."""
+HELM_RELEASE_WAITS: Mapping[str, str] = {
+    "cert-manager": "controller, webhook and cainjector Deployments on the system nodes",
+    "cluster-autoscaler": "its Deployment on the system nodes",
+    "dcgm-exporter": "its DaemonSet on the GPU nodes that exist (one pod may be missing: maxUnavailable 1)",
+    "keda": "operator, metrics server and webhooks on the system nodes",
+    "keda-add-ons-http": "operator, scaler and interceptor on the system nodes",
+    "kserve-crd": "nothing (CRDs)",
+    "kserve-resources": "the controller, whose webhook certificate comes from the stack's cert-manager",
+    "kserve-runtime-configs": "nothing (ClusterServingRuntimes)",
+    "kube-prometheus-stack": "operator and kube-state-metrics on the system nodes (Prometheus is the operator's)",
+    "nvidia-device-plugin": "its DaemonSets on the GPU nodes that exist, and NFD on the system nodes",
+}
+"""What each Helm release the stack installs waits for, with Helm's readiness checks (every Deployment available;
+a DaemonSet's pods ready but for its maxUnavailable): controllers on nodes the stack or the cluster runs, pulling
+images of a few hundred MB, well within HELM_WAIT_SECONDS. None depends on a model, an ingress controller or
+anything else outside the stack, so every release waits."""

@@ -130,7 +130,7 @@ HELM_WAIT_SECONDS = 300
 HELM_RELEASE_WAITS: Mapping[str, str] = {
     "cert-manager": "controller, webhook and cainjector Deployments on the system nodes",
     "cluster-autoscaler": "its Deployment on the system nodes",
-    "dcgm-exporter": "its DaemonSet on the GPU nodes that exist (one pod may be missing: maxUnavailable 1)",
+    "dcgm-exporter": "its DaemonSet on the GPU nodes that exist",
     "keda": "operator, metrics server and webhooks on the system nodes",
     "keda-add-ons-http": "operator, scaler and interceptor on the system nodes",
     "kserve-crd": "nothing (CRDs)",
@@ -139,7 +139,7 @@ HELM_RELEASE_WAITS: Mapping[str, str] = {
     "kube-prometheus-stack": "operator and kube-state-metrics on the system nodes (Prometheus is the operator's)",
     "nvidia-device-plugin": "its DaemonSets on the GPU nodes that exist, and NFD on the system nodes",
 }
-"""What each Helm release the stack installs waits for, with Helm's readiness checks (every Deployment available;
-a DaemonSet's pods ready but for its maxUnavailable): controllers on nodes the stack or the cluster runs, pulling
-images of a few hundred MB, well within HELM_WAIT_SECONDS. None depends on a model, an ingress controller or
-anything else outside the stack, so every release waits."""
+"""What each Helm release the stack installs waits for, with Helm's readiness checks (helm pkg/kube/ready.go:
+Deployments' and DaemonSets' pods ready, claims Bound, LoadBalancer Services addressed): controllers on nodes the
+stack or the cluster runs, none behind a model, an ingress controller or anything else outside the stack, so every
+release waits, for HELM_WAIT_SECONDS."""

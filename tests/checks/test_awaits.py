@@ -4,6 +4,7 @@ neither installs nor checks, and whatever stands in front of a model waits as lo
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from components.serving import awaits
 from components.serving.awaits import await_of
 from components.serving.vllm import STARTUP_BUDGET_SECONDS
 from tests.support import stack_config
-from tools.offline import Mode, stack_names
+from tools.offline import Mode, run_program, stack_names
+from tools.plan import build_plan
 
 STACKS = stack_names()
 CLUSTER = "the cluster's own controllers"
@@ -144,3 +146,34 @@ def test_the_exposed_model_of_prod_aws_is_served_without_waiting_for_an_ingress_
     [ingress] = [m for m in _manifests(plans, "prod-aws") if m["kind"] == "Ingress"]
     assert INGRESS_CONTROLLER not in _installed(plans, "prod-aws")
     assert await_of(ingress) is None
+
+
+def test_a_load_balancer_on_an_existing_cluster_is_not_awaited_and_gives_no_url_yet() -> None:
+    # Nothing the stack installs assigns the address on a cluster it did not create (kind has no such controller).
+    models = json.dumps(
+        {
+            "qwen": {
+                "huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct",
+                "contextLength": 4096,
+                "cpuCores": 4,
+                "memoryGiB": 8,
+                "loadBalancer": {"sourceRanges": ["10.20.0.0/16"]},
+            }
+        }
+    )
+    plan = build_plan(run_program("dev", Mode.UPDATE, config_overrides={"models": models}))
+    [service] = [m for m in plan.manifests.values() if m["kind"] == "Service" and m["spec"]["type"] == "LoadBalancer"]
+    assert await_of(service) is None
+    assert plan.document["outputs"]["models"]["qwen"]["loadBalancerUrl"] is None
+
+
+def test_a_load_balancer_on_a_cloud_cluster_in_its_own_network_is_awaited_for_its_url(
+    plans: dict[Any, Any],
+) -> None:
+    [service] = [
+        m for m in _manifests(plans, "prod-azure") if m["kind"] == "Service" and m["spec"]["type"] == "LoadBalancer"
+    ]
+    assert await_of(service) is not None
+    assert plans[("prod-azure", Mode.UPDATE)].document["outputs"]["models"]["qwen-small"]["loadBalancerUrl"] == (
+        "http://10.20.0.50/v1"
+    )

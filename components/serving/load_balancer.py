@@ -48,7 +48,7 @@ class ModelLoadBalancerArgs:
     internal: bool = True
     await_seconds: int | None = None
     """How long Pulumi waits for the address and a ready model pod (the model's rollout time); None: it does not
-    wait, because nothing the stack installs or checks assigns the address (see `awaits.load_balancer`)."""
+    wait, because nothing the stack installs or checks assigns the address (`awaits.load_balancer_wait_seconds`)."""
 
 
 class ModelLoadBalancer(pulumi.ComponentResource):

@@ -21,7 +21,9 @@ SELECTOR = {"app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "cha
 def build(cloud: Cloud | None = Cloud.GCP) -> dict[str, Any]:
     load_balancer = ModelLoadBalancer(
         "chat",
-        ModelLoadBalancerArgs(namespace="llm-serving", selector=SELECTOR, source_ranges=("10.20.0.0/16",), cloud=cloud),
+        ModelLoadBalancerArgs(
+            namespace="llm-serving", selector=SELECTOR, source_ranges=("10.20.0.0/16",), cloud=cloud, await_seconds=7200
+        ),
     )
     return {"address": load_balancer.address}
 
@@ -47,7 +49,7 @@ def test_the_service_reaches_the_models_named_api_port(registered: Registered) -
     assert spec["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
 
 
-def test_the_address_output_is_what_the_cloud_assigned(registered: Registered) -> None:
+def test_the_address_output_is_what_the_cloud_assigned_when_pulumi_waits_for_it(registered: Registered) -> None:
     assert registered.outputs["address"] == "10.20.0.50"
 
 

@@ -19,6 +19,7 @@ from components.autoscaling.http_add_on import (
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs, Wake
 from components.clusters.contract import GpuCluster, placement_for
+from components.serving import awaits
 from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.ingress import READ_TIMEOUT_SECONDS, ModelIngress, ModelIngressArgs
@@ -27,7 +28,13 @@ from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalance
 from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import PORT as VLLM_PORT
-from components.serving.vllm import STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs, footprint
+from components.serving.vllm import (
+    PROGRESS_DEADLINE_SECONDS,
+    STARTUP_BUDGET_SECONDS,
+    VllmServer,
+    VllmServerArgs,
+    footprint,
+)
 from components.sizing import Sizing
 from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.monitoring import Prometheus, autoscaled
@@ -177,6 +184,8 @@ def _server_args(
         served_model_name=model.served_model_name,
         replicas=model.spec.min_replicas,
         max_replicas=model.max_replicas,
+        # A cloud target's system pool autoscales; an existing cluster's spare CPU is unknown.
+        cpu_surge=config.cloud is not None,
         context_length=model.context_length,
         placement=placement_for(cluster.gpu_pools, model.spec.pool) if model.spec.pool is not None else None,
         gpus=model.sizing.tensor_parallel if model.sizing is not None else 1,
@@ -249,24 +258,33 @@ def _expose(model: ModelPlan, endpoint: _Endpoint, shared: _Shared) -> pulumi.In
     ).url
 
 
-def _load_balance(model: ModelPlan, endpoint: _Endpoint, shared: _Shared) -> pulumi.Output[str] | None:
-    """The model's OpenAI base URL through its load balancer, when it asks for one (Pulumi waits for the
-    address)."""
+def _load_balance(model: ModelPlan, endpoint: _Endpoint, shared: _Shared) -> pulumi.Output[str | None] | None:
+    """The model's OpenAI base URL through its load balancer, when it asks for one; None until the address is
+    known, when Pulumi does not wait for it (`awaits.load_balancer_wait_seconds`)."""
     settings = model.spec.load_balancer
     if settings is None:
         return None
+    config = shared.config
+    rollout = awaits.model_rollout_seconds(
+        progress_deadline_seconds=PROGRESS_DEADLINE_SECONDS, max_replicas=model.max_replicas
+    )
     load_balancer = ModelLoadBalancer(
         model.name,
         ModelLoadBalancerArgs(
             namespace=shared.namespace.name,
             selector=endpoint.service_selector,
             source_ranges=tuple(settings.source_ranges),
-            cloud=shared.config.cloud,
+            cloud=config.cloud,
             internal=settings.internal is not False,
+            await_seconds=awaits.load_balancer_wait_seconds(
+                cloud_cluster=config.cloud is not None,
+                own_network=not config.existing_subnet_ids,
+                model_rollout_seconds=rollout,
+            ),
         ),
         opts=pulumi.ResourceOptions(provider=shared.provider),
     )
-    return pulumi.Output.concat("http://", load_balancer.address, "/v1")
+    return load_balancer.address.apply(lambda address: f"http://{address}/v1" if address else None)
 
 
 def _scale_on_queue(model: ModelPlan, endpoint: _Endpoint, server: pulumi.Resource, shared: _Shared) -> bool:

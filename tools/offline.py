@@ -274,6 +274,10 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
     if type_ == "random:index/randomId:RandomId":
         return _random_id(name, int(inputs.get("byteLength", 8)), inputs.get("prefix", ""))
     if type_ == "kubernetes:core/v1:Service" and inputs.get("spec", {}).get("type") == "LoadBalancer":
+        # Pulumi returns the Service as created, before any address, unless it waits for one.
+        annotations = inputs.get("metadata", {}).get("annotations") or {}
+        if annotations.get("pulumi.com/skipAwait") == "true":
+            return {}
         return {"status": {"loadBalancer": {"ingress": [{"ip": "10.20.0.50"}]}}}
     if type_ == "azure-native:managedidentity:UserAssignedIdentity":
         return {**_azure_resource_id(type_, resource_name), **_entra_ids(name)}

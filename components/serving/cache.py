@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.serving import awaits
 from components.serving.metadata import PART_OF
 
 
@@ -45,6 +46,7 @@ class ModelCache(pulumi.ComponentResource):
                 "name": f"{name}-cache",
                 "namespace": args.namespace,
                 "labels": {"app.kubernetes.io/part-of": PART_OF},
+                "annotations": awaits.cache_claim(),
             },
             spec={
                 # Shared by every replica of the model, on any node: ReadWriteOnce would deadlock on multi-attach.

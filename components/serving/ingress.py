@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.serving import awaits
 from components.serving.metadata import PART_OF, namespace_peer
 from components.serving.vllm import SHUTDOWN_TIMEOUT_SECONDS
 
@@ -69,6 +70,7 @@ class ModelIngress(pulumi.ComponentResource):
                 "namespace": args.namespace,
                 "labels": {"app.kubernetes.io/part-of": PART_OF},
                 "annotations": {
+                    **awaits.public_ingress(),
                     "cert-manager.io/cluster-issuer": args.cluster_issuer,
                     "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
                     "nginx.ingress.kubernetes.io/proxy-read-timeout": str(READ_TIMEOUT_SECONDS),

@@ -14,12 +14,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import versions
+from components.serving import awaits
 from components.serving.metadata import PART_OF, model_labels, platform_namespace
 from components.serving.vllm import (
     CONTAINER_SECURITY,
     POD_SECURITY,
     PRE_STOP_SLEEP_SECONDS,
     PROBE_PERIOD_SECONDS,
+    PROGRESS_DEADLINE_SECONDS,
     STARTUP_BUDGET_SECONDS,
     TERMINATION_GRACE_SECONDS,
     VllmServerArgs,
@@ -261,9 +263,13 @@ class KServeModel(pulumi.ComponentResource):
                     "serving.kserve.io/deploymentMode": DEPLOYMENT_MODE,
                     # Replicas are KEDA's (our ScaledObject on the queue), not KServe's HPA.
                     "serving.kserve.io/autoscalerClass": "external",
-                    # Custom resources count as ready at once unless told what to wait for.
-                    "pulumi.com/waitFor": "condition=Ready",
-                    "pulumi.com/timeoutSeconds": str(2 * STARTUP_BUDGET_SECONDS),
+                    # Custom resources count as ready at once unless told what to wait for. KServe sets Ready
+                    # from its predictor's Deployment (in Standard mode its IngressReady needs no ingress
+                    # controller: kserve v0.20.0 kube_ingress_reconciler.go sets it True itself).
+                    awaits.WAIT_FOR: "condition=Ready",
+                    **awaits.model_workload(
+                        progress_deadline_seconds=PROGRESS_DEADLINE_SECONDS, max_replicas=args.server.max_replicas
+                    ),
                 },
             },
             spec=inference_service_spec(args.server, selector),

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.catalog.instances import Cloud
+from components.serving import awaits
 from components.serving.metadata import PART_OF
 
 PORT = 80
@@ -45,6 +46,9 @@ class ModelLoadBalancerArgs:
     cloud: Cloud | None
     """The cloud whose load balancer to ask for; None: an existing cluster's own (MetalLB, kind...)."""
     internal: bool = True
+    await_seconds: int | None = None
+    """How long Pulumi waits for the address and a ready model pod (the model's rollout time); None: it does not
+    wait, because nothing the stack installs or checks assigns the address (`awaits.load_balancer_wait_seconds`)."""
 
 
 class ModelLoadBalancer(pulumi.ComponentResource):
@@ -57,7 +61,7 @@ class ModelLoadBalancer(pulumi.ComponentResource):
     """
 
     address: pulumi.Output[str]
-    """The load balancer's hostname or IP, once the cloud has assigned it."""
+    """The load balancer's hostname or IP once assigned; empty when Pulumi did not wait for it."""
 
     def __init__(self, name: str, args: ModelLoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:serving:ModelLoadBalancer", name, None, opts)
@@ -67,7 +71,10 @@ class ModelLoadBalancer(pulumi.ComponentResource):
                 "name": f"{name}-lb",
                 "namespace": args.namespace,
                 "labels": {"app.kubernetes.io/part-of": PART_OF},
-                "annotations": load_balancer_annotations(args.cloud, internal=args.internal),
+                "annotations": {
+                    **load_balancer_annotations(args.cloud, internal=args.internal),
+                    **awaits.load_balancer(args.await_seconds),
+                },
             },
             spec={
                 "type": "LoadBalancer",

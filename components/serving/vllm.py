@@ -12,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.clusters.contract import GpuPlacement
+from components.serving import awaits
 from components.serving.guards import ModelFootprint
 from components.serving.metadata import METRICS_NAMESPACES, model_labels, model_selector, namespace_peer, scanner_skips
 
@@ -30,6 +31,9 @@ TERMINATION_GRACE_SECONDS = PRE_STOP_SLEEP_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 
 # CUDA-graph capture. The startup probe allows this long; liveness only starts after it (§4.1, R2).
 STARTUP_BUDGET_SECONDS = 1800
 PROBE_PERIOD_SECONDS = 10
+# The startup probe's clock starts only once the image is pulled, after any node scale-up: one rollout step
+# (a new pod ready) may take up to twice the budget before Kubernetes calls the rollout stalled.
+PROGRESS_DEADLINE_SECONDS = 2 * STARTUP_BUDGET_SECONDS
 
 # Hugging Face token, when the stack has one: a file, never an environment variable (K1).
 TOKEN_DIR = "/var/run/secrets/huggingface"
@@ -65,6 +69,9 @@ class VllmServerArgs:
     """Replicas to run (the minimum when an autoscaler manages the Deployment)."""
     max_replicas: int
     """The most replicas that may ever run; used to decide whether a rollout may surge."""
+    cpu_surge: bool = True
+    """On CPU: the nodes can make room for one more replica during a rollout (a cloud target's autoscaled
+    system pool). False on a cluster whose spare capacity the stack cannot know (`existing`)."""
     autoscaled: bool = False
     """KEDA owns the replica count: the Deployment leaves `replicas` to it (Pulumi would reset it each update)."""
     context_length: int | None = None
@@ -123,10 +130,13 @@ def rollout_strategy(args: VllmServerArgs) -> dict[str, object]:
 
     A surge pod needs a spare GPU. When the pools' largest size cannot hold one more replica than the
     model may run, a surge would stay Pending until the progress deadline, so the rollout takes one
-    replica down first instead (SECURITY.md §4.2, R4).
+    replica down first instead (SECURITY.md §4.2, R4). On CPU the same holds where the stack cannot
+    know the nodes' spare capacity (a laptop's kind node holds one model pod, not two).
     """
-    capacity = None if args.placement is None else args.placement.capacity(args.gpus)
-    if surge_pods(capacity, args.max_replicas):
+    if args.placement is None:
+        surge = 1 if args.cpu_surge else 0
+        return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": surge, "maxUnavailable": 1 - surge}}
+    if surge_pods(args.placement.capacity(args.gpus), args.max_replicas):
         return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
     return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
 
@@ -368,7 +378,6 @@ class VllmServer(pulumi.ComponentResource):
             "securityContext": CONTAINER_SECURITY,
             "volumeMounts": mounts,
         }
-        progress_deadline = 2 * STARTUP_BUDGET_SECONDS
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata={
@@ -376,15 +385,16 @@ class VllmServer(pulumi.ComponentResource):
                 "namespace": args.namespace,
                 "labels": labels,
                 "annotations": {
-                    # Wait for the model to load rather than Pulumi's 10-minute default.
-                    "pulumi.com/timeoutSeconds": str(progress_deadline),
+                    **awaits.model_workload(
+                        progress_deadline_seconds=PROGRESS_DEADLINE_SECONDS, max_replicas=args.max_replicas
+                    ),
                     **scanner_skips(image_pin_exceptions(args.image)),
                 },
             },
             spec={
                 **({} if args.autoscaled else {"replicas": args.replicas}),
                 "revisionHistoryLimit": 3,
-                "progressDeadlineSeconds": progress_deadline,
+                "progressDeadlineSeconds": PROGRESS_DEADLINE_SECONDS,
                 "strategy": rollout_strategy(args),
                 "selector": {"matchLabels": selector},
                 "template": {
@@ -407,7 +417,12 @@ class VllmServer(pulumi.ComponentResource):
         )
         service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            metadata={
+                "name": name,
+                "namespace": args.namespace,
+                "labels": labels,
+                "annotations": awaits.model_service(),
+            },
             spec={
                 "type": "ClusterIP",
                 "selector": selector,

@@ -21,7 +21,9 @@ SELECTOR = {"app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "cha
 def build(cloud: Cloud | None = Cloud.GCP) -> dict[str, Any]:
     load_balancer = ModelLoadBalancer(
         "chat",
-        ModelLoadBalancerArgs(namespace="llm-serving", selector=SELECTOR, source_ranges=("10.20.0.0/16",), cloud=cloud),
+        ModelLoadBalancerArgs(
+            namespace="llm-serving", selector=SELECTOR, source_ranges=("10.20.0.0/16",), cloud=cloud, await_seconds=7200
+        ),
     )
     return {"address": load_balancer.address}
 
@@ -47,7 +49,7 @@ def test_the_service_reaches_the_models_named_api_port(registered: Registered) -
     assert spec["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
 
 
-def test_the_address_output_is_what_the_cloud_assigned(registered: Registered) -> None:
+def test_the_address_output_is_what_the_cloud_assigned_when_pulumi_waits_for_it(registered: Registered) -> None:
     assert registered.outputs["address"] == "10.20.0.50"
 
 
@@ -73,3 +75,24 @@ def test_aws_uses_a_network_load_balancer_which_keeps_the_client_address() -> No
 
 def test_existing_clusters_get_their_own_load_balancer_unannotated() -> None:
     assert load_balancer_annotations(None, internal=True) == {}
+
+
+def test_pulumi_waits_for_the_address_only_when_told_how_long() -> None:
+    def annotations(await_seconds: int | None) -> dict[str, str]:
+        def program() -> None:
+            ModelLoadBalancer(
+                "chat",
+                ModelLoadBalancerArgs(
+                    namespace="llm-serving",
+                    selector=SELECTOR,
+                    source_ranges=("10.20.0.0/16",),
+                    cloud=None,
+                    await_seconds=await_seconds,
+                ),
+            )
+
+        return record(program).inputs(SERVICE)["metadata"]["annotations"]
+
+    assert annotations(None)["pulumi.com/skipAwait"] == "true"
+    assert annotations(7200)["pulumi.com/timeoutSeconds"] == "7200"
+    assert "pulumi.com/skipAwait" not in annotations(7200)

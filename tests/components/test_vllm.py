@@ -100,8 +100,13 @@ def test_every_probe_is_an_http_health_check() -> None:
         assert probe["httpGet"] == {"path": "/health", "port": "http"}
 
 
-def test_cpu_rollout_surges_one_pod() -> None:
+def test_cpu_rollout_surges_one_pod_where_the_nodes_can_make_room() -> None:
     assert vllm.rollout_strategy(CPU_ARGS)["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
+
+
+def test_cpu_rollout_replaces_in_place_where_spare_capacity_is_unknown() -> None:
+    args = dataclasses.replace(CPU_ARGS, cpu_surge=False)
+    assert vllm.rollout_strategy(args)["rollingUpdate"] == {"maxSurge": 0, "maxUnavailable": 1}
 
 
 def test_gpu_rollout_surges_when_the_pool_can_hold_one_more_replica() -> None:

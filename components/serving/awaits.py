@@ -135,7 +135,6 @@ HELM_RELEASE_WAITS: Mapping[str, str] = {
     "keda-add-ons-http": "operator, scaler and interceptor on the system nodes",
     "kserve-crd": "nothing (CRDs)",
     "kserve-resources": "the controller, whose webhook certificate comes from the stack's cert-manager",
-    "kserve-runtime-configs": "nothing (ClusterServingRuntimes)",
     "kube-prometheus-stack": "operator and kube-state-metrics on the system nodes (Prometheus is the operator's)",
     "nvidia-device-plugin": "its DaemonSets on the GPU nodes that exist, and NFD on the system nodes",
 }

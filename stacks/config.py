@@ -35,6 +35,7 @@ from components.clusters.gpu_nodes import device_plugin_needed
 from components.gpu.device_plugin import NAMESPACE as DEVICE_PLUGIN_NAMESPACE
 from components.node_fit import PodShape, PoolFit, describe_room, holding, node_demand
 from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPACE
+from components.serving.clients import model_pod_labels, selects_all_of
 from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
 from components.serving.metadata import METRICS_NAMESPACES
 from components.serving.vllm import surge_pods
@@ -144,6 +145,14 @@ class LoadBalancerConfig(_Model):
     """Cloud targets: a private address in the cluster's network (default) or, false, a public one."""
 
 
+class ClientConfig(_Model):
+    """Pods that may call a model: every pod of `namespace`, or only those carrying all of `podLabels`."""
+
+    namespace: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
+    """The calling pods' namespace; default: the serving namespace (where `podLabels` is then required)."""
+    pod_labels: dict[str, str] = Field(default_factory=dict)
+
+
 class ModelServing(_Model):
     """One model served behind one OpenAI-compatible endpoint."""
 
@@ -164,6 +173,8 @@ class ModelServing(_Model):
     """Expose the model outside the cluster on this DNS name, through an Ingress with TLS (see ingressClassName)."""
     load_balancer: LoadBalancerConfig | None = None
     """Expose the model through a LoadBalancer Service restricted to source ranges."""
+    clients: list[ClientConfig] = Field(default_factory=list, max_length=20)
+    """Pods in the cluster that may call the model (and wake it when it sleeps); no other pod can."""
     cpu_cores: int = Field(default=4, ge=1, le=256)
     memory_gib: int = Field(default=16, ge=1, le=4096, alias="memoryGiB")
     architecture: ModelArchitectureConfig | None = None
@@ -591,6 +602,58 @@ def _check_rules(
         )
     for name, model in models.items():
         issues.extend(_check_model(name, model, pools, pool_names, has_token=has_token, cloud=cloud))
+    issues.extend(_check_clients(config.namespace if config is not None else None, models))
+    return issues
+
+
+def _check_clients(namespace: str | None, models: Mapping[str, ModelServing]) -> list[ConfigIssue]:
+    """Each model's clients: valid labels, no repeats, and in the serving namespace (`namespace`, when known) a
+    selector that names the calling pods and no model's: the namespace's other pods are the models."""
+    issues: list[ConfigIssue] = []
+    model_pods = {name: model_pod_labels(model.engine.value, name) for name, model in models.items()}
+    for name, model in models.items():
+        seen: list[tuple[str | None, dict[str, str]]] = []
+        for index, client in enumerate(model.clients):
+            path = f"models.{name}.clients[{index}]"
+            issues.extend(_label_issues(f"{path}.podLabels", client.pod_labels))
+            in_serving_namespace = namespace is not None and client.namespace in (None, namespace)
+            selected = [other for other, labels in model_pods.items() if selects_all_of(client.pod_labels, labels)]
+            if in_serving_namespace and not client.pod_labels:
+                issues.append(
+                    ConfigIssue(
+                        f"{path}.podLabels",
+                        f"is required for a client in the serving namespace {namespace!r}: the models run there, and "
+                        "every pod of it would be admitted; give labels that only the calling pods carry",
+                    )
+                )
+            elif in_serving_namespace and selected:
+                issues.append(
+                    ConfigIssue(
+                        f"{path}.podLabels",
+                        f"{_show(client.pod_labels)} selects the pods of model {_quoted(selected)} in the serving "
+                        "namespace; give labels that only the calling pods carry",
+                    )
+                )
+            key = (client.namespace or namespace, dict(client.pod_labels))
+            if key in seen:
+                issues.append(ConfigIssue(path, f"repeats clients[{seen.index(key)}]; remove it"))
+            seen.append(key)
+    return issues
+
+
+def _label_issues(path: str, labels: Mapping[str, str]) -> list[ConfigIssue]:
+    """Kubernetes label keys and values (API conventions: an optional DNS prefix, names of at most 63 characters)."""
+    issues = []
+    for key, value in labels.items():
+        if not _LABEL_KEY.match(key) or len(key) > 317:
+            issues.append(ConfigIssue(path, f"{key!r} is not a valid Kubernetes label key"))
+        elif not _LABEL_VALUE.match(value):
+            issues.append(
+                ConfigIssue(
+                    f"{path}[{key!r}]" if "." in key or "/" in key else f"{path}.{key}",
+                    f"{value!r} is not a valid label value (at most 63 letters, digits, '-', '_', '.')",
+                )
+            )
     return issues
 
 
@@ -1114,6 +1177,9 @@ def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | 
         if origin is dict:
             model = annotation.__args__[1]
             index += 2
+        elif origin is list:
+            model = annotation.__args__[0]  # the items' model: skip the list index
+            index += 2
         else:
             args = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type)]
             candidates = [a for a in [annotation, *args] if isinstance(a, type) and issubclass(a, BaseModel)]
@@ -1175,6 +1241,8 @@ def _issues_from_pydantic(error: ValidationError, root: type[BaseModel], prefix:
             message = f"must be a map of settings, got {_show(value)}"
         elif kind in {"string_type"}:
             message = f"must be text, got {_show(value)}"
+        elif kind == "list_type":
+            message = f"must be a list, got {_show(value)}"
         elif kind == "too_short":
             message = f"{_show(value)} must list at least {ctx['min_length']} item(s)"
         elif kind == "too_long":

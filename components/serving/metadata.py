@@ -111,3 +111,11 @@ def platform_network_policies(
 def namespace_peer(namespace: str) -> dict[str, Any]:
     """A NetworkPolicy peer for every pod of a namespace (by the label Kubernetes sets on each namespace)."""
     return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
+
+
+DNS_EGRESS: dict[str, Any] = {
+    "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+    "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+}
+"""An egress rule to the cluster's DNS (CoreDNS or kube-dns, labelled `k8s-app: kube-dns` on every cloud), for pods
+under a default-deny egress policy."""

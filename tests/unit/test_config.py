@@ -456,6 +456,98 @@ def test_internal_load_balancers_are_a_cloud_setting() -> None:
     ]
 
 
+# --- clients ------------------------------------------------------------------------------------------
+
+
+def test_a_model_has_no_clients_unless_the_config_names_them() -> None:
+    assert parse_config(existing(models={"chat": model()}), stack="dev").models["chat"].spec.clients == []
+
+
+def test_clients_are_namespaces_narrowed_by_pod_labels() -> None:
+    clients = [{"namespace": "apps"}, {"namespace": "tools", "podLabels": {"app.kubernetes.io/name": "ui"}}]
+    config = parse_config(existing(models={"chat": model(clients=clients)}), stack="dev")
+    [apps, tools] = config.models["chat"].spec.clients
+    assert (apps.namespace, apps.pod_labels) == ("apps", {})
+    assert (tools.namespace, tools.pod_labels) == ("tools", {"app.kubernetes.io/name": "ui"})
+
+
+def test_a_client_without_namespace_is_in_the_serving_namespace_and_must_name_its_pods() -> None:
+    assert problems(existing(namespace="models", models={"chat": model(clients=[{}])})) == [
+        "models.chat.clients[0].podLabels: is required for a client in the serving namespace 'models': the models "
+        "run there, and every pod of it would be admitted; give labels that only the calling pods carry"
+    ]
+
+
+def test_naming_the_serving_namespace_changes_nothing_about_its_rule() -> None:
+    assert problems(existing(models={"chat": model(clients=[{"namespace": "llm-serving"}])})) == [
+        "models.chat.clients[0].podLabels: is required for a client in the serving namespace 'llm-serving': the "
+        "models run there, and every pod of it would be admitted; give labels that only the calling pods carry"
+    ]
+
+
+def test_a_client_in_the_serving_namespace_must_not_select_a_model() -> None:
+    models = {
+        "chat": model(clients=[{"podLabels": {"app.kubernetes.io/component": "model-server"}}]),
+        "code": model(),
+    }
+    assert problems(existing(models=models)) == [
+        'models.chat.clients[0].podLabels: {"app.kubernetes.io/component": "model-server"} selects the pods of '
+        "model 'chat', 'code' in the serving namespace; give labels that only the calling pods carry"
+    ]
+
+
+def test_a_client_selector_is_checked_against_kserve_predictor_labels_too() -> None:
+    gpu = {"gpuPools": {"l4": pool()}}
+    models = {
+        "big": model(huggingFaceId="Qwen/Qwen2.5-7B-Instruct", engine="kserve", pool="l4"),
+        "chat": model(clients=[{"podLabels": {"component": "predictor"}}]),
+    }
+    assert problems(existing(models=models, **gpu)) == [
+        'models.chat.clients[0].podLabels: {"component": "predictor"} selects the pods of model \'big\' in the '
+        "serving namespace; give labels that only the calling pods carry"
+    ]
+
+
+def test_the_same_labels_in_another_namespace_select_no_model() -> None:
+    clients = [{"namespace": "apps", "podLabels": {"app.kubernetes.io/component": "model-server"}}]
+    assert parse_config(existing(models={"chat": model(clients=clients)}), stack="dev").models["chat"].spec.clients
+
+
+def test_client_labels_must_be_valid_kubernetes_labels() -> None:
+    clients = [{"namespace": "apps", "podLabels": {"team name": "x", "app": "a b"}}]
+    assert problems(existing(models={"chat": model(clients=clients)})) == [
+        "models.chat.clients[0].podLabels: 'team name' is not a valid Kubernetes label key",
+        "models.chat.clients[0].podLabels.app: 'a b' is not a valid label value (at most 63 letters, digits, '-', "
+        "'_', '.')",
+    ]
+
+
+def test_a_client_namespace_is_a_kubernetes_name() -> None:
+    assert problems(existing(models={"chat": model(clients=[{"namespace": "Apps"}])})) == [
+        "models.chat.clients[0].namespace: 'Apps' is not valid; use lowercase letters, digits and '-', starting "
+        "with a letter (a Kubernetes name)"
+    ]
+
+
+def test_a_repeated_client_is_reported() -> None:
+    clients = [{"namespace": "apps"}, {"namespace": "tools"}, {"namespace": "apps"}]
+    assert problems(existing(models={"chat": model(clients=clients)})) == [
+        "models.chat.clients[2]: repeats clients[0]; remove it"
+    ]
+
+
+def test_an_unknown_client_key_is_rejected_with_a_suggestion() -> None:
+    assert problems(existing(models={"chat": model(clients=[{"namespace": "apps", "podLabel": {}}])})) == [
+        "models.chat.clients[0].podLabel: unknown key; allowed keys: namespace, podLabels. Did you mean 'podLabels'?"
+    ]
+
+
+def test_clients_are_a_list() -> None:
+    assert problems(existing(models={"chat": model(clients="apps")})) == [
+        "models.chat.clients: must be a list, got 'apps'"
+    ]
+
+
 # --- images -------------------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ import yaml
 from stacks.config import (
     _OBJECT_KEYS,
     SECRET_KEYS,
+    ClientConfig,
     GpuPool,
     GpuSharing,
     LoadBalancerConfig,
@@ -59,10 +60,11 @@ def test_structured_and_secret_keys_are_explained_in_pulumi_yaml() -> None:
 
 
 def test_readme_documents_every_key() -> None:
-    documented = set(re.findall(r"^\| `([A-Za-z.]+)` \|", README, re.MULTILINE))
+    documented = set(re.findall(r"^\| `([A-Za-z.\[\]]+)` \|", README, re.MULTILINE))
     expected = {*_keys(_Raw), *_OBJECT_KEYS, *SECRET_KEYS, *_keys(GpuPool), *_keys(ModelServing)}
     expected |= {f"sharing.{key}" for key in _keys(GpuSharing)}
     expected |= {f"loadBalancer.{key}" for key in _keys(LoadBalancerConfig)}
+    expected |= {f"clients[].{key}" for key in _keys(ClientConfig)}
     expected -= {"sharing", "loadBalancer"}
     assert expected <= documented, sorted(expected - documented)
     for key in _keys(ModelArchitectureConfig):

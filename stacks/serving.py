@@ -12,6 +12,8 @@ from components.autoscaling.http_add_on import (
     PROXY_PORT,
     KedaHttpAddOn,
     KedaHttpAddOnArgs,
+    interceptor_client,
+    interceptor_target,
     wake_base_url,
     wake_hosts,
     wake_service_name,
@@ -21,8 +23,10 @@ from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScaler
 from components.clusters.contract import GpuCluster, placement_for
 from components.serving import awaits
 from components.serving.cache import ModelCache, ModelCacheArgs
+from components.serving.clients import Client, ClientEgress, ClientEgressArgs, Target
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.ingress import READ_TIMEOUT_SECONDS, ModelIngress, ModelIngressArgs
+from components.serving.kserve import PORT as KSERVE_PORT
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
 from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
 from components.serving.metadata import model_selector
@@ -48,6 +52,8 @@ class _Endpoint:
     service: str
     port: int
     service_selector: dict[str, str]
+    pod_port: int
+    """The port the pods listen on behind the Service's, which NetworkPolicies name."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,9 +119,13 @@ def deploy_models(
             KedaHttpAddOnArgs(
                 namespace=keda.namespace,
                 keda=keda.release,
-                clients_from_namespaces=(
-                    config.namespace,
-                    *((config.ingress_namespace,) if any(model.spec.host for model in sleepers) else ()),
+                clients=_unique(
+                    *(client for model in sleepers for client in configured_clients(config, model)),
+                    *(
+                        (Client(namespace=config.ingress_namespace),)
+                        if any(model.spec.host for model in sleepers)
+                        else ()
+                    ),
                 ),
             ),
             opts=in_cluster,
@@ -195,10 +205,11 @@ def _server_args(
         hf_token_secret=namespace.hf_token_secret,
         autoscaled=autoscaled,
         cache_claim=cache_claim,
-        clients_from_namespaces=(
-            *((config.ingress_namespace,) if model.spec.host else ()),
+        clients=_unique(
+            *configured_clients(config, model),
+            *((Client(namespace=config.ingress_namespace),) if model.spec.host else ()),
             # A sleeping model's requests come through the HTTP add-on's interceptor.
-            *((KEDA_NAMESPACE,) if model.sleeps else ()),
+            *((interceptor_client(KEDA_NAMESPACE),) if model.sleeps else ()),
         ),
         clients_from_cidrs=tuple(model.spec.load_balancer.source_ranges) if model.spec.load_balancer else (),
     )
@@ -208,6 +219,7 @@ def _deploy_model(model: ModelPlan, server_args: VllmServerArgs, shared: _Shared
     """One model: its server, then what points at it (Ingress, queue scaler); returns its stack output."""
     args = dataclasses.replace(server_args, priority_class=shared.priority_class)
     server, endpoint = _serve(model, args, shared)
+    _let_clients_out(model, endpoint, shared)
     public_url = _expose(model, endpoint, shared)
     load_balancer_url = _load_balance(model, endpoint, shared)
     autoscaled = _scale_on_queue(model, endpoint, server, shared)
@@ -227,6 +239,7 @@ def _serve(model: ModelPlan, args: VllmServerArgs, shared: _Shared) -> tuple[Vll
             service=isvc.deployment_name,
             port=80,
             service_selector={"serving.kserve.io/inferenceservice": model.name},
+            pod_port=KSERVE_PORT,
         )
     server = VllmServer(model.name, args, opts=opts)
     return server, _Endpoint(
@@ -234,6 +247,47 @@ def _serve(model: ModelPlan, args: VllmServerArgs, shared: _Shared) -> tuple[Vll
         service=model.name,
         port=VLLM_PORT,
         service_selector=model_selector("vllm", model.name),
+        pod_port=VLLM_PORT,
+    )
+
+
+def configured_clients(config: StackConfig, model: ModelPlan) -> tuple[Client, ...]:
+    """The model's `clients`, a missing namespace read as the serving namespace."""
+    return tuple(
+        Client(namespace=client.namespace or config.namespace, pod_labels=client.pod_labels)
+        for client in model.spec.clients
+    )
+
+
+def _unique(*clients: Client) -> tuple[Client, ...]:
+    unique: list[Client] = []
+    for client in clients:
+        if client not in unique:
+            unique.append(client)
+    return tuple(unique)
+
+
+def _let_clients_out(model: ModelPlan, endpoint: _Endpoint, shared: _Shared) -> None:
+    """Clients in the serving namespace are under its default-deny egress: let them reach the model's pods and,
+    when it sleeps, the interceptor that wakes it (its base URL is the interceptor's alias)."""
+    config = shared.config
+    clients = configured_clients(config, model)
+    if all(client.namespace != config.namespace for client in clients):
+        return
+    targets = (
+        Target(peer={"podSelector": {"matchLabels": endpoint.service_selector}}, port=endpoint.pod_port),
+        *((interceptor_target(KEDA_NAMESPACE),) if model.sleeps and shared.wake_add_on is not None else ()),
+    )
+    ClientEgress(
+        model.name,
+        ClientEgressArgs(
+            namespace=shared.namespace.name,
+            namespace_name=config.namespace,
+            model=model.name,
+            clients=clients,
+            targets=targets,
+        ),
+        opts=pulumi.ResourceOptions(provider=shared.provider),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from tools.offline import ROOT, Registration, reveal, run_under_mocks, stack_names
+from tools.reachability import Pod
 
 
 class Registered:
@@ -43,3 +44,21 @@ def stack_config(stack: str) -> dict[str, Any]:
 def stacks_for(target: str) -> list[str]:
     """The example stacks whose target is `target`."""
     return [stack for stack in stack_names() if stack_config(stack)["llm-platform:target"] == target]
+
+
+def interceptor_pod() -> Pod:
+    """KEDA's HTTP add-on interceptor as a pod, for tools.reachability: the labels the chart gives it (kedacore/charts
+    0.15.0 http-add-on/templates/interceptor/deployment.yaml, with the chart's common labels) and the container ports
+    of its values.yaml (`interceptor.admin.port`, `interceptor.proxy.port`)."""
+    return Pod(
+        namespace="keda",
+        name="interceptor",
+        labels={
+            "app.kubernetes.io/component": "interceptor",
+            "app.kubernetes.io/name": "http-add-on",
+            "app.kubernetes.io/part-of": "keda-add-ons-http",
+            "app.kubernetes.io/managed-by": "Helm",
+            "app.kubernetes.io/instance": "http-add-on",
+        },
+        ports={"admin": 9090, "proxy": 8080},
+    )

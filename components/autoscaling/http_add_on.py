@@ -17,7 +17,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import versions
-from components.serving.metadata import PART_OF, namespace_peer
+from components.serving.clients import Client, Target
+from components.serving.metadata import PART_OF
 
 CHART = "keda-add-ons-http"
 PROXY_PORT = 8080
@@ -25,6 +26,9 @@ PROXY_PORT = 8080
 INTERCEPTOR_SERVICE = f"{CHART}-interceptor-proxy"
 EXTERNAL_SCALER_SERVICE = f"{CHART}-external-scaler"
 EXTERNAL_SCALER_PORT = 9090
+# The labels the chart gives the interceptor's pods, and their proxy's container port (kedacore/charts
+# http-add-on/templates/interceptor/deployment.yaml and values.yaml `interceptor.proxy.port`, 0.15.0).
+INTERCEPTOR_LABELS = {"app.kubernetes.io/component": "interceptor", "app.kubernetes.io/name": "http-add-on"}
 # In-flight requests per replica before the add-on asks for another: vLLM's default batch (max_num_seqs 256),
 # so that the queue trigger decides when to scale out and the add-on only wakes the model.
 IN_FLIGHT_PER_REPLICA = 256
@@ -49,6 +53,23 @@ _RESTRICTED_CONTAINER = {
 def interceptor_address(keda_namespace: str) -> str:
     """Where a sleeping model's requests go (its wake Service is an alias; the Host header picks the model)."""
     return f"{INTERCEPTOR_SERVICE}.{keda_namespace}.svc.cluster.local"
+
+
+def interceptor_client(keda_namespace: str) -> Client:
+    """The interceptor as a sleeping model's client: it forwards the requests it held to the model's pods."""
+    return Client(namespace=keda_namespace, pod_labels=INTERCEPTOR_LABELS)
+
+
+def interceptor_target(keda_namespace: str) -> Target:
+    """The interceptor's proxy, where a sleeping model's clients send (through its wake alias)."""
+    return Target(peer=interceptor_client(keda_namespace).peer(), port=PROXY_PORT)
+
+
+def interceptor_ingress_rules(clients: Sequence[Client]) -> list[dict[str, Any]]:
+    """The sleeping models' clients, on the proxy port. No clients, no rule: one with no peers would admit all."""
+    if not clients:
+        return []
+    return [{"from": [client.peer() for client in clients], "ports": [{"protocol": "TCP", "port": PROXY_PORT}]}]
 
 
 def wake_service_name(model: str) -> str:
@@ -106,8 +127,9 @@ class KedaHttpAddOnArgs:
     the add-on needs KEDA (its chart scales the interceptor with a ScaledObject)."""
     keda: pulumi.Resource
     """KEDA's release."""
-    clients_from_namespaces: tuple[str, ...]
-    """Namespaces whose pods send requests through the interceptor (the serving namespace, the ingress)."""
+    clients: tuple[Client, ...]
+    """Pods that send requests through the interceptor: the sleeping models' clients and, for those exposed, the
+    ingress controller."""
 
 
 class KedaHttpAddOn(pulumi.ComponentResource):
@@ -116,7 +138,7 @@ class KedaHttpAddOn(pulumi.ComponentResource):
     Example::
 
         KedaHttpAddOn("keda-http", KedaHttpAddOnArgs(namespace=keda.namespace, keda=keda.release,
-                      clients_from_namespaces=("llm-serving",)), opts=pulumi.ResourceOptions(provider=k8s_provider))
+                      clients=(Client(namespace="apps"),)), opts=pulumi.ResourceOptions(provider=k8s_provider))
     """
 
     release: k8s.helm.v3.Release
@@ -143,19 +165,9 @@ class KedaHttpAddOn(pulumi.ComponentResource):
                 "labels": {"app.kubernetes.io/part-of": PART_OF},
             },
             spec={
-                "podSelector": {
-                    "matchLabels": {
-                        "app.kubernetes.io/component": "interceptor",
-                        "app.kubernetes.io/name": "http-add-on",
-                    }
-                },
+                "podSelector": {"matchLabels": INTERCEPTOR_LABELS},
                 "policyTypes": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [namespace_peer(namespace) for namespace in args.clients_from_namespaces],
-                        "ports": [{"protocol": "TCP", "port": PROXY_PORT}],
-                    }
-                ],
+                "ingress": interceptor_ingress_rules(args.clients),
             },
             opts=pulumi.ResourceOptions(parent=self),
         )

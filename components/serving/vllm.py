@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 
 from components.clusters.contract import GpuPlacement
 from components.serving import awaits
+from components.serving.clients import Client
 from components.serving.guards import ModelFootprint
 from components.serving.metadata import METRICS_NAMESPACES, model_labels, model_selector, namespace_peer, scanner_skips
 
@@ -96,8 +97,9 @@ class VllmServerArgs:
     """A ReadWriteMany claim holding the weight cache, shared by the replicas; None: an emptyDir per pod."""
     metrics_from_namespaces: tuple[str, ...] = METRICS_NAMESPACES
     """Namespaces whose pods may scrape /metrics (Prometheus Operator; GKE Managed Prometheus's collectors)."""
-    clients_from_namespaces: tuple[str, ...] = ()
-    """Other namespaces whose pods may call the API (the ingress controller, for an exposed model)."""
+    clients: tuple[Client, ...] = ()
+    """Pods that may call the API: the configured clients, the ingress controller of an exposed model, the HTTP
+    add-on's interceptor of a sleeping one. No other pod, of the namespace or elsewhere, may."""
     clients_from_cidrs: tuple[str, ...] = ()
     """Client address ranges that may call the API (through a load balancer that keeps the client's address)."""
 
@@ -268,31 +270,15 @@ def spread(selector: dict[str, str]) -> list[dict[str, object]]:
 def serving_network_policy(
     name: str, args: VllmServerArgs, selector: dict[str, str], labels: dict[str, str], opts: pulumi.ResourceOptions
 ) -> k8s.networking.v1.NetworkPolicy:
-    """Ingress on the API port from the namespace and from the monitoring namespaces; egress to DNS and to HTTPS
-    (the Hugging Face Hub), never to the cloud metadata endpoint (N1)."""
+    """The model's pods accept its clients and Prometheus on the API port, nothing else; they send to DNS and to
+    HTTPS (the Hugging Face Hub), never to the cloud metadata endpoint (N1)."""
     return k8s.networking.v1.NetworkPolicy(
         f"{name}-network-policy",
         metadata={"name": f"{name}-serving", "namespace": args.namespace, "labels": labels},
         spec={
             "podSelector": {"matchLabels": selector},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [
-                # Clients in the namespace, and those of an exposed model (the ingress controller; the load
-                # balancer's source ranges), on the API port.
-                {
-                    "from": [
-                        {"podSelector": {}},
-                        *map(namespace_peer, args.clients_from_namespaces),
-                        *({"ipBlock": {"cidr": cidr}} for cidr in args.clients_from_cidrs),
-                    ],
-                    "ports": [{"port": "http", "protocol": "TCP"}],
-                },
-                # Prometheus scrapes /metrics on the same port.
-                {
-                    "from": [namespace_peer(namespace) for namespace in args.metrics_from_namespaces],
-                    "ports": [{"port": "http", "protocol": "TCP"}],
-                },
-            ],
+            "ingress": serving_ingress_rules(args),
             "egress": [
                 {
                     "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
@@ -306,6 +292,17 @@ def serving_network_policy(
         },
         opts=opts,
     )
+
+
+def serving_ingress_rules(args: VllmServerArgs) -> list[dict[str, object]]:
+    """Who may connect to the API port: the clients and the load balancer's source ranges, then Prometheus, which
+    scrapes /metrics on the same port. A rule whose peers are empty would admit every source, so there is none."""
+    clients = [
+        *(client.peer() for client in args.clients),
+        *({"ipBlock": {"cidr": cidr}} for cidr in args.clients_from_cidrs),
+    ]
+    scrapers = [namespace_peer(namespace) for namespace in args.metrics_from_namespaces]
+    return [{"from": peers, "ports": [{"port": "http", "protocol": "TCP"}]} for peers in (clients, scrapers) if peers]
 
 
 def disruption_budget(

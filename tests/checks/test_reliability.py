@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from components.serving import kserve, vllm
+from tests.support import interceptor_pod
 from tools.offline import Mode, stack_names
+from tools.reachability import Network, Pod
 
 STACKS = stack_names()
 # Pod Security "restricted" (kubernetes/pod-security-admission, policy/check_*.go): the volume types it allows.
@@ -422,26 +424,27 @@ def test_an_exposed_sleeping_model_is_reached_through_the_interceptor(
     assert "chat.example.com" in route["spec"]["rules"][0]["hosts"]
 
 
-def test_a_sleeping_models_pods_admit_the_interceptor(sleeping_exposed_model: dict[str, dict[str, Any]]) -> None:
-    [policy] = [
-        body
-        for body in sleeping_exposed_model.values()
-        if body["kind"] == "NetworkPolicy" and body["metadata"]["name"] == "chat-serving"
-    ]
-    keda = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}}}
-    assert keda in policy["spec"]["ingress"][0]["from"]
+def _sleeper_network(manifests: dict[str, dict[str, Any]]) -> Network:
+    return Network([body for body in manifests.values() if body["kind"] == "NetworkPolicy"])
 
 
-def test_the_interceptor_admits_the_ingress_controller_of_a_sleeping_model(
+def test_a_sleeping_models_pods_admit_the_interceptor_and_no_other_pod_of_keda(
     sleeping_exposed_model: dict[str, dict[str, Any]],
 ) -> None:
-    [policy] = [
-        body
-        for body in sleeping_exposed_model.values()
-        if body["kind"] == "NetworkPolicy" and body["metadata"]["name"] == "allow-http-interceptor-callers"
-    ]
-    sources = {
-        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
-        for peer in policy["spec"]["ingress"][0]["from"]
-    }
-    assert sources == {"llm-serving", "ingress-nginx"}
+    [deployment] = [body for body in sleeping_exposed_model.values() if body["kind"] == "Deployment"]
+    chat = Pod(
+        namespace="llm-serving", labels=deployment["spec"]["template"]["metadata"]["labels"], ports={"http": 8000}
+    )
+    network = _sleeper_network(sleeping_exposed_model)
+    assert network.allows(interceptor_pod(), chat, 8000)
+    keda_operator = Pod(namespace="keda", labels={"app": "keda-operator", "app.kubernetes.io/name": "keda-operator"})
+    assert not network.ingress_allows(chat, keda_operator, 8000)
+
+
+def test_the_interceptor_admits_the_ingress_controller_of_a_sleeping_model_and_not_the_serving_namespace(
+    sleeping_exposed_model: dict[str, dict[str, Any]],
+) -> None:
+    network = _sleeper_network(sleeping_exposed_model)
+    controller = Pod(namespace="ingress-nginx", labels={"app.kubernetes.io/name": "ingress-nginx"})
+    assert network.allows(controller, interceptor_pod(), 8080)
+    assert not network.ingress_allows(interceptor_pod(), Pod(namespace="llm-serving", labels={"app": "x"}), 8080)

@@ -17,7 +17,9 @@ from components.autoscaling.http_add_on import (
     wake_hosts,
 )
 from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs, Wake
-from tests.support import Registered, record
+from components.serving.clients import Client
+from tests.support import Registered, interceptor_pod, record
+from tools.reachability import Network, Pod
 
 ROUTE = "kubernetes:http.keda.sh/v1beta1:InterceptorRoute"
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
@@ -25,15 +27,16 @@ SERVICE = "kubernetes:core/v1:Service"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$")
+DOCS_ASSISTANT = Client(namespace="internal-tools", pod_labels={"app": "docs-assistant"})
+INGRESS_CONTROLLER = Client(namespace="ingress-nginx")
+INTERCEPTOR_POD = interceptor_pod()
 
 
 def build() -> None:
     keda = Keda("keda", KedaArgs())
     add_on = KedaHttpAddOn(
         "keda-http",
-        KedaHttpAddOnArgs(
-            namespace="keda", keda=keda.release, clients_from_namespaces=("llm-serving", "ingress-nginx")
-        ),
+        KedaHttpAddOnArgs(namespace="keda", keda=keda.release, clients=(DOCS_ASSISTANT, INGRESS_CONTROLLER)),
     )
     QueueScaler(
         "chat",
@@ -134,9 +137,36 @@ def test_the_add_on_runs_under_pod_security_restricted(registered: Registered) -
     assert values["securityContext"]["allowPrivilegeEscalation"] is False
 
 
-def test_only_the_callers_namespaces_reach_the_interceptor(registered: Registered) -> None:
-    spec = registered.inputs(POLICY, "keda-http-callers")["spec"]
-    [rule] = spec["ingress"]
-    assert rule["ports"] == [{"protocol": "TCP", "port": PROXY_PORT}]
-    sources = {peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for peer in rule["from"]}
-    assert sources == {"llm-serving", "ingress-nginx"}
+def _interceptor_policy(registered: Registered) -> Network:
+    return Network([{**registered.inputs(POLICY, "keda-http-callers"), "kind": "NetworkPolicy"}])
+
+
+def test_the_interceptor_admits_its_clients_on_the_proxy_port(registered: Registered) -> None:
+    network = _interceptor_policy(registered)
+    docs = Pod(namespace="internal-tools", labels={"app": "docs-assistant"})
+    assert network.allows(docs, INTERCEPTOR_POD, PROXY_PORT)
+    assert network.allows(Pod(namespace="ingress-nginx", labels={"app": "controller"}), INTERCEPTOR_POD, PROXY_PORT)
+    assert not network.allows(docs, INTERCEPTOR_POD, 9090), "the admin port is not theirs"
+
+
+def test_the_interceptor_admits_no_other_pod(registered: Registered) -> None:
+    network = _interceptor_policy(registered)
+    for stranger in (
+        Pod(namespace="internal-tools", labels={"app": "wiki"}),
+        Pod(namespace="llm-serving", labels={"app": "anything"}),
+        Pod(namespace="default"),
+    ):
+        assert not network.allows(stranger, INTERCEPTOR_POD, PROXY_PORT), stranger
+
+
+def test_an_interceptor_without_clients_admits_no_one() -> None:
+    registered = record(
+        lambda: (
+            KedaHttpAddOn(
+                "keda-http", KedaHttpAddOnArgs(namespace="keda", keda=Keda("keda", KedaArgs()).release, clients=())
+            )
+            and None
+        )
+    )
+    assert registered.inputs(POLICY, "keda-http-callers")["spec"]["ingress"] == []
+    assert not _interceptor_policy(registered).allows(Pod(namespace="default"), INTERCEPTOR_POD, PROXY_PORT)

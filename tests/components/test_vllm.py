@@ -10,7 +10,9 @@ import pytest
 from components.catalog.gpus import GpuType
 from components.clusters.contract import GpuPoolInfo, Toleration, placement_for
 from components.serving import vllm
+from components.serving.clients import Client
 from components.serving.vllm import VllmServer, VllmServerArgs
+from tools.reachability import Address, Network, Pod
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"
@@ -235,6 +237,55 @@ def test_disruption_budget_lets_one_pod_go_and_never_waits_on_unready_ones(cpu_s
     assert budget["maxUnavailable"] == 1
     assert budget["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
     assert budget["selector"] == cpu_server.inputs(DEPLOYMENT)["spec"]["selector"]
+
+
+QWEN_POD = Pod(
+    namespace="llm-serving",
+    labels={"app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "qwen"},
+    ports={"http": vllm.PORT},
+)
+GATEWAY = Client(namespace="llm-serving", pod_labels={"app": "gateway"})
+CHAT_UI = Client(namespace="chat", pod_labels={"app": "ui"})
+
+
+def _served(under_mocks: Any, **changes: Any) -> Network:
+    registered = under_mocks(lambda: VllmServer("qwen", dataclasses.replace(CPU_ARGS, **changes)) and None)
+    return Network([{**registered.inputs(POLICY), "kind": "NetworkPolicy"}])
+
+
+def test_a_model_admits_its_clients_on_the_api_port(under_mocks: Any) -> None:
+    network = _served(under_mocks, clients=(GATEWAY, CHAT_UI))
+    assert network.ingress_allows(QWEN_POD, Pod(namespace="llm-serving", labels={"app": "gateway"}), vllm.PORT)
+    assert network.ingress_allows(QWEN_POD, Pod(namespace="chat", labels={"app": "ui", "tier": "web"}), vllm.PORT)
+    assert not network.ingress_allows(QWEN_POD, Pod(namespace="chat", labels={"app": "ui"}), 9000)
+
+
+def test_a_model_admits_no_pod_that_is_not_its_client_not_even_in_its_namespace(under_mocks: Any) -> None:
+    network = _served(under_mocks, clients=(GATEWAY, CHAT_UI))
+    for stranger in (
+        Pod(namespace="llm-serving", labels={"app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "other"}),
+        Pod(namespace="llm-serving", labels={"app": "batch"}),
+        Pod(namespace="chat", labels={"app": "worker"}),
+        Pod(namespace="gateway", labels={"app": "gateway"}),
+    ):
+        assert not network.ingress_allows(QWEN_POD, stranger, vllm.PORT), stranger
+
+
+def test_a_model_without_clients_admits_only_prometheus(under_mocks: Any) -> None:
+    network = _served(under_mocks)
+    assert network.ingress_allows(QWEN_POD, Pod(namespace="monitoring", labels={"app": "prometheus"}), vllm.PORT)
+    assert not network.ingress_allows(QWEN_POD, Pod(namespace="llm-serving", labels={"app": "x"}), vllm.PORT)
+    assert not network.ingress_allows(QWEN_POD, Address("10.1.2.3"), vllm.PORT)
+
+
+def test_a_client_peer_names_its_namespace_and_narrows_to_its_pods_only_when_labelled() -> None:
+    assert CHAT_UI.peer() == {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "chat"}},
+        "podSelector": {"matchLabels": {"app": "ui"}},
+    }
+    assert Client(namespace="chat").peer() == {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "chat"}}
+    }
 
 
 def test_prometheus_may_scrape_from_the_monitoring_namespaces(cpu_server: Any) -> None:

@@ -1,0 +1,210 @@
+"""Who can call each model of every example stack, evaluated over the planned NetworkPolicies (tools/reachability.py).
+
+Pods are made up from what the plan and the configuration say: the models' pods from their Deployments and
+InferenceServices, the interceptor's from the chart's labels, one pod per configured client carrying the client's
+labels (and one more of its own), and strangers: pods of the serving namespace, of a client's namespace without the
+client's labels, and of a namespace no one named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from stacks.config import ModelPlan, StackConfig, parse_config
+from tests.support import interceptor_pod
+from tools.offline import Mode, load_stack_files, stack_names
+from tools.reachability import Network, Pod
+
+STACKS = stack_names()
+CASES = [(stack, mode) for stack in STACKS for mode in Mode.ALL]
+PROXY_PORT = 8080
+INTERCEPTOR = interceptor_pod()
+KUBE_DNS = Pod(namespace="kube-system", name="coredns", labels={"k8s-app": "kube-dns"}, ports={"dns": 53})
+
+
+@dataclass(frozen=True)
+class Served:
+    """A model's pod and the port its server listens on."""
+
+    model: ModelPlan
+    pod: Pod
+    port: int
+
+
+@dataclass(frozen=True)
+class World:
+    config: StackConfig
+    network: Network
+    models: dict[str, Served]
+    clients: dict[str, list[Pod]]
+    """Model name → a pod for each of its configured clients."""
+
+    def strangers(self) -> list[Pod]:
+        """Pods no configuration names: in the serving namespace, in each client's namespace without the client's
+        labels (where the client has labels), and in a namespace nobody mentions."""
+        pods = [
+            Pod(namespace=self.config.namespace, name="stranger", labels={"app": "stranger"}),
+            Pod(namespace="unnamed", name="stranger", labels={"app": "stranger"}),
+        ]
+        for model in self.config.models.values():
+            for client in model.spec.clients:
+                if client.pod_labels:
+                    namespace = client.namespace or self.config.namespace
+                    pods.append(Pod(namespace=namespace, name="impostor", labels={"app": "impostor"}))
+        return pods
+
+    @property
+    def has_interceptor(self) -> bool:
+        """The stack installs KEDA's HTTP add-on when a model sleeps."""
+        return any(model.sleeps for model in self.config.models.values())
+
+    def sleeper_clients(self) -> list[Pod]:
+        return [pod for name, pods in self.clients.items() if self.config.models[name].sleeps for pod in pods]
+
+
+def _config(stack: str) -> StackConfig:
+    files = load_stack_files(stack)
+    raw = {key.split(":", 1)[1]: value for key, value in files.config.items() if key.startswith("llm-platform:")}
+    return parse_config(raw, stack=stack, secret_keys={"hfToken": True})
+
+
+def _model_pod(config: StackConfig, body: dict[str, Any]) -> tuple[str, Pod, int] | None:
+    labels = body["metadata"].get("labels") or {}
+    if labels.get("app.kubernetes.io/component") != "model-server":
+        return None
+    name = body["metadata"]["name"]
+    if body["kind"] == "Deployment":
+        template = body["spec"]["template"]
+        pod_labels = template["metadata"]["labels"]
+        [container] = template["spec"]["containers"]
+        ports = container["ports"]
+    else:
+        # KServe's predictor pods: the InferenceService's labels and the two its controller adds (kserve
+        # pkg/controller/v1beta1/inferenceservice/components/predictor.go, buildObjectMeta).
+        pod_labels = {**labels, "serving.kserve.io/inferenceservice": name, "component": "predictor"}
+        ports = body["spec"]["predictor"]["model"]["ports"]
+    named = {port["name"]: int(port["containerPort"]) for port in ports}
+    return name, Pod(namespace=config.namespace, name=name, labels=pod_labels, ports=named), named["http"]
+
+
+def _world(plan: Any, stack: str) -> World:
+    config = _config(stack)
+    bodies = list(plan.manifests.values())
+    network = Network([body for body in bodies if body["kind"] == "NetworkPolicy"])
+    models = {}
+    for body in bodies:
+        if body["kind"] in {"Deployment", "InferenceService"} and (found := _model_pod(config, body)):
+            name, pod, port = found
+            models[name] = Served(config.models[name], pod, port)
+    clients = {
+        name: [
+            Pod(
+                namespace=client.namespace or config.namespace,
+                name=f"client-{index}-of-{name}",
+                labels={**client.pod_labels, "extra": "label"},
+            )
+            for index, client in enumerate(model.spec.clients)
+        ]
+        for name, model in config.models.items()
+    }
+    return World(config, network, models, clients)
+
+
+@pytest.fixture(scope="module")
+def worlds(plans: dict[Any, Any]) -> dict[tuple[str, str], World]:
+    return {(stack, mode): _world(plans[(stack, mode)], stack) for stack, mode in CASES}
+
+
+def test_every_model_of_every_stack_is_found_in_its_plan(worlds: dict[tuple[str, str], World]) -> None:
+    for world in worlds.values():
+        assert set(world.models) == set(world.config.models)
+
+
+def test_the_examples_name_clients_inside_and_outside_the_serving_namespace_and_of_a_sleeping_model(
+    worlds: dict[tuple[str, str], World],
+) -> None:
+    pods = [(world, pod) for world in worlds.values() for pod in (p for ps in world.clients.values() for p in ps)]
+    assert any(pod.namespace == world.config.namespace for world, pod in pods)
+    assert any(pod.namespace != world.config.namespace for world, pod in pods)
+    assert any(world.sleeper_clients() for world in worlds.values())
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_configured_clients_reach_their_model_directly(
+    worlds: dict[tuple[str, str], World], stack: str, mode: str
+) -> None:
+    world = worlds[(stack, mode)]
+    for name, served in world.models.items():
+        for client in world.clients[name]:
+            assert world.network.allows(client, served.pod, served.port), f"{client} -> {name}"
+            assert world.network.allows(client, KUBE_DNS, 53, "UDP"), f"{client} resolves the model's name"
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_clients_of_a_sleeping_model_reach_it_through_the_interceptor(
+    worlds: dict[tuple[str, str], World], stack: str, mode: str
+) -> None:
+    world = worlds[(stack, mode)]
+    for name, served in world.models.items():
+        if not served.model.sleeps:
+            continue
+        assert world.network.allows(INTERCEPTOR, served.pod, served.port), f"the interceptor wakes {name}"
+        for client in world.clients[name]:
+            assert world.network.allows(client, INTERCEPTOR, PROXY_PORT), f"{client} -> interceptor"
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_an_exposed_model_is_reached_by_its_ingress_controller(
+    worlds: dict[tuple[str, str], World], stack: str, mode: str
+) -> None:
+    world = worlds[(stack, mode)]
+    controller = Pod(namespace=world.config.ingress_namespace, name="controller", labels={"app": "ingress"})
+    for served in world.models.values():
+        if served.model.spec.host and served.model.sleeps:
+            assert world.network.allows(controller, INTERCEPTOR, PROXY_PORT)
+        elif served.model.spec.host:
+            assert world.network.allows(controller, served.pod, served.port)
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_pods_no_configuration_names_reach_no_model_nor_the_interceptor(
+    worlds: dict[tuple[str, str], World], stack: str, mode: str
+) -> None:
+    world = worlds[(stack, mode)]
+    # Refused by the receiving pods themselves, whatever the stranger's own egress allows.
+    for stranger in world.strangers():
+        if world.has_interceptor:
+            assert not world.network.ingress_allows(INTERCEPTOR, stranger, PROXY_PORT), stranger
+        for name, served in world.models.items():
+            assert not world.network.ingress_allows(served.pod, stranger, served.port), f"{stranger} -> {name}"
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_clients_of_one_model_reach_no_other_model(worlds: dict[tuple[str, str], World], stack: str, mode: str) -> None:
+    world = worlds[(stack, mode)]
+    for name, served in world.models.items():
+        others = [pod for other, pods in world.clients.items() if other != name for pod in pods]
+        for pod in others:
+            if pod in world.clients[name]:
+                continue  # a client of both
+            assert not world.network.ingress_allows(served.pod, pod, served.port), f"{pod} -> {name}"
+        if world.has_interceptor and not served.model.sleeps:
+            for pod in world.clients[name]:
+                if pod not in world.sleeper_clients():
+                    assert not world.network.ingress_allows(INTERCEPTOR, pod, PROXY_PORT), f"{pod} -> interceptor"
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_no_model_reaches_another(worlds: dict[tuple[str, str], World], stack: str, mode: str) -> None:
+    world = worlds[(stack, mode)]
+    for caller in world.models.values():
+        if world.has_interceptor:
+            assert not world.network.allows(caller.pod, INTERCEPTOR, PROXY_PORT), caller.pod
+            assert not world.network.ingress_allows(INTERCEPTOR, caller.pod, PROXY_PORT), caller.pod
+        for name, served in world.models.items():
+            if served is not caller:
+                assert not world.network.allows(caller.pod, served.pod, served.port), f"{caller.pod} -> {name}"
+                assert not world.network.ingress_allows(served.pod, caller.pod, served.port), f"{caller.pod} -> {name}"

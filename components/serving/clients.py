@@ -84,6 +84,9 @@ class ClientEgress(pulumi.ComponentResource):
         for index, client in enumerate(args.clients):
             if client.namespace != args.namespace_name:
                 continue
+            if not client.pod_labels:
+                # The config refuses it: the exception would cover every pod of the namespace, the models included.
+                raise ValueError(f"client {index} of {args.model} is in the serving namespace without pod labels")
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-client-{index}",
                 metadata={

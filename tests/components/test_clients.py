@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from components.autoscaling.http_add_on import interceptor_target
 from components.serving.clients import Client, ClientEgress, ClientEgressArgs, Target, client_egress_spec
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
@@ -99,3 +101,12 @@ def test_client_policies_go_into_the_namespace_the_stack_creates() -> None:
     registered = record(program)
     namespace = registered.one("kubernetes:core/v1:Namespace")
     assert namespace.urn in registered.one(POLICY, "chat-client-0").dependencies
+
+
+def test_a_client_in_the_serving_namespace_without_labels_is_refused() -> None:
+    everyone = Client(namespace="llm-serving")
+    args = ClientEgressArgs(
+        namespace="llm-serving", namespace_name="llm-serving", model="chat", clients=(everyone,), targets=()
+    )
+    with pytest.raises(ValueError, match="client 0 of chat is in the serving namespace without pod labels"):
+        record(lambda: ClientEgress("chat", args) and None)

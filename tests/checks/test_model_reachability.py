@@ -208,3 +208,13 @@ def test_no_model_reaches_another(worlds: dict[tuple[str, str], World], stack: s
             if served is not caller:
                 assert not world.network.allows(caller.pod, served.pod, served.port), f"{caller.pod} -> {name}"
                 assert not world.network.ingress_allows(served.pod, caller.pod, served.port), f"{caller.pod} -> {name}"
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_the_interceptor_reaches_only_the_sleeping_models(
+    worlds: dict[tuple[str, str], World], stack: str, mode: str
+) -> None:
+    world = worlds[(stack, mode)]
+    for name, served in world.models.items():
+        reached = world.network.ingress_allows(served.pod, INTERCEPTOR, served.port)
+        assert reached is served.model.sleeps, name

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import enum
-import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -40,6 +39,11 @@ from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
 from components.serving.metadata import METRICS_NAMESPACES
 from components.serving.vllm import surge_pods
 from components.sizing import MemoryNeed, Sizing, choose_tensor_parallel, memory_need, size_model, usable_memory_gib
+from stacks.rules import Finding
+from stacks.rules.labels import reserved_label_findings
+from stacks.rules.names import ModelNames, host_findings, model_name_findings, pool_name_findings
+from stacks.rules.networks import network_cidr_findings, source_range_findings
+from stacks.rules.regions import region_findings, zone_findings
 
 PROJECT = "llm-platform"
 
@@ -590,6 +594,8 @@ def _check_rules(
         issues.extend(_check_top_level(config))
     for name, pool in pools.items():
         issues.extend(_check_pool(name, pool))
+        if config is not None:
+            issues.extend(_issues(reserved_label_findings(config.target.value, name, pool.labels)))
     cloud = _CLOUDS.get(config.target) if config is not None else None
     exposed = [name for name, model in models.items() if model.host]
     if config is not None and exposed and config.tls_cluster_issuer is None:
@@ -603,7 +609,25 @@ def _check_rules(
     for name, model in models.items():
         issues.extend(_check_model(name, model, pools, pool_names, has_token=has_token, cloud=cloud))
     issues.extend(_check_clients(config.namespace if config is not None else None, models))
+    if config is not None:
+        names = {name: _names(model, config.namespace) for name, model in models.items()}
+        issues.extend(_issues(model_name_findings(names)))
+    issues.extend(_issues(host_findings({name: model.host for name, model in models.items()})))
     return issues
+
+
+def _issues(findings: list[Finding]) -> list[ConfigIssue]:
+    return [ConfigIssue(*finding) for finding in findings]
+
+
+def _names(model: ModelServing, namespace: str) -> ModelNames:
+    return ModelNames(
+        engine=model.engine.value,
+        sleeps=model.min_replicas == 0,
+        host=model.host,
+        load_balancer=model.load_balancer is not None,
+        clients_in_namespace=[i for i, client in enumerate(model.clients) if client.namespace in (None, namespace)],
+    )
 
 
 def _check_clients(namespace: str | None, models: Mapping[str, ModelServing]) -> list[ConfigIssue]:
@@ -664,6 +688,8 @@ def _check_top_level(config: _Raw) -> list[ConfigIssue]:
         issues.append(ConfigIssue("region", f"is required for target '{config.target}'; set the cloud region"))
     if not cloud and config.region is not None:
         issues.append(ConfigIssue("region", f"{config.region!r} has no effect with target 'existing'; remove the key"))
+    if cloud and config.region is not None:
+        issues.extend(_issues(region_findings(_CLOUDS[config.target], config.region)))
     if cloud and config.kubeconfig_context is not None:
         issues.append(
             ConfigIssue(
@@ -721,30 +747,11 @@ _SUBNET_ID = {
     ),
 }
 _AKS_POOL_NAME = r"^[a-z][a-z0-9]{0,11}$"
-_AKS_RESERVED_PREFIX = "kubernetes.azure.com/"
-_RESERVED_RANGE = ipaddress.ip_network("172.16.0.0/12")
 
 
 def _check_cidrs(key: str, cidrs: list[str], *, exposes: str) -> list[ConfigIssue]:
-    """Source ranges: valid CIDR blocks without host bits, never the whole internet."""
-    issues: list[ConfigIssue] = []
-    for index, cidr in enumerate(cidrs):
-        try:
-            network = ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            issues.append(ConfigIssue(f"{key}[{index}]", f"{cidr!r} is not a CIDR block such as '203.0.113.0/24'"))
-            continue
-        if str(network) != cidr:
-            issues.append(ConfigIssue(f"{key}[{index}]", f"{cidr!r} has host bits set; use '{network}'"))
-            continue
-        if network.prefixlen == 0:
-            issues.append(
-                ConfigIssue(
-                    f"{key}[{index}]",
-                    f"{cidr!r} would open {exposes} to the whole internet; list the ranges that need it",
-                )
-            )
-    return issues
+    """Source ranges: valid CIDR blocks without host bits, admitting a bounded part of the internet."""
+    return _issues(source_range_findings(key, cidrs, exposes=exposes))
 
 
 def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue]:
@@ -781,18 +788,7 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
         )
     if config.public_api_reason is not None and not config.public_api_cidrs:
         issues.append(ConfigIssue("publicApiReason", "only applies with publicApiCidrs; remove the key"))
-    try:
-        network = ipaddress.ip_network(config.network_cidr, strict=True)
-        if not (network.is_private and 16 <= network.prefixlen <= 20) or network.overlaps(_RESERVED_RANGE):
-            raise ValueError
-    except ValueError:
-        issues.append(
-            ConfigIssue(
-                "networkCidr",
-                f"{config.network_cidr!r} must be a private range from /16 to /20 outside 172.16.0.0/12 (kept for "
-                "the clusters' service, pod and control-plane ranges), such as '10.0.0.0/16'",
-            )
-        )
+    issues.extend(_issues(network_cidr_findings(config.network_cidr)))
     if config.existing_subnet_ids:
         if target not in _SUBNET_ID:
             issues.append(
@@ -818,21 +814,11 @@ def _check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue
     if target is not Target.GCP and config.gcp_project is not None:
         issues.append(ConfigIssue("gcpProject", f"only applies to target 'gcp', not '{target}'; remove the key"))
     issues.extend(_check_zones(target, config.region, pools))
+    issues.extend(_issues(pool_name_findings(target.value, list(pools))))
     cloud = _CLOUDS[target]
     for name, pool in pools.items():
         issues.extend(_check_pool_offer(cloud, name, pool))
         issues.extend(_check_sharing_on_cloud(target, name, pool))
-        if target is Target.AZURE:
-            # aks-docs "use-labels": AKS refuses node labels under its reserved prefix (it sets those itself).
-            issues.extend(
-                ConfigIssue(
-                    f"gpuPools.{name}.labels",
-                    f"{key!r} is under the prefix AKS reserves for its own labels ({_AKS_RESERVED_PREFIX}); "
-                    "choose another key",
-                )
-                for key in pool.labels
-                if key.startswith(_AKS_RESERVED_PREFIX)
-            )
         if target is Target.AZURE and not re.match(_AKS_POOL_NAME, name):
             issues.append(
                 ConfigIssue(
@@ -873,9 +859,8 @@ def _check_zones(target: Target, region: str | None, pools: Mapping[str, GpuPool
             issues.append(
                 ConfigIssue(f"gpuPools.{name}.zones", f"only applies to target 'gcp', not '{target}'; remove the key")
             )
-        for zone in pool.zones if target is Target.GCP and region else []:
-            if not zone.startswith(f"{region}-"):
-                issues.append(ConfigIssue(f"gpuPools.{name}.zones", f"{zone!r} is not a zone of region {region!r}"))
+        if target is Target.GCP and region:
+            issues.extend(_issues(zone_findings(f"gpuPools.{name}.zones", region, pool.zones)))
     return issues
 
 

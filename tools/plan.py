@@ -153,6 +153,8 @@ def summary(plan: Plan) -> str:
                 f"{sizing['kvCacheGiB']} GiB), --gpu-memory-utilization {sizing['gpuMemoryUtilization']}"
             )
         lines.append(f"    autoscaling: {model['autoscaling']}")
+        if model["replicas"]["min"] == 0:
+            lines.append(f"    warning: {_cold_start_warning(plan, name)}")
         if model.get("publicUrl"):
             lines.append(f"    exposed: {model['publicUrl']} (Ingress, TLS)")
         if model.get("loadBalancerUrl"):
@@ -161,6 +163,22 @@ def summary(plan: Plan) -> str:
         keys = ", ".join(key.split(":", 1)[1] for key in plan.run.files.placeholders)
         lines.append(f"Secrets replaced by placeholders: {keys}")
     return "\n".join(lines)
+
+
+def _cold_start_warning(plan: Plan, model: str) -> str:
+    """What a model that scales to zero costs its first caller: a whole start, as long as the startup probe of its
+    planned Deployment allows (node scale-up, image pull, weight download, load)."""
+    budget = "its startup budget"
+    for body in plan.manifests.values():
+        if body["kind"] == "Deployment" and body["metadata"].get("name") == model:
+            probe = body["spec"]["template"]["spec"]["containers"][0].get("startupProbe") or {}
+            if "failureThreshold" in probe:
+                seconds = probe["failureThreshold"] * probe.get("periodSeconds", 10)
+                budget = f"up to {seconds // 60} min, its startup budget"
+    return (
+        "minReplicas 0: the first request after the model sleeps waits for a full cold start (node scale-up, "
+        f"image pull, weight download, load: {budget})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,6 +130,21 @@ def test_summary_shows_each_models_autoscaler_and_exposure_in_preview(plans: dic
     assert "exposed: https://llm.example.com/v1 (Ingress, TLS)" in text
 
 
+@pytest.mark.parametrize("mode", Mode.ALL)
+def test_summary_warns_that_a_sleeping_models_first_request_waits_for_a_cold_start(
+    plans: dict[Any, Any], mode: str
+) -> None:
+    # prod-aws: qwen-32b sleeps (minReplicas 0), qwen-7b does not.
+    text = summary(plans[("prod-aws", mode)])
+    warning = (
+        "    warning: minReplicas 0: the first request after the model sleeps waits for a full cold start (node "
+        "scale-up, image pull, weight download, load: up to 30 min, its startup budget)"
+    )
+    assert text.count(warning) == 1
+    section = text[text.index("  qwen-32b: ") :]
+    assert warning in section.split("\n  qwen-7b: ")[0]
+
+
 # --- the command line ----------------------------------------------------------------------------
 
 

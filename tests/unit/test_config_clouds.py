@@ -133,8 +133,8 @@ def test_public_api_cidrs_arrive_as_json_from_pulumi() -> None:
 
 def test_network_cidr_must_be_private_and_sized_for_subnets() -> None:
     assert problems(aws(networkCidr="10.0.0.0/24")) == [
-        "networkCidr: '10.0.0.0/24' must be a private range from /16 to /20 outside 172.16.0.0/12 (kept for the "
-        "clusters' service, pod and control-plane ranges), such as '10.0.0.0/16'"
+        "networkCidr: '10.0.0.0/24' must be an IPv4 range from /16 to /20 inside 10.0.0.0/8 or 192.168.0.0/16 "
+        "(172.16.0.0/12 is kept for the clusters' service, pod and control-plane ranges), such as '10.0.0.0/16'"
     ]
 
 
@@ -173,7 +173,8 @@ def test_availability_zones_are_two_to_six() -> None:
 
 def test_pool_zones_must_belong_to_the_region() -> None:
     assert problems(gcp(gpuPools={"l4": {"gpu": "L4", "zones": ["us-east1-b"]}})) == [
-        "gpuPools.l4.zones: 'us-east1-b' is not a zone of region 'us-central1'"
+        "gpuPools.l4.zones: 'us-east1-b' is not a zone of region 'us-central1'; zones are 'us-central1-<letter>', "
+        "e.g. 'us-central1-a'"
     ]
 
 
@@ -379,6 +380,6 @@ def test_aks_deployer_keys_only_apply_to_azure() -> None:
 def test_aks_pool_labels_stay_out_of_the_prefix_aks_reserves() -> None:
     pools = {"a100": {"gpu": "A100-80GB", "labels": {"kubernetes.azure.com/scalesetpriority": "spot"}}}
     assert problems(azure(gpuPools=pools)) == [
-        "gpuPools.a100.labels: 'kubernetes.azure.com/scalesetpriority' is under the prefix AKS reserves for its own "
-        "labels (kubernetes.azure.com/); choose another key"
+        "gpuPools.a100.labels: 'kubernetes.azure.com/scalesetpriority' is under kubernetes.azure.com/: AKS reserves "
+        "it for its own labels; remove it or choose a key of your own"
     ]

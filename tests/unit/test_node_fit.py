@@ -135,7 +135,7 @@ def test_the_chosen_type_always_holds_the_pods_of_its_pool(
     pool = {"gpu": gpu.value, "gpusPerNode": count, "maxNodes": max_nodes, **({"sharing": sharing} if sharing else {})}
     raw = {
         "target": cloud.value,
-        "region": "us-central1" if cloud is Cloud.GCP else "eastus2",
+        "region": {Cloud.AWS: "us-east-1", Cloud.GCP: "us-central1", Cloud.AZURE: "eastus2"}[cloud],
         **({"gcpProject": "llm-platform-demo"} if cloud is Cloud.GCP else {}),
         "monitoring": monitoring,
         "gpuPools": {"gpus": pool},

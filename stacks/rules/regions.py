@@ -1,0 +1,36 @@
+"""`region` must be one of the cloud's public regions (components/catalog/regions.py), and a GKE pool's `zones`
+zones of that region: a wrong one is otherwise found by the cloud, after other resources were created."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+
+from components.catalog.instances import Cloud
+from components.catalog.regions import REGIONS
+from stacks.rules import Finding
+
+
+def region_findings(cloud: Cloud, region: str) -> list[Finding]:
+    regions = REGIONS[cloud]
+    if region in regions:
+        return []
+    elsewhere = [other for other in Cloud if other is not cloud and region in REGIONS[other]]
+    what = f"{_a(elsewhere[0])} region, not {_a(cloud)} one" if elsewhere else f"not {_a(cloud)} region"
+    close = difflib.get_close_matches(region, sorted(regions), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(map(repr, sorted(regions)))}"
+    return [Finding("region", f"{region!r} is {what}; {hint}")]
+
+
+def zone_findings(path: str, region: str, zones: Sequence[str]) -> list[Finding]:
+    """GKE zones are `<region>-<letter>` (e.g. us-central1-a)."""
+    return [
+        Finding(path, f"{zone!r} is not a zone of region {region!r}; zones are '{region}-<letter>', e.g. '{region}-a'")
+        for zone in zones
+        if not re.fullmatch(rf"{re.escape(region)}-[a-z]", zone)
+    ]
+
+
+def _a(cloud: Cloud) -> str:
+    return f"{'an' if cloud in (Cloud.AWS, Cloud.AZURE) else 'a'} {cloud}"

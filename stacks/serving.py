@@ -1,4 +1,4 @@
-"""The serving stack every target shares: one namespace, one server per model."""
+"""The serving stack every target shares: one namespace, its add-ons, and one `Model` component per model."""
 
 from __future__ import annotations
 
@@ -88,8 +88,6 @@ def deploy_models(
             model,
             cluster,
             namespace,
-            # The model's own component creates its cache and fills in the claim.
-            cache_claim=None,
             autoscaled=name in scaled,
         )
         for name, model in config.models.items()
@@ -148,10 +146,10 @@ def _server_args(
     cluster: GpuCluster,
     namespace: ServingNamespace,
     *,
-    cache_claim: pulumi.Output[str] | None,
     autoscaled: bool,
 ) -> VllmServerArgs:
-    """The model's server, whichever engine runs it: image, sizing, placement, volumes."""
+    """The model's server, whichever engine runs it: image, sizing, placement, volumes (its cache claim comes from
+    the model's own component, which creates the claim)."""
     on_gpu = model.spec.pool is not None
     return VllmServerArgs(
         namespace=namespace.name,
@@ -171,7 +169,6 @@ def _server_args(
         memory_gib=model.spec.memory_gib,
         hf_token_secret=namespace.hf_token_secret,
         autoscaled=autoscaled,
-        cache_claim=cache_claim,
         clients=_unique(
             *configured_clients(config, model),
             *((Client(namespace=config.ingress_namespace),) if model.spec.host else ()),

@@ -15,11 +15,14 @@ import pulumi_kubernetes as k8s
 from components import versions
 from components.autoscaling.http_add_on import (
     PROXY_PORT,
+    KedaHttpAddOn,
+    KedaHttpAddOnArgs,
     interceptor_address,
     interceptor_route_spec,
     wake_service_name,
     wake_trigger,
 )
+from components.serving.clients import Client
 from components.serving.metadata import PART_OF, platform_namespace
 
 NAMESPACE = "keda"
@@ -86,10 +89,14 @@ def scaled_object_spec(
 @dataclass(frozen=True, kw_only=True)
 class KedaArgs:
     namespace: str = NAMESPACE
+    wake_clients: tuple[Client, ...] | None = None
+    """With KEDA's HTTP add-on (scale from zero), the pods that call sleeping models through its interceptor;
+    None: no add-on."""
 
 
 class Keda(pulumi.ComponentResource):
-    """KEDA operator and metrics server (pinned chart).
+    """KEDA operator and metrics server (pinned chart) and, when models sleep, its HTTP add-on: one add-on, one
+    component in the preview.
 
     Example::
 
@@ -101,6 +108,8 @@ class Keda(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
     """KEDA's namespace, known once its Namespace is registered: what goes into it (the HTTP add-on) names it
     through this output, so that it waits for the Namespace."""
+    http_add_on: KedaHttpAddOn | None
+    """The HTTP add-on, when `wake_clients` is set."""
 
     def __init__(self, name: str, args: KedaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:autoscaling:Keda", name, None, opts)
@@ -121,6 +130,15 @@ class Keda(pulumi.ComponentResource):
             namespace=self.namespace,
             max_history=5,
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.http_add_on = (
+            KedaHttpAddOn(
+                f"{name}-http",
+                KedaHttpAddOnArgs(namespace=self.namespace, keda=self.release, clients=args.wake_clients),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if args.wake_clients is not None
+            else None
         )
         self.register_outputs({})
 

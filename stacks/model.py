@@ -1,0 +1,269 @@
+"""One model as one component: everything that exists for it (cache, server, client egress, Ingress, load balancer,
+queue scaler and wake route) is a child of `llm-platform:serving:Model`, named after the model, so that
+`pulumi preview` and the plan diff read model by model.
+
+The parts keep their own components and resource names; only their parent is the model. A parent is part of every
+child's URN, so this grouping changed the URNs once, before any stack was deployed (README "Upgrade notes").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pulumi
+
+from components.autoscaling.http_add_on import (
+    PROXY_PORT,
+    KedaHttpAddOn,
+    interceptor_target,
+    wake_base_url,
+    wake_hosts,
+    wake_service_name,
+)
+from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
+from components.autoscaling.keda import Keda, QueueScaler, QueueScalerArgs, Wake
+from components.serving import awaits
+from components.serving.cache import ModelCache, ModelCacheArgs
+from components.serving.clients import Client, ClientEgress, ClientEgressArgs, Target
+from components.serving.ingress import READ_TIMEOUT_SECONDS, ModelIngress, ModelIngressArgs
+from components.serving.kserve import PORT as KSERVE_PORT
+from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
+from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
+from components.serving.metadata import model_selector
+from components.serving.namespace import ServingNamespace
+from components.serving.vllm import PORT as VLLM_PORT
+from components.serving.vllm import PROGRESS_DEADLINE_SECONDS, STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs
+from stacks.config import Engine, ModelPlan, StackConfig
+from stacks.monitoring import Prometheus
+
+
+@dataclass(frozen=True, kw_only=True)
+class Endpoint:
+    """Where a model's server answers: what its Ingress and its queue scaler point at."""
+
+    deployment: str
+    service: str
+    port: int
+    service_selector: dict[str, str]
+    pod_port: int
+    """The port the pods listen on behind the Service's, which NetworkPolicies name."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shared:
+    """What every model of the stack is deployed with."""
+
+    config: StackConfig
+    namespace: ServingNamespace
+    provider: pulumi.ProviderResource
+    gpu_ready: list[pulumi.Resource]
+    priority_class: pulumi.Input[str]
+    scaled: set[str]
+    keda: Keda | None
+    kserve: KServePlatform | None
+    prometheus: Prometheus | None
+    wake_add_on: KedaHttpAddOn | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelArgs:
+    model: ModelPlan
+    server: VllmServerArgs
+    """The server's settings; the model fills in its cache claim and the stack's PriorityClass."""
+    cache: ModelCacheArgs | None
+    """The model's weight cache, when the stack has a cache StorageClass."""
+    shared: Shared
+
+
+class Model(pulumi.ComponentResource):
+    """One model and everything that exists for it: its cache, its server (vLLM or KServe), then what points at
+    it (client egress, Ingress, load balancer, queue scaler).
+
+    Example::
+
+        Model("chat", ModelArgs(model=plan, server=server_args, cache=None, shared=shared),
+              opts=pulumi.ResourceOptions(provider=k8s_provider))
+    """
+
+    server_args: VllmServerArgs
+    """The settings the server was created with."""
+    base_url: pulumi.Input[str]
+    """The in-cluster OpenAI base URL: the server's, or the wake alias of a model that sleeps."""
+    public_url: pulumi.Input[str] | None
+    load_balancer_url: pulumi.Output[str | None] | None
+    autoscaled: bool
+    """Whether KEDA scales the model on its queue."""
+
+    def __init__(self, name: str, args: ModelArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:serving:Model", name, None, opts)
+        model, shared = args.model, args.shared
+        in_cluster = pulumi.ResourceOptions(parent=self, provider=shared.provider)
+        cache = ModelCache(model.name, args.cache, opts=in_cluster) if args.cache is not None else None
+        self.server_args = dataclasses.replace(
+            args.server,
+            priority_class=shared.priority_class,
+            cache_claim=cache.claim_name if cache is not None else None,
+        )
+        server, endpoint = _serve(model, self.server_args, shared, in_cluster)
+        _let_clients_out(model, endpoint, shared, in_cluster)
+        self.public_url = _expose(model, endpoint, shared, in_cluster)
+        self.load_balancer_url = _load_balance(model, endpoint, shared, in_cluster)
+        self.autoscaled = _scale_on_queue(model, endpoint, server, shared, in_cluster)
+        self.base_url = wake_base_url(model.name, shared.config.namespace) if model.sleeps else server.base_url
+        self.register_outputs({"baseUrl": self.base_url})
+
+
+def _serve(
+    model: ModelPlan, args: VllmServerArgs, shared: Shared, in_cluster: pulumi.ResourceOptions
+) -> tuple[VllmServer | KServeModel, Endpoint]:
+    # GPU servers wait for the device plugin, so their pods never meet a node without `nvidia.com/gpu`.
+    opts = pulumi.ResourceOptions.merge(
+        in_cluster, pulumi.ResourceOptions(depends_on=shared.gpu_ready if args.placement is not None else [])
+    )
+    if model.spec.engine is Engine.KSERVE and shared.kserve is not None:
+        isvc = KServeModel(model.name, KServeModelArgs(server=args, platform_ready=shared.kserve.ready), opts=opts)
+        return isvc, Endpoint(
+            deployment=isvc.deployment_name,
+            service=isvc.deployment_name,
+            port=80,
+            service_selector={"serving.kserve.io/inferenceservice": model.name},
+            pod_port=KSERVE_PORT,
+        )
+    server = VllmServer(model.name, args, opts=opts)
+    return server, Endpoint(
+        deployment=model.name,
+        service=model.name,
+        port=VLLM_PORT,
+        service_selector=model_selector("vllm", model.name),
+        pod_port=VLLM_PORT,
+    )
+
+
+def configured_clients(config: StackConfig, model: ModelPlan) -> tuple[Client, ...]:
+    """The model's `clients`, a missing namespace read as the serving namespace."""
+    return tuple(
+        Client(namespace=client.namespace or config.namespace, pod_labels=client.pod_labels)
+        for client in model.spec.clients
+    )
+
+
+def _let_clients_out(model: ModelPlan, endpoint: Endpoint, shared: Shared, in_cluster: pulumi.ResourceOptions) -> None:
+    """Clients in the serving namespace are under its default-deny egress: let them reach the model's pods and,
+    when it sleeps, the interceptor that wakes it (its base URL is the interceptor's alias)."""
+    config = shared.config
+    clients = configured_clients(config, model)
+    if all(client.namespace != config.namespace for client in clients):
+        return
+    targets = (
+        Target(peer={"podSelector": {"matchLabels": endpoint.service_selector}}, port=endpoint.pod_port),
+        *((interceptor_target(KEDA_NAMESPACE),) if model.sleeps and shared.wake_add_on is not None else ()),
+    )
+    ClientEgress(
+        model.name,
+        ClientEgressArgs(
+            namespace=shared.namespace.name,
+            namespace_name=config.namespace,
+            model=model.name,
+            clients=clients,
+            targets=targets,
+        ),
+        opts=in_cluster,
+    )
+
+
+def _expose(
+    model: ModelPlan, endpoint: Endpoint, shared: Shared, in_cluster: pulumi.ResourceOptions
+) -> pulumi.Input[str] | None:
+    """The model's public URL, when it sets a host: an Ingress with TLS."""
+    config = shared.config
+    if not model.spec.host or not config.tls_cluster_issuer:
+        return None
+    return ModelIngress(
+        model.name,
+        ModelIngressArgs(
+            namespace=shared.namespace.name,
+            host=model.spec.host,
+            # A sleeping model is reached through the interceptor, which wakes it.
+            service=wake_service_name(model.name) if model.sleeps else endpoint.service,
+            port=PROXY_PORT if model.sleeps else endpoint.port,
+            ingress_class=config.ingress_class_name,
+            cluster_issuer=config.tls_cluster_issuer,
+            ingress_namespace=config.ingress_namespace,
+        ),
+        opts=in_cluster,
+    ).url
+
+
+def _load_balance(
+    model: ModelPlan, endpoint: Endpoint, shared: Shared, in_cluster: pulumi.ResourceOptions
+) -> pulumi.Output[str | None] | None:
+    """The model's OpenAI base URL through its load balancer, when it asks for one; None until the address is
+    known, when Pulumi does not wait for it (`awaits.load_balancer_wait_seconds`)."""
+    settings = model.spec.load_balancer
+    if settings is None:
+        return None
+    config = shared.config
+    rollout = awaits.model_rollout_seconds(
+        progress_deadline_seconds=PROGRESS_DEADLINE_SECONDS, max_replicas=model.max_replicas
+    )
+    load_balancer = ModelLoadBalancer(
+        model.name,
+        ModelLoadBalancerArgs(
+            namespace=shared.namespace.name,
+            selector=endpoint.service_selector,
+            source_ranges=tuple(settings.source_ranges),
+            cloud=config.cloud,
+            internal=settings.internal is not False,
+            await_seconds=awaits.load_balancer_wait_seconds(
+                cloud_cluster=config.cloud is not None,
+                own_network=not config.existing_subnet_ids,
+                model_rollout_seconds=rollout,
+            ),
+        ),
+        opts=in_cluster,
+    )
+    return load_balancer.address.apply(lambda address: f"http://{address}/v1" if address else None)
+
+
+def _scale_on_queue(
+    model: ModelPlan,
+    endpoint: Endpoint,
+    server: pulumi.Resource,
+    shared: Shared,
+    in_cluster: pulumi.ResourceOptions,
+) -> bool:
+    """KEDA on the model's queue, when it may scale and a Prometheus holds the queue; whether it does."""
+    prometheus = shared.prometheus
+    if shared.keda is None or model.name not in shared.scaled or prometheus is None or not prometheus.url:
+        return False
+    QueueScaler(
+        model.name,
+        QueueScalerArgs(
+            namespace=shared.namespace.name,
+            name=model.name,
+            deployment=endpoint.deployment,
+            service=endpoint.service,
+            service_selector=endpoint.service_selector,
+            namespace_name=shared.config.namespace,
+            min_replicas=model.spec.min_replicas,
+            max_replicas=model.max_replicas,
+            queue_per_replica=model.spec.queue_per_replica,
+            prometheus_url=prometheus.url,
+            after=[shared.keda.release, *prometheus.crds_ready, server],
+            wake=(
+                Wake(
+                    hosts=wake_hosts(model.name, shared.config.namespace, model.spec.host),
+                    port=endpoint.port,
+                    keda_namespace=KEDA_NAMESPACE,
+                    ready_within_seconds=STARTUP_BUDGET_SECONDS,
+                    response_within_seconds=READ_TIMEOUT_SECONDS,
+                    add_on=shared.wake_add_on.release,
+                )
+                if model.sleeps and shared.wake_add_on is not None
+                else None
+            ),
+        ),
+        opts=in_cluster,
+    )
+    return True

@@ -29,8 +29,14 @@ from tools.plan_diff import StackDiff, diff_plan_dirs, render_report
 _PLAN_TIMEOUT_SECONDS = 600
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` and return its output; raises CalledProcessError (with stderr) when git fails."""
+    executable = shutil.which("git")
+    if executable is None:
+        raise FileNotFoundError("git is not installed")
+    return subprocess.run(
+        [executable, "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def _stacks_in(tree: Path) -> set[str]:
@@ -105,17 +111,17 @@ def diff_stack(base_tree: Path, head_tree: Path, stack: str, work: Path) -> Stac
 
 def run_diff(repo: Path, base_ref: str, stacks: Iterable[str] | None, out: Path, jobs: int = 2) -> list[StackDiff]:
     """Plan BASE and the working tree of `repo`, diff each stack, write report.md and report.json into `out`."""
-    commit = _git(repo, "rev-parse", "--verify", f"{base_ref}^{{commit}}")
+    commit = git(repo, "rev-parse", "--verify", f"{base_ref}^{{commit}}")
     with tempfile.TemporaryDirectory(prefix="plan-diff-") as temporary:
         work = Path(temporary)
         base_tree = work / "base-tree"
-        _git(repo, "worktree", "add", "--detach", str(base_tree), commit)
+        git(repo, "worktree", "add", "--detach", str(base_tree), commit)
         try:
             names = sorted(stacks) if stacks else sorted(_stacks_in(base_tree) | _stacks_in(repo))
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
                 diffs = list(pool.map(lambda stack: diff_stack(base_tree, repo, stack, work), names))
         finally:
-            _git(repo, "worktree", "remove", "--force", str(base_tree))
+            git(repo, "worktree", "remove", "--force", str(base_tree))
     title = f"Offline plan diff: {base_ref} ({commit[:12]}) → this change"
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(render_report(diffs, title=title))
@@ -132,12 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repo", type=Path, default=ROOT, help="the git working tree to compare (default: this one)")
     parser.add_argument("--jobs", type=int, default=2, help="stacks planned at once")
     options = parser.parse_args(argv)
-    if shutil.which("git") is None:
-        print("error: git is not installed", file=sys.stderr)
-        return 2
     stacks = [s for s in options.stacks.split(",") if s] if options.stacks else None
     try:
         diffs = run_diff(options.repo.resolve(), options.base, stacks, options.out, jobs=options.jobs)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except subprocess.CalledProcessError as error:
         print(f"error: git {' '.join(error.cmd[3:])}: {error.stderr.strip()}", file=sys.stderr)
         return 2

@@ -24,6 +24,8 @@ GITHUB_COMMENT_LIMIT = 65_536
 REPORT_BUDGET = 60_000
 """What the report may use of it, leaving room for a header the workflow adds."""
 VALUE_WIDTH = 80
+HEADLINE_LINES = 40
+"""Replacements and highlights shown per stack before the rest is left to the JSON."""
 _CHANGED_SECRET = f"{SECRET_SHOWN_AS} (changed)"
 
 
@@ -114,8 +116,8 @@ def diff_values(before: Any, after: Any, path: str = "") -> list[PropertyChange]
             changes.extend(diff_values(before.get(key), after.get(key), sub))
         return changes
     if isinstance(before, list) and isinstance(after, list):
-        key = _list_key(before + after)
-        if key is not None:
+        key = _list_key(before)
+        if key is not None and key == _list_key(after):
             old = {str(item[key]): item for item in before}
             new = {str(item[key]): item for item in after}
             changes = []
@@ -329,11 +331,22 @@ def _stack_summary(diff: StackDiff) -> str:
 
 
 def _replacement_lines(diff: StackDiff) -> list[str]:
-    lines = []
+    """One line per resource and rule source, its paths shortened: a replacement reads as one fact."""
+    grouped: dict[tuple[str, str, str], list[str]] = {}
     for item in diff.replacements:
-        verb = "refused as an update" if item.effect == REJECTED else "replaced"
-        lines.append(f"- :warning: `{item.resource}` {verb}: `{item.path}` changes ({item.source})")
+        grouped.setdefault((item.resource, item.effect, item.source), []).append(item.path)
+    lines = []
+    for (resource, effect, source), paths in grouped.items():
+        verb = "refused as an update" if effect == REJECTED else "replaced"
+        shown = ", ".join(f"`{path}`" for path in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        lines.append(f"- :warning: `{resource}` {verb}: {shown} ({source})")
     return lines
+
+
+def _capped(lines: list[str], limit: int, what: str) -> list[str]:
+    if len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"- … {len(lines) - limit} more {what} in report.json"]
 
 
 def render_stack(diff: StackDiff, *, detail_budget: int) -> str:
@@ -352,11 +365,11 @@ def render_stack(diff: StackDiff, *, detail_budget: int) -> str:
     if diff.replacements:
         lines.append("")
         lines.append("**Replacements**")
-        lines.extend(_replacement_lines(diff))
+        lines.extend(_capped(_replacement_lines(diff), HEADLINE_LINES, "replacements"))
     if diff.highlights:
         lines.append("")
         lines.append("**What changes**")
-        lines.extend(f"- {line}" for line in diff.highlights)
+        lines.extend(_capped([f"- {line}" for line in diff.highlights], HEADLINE_LINES, "changes"))
     details: list[str] = []
     details.extend(f"- added `{label}`" for label in diff.added)
     details.extend(f"- removed `{label}`" for label in diff.removed)

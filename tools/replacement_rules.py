@@ -16,7 +16,8 @@ Sources, at the versions the stored copies had (pins: requirements.txt):
 - kubernetes `pkg/apis/core/validation/validation.go` (ValidatePersistentVolumeClaimUpdate: a claim's spec is
   immutable but for resources.requests and volumeAttributesClassName);
 - terraform-provider-aws `internal/service/eks/node_group.go` and `internal/service/eks/cluster.go`;
-- terraform-provider-google `google/services/container/node_config.go` (node_config's ForceNew leaves);
+- terraform-provider-google `google/services/container/node_config.go` (node_config's ForceNew leaves) and
+  `resource_container_cluster.go` (network, subnetwork, networking mode, IP allocation, private nodes);
 - pulumi-azure-native pull request #3655 (AgentPool: the VM size and GPU instance profile cannot change
   after creation, Azure's "manage node pools" limitations) and azure-native's rule that a change of a resource's
   URL path parameters (its name, its parent's name, its resource group) is a new resource.
@@ -37,6 +38,10 @@ _K8S_PVC = "kubernetes pkg/apis/core/validation/validation.go (ValidatePersisten
 _TF_NODE_GROUP = "terraform-provider-aws internal/service/eks/node_group.go (ForceNew)"
 _TF_EKS = "terraform-provider-aws internal/service/eks/cluster.go (ForceNew)"
 _TF_GKE_NODE = "terraform-provider-google google/services/container/node_config.go (ForceNew)"
+_TF_GKE_CLUSTER = "terraform-provider-google google/services/container/resource_container_cluster.go (ForceNew)"
+_TF_KMS = (
+    "terraform-provider-google google/services/kms/resource_kms_key_ring.go, resource_kms_crypto_key.go (ForceNew)"
+)
 _AZ_AGENT_POOL = "pulumi-azure-native #3655 (AgentPool: VM size and GPU instance profile are fixed at creation)"
 _AZ_PATH = "pulumi-azure-native: a changed URL path parameter names another resource"
 
@@ -163,6 +168,28 @@ RULES: tuple[Rule, ...] = (
         REPLACE,
         _TF_GKE_NODE,
     ),
+    Rule(
+        "gcp:container/cluster:Cluster",
+        (
+            "name",
+            "location",
+            "project",
+            "network",
+            "subnetwork",
+            "networkingMode",
+            "datapathProvider",
+            "ipAllocationPolicy",
+            "privateClusterConfig.enablePrivateNodes",
+            "privateClusterConfig.masterIpv4CidrBlock",
+            "privateClusterConfig.privateEndpointSubnetwork",
+            "confidentialNodes",
+        ),
+        REPLACE,
+        _TF_GKE_CLUSTER,
+    ),
+    # A key ring can never be deleted: a new name is a new ring, and the old one (and its keys) stays behind.
+    Rule("gcp:kms/keyRing:KeyRing", ("name", "location", "project"), REPLACE, _TF_KMS),
+    Rule("gcp:kms/cryptoKey:CryptoKey", ("name", "keyRing"), REPLACE, _TF_KMS),
     # AKS
     Rule("azure-native:containerservice:AgentPool", ("vmSize", "gpuInstanceProfile"), REPLACE, _AZ_AGENT_POOL),
     Rule(

@@ -102,7 +102,10 @@ def diff_stack(base_tree: Path, head_tree: Path, stack: str, work: Path) -> Stac
     if head_error or base_error:
         result = StackDiff(stack=stack, errors=errors)
         if not head_error:
-            result.highlights.append("New stack" if base_error == "no such stack at the base" else "Base did not plan")
+            new_stack = base_error == "no such stack at the base"
+            result.highlights.append(
+                "New stack: nothing to compare with" if new_stack else "Plans at this change, not at the base"
+            )
         return result
     result = diff_plan_dirs(base_out, head_out, stack=stack)
     result.highlights = secret_lines(base_tree, head_tree, stack) + result.highlights

@@ -163,6 +163,22 @@ def test_a_rotated_secret_shows_as_changed_and_never_its_value(synthetic: dict[s
         assert "offline-placeholder" not in text
 
 
+def test_a_stack_file_invalid_at_the_base_shows_its_errors_there(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT, repo, ignore=_IGNORED)
+    _edit_stack(repo, "dev", _break)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "broken")
+    shutil.copy(ROOT / "Pulumi.dev.yaml", repo / "Pulumi.dev.yaml")
+    out = tmp_path / "out"
+    assert plan_diff_cli.main(["--base", "HEAD", "--stacks", "dev", "--repo", str(repo), "--out", str(out)]) == 0
+    (dev,) = json.loads((out / "report.json").read_text())["stacks"]
+    assert "models.qwen.contextLength: -1" in dev["errors"]["base"]
+    assert "head" not in dev["errors"]
+    assert "does not validate at the base" in (out / "report.md").read_text()
+
+
 def test_an_invalid_stack_file_shows_its_config_errors_not_a_traceback(synthetic: dict[str, Any]) -> None:
     dev = synthetic["stacks"]["dev"]
     assert "models.qwen.contextLength: -1" in dev["errors"]["head"]

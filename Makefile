@@ -8,9 +8,10 @@ CHECKOV_VENV ?= .venv-checkov
 STACK ?= dev
 MODE ?= update
 OUT ?= build/plan/$(STACK)
+BASE ?= HEAD~1
 PY := $(VENV)/bin/python
 
-.PHONY: plan plan-all test lint scan bench clean
+.PHONY: plan plan-all diff test lint scan bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,11 @@ plan-all: $(VENV)/.installed
 	    echo "planned $$stack ($$mode)"; \
 	  done; \
 	done
+
+## diff: offline plan diff of every example stack (preview mode) between BASE (a git ref, default HEAD~1) and
+## the working tree, into build/diff/report.md and report.json
+diff: $(VENV)/.installed
+	$(PY) -m tools.diff --base $(BASE) --out build/diff
 
 ## test: lint, the test suite (config, components, stacks, schemas), then the checkov scan (manifests and
 ## cloud resources as Terraform plans)

@@ -91,7 +91,9 @@ def load_stack_files(stack: str, root: Path = ROOT) -> StackFiles:
     for key, value in (stack_file.get("config") or {}).items():
         full_key = key if ":" in key else f"{project}:{key}"
         if isinstance(value, dict) and set(value) == {"secure"}:
-            config[full_key] = SECRET_PLACEHOLDER.format(key=key.split(":")[-1])
+            # The placeholder follows the ciphertext, so a rotated secret shows as changed in a plan diff.
+            ciphertext = hashlib.sha256(str(value["secure"]).encode()).hexdigest()[:12]
+            config[full_key] = SECRET_PLACEHOLDER.format(key=key.split(":")[-1]) + f"-{ciphertext}"
             secrets.append(full_key)
             placeholders.append(full_key)
         else:
@@ -452,3 +454,22 @@ def run_program(
         secret_keys=secret_keys,
     )
     return ProgramRun(stack, mode, files, registrations, outputs)
+
+
+def secret_digests(value: Any, path: str = "") -> dict[str, str]:
+    """Input path → a short SHA-256 digest of each secret value in a wire-format value (paths as tools.plan_diff
+    writes them: `a.b[0].c`)."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            text = json.dumps(reveal(value.get("value")), sort_keys=True, default=str)
+            return {path: hashlib.sha256(text.encode()).hexdigest()[:16]}
+        found: dict[str, str] = {}
+        for key, item in value.items():
+            found.update(secret_digests(item, f"{path}.{key}" if path else str(key)))
+        return found
+    if isinstance(value, list | tuple):
+        found = {}
+        for index, item in enumerate(value):
+            found.update(secret_digests(item, f"{path}[{index}]"))
+        return found
+    return {}

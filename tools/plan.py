@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 import yaml
 
-from tools.offline import ROOT, Mode, ProgramRun, Registration, reveal, run_program, stack_names
+from tools.offline import ROOT, Mode, ProgramRun, Registration, reveal, run_program, secret_digests, stack_names
 
 _STACK_URN_TYPE = "pulumi:pulumi:Stack"
 
@@ -72,6 +72,18 @@ def manifest_file_name(body: dict[str, Any]) -> str:
     return "-".join(str(part) for part in parts if part).lower().replace(":", "-") + ".yaml"
 
 
+def secret_digests_by_resource(registrations: list[Registration]) -> dict[str, dict[str, str]]:
+    """`type::name` → {input path: digest} for each secret input, so that a plan diff can tell a changed secret
+    from an unchanged one without either value: offline, a secret from the stack file is a placeholder derived from
+    its ciphertext (tools/offline.py), and a digest of it reveals nothing of the secret."""
+    digests: dict[str, dict[str, str]] = {}
+    for registration in registrations:
+        found = secret_digests(registration.inputs)
+        if found:
+            digests[_resource_label(registration)] = found
+    return digests
+
+
 def build_plan(run: ProgramRun) -> Plan:
     labels = _label_by_urn(run.registrations)
     ordered = sorted(run.registrations, key=lambda r: (r.type, r.name))
@@ -90,7 +102,13 @@ def build_plan(run: ProgramRun) -> Plan:
         if is_kubernetes_object(registration):
             body = reveal(registration.inputs)
             manifests[manifest_file_name(body)] = body
-    document = {"stack": run.stack, "mode": run.mode, "resources": resources, "outputs": run.outputs}
+    document = {
+        "stack": run.stack,
+        "mode": run.mode,
+        "resources": resources,
+        "outputs": run.outputs,
+        "secretDigests": secret_digests_by_resource(ordered),
+    }
     return Plan(run=run, document=document, manifests=manifests)
 
 

@@ -76,5 +76,5 @@ def no_fit(
         f"holds weights {terms.weights_gib:.1f} + activations {terms.activation_gib:.1f} + non-torch "
         f"{terms.non_torch_gib:.2f} + CUDA graphs {terms.cuda_graph_gib:.1f} GiB, leaving {terms.kv_room_gib:.1f} GiB "
         f"for the KV cache, less than {concurrency} request(s) of {context or architecture.default_context} tokens "
-        "need (or even one block)"
+        "need"
     )

@@ -1137,7 +1137,7 @@ def _check_sizing(
     sharing = pool.sharing.as_sharing()
     best = best_fit(architecture, model.concurrency, pool.gpu, pool.gpus_per_node, sharing, model.kv_cache_dtype)
     if model.context_length is not None and best is not None:
-        return [ConfigIssue(f"{path}.contextLength", f"{model.context_length}: {too_long(model.context_length, best)}")]
+        return [ConfigIssue(f"{path}.contextLength", too_long(model.context_length, best))]
     fitting = gpus_that_fit(architecture, model.context_length, model.concurrency, model.kv_cache_dtype, cloud)
     where = f"on {cloud}" if cloud else "in the catalogue"
     reason = no_fit(

@@ -7,7 +7,12 @@ tie_word_embeddings, num_experts / num_local_experts and num_experts_per_tok, sl
 use it (layer_types, or Gemma's sliding_window_pattern), max_position_embeddings; and the model card's stated
 parameter count and gating. `recomputed_parameters` rebuilds the count from those numbers (tests hold it to the
 card's within 3%), so a mistyped row shows. Values as published in 2024-2025, typed from the configs without Hub
-access in this workplace: the recomputed counts are the check on them.
+access in this workplace: the recomputed counts are the check on them. Cross-checked against copies of config.json
+in public test fixtures (search index file ids): gpt-oss-20b (10475698787, a copy of the Hub's config.json:
+24 layers alternating sliding/full, 32 experts, 4 per token), gpt-oss-120b (61893628936: 36 layers, 128 experts,
+sliding_window 128) and its `quantization_config` (71200188145: mxfp4, attention, router, embeddings and lm_head
+not converted); Gemma 3 27B's text_config (9101267843: hidden 5376, intermediate 21504, 32 heads, 16 KV heads,
+head_dim 128, sliding_window_pattern 6).
 
 A model missing here can still be served: its stack config then gives the numbers under
 `models.<name>.architecture`.

@@ -1,7 +1,9 @@
 """How vLLM budgets GPU memory, as constants: every figure sizing uses, each cited once, here.
 
-Data, not logic. Read at vLLM's pinned version (components/versions.py); where the snapshot of vLLM read in this
-workplace was not that exact tag, the entry says which source it is and how sure it is.
+Data, not logic. vLLM's repository is too large to fetch into this workplace, so its code was read through the
+search index's copies of its files and of quotations of them (file ids below), not at the pinned tag itself: the
+rules quoted here (budget, KV heads per GPU, the sliding-window bound, the startup check) are the same in every
+copy from 0.10 to the 0.2x series, and the batch defaults unchanged since 0.9.
 
 vLLM's accounting (vllm/v1/worker/gpu_worker.py `determine_available_memory`, vllm/v1/worker/utils.py
 `request_memory`; the v0.26 reading quoted in a public deployment log, id 63492351042 in the search index):
@@ -23,8 +25,21 @@ GPU_MEMORY_UTILIZATION = 0.90
 """`--gpu-memory-utilization` default (vllm/config/cache.py `CacheConfig.gpu_memory_utilization`)."""
 
 BLOCK_SIZE = 16
-"""Tokens per KV-cache block on CUDA when `--block-size` is unset (vllm/platforms/cuda.py
-`check_and_update_config`: `cache_config.block_size = 16`)."""
+"""Tokens per KV-cache block when `--block-size` is unset: the platforms set `cache_config.block_size = 16`
+(`check_and_update_config`, id 21200). Newer versions let an attention backend raise it
+(`update_block_size_for_backend`); FlashAttention, the default on this catalogue's GPUs, keeps 16."""
+
+# The rules components/sizing.py reproduces:
+# - the startup check (vllm/v1/core/kv_cache_utils.py `check_enough_kv_cache_memory`, ids 42701108, 53860900613):
+#   when one request's `max_memory_usage_bytes` exceeds the KV room vLLM raises "To serve at least one request with
+#   the models's max seq len (N), (X GiB KV cache is needed, which is larger than the available KV cache memory
+#   (Y GiB). Based on the available memory, the estimated maximum model length is M. ...".
+# - KV heads per GPU (vllm/config/model.py `ModelConfig.get_num_kv_heads`, ids 41172368, 30249078627):
+#   max(1, total_num_kv_heads // tensor_parallel_size): past the KV heads each GPU keeps a replica of one.
+# - full attention holds cdiv(max_model_len, block_size) pages per layer; sliding window
+#   cdiv(min(sliding_window - 1 + max_num_batched_tokens, max_model_len), block_size) + 1
+#   (vllm/v1/kv_cache_interface.py `FullAttentionSpec` / `SlidingWindowSpec.max_memory_usage_bytes`, ids 57039390,
+#   55159087810), with the hybrid KV-cache manager giving sliding and full layers their own groups.
 
 CUDA_RESERVED_MIB = 520
 """nvidia-smi's Total less what CUDA reports as the device total, where no startup log gives the latter: the

@@ -123,6 +123,22 @@ def test_summary_lists_models_with_their_sizing(plans: dict[Any, Any]) -> None:
     assert "GPU pools: none" in text
 
 
+def test_summary_shows_each_term_of_the_sizing_and_the_headroom(plans: dict[Any, Any]) -> None:
+    text = summary(plans[("prod-aws", Mode.PREVIEW)])
+    assert (
+        "      per GPU: 21.99 GiB visible x 0.9 = 19.79 GiB budget - weights 14.18 - activations 0.84 "
+        "(max-num-batched-tokens 2048) - non-torch 0.15 - CUDA graphs 1.0 = KV room 3.61 GiB; KV cache needs 0.44, "
+        "headroom 3.17 GiB\n"
+    ) in text
+
+
+def test_the_sizing_output_carries_the_context_vllm_is_given(plans: dict[Any, Any]) -> None:
+    models = plans[("prod-aws", Mode.UPDATE)].document["outputs"]["models"]
+    sizing = models["qwen-7b"]["sizing"]
+    assert (sizing["contextLength"], sizing["contextCappedByMemory"]) == (models["qwen-7b"]["contextLength"], False)
+    assert sizing["perGpu"]["kvRoomGiB"] >= sizing["kvCacheGiB"]
+
+
 def test_summary_shows_each_models_autoscaler_and_exposure_in_preview(plans: dict[Any, Any]) -> None:
     text = summary(plans[("prod-aws", Mode.PREVIEW)])
     assert "autoscaling: KEDA on vLLM's queue: 4 waiting requests per replica\n" in text

@@ -127,7 +127,7 @@ def test_summary_shows_each_term_of_the_sizing_and_the_headroom(plans: dict[Any,
     text = summary(plans[("prod-aws", Mode.PREVIEW)])
     assert (
         "      per GPU: 21.99 GiB visible x 0.9 = 19.79 GiB budget - weights 14.18 - activations 0.84 "
-        "(max-num-batched-tokens 2048) - non-torch 0.15 - CUDA graphs 1.0 = KV room 3.61 GiB; KV cache needs 0.44, "
+        "(max-num-batched-tokens 2048) - non-torch 0.15 - CUDA graphs 1 = KV room 3.61 GiB; KV cache needs 0.44, "
         "headroom 3.17 GiB\n"
     ) in text
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from components.catalog import vllm_memory as vm
 from components.catalog.gpus import GpuType
+from components.catalog.instances import Cloud
 from components.catalog.models import MODELS, ModelArchitecture
 from components.clusters.contract import Sharing
 from components.sizing import (
@@ -23,6 +24,7 @@ from components.sizing import (
     visible_memory_gib,
     weights_bytes,
 )
+from components.sizing_advice import gpus_that_fit
 
 architectures = st.builds(
     ModelArchitecture,
@@ -183,3 +185,11 @@ def test_the_h100_class_gets_vllms_larger_batch_defaults_and_the_a100_does_not()
     qwen = MODELS["Qwen/Qwen2.5-7B-Instruct"]
     assert memory_terms(qwen, GpuType.H100, Sharing(), 1).max_num_batched_tokens == 8192
     assert memory_terms(qwen, GpuType.A100_80GB, Sharing(), 1).max_num_batched_tokens == 2048
+
+
+def test_suggestions_with_an_fp8_kv_cache_name_only_gpus_that_run_it() -> None:
+    qwen = MODELS["Qwen/Qwen2.5-72B-Instruct"]
+    with_fp8 = gpus_that_fit(qwen, 8192, 1, "fp8", Cloud.AWS)
+    assert with_fp8
+    assert all(name.split(" ")[0] in {"L4", "L40S", "H100", "H200"} for name in with_fp8)
+    assert any(name.startswith("A100") for name in gpus_that_fit(qwen, 8192, 1, "auto", Cloud.AWS))

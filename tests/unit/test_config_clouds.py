@@ -295,6 +295,24 @@ def test_context_unset_plans_the_largest_that_fits_as_max_model_len() -> None:
     assert (plan.context_length, plan.sizing.context_is_capped) == (19232, True)
 
 
+def test_a_model_outside_the_catalogue_declares_its_quantized_weights() -> None:
+    def tensor_parallel(weights: str) -> int:
+        architecture = {
+            "parametersBillion": 70,
+            "layers": 80,
+            "kvHeads": 8,
+            "headDim": 128,
+            "defaultContext": 8192,
+            "attentionHeads": 64,
+            "weights": weights,
+        }
+        models = {"m": {"huggingFaceId": "acme/m-70b-awq", "pool": "l40s", "architecture": architecture}}
+        pools = {"l40s": {"gpu": "L40S", "gpusPerNode": 8}}
+        return parse_config(aws(gpuPools=pools, models=models), stack="t").models["m"].sizing.tensor_parallel
+
+    assert (tensor_parallel("bf16"), tensor_parallel("int4")) == (4, 1)
+
+
 def test_fp8_kv_cache_is_refused_on_gpus_without_fp8() -> None:
     models = {"m": {"huggingFaceId": "Qwen/Qwen2.5-7B-Instruct", "pool": "a", "kvCacheDtype": "fp8"}}
     assert problems(aws(gpuPools={"a": {"gpu": "A10G"}}, models=models)) == [

@@ -65,7 +65,10 @@ SAMPLER_LOGIT_COPIES = 2
 ACTIVATION_SAFETY = 1.5
 """The shapes above undercount allocator rounding and kernel workspaces: published startup logs print
 'PyTorch activation peak memory takes 1.19GiB' for Llama 3.1 8B on an 80 GB H100 (search index id 57908690698)
-and 1.40 GiB for an 8B Qwen (id 68872636542), where the bare shapes give 0.8 to 1.0 GiB."""
+and 1.40 GiB for an 8B Qwen (id 68872636542), where the bare shapes give 0.8 to 1.0 GiB. Check against a whole
+startup (id 57978845466: Qwen3-8B on an A100 40GB, v1 engine): 36 GiB budget - 15.27 weights - 19.36 KV = 1.37 GiB
+for activations, non-torch memory and CUDA graphs together, where this module's terms give 1.89 GiB: on the safe
+side by about half a GiB."""
 
 # --- non-torch memory (cuBLAS workspaces, NCCL and custom all-reduce buffers) --------------------------------
 NON_TORCH_GIB_SINGLE = 0.15

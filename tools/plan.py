@@ -147,7 +147,7 @@ def summary(plan: Plan) -> str:
         )
         sizing = model.get("sizing")
         if sizing:
-            lines.extend(_sizing_lines(sizing))
+            lines.extend(sizing_lines(sizing))
         lines.append(f"    autoscaling: {model['autoscaling']}")
         if model.get("publicUrl"):
             lines.append(f"    exposed: {model['publicUrl']} (Ingress, TLS)")
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _sizing_lines(sizing: dict[str, Any]) -> list[str]:
+def sizing_lines(sizing: dict[str, Any]) -> list[str]:
     """Each term of vLLM's memory accounting on one GPU of a replica, and what is left (components/sizing.py)."""
     gpu = sizing["perGpu"]
     context = f"context {sizing['contextLength']}" + (

@@ -11,7 +11,7 @@ OUT ?= build/plan/$(STACK)
 BASE ?= HEAD~1
 PY := $(VENV)/bin/python
 
-.PHONY: plan plan-all diff test lint scan bench clean
+.PHONY: plan plan-all diff test lint scan bench sizing-report clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 ## bench: wall time and peak memory of the offline plan of every stack, against a bare import
 bench: $(VENV)/.installed
 	$(PY) -m tools.bench
+
+## sizing-report: every catalogue model on every GPU type: TP, context, GPUs per replica against the lower bound
+sizing-report: $(VENV)/.installed
+	$(PY) -m tools.sizing_report
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

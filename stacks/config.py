@@ -28,7 +28,7 @@ from components.catalog.allocatable import Resources, room_for_pods
 from components.catalog.gpus import GPUS, GpuType
 from components.catalog.instances import INSTANCES, Cloud, InstanceType, carrying, choose_instance, offered
 from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profile
-from components.catalog.models import MODELS, ModelArchitecture
+from components.catalog.models import MODELS, ModelArchitecture, WeightFormat
 from components.clusters.contract import Sharing, SharingMode, slots_per_node
 from components.clusters.gpu_nodes import device_plugin_needed
 from components.gpu.device_plugin import NAMESPACE as DEVICE_PLUGIN_NAMESPACE
@@ -38,7 +38,8 @@ from components.serving.clients import model_pod_labels, selects_all_of
 from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
 from components.serving.metadata import METRICS_NAMESPACES
 from components.serving.vllm import surge_pods
-from components.sizing import MemoryNeed, Sizing, choose_tensor_parallel, memory_need, size_model, usable_memory_gib
+from components.sizing import KvCacheDtype, Sizing, best_fit, size_model, supports_fp8_kv_cache
+from components.sizing_advice import describe_offer, gpus_that_fit, no_fit, too_long
 from stacks.rules import Finding
 from stacks.rules.labels import reserved_label_findings
 from stacks.rules.names import ModelNames, host_findings, model_name_findings, pool_name_findings
@@ -138,6 +139,11 @@ class ModelArchitectureConfig(_Model):
     default_context: int = Field(ge=256, le=10_000_000)
     gated: bool = False
     attention_heads: int | None = Field(default=None, ge=1, le=1024)
+    weights: WeightFormat = "bf16"
+    """The checkpoint's weight format (its config.json `quantization_config`): bf16, fp8, int4 (AWQ/GPTQ), mxfp4."""
+    hidden_size: int | None = Field(default=None, ge=1, le=100_000)
+    intermediate_size: int | None = Field(default=None, ge=1, le=1_000_000)
+    vocab_size: int | None = Field(default=None, ge=1, le=10_000_000)
 
 
 class LoadBalancerConfig(_Model):
@@ -182,6 +188,8 @@ class ModelServing(_Model):
     cpu_cores: int = Field(default=4, ge=1, le=256)
     memory_gib: int = Field(default=16, ge=1, le=4096, alias="memoryGiB")
     architecture: ModelArchitectureConfig | None = None
+    kv_cache_dtype: KvCacheDtype = "auto"
+    """`--kv-cache-dtype`: fp8 halves the KV cache per token (GPUs of compute capability 8.9 and up)."""
 
     @field_validator("served_model_name")
     @classmethod
@@ -556,24 +564,27 @@ def _architecture(spec: ModelServing) -> ModelArchitecture | None:
 
 def _plan_model(name: str, spec: ModelServing, pools: Mapping[str, GpuPool]) -> ModelPlan:
     architecture = _architecture(spec)
+    sizing = _sizing(spec, architecture, pools.get(spec.pool or ""))
     context = spec.context_length or (architecture.default_context if architecture else None)
     return ModelPlan(
         name=name,
         spec=spec,
         architecture=architecture,
         max_replicas=spec.max_replicas if spec.max_replicas is not None else max(spec.min_replicas, 1),
-        context_length=context,
+        context_length=sizing.context_tokens if sizing is not None else context,
         served_model_name=spec.served_model_name or spec.hugging_face_id,
         pool=pools[spec.pool] if spec.pool is not None else None,
-        sizing=_sizing(spec, architecture, pools.get(spec.pool or "")),
+        sizing=sizing,
     )
 
 
 def _sizing(spec: ModelServing, architecture: ModelArchitecture | None, pool: GpuPool | None) -> Sizing | None:
     if architecture is None or pool is None:
         return None
-    context = spec.context_length or architecture.default_context
-    return size_model(architecture, context, spec.concurrency, pool.gpu, pool.gpus_per_node, pool.sharing.as_sharing())
+    sharing = pool.sharing.as_sharing()
+    return size_model(
+        architecture, spec.context_length, spec.concurrency, pool.gpu, pool.gpus_per_node, sharing, spec.kv_cache_dtype
+    )
 
 
 def _quoted(options: object) -> str:
@@ -1096,42 +1107,42 @@ def _check_model(
 def _check_sizing(
     path: str, model: ModelServing, architecture: ModelArchitecture, pool_name: str, pool: GpuPool, cloud: Cloud | None
 ) -> list[ConfigIssue]:
-    """The model must fit one node of its pool: weights and KV cache split over at most the node's GPUs (or, on a
-    shared GPU, in its one share)."""
+    """The model must start on one node of its pool with `concurrency` requests of its context (components/sizing.py);
+    a context set explicitly is never cut."""
+    if model.kv_cache_dtype == "fp8" and not supports_fp8_kv_cache(pool.gpu):
+        return [
+            ConfigIssue(
+                f"{path}.kvCacheDtype",
+                f"fp8 needs a GPU of compute capability 8.9 or later (L4, L40S, H100, H200); pool {pool_name!r} "
+                f"has {pool.gpu.value}: use auto",
+            )
+        ]
     if _sizing(model, architecture, pool) is not None:
         return []
-    context = model.context_length or architecture.default_context
-    need = memory_need(architecture, context, model.concurrency)
     sharing = pool.sharing.as_sharing()
-    usable = usable_memory_gib(pool.gpu, sharing)
-    if sharing.mode is SharingMode.MIG:
-        offer = f"one {pool.sharing.mig_profile} MIG instance of {pool.gpu.value} ({usable:.1f} GiB usable)"
-    elif sharing.mode is SharingMode.TIME_SLICING:
-        offer = f"a 1/{pool.sharing.replicas} time-slice of one {pool.gpu.value} ({usable:.1f} GiB usable)"
-    else:
-        offer = f"{pool.gpus_per_node} x {pool.gpu.value} per node ({usable:.1f} GiB usable each)"
-    fitting = _gpus_that_fit(need, architecture, cloud)
+    best = best_fit(architecture, model.concurrency, pool.gpu, pool.gpus_per_node, sharing, model.kv_cache_dtype)
+    if model.context_length is not None and best is not None:
+        return [ConfigIssue(f"{path}.contextLength", too_long(model.context_length, best))]
+    fitting = gpus_that_fit(architecture, model.context_length, model.concurrency, model.kv_cache_dtype, cloud)
     where = f"on {cloud}" if cloud else "in the catalogue"
+    reason = no_fit(
+        architecture,
+        model.hugging_face_id,
+        model.context_length,
+        model.concurrency,
+        model.kv_cache_dtype,
+        pool.gpu,
+        pool.gpus_per_node,
+        sharing,
+    )
+    offer = describe_offer(pool.gpu, pool.gpus_per_node, sharing, pool.sharing.mig_profile)
     return [
         ConfigIssue(
             path,
-            f"{model.hugging_face_id} needs {need.total_gib:.1f} GiB (weights {need.weights_gib:.1f} + KV cache "
-            f"{need.kv_cache_gib:.1f} for {model.concurrency} x {context} tokens + {need.reserve_gib:.0f} per GPU) "
-            f"but pool {pool_name!r} offers {offer}; GPU types that fit on one node {where}: "
+            f"{reason}; pool {pool_name!r} offers {offer}; GPU types that fit on one node {where}: "
             f"{', '.join(fitting) or 'none'} (or lower contextLength or concurrency)",
         )
     ]
-
-
-def _gpus_that_fit(need: MemoryNeed, architecture: ModelArchitecture, cloud: Cloud | None) -> list[str]:
-    offers = offered(cloud) if cloud else {gpu: [1, 2, 4, 8] for gpu in GPUS}
-    fitting = []
-    for gpu, counts in offers.items():
-        usable = usable_memory_gib(gpu, Sharing())
-        size = choose_tensor_parallel(need, usable, max(counts), architecture.attention_heads)
-        if size is not None:
-            fitting.append(f"{gpu.value} (tensor parallel {size})")
-    return fitting
 
 
 # --- pydantic's errors, in the project's words ----------------------------------------------------

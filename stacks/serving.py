@@ -165,6 +165,7 @@ def _server_args(
         placement=placement_for(cluster.gpu_pools, model.spec.pool) if model.spec.pool is not None else None,
         gpus=model.sizing.tensor_parallel if model.sizing is not None else 1,
         gpu_memory_utilization=model.sizing.gpu_memory_utilization if model.sizing is not None else 0.9,
+        kv_cache_dtype=model.spec.kv_cache_dtype if on_gpu else "auto",
         cpu_cores=model.spec.cpu_cores,
         memory_gib=model.spec.memory_gib,
         hf_token_secret=namespace.hf_token_secret,
@@ -226,9 +227,12 @@ def sizing_output(sizing: Sizing | None) -> dict[str, Any] | None:
         return None
     return {
         "tensorParallel": sizing.tensor_parallel,
-        "weightsGiB": round(sizing.need.weights_gib, 1),
-        "kvCacheGiB": round(sizing.need.kv_cache_gib, 1),
-        "perGpuGiB": round(sizing.per_gpu_gib, 1),
-        "usablePerGpuGiB": round(sizing.usable_per_gpu_gib, 1),
+        "contextLength": sizing.context_tokens,
+        "contextCappedByMemory": sizing.context_is_capped,
+        "concurrency": sizing.concurrency,
+        "kvCacheDtype": sizing.kv_cache_dtype,
+        "perGpu": sizing.terms.as_output(),
+        "kvCacheGiB": round(sizing.kv_needed_gib, 2),
+        "headroomGiB": round(sizing.headroom_gib, 2),
         "gpuMemoryUtilization": sizing.gpu_memory_utilization,
     }

@@ -165,11 +165,7 @@ def summary(plan: Plan) -> str:
         )
         sizing = model.get("sizing")
         if sizing:
-            lines.append(
-                f"    sizing: tensor parallel {sizing['tensorParallel']}, {sizing['perGpuGiB']} of "
-                f"{sizing['usablePerGpuGiB']} GiB usable per GPU (weights {sizing['weightsGiB']} GiB, KV cache "
-                f"{sizing['kvCacheGiB']} GiB), --gpu-memory-utilization {sizing['gpuMemoryUtilization']}"
-            )
+            lines.extend(sizing_lines(sizing))
         lines.append(f"    autoscaling: {model['autoscaling']}")
         if model["replicas"]["min"] == 0:
             lines.append(f"    warning: {_cold_start_warning(plan, name)}")
@@ -220,6 +216,23 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(plan))
     print(f"Wrote {out / 'plan.json'} and {len(plan.manifests)} manifests in {out / 'manifests'}")
     return 0
+
+
+def sizing_lines(sizing: dict[str, Any]) -> list[str]:
+    """Each term of vLLM's memory accounting on one GPU of a replica, and what is left (components/sizing.py)."""
+    gpu = sizing["perGpu"]
+    context = f"context {sizing['contextLength']}" + (
+        " (the largest that fits: contextLength unset)" if sizing["contextCappedByMemory"] else ""
+    )
+    return [
+        f"    sizing: tensor parallel {sizing['tensorParallel']}, {context}, {sizing['concurrency']} request(s) at "
+        f"once, --gpu-memory-utilization {sizing['gpuMemoryUtilization']}, KV cache {sizing['kvCacheDtype']}",
+        f"      per GPU: {gpu['visibleGiB']} GiB visible x {sizing['gpuMemoryUtilization']} = {gpu['budgetGiB']} GiB "
+        f"budget - weights {gpu['weightsGiB']} - activations {gpu['activationGiB']} "
+        f"(max-num-batched-tokens {gpu['maxNumBatchedTokens']}) - non-torch {gpu['nonTorchGiB']} - CUDA graphs "
+        f"{gpu['cudaGraphGiB']} = KV room {gpu['kvRoomGiB']} GiB; KV cache needs {sizing['kvCacheGiB']}, "
+        f"headroom {sizing['headroomGiB']} GiB",
+    ]
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 Data, not logic. Sources, read 2026-11-23: GoogleCloudPlatform/container-engine-accelerators
 `partition_gpu/partition_gpu.go` (A100, H100, H200 partition sizes GKE accepts) and NVIDIA's MIG user guide
 ("Supported MIG Profiles") for the H100 NVL (94 GB), which GKE does not offer.
+
+What CUDA reports inside a MIG instance is not published per profile in any source found here: sizing
+(components/sizing.py `visible_memory_gib`) takes the name's decimal gigabytes in GiB (10 GB: 9.31 GiB), at most
+what the instance has.
 """
 
 from __future__ import annotations

@@ -1,19 +1,35 @@
 """Architectures of the open models this project knows how to size, keyed by Hugging Face id.
 
-Data, not logic. Each entry names its source: the model's `config.json` on the Hugging Face Hub.
-A model missing here can still be served: its stack config then gives the same numbers under
+Data, not logic. Each row is the model's `config.json` on the Hugging Face Hub (for multimodal models its
+`text_config`): num_hidden_layers, hidden_size, intermediate_size (moe_intermediate_size for experts),
+num_attention_heads, num_key_value_heads, head_dim (or hidden_size / num_attention_heads), vocab_size,
+tie_word_embeddings, num_experts / num_local_experts and num_experts_per_tok, sliding_window and the layers that
+use it (layer_types, or Gemma's sliding_window_pattern), max_position_embeddings; and the model card's stated
+parameter count and gating. `recomputed_parameters` rebuilds the count from those numbers (tests hold it to the
+card's within 3%), so a mistyped row shows. Values as published in 2024-2025, typed from the configs without Hub
+access in this workplace: the recomputed counts are the check on them. Cross-checked against copies of config.json
+in public test fixtures (search index file ids): gpt-oss-20b (10475698787, a copy of the Hub's config.json:
+24 layers alternating sliding/full, 32 experts, 4 per token), gpt-oss-120b (61893628936: 36 layers, 128 experts,
+sliding_window 128) and its `quantization_config` (71200188145: mxfp4, attention, router, embeddings and lm_head
+not converted); Gemma 3 27B's text_config (9101267843: hidden 5376, intermediate 21504, 32 heads, 16 KV heads,
+head_dim 128, sliding_window_pattern 6).
+
+A model missing here can still be served: its stack config then gives the numbers under
 `models.<name>.architecture`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+WeightFormat = Literal["bf16", "fp8", "int4", "mxfp4"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ModelArchitecture:
     parameters_billion: float
-    """Total parameter count, in billions."""
+    """Total parameter count in billions, as the model card states it (every expert of a mixture of experts)."""
     layers: int
     """`num_hidden_layers`."""
     kv_heads: int
@@ -26,10 +42,80 @@ class ModelArchitecture:
     """Whether the Hub asks users to accept a licence before download (a token is then required)."""
     attention_heads: int | None = None
     """`num_attention_heads`: tensor parallelism must divide it; None: not checked."""
+    hidden_size: int | None = None
+    """None (a model given in the stack config without it): attention_heads x head_dim."""
+    intermediate_size: int | None = None
+    """Dense MLP width; for a mixture of experts, one expert's (`moe_intermediate_size`). None: 4 x hidden."""
+    vocab_size: int | None = None
+    """None: 152,064 (Qwen2.5's, among the largest of common models: the activation estimate stays safe)."""
+    tied_embeddings: bool = False
+    experts: int = 0
+    """Routed experts per MoE layer; 0: a dense model."""
+    experts_per_token: int = 0
+    sliding_window: int | None = None
+    """Tokens a sliding-window layer attends to; None: every layer is full attention."""
+    sliding_layers: int = 0
+    """How many of `layers` use the sliding window (their KV cache holds only the window)."""
+    weights: WeightFormat = "bf16"
+    """The checkpoint's weight format: vLLM reads it from the checkpoint's `quantization_config`."""
+    extra_parameters_billion: float = 0.0
+    """Parameters outside the language model that vLLM also loads (a vision encoder), kept in bf16."""
+
+    @property
+    def hidden(self) -> int:
+        return self.hidden_size or (self.attention_heads or self.kv_heads) * self.head_dim
+
+    @property
+    def vocab(self) -> int:
+        return self.vocab_size or 152064
+
+    @property
+    def mlp_width(self) -> int:
+        """Columns of the MLP each token goes through: one dense MLP, or its experts' together."""
+        width = self.intermediate_size or 4 * self.hidden
+        return width * self.experts_per_token if self.experts else width
+
+    def embedding_parameters(self) -> int:
+        return self.vocab * self.hidden * (1 if self.tied_embeddings else 2)
+
+    def expert_parameters(self) -> int:
+        if not self.experts or self.intermediate_size is None:
+            return 0
+        return self.layers * self.experts * 3 * self.hidden * self.intermediate_size
+
+    def recomputed_parameters(self) -> int | None:
+        """Embeddings, attention (q, k, v, o), MLP or experts and router, per layer; None without the shapes."""
+        if self.hidden_size is None or self.intermediate_size is None or self.attention_heads is None:
+            return None
+        hidden = self.hidden_size
+        attention = 2 * hidden * self.attention_heads * self.head_dim + 2 * hidden * self.kv_heads * self.head_dim
+        mlp = (
+            self.experts * (3 * hidden * self.intermediate_size + hidden)
+            if self.experts
+            else 3 * hidden * (self.intermediate_size)
+        )
+        return (
+            self.embedding_parameters() + self.layers * (attention + mlp) + round(self.extra_parameters_billion * 1e9)
+        )
 
 
 def _model(
-    params: float, layers: int, heads: int, kv_heads: int, head_dim: int, context: int, *, gated: bool
+    params: float,
+    layers: int,
+    heads: int,
+    kv_heads: int,
+    head_dim: int,
+    context: int,
+    *,
+    gated: bool,
+    hidden: int,
+    intermediate: int,
+    vocab: int,
+    tied: bool = False,
+    experts: tuple[int, int] = (0, 0),
+    sliding: tuple[int, int] | None = None,
+    weights: WeightFormat = "bf16",
+    extra: float = 0.0,
 ) -> ModelArchitecture:
     return ModelArchitecture(
         parameters_billion=params,
@@ -39,26 +125,167 @@ def _model(
         head_dim=head_dim,
         default_context=context,
         gated=gated,
+        hidden_size=hidden,
+        intermediate_size=intermediate,
+        vocab_size=vocab,
+        tied_embeddings=tied,
+        experts=experts[0],
+        experts_per_token=experts[1],
+        sliding_window=sliding[0] if sliding else None,
+        sliding_layers=sliding[1] if sliding else 0,
+        weights=weights,
+        extra_parameters_billion=extra,
     )
 
 
-# Each row: the model's config.json on the Hugging Face Hub (num_hidden_layers, num_attention_heads,
-# num_key_value_heads, head_dim or
-# hidden_size / num_attention_heads, max_position_embeddings) and its model card (parameter count, gating), as
-# published in 2024-2025. Qwen2.5-0.5B and Qwen2.5-7B were re-checked on 2026-11-23 against copies of their
-# config.json; the others are as published, not re-checked in this workplace (no Hub access).
+_LLAMA_8B = {"hidden": 4096, "intermediate": 14336, "vocab": 128256}
+_LLAMA_70B = {"hidden": 8192, "intermediate": 28672, "vocab": 128256}
+_QWEN25_VOCAB = 152064
+
 MODELS: dict[str, ModelArchitecture] = {
     # Small enough for the CPU build on a laptop (dev stack).
-    "Qwen/Qwen2.5-0.5B-Instruct": _model(0.49, 24, 14, 2, 64, 32768, gated=False),
-    "Qwen/Qwen2.5-7B-Instruct": _model(7.62, 28, 28, 4, 128, 32768, gated=False),
-    "Qwen/Qwen2.5-32B-Instruct": _model(32.8, 64, 40, 8, 128, 32768, gated=False),
-    "Qwen/Qwen2.5-72B-Instruct": _model(72.7, 80, 64, 8, 128, 32768, gated=False),
-    "meta-llama/Llama-3.1-8B-Instruct": _model(8.03, 32, 32, 8, 128, 131072, gated=True),
-    "meta-llama/Llama-3.1-70B-Instruct": _model(70.6, 80, 64, 8, 128, 131072, gated=True),
-    "meta-llama/Llama-3.3-70B-Instruct": _model(70.6, 80, 64, 8, 128, 131072, gated=True),
-    "mistralai/Mistral-7B-Instruct-v0.3": _model(7.25, 32, 32, 8, 128, 32768, gated=True),
+    "Qwen/Qwen2.5-0.5B-Instruct": _model(
+        0.49, 24, 14, 2, 64, 32768, gated=False, hidden=896, intermediate=4864, vocab=151936, tied=True
+    ),
+    "Qwen/Qwen2.5-7B-Instruct": _model(
+        7.62, 28, 28, 4, 128, 32768, gated=False, hidden=3584, intermediate=18944, vocab=_QWEN25_VOCAB
+    ),
+    "Qwen/Qwen2.5-32B-Instruct": _model(
+        32.8, 64, 40, 8, 128, 32768, gated=False, hidden=5120, intermediate=27648, vocab=_QWEN25_VOCAB
+    ),
+    "Qwen/Qwen2.5-72B-Instruct": _model(
+        72.7, 80, 64, 8, 128, 32768, gated=False, hidden=8192, intermediate=29568, vocab=_QWEN25_VOCAB
+    ),
+    # Qwen3 (config.json of each, 2025-04): 40,960 positions natively (131,072 only with YaRN rope scaling).
+    "Qwen/Qwen3-8B": _model(8.19, 36, 32, 8, 128, 40960, gated=False, hidden=4096, intermediate=12288, vocab=151936),
+    "Qwen/Qwen3-32B": _model(32.8, 64, 64, 8, 128, 40960, gated=False, hidden=5120, intermediate=25600, vocab=151936),
     # Mixture of experts: every expert's weights are loaded, so memory follows the total, not the active, count.
-    "mistralai/Mixtral-8x7B-Instruct-v0.1": _model(46.7, 32, 32, 8, 128, 32768, gated=True),
-    "google/gemma-2-9b-it": _model(9.24, 42, 16, 8, 256, 8192, gated=True),
-    "google/gemma-2-27b-it": _model(27.2, 46, 32, 16, 128, 8192, gated=True),
+    "Qwen/Qwen3-30B-A3B": _model(
+        30.5, 48, 32, 4, 128, 40960, gated=False, hidden=2048, intermediate=768, vocab=151936, experts=(128, 8)
+    ),
+    # gpt-oss: experts in MXFP4, the rest bf16; layer_types alternate sliding (128 tokens) and full attention.
+    "openai/gpt-oss-20b": _model(
+        20.9,
+        24,
+        64,
+        8,
+        64,
+        131072,
+        gated=False,
+        hidden=2880,
+        intermediate=2880,
+        vocab=201088,
+        experts=(32, 4),
+        sliding=(128, 12),
+        weights="mxfp4",
+    ),
+    "openai/gpt-oss-120b": _model(
+        116.8,
+        36,
+        64,
+        8,
+        64,
+        131072,
+        gated=False,
+        hidden=2880,
+        intermediate=2880,
+        vocab=201088,
+        experts=(128, 4),
+        sliding=(128, 18),
+        weights="mxfp4",
+    ),
+    "meta-llama/Llama-3.1-8B-Instruct": _model(8.03, 32, 32, 8, 128, 131072, gated=True, **_LLAMA_8B),
+    "meta-llama/Llama-3.1-70B-Instruct": _model(70.6, 80, 64, 8, 128, 131072, gated=True, **_LLAMA_70B),
+    "meta-llama/Llama-3.3-70B-Instruct": _model(70.6, 80, 64, 8, 128, 131072, gated=True, **_LLAMA_70B),
+    # FP8 checkpoints (Red Hat AI, formerly Neural Magic; not gated): per-channel FP8 weights, lm_head in bf16.
+    "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8": _model(
+        8.03, 32, 32, 8, 128, 131072, gated=False, weights="fp8", **_LLAMA_8B
+    ),
+    "RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic": _model(
+        70.6, 80, 64, 8, 128, 131072, gated=False, weights="fp8", **_LLAMA_70B
+    ),
+    # INT4 (AWQ) of a catalogue model: the same shapes.
+    "Qwen/Qwen2.5-72B-Instruct-AWQ": _model(
+        72.7,
+        80,
+        64,
+        8,
+        128,
+        32768,
+        gated=False,
+        hidden=8192,
+        intermediate=29568,
+        vocab=_QWEN25_VOCAB,
+        weights="int4",
+    ),
+    "mistralai/Mistral-7B-Instruct-v0.3": _model(
+        7.25, 32, 32, 8, 128, 32768, gated=True, hidden=4096, intermediate=14336, vocab=32768
+    ),
+    # Mistral Small 3 (text only, Apache 2.0).
+    "mistralai/Mistral-Small-24B-Instruct-2501": _model(
+        23.6, 40, 32, 8, 128, 32768, gated=False, hidden=5120, intermediate=32768, vocab=131072
+    ),
+    "mistralai/Mixtral-8x7B-Instruct-v0.1": _model(
+        46.7, 32, 32, 8, 128, 32768, gated=True, hidden=4096, intermediate=14336, vocab=32000, experts=(8, 2)
+    ),
+    # Gemma 2: every other layer slides over 4,096 tokens (as long as its whole context: no saving).
+    "google/gemma-2-9b-it": _model(
+        9.24,
+        42,
+        16,
+        8,
+        256,
+        8192,
+        gated=True,
+        hidden=3584,
+        intermediate=14336,
+        vocab=256000,
+        tied=True,
+        sliding=(4096, 21),
+    ),
+    "google/gemma-2-27b-it": _model(
+        27.2,
+        46,
+        32,
+        16,
+        128,
+        8192,
+        gated=True,
+        hidden=4608,
+        intermediate=36864,
+        vocab=256000,
+        tied=True,
+        sliding=(4096, 23),
+    ),
+    # Gemma 3 (text_config): five sliding (1,024 tokens) layers to one global; a 0.42B SigLIP vision encoder.
+    "google/gemma-3-12b-it": _model(
+        12.2,
+        48,
+        16,
+        8,
+        256,
+        131072,
+        gated=True,
+        hidden=3840,
+        intermediate=15360,
+        vocab=262208,
+        tied=True,
+        sliding=(1024, 40),
+        extra=0.42,
+    ),
+    "google/gemma-3-27b-it": _model(
+        27.4,
+        62,
+        32,
+        16,
+        128,
+        131072,
+        gated=True,
+        hidden=5376,
+        intermediate=21504,
+        vocab=262208,
+        tied=True,
+        sliding=(1024, 52),
+        extra=0.42,
+    ),
 }

@@ -75,6 +75,8 @@ def runtime_args(args: VllmServerArgs) -> list[str]:
         flags.append(f"--model_revision={args.revision}")
     if args.context_length is not None:
         flags.append(f"--max-model-len={args.context_length}")
+    if args.kv_cache_dtype != "auto":
+        flags.append(f"--kv-cache-dtype={args.kv_cache_dtype}")
     return flags
 
 

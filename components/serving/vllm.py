@@ -85,6 +85,9 @@ class VllmServerArgs:
     """GPUs per replica (the tensor-parallel size); ignored on CPU."""
     gpu_memory_utilization: float = 0.9
     """`--gpu-memory-utilization`: vLLM's share of each GPU (less on a time-sliced GPU); ignored on CPU."""
+    kv_cache_dtype: str = "auto"
+    """`--kv-cache-dtype`: auto (the model's dtype) or fp8 (half the bytes per token; sizing counts it so).
+    Quantized weights need no flag: vLLM reads the format from the checkpoint's `quantization_config`."""
     cpu_cores: int = 4
     """CPU cores requested (and limited to) per replica."""
     memory_gib: int = 16
@@ -124,6 +127,8 @@ def vllm_args(args: VllmServerArgs) -> list[str]:
     if args.placement is not None:
         flags += ["--tensor-parallel-size", str(args.gpus)]
         flags += ["--gpu-memory-utilization", f"{args.gpu_memory_utilization:g}"]
+        if args.kv_cache_dtype != "auto":
+            flags += ["--kv-cache-dtype", args.kv_cache_dtype]
     return flags
 
 

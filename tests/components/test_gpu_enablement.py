@@ -113,11 +113,11 @@ def test_dcgm_exporter_is_pinned_and_scraped_by_our_service_monitor(under_mocks:
 def test_time_sliced_vllm_takes_only_its_part_of_the_gpu() -> None:
     assert gpu_memory_utilization(Sharing()) == 0.9
     assert gpu_memory_utilization(TIME_SLICED) == 0.225
-    assert usable_memory_gib(GpuType.L4, TIME_SLICED) == pytest.approx(24 * 0.225)
+    assert usable_memory_gib(GpuType.L4, TIME_SLICED) == pytest.approx((23034 - 520) / 1024 * 0.225)
 
 
 def test_mig_instance_gives_its_own_memory() -> None:
-    assert usable_memory_gib(GpuType.A100_80GB, MIG) == pytest.approx(10 * 0.9)
+    assert usable_memory_gib(GpuType.A100_80GB, MIG) == pytest.approx(10e9 / 1024**3 * 0.9)
 
 
 def test_mig_profiles_name_their_slices_and_memory() -> None:

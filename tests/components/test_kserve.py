@@ -27,6 +27,11 @@ def test_runtime_serves_the_model_with_the_vllm_backend_and_the_sizing() -> None
     assert "--max-model-len=4096" in flags
 
 
+def test_runtime_passes_an_fp8_kv_cache_to_vllm() -> None:
+    assert "--kv-cache-dtype=fp8" in runtime_args(gpu_args(gpus=2, kv_cache_dtype="fp8"))
+    assert not any(flag.startswith("--kv-cache-dtype") for flag in runtime_args(gpu_args(gpus=2)))
+
+
 def test_inference_service_is_a_plain_deployment_scaled_by_keda_and_awaited(under_mocks: Any) -> None:
     registered = under_mocks(build)
     annotations = registered.inputs(ISVC)["metadata"]["annotations"]

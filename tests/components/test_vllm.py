@@ -88,6 +88,12 @@ def test_gpu_args_set_tensor_parallelism_to_the_gpus_per_replica() -> None:
     assert args[args.index("--tensor-parallel-size") + 1] == "2"
 
 
+def test_gpu_args_ask_for_an_fp8_kv_cache_only_when_the_model_does() -> None:
+    assert "--kv-cache-dtype" not in vllm.vllm_args(gpu_args())
+    args = vllm.vllm_args(gpu_args(kv_cache_dtype="fp8"))
+    assert args[args.index("--kv-cache-dtype") + 1] == "fp8"
+
+
 def test_grace_period_outlasts_pre_stop_and_drain() -> None:
     assert vllm.TERMINATION_GRACE_SECONDS > vllm.PRE_STOP_SLEEP_SECONDS + vllm.SHUTDOWN_TIMEOUT_SECONDS
 

@@ -13,8 +13,13 @@ from typing import Any
 import pytest
 import yaml
 
+from components.catalog.gpus import GpuType
+from components.catalog.models import MODELS
+from components.clusters.contract import Sharing
+from components.sizing import size_model
+from stacks.serving import sizing_output
 from tools.offline import ROOT, Mode, run_program, stack_names
-from tools.plan import build_plan, summary, write_plan
+from tools.plan import build_plan, sizing_lines, summary, write_plan
 
 STACKS = stack_names()
 CASES = [(stack, mode) for stack in STACKS for mode in Mode.ALL]
@@ -121,6 +126,29 @@ def test_summary_lists_models_with_their_sizing(plans: dict[Any, Any]) -> None:
     text = summary(plans[("dev", Mode.UPDATE)])
     assert "qwen: Qwen/Qwen2.5-0.5B-Instruct on vllm, CPU, replicas 1-1, context 4096" in text
     assert "GPU pools: none" in text
+
+
+def test_summary_shows_each_term_of_the_sizing_and_the_headroom(plans: dict[Any, Any]) -> None:
+    text = summary(plans[("prod-aws", Mode.PREVIEW)])
+    assert (
+        "      per GPU: 21.99 GiB visible x 0.9 = 19.79 GiB budget - weights 14.18 - activations 0.84 "
+        "(max-num-batched-tokens 2048) - non-torch 0.15 - CUDA graphs 1 = KV room 3.61 GiB; KV cache needs 0.44, "
+        "headroom 3.17 GiB\n"
+    ) in text
+
+
+def test_summary_says_when_memory_capped_an_unset_context() -> None:
+    llama = MODELS["meta-llama/Llama-3.1-8B-Instruct"]
+    sizing = size_model(llama, None, 1, GpuType.L4, 1, Sharing())
+    [first, _] = sizing_lines(sizing_output(sizing))
+    assert f"context {sizing.context_tokens} (the largest that fits: contextLength unset)" in first
+
+
+def test_the_sizing_output_carries_the_context_vllm_is_given(plans: dict[Any, Any]) -> None:
+    models = plans[("prod-aws", Mode.UPDATE)].document["outputs"]["models"]
+    sizing = models["qwen-7b"]["sizing"]
+    assert (sizing["contextLength"], sizing["contextCappedByMemory"]) == (models["qwen-7b"]["contextLength"], False)
+    assert sizing["perGpu"]["kvRoomGiB"] >= sizing["kvCacheGiB"]
 
 
 def test_summary_shows_each_models_autoscaler_and_exposure_in_preview(plans: dict[Any, Any]) -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from components.catalog.gpus import GPUS, GpuType
 from components.catalog.instances import INSTANCES, Cloud, InstanceType, choose_instance, offered
+from components.catalog.models import MODELS
 from components.clusters.network import gke_ranges, subnet_plan
 
 
@@ -86,3 +87,38 @@ def test_gke_ranges_fit_the_network_and_never_overlap(prefix: int) -> None:
 def test_subnet_plan_rejects_impossible_zone_counts() -> None:
     with pytest.raises(ValueError, match="zones must be 1 to 6, got 7"):
         subnet_plan("10.0.0.0/16", 7)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_each_models_parameter_count_recomputed_from_its_config_matches_its_card(model: str) -> None:
+    architecture = MODELS[model]
+    recomputed = architecture.recomputed_parameters()
+    assert recomputed is not None
+    assert recomputed / 1e9 == pytest.approx(architecture.parameters_billion, rel=0.03)
+
+
+def test_the_catalogue_has_what_people_serve_now() -> None:
+    for model in (
+        "Qwen/Qwen3-8B",
+        "Qwen/Qwen3-32B",
+        "Qwen/Qwen3-30B-A3B",
+        "openai/gpt-oss-20b",
+        "openai/gpt-oss-120b",
+        "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8",
+        "RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic",
+        "mistralai/Mistral-Small-24B-Instruct-2501",
+        "google/gemma-3-12b-it",
+        "google/gemma-3-27b-it",
+    ):
+        assert model in MODELS, model
+
+
+def test_sliding_layers_are_some_of_the_layers_and_have_a_window() -> None:
+    for name, architecture in MODELS.items():
+        assert 0 <= architecture.sliding_layers < architecture.layers, name
+        assert (architecture.sliding_layers > 0) == (architecture.sliding_window is not None), name
+
+
+def test_every_gpu_records_its_nvidia_smi_total_below_its_data_sheet_size() -> None:
+    for gpu, spec in GPUS.items():
+        assert spec.nvidia_smi_mib <= spec.memory_gib * 1024, gpu

@@ -249,11 +249,12 @@ def test_model_on_a_time_sliced_gpu_must_fit_its_share() -> None:
     pools = {"t4": {"gpu": "T4", "sharing": {"mode": "time-slicing", "replicas": 8}}}
     models = {"m": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "pool": "t4"}}
     assert problems(azure(gpuPools=pools, models=models)) == [
-        "models.m: Qwen/Qwen2.5-0.5B-Instruct needs 2.3 GiB (weights 0.9 + KV cache 0.4 for 1 x 32768 tokens + 1 per "
-        "GPU) but pool 't4' offers a 1/8 time-slice of one T4 (1.8 GiB usable); GPU types that fit on one node on "
-        "azure: T4 (tensor parallel 1), A10 (tensor parallel 1), A100-40GB (tensor parallel 1), A100-80GB (tensor "
-        "parallel 1), H100 (tensor parallel 1), H100-NVL (tensor parallel 1), H200 (tensor parallel 1) (or lower "
-        "contextLength or concurrency)"
+        "models.m: Qwen/Qwen2.5-0.5B-Instruct does not start: at tensor parallel 1 each GPU's budget of 1.6 GiB holds "
+        "weights 0.9 + activations 0.5 + non-torch 0.15 + CUDA graphs 1.0 GiB, leaving -1.0 GiB for the KV cache, "
+        "less than 1 request(s) of 32768 tokens need; pool 't4' offers a 1/8 time-slice of one T4 (1.6 GiB budget); "
+        "GPU types that fit on one node on azure: T4 (tensor parallel 1), A10 (tensor parallel 1), A100-40GB (tensor "
+        "parallel 1), A100-80GB (tensor parallel 1), H100 (tensor parallel 1), H100-NVL (tensor parallel 1), H200 "
+        "(tensor parallel 1) (or lower contextLength or concurrency)"
     ]
 
 
@@ -262,19 +263,62 @@ def test_model_on_a_mig_instance_must_fit_it() -> None:
     pools = {"a": {"gpu": "A100-80GB", "sharing": {"mode": "mig", "migProfile": "1g.10gb"}}}
     models = {"m": {"huggingFaceId": "acme/m-8b", "pool": "a", "architecture": architecture}}
     [message] = problems(gcp(gpuPools=pools, models=models))
-    assert message.startswith("models.m: acme/m-8b needs 16.9 GiB (weights 14.9 + KV cache 1.0 for 1 x 8192 tokens")
-    assert "but pool 'a' offers one 1g.10gb MIG instance of A100-80GB (9.0 GiB usable)" in message
+    assert message.startswith("models.m: acme/m-8b does not start: at tensor parallel 1 each GPU's budget of 8.4 GiB")
+    assert "pool 'a' offers one 1g.10gb MIG instance of A100-80GB (8.4 GiB budget)" in message
 
 
 def test_model_too_large_for_its_pool_names_the_gpus_that_would_fit() -> None:
     pools = {"l4": {"gpu": "L4", "gpusPerNode": 4}}
     models = {"big": {"huggingFaceId": "Qwen/Qwen2.5-72B-Instruct", "pool": "l4", "contextLength": 8192}}
     assert problems(aws(gpuPools=pools, models=models)) == [
-        "models.big: Qwen/Qwen2.5-72B-Instruct needs 138.9 GiB (weights 135.4 + KV cache 2.5 for 1 x 8192 tokens + "
-        "1 per GPU) but pool 'l4' offers 4 x L4 per node (21.6 GiB usable each); GPU types that fit on one node on "
-        "aws: A10G (tensor parallel 8), L4 (tensor parallel 8), L40S (tensor parallel 4), A100-40GB (tensor "
-        "parallel 4), A100-80GB (tensor parallel 2), H100 (tensor parallel 2), H200 (tensor parallel 2) (or lower "
-        "contextLength or concurrency)"
+        "models.big: Qwen/Qwen2.5-72B-Instruct does not start: at tensor parallel 4 each GPU's budget of 19.8 GiB "
+        "holds weights 33.9 + activations 0.7 + non-torch 1.00 + CUDA graphs 1.0 GiB, leaving -16.8 GiB for the KV "
+        "cache, less than 1 request(s) of 8192 tokens need; pool 'l4' offers 4 x L4 per node (19.8 GiB budget "
+        "each); GPU types that fit on one node on aws: L40S (tensor parallel 4), A100-40GB (tensor parallel 8), "
+        "A100-80GB (tensor parallel 4), H100 (tensor parallel 4), H200 (tensor parallel 2) (or lower contextLength "
+        "or concurrency)"
+    ]
+
+
+def test_an_explicit_context_too_long_for_the_pool_names_the_largest_that_fits() -> None:
+    pools = {"l4": {"gpu": "L4", "gpusPerNode": 1}}
+    models = {"m": {"huggingFaceId": "Qwen/Qwen3-8B", "pool": "l4", "contextLength": 40960}}
+    assert problems(aws(gpuPools=pools, models=models)) == [
+        "models.m.contextLength: 40960 tokens do not fit; the largest context that fits is 19232 (tensor parallel 1, "
+        "1 request(s) at once)"
+    ]
+
+
+def test_context_unset_plans_the_largest_that_fits_as_max_model_len() -> None:
+    pools = {"l4": {"gpu": "L4", "gpusPerNode": 1}}
+    models = {"m": {"huggingFaceId": "Qwen/Qwen3-8B", "pool": "l4"}}
+    plan = parse_config(aws(gpuPools=pools, models=models), stack="t").models["m"]
+    assert (plan.context_length, plan.sizing.context_is_capped) == (19232, True)
+
+
+def test_a_model_outside_the_catalogue_declares_its_quantized_weights() -> None:
+    def tensor_parallel(weights: str) -> int:
+        architecture = {
+            "parametersBillion": 70,
+            "layers": 80,
+            "kvHeads": 8,
+            "headDim": 128,
+            "defaultContext": 8192,
+            "attentionHeads": 64,
+            "weights": weights,
+        }
+        models = {"m": {"huggingFaceId": "acme/m-70b-awq", "pool": "l40s", "architecture": architecture}}
+        pools = {"l40s": {"gpu": "L40S", "gpusPerNode": 8}}
+        return parse_config(aws(gpuPools=pools, models=models), stack="t").models["m"].sizing.tensor_parallel
+
+    assert (tensor_parallel("bf16"), tensor_parallel("int4")) == (4, 1)
+
+
+def test_fp8_kv_cache_is_refused_on_gpus_without_fp8() -> None:
+    models = {"m": {"huggingFaceId": "Qwen/Qwen2.5-7B-Instruct", "pool": "a", "kvCacheDtype": "fp8"}}
+    assert problems(aws(gpuPools={"a": {"gpu": "A10G"}}, models=models)) == [
+        "models.m.kvCacheDtype: fp8 needs a GPU of compute capability 8.9 or later (L4, L40S, H100, H200); pool 'a' "
+        "has A10G: use auto"
     ]
 
 

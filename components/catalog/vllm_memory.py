@@ -1,0 +1,105 @@
+"""How vLLM budgets GPU memory, as constants: every figure sizing uses, each cited once, here.
+
+Data, not logic. vLLM's repository is too large to fetch into this workplace, so its code was read through the
+search index's copies of its files and of quotations of them (file ids below), not at the pinned tag itself: the
+rules quoted here (budget, KV heads per GPU, the sliding-window bound, the startup check) are the same in every
+copy from 0.10 to the 0.2x series, and the batch defaults unchanged since 0.9.
+
+vLLM's accounting (vllm/v1/worker/gpu_worker.py `determine_available_memory`, vllm/v1/worker/utils.py
+`request_memory`; the v0.26 reading quoted in a public deployment log, id 63492351042 in the search index):
+
+    requested = ceil(total_memory x gpu_memory_utilization)      # total_memory: what CUDA reports for the device
+    kv_cache  = requested - (weights + torch activation peak + non-torch increase) - cuda_graph_estimate
+
+`total_memory` is `torch.cuda.mem_get_info()[1]`, a little less than nvidia-smi's "Total" (the driver keeps its
+reservation); the CUDA-graph pool is estimated and subtracted *before* the KV budget (VLLM_MEMORY_PROFILER_
+ESTIMATE_CUDAGRAPHS, on by default), not taken from the headroom after it as in vLLM 0.10 and earlier.
+"""
+
+from __future__ import annotations
+
+GIB = 1024**3
+MIB = 1024**2
+
+GPU_MEMORY_UTILIZATION = 0.90
+"""`--gpu-memory-utilization` default (vllm/config/cache.py `CacheConfig.gpu_memory_utilization`)."""
+
+BLOCK_SIZE = 16
+"""Tokens per KV-cache block when `--block-size` is unset: the platforms set `cache_config.block_size = 16`
+(`check_and_update_config`, id 21200). Newer versions let an attention backend raise it
+(`update_block_size_for_backend`); FlashAttention, the default on this catalogue's GPUs, keeps 16."""
+
+# The rules components/sizing.py reproduces:
+# - the startup check (vllm/v1/core/kv_cache_utils.py `check_enough_kv_cache_memory`, ids 42701108, 53860900613):
+#   when one request's `max_memory_usage_bytes` exceeds the KV room vLLM raises "To serve at least one request with
+#   the models's max seq len (N), (X GiB KV cache is needed, which is larger than the available KV cache memory
+#   (Y GiB). Based on the available memory, the estimated maximum model length is M. ...".
+# - KV heads per GPU (vllm/config/model.py `ModelConfig.get_num_kv_heads`, ids 41172368, 30249078627):
+#   max(1, total_num_kv_heads // tensor_parallel_size): past the KV heads each GPU keeps a replica of one.
+# - full attention holds cdiv(max_model_len, block_size) pages per layer; sliding window
+#   cdiv(min(sliding_window - 1 + max_num_batched_tokens, max_model_len), block_size) + 1
+#   (vllm/v1/kv_cache_interface.py `FullAttentionSpec` / `SlidingWindowSpec.max_memory_usage_bytes`, ids 57039390,
+#   55159087810), with the hybrid KV-cache manager giving sliding and full layers their own groups.
+
+CUDA_RESERVED_MIB = 520
+"""nvidia-smi's Total less what CUDA reports as the device total, where no startup log gives the latter: the
+largest gap among the published pairs below (H100 81,559 MiB vs 79.14 GiB: 520 MiB; T4 15,360 MiB vs 14.56 GiB:
+451 MiB)."""
+
+# --- batch defaults: vllm/engine/arg_utils.py `EngineArgs.get_batch_defaults` --------------------------------
+# `if device_memory >= 70 * GiB_bytes and "a100" not in device_name:` (H100, H200, MI300x: the large class)
+# OPENAI_API_SERVER context, which `vllm serve` and KServe's vLLM backend use.
+LARGE_CLASS_MIN_GIB = 70
+MAX_NUM_BATCHED_TOKENS = {"large": 8192, "small": 2048}
+MAX_NUM_SEQS = {"large": 1024, "small": 256}
+
+# --- activation peak: what `profile_run` allocates (vllm/v1/worker/gpu_model_runner.py `profile_run`,
+# `_dummy_run(max_num_batched_tokens)` then `_dummy_sampler_run` on max_num_seqs rows of logits) ---------------
+ACTIVATION_HIDDEN_COPIES = 4
+"""bf16 tensors of [tokens, hidden] alive at the peak of one layer: residual, normed input, attention output,
+the layer output."""
+ACTIVATION_MLP_COPIES = 3
+"""bf16 tensors of [tokens, intermediate / TP] at the MLP peak: gate_up (two wide) and the activation output."""
+SAMPLER_LOGIT_COPIES = 2
+"""fp32 tensors of [max_num_seqs, vocab] in the dummy sampler run: the logits and their softmax."""
+ACTIVATION_SAFETY = 1.5
+"""The shapes above undercount allocator rounding and kernel workspaces: published startup logs print
+'PyTorch activation peak memory takes 1.19GiB' for Llama 3.1 8B on an 80 GB H100 (search index id 57908690698)
+and 1.40 GiB for an 8B Qwen (id 68872636542), where the bare shapes give 0.8 to 1.0 GiB. Check against a whole
+startup (id 57978845466: Qwen3-8B on an A100 40GB, v1 engine): 36 GiB budget - 15.27 weights - 19.36 KV = 1.37 GiB
+for activations, non-torch memory and CUDA graphs together, where this module's terms give 1.89 GiB: on the safe
+side by about half a GiB."""
+
+# --- non-torch memory (cuBLAS workspaces, NCCL and custom all-reduce buffers) --------------------------------
+NON_TORCH_GIB_SINGLE = 0.15
+"""One GPU: startup logs print 'non_torch_memory takes' 0.05, 0.06 and 0.12 GiB (ids 14319663172, 68872636542,
+57908690698); rounded up."""
+NON_TORCH_GIB_TENSOR_PARALLEL = 1.0
+"""TP > 1 adds NCCL's communicator buffers and the custom all-reduce IPC buffers. No published figure was found
+in this workplace: an assumption, kept here so one edit corrects it."""
+
+# --- CUDA-graph pool estimate (subtracted before the KV budget, see above) -----------------------------------
+CUDA_GRAPH_GIB = {"large": 1.5, "small": 1.0}
+"""The capture sizes go up to min(2 x max_num_seqs, 512) tokens, so the large class captures more and larger
+graphs. A published startup log of vLLM 0.2x on an H100 prints 'Estimated CUDA graph memory' 1.53 GiB (id
+62905048036); the small class has no published figure here and takes 1.0 GiB."""
+
+# --- weights ------------------------------------------------------------------------------------------------
+BYTES_PER_PARAMETER = {
+    "bf16": 2.0,
+    "fp8": 1.0 + 4 / 4096,
+    "int4": 0.5 + 4 / 128,
+    "mxfp4": 0.5 + 1 / 32,
+}
+"""Per quantized parameter. fp8: one byte plus a per-channel fp32 scale (RedHat/Neural Magic `fp8-dynamic`
+checkpoints; 4096-wide rows). int4 (AWQ, GPTQ): half a byte plus an fp16 scale and zero per group of 128.
+mxfp4 (OCP microscaling, gpt-oss): 4 bits plus one e8m0 scale byte per block of 32. Embeddings, the LM head and,
+for mxfp4, everything but the experts stay in bf16 (the checkpoints' `quantization_config` `ignore` lists)."""
+
+KV_BYTES = {"auto": 2, "fp8": 1}
+"""`--kv-cache-dtype`: auto keeps the model's dtype (bf16/fp16: 2 bytes); fp8 (e4m3) halves it."""
+
+FP8_KV_MIN_CAPABILITY = (8, 9)
+"""fp8 KV cache needs fp8 tensor cores: Ada (8.9) and Hopper (9.0) and later. vLLM's FlashAttention backend reads
+an fp8 cache only with FA3 (Hopper) and falls back to FlashInfer/Triton on Ada; on Turing (T4, 7.5) and Ampere
+(A10G/A10 8.6, A100 8.0) there is no fp8 attention path for the cache, so this project refuses it there."""

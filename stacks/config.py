@@ -383,6 +383,7 @@ def parse_config(
     keys Pulumi marked secret; `other_keys` are the full keys of other namespaces."""
     issues = [ConfigIssue(key, message) for key, message in namespace_near_misses(other_keys, project)]
     values: dict[str, Any] = {}
+    unread: set[str] = set()
     for key, value in raw.items():
         is_secret = (secret_keys or {}).get(key, False)
         if key in SECRET_KEYS:
@@ -392,6 +393,7 @@ def parse_config(
             continue
         if is_secret:
             issues.append(ConfigIssue(key, secret_in_plain_key(key, SECRET_KEYS)))
+            unread.add(key)
             continue  # never read: any message about it would show the secret
         if value == "":
             continue  # Pulumi.yaml declares optional scalars with an empty default, and YAML null arrives as "": unset.
@@ -425,7 +427,7 @@ def parse_config(
     instances, fit_issues = _fit_instances(top, pools, models) if top is not None else ({}, [])
     issues.extend(fit_issues)
     if issues or top is None:
-        raise ConfigError(stack, issues)
+        raise ConfigError(stack, _one_issue_per_unread_key(issues, unread))
     cache_class, cache_class_created = _model_cache_class(top, serves_models=bool(models))
     return StackConfig(
         project=project,
@@ -463,6 +465,21 @@ def parse_config(
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
         hf_token=hf_token,
     )
+
+
+def _one_issue_per_unread_key(issues: list[ConfigIssue], unread: set[str]) -> list[ConfigIssue]:
+    """A key refused unread (a secret where none belongs) says only that: the rules that miss it ("is required")
+    would mislead."""
+    reported: set[str] = set()
+    kept = []
+    for issue in issues:
+        key = re.split(r"[.\[]", issue.path, maxsplit=1)[0]
+        if key in unread:
+            if key in reported:
+                continue
+            reported.add(key)
+        kept.append(issue)
+    return kept
 
 
 def _has_token(raw: Mapping[str, Any], hf_token: pulumi.Output[str] | None) -> bool:

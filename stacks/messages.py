@@ -120,9 +120,12 @@ def _number_rule(kind: str, field: FieldInfo | None) -> str:
     return f"use a {kind}{' ' + bounds if bounds else ''}"
 
 
-def _text_rule(field: FieldInfo | None) -> str:
+def _text_rule(field: FieldInfo | None, pattern_hints: Mapping[str, str]) -> str:
     if field is None:
         return "use text (quote it in YAML)"
+    patterns = [getattr(item, "pattern", None) for item in field.metadata if getattr(item, "pattern", None)]
+    if patterns and patterns[0] in pattern_hints:
+        return pattern_hints[patterns[0]]
     choices = [t for t in _unwrap(field.annotation) if isinstance(t, type) and issubclass(t, enum.Enum)]
     if choices:
         return f"use one of {', '.join(repr(member.value) for member in choices[0])}"
@@ -166,9 +169,9 @@ def describe(item: ErrorDetails, root: type[BaseModel], pattern_hints: Mapping[s
     if kind in {"dict_type", "model_type", "model_attributes_type", "mapping_type"}:
         return f"must be a map of settings, got {show(value)}"
     if kind == "string_type":
-        return f"must be text, got {show(value)}; {_text_rule(field)}"
+        return f"must be text, got {show(value)}; {_text_rule(field, pattern_hints)}"
     if kind in {"list_type", "iterable_type", "tuple_type", "set_type"}:
-        return f"must be a list, got {show(value)}"
+        return f"must be a list, got {show(value)}; write one item per line, each starting with '- '"
     if kind == "too_short":
         return f"{show(value)} must list at least {ctx['min_length']} item(s)"
     if kind == "too_long":

@@ -199,7 +199,8 @@ class _Reader:
             digits = text.replace("_", "")
             return int(digits, 16 if "0x" in digits else 8 if "0o" in digits else 10)
         if node.tag == _FLOAT:
-            number = float(text.replace("_", "").replace("inf", "Infinity").replace("Inf", "Infinity"))
+            special = text.lstrip("+-").lower()
+            number = math.nan if special == ".nan" else math.inf if special == ".inf" else float(text.replace("_", ""))
             if not math.isfinite(number):
                 self.problem(node, path, f"{text} is not a number Pulumi can store (JSON has none); use a finite one")
                 return None

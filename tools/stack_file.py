@@ -13,7 +13,7 @@ program what `pulumi preview` would:
   marshal them.
 * A map whose only key is `secure` is a ciphertext; nested anywhere in an object, it makes the whole key secret
   (`hasSecureValue`) and the program receives it decrypted.
-* Keys must be `<namespace>:<name>` (config/key.go, `ParseKey`).
+* Keys must be `<namespace>:<name>`, or the old `<namespace>:config:<name>` (config/key.go, `ParseKey`).
 
 Every problem is reported with the file, the line, and the key path where there is one; nothing is raised as a
 traceback.
@@ -100,7 +100,7 @@ def read_stack_config(path: Path) -> StackConfigValues:
     values: dict[str, str] = {}
     secrets: list[str] = []
     for key_node, value_node in reader.pairs(config_node, "config") if config_node is not None else []:
-        key = key_node.value
+        key = _compat_key(key_node.value)
         if key.count(":") != 1 or not all(key.split(":")):
             reader.problem(
                 key_node,
@@ -228,6 +228,12 @@ def _merged(node: MappingNode) -> list[tuple[Node, Node]]:
                 merged.extend(_merged(source))
     own_keys = {key.value for key, _ in own if isinstance(key, ScalarNode)}
     return [(key, value) for key, value in merged if key.value not in own_keys] + own
+
+
+def _compat_key(key: str) -> str:
+    """`<namespace>:config:<name>`, an old form the CLI still reads, as `<namespace>:<name>`."""
+    parts = key.split(":")
+    return f"{parts[0]}:{parts[2]}" if len(parts) == 3 and parts[1] == "config" and all(parts) else key
 
 
 def _secure_text(node: Node) -> str | None:

@@ -107,6 +107,11 @@ def test_a_key_without_a_namespace_is_refused_as_the_cli_does(tmp_path: Path) ->
     ]
 
 
+def test_the_old_config_module_form_of_a_key_is_read_as_the_cli_reads_it(tmp_path: Path) -> None:
+    values = read_stack_config(stack_file(tmp_path, "config:\n  llm-platform:config:target: existing\n"))
+    assert values.config == {"llm-platform:target": "existing"}
+
+
 def test_top_level_values_arrive_as_written_and_null_as_unset(tmp_path: Path) -> None:
     text = """\
     config:

@@ -544,7 +544,7 @@ def test_an_unknown_client_key_is_rejected_with_a_suggestion() -> None:
 
 def test_clients_are_a_list() -> None:
     assert problems(existing(models={"chat": model(clients="apps")})) == [
-        "models.chat.clients: must be a list, got 'apps'"
+        "models.chat.clients: must be a list, got 'apps'; write one item per line, each starting with '- '"
     ]
 
 

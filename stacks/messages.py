@@ -156,7 +156,7 @@ def describe(item: ErrorDetails, root: type[BaseModel], pattern_hints: Mapping[s
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         return f"{show(value)} is not valid; {pattern_hints.get(pattern, f'it must match {pattern}')}"
-    if kind in {"int_parsing", "int_type", "int_from_float"}:
+    if kind in {"int_parsing", "int_type", "int_from_float", "int_parsing_size"}:
         return f"{show(value)} is not a whole number; {_number_rule('whole number', field)}"
     if kind in {"float_parsing", "float_type", "finite_number"}:
         return f"{show(value)} is not a number; {_number_rule('number', field)}"

@@ -86,7 +86,7 @@ def field_at(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseMode
             items = typing.get_args(annotation)[-1]
             nested = _models_in(items)
             if not nested:
-                return model, field if index + 2 >= len(loc) else None
+                return model, _item_field(items) if index + 2 == len(loc) else None
             model, index = nested[0], index + 2
             continue
         nested = _models_in(field.annotation)
@@ -94,6 +94,13 @@ def field_at(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseMode
             return model, None
         model, index = nested[0], index + 1
     return model, field
+
+
+def _item_field(items: Any) -> FieldInfo | None:
+    """The constraints of a list's or map's items (`list[Annotated[str, Field(pattern=...)]]`), if any."""
+    if typing.get_origin(items) is typing.Annotated:
+        return next((arg for arg in typing.get_args(items)[1:] if isinstance(arg, FieldInfo)), None)
+    return None
 
 
 def _bounds(field: FieldInfo | None) -> str:

@@ -279,6 +279,14 @@ def test_a_list_or_map_given_for_a_text_key_is_refused_as_such() -> None:
     ]
 
 
+def test_an_item_of_a_list_of_text_says_what_the_item_allows_not_the_list() -> None:
+    pools = {"p": {"gpu": "L4", "zones": [1], "labels": {"team": 1}}}
+    assert problems({"target": "existing", "gpuPools": pools}) == [
+        "gpuPools.p.zones[0]: must be text, got 1; use a zone name such as 'us-central1-a'",
+        "gpuPools.p.labels.team: must be text, got 1; use text (quote it in YAML)",
+    ]
+
+
 def test_yaml_null_for_a_text_key_is_unset() -> None:
     config = parse_config({"target": "existing", "clusterName": "", "namespace": ""}, stack="dev")
     assert (config.cluster_name, config.namespace) == ("llm-dev", "llm-serving")

@@ -10,16 +10,15 @@ Keys are camelCase in `Pulumi.<stack>.yaml` and snake_case attributes here.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import enum
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 from components import versions
@@ -40,6 +39,14 @@ from components.serving.metadata import METRICS_NAMESPACES
 from components.serving.vllm import surge_pods
 from components.sizing import KvCacheDtype, Sizing, best_fit, size_model, supports_fp8_kv_cache
 from components.sizing_advice import describe_offer, gpus_that_fit, no_fit, too_long
+from stacks.config_input import (
+    boolean_as_number,
+    decoded_json,
+    namespace_near_misses,
+    secret_in_plain_key,
+    token_problem,
+)
+from stacks.messages import describe, key_path, show
 from stacks.rules import Finding
 from stacks.rules.labels import reserved_label_findings
 from stacks.rules.names import ModelNames, host_findings, model_name_findings, pool_name_findings
@@ -90,6 +97,12 @@ class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_enum_values=False
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads `gpusPerNode: true` as 1; refuse it as at the top level (stacks/config_input.py).
+        return boolean_as_number(value, cls.model_fields[info.field_name or ""].annotation)
 
 
 DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=40)]
@@ -357,9 +370,16 @@ def load_config() -> StackConfig:
     stack = pulumi.get_stack()
     all_config = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     raw = {key.split(":", 1)[1]: value for key, value in all_config.items() if key.startswith(f"{PROJECT}:")}
-    is_secret = {key: pulumi.runtime.is_config_secret(f"{PROJECT}:{key}") for key in SECRET_KEYS}
+    is_secret = {key: pulumi.runtime.is_config_secret(f"{PROJECT}:{key}") for key in raw}
     token = pulumi.Config(PROJECT).get_secret("hfToken") if "hfToken" in raw else None
-    return parse_config(raw, stack=stack, project=pulumi.get_project(), secret_keys=is_secret, hf_token=token)
+    return parse_config(
+        raw,
+        stack=stack,
+        project=pulumi.get_project(),
+        secret_keys=is_secret,
+        hf_token=token,
+        other_keys=[key for key in all_config if not key.startswith(f"{PROJECT}:")],
+    )
 
 
 def parse_config(
@@ -369,23 +389,26 @@ def parse_config(
     project: str = PROJECT,
     secret_keys: Mapping[str, bool] | None = None,
     hf_token: pulumi.Output[str] | None = None,
+    other_keys: Iterable[str] = (),
 ) -> StackConfig:
-    """Check raw config values (strings as Pulumi passes them, or already-decoded values)."""
-    issues: list[ConfigIssue] = []
+    """Check raw config values (strings as Pulumi passes them, or already-decoded values). `secret_keys` says which
+    keys Pulumi marked secret; `other_keys` are the full keys of other namespaces."""
+    issues = [ConfigIssue(key, message) for key, message in namespace_near_misses(other_keys, project)]
     values: dict[str, Any] = {}
+    unread: set[str] = set()
     for key, value in raw.items():
-        if value == "":
-            continue  # Pulumi.yaml declares optional scalars with an empty default: unset.
+        is_secret = (secret_keys or {}).get(key, False)
         if key in SECRET_KEYS:
-            if not (secret_keys or {}).get(key, False):
-                issues.append(
-                    ConfigIssue(
-                        key,
-                        f"must be a Pulumi secret, but is stored in plain text; run "
-                        f"`pulumi config set --secret {key} <value>`",
-                    )
-                )
+            problem = token_problem(value, is_secret=is_secret, key=key)
+            if problem:
+                issues.append(ConfigIssue(key, problem))
             continue
+        if is_secret:
+            issues.append(ConfigIssue(key, secret_in_plain_key(key, SECRET_KEYS)))
+            unread.add(key)
+            continue  # never read: any message about it would show the secret
+        if value == "":
+            continue  # Pulumi.yaml declares optional scalars with an empty default, and YAML null arrives as "": unset.
         if key in _OBJECT_KEYS:
             if isinstance(value, str):
                 with contextlib.suppress(json.JSONDecodeError):
@@ -396,7 +419,7 @@ def parse_config(
         if key in _LIST_KEYS and isinstance(value, str):
             with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value)
-        values[key] = value
+        values[key] = decoded_json(value)
 
     top, top_issues = _validate(_Raw, {k: v for k, v in values.items() if k not in _OBJECT_KEYS}, ())
     issues.extend(top_issues)
@@ -409,14 +432,14 @@ def parse_config(
             if item is not None:
                 parsed_items[name] = item  # type: ignore[index]
     pool_names = set((values.get("gpuPools") or {}).keys())
-    issues.extend(_check_rules(top, pools, models, pool_names, has_token=hf_token is not None or "hfToken" in raw))
+    issues.extend(_check_rules(top, pools, models, pool_names, has_token=_has_token(raw, hf_token)))
     if top is not None:
         issues.extend(_check_cloud(top, pools))
         issues.extend(_check_deployer(top))
     instances, fit_issues = _fit_instances(top, pools, models) if top is not None else ({}, [])
     issues.extend(fit_issues)
     if issues or top is None:
-        raise ConfigError(stack, issues)
+        raise ConfigError(stack, _one_issue_per_unread_key(issues, unread))
     cache_class, cache_class_created = _model_cache_class(top, serves_models=bool(models))
     return StackConfig(
         project=project,
@@ -454,6 +477,27 @@ def parse_config(
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
         hf_token=hf_token,
     )
+
+
+def _one_issue_per_unread_key(issues: list[ConfigIssue], unread: set[str]) -> list[ConfigIssue]:
+    """A key refused unread (a secret where none belongs) says only that: the rules that miss it ("is required")
+    would mislead."""
+    reported: set[str] = set()
+    kept = []
+    for issue in issues:
+        key = re.split(r"[.\[]", issue.path, maxsplit=1)[0]
+        if key in unread:
+            if key in reported:
+                continue
+            reported.add(key)
+        kept.append(issue)
+    return kept
+
+
+def _has_token(raw: Mapping[str, Any], hf_token: pulumi.Output[str] | None) -> bool:
+    if "hfToken" in raw:
+        return isinstance(raw["hfToken"], str) and bool(raw["hfToken"].strip())
+    return hf_token is not None
 
 
 def _validate(schema: type[_Model], body: Any, prefix: tuple[str, ...]) -> tuple[Any, list[ConfigIssue]]:
@@ -1147,108 +1191,18 @@ def _check_sizing(
 
 # --- pydantic's errors, in the project's words ----------------------------------------------------
 
-_FIELD_KEYS: dict[type[BaseModel], list[str]] = {}
 _FIELD_NAMES = {field.alias or name: name for name, field in _Raw.model_fields.items()}
 
 
-def _allowed_keys(model: type[BaseModel]) -> list[str]:
-    if model not in _FIELD_KEYS:
-        _FIELD_KEYS[model] = [field.alias or name for name, field in model.model_fields.items()]
-    return _FIELD_KEYS[model]
-
-
-def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model that holds the last element of `loc`, walking maps by key."""
-    model: Any = root
-    index = 0
-    while index < len(loc) - 1:
-        field = next(
-            (f for n, f in model.model_fields.items() if (f.alias or n) == loc[index]),
-            None,
-        )
-        if field is None:
-            return None
-        annotation = field.annotation
-        origin = getattr(annotation, "__origin__", None)
-        if origin is dict:
-            model = annotation.__args__[1]
-            index += 2
-        elif origin is list:
-            model = annotation.__args__[0]  # the items' model: skip the list index
-            index += 2
-        else:
-            args = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type)]
-            candidates = [a for a in [annotation, *args] if isinstance(a, type) and issubclass(a, BaseModel)]
-            if not candidates:
-                return None
-            model = candidates[0]
-            index += 1
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        text = str(part)
-        if parts and isinstance(part, int):
-            parts[-1] += f"[{part}]"
-        elif parts and ("." in text or "/" in text):
-            parts[-1] += f"[{text!r}]"
-        else:
-            parts.append(text)
-    return ".".join(parts)
-
-
 def _show(value: Any) -> str:
-    return repr(value) if not isinstance(value, dict | list) else json.dumps(value)
+    return show(value)
 
 
 def _issues_from_pydantic(error: ValidationError, root: type[BaseModel], prefix: tuple[str, ...]) -> list[ConfigIssue]:
-    issues: list[ConfigIssue] = []
-    for item in error.errors(include_url=False):
-        loc = tuple(item["loc"])
-        kind = item["type"]
-        ctx = item.get("ctx", {})
-        value = item.get("input")
-        path = _path(prefix + loc)
-        if kind == "extra_forbidden":
-            model = _model_at(root, loc)
-            allowed = _allowed_keys(model) if model else []
-            hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
-            message = f"unknown key; allowed keys: {', '.join(allowed)}.{suggestion}"
-        elif kind == "missing":
-            message = "is required"
-        elif kind == "enum":
-            message = f"{_show(value)} is not allowed; use one of {ctx.get('expected', '')}".replace(" or ", ", ")
-        elif kind == "string_pattern_mismatch":
-            message = f"{_show(value)} is not valid; {_PATTERN_HINTS.get(ctx.get('pattern', ''), 'see README')}"
-        elif kind in {"int_parsing", "int_type", "int_from_float"}:
-            message = f"{_show(value)} is not a whole number"
-        elif kind in {"float_parsing", "float_type"}:
-            message = f"{_show(value)} is not a number"
-        elif kind in {"bool_parsing", "bool_type"}:
-            message = f"{_show(value)} is not true or false"
-        elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
-            bound = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
-            limit = next(v for k, v in ctx.items() if k in {"ge", "gt", "le", "lt"})
-            message = f"{_show(value)} is out of range; must be {bound[kind]} {limit}"
-        elif kind in {"dict_type", "model_type", "model_attributes_type"}:
-            message = f"must be a map of settings, got {_show(value)}"
-        elif kind in {"string_type"}:
-            message = f"must be text, got {_show(value)}"
-        elif kind == "list_type":
-            message = f"must be a list, got {_show(value)}"
-        elif kind == "too_short":
-            message = f"{_show(value)} must list at least {ctx['min_length']} item(s)"
-        elif kind == "too_long":
-            message = f"lists {ctx['actual_length']} items; must list at most {ctx['max_length']}"
-        elif kind in {"string_too_long", "string_too_short"}:
-            message = f"{_show(value)} must be {item['msg'].removeprefix('String should have ').lower()}"
-        else:
-            message = f"{_show(value)}: {item['msg']}"
-        issues.append(ConfigIssue(path, message))
-    return issues
+    return [
+        ConfigIssue(key_path(prefix + tuple(item["loc"])), describe(item, root, _PATTERN_HINTS))
+        for item in error.errors(include_url=False)
+    ]
 
 
 _PATTERN_HINTS = {
@@ -1259,4 +1213,18 @@ _PATTERN_HINTS = {
     r"^[A-Za-z0-9._/-]{1,100}$": "use a branch, tag or commit of the model repository",
     _DIGEST_PINNED_IMAGE: "pin the image by digest: 'registry/repository[:tag]@sha256:<64 hex digits>'",
     _GUID: "use an Entra ID object id such as '00000000-0000-0000-0000-000000000000'",
+    # Every other pattern a field carries (tests/unit/test_config_loading.py checks that none lacks a hint).
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$": (
+        "use a lowercase DNS name with at least one dot, such as 'llm.example.com' (no scheme, port or path)"
+    ),
+    r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$": (
+        "use a Google Cloud project id: 6 to 30 lowercase letters, digits and '-', starting with a letter, "
+        "such as 'my-project-123'"
+    ),
+    r"^[A-Za-z0-9_.-]{2,60}$": "use the cloud's machine type name, such as 'g6.xlarge', 'g2-standard-8' or "
+    "'Standard_NC4as_T4_v3'",
+    r"^https?://[A-Za-z0-9.:/_-]+$": (
+        "use an http(s) URL of host, port and path, such as "
+        "'http://prometheus-operated.monitoring.svc:9090' (no query or credentials)"
+    ),
 }

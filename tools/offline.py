@@ -30,10 +30,11 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 
+from tools.stack_file import read_stack_config
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_SHOWN_AS = "[secret]"
 UNKNOWN_SHOWN_AS = "[unknown]"
-SECRET_PLACEHOLDER = "offline-placeholder-for-{key}"
 
 # Variables that the SDKs read as defaults for provider inputs: cleared so a plan depends only on config.
 _AMBIENT_ENV_PREFIXES = ("KUBECONFIG", "PULUMI_K8S_", "AWS_", "GOOGLE_", "CLOUDSDK_", "ARM_", "AZURE_")
@@ -73,32 +74,23 @@ def _as_config_string(value: Any) -> str:
 
 def load_stack_files(stack: str, root: Path = ROOT) -> StackFiles:
     """Merge Pulumi.yaml defaults with Pulumi.<stack>.yaml, as the CLI does. Secrets (`secure:` values,
-    which only the CLI can decrypt) get a placeholder and stay marked secret."""
+    which only the CLI can decrypt) get a placeholder and stay marked secret. A stack file the CLI would
+    refuse raises StackFileError (tools/stack_file.py)."""
     project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
     project = project_file["name"]
     stack_path = root / f"Pulumi.{stack}.yaml"
     if not stack_path.exists():
         raise FileNotFoundError(f"no stack file {stack_path.name}; stacks here: {', '.join(stack_names(root))}")
-    stack_file = yaml.safe_load(stack_path.read_text()) or {}
+    stack_values = read_stack_config(stack_path)
 
     config: dict[str, str] = {}
-    secrets: list[str] = []
-    placeholders: list[str] = []
     for key, declaration in (project_file.get("config") or {}).items():
         full_key = key if ":" in key else f"{project}:{key}"
         if isinstance(declaration, dict) and "default" in declaration:
             config[full_key] = _as_config_string(declaration["default"])
-    for key, value in (stack_file.get("config") or {}).items():
-        full_key = key if ":" in key else f"{project}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            # The placeholder follows the ciphertext, so a rotated secret shows as changed in a plan diff.
-            ciphertext = hashlib.sha256(str(value["secure"]).encode()).hexdigest()[:12]
-            config[full_key] = SECRET_PLACEHOLDER.format(key=key.split(":")[-1]) + f"-{ciphertext}"
-            secrets.append(full_key)
-            placeholders.append(full_key)
-        else:
-            config[full_key] = _as_config_string(value)
-    return StackFiles(project, stack, config, sorted(secrets), sorted(placeholders))
+    config.update(stack_values.config)
+    secrets = stack_values.secret_keys
+    return StackFiles(project, stack, config, list(secrets), list(secrets))
 
 
 @dataclass

@@ -22,6 +22,7 @@ import pulumi
 import yaml
 
 from tools.offline import ROOT, Mode, ProgramRun, Registration, reveal, run_program, secret_digests, stack_names
+from tools.stack_file import StackFileError
 
 _STACK_URN_TYPE = "pulumi:pulumi:Stack"
 
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     out = options.out or ROOT / "build" / "plan" / options.stack
     try:
         run = run_program(options.stack, options.mode, root=options.root)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, StackFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except pulumi.RunError as error:

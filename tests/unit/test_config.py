@@ -199,7 +199,7 @@ def test_pool_min_nodes_cannot_be_negative() -> None:
 
 def test_pool_gpus_per_node_must_be_a_whole_number() -> None:
     assert problems(existing(gpuPools={"p": pool(gpusPerNode="two")})) == [
-        "gpuPools.p.gpusPerNode: 'two' is not a whole number"
+        "gpuPools.p.gpusPerNode: 'two' is not a whole number; use a whole number from 1 to 16"
     ]
 
 
@@ -339,7 +339,7 @@ def test_model_context_cannot_exceed_what_the_model_supports() -> None:
 
 def test_served_model_name_has_no_white_space() -> None:
     assert problems(existing(models={"chat": model(servedModelName="my model")})) == [
-        "models.chat.servedModelName: 'my model': Value error, must not contain white space"
+        "models.chat.servedModelName: 'my model' must not contain white space"
     ]
 
 
@@ -544,7 +544,7 @@ def test_an_unknown_client_key_is_rejected_with_a_suggestion() -> None:
 
 def test_clients_are_a_list() -> None:
     assert problems(existing(models={"chat": model(clients="apps")})) == [
-        "models.chat.clients: must be a list, got 'apps'"
+        "models.chat.clients: must be a list, got 'apps'; write one item per line, each starting with '- '"
     ]
 
 

@@ -96,6 +96,8 @@ class NodePoolCost:
     """Why that many run idle: the pool's minimum, or the models' minReplicas."""
     idle: Amount
     ceiling: Amount
+    spot_price: Price | None = None
+    """On an on-demand pool, the spot price of its machine type: what `capacity: spot` would pay."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def _node_pool(
 ) -> NodePoolCost:
     row = prices.instance(cloud, region, instance_type)
     price = row.spot if spot else row.on_demand
-    what = f"{instance_type} {'spot' if spot else 'on-demand'} in {region}"
+    what = _price_label(instance_type, spot=spot, region=region)
     idle_nodes, max_nodes = nodes
     return NodePoolCost(
         key=key,
@@ -216,7 +218,13 @@ def _node_pool(
         idle_reason="the pool's minimum",
         idle=priced(idle_nodes, price, what),
         ceiling=priced(max_nodes, price, what),
+        spot_price=None if spot else row.spot,
     )
+
+
+def _price_label(instance_type: str, *, spot: bool, region: str) -> str:
+    """What a node price is, as unknown prices are listed."""
+    return f"{instance_type} {'spot' if spot else 'on-demand'} in {region}"
 
 
 def _slots(pool: GpuPool) -> int:
@@ -333,7 +341,7 @@ def _fixed_parts(
         lb = price("standard-load-balancer")
         parts.append(_fixed("standard-load-balancer", f"{lbs} Standard load balancers", lbs, lb))
         ips = 1 + len(balancers) - internal
-        parts.append(_fixed("public-ipv4", f"{ips} public IPs", ips, price("public-ipv4")))
+        parts.append(_fixed("public-ipv4", f"{ips} public IP{'s' if ips > 1 else ''}", ips, price("public-ipv4")))
         if caches and config.model_cache_storage_class == "azurefile-csi-premium":
             gib = config.model_cache_gib * caches
             parts.append(_storage("azure-files-premium", f"{caches} Azure Files premium caches, {gib} GiB", gib, price))
@@ -364,7 +372,7 @@ def _storage(item: str, description: str, gib: int, price: Any) -> tuple[FixedCo
     return FixedCost(item, description, amount, amount), per_gib_month
 
 
-def _models(config: StackConfig, pools: dict[str, NodePoolCost]) -> dict[str, ModelCost]:
+def _models(config: StackConfig, pools: dict[str, NodePoolCost], region: str) -> dict[str, ModelCost]:
     models = {}
     for name, model in config.models.items():
         pool_name = model.spec.pool
@@ -375,8 +383,8 @@ def _models(config: StackConfig, pools: dict[str, NodePoolCost]) -> dict[str, Mo
         pool = pools[pool_name]
         gpus, slots = _gpus_per_replica(config, name), _slots(config.gpu_pools[pool_name])
         fraction = gpus / slots
-        share = f"{gpus}/{slots} of a {pool.instance_type}" if gpus != slots else f"a whole {pool.instance_type}"
-        what = f"{pool.instance_type} {'spot' if pool.spot else 'on-demand'}"
+        share = f"{gpus}/{slots} of one {pool.instance_type}" if gpus != slots else f"a whole {pool.instance_type}"
+        what = _price_label(pool.instance_type, spot=pool.spot, region=region)
         models[name] = ModelCost(name, pool_name, share, priced(fraction, pool.node_price, what), model.max_replicas)
     return models
 
@@ -401,14 +409,13 @@ def stack_cost(config: StackConfig, prices: Catalogue | None = None) -> StackCos
         system_pools=system,
         gpu_pools=gpu,
         fixed=tuple(part for part, _ in fixed),
-        models=_models(config, gpu),
+        models=_models(config, gpu, region),
         prices_used=tuple([*(p.node_price for p in node_pools), *(price for _, price in fixed)]),
     )
 
 
-def cost_output(config: StackConfig) -> dict[str, Any]:
-    """The `cost` stack output; on an existing cluster only why there is none."""
-    cost = stack_cost(config)
+def cost_output(cost: StackCost | None) -> dict[str, Any]:
+    """The `cost` stack output; on an existing cluster (no cost) only why there is none."""
     if cost is None:
         reason = "an existing cluster: the stack chooses no machines and creates no billed cloud resources"
         return {"estimated": False, "reason": reason}

@@ -43,8 +43,8 @@ def budget_issues(config: StackConfig, cost: StackCost | None) -> list[ConfigIss
             issues.append(
                 ConfigIssue(
                     key,
-                    f"{limit:g}, but {scale} costs {money(amount)} ({money(amount, 'month')}) at list prices as of "
-                    f"{cost.prices_as_of}; {advice(cost, limit)}",
+                    f"{limit:g}, but {scale} costs {money(amount)} ({money(amount, 'month')}) at the list prices of "
+                    f"the catalogue ({cost.assembled}); {advice(cost, limit)}",
                 )
             )
     return issues
@@ -101,13 +101,12 @@ def _cut(pool: NodePoolCost, excess: float) -> int:
 
 def _ceiling_advice(cost: StackCost, limit: float) -> str:
     excess = cost.ceiling.usd - limit
+    priced = [(name, pool) for name, pool in cost.gpu_pools.items() if pool.node_price.usd]
     options = []
-    for name, pool in sorted(cost.gpu_pools.items(), key=lambda item: -item[1].ceiling.usd):
-        price = pool.node_price.usd
-        if not price:
-            continue
+    for name, pool in sorted(priced, key=lambda item: -item[1].ceiling.usd):
+        price = pool.node_price.usd or 0.0
         cut = _cut(pool, excess)
-        if pool.max_nodes - cut >= max(pool.idle_nodes, 1):
+        if pool.max_nodes - cut >= _floor(pool):
             options.append(
                 f"lower gpuPools.{name}.maxNodes to {pool.max_nodes - cut} (saves {money(Amount(cut * price))})"
             )
@@ -117,8 +116,29 @@ def _ceiling_advice(cost: StackCost, limit: float) -> str:
             options.append(
                 f"set gpuPools.{name}.capacity to spot (saves {saves} at the spot prices of {spot.date}, which move)"
             )
-    advice = " or ".join(options) if options else "no single pool's maxNodes does it: lower several, or raise it"
-    return f"it comes from {_drivers(cost, idle=False)}; to bring it under ${limit:g}/h: {advice}"
+    if not options:
+        options.append(_together(priced, excess))
+    return f"it comes from {_drivers(cost, idle=False)}; to bring it under ${limit:g}/h: {' or '.join(options)}"
+
+
+def _floor(pool: NodePoolCost) -> int:
+    """The fewest nodes a pool's maxNodes can offer: what runs idle, and at least one."""
+    return max(pool.idle_nodes, 1)
+
+
+def _together(priced: list[tuple[str, NodePoolCost]], excess: float) -> str:
+    """Cuts across pools, the dearest nodes first, when no single pool's cut is enough."""
+    cuts, saved = [], 0.0
+    for name, pool in sorted(priced, key=lambda item: -(item[1].node_price.usd or 0.0)):
+        price = pool.node_price.usd or 0.0
+        room = pool.max_nodes - _floor(pool)
+        cut = min(room, _cut(pool, excess - saved)) if saved < excess - _EPSILON else 0
+        if cut > 0:
+            cuts.append(f"gpuPools.{name}.maxNodes to {pool.max_nodes - cut}")
+            saved += cut * price
+    if cuts and saved >= excess - _EPSILON:
+        return f"lower {' and '.join(cuts)} (saves {money(Amount(saved))})"
+    return "even every GPU pool at the nodes it runs idle stays above it: lower what runs idle first, or raise it"
 
 
 def _idle_advice(cost: StackCost, limit: float) -> str:
@@ -131,14 +151,17 @@ def _idle_advice(cost: StackCost, limit: float) -> str:
         cut = _cut(pool, excess)
         if cut > pool.idle_nodes:
             continue
-        saves = money(Amount(cut * price))
-        if pool.idle_reason == "the pool's minimum":
-            options.append(f"lower gpuPools.{name}.minNodes to {pool.idle_nodes - cut} (saves {saves})")
-        else:
-            models = [m.name for m in cost.models.values() if m.pool == name]
-            options.append(
-                f"lower the minReplicas of {', '.join(f'models.{m}' for m in models)} so that "
-                f"{pool.idle_nodes - cut} nodes of gpuPools.{name} hold them (saves {saves})"
+        left = pool.idle_nodes - cut
+        steps = []
+        if pool.min_nodes > left:
+            steps.append(f"lower gpuPools.{name}.minNodes to {left}")
+        if pool.needed_nodes > left:
+            models = ", ".join(f"models.{m.name}" for m in cost.models.values() if m.pool == name)
+            steps.append(
+                f"let {models} scale to zero (minReplicas 0)"
+                if left == 0
+                else f"lower the minReplicas of {models} to what {left} nodes hold"
             )
+        options.append(f"{' and '.join(steps)} (saves {money(Amount(cut * price))})")
     advice = " or ".join(options) if options else "no single pool does it: lower several, or raise it"
     return f"it comes from {_drivers(cost, idle=True)}; to bring it under ${limit:g}/h: {advice}"

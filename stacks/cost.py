@@ -98,6 +98,10 @@ class NodePoolCost:
     ceiling: Amount
     spot_price: Price | None = None
     """On an on-demand pool, the spot price of its machine type: what `capacity: spot` would pay."""
+    min_nodes: int = 0
+    """The pool's own minimum (minNodes, systemNodes)."""
+    needed_nodes: int = 0
+    """Nodes the minReplicas of the pool's models need."""
 
 
 @dataclass(frozen=True)
@@ -261,6 +265,7 @@ def _gpu_pools(config: StackConfig, prices: Catalogue, cloud: Cloud, region: str
             spot=pool.capacity is Capacity.SPOT,
             nodes=(idle_nodes, pool.max_nodes),
         )
+        cost = dataclasses.replace(cost, min_nodes=pool.min_nodes, needed_nodes=needed)
         if needed > pool.min_nodes:
             cost = dataclasses.replace(cost, idle_reason="its models' minReplicas")
         pools[name] = cost

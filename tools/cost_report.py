@@ -69,6 +69,11 @@ def _moves(before: dict[str, Any], after: dict[str, Any]) -> str:
         return "raises"
     if after["usdPerHour"] < before["usdPerHour"] - _CENTS:
         return "lowers"
+    # The known parts are equal: a price that appears or goes away moves the cost by an amount nobody knows.
+    if set(after["unknownPrices"]) - set(before["unknownPrices"]):
+        return "may raise"
+    if set(before["unknownPrices"]) - set(after["unknownPrices"]):
+        return "may lower"
     return "keeps"
 
 
@@ -83,9 +88,12 @@ def _signed(value: float) -> str:
 def _pool_change(name: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str | None:
     ceiling = _delta(before and before["ceiling"], after and after["ceiling"])
     idle = _delta(before and before["idle"], after and after["idle"])
-    if abs(ceiling) < _CENTS and abs(idle) < _CENTS:
+    unknown = [side["ceiling"]["unknownPrices"] if side else [] for side in (before, after)]
+    if abs(ceiling) < _CENTS and abs(idle) < _CENTS and unknown[0] == unknown[1]:
         return None
     effect = f"{_signed(ceiling)} at the ceiling" + (f", {_signed(idle)} idle" if abs(idle) >= _CENTS else "")
+    if unknown[0] != unknown[1]:
+        effect += ", and a price unknown"
     if before is None:
         assert after is not None
         nodes = after["nodes"]
@@ -152,7 +160,7 @@ def change_sentence(stack: str, before: Cost | None, after: Cost | None) -> str:
     parts = []
     for moves, owner, label, key in ((ceiling, f"{stack}'s", "ceiling", "ceiling"), (idle, "its", "idle cost", "idle")):
         if moves == "keeps":
-            parts.append(f"keeps {owner} {label} at {_money(new[key])}")
+            parts.append(f"leaves {owner} {label} as it was ({_money(new[key])})")
         else:
             parts.append(f"{moves} {owner} {label} from {_money(old[key])} to {_money(new[key])}")
     sentence = f"this change {parts[0]} and {parts[1]}"

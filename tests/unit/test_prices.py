@@ -10,21 +10,10 @@ import pytest
 from components.catalog.instances import INSTANCES, Cloud
 from components.catalog.prices import CATALOGUE, UNKNOWN, catalogue
 from stacks.cost import default_system_instance_type
-from tests.support import stack_config
-from tools.offline import stack_names
+from tools.prices import example_regions
 
 DOCUMENT = json.loads(CATALOGUE.read_text())
 _DATE = re.compile(r"^20\d\d-[01]\d-[0-3]\d$")
-
-
-def _example_regions() -> dict[Cloud, set[str]]:
-    regions: dict[Cloud, set[str]] = {}
-    for stack in stack_names():
-        config = stack_config(stack)
-        target = config["llm-platform:target"]
-        if target in {cloud.value for cloud in Cloud}:
-            regions.setdefault(Cloud(target), set()).add(config["llm-platform:region"])
-    return regions
 
 
 def _prices(row: dict[str, object]) -> list[dict[str, object]]:
@@ -53,7 +42,7 @@ def test_spot_prices_are_marked_as_snapshots() -> None:
 def test_every_choosable_machine_has_a_row_in_every_example_region() -> None:
     # A row may say `unknown`, but it must be there: a missing row would be a price nobody looked for.
     rows = {(row["cloud"], row["region"], row["instanceType"]) for row in DOCUMENT["instances"]}
-    for cloud, regions in _example_regions().items():
+    for cloud, regions in example_regions().items():
         machines = {default_system_instance_type(cloud), *(instance.name for instance in INSTANCES[cloud])}
         for region in regions:
             missing = sorted(name for name in machines if (cloud.value, region, name) not in rows)
@@ -61,7 +50,7 @@ def test_every_choosable_machine_has_a_row_in_every_example_region() -> None:
 
 
 def test_the_examples_use_the_three_regions_the_catalogue_covers() -> None:
-    assert _example_regions() == {Cloud.AWS: {"us-east-1"}, Cloud.GCP: {"us-central1"}, Cloud.AZURE: {"eastus2"}}
+    assert example_regions() == {Cloud.AWS: {"us-east-1"}, Cloud.GCP: {"us-central1"}, Cloud.AZURE: {"eastus2"}}
 
 
 def test_a_machine_outside_the_catalogue_is_unknown_not_free() -> None:

@@ -12,6 +12,7 @@ from stacks.config import Capacity, StackConfig, parse_config
 from stacks.cost import HOURS_PER_MONTH, default_system_instance_type, money, stack_cost
 from tests.support import stack_config
 from tools.cost_report import summary_lines
+from tools.plan import summary
 
 
 def example(stack: str, **overrides: Any) -> StackConfig:
@@ -159,3 +160,19 @@ def test_the_plan_summary_states_idle_and_ceiling() -> None:
     assert "  idle (minimum scale): at least $1.43/h, $1,043.32/month (1 price unknown)" in lines
     assert "  ceiling (maximum scale): at least $25.55/h, $18,650.68/month (1 price unknown)" in lines
     assert lines[-1] == "  prices unknown (not counted): g6.2xlarge spot in us-east-1"
+
+
+@pytest.mark.parametrize("stack", ["prod-aws", "prod-gcp", "prod-azure"])
+def test_each_cloud_stacks_plan_exports_its_cost_and_summarises_it(plans: dict[Any, Any], stack: str) -> None:
+    plan = plans[(stack, "update")]
+    cost = stack_cost(example(stack))
+    assert cost is not None
+    assert plan.document["outputs"]["cost"] == {"estimated": True, **cost.as_output()}
+    text = summary(plan)
+    assert f"  ceiling (maximum scale): {money(cost.ceiling).split('/h')[0]}" in text
+
+
+def test_the_dev_stacks_plan_says_its_cost_is_not_estimated(plans: dict[Any, Any]) -> None:
+    outputs = plans[("dev", "update")].document["outputs"]
+    assert outputs["cost"]["estimated"] is False
+    assert "Cost: not estimated, an existing cluster" in summary(plans[("dev", "update")])

@@ -266,7 +266,9 @@ def fetch_gcp(key: str) -> list[dict[str, Any]]:
 
 
 def _price(value: float | None, source: str, date: str, **extra: Any) -> dict[str, Any]:
-    return {"usdPerHour": UNKNOWN if value is None else value, "source": source, "date": date, **extra}
+    if value is None:
+        return {"usdPerHour": UNKNOWN, "source": source, "date": date, **extra, "note": "the source has no price"}
+    return {"usdPerHour": value, "source": source, "date": date, **extra}
 
 
 def replace_rows(
@@ -301,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gcp-key", help="an API key for the Cloud Billing Catalog API")
     parser.add_argument("--out", type=Path, default=CATALOGUE)
     options = parser.parse_args(argv)
+    if not (options.aws or options.azure or options.gcp_key):
+        parser.error("nothing to read: give --aws, --azure or --gcp-key")
     document = json.loads(options.out.read_text())
     today = datetime.date.today().isoformat()
     regions = example_regions()

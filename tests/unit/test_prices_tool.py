@@ -247,5 +247,10 @@ def test_rewriting_a_cloud_keeps_the_others_and_marks_what_the_file_lacks_unknow
         "source": "https://pricing.example/index.json",
         "date": "2026-11-20",
     }
-    assert rows["p5e.48xlarge"]["onDemand"]["usdPerHour"] == "unknown"
+    assert rows["p5e.48xlarge"]["onDemand"] == {
+        "usdPerHour": "unknown",
+        "source": "https://pricing.example/index.json",
+        "date": "2026-11-20",
+        "note": "the source has no price",
+    }
     assert rows["p5e.48xlarge"]["spot"]["snapshot"] is True

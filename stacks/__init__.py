@@ -8,7 +8,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from stacks.budget import budget_issues
 from stacks.config import ConfigError, ConfigIssue, Engine, StackConfig, Target
+from stacks.cost import cost_output, stack_cost
 
 _TARGET_MODULES: dict[Target, str] = {
     Target.EXISTING: "stacks.existing",
@@ -42,6 +44,8 @@ def _not_built_yet(config: StackConfig) -> list[ConfigIssue]:
 def build(config: StackConfig) -> dict[str, Any]:
     """Create every resource of the stack; nothing at all when a setting is not supported."""
     issues = _not_built_yet(config)
+    cost = None if issues else stack_cost(config)
+    issues = issues or budget_issues(config, cost)
     if issues:
         raise ConfigError(config.stack, issues)
     module = importlib.import_module(_TARGET_MODULES[config.target])
@@ -52,4 +56,5 @@ def build(config: StackConfig) -> dict[str, Any]:
         "namespace": config.namespace,
         **outputs,
         **({"gpuPoolMachines": machines} if machines else {}),
+        "cost": cost_output(cost),
     }

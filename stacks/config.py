@@ -261,6 +261,10 @@ class _Raw(_Model):
     """vLLM's CUDA image pinned by digest (a mirror's copy, say); empty: the release tag in components/versions.py."""
     vllm_cpu_image: str | None = Field(default=None, pattern=_DIGEST_PINNED_IMAGE, max_length=400)
     """vLLM's CPU image pinned by digest; empty: the release tag in components/versions.py."""
+    max_hourly_cost: float | None = Field(default=None, gt=0, le=1_000_000)
+    """USD per hour the autoscalers' ceiling may cost at list prices (stacks/budget.py); empty: no limit."""
+    max_idle_hourly_cost: float | None = Field(default=None, gt=0, le=1_000_000)
+    """USD per hour what runs at minimum scale may cost at list prices; empty: no limit."""
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
@@ -337,6 +341,8 @@ class StackConfig:
     models: Mapping[str, ModelPlan]
     hf_token: pulumi.Output[str] | None
     """A Pulumi secret, or None when the stack sets no token."""
+    max_hourly_cost: float | None = None
+    max_idle_hourly_cost: float | None = None
 
     @property
     def cloud(self) -> Cloud | None:
@@ -476,6 +482,8 @@ def parse_config(
         pool_fits=instances,
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
         hf_token=hf_token,
+        max_hourly_cost=top.max_hourly_cost,
+        max_idle_hourly_cost=top.max_idle_hourly_cost,
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 import yaml
 
+from tools.cost_report import summary_lines
 from tools.offline import ROOT, Mode, ProgramRun, Registration, reveal, run_program, secret_digests, stack_names
 from tools.stack_file import StackFileError
 
@@ -174,6 +175,8 @@ def summary(plan: Plan) -> str:
             lines.append(f"    exposed: {model['publicUrl']} (Ingress, TLS)")
         if model.get("loadBalancerUrl"):
             lines.append(f"    exposed: {model['loadBalancerUrl']} (load balancer, source ranges only)")
+    if "cost" in outputs:
+        lines.extend(summary_lines(outputs["cost"]))
     if plan.run.files.placeholders:
         keys = ", ".join(key.split(":", 1)[1] for key in plan.run.files.placeholders)
         lines.append(f"Secrets replaced by placeholders: {keys}")

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.cost_report import change_sentence
 from tools.offline import SECRET_SHOWN_AS, UNKNOWN_SHOWN_AS
 from tools.replacement_rules import REJECTED, matching_rules
 
@@ -170,7 +171,19 @@ def diff_documents(base: Mapping[str, Any], head: Mapping[str, Any], stack: str 
             for rule in matching_rules(after["type"], change.path, after.get("inputs") or {}, provider):
                 result.replacements.append(Replacement(label, change.path, rule.effect, rule.source))
     result.highlights = highlights(base.get("outputs") or {}, head.get("outputs") or {}, base, head)
+    cost = cost_highlight(stack, base.get("outputs") or {}, head.get("outputs") or {})
+    if cost:
+        result.highlights.insert(0, cost)
     return result
+
+
+def cost_highlight(stack: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> str | None:
+    """The stack's idle and ceiling cost before and after, in words; None when the change leaves the cost as it
+    was (the report stays short for small changes). A stack file that does not plan has no plan here at all."""
+    old, new = before.get("cost"), after.get("cost")
+    if old == new:
+        return None
+    return "Cost: " + change_sentence(stack, old, new)
 
 
 # What matters to this project, from the stack outputs (tools/plan.py's summary reads the same).

@@ -275,3 +275,20 @@ def test_replacement_rules_leave_updates_alone(type_: str, path: str, provider: 
 def test_no_change_reads_as_no_change() -> None:
     text = render_report([StackDiff(stack="dev")], title="t")
     assert "| dev | no change |" in text
+
+
+def test_a_change_that_moves_the_cost_states_the_ceiling_before_and_after_and_what_drives_it(
+    synthetic: dict[str, Any],
+) -> None:
+    # l4-ondemand moves from L4 to A10G machines: another instance price, so another ceiling.
+    aws = synthetic["stacks"]["prod-aws"]
+    (line,) = [line for line in aws["highlights"] if line.startswith("Cost: this change ")]
+    assert "prod-aws's ceiling from " in line and " to " in line
+    assert "l4-ondemand" in line
+
+
+def test_a_change_that_leaves_the_cost_as_it_was_has_no_cost_line() -> None:
+    cost = {"estimated": True, "idle": {"hourly": 1.0}, "ceiling": {"hourly": 2.0}}
+    document = {"stack": "s", "resources": [], "outputs": {"cost": cost}}
+    diff = diff_documents(document, json.loads(json.dumps(document)), stack="s")
+    assert not [line for line in diff.highlights if line.startswith("Cost:")]

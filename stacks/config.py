@@ -16,7 +16,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import pulumi
@@ -40,6 +40,7 @@ from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
 from components.serving.metadata import METRICS_NAMESPACES
 from components.serving.vllm import surge_pods
 from components.sizing import MemoryNeed, Sizing, choose_tensor_parallel, memory_need, size_model, usable_memory_gib
+from stacks.observability_config import ALERT_RECEIVER_KEYS, SloConfig, check_slo, check_stack
 
 PROJECT = "llm-platform"
 
@@ -178,6 +179,8 @@ class ModelServing(_Model):
     cpu_cores: int = Field(default=4, ge=1, le=256)
     memory_gib: int = Field(default=16, ge=1, le=4096, alias="memoryGiB")
     architecture: ModelArchitectureConfig | None = None
+    slo: SloConfig | None = None
+    """Latency objectives at p95 (README, "Observability"), alerted on their error budget's burn rate."""
 
     @field_validator("served_model_name")
     @classmethod
@@ -220,6 +223,8 @@ class _Raw(_Model):
     """GPU metrics: the DCGM exporter and a ServiceMonitor (Prometheus Operator CRDs needed), or GKE's managed DCGM."""
     prometheus_url: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.:/_-]+$")
     """A Prometheus to read model queues from; empty: the stack installs one when a model autoscales."""
+    grafana: bool = False
+    """With monitoring: Grafana in the stack's kube-prometheus-stack, with the models' and GPUs' dashboards."""
     model_cache_storage_class: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
     """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (AKS Azure Files; EFS or Filestore
     the aws or gcp stack creates) or none (existing: emptyDir)."""
@@ -243,7 +248,7 @@ _OBJECT_KEYS = frozenset({"gpuPools", "models"})
 _LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds"})
 # Keys whose empty default means "not set": only meaningful for some targets.
 _CLOUD_ONLY_KEYS = ("publicApiCidrs", "publicApiReason", "existingSubnetIds", "gcpProject", "systemInstanceType")
-SECRET_KEYS = ("hfToken",)
+SECRET_KEYS = ("hfToken", *ALERT_RECEIVER_KEYS)
 """Keys that may only come from Pulumi secrets (`pulumi config set --secret`)."""
 
 
@@ -312,6 +317,9 @@ class StackConfig:
     models: Mapping[str, ModelPlan]
     hf_token: pulumi.Output[str] | None
     """A Pulumi secret, or None when the stack sets no token."""
+    grafana: bool = False
+    alert_receivers: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
 
     @property
     def cloud(self) -> Cloud | None:
@@ -347,7 +355,15 @@ def load_config() -> StackConfig:
     raw = {key.split(":", 1)[1]: value for key, value in all_config.items() if key.startswith(f"{PROJECT}:")}
     is_secret = {key: pulumi.runtime.is_config_secret(f"{PROJECT}:{key}") for key in SECRET_KEYS}
     token = pulumi.Config(PROJECT).get_secret("hfToken") if "hfToken" in raw else None
-    return parse_config(raw, stack=stack, project=pulumi.get_project(), secret_keys=is_secret, hf_token=token)
+    receivers = {key: pulumi.Config(PROJECT).require_secret(key) for key in ALERT_RECEIVER_KEYS if key in raw}
+    return parse_config(
+        raw,
+        stack=stack,
+        project=pulumi.get_project(),
+        secret_keys=is_secret,
+        hf_token=token,
+        alert_receivers=receivers,
+    )
 
 
 def parse_config(
@@ -357,6 +373,7 @@ def parse_config(
     project: str = PROJECT,
     secret_keys: Mapping[str, bool] | None = None,
     hf_token: pulumi.Output[str] | None = None,
+    alert_receivers: Mapping[str, pulumi.Output[str]] | None = None,
 ) -> StackConfig:
     """Check raw config values (strings as Pulumi passes them, or already-decoded values)."""
     issues: list[ConfigIssue] = []
@@ -398,7 +415,15 @@ def parse_config(
                 parsed_items[name] = item  # type: ignore[index]
     pool_names = set((values.get("gpuPools") or {}).keys())
     issues.extend(_check_rules(top, pools, models, pool_names, has_token=hf_token is not None or "hfToken" in raw))
+    issues.extend(ConfigIssue(i.path, i.message) for name, model in models.items() for i in check_slo(name, model.slo))
     if top is not None:
+        receivers = [key for key in ALERT_RECEIVER_KEYS if key in raw]
+        issues.extend(
+            ConfigIssue(issue.path, issue.message)
+            for issue in check_stack(
+                monitoring=top.monitoring, prometheus_url=top.prometheus_url, grafana=top.grafana, receivers=receivers
+            )
+        )
         issues.extend(_check_cloud(top, pools))
         issues.extend(_check_deployer(top))
     instances, fit_issues = _fit_instances(top, pools, models) if top is not None else ({}, [])
@@ -441,6 +466,8 @@ def parse_config(
         pool_fits=instances,
         models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
         hf_token=hf_token,
+        grafana=top.grafana,
+        alert_receivers=dict(alert_receivers or {}),
     )
 
 

@@ -21,6 +21,7 @@ from components.autoscaling.http_add_on import (
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.autoscaling.keda import Keda, KedaArgs, QueueScaler, QueueScalerArgs, Wake
 from components.clusters.contract import GpuCluster, placement_for
+from components.observability.alerts import ModelWatch
 from components.serving import awaits
 from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.clients import Client, ClientEgress, ClientEgressArgs, Target
@@ -42,6 +43,7 @@ from components.serving.vllm import (
 from components.sizing import Sizing
 from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.monitoring import Prometheus, autoscaled
+from stacks.observability import observe_model, observe_platform
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +72,8 @@ class _Shared:
     kserve: KServePlatform | None
     prometheus: Prometheus | None
     wake_add_on: KedaHttpAddOn | None
+    watches: list[ModelWatch] = dataclasses.field(default_factory=list)
+    """What stacks/observability.py watches of each model, for the overview."""
 
 
 def deploy_models(
@@ -172,7 +176,9 @@ def deploy_models(
         prometheus=prometheus,
         wake_add_on=wake_add_on,
     )
-    return {name: _deploy_model(config.models[name], args, shared) for name, args in servers.items()}
+    outputs = {name: _deploy_model(config.models[name], args, shared) for name, args in servers.items()}
+    observe_platform(config, shared.watches, namespace=namespace.name, prometheus=prometheus, provider=cluster.provider)
+    return outputs
 
 
 def _server_args(
@@ -223,6 +229,20 @@ def _deploy_model(model: ModelPlan, server_args: VllmServerArgs, shared: _Shared
     public_url = _expose(model, endpoint, shared)
     load_balancer_url = _load_balance(model, endpoint, shared)
     autoscaled = _scale_on_queue(model, endpoint, server, shared)
+    watch = observe_model(
+        shared.config,
+        model,
+        namespace=shared.namespace.name,
+        deployment=endpoint.deployment,
+        service=endpoint.service,
+        service_selector=endpoint.service_selector,
+        scraped=autoscaled,
+        prometheus=shared.prometheus,
+        provider=shared.provider,
+        after=[server],
+    )
+    if watch is not None:
+        shared.watches.append(watch)
     base_url = wake_base_url(model.name, shared.config.namespace) if model.sleeps else server.base_url
     return _model_output(model, args, base_url, public_url, load_balancer_url, autoscaled)
 

@@ -20,8 +20,6 @@ class Prometheus:
     """What monitors (ServiceMonitor) must come after: the release that installs their CRDs."""
     gpu_metrics: bool = False
     """DCGM's per-GPU series are scraped into this Prometheus (the exporter the stack installs)."""
-    grafana: bool = False
-    """Its Grafana loads the dashboards' ConfigMaps."""
 
 
 def autoscaled(config: StackConfig) -> list[str]:
@@ -51,4 +49,4 @@ def prometheus_for(config: StackConfig, cluster: GpuCluster, cloud: Cloud | None
         ),
         opts=pulumi.ResourceOptions(provider=cluster.provider),
     )
-    return Prometheus(url=stack.url, crds_ready=[stack.release], gpu_metrics=gpus, grafana=config.grafana)
+    return Prometheus(url=stack.url, crds_ready=[stack.release], gpu_metrics=gpus)

@@ -75,7 +75,6 @@ def observe_model(
             watch=watch,
             service_selector=service_selector,
             scraped=scraped,
-            dashboard=prometheus.grafana,
             after=[*prometheus.crds_ready, *after],
         ),
         opts=pulumi.ResourceOptions(provider=provider),
@@ -94,7 +93,7 @@ def observe_platform(
     """The GPUs' rules and the overview dashboard, in the serving namespace next to the models' own."""
     if not watched(config, prometheus) or prometheus is None:
         return
-    if not (prometheus.gpu_metrics or (prometheus.grafana and watches)):
+    if not (prometheus.gpu_metrics or watches):
         return
     PlatformObservability(
         "platform",
@@ -102,7 +101,6 @@ def observe_platform(
             namespace=namespace,
             models=watches,
             gpu_metrics=prometheus.gpu_metrics,
-            dashboard=prometheus.grafana,
             after=prometheus.crds_ready,
         ),
         opts=pulumi.ResourceOptions(provider=provider),

@@ -1,5 +1,6 @@
 """The custom resources that watch a model and the platform: PrometheusRules, vLLM's ServiceMonitor where no
-queue scaler made one, and the Grafana sidecar's dashboard ConfigMaps."""
+queue scaler made one, and the dashboards as ConfigMaps labelled for Grafana's sidecar (the stack's Grafana with
+`grafana: true`, or any other that watches the label)."""
 
 from __future__ import annotations
 
@@ -54,8 +55,6 @@ class ModelObservabilityArgs:
     """Labels of the model's Service, for its ServiceMonitor."""
     scraped: bool
     """A ServiceMonitor exists already (the queue scaler's)."""
-    dashboard: bool
-    """Grafana runs: deliver the model's dashboard."""
     after: list[pulumi.Resource] = field(default_factory=list)
     """What installs the Prometheus Operator's CRDs."""
 
@@ -84,8 +83,8 @@ class ModelObservability(pulumi.ComponentResource):
                 opts=after_crds,
             )
         prometheus_rule(name, args.namespace, model_rules(args.watch), after_crds)
-        if args.dashboard:
-            dashboard_config_map(name, args.namespace, model_dashboard(args.watch), pulumi.ResourceOptions(parent=self))
+        # Delivered whether or not this stack runs Grafana: any Grafana sidecar watching the label loads it.
+        dashboard_config_map(name, args.namespace, model_dashboard(args.watch), pulumi.ResourceOptions(parent=self))
         self.register_outputs({})
 
 
@@ -96,7 +95,6 @@ class PlatformObservabilityArgs:
     models: list[ModelWatch]
     gpu_metrics: bool
     """DCGM is scraped into this Prometheus: alert on the GPUs."""
-    dashboard: bool
     after: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -114,11 +112,11 @@ class PlatformObservability(pulumi.ComponentResource):
             prometheus_rule(
                 name, args.namespace, gpu_rules(), pulumi.ResourceOptions(parent=self, depends_on=args.after)
             )
-        if args.dashboard:
+        if args.models:
             dashboard_config_map(
                 name,
                 args.namespace,
                 overview_dashboard(args.models, gpu_metrics=args.gpu_metrics),
-                pulumi.ResourceOptions(parent=self, depends_on=args.after),
+                pulumi.ResourceOptions(parent=self),
             )
         self.register_outputs({})

@@ -42,7 +42,8 @@ def test_dashboards_are_json_with_a_uid_title_and_panels() -> None:
         overview_dashboard([CHAT, EMBED], gpu_metrics=True),
     ):
         assert json.loads(json.dumps(document)) == document
-        assert document["uid"] and document["title"]
+        assert document["uid"]
+        assert document["title"]
         assert [panel for panel in document["panels"] if panel["type"] == "timeseries"]
 
 

@@ -72,7 +72,7 @@ def test_the_checker_catches_a_name_no_exporter_emits() -> None:
 
 
 def test_the_parser_rejects_a_broken_expression() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unclosed left parenthesis"):
         p.parse("sum(rate(vllm:num_preemptions_total[5m])")
 
 

@@ -129,3 +129,9 @@ def test_receivers_read_their_secret_from_the_mounted_secret(under_mocks: Any) -
     assert secret.inputs["metadata"]["name"] == "alert-receivers"
     # The whole map is a secret (Pulumi's secret envelope: a signature key and the value).
     assert set(secret.inputs["stringData"]["value"]) == {"slack-webhook-url", "pagerduty-routing-key"}
+
+
+def test_gpu_series_keep_the_namespace_and_pod_of_the_model_holding_the_gpu() -> None:
+    from components.observability.dcgm import service_monitor_spec
+
+    assert service_monitor_spec("nvidia-gpu")["endpoints"][0]["honorLabels"] is True

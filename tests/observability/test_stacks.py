@@ -69,7 +69,7 @@ def test_prod_stacks_run_grafana_with_a_generated_password_kept_out_of_helm_valu
     assert "adminPassword" not in json.dumps(values)
     secret = next(s for s in _manifests(plans, stack, "Secret") if s["metadata"]["name"] == "grafana-admin")
     assert secret["metadata"]["namespace"] == "monitoring"
-    assert secret["stringData"] == "[secret]"
+    assert secret["stringData"] == {"admin-user": "[secret]", "admin-password": "[secret]"}
 
 
 @pytest.mark.parametrize("stack", PROD)
@@ -135,3 +135,21 @@ def test_gpu_series_keep_the_namespace_and_pod_of_the_model_holding_the_gpu() ->
     from components.observability.dcgm import service_monitor_spec
 
     assert service_monitor_spec("nvidia-gpu")["endpoints"][0]["honorLabels"] is True
+
+
+def test_the_plan_shows_a_secret_maps_keys_and_hides_every_value() -> None:
+    from pulumi.runtime import rpc
+
+    from tools.offline import reveal
+
+    wrapped = {rpc._special_sig_key: rpc._special_secret_sig, "value": {"admin-password": "hunter2"}}
+    assert reveal({"stringData": wrapped}) == {"stringData": {"admin-password": "[secret]"}}
+    assert reveal({rpc._special_sig_key: rpc._special_secret_sig, "value": "hunter2"}) == "[secret]"
+
+
+def test_a_secret_map_unknown_at_preview_is_checked_as_an_empty_map() -> None:
+    from tools.validation import builtin_errors
+
+    body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "grafana-admin"}, "stringData": "[secret]"}
+    assert builtin_errors(body, "1.34") == []
+    assert builtin_errors({**body, "kind": "ConfigMap", "data": "[secret]"}, "1.34") != []

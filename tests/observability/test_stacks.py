@@ -153,3 +153,32 @@ def test_a_secret_map_unknown_at_preview_is_checked_as_an_empty_map() -> None:
     body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "grafana-admin"}, "stringData": "[secret]"}
     assert builtin_errors(body, "1.34") == []
     assert builtin_errors({**body, "kind": "ConfigMap", "data": "[secret]"}, "1.34") != []
+
+
+def test_with_prometheus_url_the_rules_and_monitors_still_go_to_the_cluster() -> None:
+    from tools.offline import run_program
+    from tools.plan import build_plan
+
+    plan = build_plan(
+        run_program(
+            "prod-aws",
+            Mode.UPDATE,
+            config_overrides={"prometheusUrl": "http://prometheus.observability:9090", "grafana": "false"},
+        )
+    )
+    kinds = [body["kind"] for body in plan.manifests.values()]
+    assert kinds.count("PrometheusRule") == 3  # two models and the GPUs
+    assert not [r for r in plan.document["resources"] if r["name"] == "prometheus-release"]
+
+
+def test_a_receiver_set_as_a_secret_reaches_alertmanager_and_never_the_plan_in_clear() -> None:
+    from tools.offline import run_program
+    from tools.plan import build_plan
+
+    hook = "https://hooks.slack.com/services/T000/B000/abcdefghijklmnop"
+    plan = build_plan(run_program("prod-aws", Mode.UPDATE, secret_overrides={"alertSlackWebhookUrl": hook}))
+    secret = plan.manifests["secret-monitoring-alert-receivers.yaml"]
+    assert secret["stringData"] == {"slack-webhook-url": "[secret]"}
+    assert hook not in json.dumps(plan.document)
+    values = next(r for r in plan.document["resources"] if r["name"] == "prometheus-release")["inputs"]["values"]
+    assert values["alertmanager"]["alertmanagerSpec"]["secrets"] == ["alert-receivers"]

@@ -14,7 +14,7 @@ import enum
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import pulumi
@@ -47,6 +47,7 @@ from stacks.config_input import (
     token_problem,
 )
 from stacks.messages import describe, key_path, show
+from stacks.observability_config import ALERT_RECEIVER_KEYS, SloConfig, check_slo, check_stack
 from stacks.rules import Finding
 from stacks.rules.labels import reserved_label_findings
 from stacks.rules.names import ModelNames, host_findings, model_name_findings, pool_name_findings
@@ -203,6 +204,8 @@ class ModelServing(_Model):
     architecture: ModelArchitectureConfig | None = None
     kv_cache_dtype: KvCacheDtype = "auto"
     """`--kv-cache-dtype`: fp8 halves the KV cache per token (GPUs of compute capability 8.9 and up)."""
+    slo: SloConfig | None = None
+    """Latency objectives at p95 (README, "Observability"), alerted on their error budget's burn rate."""
 
     @field_validator("served_model_name")
     @classmethod
@@ -245,6 +248,8 @@ class _Raw(_Model):
     """GPU metrics: the DCGM exporter and a ServiceMonitor (Prometheus Operator CRDs needed), or GKE's managed DCGM."""
     prometheus_url: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.:/_-]+$")
     """A Prometheus to read model queues from; empty: the stack installs one when a model autoscales."""
+    grafana: bool = False
+    """With monitoring: Grafana in the stack's kube-prometheus-stack, with the models' and GPUs' dashboards."""
     model_cache_storage_class: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
     """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (AKS Azure Files; EFS or Filestore
     the aws or gcp stack creates) or none (existing: emptyDir)."""
@@ -272,7 +277,7 @@ _OBJECT_KEYS = frozenset({"gpuPools", "models"})
 _LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds"})
 # Keys whose empty default means "not set": only meaningful for some targets.
 _CLOUD_ONLY_KEYS = ("publicApiCidrs", "publicApiReason", "existingSubnetIds", "gcpProject", "systemInstanceType")
-SECRET_KEYS = ("hfToken",)
+SECRET_KEYS = ("hfToken", *ALERT_RECEIVER_KEYS)
 """Keys that may only come from Pulumi secrets (`pulumi config set --secret`)."""
 
 
@@ -343,6 +348,9 @@ class StackConfig:
     """A Pulumi secret, or None when the stack sets no token."""
     max_hourly_cost: float | None = None
     max_idle_hourly_cost: float | None = None
+    grafana: bool = False
+    alert_receivers: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
 
     @property
     def cloud(self) -> Cloud | None:
@@ -378,6 +386,7 @@ def load_config() -> StackConfig:
     raw = {key.split(":", 1)[1]: value for key, value in all_config.items() if key.startswith(f"{PROJECT}:")}
     is_secret = {key: pulumi.runtime.is_config_secret(f"{PROJECT}:{key}") for key in raw}
     token = pulumi.Config(PROJECT).get_secret("hfToken") if "hfToken" in raw else None
+    receivers = {key: pulumi.Config(PROJECT).require_secret(key) for key in ALERT_RECEIVER_KEYS if key in raw}
     return parse_config(
         raw,
         stack=stack,
@@ -385,6 +394,7 @@ def load_config() -> StackConfig:
         secret_keys=is_secret,
         hf_token=token,
         other_keys=[key for key in all_config if not key.startswith(f"{PROJECT}:")],
+        alert_receivers=receivers,
     )
 
 
@@ -396,6 +406,7 @@ def parse_config(
     secret_keys: Mapping[str, bool] | None = None,
     hf_token: pulumi.Output[str] | None = None,
     other_keys: Iterable[str] = (),
+    alert_receivers: Mapping[str, pulumi.Output[str]] | None = None,
 ) -> StackConfig:
     """Check raw config values (strings as Pulumi passes them, or already-decoded values). `secret_keys` says which
     keys Pulumi marked secret; `other_keys` are the full keys of other namespaces."""
@@ -439,7 +450,15 @@ def parse_config(
                 parsed_items[name] = item  # type: ignore[index]
     pool_names = set((values.get("gpuPools") or {}).keys())
     issues.extend(_check_rules(top, pools, models, pool_names, has_token=_has_token(raw, hf_token)))
+    issues.extend(ConfigIssue(i.path, i.message) for name, model in models.items() for i in check_slo(name, model.slo))
     if top is not None:
+        receivers = [key for key in ALERT_RECEIVER_KEYS if key in raw]
+        issues.extend(
+            ConfigIssue(issue.path, issue.message)
+            for issue in check_stack(
+                monitoring=top.monitoring, prometheus_url=top.prometheus_url, grafana=top.grafana, receivers=receivers
+            )
+        )
         issues.extend(_check_cloud(top, pools))
         issues.extend(_check_deployer(top))
     instances, fit_issues = _fit_instances(top, pools, models) if top is not None else ({}, [])
@@ -484,6 +503,8 @@ def parse_config(
         hf_token=hf_token,
         max_hourly_cost=top.max_hourly_cost,
         max_idle_hourly_cost=top.max_idle_hourly_cost,
+        grafana=top.grafana,
+        alert_receivers=dict(alert_receivers or {}),
     )
 
 

@@ -23,6 +23,7 @@ from components.autoscaling.http_add_on import (
 )
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.autoscaling.keda import Keda, QueueScaler, QueueScalerArgs, Wake
+from components.observability.alerts import ModelWatch
 from components.serving import awaits
 from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.clients import Client, ClientEgress, ClientEgressArgs, Target
@@ -36,6 +37,7 @@ from components.serving.vllm import PORT as VLLM_PORT
 from components.serving.vllm import PROGRESS_DEADLINE_SECONDS, STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs
 from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.monitoring import Prometheus
+from stacks.observability import observe_model
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +96,8 @@ class Model(pulumi.ComponentResource):
     load_balancer_url: pulumi.Output[str | None] | None
     autoscaled: bool
     """Whether KEDA scales the model on its queue."""
+    watch: ModelWatch | None
+    """What the model's alerts and dashboard watch (for the overview); None when the stack watches nothing."""
 
     def __init__(self, name: str, args: ModelArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:serving:Model", name, None, opts)
@@ -110,6 +114,19 @@ class Model(pulumi.ComponentResource):
         self.public_url = _expose(model, endpoint, shared, in_cluster)
         self.load_balancer_url = _load_balance(model, endpoint, shared, in_cluster)
         self.autoscaled = _scale_on_queue(model, endpoint, server, shared, in_cluster)
+        self.watch = observe_model(
+            shared.config,
+            model,
+            namespace=shared.namespace.name,
+            deployment=endpoint.deployment,
+            service=endpoint.service,
+            service_selector=endpoint.service_selector,
+            scraped=self.autoscaled,
+            prometheus=shared.prometheus,
+            provider=shared.provider,
+            after=[server],
+            parent=self,
+        )
         self.base_url = wake_base_url(model.name, shared.config.namespace) if model.sleeps else server.base_url
         self.register_outputs({"baseUrl": self.base_url})
 

@@ -21,6 +21,7 @@ from components.sizing import Sizing
 from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.model import Model, ModelArgs, Shared, configured_clients
 from stacks.monitoring import Prometheus, autoscaled
+from stacks.observability import observe_platform
 
 
 def deploy_models(
@@ -127,6 +128,13 @@ def deploy_models(
         )
         for name, args in servers.items()
     }
+    observe_platform(
+        config,
+        [model.watch for model in models.values() if model.watch is not None],
+        namespace=namespace.name,
+        prometheus=prometheus,
+        provider=cluster.provider,
+    )
     return {
         name: _model_output(
             config.models[name],

@@ -3,8 +3,9 @@
     python -m tools.plan --stack dev [--mode preview|update] [--out build/plan/dev]
 
 Writes `plan.json` (every resource with its inputs as the provider would receive them, secrets shown as
-"[secret]"), `manifests/` (one YAML file per Kubernetes object) and prints a summary. Invalid stack
-configuration exits with status 2 and the configuration message, without a traceback.
+"[secret]"), `manifests/` (one YAML file per Kubernetes object), `dashboards/` (the Grafana dashboards, to import
+elsewhere) and prints a summary. Invalid stack configuration exits with status 2 and the configuration message,
+without a traceback.
 """
 
 from __future__ import annotations
@@ -121,6 +122,25 @@ def write_plan(plan: Plan, out: Path) -> None:
     (out / "plan.json").write_text(json.dumps(plan.document, indent=2, sort_keys=True) + "\n")
     for file_name, body in plan.manifests.items():
         (out / "manifests" / file_name).write_text(yaml.safe_dump(body, sort_keys=True))
+    found = dashboards(plan)
+    if found:
+        (out / "dashboards").mkdir()
+        for file_name, document in found.items():
+            (out / "dashboards" / file_name).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+def dashboards(plan: Plan) -> dict[str, dict[str, Any]]:
+    """The Grafana dashboards the stack delivers (ConfigMaps labelled for Grafana's sidecar), by file name: what
+    `dashboards/` holds, to import into a Grafana elsewhere."""
+    from components.observability.prometheus import DASHBOARD_LABEL
+
+    found: dict[str, dict[str, Any]] = {}
+    for body in plan.manifests.values():
+        labels = body.get("metadata", {}).get("labels") or {}
+        if body.get("kind") == "ConfigMap" and labels.get(DASHBOARD_LABEL[0]) == DASHBOARD_LABEL[1]:
+            for file_name, text in (body.get("data") or {}).items():
+                found[file_name] = json.loads(text)
+    return found
 
 
 def summary(plan: Plan) -> str:

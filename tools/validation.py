@@ -19,6 +19,8 @@ import jsonschema
 from kubernetes_validate import utils as kv
 from referencing import Registry, Resource
 
+from tools.offline import SECRET_SHOWN_AS
+
 MIN_KUBERNETES_VERSION = "1.32"
 CRD_SCHEMAS_ENV = "LLM_PLATFORM_CRD_SCHEMAS"
 
@@ -62,7 +64,20 @@ def builtin_errors(body: dict[str, Any], version: str) -> list[str]:
     validator = _validator(f"v{shipped}-local-strict", f"{body['kind'].lower()}-{api_version}.json")
     if validator is None:
         return [f"{body['apiVersion']} {body['kind']} does not exist in Kubernetes {version}"]
-    return [_describe(error) for error in sorted(validator.iter_errors(body), key=lambda e: list(e.path))]
+    return [
+        _describe(error)
+        for error in sorted(validator.iter_errors(_opaque_secret_maps(body)), key=lambda e: list(e.path))
+    ]
+
+
+def _opaque_secret_maps(body: dict[str, Any]) -> dict[str, Any]:
+    """A Secret whose map is unknown at preview (it holds a value not generated yet, a RandomPassword's) shows as
+    "[secret]" in the plan: validate it as an empty map, the rest of the object as it is."""
+    if body.get("kind") != "Secret":
+        return body
+    return {
+        key: {} if key in {"data", "stringData"} and value == SECRET_SHOWN_AS else value for key, value in body.items()
+    }
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
@@ -96,4 +111,17 @@ def custom_resource_errors(body: dict[str, Any], schema_dir: Path) -> list[str]:
     if not path.exists():
         return [f"no schema {path.name} in {schema_dir} for {body['apiVersion']} {body['kind']}"]
     validator = jsonschema.validators.Draft202012Validator(json.loads(path.read_text()))
-    return [_describe(error) for error in sorted(validator.iter_errors(body), key=lambda e: list(e.path))]
+    return [
+        _describe(error)
+        for error in sorted(validator.iter_errors(_opaque_secret_maps(body)), key=lambda e: list(e.path))
+    ]
+
+
+def _opaque_secret_maps(body: dict[str, Any]) -> dict[str, Any]:
+    """A Secret whose map is unknown at preview (it holds a value not generated yet, a RandomPassword's) shows as
+    "[secret]" in the plan: validate it as an empty map, the rest of the object as it is."""
+    if body.get("kind") != "Secret":
+        return body
+    return {
+        key: {} if key in {"data", "stringData"} and value == SECRET_SHOWN_AS else value for key, value in body.items()
+    }

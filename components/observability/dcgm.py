@@ -37,7 +37,11 @@ def service_monitor_spec(namespace: pulumi.Input[str]) -> dict[str, Any]:
     return {
         "selector": {"matchLabels": {"app.kubernetes.io/name": "dcgm-exporter"}},
         "namespaceSelector": {"matchNames": [namespace]},
-        "endpoints": [{"port": "metrics", "interval": "15s", "scrapeTimeout": "10s"}],
+        # The exporter labels each GPU's series with the namespace and pod that hold the GPU
+        # (internal/pkg/transformation/kubernetes.go at 4.5.3-4.8.2); without honorLabels Prometheus would rename
+        # them exported_namespace/exported_pod and put the exporter's own there, and no alert or dashboard could
+        # tell which model's GPU it is.
+        "endpoints": [{"port": "metrics", "interval": "15s", "scrapeTimeout": "10s", "honorLabels": True}],
     }
 
 

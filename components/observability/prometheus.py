@@ -1,24 +1,35 @@
-"""An in-cluster Prometheus (kube-prometheus-stack) for queue-based autoscaling and GPU metrics."""
+"""An in-cluster Prometheus (kube-prometheus-stack) for queue-based autoscaling, alerts, GPU metrics and Grafana."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from components import versions
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
-from components.serving.metadata import platform_namespace
+from components.observability import alertmanager
+from components.serving.metadata import PART_OF, platform_namespace
 
 NAMESPACE = "monitoring"
 RELEASE_NAME = "kube-prometheus-stack"
 PROMETHEUS_URL = f"http://{RELEASE_NAME}-prometheus.{NAMESPACE}.svc.cluster.local:9090"
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+DASHBOARD_LABEL = ("grafana_dashboard", "1")
+"""What the chart's Grafana sidecar looks for on ConfigMaps, in every namespace (kube-prometheus-stack 88.1.3
+values.yaml grafana.sidecar.dashboards: label, labelValue, searchNamespace ALL)."""
 
 
-def prometheus_values() -> dict[str, Any]:
-    return {
+def prometheus_values(
+    *, grafana: bool = False, alerting: bool = False, receivers: list[str] | None = None
+) -> dict[str, Any]:
+    """`alerting`: rules are evaluated and sent to the chart's Alertmanager, routed to `receivers` (config keys)."""
+    receivers = receivers or []
+    values: dict[str, Any] = {
         # Only what autoscaling and GPU/serving metrics need; node-exporter would need host access.
         "nodeExporter": {"enabled": False},
         "grafana": {"enabled": False},
@@ -33,15 +44,48 @@ def prometheus_values() -> dict[str, Any]:
             }
         },
     }
+    if alerting:
+        # Every PrometheusRule, not only those labelled with the release (values.yaml ruleSelectorNilUsesHelmValues).
+        values["prometheus"]["prometheusSpec"]["ruleSelectorNilUsesHelmValues"] = False
+        values["alertmanager"] = {
+            "enabled": True,
+            "config": alertmanager.alertmanager_config(receivers),
+            "alertmanagerSpec": {"secrets": [alertmanager.SECRET_NAME] if receivers else []},
+        }
+    if grafana:
+        values["grafana"] = {
+            "enabled": True,
+            # The password comes from a Secret the stack creates, never from Helm values.
+            "admin": {
+                "existingSecret": GRAFANA_ADMIN_SECRET,
+                "userKey": "admin-user",
+                "passwordKey": "admin-password",
+            },
+            "sidecar": {
+                "dashboards": {
+                    "enabled": True,
+                    "label": DASHBOARD_LABEL[0],
+                    "labelValue": DASHBOARD_LABEL[1],
+                    "searchNamespace": "ALL",
+                }
+            },
+        }
+    return values
 
 
 @dataclass(frozen=True, kw_only=True)
 class PrometheusStackArgs:
     namespace: str = NAMESPACE
+    alerting: bool = False
+    """Evaluate the stack's PrometheusRules and run Alertmanager."""
+    grafana: bool = False
+    receivers: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """Alert receiver config keys -> their secrets (alertmanager.py)."""
 
 
 class PrometheusStack(pulumi.ComponentResource):
-    """Prometheus Operator (and its CRDs) with one Prometheus that selects every ServiceMonitor.
+    """Prometheus Operator (and its CRDs) with one Prometheus that selects every ServiceMonitor and, with alerting,
+    every PrometheusRule; Alertmanager and Grafana when asked.
 
     Example::
 
@@ -52,6 +96,8 @@ class PrometheusStack(pulumi.ComponentResource):
     """Where Prometheus answers queries, in the cluster."""
     release: k8s.helm.v3.Release
     """The release: monitors (custom resources) come after it, as it installs their CRDs."""
+    grafana_admin_password: pulumi.Output[str] | None
+    """Grafana's admin password (a secret), when Grafana runs."""
 
     def __init__(self, name: str, args: PrometheusStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:observability:PrometheusStack", name, None, opts)
@@ -66,6 +112,32 @@ class PrometheusStack(pulumi.ComponentResource):
             clients={KEDA_NAMESPACE: (9090,)},
             opts=pulumi.ResourceOptions(parent=self),
         )
+        child = pulumi.ResourceOptions(parent=self)
+        labels = {"app.kubernetes.io/part-of": PART_OF}
+        secrets: list[pulumi.Resource] = []
+        receivers = list(args.receivers) if args.alerting else []
+        if receivers:
+            keys = alertmanager.secret_keys(receivers)
+            secrets.append(
+                k8s.core.v1.Secret(
+                    f"{name}-alert-receivers",
+                    metadata={"name": alertmanager.SECRET_NAME, "namespace": namespace.metadata.name, "labels": labels},
+                    string_data={keys[key]: args.receivers[key] for key in receivers},
+                    opts=child,
+                )
+            )
+        self.grafana_admin_password = None
+        if args.grafana:
+            password = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False, opts=child)
+            self.grafana_admin_password = password.result
+            secrets.append(
+                k8s.core.v1.Secret(
+                    f"{name}-grafana-admin",
+                    metadata={"name": GRAFANA_ADMIN_SECRET, "namespace": namespace.metadata.name, "labels": labels},
+                    string_data={"admin-user": "admin", "admin-password": password.result},
+                    opts=child,
+                )
+            )
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             name=RELEASE_NAME,
@@ -73,9 +145,10 @@ class PrometheusStack(pulumi.ComponentResource):
             version=versions.PROMETHEUS_STACK_CHART,
             repository_opts={"repo": versions.PROMETHEUS_STACK_REPO},
             namespace=namespace.metadata.name,
-            values=prometheus_values(),
+            values=prometheus_values(grafana=args.grafana, alerting=args.alerting, receivers=receivers),
             max_history=5,
-            opts=pulumi.ResourceOptions(parent=self),
+            # Alertmanager and Grafana mount these Secrets: they exist before the pods start.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=secrets),
         )
         self.url = PROMETHEUS_URL
         self.register_outputs({"url": self.url})

@@ -40,5 +40,5 @@ def test_token_becomes_a_secret_whose_value_stays_secret(under_mocks: Any) -> No
 
     registered = under_mocks(program)
     secret = registered.inputs(SECRET)
-    assert secret["stringData"] == "[secret]"
+    assert secret["stringData"] == {"token": "[secret]"}
     assert registered.outputs["secret"] == "hf-token"

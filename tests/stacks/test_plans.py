@@ -95,7 +95,7 @@ def test_no_token_appears_in_plain_text_anywhere_in_the_plan(stack: str, tmp_pat
 def test_token_becomes_a_secret_mounted_by_every_model() -> None:
     plan = build_plan(run_program("dev", Mode.UPDATE, secret_overrides={"hfToken": FAKE_TOKEN}))
     secret = plan.manifests["secret-llm-serving-hf-token.yaml"]
-    assert secret["stringData"] == "[secret]"
+    assert secret["stringData"] == {"token": "[secret]"}
     for body in plan.manifests.values():
         if body["kind"] == "Deployment":
             volumes = body["spec"]["template"]["spec"]["volumes"]

@@ -1,0 +1,108 @@
+"""What watches the models: alerts, the vLLM scrape and dashboards, wherever the stack has a Prometheus with
+`monitoring: true`. Called once per model from stacks/serving.py and once for the platform."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.observability.alerts import ModelWatch, Objective, tpot_objective, ttft_objective
+from components.observability.watch import (
+    ModelObservability,
+    ModelObservabilityArgs,
+    PlatformObservability,
+    PlatformObservabilityArgs,
+)
+from components.serving.vllm import STARTUP_BUDGET_SECONDS
+from stacks.config import ModelPlan, StackConfig
+from stacks.monitoring import Prometheus
+
+
+def watched(config: StackConfig, prometheus: Prometheus | None) -> bool:
+    """Alerts and dashboards need `monitoring` and a Prometheus that evaluates rules."""
+    return config.monitoring and prometheus is not None and bool(prometheus.url)
+
+
+def objectives(model: ModelPlan) -> tuple[Objective, ...]:
+    slo = model.spec.slo
+    if slo is None:
+        return ()
+    found = []
+    if slo.ttft_seconds is not None:
+        found.append(ttft_objective(slo.ttft_seconds))
+    if slo.time_per_output_token_seconds is not None:
+        found.append(tpot_objective(slo.time_per_output_token_seconds))
+    return tuple(found)
+
+
+def model_watch(
+    config: StackConfig, model: ModelPlan, *, deployment: str, service: str, gpu_metrics: bool
+) -> ModelWatch:
+    return ModelWatch(
+        name=model.name,
+        namespace=config.namespace,
+        deployment=deployment,
+        service=service,
+        max_replicas=model.max_replicas,
+        queue_per_replica=model.spec.queue_per_replica,
+        startup_budget_seconds=STARTUP_BUDGET_SECONDS,
+        on_gpu=model.spec.pool is not None,
+        gpu_metrics=gpu_metrics,
+        objectives=objectives(model),
+    )
+
+
+def observe_model(
+    config: StackConfig,
+    model: ModelPlan,
+    *,
+    namespace: pulumi.Input[str],
+    deployment: str,
+    service: str,
+    service_selector: dict[str, str],
+    scraped: bool,
+    prometheus: Prometheus | None,
+    provider: pulumi.ProviderResource,
+    after: list[pulumi.Resource],
+    parent: pulumi.Resource | None = None,
+) -> ModelWatch | None:
+    """The model's rules, scrape and dashboard; None when the stack watches nothing."""
+    if not watched(config, prometheus) or prometheus is None:
+        return None
+    watch = model_watch(config, model, deployment=deployment, service=service, gpu_metrics=prometheus.gpu_metrics)
+    ModelObservability(
+        model.name,
+        ModelObservabilityArgs(
+            namespace=namespace,
+            watch=watch,
+            service_selector=service_selector,
+            scraped=scraped,
+            after=[*prometheus.crds_ready, *after],
+        ),
+        opts=pulumi.ResourceOptions(provider=provider, parent=parent),
+    )
+    return watch
+
+
+def observe_platform(
+    config: StackConfig,
+    watches: list[ModelWatch],
+    *,
+    namespace: pulumi.Input[str],
+    prometheus: Prometheus | None,
+    provider: pulumi.ProviderResource,
+) -> None:
+    """The GPUs' rules and the overview dashboard, in the serving namespace next to the models' own."""
+    if not watched(config, prometheus) or prometheus is None:
+        return
+    if not (prometheus.gpu_metrics or watches):
+        return
+    PlatformObservability(
+        "platform",
+        PlatformObservabilityArgs(
+            namespace=namespace,
+            models=watches,
+            gpu_metrics=prometheus.gpu_metrics,
+            after=prometheus.crds_ready,
+        ),
+        opts=pulumi.ResourceOptions(provider=provider),
+    )

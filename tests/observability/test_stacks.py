@@ -1,0 +1,184 @@
+"""What the example stacks and the Prometheus stack component plan for observability."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.observability import alertmanager
+from components.observability.prometheus import PrometheusStack, PrometheusStackArgs, prometheus_values
+from tests.support import Registered, stack_config
+from tools.offline import Mode, stack_names
+from tools.plan import dashboards
+
+WATCHED = [s for s in stack_names() if stack_config(s).get("llm-platform:monitoring") is True]
+PROD = [s for s in stack_names() if s.startswith("prod-")]
+
+
+def _manifests(plans: dict[Any, Any], stack: str, kind: str) -> list[dict[str, Any]]:
+    return [body for body in plans[(stack, Mode.UPDATE)].manifests.values() if body["kind"] == kind]
+
+
+def _release(plans: dict[Any, Any], stack: str) -> dict[str, Any]:
+    resources = plans[(stack, Mode.UPDATE)].document["resources"]
+    return next(r for r in resources if r["name"] == "prometheus-release")["inputs"]
+
+
+def test_every_prod_stack_watches_its_models() -> None:
+    assert set(PROD) <= set(WATCHED)
+
+
+@pytest.mark.parametrize("stack", WATCHED)
+def test_every_model_has_its_own_rule_group_and_scrape(plans: dict[Any, Any], stack: str) -> None:
+    models = stack_config(stack)["llm-platform:models"]
+    groups = {g["name"]: g for rule in _manifests(plans, stack, "PrometheusRule") for g in rule["spec"]["groups"]}
+    for name in models:
+        alerts = {r["alert"] for r in groups[f"llm-platform.model.{name}"]["rules"]}
+        assert {"LlmModelNoReadyReplica", "LlmModelCapacityExhausted", "LlmModelErrorsRising"} <= alerts
+    monitors = {m["metadata"]["name"] for m in _manifests(plans, stack, "ServiceMonitor")}
+    assert {f"{name}-vllm" for name in models} <= monitors
+
+
+@pytest.mark.parametrize("stack", WATCHED)
+def test_the_stacks_prometheus_evaluates_every_rule_and_alertmanager_runs(plans: dict[Any, Any], stack: str) -> None:
+    values = _release(plans, stack)["values"]
+    assert values["prometheus"]["prometheusSpec"]["ruleSelectorNilUsesHelmValues"] is False
+    assert values["alertmanager"]["enabled"] is True
+
+
+def test_gpu_alerts_where_the_stack_scrapes_dcgm_and_not_on_gke(plans: dict[Any, Any]) -> None:
+    def groups(stack: str) -> set[str]:
+        return {g["name"] for rule in _manifests(plans, stack, "PrometheusRule") for g in rule["spec"]["groups"]}
+
+    assert "llm-platform.gpus" in groups("prod-aws")
+    assert "llm-platform.gpus" in groups("prod-azure")
+    # GKE's managed DCGM metrics go to Managed Prometheus, not to this Prometheus.
+    assert "llm-platform.gpus" not in groups("prod-gcp")
+
+
+@pytest.mark.parametrize("stack", PROD)
+def test_prod_stacks_run_grafana_with_a_generated_password_kept_out_of_helm_values(
+    plans: dict[Any, Any], stack: str
+) -> None:
+    values = _release(plans, stack)["values"]
+    assert values["grafana"]["enabled"] is True
+    assert values["grafana"]["admin"]["existingSecret"] == "grafana-admin"
+    assert "adminPassword" not in json.dumps(values)
+    secret = next(s for s in _manifests(plans, stack, "Secret") if s["metadata"]["name"] == "grafana-admin")
+    assert secret["metadata"]["namespace"] == "monitoring"
+    assert secret["stringData"] == {"admin-user": "[secret]", "admin-password": "[secret]"}
+
+
+@pytest.mark.parametrize("stack", PROD)
+def test_prod_stacks_deliver_an_overview_and_one_dashboard_per_model(plans: dict[Any, Any], stack: str) -> None:
+    models = stack_config(stack)["llm-platform:models"]
+    assert set(dashboards(plans[(stack, Mode.UPDATE)])) == {
+        "llm-overview.json",
+        *(f"llm-model-{name}.json" for name in models),
+    }
+    for config_map in _manifests(plans, stack, "ConfigMap"):
+        if config_map["metadata"]["name"].startswith("llm-"):
+            assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+
+
+def test_a_stack_without_monitoring_has_no_alerts(plans: dict[Any, Any]) -> None:
+    assert not _manifests(plans, "dev", "PrometheusRule")
+
+
+def test_without_grafana_or_alerting_the_chart_runs_neither() -> None:
+    values = prometheus_values()
+    assert values["grafana"] == {"enabled": False}
+    assert values["alertmanager"] == {"enabled": False}
+    assert "ruleSelectorNilUsesHelmValues" not in values["prometheus"]["prometheusSpec"]
+
+
+def test_alerts_without_receivers_route_to_a_receiver_with_no_destination() -> None:
+    config = alertmanager.alertmanager_config([])
+    assert config["route"]["receiver"] == "platform"
+    assert {"name": "platform"} in config["receivers"]
+
+
+def test_receivers_read_their_secret_from_the_mounted_secret(under_mocks: Any) -> None:
+    def program() -> None:
+        PrometheusStack(
+            "prometheus",
+            PrometheusStackArgs(
+                alerting=True,
+                receivers={
+                    "alertSlackWebhookUrl": pulumi.Output.secret("https://hooks.slack.com/services/T/B/X"),
+                    "alertPagerDutyRoutingKey": pulumi.Output.secret("R0UT1NGKEY"),
+                },
+            ),
+        )
+
+    registered: Registered = under_mocks(program)
+    values = registered.inputs("kubernetes:helm.sh/v3:Release")["values"]
+    platform = next(r for r in values["alertmanager"]["config"]["receivers"] if r["name"] == "platform")
+    assert platform["slack_configs"] == [
+        {"api_url_file": "/etc/alertmanager/secrets/alert-receivers/slack-webhook-url", "send_resolved": True}
+    ]
+    assert platform["pagerduty_configs"] == [
+        {"routing_key_file": "/etc/alertmanager/secrets/alert-receivers/pagerduty-routing-key", "send_resolved": True}
+    ]
+    assert values["alertmanager"]["alertmanagerSpec"]["secrets"] == ["alert-receivers"]
+    assert "hooks.slack.com" not in json.dumps(values)
+    secret = registered.one("kubernetes:core/v1:Secret")
+    assert secret.inputs["metadata"]["name"] == "alert-receivers"
+    # The whole map is a secret (Pulumi's secret envelope: a signature key and the value).
+    assert set(secret.inputs["stringData"]["value"]) == {"slack-webhook-url", "pagerduty-routing-key"}
+
+
+def test_gpu_series_keep_the_namespace_and_pod_of_the_model_holding_the_gpu() -> None:
+    from components.observability.dcgm import service_monitor_spec
+
+    assert service_monitor_spec("nvidia-gpu")["endpoints"][0]["honorLabels"] is True
+
+
+def test_the_plan_shows_a_secret_maps_keys_and_hides_every_value() -> None:
+    from pulumi.runtime import rpc
+
+    from tools.offline import reveal
+
+    wrapped = {rpc._special_sig_key: rpc._special_secret_sig, "value": {"admin-password": "hunter2"}}
+    assert reveal({"stringData": wrapped}) == {"stringData": {"admin-password": "[secret]"}}
+    assert reveal({rpc._special_sig_key: rpc._special_secret_sig, "value": "hunter2"}) == "[secret]"
+
+
+def test_a_secret_map_unknown_at_preview_is_checked_as_an_empty_map() -> None:
+    from tools.validation import builtin_errors
+
+    body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "grafana-admin"}, "stringData": "[secret]"}
+    assert builtin_errors(body, "1.34") == []
+    assert builtin_errors({**body, "kind": "ConfigMap", "data": "[secret]"}, "1.34") != []
+
+
+def test_with_prometheus_url_the_rules_and_monitors_still_go_to_the_cluster() -> None:
+    from tools.offline import run_program
+    from tools.plan import build_plan
+
+    plan = build_plan(
+        run_program(
+            "prod-aws",
+            Mode.UPDATE,
+            config_overrides={"prometheusUrl": "http://prometheus.observability:9090", "grafana": "false"},
+        )
+    )
+    kinds = [body["kind"] for body in plan.manifests.values()]
+    assert kinds.count("PrometheusRule") == 3  # two models and the GPUs
+    assert not [r for r in plan.document["resources"] if r["name"] == "prometheus-release"]
+
+
+def test_a_receiver_set_as_a_secret_reaches_alertmanager_and_never_the_plan_in_clear() -> None:
+    from tools.offline import run_program
+    from tools.plan import build_plan
+
+    hook = "https://hooks.slack.com/services/T000/B000/abcdefghijklmnop"
+    plan = build_plan(run_program("prod-aws", Mode.UPDATE, secret_overrides={"alertSlackWebhookUrl": hook}))
+    secret = plan.manifests["secret-monitoring-alert-receivers.yaml"]
+    assert secret["stringData"] == {"slack-webhook-url": "[secret]"}
+    assert hook not in json.dumps(plan.document)
+    values = next(r for r in plan.document["resources"] if r["name"] == "prometheus-release")["inputs"]["values"]
+    assert values["alertmanager"]["alertmanagerSpec"]["secrets"] == ["alert-receivers"]

@@ -40,13 +40,15 @@ def enable_gpus(
     in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
     plugin = NvidiaDevicePlugin("gpu", NvidiaDevicePluginArgs(pools=cluster.gpu_pools), opts=in_cluster)
     if config.monitoring:
+        # Inside the plugin's component, as every add-on of a namespace is; GPU workloads wait for the plugin's
+        # release only, never for the exporter (which waits for Prometheus's CRDs).
         DcgmExporter(
             "gpu-metrics",
             DcgmExporterArgs(namespace=plugin.namespace, after=prometheus.crds_ready if prometheus else []),
-            opts=in_cluster,
+            opts=pulumi.ResourceOptions(provider=cluster.provider, parent=plugin),
         )
     return GpuEnablement(
-        [plugin],
+        [plugin.release],
         f"nvidia-device-plugin chart {versions.NVIDIA_DEVICE_PLUGIN_CHART} with GPU feature discovery, "
         "one sharing config per pool",
     )

@@ -90,8 +90,10 @@ def observe_platform(
     namespace: pulumi.Input[str],
     prometheus: Prometheus | None,
     provider: pulumi.ProviderResource,
+    parent: pulumi.Resource | None = None,
 ) -> None:
-    """The GPUs' rules and the overview dashboard, in the serving namespace next to the models' own."""
+    """The GPUs' rules and the overview dashboard, in the serving namespace next to the models' own (and, in the
+    preview tree, under the serving namespace's component: `parent`)."""
     if not watched(config, prometheus) or prometheus is None:
         return
     if not (prometheus.gpu_metrics or watches):
@@ -104,5 +106,5 @@ def observe_platform(
             gpu_metrics=prometheus.gpu_metrics,
             after=prometheus.crds_ready,
         ),
-        opts=pulumi.ResourceOptions(provider=provider),
+        opts=pulumi.ResourceOptions(provider=provider, parent=parent),
     )

@@ -134,6 +134,7 @@ def deploy_models(
         namespace=namespace.name,
         prometheus=prometheus,
         provider=cluster.provider,
+        parent=namespace,
     )
     return {
         name: _model_output(

@@ -26,7 +26,7 @@ def prometheus_rule(
         f"{name}-alerts",
         api_version="monitoring.coreos.com/v1",
         kind="PrometheusRule",
-        metadata={"name": group["name"].replace(".", "-"), "namespace": namespace, "labels": LABELS},
+        metadata={"name": f"{name}-alerts", "namespace": namespace, "labels": LABELS},
         spec={"groups": [group]},
         opts=opts,
     )
@@ -38,7 +38,7 @@ def dashboard_config_map(
     k8s.core.v1.ConfigMap(
         f"{name}-dashboard",
         metadata={
-            "name": f"{document['uid']}-dashboard",
+            "name": f"{name}-dashboard",
             "namespace": namespace,
             "labels": {**LABELS, DASHBOARD_LABEL[0]: DASHBOARD_LABEL[1]},
         },

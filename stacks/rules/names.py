@@ -28,6 +28,8 @@ NAMESPACE_OBJECTS: dict[tuple[str, str], str] = {
     ("ResourceQuota", "serving"): "the namespace's ResourceQuota",
     ("LimitRange", "defaults"): "the namespace's LimitRange",
     ("Secret", "hf-token"): "the Hugging Face token Secret",
+    ("PrometheusRule", "platform-alerts"): "the platform's GPU alerts (with `monitoring`)",
+    ("ConfigMap", "platform-dashboard"): "the overview dashboard (with `monitoring`)",
 }
 
 
@@ -61,6 +63,8 @@ def model_objects(name: str, model: ModelNames) -> dict[tuple[str, str], str]:
         ("NetworkPolicy", f"{name}-serving"): "its NetworkPolicy",
         ("PersistentVolumeClaim", f"{name}-cache"): "its cache claim",
         ("ServiceMonitor", f"{name}-vllm"): "its ServiceMonitor",
+        ("PrometheusRule", f"{name}-alerts"): "its alerts (with `monitoring`)",
+        ("ConfigMap", f"{name}-dashboard"): "its dashboard (with `monitoring`)",
     }
     if model.engine == "kserve":
         objects[("InferenceService", name)] = "its InferenceService"

@@ -189,7 +189,8 @@ def test_a_secret_in_a_key_that_is_no_secret_is_refused_without_showing_it() -> 
     assert problems({"target": "aws", "region": secret}, secret_keys={"region": True}) == [
         "region: holds a Pulumi secret (a 'secure:' value), but it is not a secret setting, and the plan and its "
         "messages would show it in plain text; set it without --secret (`pulumi config set region <value>`); only "
-        "hfToken may be a secret"
+        "hfToken, alertWebhookUrl, alertSlackWebhookUrl, alertTeamsWebhookUrl, alertPagerDutyRoutingKey may be a "
+        "secret"
     ]
 
 

@@ -40,7 +40,14 @@ from components.serving.metadata import METRICS_NAMESPACES
 from components.serving.vllm import surge_pods
 from components.sizing import MemoryNeed, Sizing, choose_tensor_parallel, memory_need, size_model, usable_memory_gib
 from stacks.rules import Finding
-from stacks.rules.exposure import RETIRED_KEYS, Exposure, canary_findings, gateway_findings, served_name
+from stacks.rules.exposure import (
+    GATEWAY_NAMESPACES,
+    RETIRED_KEYS,
+    Exposure,
+    canary_findings,
+    gateway_findings,
+    served_name,
+)
 from stacks.rules.labels import reserved_label_findings
 from stacks.rules.names import ModelNames, host_findings, model_name_findings, pool_name_findings
 from stacks.rules.networks import network_cidr_findings, source_range_findings
@@ -743,6 +750,7 @@ _ADD_ON_NAMESPACES: dict[str, str] = {
     DEVICE_PLUGIN_NAMESPACE: "where the stack installs the NVIDIA device plugin",
     KEDA_NAMESPACE: "where the stack installs KEDA",
     **{namespace: "a namespace of the KServe platform the stack installs" for namespace in KSERVE_NAMESPACES},
+    **GATEWAY_NAMESPACES,
 }
 
 
@@ -1071,8 +1079,8 @@ def _check_model(
             ConfigIssue(
                 f"{path}.loadBalancer",
                 "cannot reach a model that scales to zero: a load balancer sends requests straight to the pods, so "
-                "nothing would wake it. Expose it with host (the Ingress goes through KEDA's HTTP add-on), or set "
-                "minReplicas to 1",
+                "nothing would wake it. Expose it with host (its Gateway route goes through KEDA's HTTP add-on), or "
+                "set minReplicas to 1",
             )
         )
     max_replicas = model.max_replicas if model.max_replicas is not None else max(model.min_replicas, 1)

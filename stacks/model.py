@@ -204,6 +204,7 @@ def _expose(
             backends=backends,
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             after=[*shared.gateway_ready, *([shared.wake_add_on.release] if shared.wake_add_on is not None else [])],
+            interceptor_namespace=shared.keda.namespace if shared.keda is not None else None,
         ),
         opts=in_cluster,
     ).url

@@ -307,7 +307,7 @@ class StackGateway(pulumi.ComponentResource):
                 kind="EnvoyProxy",
                 metadata={"name": NAME, "namespace": gateway.namespace, "labels": labels},
                 spec=envoy_proxy_spec(args.cloud, internal=args.internal),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after]),
             )
             gateway_class = k8s.apiextensions.CustomResource(
                 f"{name}-class",
@@ -350,7 +350,7 @@ class StackGateway(pulumi.ComponentResource):
                 },
             },
             spec={"gatewayClassName": class_name, "listeners": listeners(args.hosts, args.serving_namespace)},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after]),
         )
         k8s.apiextensions.CustomResource(
             f"{name}-https-redirect",
@@ -358,7 +358,7 @@ class StackGateway(pulumi.ComponentResource):
             kind="HTTPRoute",
             metadata={"name": "https-redirect", "namespace": gateway.namespace, "labels": labels},
             spec=redirect_route_spec(gateway),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway_object]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, gateway_object]),
         )
         self.ready = [gateway_object]
         self.register_outputs({})

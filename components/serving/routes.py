@@ -98,6 +98,8 @@ class ModelRouteArgs:
     timeout_seconds: int
     after: list[pulumi.Resource]
     """The Gateway (or its CRDs), and the interceptor's chart when a backend sleeps."""
+    interceptor_namespace: pulumi.Input[str] | None = None
+    """KEDA's namespace as an output (`Keda.namespace`), so that the ReferenceGrant in it waits for the Namespace."""
 
 
 class ModelRoute(pulumi.ComponentResource):
@@ -121,7 +123,11 @@ class ModelRoute(pulumi.ComponentResource):
                 f"{name}-route-grant",
                 api_version="gateway.networking.k8s.io/v1",
                 kind="ReferenceGrant",
-                metadata={"name": f"{name}-route", "namespace": namespace, "labels": labels},
+                metadata={
+                    "name": f"{name}-route",
+                    "namespace": args.interceptor_namespace or namespace,
+                    "labels": labels,
+                },
                 spec=reference_grant_spec(args.namespace_name, service),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
             )

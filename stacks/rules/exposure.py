@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from components.catalog.instances import Cloud
+from components.serving import gateway
+from components.serving.cert_manager import NAMESPACE as CERT_MANAGER_NAMESPACE
 from stacks.rules import Finding
 
 RETIRED_KEYS: dict[str, str] = {
@@ -25,6 +27,14 @@ RETIRED_KEYS: dict[str, str] = {
 }
 """Keys of the Ingress-based exposure, and what to write instead (`host` and `tlsClusterIssuer` keep their
 meaning on the Gateway)."""
+
+
+GATEWAY_NAMESPACES: dict[str, str] = {
+    CERT_MANAGER_NAMESPACE: "where the stack installs cert-manager",
+    gateway.ENVOY_NAMESPACE: "where the stack installs Envoy Gateway",
+    gateway.GKE_NAMESPACE: "where the stack puts its GKE Gateway",
+}
+"""Namespaces the exposure's add-ons take, which the serving namespace may not be."""
 
 
 class _Model(Protocol):
@@ -51,6 +61,21 @@ def gateway_findings(exposure: Exposure, models: Mapping[str, _Model], *, cloud:
     """TLS for the Gateway's HTTPS listeners: exactly one of a ClusterIssuer of yours or the stack's ACME one."""
     findings: list[Finding] = []
     exposed = [name for name, model in models.items() if model.host]
+    if exposure.existing_gateway is not None:
+        # Its listeners, and their certificates, are its owner's.
+        keys = [
+            key
+            for key, value in (("tlsClusterIssuer", exposure.tls_cluster_issuer), ("acmeEmail", exposure.acme_email))
+            if value
+        ]
+        return [
+            Finding(key, "only applies to the Gateway the stack installs; existingGateway's certificates are its own")
+            for key in keys
+        ] + (
+            [Finding("gatewayInternal", "only applies to the Gateway the stack installs; remove the key")]
+            if exposure.gateway_internal
+            else []
+        )
     if exposed and exposure.tls_cluster_issuer is None and exposure.acme_email is None:
         findings.append(
             Finding(
@@ -66,12 +91,11 @@ def gateway_findings(exposure: Exposure, models: Mapping[str, _Model], *, cloud:
                 "acmeEmail", "only applies without tlsClusterIssuer (the issuer the stack would create); remove one"
             )
         )
-    if exposure.gateway_internal and (cloud is None or exposure.existing_gateway is not None):
+    if exposure.gateway_internal and cloud is None:
         findings.append(
             Finding(
                 "gatewayInternal",
-                "only applies to the Gateway the stack installs on a cloud target (an existing Gateway or cluster "
-                "decides its own address); remove the key",
+                "only applies to cloud targets: on 'existing' the cluster's load balancer decides; remove the key",
             )
         )
     if exposure.gateway_internal and exposure.acme_email is not None:

@@ -3,8 +3,9 @@ add-on interceptor when the model sleeps (it wakes the model and holds the reque
 shares the route.
 
 The interceptor picks a model by the Host header, so a sleeping backend's requests are rewritten to the model's wake
-host name; the wake Service itself is an ExternalName alias, which Gateway implementations do not route to (Envoy
-Gateway and GKE both refuse ExternalName backends), hence the interceptor's Service is named directly, across
+host name (a backendRef-level URLRewrite of the hostname, which Envoy Gateway v1.9.0 supports: internal/gatewayapi/
+validate.go validateBackendRefFilters). The wake Service itself is an ExternalName alias, which Envoy Gateway refuses
+as a backend (route.go, "not supported as a backend"), hence the interceptor's Service is named directly, across
 namespaces, which a ReferenceGrant in KEDA's namespace allows.
 """
 

@@ -124,9 +124,9 @@ def test_max_replicas_updates_the_scaled_object_and_the_gpu_ceiling(synthetic: d
 def test_a_rollout_step_shows_both_models_route_weights_and_the_routes_backends(synthetic: dict[str, Any]) -> None:
     aws = synthetic["stacks"]["prod-aws"]
     assert "Model chat-next: route weight 10% → 25%" in aws["highlights"], aws["highlights"]
-    assert any(
-        line.startswith("Model qwen-7b: ") and "route weight 90% → 75%" in line for line in aws["highlights"]
-    ), aws["highlights"]
+    assert any(line.startswith("Model qwen-7b: ") and "route weight 90% → 75%" in line for line in aws["highlights"]), (
+        aws["highlights"]
+    )
     route = _changed(aws, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "qwen-7b")
     # Backends are named by their Service: the models' own.
     assert route["spec.rules[0].backendRefs[qwen-7b].weight"] == (90, 75)

@@ -64,3 +64,8 @@ KSERVE_HUGGINGFACE_IMAGE = f"kserve/huggingfaceserver:{KSERVE_VERSION}"
 # renovate: datasource=helm registryUrl=https://charts.jetstack.io depName=cert-manager
 CERT_MANAGER_REPO = "https://charts.jetstack.io"
 CERT_MANAGER_CHART = "v1.21.1"
+
+# Envoy Gateway, the Gateway implementation off GKE (its Gateway API CRDs v1.6.1 and policy CRDs come with the chart;
+# the same versions as ../shared/crd-schemas). Published as an OCI chart, versions with a leading `v`.
+ENVOY_GATEWAY_CHART = "oci://docker.io/envoyproxy/gateway-helm"
+ENVOY_GATEWAY_VERSION = "v1.9.0"

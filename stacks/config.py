@@ -49,6 +49,14 @@ from stacks.config_input import (
 from stacks.messages import describe, key_path, show
 from stacks.observability_config import ALERT_RECEIVER_KEYS, SloConfig, check_slo, check_stack
 from stacks.rules import Finding
+from stacks.rules.exposure import (
+    GATEWAY_NAMESPACES,
+    RETIRED_KEYS,
+    Exposure,
+    canary_findings,
+    gateway_findings,
+    served_name,
+)
 from stacks.rules.labels import reserved_label_findings
 from stacks.rules.names import ModelNames, host_findings, model_name_findings, pool_name_findings
 from stacks.rules.networks import network_cidr_findings, source_range_findings
@@ -194,7 +202,13 @@ class ModelServing(_Model):
     """Requests of `contextLength` tokens whose KV cache must fit at once (vLLM refuses to start below one)."""
     served_model_name: str | None = Field(default=None, min_length=1, max_length=200)
     host: str | None = Field(default=None, pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
-    """Expose the model outside the cluster on this DNS name, through an Ingress with TLS (see ingressClassName)."""
+    """Expose the model outside the cluster on this DNS name, on the stack's Gateway with TLS (README "Exposure")."""
+    path: str | None = Field(default=None, pattern=r"^(/[a-z0-9._~-]+)+$", max_length=100)
+    """With `host`: route only requests under this path prefix to the model (the prefix is removed on the way)."""
+    canary_of: str | None = None
+    """Serve the named model's route too (same host, path and served name), taking `weight` percent of its requests."""
+    weight: int | None = Field(default=None, ge=0, le=100)
+    """With `canaryOf`: the share of the route's requests, in percent, that this model gets."""
     load_balancer: LoadBalancerConfig | None = None
     """Expose the model through a LoadBalancer Service restricted to source ranges."""
     clients: list[ClientConfig] = Field(default_factory=list, max_length=20)
@@ -254,12 +268,16 @@ class _Raw(_Model):
     """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (AKS Azure Files; EFS or Filestore
     the aws or gcp stack creates) or none (existing: emptyDir)."""
     model_cache_gib: int = Field(default=200, ge=10, le=100_000, alias="modelCacheGiB")
-    ingress_class_name: str = Field(default="nginx", pattern=_DNS_LABEL, max_length=63)
-    """IngressClass of the models that set `host`."""
-    ingress_namespace: str = Field(default="ingress-nginx", pattern=_DNS_LABEL, max_length=63)
-    """Namespace of the ingress controller, the only one allowed to reach exposed models from outside."""
     tls_cluster_issuer: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
-    """cert-manager ClusterIssuer that signs the models' certificates; required when a model sets `host`."""
+    """A cert-manager ClusterIssuer of yours that signs the Gateway's certificates; or set acmeEmail."""
+    acme_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,63}$", max_length=254)
+    """The stack creates a Let's Encrypt ClusterIssuer (HTTP-01 through the Gateway) registered to this address."""
+    existing_gateway: str | None = Field(
+        default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+    )
+    """`namespace/name` of a Gateway the cluster already runs; empty: the stack installs its own."""
+    gateway_internal: bool = False
+    """Cloud targets: the stack's Gateway gets a private address in the cluster's network, not a public one."""
     install_device_plugin: bool = True
     """existing: install the NVIDIA device plugin on the GPU pools; false when the cluster runs one already."""
     vllm_image: str | None = Field(default=None, pattern=_DIGEST_PINNED_IMAGE, max_length=400)
@@ -335,9 +353,10 @@ class StackConfig:
     """The stack creates `model_cache_storage_class` itself (EFS on aws, Filestore on gcp); otherwise the cluster
     has it."""
     model_cache_gib: int
-    ingress_class_name: str
-    ingress_namespace: str
     tls_cluster_issuer: str | None
+    acme_email: str | None
+    existing_gateway: str | None
+    gateway_internal: bool
     gpu_pools: Mapping[str, GpuPool]
     pool_instances: Mapping[str, InstanceType]
     """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""
@@ -415,6 +434,9 @@ def parse_config(
     unread: set[str] = set()
     for key, value in raw.items():
         is_secret = (secret_keys or {}).get(key, False)
+        if key in RETIRED_KEYS and value != "":
+            issues.append(ConfigIssue(key, RETIRED_KEYS[key]))
+            continue
         if key in SECRET_KEYS:
             problem = token_problem(value, is_secret=is_secret, key=key)
             if problem:
@@ -493,13 +515,14 @@ def parse_config(
         model_cache_storage_class=cache_class,
         model_cache_class_created=cache_class_created,
         model_cache_gib=top.model_cache_gib,
-        ingress_class_name=top.ingress_class_name,
-        ingress_namespace=top.ingress_namespace,
         tls_cluster_issuer=top.tls_cluster_issuer,
+        acme_email=top.acme_email,
+        existing_gateway=top.existing_gateway,
+        gateway_internal=top.gateway_internal,
         gpu_pools=pools,
         pool_instances={name: fit.instance for name, fit in instances.items()},
         pool_fits=instances,
-        models={name: _plan_model(name, spec, pools) for name, spec in models.items()},
+        models={name: _plan_model(name, spec, pools, models) for name, spec in models.items()},
         hf_token=hf_token,
         max_hourly_cost=top.max_hourly_cost,
         max_idle_hourly_cost=top.max_idle_hourly_cost,
@@ -635,7 +658,9 @@ def _architecture(spec: ModelServing) -> ModelArchitecture | None:
     return MODELS.get(spec.hugging_face_id)
 
 
-def _plan_model(name: str, spec: ModelServing, pools: Mapping[str, GpuPool]) -> ModelPlan:
+def _plan_model(
+    name: str, spec: ModelServing, pools: Mapping[str, GpuPool], models: Mapping[str, ModelServing]
+) -> ModelPlan:
     architecture = _architecture(spec)
     sizing = _sizing(spec, architecture, pools.get(spec.pool or ""))
     context = spec.context_length or (architecture.default_context if architecture else None)
@@ -645,7 +670,7 @@ def _plan_model(name: str, spec: ModelServing, pools: Mapping[str, GpuPool]) -> 
         architecture=architecture,
         max_replicas=spec.max_replicas if spec.max_replicas is not None else max(spec.min_replicas, 1),
         context_length=sizing.context_tokens if sizing is not None else context,
-        served_model_name=spec.served_model_name or spec.hugging_face_id,
+        served_model_name=served_name(name, models),
         pool=pools[spec.pool] if spec.pool is not None else None,
         sizing=sizing,
     )
@@ -681,23 +706,26 @@ def _check_rules(
         if config is not None:
             issues.extend(_issues(reserved_label_findings(config.target.value, name, pool.labels)))
     cloud = _CLOUDS.get(config.target) if config is not None else None
-    exposed = [name for name, model in models.items() if model.host]
-    if config is not None and exposed and config.tls_cluster_issuer is None:
-        issues.append(
-            ConfigIssue(
-                "tlsClusterIssuer",
-                f"is required when a model sets host ({', '.join(exposed)}): the Ingress serves TLS only, with a "
-                "certificate from this cert-manager ClusterIssuer",
-            )
-        )
+    if config is not None:
+        issues.extend(_issues(gateway_findings(_exposure(config), models, cloud=cloud)))
+    issues.extend(_issues(canary_findings(models)))
     for name, model in models.items():
         issues.extend(_check_model(name, model, pools, pool_names, has_token=has_token, cloud=cloud))
     issues.extend(_check_clients(config.namespace if config is not None else None, models))
     if config is not None:
         names = {name: _names(model, config.namespace) for name, model in models.items()}
         issues.extend(_issues(model_name_findings(names)))
-    issues.extend(_issues(host_findings({name: model.host for name, model in models.items()})))
+    issues.extend(_issues(host_findings({name: (model.host, model.path) for name, model in models.items()})))
     return issues
+
+
+def _exposure(config: _Raw) -> Exposure:
+    return Exposure(
+        tls_cluster_issuer=config.tls_cluster_issuer,
+        acme_email=config.acme_email,
+        existing_gateway=config.existing_gateway,
+        gateway_internal=config.gateway_internal,
+    )
 
 
 def _issues(findings: list[Finding]) -> list[ConfigIssue]:
@@ -806,6 +834,7 @@ _ADD_ON_NAMESPACES: dict[str, str] = {
     DEVICE_PLUGIN_NAMESPACE: "where the stack installs the NVIDIA device plugin",
     KEDA_NAMESPACE: "where the stack installs KEDA",
     **{namespace: "a namespace of the KServe platform the stack installs" for namespace in KSERVE_NAMESPACES},
+    **GATEWAY_NAMESPACES,
 }
 
 
@@ -1134,8 +1163,8 @@ def _check_model(
             ConfigIssue(
                 f"{path}.loadBalancer",
                 "cannot reach a model that scales to zero: a load balancer sends requests straight to the pods, so "
-                "nothing would wake it. Expose it with host (the Ingress goes through KEDA's HTTP add-on), or set "
-                "minReplicas to 1",
+                "nothing would wake it. Expose it with host (its Gateway route goes through KEDA's HTTP add-on), or "
+                "set minReplicas to 1",
             )
         )
     max_replicas = model.max_replicas if model.max_replicas is not None else max(model.min_replicas, 1)

@@ -1,4 +1,4 @@
-"""One model as one component: everything that exists for it (cache, server, client egress, Ingress, load balancer,
+"""One model as one component: everything that exists for it (cache, server, client egress, route, load balancer,
 queue scaler and wake route) is a child of `llm-platform:serving:Model`, named after the model, so that
 `pulumi preview` and the plan diff read model by model.
 
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import pulumi
 
 from components.autoscaling.http_add_on import (
+    INTERCEPTOR_SERVICE,
     PROXY_PORT,
     KedaHttpAddOn,
     interceptor_target,
     wake_base_url,
     wake_hosts,
-    wake_service_name,
 )
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.autoscaling.keda import Keda, QueueScaler, QueueScalerArgs, Wake
@@ -27,22 +27,24 @@ from components.observability.alerts import ModelWatch
 from components.serving import awaits
 from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.clients import Client, ClientEgress, ClientEgressArgs, Target
-from components.serving.ingress import READ_TIMEOUT_SECONDS, ModelIngress, ModelIngressArgs
+from components.serving.gateway import GatewayRef
 from components.serving.kserve import PORT as KSERVE_PORT
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
 from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
 from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace
+from components.serving.routes import REQUEST_TIMEOUT_SECONDS, Backend, ModelRoute, ModelRouteArgs
 from components.serving.vllm import PORT as VLLM_PORT
 from components.serving.vllm import PROGRESS_DEADLINE_SECONDS, STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs
 from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.monitoring import Prometheus
 from stacks.observability import observe_model
+from stacks.rules.exposure import route_backends
 
 
 @dataclass(frozen=True, kw_only=True)
 class Endpoint:
-    """Where a model's server answers: what its Ingress and its queue scaler point at."""
+    """Where a model's server answers: what its route and its queue scaler point at."""
 
     deployment: str
     service: str
@@ -66,6 +68,10 @@ class Shared:
     kserve: KServePlatform | None
     prometheus: Prometheus | None
     wake_add_on: KedaHttpAddOn | None
+    gateway: GatewayRef | None
+    """The Gateway exposed models' routes attach to; None when no model sets a host."""
+    gateway_ready: list[pulumi.Resource]
+    """What routes come after: the stack's Gateway (its CRDs with it)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,7 +86,7 @@ class ModelArgs:
 
 class Model(pulumi.ComponentResource):
     """One model and everything that exists for it: its cache, its server (vLLM or KServe), then what points at
-    it (client egress, Ingress, load balancer, queue scaler).
+    it (client egress, Gateway route, load balancer, queue scaler).
 
     Example::
 
@@ -192,24 +198,55 @@ def _let_clients_out(model: ModelPlan, endpoint: Endpoint, shared: Shared, in_cl
 def _expose(
     model: ModelPlan, endpoint: Endpoint, shared: Shared, in_cluster: pulumi.ResourceOptions
 ) -> pulumi.Input[str] | None:
-    """The model's public URL, when it sets a host: an Ingress with TLS."""
+    """The model's public URL, when it sets a host: its HTTPRoute on the Gateway, shared with its canaries. A canary's
+    URL is its primary's."""
     config = shared.config
-    if not model.spec.host or not config.tls_cluster_issuer:
+    primary = config.models.get(model.spec.canary_of or "") or model
+    if not primary.spec.host or shared.gateway is None:
         return None
-    return ModelIngress(
+    if primary is not model:
+        return f"https://{primary.spec.host}{primary.spec.path or ''}/v1"
+    backends = tuple(
+        route_backend(config.models[name], weight, config.namespace, endpoint if name == model.name else None)
+        for name, weight in route_backends(model.name, {n: m.spec for n, m in config.models.items()})
+    )
+    return ModelRoute(
         model.name,
-        ModelIngressArgs(
+        ModelRouteArgs(
             namespace=shared.namespace.name,
-            host=model.spec.host,
-            # A sleeping model is reached through the interceptor, which wakes it.
-            service=wake_service_name(model.name) if model.sleeps else endpoint.service,
-            port=PROXY_PORT if model.sleeps else endpoint.port,
-            ingress_class=config.ingress_class_name,
-            cluster_issuer=config.tls_cluster_issuer,
-            ingress_namespace=config.ingress_namespace,
+            namespace_name=config.namespace,
+            gateway=shared.gateway,
+            host=primary.spec.host,
+            path=primary.spec.path,
+            backends=backends,
+            timeout_seconds=REQUEST_TIMEOUT_SECONDS,
+            after=[*shared.gateway_ready, *([shared.wake_add_on.release] if shared.wake_add_on is not None else [])],
+            interceptor_namespace=shared.keda.namespace if shared.keda is not None else None,
         ),
         opts=in_cluster,
     ).url
+
+
+def service_endpoint(model: ModelPlan) -> tuple[str, int]:
+    """A model's Service and port, as `_serve` creates them (KServe's predictor Service maps port 80)."""
+    if model.spec.engine is Engine.KSERVE:
+        return f"{model.name}-predictor", 80
+    return model.name, VLLM_PORT
+
+
+def route_backend(model: ModelPlan, weight: int, namespace: str, endpoint: Endpoint | None) -> Backend:
+    """A model behind a route: its Service, or, when it sleeps, the interceptor that wakes it (by its wake host)."""
+    if model.sleeps:
+        return Backend(
+            model=model.name,
+            service=INTERCEPTOR_SERVICE,
+            namespace=KEDA_NAMESPACE,
+            port=PROXY_PORT,
+            weight=weight,
+            wake_host=wake_hosts(model.name, namespace, None)[0],
+        )
+    service, port = (endpoint.service, endpoint.port) if endpoint is not None else service_endpoint(model)
+    return Backend(model=model.name, service=service, namespace=None, port=port, weight=weight)
 
 
 def _load_balance(
@@ -274,7 +311,7 @@ def _scale_on_queue(
                     port=endpoint.port,
                     keda_namespace=KEDA_NAMESPACE,
                     ready_within_seconds=STARTUP_BUDGET_SECONDS,
-                    response_within_seconds=READ_TIMEOUT_SECONDS,
+                    response_within_seconds=REQUEST_TIMEOUT_SECONDS,
                     add_on=shared.wake_add_on.release,
                 )
                 if model.sleeps and shared.wake_add_on is not None

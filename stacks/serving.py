@@ -10,9 +10,21 @@ import pulumi
 from components.autoscaling.http_add_on import interceptor_client
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.autoscaling.keda import Keda, KedaArgs
+from components.catalog.instances import Cloud
 from components.clusters.contract import GpuCluster, placement_for
+from components.clusters.network import gke_ranges
+from components.serving import awaits
 from components.serving.cache import ModelCacheArgs
+from components.serving.cert_manager import CertManager
 from components.serving.clients import Client
+from components.serving.gateway import (
+    GatewayRef,
+    Implementation,
+    StackGateway,
+    StackGatewayArgs,
+    acme_issuer,
+    gateway_ref,
+)
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.kserve import KServePlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
@@ -22,6 +34,7 @@ from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.model import Model, ModelArgs, Shared, configured_clients
 from stacks.monitoring import Prometheus, autoscaled
 from stacks.observability import observe_platform
+from stacks.rules.exposure import route_backends
 
 
 def deploy_models(
@@ -59,6 +72,7 @@ def deploy_models(
         else None
     )
     scaled = autoscaled(config)
+    gateway = stack_gateway_ref(config)
     sleepers = [model for model in config.models.values() if model.sleeps]
     keda = (
         Keda(
@@ -69,14 +83,21 @@ def deploy_models(
                     _unique(
                         *(client for model in sleepers for client in configured_clients(config, model)),
                         *(
-                            (Client(namespace=config.ingress_namespace),)
-                            if any(model.spec.host for model in sleepers)
+                            (gateway.proxies,)
+                            if gateway is not None
+                            and gateway.proxies is not None
+                            and any(routed(config, model) for model in sleepers)
                             else ()
                         ),
                     )
                     if sleepers
                     else None
-                )
+                ),
+                wake_cidrs=(
+                    gateway.proxy_cidrs
+                    if gateway is not None and any(routed(config, model) for model in sleepers)
+                    else ()
+                ),
             ),
             opts=in_cluster,
         )
@@ -89,6 +110,7 @@ def deploy_models(
             model,
             cluster,
             namespace,
+            gateway,
             autoscaled=name in scaled,
         )
         for name, model in config.models.items()
@@ -105,11 +127,36 @@ def deploy_models(
         # The serving namespace's guards, under it in the preview.
         opts=pulumi.ResourceOptions(parent=namespace, provider=cluster.provider),
     )
-    kserve = (
-        KServePlatform("kserve", opts=in_cluster)
-        if any(model.spec.engine is Engine.KSERVE for model in config.models.values())
+    installed_gateway = (
+        StackGateway(
+            "gateway",
+            StackGatewayArgs(
+                gateway=gateway,
+                cloud=config.cloud,
+                internal=config.gateway_internal,
+                hosts=tuple(model.spec.host for model in config.models.values() if model.spec.host),
+                serving_namespace=config.namespace,
+                cluster_issuer=config.tls_cluster_issuer,
+                acme_email=config.acme_email,
+                await_seconds=awaits.gateway_wait_seconds(
+                    installed=True, cloud_cluster=config.cloud is not None, own_network=not config.existing_subnet_ids
+                ),
+            ),
+            opts=in_cluster,
+        )
+        if gateway is not None and gateway.implementation is not Implementation.EXISTING
         else None
     )
+    uses_kserve = any(model.spec.engine is Engine.KSERVE for model in config.models.values())
+    # One cert-manager for KServe's webhooks and the Gateway's certificates, after the Gateway API CRDs it reads.
+    cert_manager = (
+        CertManager("cert-manager", after=installed_gateway.crds if installed_gateway else [], opts=in_cluster)
+        if uses_kserve or installed_gateway is not None
+        else None
+    )
+    if installed_gateway is not None and cert_manager is not None and config.acme_email and gateway is not None:
+        acme_issuer("gateway", config.acme_email, gateway, after=[cert_manager.release], opts=in_cluster)
+    kserve = KServePlatform("kserve", cert_manager.release, opts=in_cluster) if uses_kserve and cert_manager else None
     shared = Shared(
         config=config,
         namespace=namespace,
@@ -121,6 +168,8 @@ def deploy_models(
         kserve=kserve,
         prometheus=prometheus,
         wake_add_on=keda.http_add_on if keda is not None else None,
+        gateway=gateway,
+        gateway_ready=installed_gateway.ready if installed_gateway is not None else [],
     )
     models = {
         name: Model(
@@ -144,6 +193,7 @@ def deploy_models(
             model.public_url,
             model.load_balancer_url,
             model.autoscaled,
+            route_weight(config, name) if gateway is not None else None,
         )
         for name, model in models.items()
     }
@@ -154,6 +204,7 @@ def _server_args(
     model: ModelPlan,
     cluster: GpuCluster,
     namespace: ServingNamespace,
+    gateway: GatewayRef | None,
     *,
     autoscaled: bool,
 ) -> VllmServerArgs:
@@ -181,12 +232,47 @@ def _server_args(
         autoscaled=autoscaled,
         clients=_unique(
             *configured_clients(config, model),
-            *((Client(namespace=config.ingress_namespace),) if model.spec.host else ()),
+            # The Gateway's proxies, for the models behind a route (a sleeping one is reached through the interceptor).
+            *(
+                (gateway.proxies,)
+                if gateway is not None and gateway.proxies is not None and routed(config, model) and not model.sleeps
+                else ()
+            ),
             # A sleeping model's requests come through the HTTP add-on's interceptor.
             *((interceptor_client(KEDA_NAMESPACE),) if model.sleeps else ()),
         ),
-        clients_from_cidrs=tuple(model.spec.load_balancer.source_ranges) if model.spec.load_balancer else (),
+        clients_from_cidrs=(
+            *(tuple(model.spec.load_balancer.source_ranges) if model.spec.load_balancer else ()),
+            *(gateway.proxy_cidrs if gateway is not None and routed(config, model) and not model.sleeps else ()),
+        ),
     )
+
+
+def stack_gateway_ref(config: StackConfig) -> GatewayRef | None:
+    """The Gateway models are exposed through, when any model sets a host."""
+    if not any(model.spec.host for model in config.models.values()):
+        return None
+    return gateway_ref(
+        existing=config.existing_gateway,
+        cloud=config.cloud,
+        proxy_only_cidr=gke_ranges(config.network_cidr).proxy_only if config.cloud is Cloud.GCP else None,
+    )
+
+
+def route_weight(config: StackConfig, name: str) -> int | None:
+    """The percent of its route's requests the model gets; None when no route leads to it."""
+    model = config.models[name]
+    if not routed(config, model):
+        return None
+    primary = model.spec.canary_of or name
+    weights = dict(route_backends(primary, {n: m.spec for n, m in config.models.items()}))
+    return weights[name]
+
+
+def routed(config: StackConfig, model: ModelPlan) -> bool:
+    """Whether a Gateway route sends requests to the model: it sets a host, or is a canary of a model that does."""
+    primary = config.models.get(model.spec.canary_of or "")
+    return bool(model.spec.host or (primary is not None and primary.spec.host))
 
 
 def _unique(*clients: Client) -> tuple[Client, ...]:
@@ -204,12 +290,15 @@ def _model_output(
     public_url: pulumi.Input[str] | None,
     load_balancer_url: pulumi.Input[str] | None,
     autoscaled: bool,
+    weight: int | None,
 ) -> dict[str, Any]:
     pool = args.placement.pools[0] if args.placement is not None else None
     return {
         "baseUrl": base_url,
         "publicUrl": public_url,
         "loadBalancerUrl": load_balancer_url,
+        # The percent of its Gateway route's requests the model gets (a canary's weight, or what its canaries leave).
+        "routeWeight": weight,
         "servedModelName": model.served_model_name,
         "engine": model.spec.engine.value,
         "huggingFaceId": model.spec.hugging_face_id,

@@ -192,7 +192,9 @@ def summary(plan: Plan) -> str:
         if model["replicas"]["min"] == 0:
             lines.append(f"    warning: {_cold_start_warning(plan, name)}")
         if model.get("publicUrl"):
-            lines.append(f"    exposed: {model['publicUrl']} (Ingress, TLS)")
+            weight = model.get("routeWeight")
+            share = f", {weight}% of the route's requests" if weight is not None and weight != 100 else ""
+            lines.append(f"    exposed: {model['publicUrl']} (Gateway, TLS{share})")
         if model.get("loadBalancerUrl"):
             lines.append(f"    exposed: {model['loadBalancerUrl']} (load balancer, source ranges only)")
     if "cost" in outputs:

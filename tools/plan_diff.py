@@ -211,6 +211,8 @@ def _model_facts(model: Mapping[str, Any]) -> dict[str, Any]:
         "tensor parallel": sizing.get("tensorParallel"),
         "context": model.get("contextLength"),
         "public URL": model.get("publicUrl"),
+        # A rollout's step: the share of its Gateway route's requests.
+        "route weight": f"{model['routeWeight']}%" if model.get("routeWeight") is not None else None,
         "load balancer URL": model.get("loadBalancerUrl"),
     }
 

@@ -36,12 +36,18 @@ def kubernetes_versions() -> list[str]:
     return sorted((m for m in minors if _minor(m) >= _minor(MIN_KUBERNETES_VERSION)), key=_minor)
 
 
+CRD_GROUPS_UNDER_K8S_IO = frozenset({"gateway.networking.k8s.io", "inference.networking.k8s.io"})
+"""SIG projects' APIs under k8s.io that ship as CRDs, not with Kubernetes (validated with ../shared/crd-schemas)."""
+
+
 def is_builtin(body: dict[str, Any]) -> bool:
     """Whether the object's API group is Kubernetes' own (validated with the API schemas)."""
     api_version = body["apiVersion"]
     if "/" not in api_version:
         return True
     group = api_version.split("/")[0]
+    if group in CRD_GROUPS_UNDER_K8S_IO or group.endswith(".x-k8s.io"):
+        return False
     return "." not in group or group.endswith(".k8s.io")
 
 

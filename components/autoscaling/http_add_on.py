@@ -65,11 +65,13 @@ def interceptor_target(keda_namespace: str) -> Target:
     return Target(peer=interceptor_client(keda_namespace).peer(), port=PROXY_PORT)
 
 
-def interceptor_ingress_rules(clients: Sequence[Client]) -> list[dict[str, Any]]:
-    """The sleeping models' clients, on the proxy port. No clients, no rule: one with no peers would admit all."""
-    if not clients:
+def interceptor_ingress_rules(clients: Sequence[Client], cidrs: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The sleeping models' clients (pods, and address ranges outside the pod network), on the proxy port. No
+    clients, no rule: one with no peers would admit all."""
+    peers = [*(client.peer() for client in clients), *({"ipBlock": {"cidr": cidr}} for cidr in cidrs)]
+    if not peers:
         return []
-    return [{"from": [client.peer() for client in clients], "ports": [{"protocol": "TCP", "port": PROXY_PORT}]}]
+    return [{"from": peers, "ports": [{"protocol": "TCP", "port": PROXY_PORT}]}]
 
 
 def wake_service_name(model: str) -> str:
@@ -83,7 +85,7 @@ def wake_base_url(model: str, namespace: str) -> str:
 
 def wake_hosts(model: str, namespace: str, public_host: str | None) -> list[str]:
     """Host names the interceptor routes to the model: its wake Service's in-cluster names (the interceptor
-    matches host names without the port) and its public name, when an Ingress exposes it."""
+    matches host names without the port; the Gateway's route rewrites the Host to the first) and its public name."""
     service = wake_service_name(model)
     hosts = [f"{service}.{namespace}.svc.cluster.local", f"{service}.{namespace}.svc", f"{service}.{namespace}"]
     return [*hosts, public_host] if public_host else hosts
@@ -103,7 +105,7 @@ def interceptor_route_spec(
         "timeouts": {
             # A cold start (node, pull, download, load) takes minutes: hold requests as long as it may take.
             "readiness": f"{ready_within_seconds}s",
-            # A long completion sends its headers only at the end; match the Ingress's read timeout.
+            # A long completion sends its headers only at the end; match the Gateway route's timeout.
             "responseHeader": f"{response_within_seconds}s",
         },
     }
@@ -129,7 +131,9 @@ class KedaHttpAddOnArgs:
     """KEDA's release."""
     clients: tuple[Client, ...]
     """Pods that send requests through the interceptor: the sleeping models' clients and, for those exposed, the
-    ingress controller."""
+    Gateway's proxies."""
+    cidrs: tuple[str, ...] = ()
+    """Address ranges that do too: GKE's Gateway proxies, which run outside the pod network."""
 
 
 class KedaHttpAddOn(pulumi.ComponentResource):
@@ -167,7 +171,7 @@ class KedaHttpAddOn(pulumi.ComponentResource):
             spec={
                 "podSelector": {"matchLabels": INTERCEPTOR_LABELS},
                 "policyTypes": ["Ingress"],
-                "ingress": interceptor_ingress_rules(args.clients),
+                "ingress": interceptor_ingress_rules(args.clients, args.cidrs),
             },
             opts=pulumi.ResourceOptions(parent=self),
         )

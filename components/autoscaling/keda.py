@@ -92,6 +92,9 @@ class KedaArgs:
     wake_clients: tuple[Client, ...] | None = None
     """With KEDA's HTTP add-on (scale from zero), the pods that call sleeping models through its interceptor;
     None: no add-on."""
+    wake_cidrs: tuple[str, ...] = ()
+    """Address ranges outside the pod network that call sleeping models through the interceptor (GKE's Gateway
+    proxies)."""
 
 
 class Keda(pulumi.ComponentResource):
@@ -134,7 +137,9 @@ class Keda(pulumi.ComponentResource):
         self.http_add_on = (
             KedaHttpAddOn(
                 f"{name}-http",
-                KedaHttpAddOnArgs(namespace=self.namespace, keda=self.release, clients=args.wake_clients),
+                KedaHttpAddOnArgs(
+                    namespace=self.namespace, keda=self.release, clients=args.wake_clients, cidrs=args.wake_cidrs
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             if args.wake_clients is not None

@@ -152,6 +152,18 @@ class GkeCluster(pulumi.ComponentResource):
             },
             opts=child,
         )
+        # Where GKE's regional Gateway proxies run (the Gateway's GatewayClasses gke-l7-rilb and
+        # gke-l7-regional-external-managed need one per region and network); models admit their connections by it.
+        gcp.compute.Subnetwork(
+            f"{name}-proxy-only",
+            name=f"{args.cluster_name}-proxy-only",
+            region=args.region,
+            network=network.id,
+            ip_cidr_range=ranges.proxy_only,
+            purpose="REGIONAL_MANAGED_PROXY",
+            role="ACTIVE",
+            opts=child,
+        )
         router = gcp.compute.Router(
             f"{name}-router", name=args.cluster_name, region=args.region, network=network.id, opts=child
         )
@@ -267,6 +279,8 @@ class GkeCluster(pulumi.ComponentResource):
             security_posture_config=SECURITY_POSTURE,
             # Filestore's CSI driver, which provisions the models' shared weight caches (clusters/filestore.py).
             addons_config={"gcp_filestore_csi_driver_config": {"enabled": True}},
+            # GKE's managed Gateway controller and the Gateway API CRDs it serves (the models' Gateway and routes).
+            gateway_api_config={"channel": "CHANNEL_STANDARD"},
             resource_labels={"llm-platform-cluster": args.cluster_name},
             # The default pool's node config only matters while creating; changing it would replace the cluster.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[key_access], ignore_changes=["nodeConfig"]),

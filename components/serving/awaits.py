@@ -62,9 +62,28 @@ def model_service() -> dict[str, str]:
     return dict(NOT_AWAITED)
 
 
-def public_ingress() -> dict[str, str]:
-    """An Ingress gets its address from an ingress controller, which the stack never installs."""
-    return dict(NOT_AWAITED)
+GATEWAY_READY = "condition=Programmed"
+"""A Gateway is Programmed once its implementation has configured the data plane and it has an address."""
+
+
+def gateway_wait_seconds(*, installed: bool, cloud_cluster: bool, own_network: bool) -> int | None:
+    """How long to wait for the stack's Gateway, or None: not at all. Its implementation is the stack's (Envoy
+    Gateway) or the cluster's (GKE); its address comes, like a model's load balancer, from the cloud's controller in
+    the network the stack creates. An existing Gateway is not the stack's object; on an existing cluster, or in
+    subnets the stack did not create, nothing the stack installs or checks gives the address."""
+    return GATEWAY_WAIT_SECONDS if installed and cloud_cluster and own_network else None
+
+
+GATEWAY_WAIT_SECONDS = 900
+"""A cloud load balancer (GKE's regional proxies included) usually takes a few minutes; no model stands behind the
+Gateway's own readiness."""
+
+
+def gateway(wait_seconds: int | None) -> dict[str, str]:
+    """The annotations of the stack's Gateway (a custom resource: awaited only with `pulumi.com/waitFor`)."""
+    if wait_seconds is None:
+        return dict(NOT_AWAITED)
+    return {WAIT_FOR: GATEWAY_READY, TIMEOUT_SECONDS: str(wait_seconds)}
 
 
 def cache_claim() -> dict[str, str]:
@@ -131,6 +150,7 @@ HELM_RELEASE_WAITS: Mapping[str, str] = {
     "cert-manager": "controller, webhook and cainjector Deployments on the system nodes",
     "cluster-autoscaler": "its Deployment on the system nodes",
     "dcgm-exporter": "its DaemonSet on the GPU nodes that exist",
+    "gateway-helm": "Envoy Gateway's controller on the system nodes (its proxies are created later, per Gateway)",
     "keda": "operator, metrics server and webhooks on the system nodes",
     "keda-add-ons-http": "operator, scaler and interceptor on the system nodes",
     "kserve-crd": "nothing (CRDs)",

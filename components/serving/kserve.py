@@ -37,9 +37,8 @@ from components.serving.vllm import (
 
 PORT = 8080
 """KServe's model server port (the predictor Service maps port 80 to it)."""
-# What the API server calls, by namespace: cert-manager's webhook (securePort 10250, jetstack/cert-manager
-# values.yaml) and KServe's controller webhooks (webhook-server 9443), which admit every predictor pod.
-API_SERVER_PORTS = {"cert-manager": (10250,), "kserve": (9443,)}
+# What the API server calls: KServe's controller webhooks (webhook-server 9443), which admit every predictor pod.
+API_SERVER_PORTS = {"kserve": (9443,)}
 # KServe's model server drains for a fixed 30 s on SIGTERM (ModelServer(grace_period=30) to uvicorn's
 # timeout_graceful_shutdown, kserve v0.20.0 python/kserve/kserve/model_server.py); the Hugging Face server takes no
 # flag for it, so vLLM's --shutdown-timeout does not apply here. The pod's grace period covers preStop + this.
@@ -165,30 +164,20 @@ class KServePlatform(pulumi.ComponentResource):
 
     Example::
 
-        KServePlatform("kserve", opts=pulumi.ResourceOptions(provider=k8s_provider))
+        KServePlatform("kserve", cert_manager.release, opts=pulumi.ResourceOptions(provider=k8s_provider))
     """
 
     ready: list[pulumi.Resource]
     """What InferenceServices come after (their CRD and the controller's webhooks)."""
 
-    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, cert_manager: pulumi.Resource, opts: pulumi.ResourceOptions | None = None) -> None:
+        """`cert_manager`: the stack's cert-manager release, which signs KServe's webhook certificates."""
         super().__init__("llm-platform:serving:KServePlatform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         namespaces = {
             ns: platform_namespace(f"{name}-{ns}", ns, level="restricted", api_server_ports=ports, opts=child)
             for ns, ports in API_SERVER_PORTS.items()
         }
-        cert_manager = k8s.helm.v3.Release(
-            f"{name}-cert-manager",
-            name="cert-manager",
-            chart="cert-manager",
-            version=versions.CERT_MANAGER_CHART,
-            repository_opts={"repo": versions.CERT_MANAGER_REPO},
-            namespace=namespaces["cert-manager"].metadata.name,
-            values={"crds": {"enabled": True}},
-            max_history=5,
-            opts=child,
-        )
 
         def kserve_chart(
             part: str, chart: str, values: dict[str, Any] | None, after: list[pulumi.Resource]

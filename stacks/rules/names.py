@@ -78,9 +78,7 @@ def model_objects(name: str, model: ModelNames) -> dict[tuple[str, str], str]:
         objects[("Service", wake_service_name(name))] = "its wake Service"
         objects[("InterceptorRoute", name)] = "its InterceptorRoute"
     if model.host:
-        objects[("Ingress", name)] = "its Ingress"
-        objects[("Secret", f"{name}-tls")] = "its TLS certificate Secret"
-        objects[("NetworkPolicy", f"{name}-acme-http01-solver")] = "its ACME solver NetworkPolicy"
+        objects[("HTTPRoute", name)] = "its HTTPRoute"
     if model.load_balancer:
         objects[("Service", f"{name}-lb")] = "its load balancer Service"
     for index in model.clients_in_namespace:
@@ -107,19 +105,22 @@ def model_name_findings(models: Mapping[str, ModelNames]) -> list[Finding]:
     return findings
 
 
-def host_findings(hosts: Mapping[str, str | None]) -> list[Finding]:
-    """Two Ingresses for one host name: the controller merges or rejects them, and requests reach either model."""
-    first: dict[str, str] = {}
+def host_findings(routes: Mapping[str, tuple[str | None, str | None]]) -> list[Finding]:
+    """Two routes for one host and path: the Gateway picks one by its own precedence, and requests reach either model
+    (a weighted split is `canaryOf`)."""
+    first: dict[tuple[str, str | None], str] = {}
     findings = []
-    for name, host in hosts.items():
+    for name, (host, path) in routes.items():
         if host is None:
             continue
-        if host in first:
+        if (host, path) in first:
+            where = f"{host!r}" + (f" with path {path!r}" if path else "")
             findings.append(
                 Finding(
                     f"models.{name}.host",
-                    f"{host!r} is already the host of model {first[host]!r}; each model needs a host name of its own",
+                    f"{where} is already the route of model {first[(host, path)]!r}; give each model a host or a path "
+                    "of its own, or make it a canaryOf that model to split the traffic by weight",
                 )
             )
-        first.setdefault(host, name)
+        first.setdefault((host, path), name)
     return findings

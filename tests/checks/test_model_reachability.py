@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
+from components.serving.gateway import GatewayRef
 from stacks.config import ModelPlan, StackConfig, parse_config
+from stacks.serving import routed, stack_gateway_ref
 from tests.support import interceptor_pod
 from tools.offline import Mode, load_stack_files, stack_names
-from tools.reachability import Network, Pod
+from tools.reachability import Address, Endpoint, Network, Pod
 
 STACKS = stack_names()
 CASES = [(stack, mode) for stack in STACKS for mode in Mode.ALL]
@@ -60,6 +62,21 @@ class World:
     def has_interceptor(self) -> bool:
         """The stack installs KEDA's HTTP add-on when a model sleeps."""
         return any(model.sleeps for model in self.config.models.values())
+
+    @property
+    def gateway(self) -> GatewayRef | None:
+        return stack_gateway_ref(self.config)
+
+    def gateway_proxies(self) -> list[Endpoint]:
+        """The Gateway's data plane as the models see it: its proxy pods, or addresses in GKE's proxy ranges."""
+        gateway = self.gateway
+        if gateway is None:
+            return []
+        proxies: list[Endpoint] = [Address(cidr.split("/")[0].rsplit(".", 1)[0] + ".7") for cidr in gateway.proxy_cidrs]
+        if gateway.proxies is not None:
+            labels = {**gateway.proxies.pod_labels, "pod-template-hash": "abc"}
+            proxies.append(Pod(namespace=gateway.proxies.namespace, name="envoy", labels=labels))
+        return proxies
 
     def sleeper_clients(self) -> list[Pod]:
         return [pod for name, pods in self.clients.items() if self.config.models[name].sleeps for pod in pods]
@@ -157,16 +174,38 @@ def test_clients_of_a_sleeping_model_reach_it_through_the_interceptor(
 
 
 @pytest.mark.parametrize(("stack", "mode"), CASES)
-def test_an_exposed_model_is_reached_by_its_ingress_controller(
+def test_the_gateway_reaches_each_model_behind_its_routes_directly_or_through_the_interceptor(
     worlds: dict[tuple[str, str], World], stack: str, mode: str
 ) -> None:
     world = worlds[(stack, mode)]
-    controller = Pod(namespace=world.config.ingress_namespace, name="controller", labels={"app": "ingress"})
-    for served in world.models.values():
-        if served.model.spec.host and served.model.sleeps:
-            assert world.network.allows(controller, INTERCEPTOR, PROXY_PORT)
-        elif served.model.spec.host:
-            assert world.network.allows(controller, served.pod, served.port)
+    for proxy in world.gateway_proxies():
+        for name, served in world.models.items():
+            if not routed(world.config, served.model):
+                assert not world.network.ingress_allows(served.pod, proxy, served.port), f"{proxy} -> {name}"
+            elif served.model.sleeps:
+                assert world.network.ingress_allows(INTERCEPTOR, proxy, PROXY_PORT), f"{proxy} -> interceptor"
+                assert not world.network.ingress_allows(served.pod, proxy, served.port), f"{proxy} -> {name}"
+            else:
+                assert world.network.ingress_allows(served.pod, proxy, served.port), f"{proxy} -> {name}"
+
+
+def test_the_example_stacks_route_through_envoy_proxies_and_gkes_proxy_ranges(
+    worlds: dict[tuple[str, str], World],
+) -> None:
+    kinds = {type(proxy) for world in worlds.values() for proxy in world.gateway_proxies()}
+    assert kinds == {Pod, Address}
+
+
+def test_pods_of_the_gateways_namespace_other_than_its_proxies_reach_no_model(
+    worlds: dict[tuple[str, str], World],
+) -> None:
+    for world in worlds.values():
+        gateway = world.gateway
+        if gateway is None or gateway.proxies is None or not gateway.proxies.pod_labels:
+            continue
+        other = Pod(namespace=gateway.namespace, name="controller", labels={"control-plane": "envoy-gateway"})
+        for name, served in world.models.items():
+            assert not world.network.ingress_allows(served.pod, other, served.port), name
 
 
 @pytest.mark.parametrize(("stack", "mode"), CASES)

@@ -1,6 +1,6 @@
 """The offline plan diff (`make diff`), on synthetic changes committed in a temporary copy of the project:
 the base commit, then one commit that raises a model's maxReplicas, changes a pool's GPU type, adds a model,
-bumps the vLLM image, rotates a secret and breaks the dev stack file."""
+shifts a canary's weight, bumps the vLLM image, rotates a secret and breaks the dev stack file."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def _base(config: dict[str, Any]) -> None:
 def _change(config: dict[str, Any]) -> None:
     models = config["llm-platform:models"]
     models["qwen-7b"]["maxReplicas"] = 6
+    models["chat-next"]["weight"] = 25
     models["llama-8b"] = {
         "huggingFaceId": "meta-llama/Llama-3.1-8B-Instruct",
         "pool": "l4-spot",
@@ -118,6 +119,19 @@ def test_max_replicas_updates_the_scaled_object_and_the_gpu_ceiling(synthetic: d
         line.startswith("Model qwen-7b: ") and "replicas 1-4 → 1-6" in line and "GPUs at max scale 4 → 6" in line
         for line in aws["highlights"]
     ), aws["highlights"]
+
+
+def test_a_rollout_step_shows_both_models_route_weights_and_the_routes_backends(synthetic: dict[str, Any]) -> None:
+    aws = synthetic["stacks"]["prod-aws"]
+    assert "Model chat-next: route weight 10% → 25%" in aws["highlights"], aws["highlights"]
+    assert any(line.startswith("Model qwen-7b: ") and "route weight 90% → 75%" in line for line in aws["highlights"]), (
+        aws["highlights"]
+    )
+    route = _changed(aws, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "qwen-7b")
+    # Backends are named by their Service: the models' own.
+    assert route["spec.rules[0].backendRefs[qwen-7b].weight"] == (90, 75)
+    assert route["spec.rules[0].backendRefs[chat-next].weight"] == (10, 25)
+    assert not [r for r in aws["replacements"] if "HTTPRoute" in r["resource"]]
 
 
 def test_a_pools_gpu_type_replaces_its_node_group_flagged_first(synthetic: dict[str, Any]) -> None:

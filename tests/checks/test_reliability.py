@@ -9,9 +9,19 @@ from typing import Any
 import pytest
 
 from components.serving import kserve, vllm
+from components.serving.gateway import ENVOY_PROXY_LABELS, PROXY_PORT_SHIFT
+from stacks.config import StackConfig, parse_config
+from stacks.serving import stack_gateway_ref
 from tests.support import interceptor_pod
-from tools.offline import Mode, stack_names
-from tools.reachability import Network, Pod
+from tools.offline import Mode, load_stack_files, stack_names
+from tools.reachability import Address, Network, Pod
+
+
+def _config(stack: str) -> StackConfig:
+    files = load_stack_files(stack)
+    raw = {key.split(":", 1)[1]: value for key, value in files.config.items() if key.startswith("llm-platform:")}
+    return parse_config(raw, stack=stack, secret_keys={"hfToken": True})
+
 
 STACKS = stack_names()
 # Pod Security "restricted" (kubernetes/pod-security-admission, policy/check_*.go): the volume types it allows.
@@ -105,10 +115,19 @@ def test_r7_selectors_ports_and_services_are_wired(plans: dict[Any, Any], stack:
         assert template["spec"]["serviceAccountName"] in accounts
 
 
-PLATFORM_NAMESPACES = {"nvidia-gpu", "monitoring", "keda", "cert-manager", "kserve"}
+PLATFORM_NAMESPACES = {
+    "nvidia-gpu",
+    "monitoring",
+    "keda",
+    "cert-manager",
+    "kserve",
+    "envoy-gateway-system",
+    "llm-gateway",
+}
 # Container ports of the webhooks and aggregated APIs the API server calls (KEDA, cert-manager, KServe, the
 # Prometheus Operator); the only ports a platform namespace opens to any source.
 API_SERVER_PORTS = {6443, 9443, 10250}
+GATEWAY_LISTENER_PORTS = {80 + PROXY_PORT_SHIFT, 443 + PROXY_PORT_SHIFT}
 
 
 def _default_deny(policies: list[dict[str, Any]]) -> dict[str, set[str]]:
@@ -144,7 +163,12 @@ def test_n1_only_api_server_ports_are_open_to_any_source(plans: dict[Any, Any], 
             if "from" not in rule:
                 assert policy["metadata"]["namespace"] in PLATFORM_NAMESPACES
                 assert rule["ports"], "a rule without sources or ports admits everything"
-                assert {port["port"] for port in rule["ports"]} <= API_SERVER_PORTS
+                ports = {port["port"] for port in rule["ports"]}
+                if policy["spec"]["podSelector"] == {"matchLabels": ENVOY_PROXY_LABELS}:
+                    # The Gateway's proxies take traffic from its load balancer, whose address decides who reaches it.
+                    assert ports == GATEWAY_LISTENER_PORTS
+                else:
+                    assert ports <= API_SERVER_PORTS
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -352,36 +376,40 @@ def test_n2_every_ingress_host_is_served_over_tls(plans: dict[Any, Any], stack: 
         assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
 
 
-def test_n2_acme_http01_challenges_reach_the_solver_through_default_deny(plans: dict[Any, Any]) -> None:
-    exposed = [(s, i) for s in STACKS for i in _objects(plans, s, "Ingress")]
-    assert exposed
-    for stack, ingress in exposed:
-        namespace = ingress["metadata"]["namespace"]
-        solver_policies = [
-            p["spec"]
-            for p in _objects(plans, stack, "NetworkPolicy")
-            if p["metadata"]["namespace"] == namespace
-            and p["spec"]["podSelector"] == {"matchLabels": {"acme.cert-manager.io/http01-solver": "true"}}
-        ]
-        assert solver_policies
-        [rule] = solver_policies[0]["ingress"]
-        assert rule["ports"] == [{"protocol": "TCP", "port": 8089}]
-        assert rule["from"] == [
-            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
-        ]
+def _gateways(plans: dict[Any, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = [(s, g) for s in STACKS for g in plans[(s, Mode.UPDATE)].manifests.values() if g["kind"] == "Gateway"]
+    assert {stack for stack, _ in found} >= {"prod-aws", "prod-gcp"}, "a stack on Envoy Gateway and one on GKE's"
+    return found
 
 
-def test_n2_an_exposed_model_admits_its_ingress_controller(plans: dict[Any, Any]) -> None:
-    exposed = [(s, i) for s in STACKS for i in _objects(plans, s, "Ingress")]
-    assert exposed, "an example stack exposes a model"
-    for stack, ingress in exposed:
-        [policy] = [
-            p
-            for p in _objects(plans, stack, "NetworkPolicy")
-            if p["metadata"]["name"] == f"{ingress['metadata']['name']}-serving"
-        ]
-        peers = policy["spec"]["ingress"][0]["from"]
-        assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}} in peers
+def test_n2_acme_http01_challenges_reach_the_solver_through_the_gateway_namespaces_default_deny(
+    plans: dict[Any, Any],
+) -> None:
+    for stack, gateway in _gateways(plans):
+        namespace = gateway["metadata"]["namespace"]
+        network = Network(_objects(plans, stack, "NetworkPolicy"))
+        solver = Pod(namespace=namespace, labels={"acme.cert-manager.io/http01-solver": "true"}, name="solver")
+        ref = stack_gateway_ref(_config(stack))
+        assert ref is not None
+        proxies: list[Any] = [Address(cidr.split("/")[0]) for cidr in ref.proxy_cidrs]
+        if ref.proxies is not None:
+            proxies.append(Pod(namespace=ref.proxies.namespace, labels=dict(ref.proxies.pod_labels), name="envoy"))
+        assert proxies
+        for proxy in proxies:
+            assert network.ingress_allows(solver, proxy, 8089), (stack, proxy)
+        assert not network.ingress_allows(solver, Pod(namespace="unnamed", labels={}), 8089), stack
+
+
+def test_n2_every_exposed_model_has_a_route_on_the_gateway(plans: dict[Any, Any]) -> None:
+    for stack, gateway in _gateways(plans):
+        routes = [r for r in plans[(stack, Mode.UPDATE)].manifests.values() if r["kind"] == "HTTPRoute"]
+        config = _config(stack)
+        exposed = {name for name, model in config.models.items() if model.spec.host}
+        assert exposed
+        assert {r["metadata"]["name"] for r in routes if r["metadata"]["namespace"] == config.namespace} == exposed
+        for route in routes:
+            for parent in route["spec"]["parentRefs"]:
+                assert parent["name"] == gateway["metadata"]["name"]
 
 
 def test_n1_a_load_balanced_model_admits_exactly_its_source_ranges(plans: dict[Any, Any]) -> None:
@@ -414,14 +442,26 @@ def sleeping_exposed_model() -> dict[str, dict[str, Any]]:
     return build_plan(run_program("dev", Mode.UPDATE, config_overrides=overrides)).manifests
 
 
-def test_an_exposed_sleeping_model_is_reached_through_the_interceptor(
+def test_an_exposed_sleeping_models_route_leads_to_the_interceptor_with_its_wake_host(
     sleeping_exposed_model: dict[str, dict[str, Any]],
 ) -> None:
-    [ingress] = [body for body in sleeping_exposed_model.values() if body["kind"] == "Ingress"]
-    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-    assert backend == {"name": "chat-wake", "port": {"number": 8080}}
-    [route] = [body for body in sleeping_exposed_model.values() if body["kind"] == "InterceptorRoute"]
-    assert "chat.example.com" in route["spec"]["rules"][0]["hosts"]
+    [route] = [
+        body
+        for body in sleeping_exposed_model.values()
+        if body["kind"] == "HTTPRoute" and body["metadata"]["name"] == "chat"
+    ]
+    [backend] = route["spec"]["rules"][0]["backendRefs"]
+    assert (backend["name"], backend["namespace"], backend["port"]) == (
+        "keda-add-ons-http-interceptor-proxy",
+        "keda",
+        8080,
+    )
+    [rewrite] = backend["filters"]
+    [interceptor_route] = [body for body in sleeping_exposed_model.values() if body["kind"] == "InterceptorRoute"]
+    assert rewrite["urlRewrite"]["hostname"] in interceptor_route["spec"]["rules"][0]["hosts"]
+    [grant] = [body for body in sleeping_exposed_model.values() if body["kind"] == "ReferenceGrant"]
+    assert grant["metadata"]["namespace"] == "keda"
+    assert grant["spec"]["to"] == [{"group": "", "kind": "Service", "name": "keda-add-ons-http-interceptor-proxy"}]
 
 
 def _sleeper_network(manifests: dict[str, dict[str, Any]]) -> Network:
@@ -441,10 +481,16 @@ def test_a_sleeping_models_pods_admit_the_interceptor_and_no_other_pod_of_keda(
     assert not network.ingress_allows(chat, keda_operator, 8000)
 
 
-def test_the_interceptor_admits_the_ingress_controller_of_a_sleeping_model_and_not_the_serving_namespace(
+def test_the_interceptor_admits_the_gateways_proxies_of_a_sleeping_model_and_not_the_serving_namespace(
     sleeping_exposed_model: dict[str, dict[str, Any]],
 ) -> None:
     network = _sleeper_network(sleeping_exposed_model)
-    controller = Pod(namespace="ingress-nginx", labels={"app.kubernetes.io/name": "ingress-nginx"})
-    assert network.allows(controller, interceptor_pod(), 8080)
+    labels = {
+        **ENVOY_PROXY_LABELS,
+        "gateway.envoyproxy.io/owning-gateway-name": "llm-platform",
+        "gateway.envoyproxy.io/owning-gateway-namespace": "envoy-gateway-system",
+    }
+    proxy = Pod(namespace="envoy-gateway-system", labels=labels)
+    assert network.allows(proxy, interceptor_pod(), 8080)
+    assert not network.ingress_allows(interceptor_pod(), Pod(namespace="envoy-gateway-system", labels={}), 8080)
     assert not network.ingress_allows(interceptor_pod(), Pod(namespace="llm-serving", labels={"app": "x"}), 8080)

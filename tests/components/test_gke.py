@@ -97,7 +97,7 @@ def test_secrets_key_lives_in_the_stacks_own_key_ring(registered: Registered) ->
 
 
 def test_subnet_has_secondary_ranges_for_pods_and_services(registered: Registered) -> None:
-    subnet = registered.inputs("gcp:compute/subnetwork:Subnetwork")
+    subnet = registered.inputs("gcp:compute/subnetwork:Subnetwork", "llm-nodes")
     assert subnet["ipCidrRange"] == "10.0.0.0/19"
     assert subnet["secondaryIpRanges"] == [
         {"rangeName": "pods", "ipCidrRange": "10.0.128.0/17"},
@@ -133,3 +133,16 @@ def test_gpu_pool_upgrades_need_no_spare_gpu(registered: Registered) -> None:
 def test_network_policy_is_left_to_dataplane_v2(registered: Registered) -> None:
     cluster = registered.inputs(CLUSTER)
     assert (cluster["datapathProvider"], cluster["networkPolicy"]) == ("ADVANCED_DATAPATH", {"enabled": False})
+
+
+def test_the_gateways_proxies_get_a_proxy_only_subnet_apart_from_nodes_pods_and_services(
+    registered: Registered,
+) -> None:
+    subnet = registered.inputs("gcp:compute/subnetwork:Subnetwork", "llm-proxy-only")
+    assert (subnet["purpose"], subnet["role"]) == ("REGIONAL_MANAGED_PROXY", "ACTIVE")
+    assert subnet["ipCidrRange"] == "10.0.64.0/19"
+
+
+def test_the_cluster_serves_the_standard_gateway_api_channel(registered: Registered) -> None:
+    cluster = registered.inputs("gcp:container/cluster:Cluster")
+    assert cluster["gatewayApiConfig"] == {"channel": "CHANNEL_STANDARD"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from components.serving.cert_manager import CertManager
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform, runtime_args
 from tests.components.test_vllm import gpu_args
 
@@ -13,7 +14,7 @@ RUNTIME = "kubernetes:serving.kserve.io/v1alpha1:ClusterServingRuntime"
 
 
 def build() -> dict[str, Any]:
-    platform = KServePlatform("kserve")
+    platform = KServePlatform("kserve", CertManager("cert-manager").release)
     model = KServeModel("chat", KServeModelArgs(server=gpu_args(gpus=2, max_replicas=3), platform_ready=platform.ready))
     return {"baseUrl": model.base_url}
 
@@ -52,7 +53,7 @@ def test_predictor_gets_the_same_placement_gpus_and_security_as_vllm(under_mocks
     assert model["startupProbe"]["httpGet"]["path"] == "/v2/health/ready"
 
 
-def test_platform_installs_cert_manager_before_kserve_in_standard_mode(under_mocks: Any) -> None:
+def test_kserve_comes_after_the_stacks_cert_manager_in_standard_mode(under_mocks: Any) -> None:
     registered = under_mocks(build)
     releases = {r.inputs["name"]: r for r in registered.all("kubernetes:helm.sh/v3:Release")}
     # No kserve-runtime-configs: it installs all fourteen runtimes (one on vllm/vllm-openai:latest) or none.
@@ -93,7 +94,7 @@ def test_runtime_image_is_pinned_to_kserves_release(under_mocks: Any) -> None:
 
 def test_token_file_reaches_the_runtime(under_mocks: Any) -> None:
     def program() -> None:
-        platform = KServePlatform("kserve")
+        platform = KServePlatform("kserve", CertManager("cert-manager").release)
         server = dataclasses.replace(gpu_args(), hf_token_secret="hf-token")
         KServeModel("chat", KServeModelArgs(server=server, platform_ready=platform.ready))
 

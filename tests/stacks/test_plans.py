@@ -52,6 +52,8 @@ def test_every_manifest_is_named_and_namespaced_where_it_must_be(plans: dict[Any
             "StorageClass",
             "ComputeClass",
             "ClusterServingRuntime",
+            "GatewayClass",
+            "ClusterIssuer",
         }:
             assert body["metadata"].get("namespace"), body
 
@@ -155,7 +157,8 @@ def test_summary_shows_each_models_autoscaler_and_exposure_in_preview(plans: dic
     text = summary(plans[("prod-aws", Mode.PREVIEW)])
     assert "autoscaling: KEDA on vLLM's queue: 4 waiting requests per replica\n" in text
     assert "from zero when requests wait at KEDA's HTTP add-on" in text
-    assert "exposed: https://llm.example.com/v1 (Ingress, TLS)" in text
+    assert "exposed: https://llm.example.com/v1 (Gateway, TLS, 90% of the route's requests)" in text
+    assert "exposed: https://llm.example.com/v1 (Gateway, TLS, 10% of the route's requests)" in text
 
 
 @pytest.mark.parametrize("mode", Mode.ALL)

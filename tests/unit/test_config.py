@@ -399,15 +399,16 @@ def test_a_model_scaling_to_zero_cannot_sit_behind_a_load_balancer() -> None:
     models = {"chat": model(minReplicas=0, loadBalancer={"sourceRanges": ["10.20.0.0/16"]})}
     assert problems(existing(models=models)) == [
         "models.chat.loadBalancer: cannot reach a model that scales to zero: a load balancer sends requests straight "
-        "to the pods, so nothing would wake it. Expose it with host (the Ingress goes through KEDA's HTTP add-on), "
-        "or set minReplicas to 1"
+        "to the pods, so nothing would wake it. Expose it with host (its Gateway route goes through KEDA's HTTP "
+        "add-on), or set minReplicas to 1"
     ]
 
 
 def test_exposed_model_needs_a_certificate_issuer() -> None:
     assert problems(existing(models={"chat": model(host="chat.example.com")})) == [
-        "tlsClusterIssuer: is required when a model sets host (chat): the Ingress serves TLS only, with a "
-        "certificate from this cert-manager ClusterIssuer"
+        "tlsClusterIssuer: is required when a model sets host (chat): the Gateway serves TLS only, with a "
+        "certificate from this cert-manager ClusterIssuer; or set acmeEmail and the stack creates a Let's Encrypt "
+        "issuer"
     ]
 
 

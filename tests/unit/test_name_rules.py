@@ -69,10 +69,11 @@ def test_a_kserve_model_named_default_plans_it_has_no_service_account_of_its_own
     assert "default" in parse_config(existing(gpuPools={"l4": {"gpu": "L4"}}, models=models), stack="t").models
 
 
-def test_two_models_may_not_share_a_host() -> None:
+def test_two_models_may_not_share_a_route() -> None:
     models = {"a": model(host="llm.example.com"), "b": model(host="llm.example.com")}
     assert existing_problems(existing(tlsClusterIssuer="letsencrypt", models=models)) == [
-        "models.b.host: 'llm.example.com' is already the host of model 'a'; each model needs a host name of its own"
+        "models.b.host: 'llm.example.com' is already the route of model 'a'; give each model a host or a path of its "
+        "own, or make it a canaryOf that model to split the traffic by weight"
     ]
 
 

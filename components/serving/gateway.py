@@ -1,0 +1,378 @@
+"""The stack's Gateway (Gateway API): where exposed models are reached from outside the cluster, TLS only.
+
+Which implementation, per target:
+
+- aws, azure, existing: Envoy Gateway (pinned chart), a CNCF project maintained by Envoy's maintainers whose
+  controller, certgen job and proxies all run under Pod Security "restricted" (chart values.tmpl.yaml and
+  internal/infrastructure/kubernetes/proxy/resource.go at v1.9.0: non-root 65532, no privilege escalation, all
+  capabilities dropped, RuntimeDefault seccomp; proxies listen on unprivileged ports, 80 and 443 shifted by 10000).
+  Its policy CRDs are in ../shared/crd-schemas. kgateway and Istio were the alternatives: Istio's inference
+  support was still tracked as an open issue (gateway-api-inference-extension v1.6.0 site-src/implementations/
+  gateways.md) and its gateway pods need the mesh's injection machinery; kgateway adds its own CRDs without
+  schemas here. Envoy Gateway routes to an InferencePool only through an extension server (v1.9.0 routes custom
+  backends through its extension manager; Envoy AI Gateway is the one that provides it), which this stack does
+  not install yet.
+- gcp: GKE's managed Gateway controller (the cluster's Gateway API channel on): a regional Application Load Balancer,
+  `gke-l7-regional-external-managed` (public) or `gke-l7-rilb` (internal), whose proxies run in the network's
+  proxy-only subnet, not in pods.
+- `existingGateway`: a Gateway the cluster runs; the stack only attaches routes to it.
+
+cert-manager's Gateway shim turns the Gateway's `cert-manager.io/cluster-issuer` annotation into one Certificate per
+HTTPS listener (stored in the Gateway's namespace); with `acmeEmail` the stack creates a Let's Encrypt issuer whose
+HTTP-01 challenges are answered through the Gateway's plain-HTTP listener, which otherwise only redirects to HTTPS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import versions
+from components.catalog.instances import Cloud
+from components.serving import awaits
+from components.serving.clients import Client
+from components.serving.load_balancer import load_balancer_annotations
+from components.serving.metadata import PART_OF, namespace_peer, platform_namespace
+
+NAME = "llm-platform"
+"""The Gateway's and its GatewayClass's name."""
+ENVOY_NAMESPACE = "envoy-gateway-system"
+"""Envoy Gateway's namespace; its proxies run there too (the default, not its Gateway-namespace mode)."""
+GKE_NAMESPACE = "llm-gateway"
+"""The GKE Gateway's namespace: the Gateway object, its certificates and cert-manager's HTTP-01 solver pods."""
+ENVOY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller"
+# The labels Envoy Gateway gives the proxies of one Gateway (v1.9.0 internal/infrastructure/kubernetes/proxy/
+# resource.go EnvoyAppLabel, internal/gatewayapi/translator.go OwningGateway*Label).
+ENVOY_PROXY_LABELS = {
+    "app.kubernetes.io/name": "envoy",
+    "app.kubernetes.io/component": "proxy",
+    "app.kubernetes.io/managed-by": "envoy-gateway",
+}
+# What the proxies' containers listen on: the listener's port plus 10000 below 1024 (translator.go
+# wellKnownPortShift), so that they need no NET_BIND_SERVICE.
+HTTP_PORT, HTTPS_PORT = 80, 443
+PROXY_PORT_SHIFT = 10000
+# The API server calls Envoy Gateway's topology-injector webhook (chart envoy-gateway-service.yaml, on by default).
+ENVOY_WEBHOOK_PORT = 9443
+GKE_CLASSES = {True: "gke-l7-rilb", False: "gke-l7-regional-external-managed"}
+"""GKE's regional Gateway classes by `internal` (cloud.google.com kubernetes-engine/docs/concepts/gateway-api)."""
+GOOGLE_HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
+"""Where Google Cloud's load-balancer health checks come from (cloud.google.com load-balancing/docs/health-checks)."""
+ACME_SOLVER_PORT = 8089
+ACME_SOLVER_LABEL = {"acme.cert-manager.io/http01-solver": "true"}
+"""cert-manager's HTTP-01 solver pods (pkg/issuer/acme/http: SolverIdentificationLabelKey, port 8089)."""
+LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
+ACME_ISSUER = "llm-platform-letsencrypt"
+
+
+class Implementation(Enum):
+    ENVOY = "envoy-gateway"
+    GKE = "gke"
+    EXISTING = "existing"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewayRef:
+    """The Gateway routes attach to, and who its data plane is to the models' NetworkPolicies."""
+
+    implementation: Implementation
+    namespace: str
+    name: str
+    proxy_cidrs: tuple[str, ...] = ()
+    """GKE: where its proxies' connections (and health checks) come from."""
+
+    @property
+    def proxies(self) -> Client | None:
+        """The data plane's pods, when it runs in pods: Envoy's proxies of this Gateway, or every pod of an existing
+        Gateway's namespace (where most implementations run a Gateway's own proxies)."""
+        if self.implementation is Implementation.ENVOY:
+            return Client(
+                namespace=self.namespace,
+                pod_labels={
+                    **ENVOY_PROXY_LABELS,
+                    "gateway.envoyproxy.io/owning-gateway-name": self.name,
+                    "gateway.envoyproxy.io/owning-gateway-namespace": self.namespace,
+                },
+            )
+        if self.implementation is Implementation.EXISTING:
+            return Client(namespace=self.namespace)
+        return None
+
+    def https_listener(self, host: str) -> str | None:
+        """The listener a host's route attaches to; None for an existing Gateway, whose listeners are its own."""
+        return None if self.implementation is Implementation.EXISTING else listener_name(host)
+
+
+def gateway_ref(*, existing: str | None, cloud: Cloud | None, proxy_only_cidr: str | None) -> GatewayRef:
+    if existing is not None:
+        namespace, name = existing.split("/", 1)
+        return GatewayRef(implementation=Implementation.EXISTING, namespace=namespace, name=name)
+    if cloud is Cloud.GCP:
+        return GatewayRef(
+            implementation=Implementation.GKE,
+            namespace=GKE_NAMESPACE,
+            name=NAME,
+            proxy_cidrs=(*((proxy_only_cidr,) if proxy_only_cidr else ()), *GOOGLE_HEALTH_CHECK_RANGES),
+        )
+    return GatewayRef(implementation=Implementation.ENVOY, namespace=ENVOY_NAMESPACE, name=NAME)
+
+
+def listener_name(host: str) -> str:
+    return "https-" + host.replace(".", "-")
+
+
+def certificate_secret(host: str) -> str:
+    return "tls-" + host.replace(".", "-")
+
+
+def listeners(hosts: Sequence[str], serving_namespace: str) -> list[dict[str, Any]]:
+    """Plain HTTP (the HTTPS redirect and ACME challenges, routes of the Gateway's own namespace only), then one
+    HTTPS listener per host, its certificate from cert-manager, open to routes of the serving namespace only."""
+    return [
+        {"name": "http", "protocol": "HTTP", "port": HTTP_PORT, "allowedRoutes": {"namespaces": {"from": "Same"}}},
+        *(
+            {
+                "name": listener_name(host),
+                "hostname": host,
+                "protocol": "HTTPS",
+                "port": HTTPS_PORT,
+                "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": certificate_secret(host)}]},
+                "allowedRoutes": {
+                    "kinds": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}],
+                    "namespaces": {
+                        "from": "Selector",
+                        "selector": namespace_peer(serving_namespace)["namespaceSelector"],
+                    },
+                },
+            }
+            for host in sorted(set(hosts))
+        ),
+    ]
+
+
+def redirect_route_spec(gateway: GatewayRef) -> dict[str, Any]:
+    """Every plain-HTTP request gets a redirect to HTTPS (the ACME solver's routes match longer paths and win)."""
+    return {
+        "parentRefs": [{"name": gateway.name, "sectionName": "http"}],
+        "rules": [
+            {"filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}
+        ],
+    }
+
+
+def acme_issuer_spec(email: str, gateway: GatewayRef) -> dict[str, Any]:
+    """Let's Encrypt, HTTP-01 through the Gateway's plain-HTTP listener (cert-manager's gatewayHTTPRoute solver
+    creates its HTTPRoute in the Certificate's namespace, the Gateway's)."""
+    return {
+        "acme": {
+            "server": LETS_ENCRYPT,
+            "email": email,
+            "privateKeySecretRef": {"name": f"{ACME_ISSUER}-account"},
+            "solvers": [
+                {
+                    "http01": {
+                        "gatewayHTTPRoute": {
+                            "parentRefs": [
+                                {
+                                    "group": "gateway.networking.k8s.io",
+                                    "kind": "Gateway",
+                                    "name": gateway.name,
+                                    "namespace": gateway.namespace,
+                                    "sectionName": "http",
+                                }
+                            ]
+                        }
+                    }
+                }
+            ],
+        }
+    }
+
+
+def envoy_proxy_spec(cloud: Cloud | None, *, internal: bool) -> dict[str, Any]:
+    """The proxies' Service: the cloud's internal or public load balancer (the same annotations as a model's own
+    load balancer). Their pods keep Envoy Gateway's restricted security contexts (nothing here replaces them)."""
+    service: dict[str, Any] = {"type": "LoadBalancer"}
+    annotations = load_balancer_annotations(cloud, internal=internal)
+    if annotations:
+        service["annotations"] = annotations
+    return {"provider": {"type": "Kubernetes", "kubernetes": {"envoyService": service}}}
+
+
+def listener_policy_spec() -> dict[str, Any]:
+    """The proxies accept connections on their listener ports from anywhere: the load balancer in front of them
+    decides who reaches it (internal or public address)."""
+    return {
+        "podSelector": {"matchLabels": ENVOY_PROXY_LABELS},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "ports": [
+                    {"protocol": "TCP", "port": HTTP_PORT + PROXY_PORT_SHIFT},
+                    {"protocol": "TCP", "port": HTTPS_PORT + PROXY_PORT_SHIFT},
+                ]
+            }
+        ],
+    }
+
+
+def gke_solver_policy_spec(gateway: GatewayRef) -> dict[str, Any]:
+    """GKE's proxies, outside the pod network, reach cert-manager's HTTP-01 solver pods in the Gateway's namespace."""
+    return {
+        "podSelector": {"matchLabels": ACME_SOLVER_LABEL},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "from": [{"ipBlock": {"cidr": cidr}} for cidr in gateway.proxy_cidrs],
+                "ports": [{"protocol": "TCP", "port": ACME_SOLVER_PORT}],
+            }
+        ],
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackGatewayArgs:
+    gateway: GatewayRef
+    """Envoy Gateway or GKE's (never an existing one: nothing is created for it)."""
+    cloud: Cloud | None
+    internal: bool
+    hosts: tuple[str, ...]
+    """The exposed models' host names: one HTTPS listener each."""
+    serving_namespace: str
+    cluster_issuer: str | None
+    """A ClusterIssuer of the user's; None: the stack's ACME issuer for `acme_email`."""
+    acme_email: str | None
+    await_seconds: int | None
+    """How long Pulumi waits for the Gateway to be Programmed (an address from the cloud); None: not at all."""
+
+
+class StackGateway(pulumi.ComponentResource):
+    """The stack's Gateway and what it needs: Envoy Gateway's chart, namespace and GatewayClass off GKE, TLS from
+    cert-manager (the issuer named, or `acme_issuer`'s with `acme_email`) and the HTTP-to-HTTPS redirect.
+
+    Example::
+
+        StackGateway("gateway", StackGatewayArgs(gateway=ref, cloud=Cloud.AWS, internal=False,
+                     hosts=("llm.example.com",), serving_namespace="llm-serving", cluster_issuer=None,
+                     acme_email="ops@example.com", await_seconds=1800),
+                     opts=pulumi.ResourceOptions(provider=k8s_provider))
+    """
+
+    crds: list[pulumi.Resource]
+    """What installs the Gateway API CRDs (Envoy Gateway's chart; on GKE the cluster itself): cert-manager's Gateway
+    shim needs them when it starts."""
+    ready: list[pulumi.Resource]
+    """What HTTPRoutes come after."""
+
+    def __init__(self, name: str, args: StackGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:serving:StackGateway", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        gateway = args.gateway
+        labels = {"app.kubernetes.io/part-of": PART_OF}
+        envoy = gateway.implementation is Implementation.ENVOY
+        namespace = platform_namespace(
+            f"{name}-namespace",
+            gateway.namespace,
+            level="restricted",
+            api_server_ports=(ENVOY_WEBHOOK_PORT,) if envoy else (),
+            opts=child,
+        )
+        after: list[pulumi.Resource] = [namespace]
+        class_name = GKE_CLASSES[args.internal]
+        if envoy:
+            release = k8s.helm.v3.Release(
+                f"{name}-envoy-gateway",
+                name="envoy-gateway",
+                chart=versions.ENVOY_GATEWAY_CHART,
+                version=versions.ENVOY_GATEWAY_VERSION,
+                namespace=namespace.metadata.name,
+                max_history=5,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+            )
+            after = [release]
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-listeners",
+                metadata={"name": "allow-gateway-listeners", "namespace": gateway.namespace, "labels": labels},
+                spec=listener_policy_spec(),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+            )
+            proxy = k8s.apiextensions.CustomResource(
+                f"{name}-envoy-proxy",
+                api_version="gateway.envoyproxy.io/v1alpha1",
+                kind="EnvoyProxy",
+                metadata={"name": NAME, "namespace": gateway.namespace, "labels": labels},
+                spec=envoy_proxy_spec(args.cloud, internal=args.internal),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after]),
+            )
+            gateway_class = k8s.apiextensions.CustomResource(
+                f"{name}-class",
+                api_version="gateway.networking.k8s.io/v1",
+                kind="GatewayClass",
+                metadata={"name": NAME, "labels": labels},
+                spec={
+                    "controllerName": ENVOY_CONTROLLER,
+                    "parametersRef": {
+                        "group": "gateway.envoyproxy.io",
+                        "kind": "EnvoyProxy",
+                        "name": NAME,
+                        "namespace": gateway.namespace,
+                    },
+                },
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, proxy]),
+            )
+            after = [*after, gateway_class]
+            class_name = NAME
+        else:
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-acme-solver",
+                metadata={"name": "allow-acme-http01-solver", "namespace": gateway.namespace, "labels": labels},
+                spec=gke_solver_policy_spec(gateway),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+            )
+        self.crds = after[:1]
+        issuer = args.cluster_issuer or (ACME_ISSUER if args.acme_email is not None else None)
+        gateway_object = k8s.apiextensions.CustomResource(
+            f"{name}-gateway",
+            api_version="gateway.networking.k8s.io/v1",
+            kind="Gateway",
+            metadata={
+                "name": gateway.name,
+                "namespace": gateway.namespace,
+                "labels": labels,
+                "annotations": {
+                    **({"cert-manager.io/cluster-issuer": issuer} if issuer else {}),
+                    **awaits.gateway(args.await_seconds),
+                },
+            },
+            spec={"gatewayClassName": class_name, "listeners": listeners(args.hosts, args.serving_namespace)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after]),
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-https-redirect",
+            api_version="gateway.networking.k8s.io/v1",
+            kind="HTTPRoute",
+            metadata={"name": "https-redirect", "namespace": gateway.namespace, "labels": labels},
+            spec=redirect_route_spec(gateway),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, gateway_object]),
+        )
+        self.ready = [gateway_object]
+        self.register_outputs({})
+
+
+def acme_issuer(
+    name: str, email: str, gateway: GatewayRef, *, after: list[pulumi.Resource], opts: pulumi.ResourceOptions
+) -> k8s.apiextensions.CustomResource:
+    """The stack's Let's Encrypt ClusterIssuer, after cert-manager (its CRD) is installed."""
+    return k8s.apiextensions.CustomResource(
+        f"{name}-acme-issuer",
+        api_version="cert-manager.io/v1",
+        kind="ClusterIssuer",
+        metadata={"name": ACME_ISSUER, "labels": {"app.kubernetes.io/part-of": PART_OF}},
+        spec=acme_issuer_spec(email, gateway),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=after)),
+    )

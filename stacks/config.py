@@ -1281,6 +1281,12 @@ _PATTERN_HINTS = {
     ),
     r"^[A-Za-z0-9_.-]{2,60}$": "use the cloud's machine type name, such as 'g6.xlarge', 'g2-standard-8' or "
     "'Standard_NC4as_T4_v3'",
+    r"^(/[a-z0-9._~-]+)+$": "use a path prefix of lowercase segments such as '/small' or '/v2/chat' (a-z, 0-9, '.', "
+    "'_', '~', '-'; no trailing '/')",
+    r"^[^@\s]+@[^@\s]+\.[a-z]{2,63}$": "use an email address such as 'platform@example.com' (Let's Encrypt's contact)",
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$": (
+        "use '<namespace>/<name>' of a Gateway the cluster runs, such as 'gateways/shared'"
+    ),
     r"^https?://[A-Za-z0-9.:/_-]+$": (
         "use an http(s) URL of host, port and path, such as "
         "'http://prometheus-operated.monitoring.svc:9090' (no query or credentials)"

@@ -167,7 +167,7 @@ def test_with_prometheus_url_the_rules_and_monitors_still_go_to_the_cluster() ->
         )
     )
     kinds = [body["kind"] for body in plan.manifests.values()]
-    assert kinds.count("PrometheusRule") == 3  # two models and the GPUs
+    assert kinds.count("PrometheusRule") == len(plan.document["outputs"]["models"]) + 1  # each model and the GPUs
     assert not [r for r in plan.document["resources"] if r["name"] == "prometheus-release"]
 
 

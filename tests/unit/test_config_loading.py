@@ -13,7 +13,8 @@ import pytest
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from stacks.config import _PATTERN_HINTS, ConfigError, GpuPool, ModelServing, _Raw, load_config, parse_config
+from stacks.config import ConfigError, load_config, parse_config
+from stacks.config_schema import _PATTERN_HINTS, GpuPool, ModelServing, _Raw
 from tests.support import record
 from tools import plan
 from tools.offline import ROOT

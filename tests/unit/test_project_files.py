@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from stacks.config import (
+from stacks.config_schema import (
     _OBJECT_KEYS,
     SECRET_KEYS,
     ClientConfig,

@@ -1,0 +1,307 @@
+"""The stack file's shape: the enums and pydantic models every key is parsed into (camelCase keys, snake_case
+attributes), with the patterns and what each allows. Parsing and the rules live in stacks/config.py and the checks
+modules; this module only says what a well-formed value is."""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic.alias_generators import to_camel
+
+from components.catalog.gpus import GpuType
+from components.catalog.instances import Cloud
+from components.catalog.models import WeightFormat
+from components.clusters.contract import Sharing, SharingMode
+from components.sizing import KvCacheDtype
+from stacks.config_input import (
+    boolean_as_number,
+)
+from stacks.observability_config import ALERT_RECEIVER_KEYS, SloConfig
+
+# A Kubernetes DNS-1123 label: what names of namespaces, Services and Deployments must be.
+_DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+
+
+_GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+_HF_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
+# Label keys: optional DNS prefix, then a name of at most 63 characters (Kubernetes API conventions).
+_LABEL_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+
+
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+
+
+class Target(enum.StrEnum):
+    AWS = "aws"
+    GCP = "gcp"
+    AZURE = "azure"
+    EXISTING = "existing"
+
+
+class Engine(enum.StrEnum):
+    VLLM = "vllm"
+    KSERVE = "kserve"
+
+
+class Capacity(enum.StrEnum):
+    ON_DEMAND = "on-demand"
+    SPOT = "spot"
+
+
+class DeployerType(enum.StrEnum):
+    """azure: what kind of Entra ID principal runs Pulumi, as its Cluster Admin role assignment must say."""
+
+    USER = "user"
+    SERVICE_PRINCIPAL = "servicePrincipal"
+    """A service principal or a managed identity (CI)."""
+    GROUP = "group"
+    """A group whose members run Pulumi; the assignment goes to the group (deployerGroupObjectId)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_enum_values=False
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads `gpusPerNode: true` as 1; refuse it as at the top level (stacks/config_input.py).
+        return boolean_as_number(value, cls.model_fields[info.field_name or ""].annotation)
+
+
+DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=40)]
+
+
+class GpuSharing(_Model):
+    """How the GPUs of one pool are shared between pods."""
+
+    mode: SharingMode = SharingMode.NONE
+    replicas: int | None = Field(default=None, ge=2, le=64)
+    """Time-slicing only: how many pods share one GPU."""
+    mig_profile: str | None = None
+    """MIG only: the partition every GPU of the pool is cut into, e.g. `1g.10gb`."""
+
+    def as_sharing(self) -> Sharing:
+        """The same settings as the components take them."""
+        return Sharing(mode=self.mode, replicas=self.replicas, mig_profile=self.mig_profile)
+
+
+class GpuPool(_Model):
+    """A group of identical GPU nodes; the cloud's node group / node pool / agent pool."""
+
+    gpu: GpuType
+    gpus_per_node: int = Field(default=1, ge=1, le=16)
+    instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
+    """Cloud targets: the machine type; default: the smallest with `gpusPerNode` GPUs that holds the pool's pods
+    (README, "Sizing"). An explicit type must hold them too."""
+    zones: list[Annotated[str, Field(pattern=r"^[a-z0-9-]{3,40}$")]] = Field(default_factory=list, max_length=6)
+    """gcp: zones of the region that have this GPU (GKE node locations); default: the cluster's zones."""
+    capacity: Capacity = Capacity.ON_DEMAND
+    min_nodes: int = Field(default=0, ge=0, le=1000)
+    max_nodes: int = Field(default=1, ge=1, le=1000)
+    priority: int = Field(default=10, ge=1, le=1000)
+    """The autoscaler grows the pool with the highest priority first."""
+    sharing: GpuSharing = GpuSharing()
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Extra node labels. On `existing` clusters, labels the pool's nodes already carry."""
+
+
+class ModelArchitectureConfig(_Model):
+    """The numbers sizing needs, for a model the built-in catalogue does not know."""
+
+    parameters_billion: float = Field(gt=0, le=2000)
+    layers: int = Field(ge=1, le=1000)
+    kv_heads: int = Field(ge=1, le=1024)
+    head_dim: int = Field(ge=1, le=1024)
+    default_context: int = Field(ge=256, le=10_000_000)
+    gated: bool = False
+    attention_heads: int | None = Field(default=None, ge=1, le=1024)
+    weights: WeightFormat = "bf16"
+    """The checkpoint's weight format (its config.json `quantization_config`): bf16, fp8, int4 (AWQ/GPTQ), mxfp4."""
+    hidden_size: int | None = Field(default=None, ge=1, le=100_000)
+    intermediate_size: int | None = Field(default=None, ge=1, le=1_000_000)
+    vocab_size: int | None = Field(default=None, ge=1, le=10_000_000)
+
+
+class LoadBalancerConfig(_Model):
+    """Expose a model through a cloud load balancer that admits only `sourceRanges` (plain HTTP to vLLM)."""
+
+    source_ranges: list[str] = Field(min_length=1, max_length=40)
+    """CIDR blocks that may reach the endpoint; the load balancer and the model's NetworkPolicy admit no other."""
+    internal: bool | None = None
+    """Cloud targets: a private address in the cluster's network (default) or, false, a public one."""
+
+
+class ClientConfig(_Model):
+    """Pods that may call a model: every pod of `namespace`, or only those carrying all of `podLabels`."""
+
+    namespace: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
+    """The calling pods' namespace; default: the serving namespace (where `podLabels` is then required)."""
+    pod_labels: dict[str, str] = Field(default_factory=dict)
+
+
+class ModelServing(_Model):
+    """One model served behind one OpenAI-compatible endpoint."""
+
+    hugging_face_id: str = Field(pattern=_HF_ID)
+    revision: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._/-]{1,100}$")
+    engine: Engine = Engine.VLLM
+    pool: str | None = None
+    """The GPU pool the model runs on; absent: the model runs on CPU (vLLM's CPU build)."""
+    min_replicas: int = Field(default=1, ge=0, le=100)
+    max_replicas: int | None = Field(default=None, ge=1, le=100)
+    context_length: int | None = Field(default=None, ge=256, le=10_000_000)
+    queue_per_replica: int = Field(default=4, ge=1, le=1000)
+    """Requests waiting in vLLM's queue per replica before KEDA adds one (when maxReplicas > minReplicas)."""
+    concurrency: int = Field(default=1, ge=1, le=1024)
+    """Requests of `contextLength` tokens whose KV cache must fit at once (vLLM refuses to start below one)."""
+    served_model_name: str | None = Field(default=None, min_length=1, max_length=200)
+    host: str | None = Field(default=None, pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
+    """Expose the model outside the cluster on this DNS name, on the stack's Gateway with TLS (README "Exposure")."""
+    path: str | None = Field(default=None, pattern=r"^(/[a-z0-9._~-]+)+$", max_length=100)
+    """With `host`: route only requests under this path prefix to the model (the prefix is removed on the way)."""
+    canary_of: str | None = None
+    """Serve the named model's route too (same host, path and served name), taking `weight` percent of its requests."""
+    weight: int | None = Field(default=None, ge=0, le=100)
+    """With `canaryOf`: the share of the route's requests, in percent, that this model gets."""
+    load_balancer: LoadBalancerConfig | None = None
+    """Expose the model through a LoadBalancer Service restricted to source ranges."""
+    clients: list[ClientConfig] = Field(default_factory=list, max_length=20)
+    """Pods in the cluster that may call the model (and wake it when it sleeps); no other pod can."""
+    cpu_cores: int = Field(default=4, ge=1, le=256)
+    memory_gib: int = Field(default=16, ge=1, le=4096, alias="memoryGiB")
+    architecture: ModelArchitectureConfig | None = None
+    kv_cache_dtype: KvCacheDtype = "auto"
+    """`--kv-cache-dtype`: fp8 halves the KV cache per token (GPUs of compute capability 8.9 and up)."""
+    slo: SloConfig | None = None
+    """Latency objectives at p95 (README, "Observability"), alerted on their error budget's burn rate."""
+
+    @field_validator("served_model_name")
+    @classmethod
+    def _no_whitespace(cls, value: str | None) -> str | None:
+        if value is not None and any(ch.isspace() for ch in value):
+            raise ValueError("must not contain white space")
+        return value
+
+
+# registry/repository[:tag]@sha256:<64 hex digits>: the image a digest names can never change under a tag.
+_DIGEST_PINNED_IMAGE = r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}$"
+
+
+class _Raw(_Model):
+    """The scalar keys of the stack configuration; the maps (`gpuPools`, `models`) are checked entry by
+    entry so that one bad pool does not hide the problems of the others."""
+
+    target: Target
+    region: str | None = Field(default=None, pattern=r"^[a-z0-9-]{2,40}$")
+    kubernetes_version: str = "1.34"
+    cluster_name: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=40)
+    kubeconfig_context: str | None = Field(default=None, min_length=1, max_length=253)
+    namespace: DnsLabel = "llm-serving"
+    public_api_cidrs: list[str] = Field(default_factory=list, max_length=40)
+    """Cloud targets: CIDRs that may reach the public API endpoint; empty: the endpoint is private only."""
+    public_api_reason: str | None = Field(default=None, min_length=10, max_length=300)
+    """Why the API needs a public endpoint (CIS: the endpoint should be private); required with publicApiCidrs."""
+    network_cidr: str = "10.0.0.0/16"
+    availability_zones: int = Field(default=3, ge=2, le=6)
+    existing_subnet_ids: list[str] = Field(default_factory=list, max_length=16)
+    gcp_project: str | None = Field(default=None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+    system_instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
+    system_nodes: int = Field(default=2, ge=1, le=10)
+    deployer_principal_type: DeployerType | None = None
+    """azure: who runs Pulumi and gets the cluster's RBAC Cluster Admin role; empty: user."""
+    deployer_group_object_id: str | None = Field(default=None, pattern=_GUID)
+    """azure, with deployerPrincipalType group: the group's object id."""
+    deletion_protection: bool = True
+    monitoring: bool = False
+    """GPU metrics: the DCGM exporter and a ServiceMonitor (Prometheus Operator CRDs needed), or GKE's managed DCGM."""
+    prometheus_url: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.:/_-]+$")
+    """A Prometheus to read model queues from; empty: the stack installs one when a model autoscales."""
+    grafana: bool = False
+    """With monitoring: Grafana in the stack's kube-prometheus-stack, with the models' and GPUs' dashboards."""
+    model_cache_storage_class: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
+    """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (AKS Azure Files; EFS or Filestore
+    the aws or gcp stack creates) or none (existing: emptyDir)."""
+    model_cache_gib: int = Field(default=200, ge=10, le=100_000, alias="modelCacheGiB")
+    tls_cluster_issuer: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
+    """A cert-manager ClusterIssuer of yours that signs the Gateway's certificates; or set acmeEmail."""
+    acme_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,63}$", max_length=254)
+    """The stack creates a Let's Encrypt ClusterIssuer (HTTP-01 through the Gateway) registered to this address."""
+    existing_gateway: str | None = Field(
+        default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+    )
+    """`namespace/name` of a Gateway the cluster already runs; empty: the stack installs its own."""
+    gateway_internal: bool = False
+    """Cloud targets: the stack's Gateway gets a private address in the cluster's network, not a public one."""
+    install_device_plugin: bool = True
+    """existing: install the NVIDIA device plugin on the GPU pools; false when the cluster runs one already."""
+    vllm_image: str | None = Field(default=None, pattern=_DIGEST_PINNED_IMAGE, max_length=400)
+    """vLLM's CUDA image pinned by digest (a mirror's copy, say); empty: the release tag in components/versions.py."""
+    vllm_cpu_image: str | None = Field(default=None, pattern=_DIGEST_PINNED_IMAGE, max_length=400)
+    """vLLM's CPU image pinned by digest; empty: the release tag in components/versions.py."""
+    max_hourly_cost: float | None = Field(default=None, gt=0, le=1_000_000)
+    """USD per hour the autoscalers' ceiling may cost at list prices (stacks/budget.py); empty: no limit."""
+    max_idle_hourly_cost: float | None = Field(default=None, gt=0, le=1_000_000)
+    """USD per hour what runs at minimum scale may cost at list prices; empty: no limit."""
+
+
+# Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
+_OBJECT_KEYS = frozenset({"gpuPools", "models"})
+
+
+_LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds"})
+
+
+# Keys whose empty default means "not set": only meaningful for some targets.
+_CLOUD_ONLY_KEYS = ("publicApiCidrs", "publicApiReason", "existingSubnetIds", "gcpProject", "systemInstanceType")
+
+
+SECRET_KEYS = ("hfToken", *ALERT_RECEIVER_KEYS)
+"""Keys that may only come from Pulumi secrets (`pulumi config set --secret`)."""
+
+
+_PATTERN_HINTS = {
+    _DNS_LABEL: "use lowercase letters, digits and '-', starting with a letter (a Kubernetes name)",
+    _HF_ID: "use a Hugging Face model id such as 'Qwen/Qwen2.5-0.5B-Instruct'",
+    r"^[a-z0-9-]{2,40}$": "use the cloud's region name, such as 'us-east-1', 'europe-west4' or 'eastus2'",
+    r"^[a-z0-9-]{3,40}$": "use a zone name such as 'us-central1-a'",
+    r"^[A-Za-z0-9._/-]{1,100}$": "use a branch, tag or commit of the model repository",
+    _DIGEST_PINNED_IMAGE: "pin the image by digest: 'registry/repository[:tag]@sha256:<64 hex digits>'",
+    _GUID: "use an Entra ID object id such as '00000000-0000-0000-0000-000000000000'",
+    # Every other pattern a field carries (tests/unit/test_config_loading.py checks that none lacks a hint).
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$": (
+        "use a lowercase DNS name with at least one dot, such as 'llm.example.com' (no scheme, port or path)"
+    ),
+    r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$": (
+        "use a Google Cloud project id: 6 to 30 lowercase letters, digits and '-', starting with a letter, "
+        "such as 'my-project-123'"
+    ),
+    r"^[A-Za-z0-9_.-]{2,60}$": "use the cloud's machine type name, such as 'g6.xlarge', 'g2-standard-8' or "
+    "'Standard_NC4as_T4_v3'",
+    r"^(/[a-z0-9._~-]+)+$": "use a path prefix of lowercase segments such as '/small' or '/v2/chat' (a-z, 0-9, '.', "
+    "'_', '~', '-'; no trailing '/')",
+    r"^[^@\s]+@[^@\s]+\.[a-z]{2,63}$": "use an email address such as 'platform@example.com' (Let's Encrypt's contact)",
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$": (
+        "use '<namespace>/<name>' of a Gateway the cluster runs, such as 'gateways/shared'"
+    ),
+    r"^https?://[A-Za-z0-9.:/_-]+$": (
+        "use an http(s) URL of host, port and path, such as "
+        "'http://prometheus-operated.monitoring.svc:9090' (no query or credentials)"
+    ),
+}
+
+
+CLOUD_OF_TARGET = {Target.AWS: Cloud.AWS, Target.GCP: Cloud.GCP, Target.AZURE: Cloud.AZURE}
+"""The catalogue's cloud of each cloud target (`existing` has none)."""
+FIELD_NAMES = {field.alias or name: name for name, field in _Raw.model_fields.items()}
+"""Top-level keys as written (camelCase) -> the attribute of `_Raw`."""

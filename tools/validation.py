@@ -121,13 +121,3 @@ def custom_resource_errors(body: dict[str, Any], schema_dir: Path) -> list[str]:
         _describe(error)
         for error in sorted(validator.iter_errors(_opaque_secret_maps(body)), key=lambda e: list(e.path))
     ]
-
-
-def _opaque_secret_maps(body: dict[str, Any]) -> dict[str, Any]:
-    """A Secret whose map is unknown at preview (it holds a value not generated yet, a RandomPassword's) shows as
-    "[secret]" in the plan: validate it as an empty map, the rest of the object as it is."""
-    if body.get("kind") != "Secret":
-        return body
-    return {
-        key: {} if key in {"data", "stringData"} and value == SECRET_SHOWN_AS else value for key, value in body.items()
-    }

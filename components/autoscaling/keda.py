@@ -22,6 +22,7 @@ from components.autoscaling.http_add_on import (
     wake_service_name,
     wake_trigger,
 )
+from components.observability.vllm_monitor import vllm_service_monitor
 from components.serving.clients import Client
 from components.serving.metadata import PART_OF, platform_namespace
 
@@ -200,17 +201,7 @@ class QueueScaler(pulumi.ComponentResource):
         # The CRDs come with those releases: a custom resource before its CRD fails with "no matches for kind".
         after_crds = pulumi.ResourceOptions(parent=self, depends_on=args.after)
         labels = {"app.kubernetes.io/part-of": PART_OF}
-        k8s.apiextensions.CustomResource(
-            f"{name}-metrics",
-            api_version="monitoring.coreos.com/v1",
-            kind="ServiceMonitor",
-            metadata={"name": f"{args.name}-vllm", "namespace": args.namespace, "labels": labels},
-            spec={
-                "selector": {"matchLabels": args.service_selector},
-                "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
-            },
-            opts=after_crds,
-        )
+        vllm_service_monitor(f"{name}-metrics", args.name, args.namespace, args.service_selector, after_crds)
         spec = scaled_object_spec(
             deployment=args.deployment,
             namespace=args.namespace_name,

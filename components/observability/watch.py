@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 from components.observability.alerts import ModelWatch, gpu_rules, model_rules
 from components.observability.dashboards import model_dashboard, overview_dashboard
 from components.observability.prometheus import DASHBOARD_LABEL
+from components.observability.vllm_monitor import vllm_service_monitor
 from components.serving.metadata import PART_OF
 
 LABELS = {"app.kubernetes.io/part-of": PART_OF}
@@ -71,17 +72,7 @@ class ModelObservability(pulumi.ComponentResource):
         super().__init__("llm-platform:observability:ModelObservability", name, None, opts)
         after_crds = pulumi.ResourceOptions(parent=self, depends_on=args.after)
         if not args.scraped:
-            k8s.apiextensions.CustomResource(
-                f"{name}-metrics",
-                api_version="monitoring.coreos.com/v1",
-                kind="ServiceMonitor",
-                metadata={"name": f"{args.watch.name}-vllm", "namespace": args.namespace, "labels": LABELS},
-                spec={
-                    "selector": {"matchLabels": args.service_selector},
-                    "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
-                },
-                opts=after_crds,
-            )
+            vllm_service_monitor(f"{name}-metrics", args.watch.name, args.namespace, args.service_selector, after_crds)
         prometheus_rule(name, args.namespace, model_rules(args.watch), after_crds)
         # Delivered whether or not this stack runs Grafana: any Grafana sidecar watching the label loads it.
         dashboard_config_map(name, args.namespace, model_dashboard(args.watch), pulumi.ResourceOptions(parent=self))

@@ -13,7 +13,7 @@ from components.serving.gateway import gateway_ref
 from components.serving.gateway_address import StatusReadable, address_command, first_address
 from tests.support import record
 from tools.offline import Mode, run_program
-from tools.plan import build_plan
+from tools.plan import build_plan, summary
 
 EXPOSED = '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com"}}'
 MOCK_ADDRESS = "10.20.0.60"
@@ -107,3 +107,15 @@ def test_a_status_readable_custom_resource_sends_no_status_and_reads_the_provide
     assert "status" not in inputs
     assert inputs["spec"] == {"gatewayClassName": "x", "listeners": []}
     assert registered.outputs == {"address": MOCK_ADDRESS}
+
+
+def test_the_plan_summary_says_where_to_point_the_hosts(plans: dict[Any, Any]) -> None:
+    lines = {mode: summary(plans[("prod-gcp", mode)]).splitlines() for mode in (Mode.UPDATE, Mode.PREVIEW)}
+    assert (
+        "Gateway llm-gateway/llm-platform (gke): point llm.internal.example.com at its address 10.20.0.60"
+        in (lines[Mode.UPDATE])
+    )
+    assert (
+        "Gateway llm-gateway/llm-platform (gke): point llm.internal.example.com at its address, once assigned: "
+        "kubectl -n llm-gateway get gateway llm-platform -o jsonpath='{.status.addresses[*].value}'"
+    ) in lines[Mode.PREVIEW]

@@ -87,7 +87,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": gpus.description,
-        "models": deploy_models(
+        **deploy_models(
             config,
             cluster,
             gpus.ready,

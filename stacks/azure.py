@@ -74,5 +74,5 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": gpus.description,
-        "models": deploy_models(config, cluster, gpus.ready, prometheus),
+        **deploy_models(config, cluster, gpus.ready, prometheus),
     }

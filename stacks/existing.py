@@ -41,5 +41,5 @@ def build(config: StackConfig) -> dict[str, Any]:
             "none: an existing cluster keeps its own autoscaler; nothing is installed", cluster.gpu_pools
         ),
         "devicePlugin": gpus.description,
-        "models": deploy_models(config, cluster, gpus.ready, prometheus),
+        **deploy_models(config, cluster, gpus.ready, prometheus),
     }

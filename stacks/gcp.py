@@ -64,7 +64,5 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": enable_gpus(config, cluster, Cloud.GCP).description,
-        "models": deploy_models(
-            config, cluster, [], prometheus_for(config, cluster, Cloud.GCP), cache_class=cache_class
-        ),
+        **deploy_models(config, cluster, [], prometheus_for(config, cluster, Cloud.GCP), cache_class=cache_class),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pulumi
 
 from components.observability.alerts import ModelWatch, Objective, tpot_objective, ttft_objective
+from components.observability.cost_panels import DashboardCost, Hourly
 from components.observability.watch import (
     ModelObservability,
     ModelObservabilityArgs,
@@ -14,6 +15,7 @@ from components.observability.watch import (
 )
 from components.serving.vllm import STARTUP_BUDGET_SECONDS
 from stacks.config import ModelPlan, StackConfig
+from stacks.cost import Amount, stack_cost
 from stacks.monitoring import Prometheus
 
 
@@ -105,6 +107,29 @@ def observe_platform(
             models=watches,
             gpu_metrics=prometheus.gpu_metrics,
             after=prometheus.crds_ready,
+            cost=dashboard_cost(config),
         ),
         opts=pulumi.ResourceOptions(provider=provider, parent=parent),
+    )
+
+
+def _hourly(amount: Amount) -> Hourly:
+    return Hourly(amount.usd, len(amount.unknown))
+
+
+def dashboard_cost(config: StackConfig) -> DashboardCost | None:
+    """The overview's prices, from the same cost model as the stack output `cost`; None on an existing cluster."""
+    cost = stack_cost(config)
+    if cost is None:
+        return None
+    return DashboardCost(
+        replica_usd={
+            name: None if model.replica.unknown else model.replica.usd
+            for name, model in cost.models.items()
+            if model.pool is not None
+        },
+        idle=_hourly(cost.idle),
+        ceiling=_hourly(cost.ceiling),
+        prices_as_of=cost.prices_as_of,
+        unknown_prices=tuple(dict.fromkeys((*cost.idle.unknown, *cost.ceiling.unknown))),
     )

@@ -25,6 +25,7 @@ from components.serving.gateway import (
     acme_issuer,
     gateway_ref,
 )
+from components.serving.gateway_address import gateway_output
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.kserve import KServePlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
@@ -45,7 +46,8 @@ def deploy_models(
     cache_class: pulumi.Input[str] | None = None,
     cache_size_is_nominal: bool = False,
 ) -> dict[str, Any]:
-    """Create the serving namespace and each model's server; return the `models` stack output.
+    """Create the serving namespace and each model's server; return the `models` stack output, and `gateway` when
+    models are exposed through one.
 
     `gpu_ready`: what GPU models wait for (the device plugin), so their pods never meet a node without
     `nvidia.com/gpu` on the first `pulumi up`. `cache_class`: the cache StorageClass when the stack creates it
@@ -185,18 +187,26 @@ def deploy_models(
         provider=cluster.provider,
         parent=namespace,
     )
-    return {
-        name: _model_output(
-            config.models[name],
-            model.server_args,
-            model.base_url,
-            model.public_url,
-            model.load_balancer_url,
-            model.autoscaled,
-            route_weight(config, name) if gateway is not None else None,
-        )
-        for name, model in models.items()
+    outputs: dict[str, Any] = {
+        "models": {
+            name: _model_output(
+                config.models[name],
+                model.server_args,
+                model.base_url,
+                model.public_url,
+                model.load_balancer_url,
+                model.autoscaled,
+                route_weight(config, name) if gateway is not None else None,
+            )
+            for name, model in models.items()
+        }
     }
+    if gateway is not None:
+        hosts = [model.spec.host for model in config.models.values() if model.spec.host]
+        # An existing Gateway is not the stack's: its address is read with the command the output gives.
+        address = installed_gateway.address if installed_gateway is not None else None
+        outputs["gateway"] = gateway_output(gateway, hosts, address)
+    return outputs
 
 
 def _server_args(

@@ -276,6 +276,12 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
         if annotations.get("pulumi.com/skipAwait") == "true":
             return {}
         return {"status": {"loadBalancer": {"ingress": [{"ip": "10.20.0.50"}]}}}
+    if type_ == "kubernetes:gateway.networking.k8s.io/v1:Gateway":
+        # A custom resource comes back with its controller's status only when Pulumi waited for it (waitFor).
+        annotations = inputs.get("metadata", {}).get("annotations") or {}
+        if "pulumi.com/waitFor" not in annotations:
+            return {}
+        return {"status": {"addresses": [{"type": "IPAddress", "value": "10.20.0.60"}]}}
     if type_ == "azure-native:managedidentity:UserAssignedIdentity":
         return {**_azure_resource_id(type_, resource_name), **_entra_ids(name)}
     if type_ == "azure-native:containerservice:ManagedCluster":

@@ -23,7 +23,17 @@ import pulumi
 import yaml
 
 from tools.cost_report import summary_lines
-from tools.offline import ROOT, Mode, ProgramRun, Registration, reveal, run_program, secret_digests, stack_names
+from tools.offline import (
+    ROOT,
+    UNKNOWN_SHOWN_AS,
+    Mode,
+    ProgramRun,
+    Registration,
+    reveal,
+    run_program,
+    secret_digests,
+    stack_names,
+)
 from tools.stack_file import StackFileError
 
 _STACK_URN_TYPE = "pulumi:pulumi:Stack"
@@ -197,12 +207,25 @@ def summary(plan: Plan) -> str:
             lines.append(f"    exposed: {model['publicUrl']} (Gateway, TLS{share})")
         if model.get("loadBalancerUrl"):
             lines.append(f"    exposed: {model['loadBalancerUrl']} (load balancer, source ranges only)")
+    if outputs.get("gateway"):
+        lines.append(_gateway_line(outputs["gateway"]))
     if "cost" in outputs:
         lines.extend(summary_lines(outputs["cost"]))
     if plan.run.files.placeholders:
         keys = ", ".join(key.split(":", 1)[1] for key in plan.run.files.placeholders)
         lines.append(f"Secrets replaced by placeholders: {keys}")
     return "\n".join(lines)
+
+
+def _gateway_line(gateway: dict[str, Any]) -> str:
+    """Where to point the exposed hosts: the Gateway's address when the plan knows it, else how to read it."""
+    address = gateway.get("address")
+    known = address and address != UNKNOWN_SHOWN_AS
+    where = f"its address {address}" if known else f"its address, once assigned: {gateway['addressCommand']}"
+    return (
+        f"Gateway {gateway['namespace']}/{gateway['name']} ({gateway['implementation']}): point "
+        f"{', '.join(gateway['hosts'])} at {where}"
+    )
 
 
 def _cold_start_warning(plan: Plan, model: str) -> str:

@@ -15,6 +15,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
 from components.observability.alerts import ModelWatch, model_selector
+from components.observability.cost_panels import DashboardCost, replica_cost_panel, stack_cost_panel
 from components.observability.promql import pod_regex, vllm, vllm_rate
 
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
@@ -145,8 +146,11 @@ def model_dashboard(model: ModelWatch) -> dict[str, Any]:
     return _to_dict(built)
 
 
-def overview_dashboard(models: Sequence[ModelWatch], *, gpu_metrics: bool) -> dict[str, Any]:
-    """Every model side by side (by the `service` label of its Service), and every GPU."""
+def overview_dashboard(
+    models: Sequence[ModelWatch], *, gpu_metrics: bool, cost: DashboardCost | None = None
+) -> dict[str, Any]:
+    """Every model side by side (by the `service` label of its Service), what they cost (`cost`: the plan's list
+    prices; None on an existing cluster, whose machines the stack does not choose), and every GPU."""
     namespaces = sorted({model.namespace for model in models})
     services = "|".join(sorted(model.service for model in models))
     match = f'namespace=~"{"|".join(namespaces)}",service=~"{services}"'
@@ -220,6 +224,11 @@ def overview_dashboard(models: Sequence[ModelWatch], *, gpu_metrics: bool) -> di
             )
         )
     )
+    if cost is not None:
+        built = built.with_row(dashboard.Row("Cost")).with_panel(stack_cost_panel(models, cost, DATASOURCE))
+        replicas = replica_cost_panel(models, cost, DATASOURCE)
+        if replicas is not None:
+            built = built.with_panel(replicas)
     if gpu_metrics:
         built = (
             built.with_row(dashboard.Row("GPUs"))

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.observability.alerts import ModelWatch, gpu_rules, model_rules
+from components.observability.cost_panels import DashboardCost
 from components.observability.dashboards import model_dashboard, overview_dashboard
 from components.observability.prometheus import DASHBOARD_LABEL
 from components.observability.vllm_monitor import vllm_service_monitor
@@ -87,6 +88,8 @@ class PlatformObservabilityArgs:
     gpu_metrics: bool
     """DCGM is scraped into this Prometheus: alert on the GPUs."""
     after: list[pulumi.Resource] = field(default_factory=list)
+    cost: DashboardCost | None = None
+    """The plan's prices for the overview's cost panels; None: no cost panels (an existing cluster)."""
 
 
 class PlatformObservability(pulumi.ComponentResource):
@@ -107,7 +110,7 @@ class PlatformObservability(pulumi.ComponentResource):
             dashboard_config_map(
                 name,
                 args.namespace,
-                overview_dashboard(args.models, gpu_metrics=args.gpu_metrics),
+                overview_dashboard(args.models, gpu_metrics=args.gpu_metrics, cost=args.cost),
                 pulumi.ResourceOptions(parent=self),
             )
         self.register_outputs({})

@@ -36,6 +36,7 @@ from components import versions
 from components.catalog.instances import Cloud
 from components.serving import awaits
 from components.serving.clients import Client
+from components.serving.gateway_address import StatusReadable, first_address
 from components.serving.load_balancer import load_balancer_annotations
 from components.serving.metadata import PART_OF, namespace_peer, platform_namespace
 
@@ -268,6 +269,9 @@ class StackGateway(pulumi.ComponentResource):
     shim needs them when it starts."""
     ready: list[pulumi.Resource]
     """What HTTPRoutes come after."""
+    address: pulumi.Output[str | None]
+    """The Gateway's hostname or IP once Pulumi has read it from the cluster with an address (after waiting for it,
+    `await_seconds`, or on a refresh); None until then."""
 
     def __init__(self, name: str, args: StackGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:serving:StackGateway", name, None, opts)
@@ -336,7 +340,7 @@ class StackGateway(pulumi.ComponentResource):
             )
         self.crds = after[:1]
         issuer = args.cluster_issuer or (ACME_ISSUER if args.acme_email is not None else None)
-        gateway_object = k8s.apiextensions.CustomResource(
+        gateway_object = StatusReadable(
             f"{name}-gateway",
             api_version="gateway.networking.k8s.io/v1",
             kind="Gateway",
@@ -361,6 +365,7 @@ class StackGateway(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, gateway_object]),
         )
         self.ready = [gateway_object]
+        self.address = gateway_object.status.apply(first_address)
         self.register_outputs({})
 
 

@@ -3,7 +3,7 @@ what it leaves out, so that each alert can be fired (and not fired) on synthetic
 
 Covered: selectors with =, !=, =~, !~ (lookback 5m); rate, increase (no extrapolation to the window's edges, no
 counter resets: synthetic counters are straight lines that start before the window), max_over_time, vector();
-sum, max, min, avg with `by`; arithmetic and comparisons between scalars and vectors (one-to-one matching, `on`);
+sum, max, min, avg, count with `by`; arithmetic and comparisons between scalars and vectors (one-to-one matching, `on`);
 and, or, unless (with `on`). Not covered: histogram_quantile, offsets, `@`, `ignoring`, group_left/right, `bool`.
 An expression outside this raises NotImplementedError rather than answering wrongly.
 """
@@ -154,6 +154,7 @@ class Evaluator:
             "max": max,
             "min": min,
             "avg": lambda values: sum(values) / len(values),
+            "count": lambda values: float(len(values)),
         }
         op = str(node.op)
         if op not in reduce:

@@ -10,6 +10,7 @@ import pytest
 
 from components.autoscaling.keda import queue_query
 from components.observability.alerts import ModelWatch, gpu_rules, model_rules, tpot_objective, ttft_objective
+from components.observability.cost_panels import DashboardCost, Hourly
 from components.observability.dashboards import model_dashboard, overview_dashboard, queries
 from components.observability.metric_names import METRICS, series_names, vllm_series
 
@@ -24,6 +25,10 @@ WATCH = ModelWatch(
     on_gpu=True,
     gpu_metrics=True,
     objectives=(ttft_objective(0.5), tpot_objective(0.05)),
+)
+
+PRICES = DashboardCost(
+    replica_usd={"chat": 0.8048}, idle=Hourly(1.43), ceiling=Hourly(25.55), prices_as_of="2026-02-24"
 )
 
 
@@ -55,7 +60,8 @@ def expressions() -> dict[str, str]:
     found = {f"alert {r['alert']} {r['labels'].get('window', '')}": r["expr"] for r in model_rules(WATCH)["rules"]}
     found |= {f"alert {r['alert']}": r["expr"] for r in gpu_rules()["rules"]}
     found |= {f"model dashboard #{i}": q for i, q in enumerate(queries(model_dashboard(WATCH)))}
-    found |= {f"overview #{i}": q for i, q in enumerate(queries(overview_dashboard([WATCH], gpu_metrics=True)))}
+    overview = overview_dashboard([WATCH], gpu_metrics=True, cost=PRICES)
+    found |= {f"overview #{i}": q for i, q in enumerate(queries(overview))}
     found["KEDA queue"] = queue_query("llm-serving", "chat-predictor")
     return found
 

@@ -61,6 +61,7 @@ from stacks.rules.labels import reserved_label_findings
 from stacks.rules.names import ModelNames, host_findings, model_name_findings, pool_name_findings
 from stacks.rules.networks import network_cidr_findings, source_range_findings
 from stacks.rules.regions import region_findings, zone_findings
+from stacks.rules.routing import routing_findings
 
 PROJECT = "llm-platform"
 
@@ -85,6 +86,11 @@ class Target(enum.StrEnum):
 class Engine(enum.StrEnum):
     VLLM = "vllm"
     KSERVE = "kserve"
+
+
+class Routing(enum.StrEnum):
+    SERVICE = "service"
+    INFERENCE = "inference"
 
 
 class Capacity(enum.StrEnum):
@@ -209,6 +215,9 @@ class ModelServing(_Model):
     """Serve the named model's route too (same host, path and served name), taking `weight` percent of its requests."""
     weight: int | None = Field(default=None, ge=0, le=100)
     """With `canaryOf`: the share of the route's requests, in percent, that this model gets."""
+    routing: Routing = Routing.SERVICE
+    """How its Gateway route picks a replica: the Service's load balancing, or (`inference`) an InferencePool whose
+    endpoint picker reads each replica's queue and cache (stacks/rules/routing.py says where)."""
     load_balancer: LoadBalancerConfig | None = None
     """Expose the model through a LoadBalancer Service restricted to source ranges."""
     clients: list[ClientConfig] = Field(default_factory=list, max_length=20)
@@ -709,6 +718,17 @@ def _check_rules(
     if config is not None:
         issues.extend(_issues(gateway_findings(_exposure(config), models, cloud=cloud)))
     issues.extend(_issues(canary_findings(models)))
+    if config is not None:
+        issues.extend(
+            _issues(
+                routing_findings(
+                    models,
+                    cloud=cloud,
+                    existing_gateway=config.existing_gateway,
+                    kubernetes_version=config.kubernetes_version,
+                )
+            )
+        )
     for name, model in models.items():
         issues.extend(_check_model(name, model, pools, pool_names, has_token=has_token, cloud=cloud))
     issues.extend(_check_clients(config.namespace if config is not None else None, models))
@@ -738,6 +758,7 @@ def _names(model: ModelServing, namespace: str) -> ModelNames:
         sleeps=model.min_replicas == 0,
         host=model.host,
         load_balancer=model.load_balancer is not None,
+        inference=model.routing is Routing.INFERENCE,
         clients_in_namespace=[i for i, client in enumerate(model.clients) if client.namespace in (None, namespace)],
     )
 

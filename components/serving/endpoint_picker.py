@@ -24,7 +24,7 @@ import pulumi_kubernetes as k8s
 from components import versions
 from components.serving.clients import Client
 from components.serving.guards import ModelFootprint
-from components.serving.metadata import DNS_EGRESS, PART_OF
+from components.serving.metadata import DNS_EGRESS, PART_OF, scanner_skips
 
 EXT_PROC_PORT = 9002
 """The picker's Envoy external-processing (gRPC) port, which the Gateway's proxies call."""
@@ -37,6 +37,12 @@ CPU_CORES, MEMORY_GIB = 1, 2
 """Per picker pod; the chart asks 4 cores and 8 GiB, sized for scale tests at high request rates."""
 API_SERVER_PORT = 443
 METADATA_ENDPOINT = "169.254.169.254/32"
+SCANNER_EXCEPTIONS = {
+    "CKV_K8S_43": "pinned to a release tag in components/versions.py; a digest cannot be resolved and verified "
+    "without registry access",
+    "CKV_K8S_38": "the picker watches its InferencePool and the pool's pods through the API server, with its token",
+}
+"""Scanner checks waived for the picker's Deployment, each with its reason."""
 PLUGINS_FILE = "default-plugins.yaml"
 # The chart's default scheduling profile for vLLM over HTTP (epplib/templates/_config.yaml at v1.5.0): score by
 # queue, KV-cache use and prefix-cache hits, reading each replica's vLLM /metrics on its serving port.
@@ -165,7 +171,8 @@ def picker_pod_spec(model: str, namespace: str, priority_class: pulumi.Input[str
             {
                 "name": "epp",
                 "image": versions.ENDPOINT_PICKER_IMAGE,
-                "imagePullPolicy": "IfNotPresent",
+                # The chart's policy; the image is small, unlike a model server's.
+                "imagePullPolicy": "Always",
                 "args": picker_args(model, namespace),
                 "ports": [
                     {"name": "grpc", "containerPort": EXT_PROC_PORT, "protocol": "TCP"},
@@ -312,7 +319,7 @@ class EndpointPicker(pulumi.ComponentResource):
         # so a picker that never becomes ready fails `pulumi up` rather than routing silently without it.
         k8s.apps.v1.Deployment(
             f"{name}-epp",
-            metadata=metadata(picker),
+            metadata={**metadata(picker), "annotations": scanner_skips(SCANNER_EXCEPTIONS)},
             spec={
                 "replicas": 1,
                 "revisionHistoryLimit": 3,

@@ -1,9 +1,9 @@
 """Who can call each model of every example stack, evaluated over the planned NetworkPolicies (tools/reachability.py).
 
 Pods are made up from what the plan and the configuration say: the models' pods from their Deployments and
-InferenceServices, the endpoint pickers' from theirs, the interceptor's from the chart's labels, one pod per configured client carrying the client's
-labels (and one more of its own), and strangers: pods of the serving namespace, of a client's namespace without the
-client's labels, and of a namespace no one named.
+InferenceServices, the endpoint pickers' from theirs, the interceptor's from the chart's labels, one pod per configured
+client carrying the client's labels (and one more of its own), and strangers: pods of the serving namespace, of a
+client's namespace without the client's labels, and of a namespace no one named.
 """
 
 from __future__ import annotations

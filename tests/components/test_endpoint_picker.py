@@ -97,7 +97,8 @@ def test_the_picker_pod_meets_pod_security_restricted(picker: Registered) -> Non
     security = container["securityContext"]
     assert security["allowPrivilegeEscalation"] is False
     assert security["capabilities"] == {"drop": ["ALL"]}
-    assert security["runAsNonRoot"] is True and security["runAsUser"] == 65532
+    assert security["runAsNonRoot"] is True
+    assert security["runAsUser"] == 65532
     assert security["readOnlyRootFilesystem"] is True
 
 

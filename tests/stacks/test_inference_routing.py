@@ -53,7 +53,8 @@ def test_the_serving_quota_holds_the_pickers_pod(plans: dict[Any, Any]) -> None:
         for b in plans[STACK].manifests.values()
         if b["kind"] == "Deployment" and not b["metadata"]["name"].endswith("-epp")
     ]
-    assert len(pickers) == 1 and models
+    assert len(pickers) == 1
+    assert models
     [container] = pickers[0]["spec"]["template"]["spec"]["containers"]
     assert container["resources"]["requests"] == {"cpu": str(CPU_CORES), "memory": f"{MEMORY_GIB}Gi"}
     # qwen-7b: 4 replicas and a surge pod of 6 cores, 24 GiB; qwen-72b: 2 replicas, no surge on its single H100

@@ -1,6 +1,6 @@
-"""One model as one component: everything that exists for it (cache, server, client egress, route, load balancer,
-queue scaler and wake route) is a child of `llm-platform:serving:Model`, named after the model, so that
-`pulumi preview` and the plan diff read model by model.
+"""One model as one component: everything that exists for it (cache, server, client egress, InferencePool and endpoint
+picker, route, load balancer, queue scaler and wake route) is a child of `llm-platform:serving:Model`, named after the
+model, so that `pulumi preview` and the plan diff read model by model.
 
 The parts keep their own components and resource names; only their parent is the model. A parent is part of every
 child's URN, so this grouping changed the URNs once, before any stack was deployed (README "Upgrade notes").

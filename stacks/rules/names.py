@@ -86,6 +86,8 @@ def model_objects(name: str, model: ModelNames) -> dict[tuple[str, str], str]:
         objects[("Service", f"{name}-lb")] = "its load balancer Service"
     if model.inference:
         objects[("InferencePool", name)] = "its InferencePool"
+        objects[("HealthCheckPolicy", name)] = "its pool's GKE HealthCheckPolicy"
+        objects[("GCPBackendPolicy", name)] = "its pool's GKE GCPBackendPolicy"
         for kind in ("Deployment", "Service", "ServiceAccount", "ConfigMap", "Role", "RoleBinding", "NetworkPolicy"):
             objects[(kind, f"{name}-epp")] = f"its endpoint picker's {kind}"
     for index in model.clients_in_namespace:

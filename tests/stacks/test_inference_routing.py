@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from components.serving.endpoint_picker import CPU_CORES, MEMORY_GIB
-from tools.offline import Mode
+from tools.offline import Mode, run_program
+from tools.plan import build_plan
 
 STACK = ("prod-gcp", Mode.UPDATE)
 
@@ -64,3 +65,21 @@ def test_the_serving_quota_holds_the_pickers_pod(plans: dict[Any, Any]) -> None:
         str(5 * 6 + 2 * 16 + CPU_CORES),
         f"{5 * 24 + 2 * 160 + MEMORY_GIB}Gi",
     )
+
+
+CANARY = (
+    '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com"},'
+    ' "next": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "canaryOf": "chat", "weight": 25,'
+    ' "routing": "inference"}}'
+)
+
+
+def test_a_pooled_canary_shares_its_primarys_route_by_weight() -> None:
+    plan = build_plan(run_program("prod-gcp", Mode.PREVIEW, config_overrides={"models": CANARY}))
+    [rule] = _one(plan, "HTTPRoute", "chat")["spec"]["rules"]
+    assert [(ref.get("kind"), ref["name"], ref["weight"]) for ref in rule["backendRefs"]] == [
+        ("Service", "chat", 75),
+        ("InferencePool", "next", 25),
+    ]
+    pickers = {b["metadata"]["name"] for b in plan.manifests.values() if b["kind"] == "Deployment"} - {"chat", "next"}
+    assert pickers == {"next-epp"}

@@ -35,8 +35,8 @@ def test_prod_aws_costs_what_the_catalogue_rows_add_up_to_by_hand() -> None:
     assert cost.ceiling.usd == pytest.approx(4 * 0.1008 + 4 * 0.9776 + 2 * 10.49264 + fixed)
     assert cost.ceiling.usd == pytest.approx(25.54888)
     assert cost.ceiling.unknown == ("g6.2xlarge spot in us-east-1",)
-    # Idle: 2 system nodes, l4-ondemand's minimum 1, l4-spot the 2 nodes qwen-7b's and its canary chat-next's minReplicas need, l40s none
-    # (qwen-32b sleeps at zero).
+    # Idle: 2 system nodes, l4-ondemand's minimum 1, l4-spot the 2 nodes qwen-7b's and its canary chat-next's
+    # minReplicas need, l40s none (qwen-32b sleeps at zero).
     assert cost.idle.usd == pytest.approx(2 * 0.1008 + 1 * 0.9776 + fixed)
     assert cost.idle.unknown == ("g6.2xlarge spot in us-east-1",)
     # qwen-32b takes two of the g6e.12xlarge's four L40S (tensor parallel 2).

@@ -52,6 +52,11 @@ class Engine(enum.StrEnum):
     KSERVE = "kserve"
 
 
+class Routing(enum.StrEnum):
+    SERVICE = "service"
+    INFERENCE = "inference"
+
+
 class Capacity(enum.StrEnum):
     ON_DEMAND = "on-demand"
     SPOT = "spot"
@@ -174,6 +179,9 @@ class ModelServing(_Model):
     """Serve the named model's route too (same host, path and served name), taking `weight` percent of its requests."""
     weight: int | None = Field(default=None, ge=0, le=100)
     """With `canaryOf`: the share of the route's requests, in percent, that this model gets."""
+    routing: Routing = Routing.SERVICE
+    """How its Gateway route picks a replica: the Service's load balancing, or (`inference`) an InferencePool whose
+    endpoint picker reads each replica's queue and cache (stacks/rules/routing.py says where)."""
     load_balancer: LoadBalancerConfig | None = None
     """Expose the model through a LoadBalancer Service restricted to source ranges."""
     clients: list[ClientConfig] = Field(default_factory=list, max_length=20)

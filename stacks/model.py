@@ -1,6 +1,6 @@
-"""One model as one component: everything that exists for it (cache, server, client egress, route, load balancer,
-queue scaler and wake route) is a child of `llm-platform:serving:Model`, named after the model, so that
-`pulumi preview` and the plan diff read model by model.
+"""One model as one component: everything that exists for it (cache, server, client egress, InferencePool and endpoint
+picker, route, load balancer, queue scaler and wake route) is a child of `llm-platform:serving:Model`, named after the
+model, so that `pulumi preview` and the plan diff read model by model.
 
 The parts keep their own components and resource names; only their parent is the model. A parent is part of every
 child's URN, so this grouping changed the URNs once, before any stack was deployed (README "Upgrade notes").
@@ -27,6 +27,7 @@ from components.observability.alerts import ModelWatch
 from components.serving import awaits
 from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.clients import Client, ClientEgress, ClientEgressArgs, Target
+from components.serving.endpoint_picker import EndpointPicker, EndpointPickerArgs
 from components.serving.gateway import GatewayRef
 from components.serving.kserve import PORT as KSERVE_PORT
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
@@ -36,7 +37,7 @@ from components.serving.namespace import ServingNamespace
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS, Backend, ModelRoute, ModelRouteArgs
 from components.serving.vllm import PORT as VLLM_PORT
 from components.serving.vllm import PROGRESS_DEADLINE_SECONDS, STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs
-from stacks.config import Engine, ModelPlan, StackConfig
+from stacks.config import Engine, ModelPlan, Routing, StackConfig
 from stacks.monitoring import Prometheus
 from stacks.observability import observe_model
 from stacks.rules.exposure import route_backends
@@ -117,7 +118,8 @@ class Model(pulumi.ComponentResource):
         )
         server, endpoint = _serve(model, self.server_args, shared, in_cluster)
         _let_clients_out(model, endpoint, shared, in_cluster)
-        self.public_url = _expose(model, endpoint, shared, in_cluster)
+        pool = _pick_endpoints(model, endpoint, shared, in_cluster)
+        self.public_url = _expose(model, endpoint, shared, in_cluster, after=[pool] if pool is not None else [])
         self.load_balancer_url = _load_balance(model, endpoint, shared, in_cluster)
         self.autoscaled = _scale_on_queue(model, endpoint, server, shared, in_cluster)
         self.watch = observe_model(
@@ -195,8 +197,42 @@ def _let_clients_out(model: ModelPlan, endpoint: Endpoint, shared: Shared, in_cl
     )
 
 
-def _expose(
+def routes_through_pool(config: StackConfig, model: ModelPlan) -> bool:
+    """`routing: inference` on a model a Gateway route leads to (its own host, or its primary's)."""
+    primary = config.models.get(model.spec.canary_of or "") or model
+    return model.spec.routing is Routing.INFERENCE and bool(primary.spec.host)
+
+
+def _pick_endpoints(
     model: ModelPlan, endpoint: Endpoint, shared: Shared, in_cluster: pulumi.ResourceOptions
+) -> pulumi.Resource | None:
+    """The model's InferencePool and endpoint picker, with `routing: inference`; the pool, which its route names."""
+    if shared.gateway is None or not routes_through_pool(shared.config, model):
+        return None
+    picker = EndpointPicker(
+        model.name,
+        EndpointPickerArgs(
+            namespace=shared.namespace.name,
+            namespace_name=shared.config.namespace,
+            model_selector=endpoint.service_selector,
+            model_port=endpoint.pod_port,
+            proxy_cidrs=shared.gateway.proxy_cidrs,
+            timeout_seconds=REQUEST_TIMEOUT_SECONDS,
+            priority_class=shared.priority_class,
+            after=shared.gateway_ready,
+        ),
+        opts=in_cluster,
+    )
+    return picker.pool
+
+
+def _expose(
+    model: ModelPlan,
+    endpoint: Endpoint,
+    shared: Shared,
+    in_cluster: pulumi.ResourceOptions,
+    *,
+    after: list[pulumi.Resource],
 ) -> pulumi.Input[str] | None:
     """The model's public URL, when it sets a host: its HTTPRoute on the Gateway, shared with its canaries. A canary's
     URL is its primary's."""
@@ -220,7 +256,11 @@ def _expose(
             path=primary.spec.path,
             backends=backends,
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
-            after=[*shared.gateway_ready, *([shared.wake_add_on.release] if shared.wake_add_on is not None else [])],
+            after=[
+                *shared.gateway_ready,
+                *([shared.wake_add_on.release] if shared.wake_add_on is not None else []),
+                *after,
+            ],
             interceptor_namespace=shared.keda.namespace if shared.keda is not None else None,
         ),
         opts=in_cluster,
@@ -246,7 +286,14 @@ def route_backend(model: ModelPlan, weight: int, namespace: str, endpoint: Endpo
             wake_host=wake_hosts(model.name, namespace, None)[0],
         )
     service, port = (endpoint.service, endpoint.port) if endpoint is not None else service_endpoint(model)
-    return Backend(model=model.name, service=service, namespace=None, port=port, weight=weight)
+    return Backend(
+        model=model.name,
+        service=service,
+        namespace=None,
+        port=port,
+        weight=weight,
+        pool=model.spec.routing is Routing.INFERENCE,
+    )
 
 
 def _load_balance(

@@ -27,6 +27,7 @@ from stacks.config_schema import (
     Engine,
     GpuPool,
     ModelServing,
+    Routing,
     _Raw,
 )
 from stacks.messages import show
@@ -41,6 +42,7 @@ from stacks.rules.exposure import (
 )
 from stacks.rules.labels import reserved_label_findings
 from stacks.rules.names import ModelNames, host_findings, model_name_findings
+from stacks.rules.routing import routing_findings
 
 
 def check_rules(
@@ -63,6 +65,17 @@ def check_rules(
     if config is not None:
         issues.extend(as_issues(gateway_findings(model_exposure(config), models, cloud=cloud)))
     issues.extend(as_issues(canary_findings(models)))
+    if config is not None:
+        issues.extend(
+            as_issues(
+                routing_findings(
+                    models,
+                    cloud=cloud,
+                    existing_gateway=config.existing_gateway,
+                    kubernetes_version=config.kubernetes_version,
+                )
+            )
+        )
     for name, model in models.items():
         issues.extend(check_model(name, model, pools, pool_names, has_token=has_token, cloud=cloud))
     issues.extend(check_clients(config.namespace if config is not None else None, models))
@@ -88,6 +101,7 @@ def model_object_names(model: ModelServing, namespace: str) -> ModelNames:
         sleeps=model.min_replicas == 0,
         host=model.host,
         load_balancer=model.load_balancer is not None,
+        inference=model.routing is Routing.INFERENCE,
         clients_in_namespace=[i for i, client in enumerate(model.clients) if client.namespace in (None, namespace)],
     )
 

@@ -17,6 +17,7 @@ from components.serving import awaits
 from components.serving.cache import ModelCacheArgs
 from components.serving.cert_manager import CertManager
 from components.serving.clients import Client
+from components.serving.endpoint_picker import picker_client, picker_footprint
 from components.serving.gateway import (
     GatewayRef,
     Implementation,
@@ -32,7 +33,7 @@ from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import VllmServerArgs, footprint
 from components.sizing import Sizing
 from stacks.config import Engine, ModelPlan, StackConfig
-from stacks.model import Model, ModelArgs, Shared, configured_clients
+from stacks.model import Model, ModelArgs, Shared, configured_clients, routes_through_pool
 from stacks.monitoring import Prometheus, autoscaled
 from stacks.observability import observe_platform
 from stacks.rules.exposure import route_backends
@@ -122,8 +123,12 @@ def deploy_models(
         ServingGuardsArgs(
             namespace=namespace.name,
             footprints=[
-                dataclasses.replace(footprint(args), cache_gib=config.model_cache_gib if cache is not None else 0)
-                for args in servers.values()
+                *(
+                    dataclasses.replace(footprint(args), cache_gib=config.model_cache_gib if cache is not None else 0)
+                    for args in servers.values()
+                ),
+                # Each endpoint picker's pod, in the same namespace and quota.
+                *(picker_footprint() for model in config.models.values() if routes_through_pool(config, model)),
             ],
         ),
         # The serving namespace's guards, under it in the preview.
@@ -250,6 +255,8 @@ def _server_args(
             ),
             # A sleeping model's requests come through the HTTP add-on's interceptor.
             *((interceptor_client(KEDA_NAMESPACE),) if model.sleeps else ()),
+            # `routing: inference`: the pool's endpoint picker scrapes vLLM's /metrics on the serving port.
+            *((picker_client(config.namespace, model.name),) if routes_through_pool(config, model) else ()),
         ),
         clients_from_cidrs=(
             *(tuple(model.spec.load_balancer.source_ranges) if model.spec.load_balancer else ()),

@@ -105,6 +105,9 @@ def crd_schema_file(body: dict[str, Any], schema_dir: Path) -> Path:
 CHECKED_WITHOUT_SCHEMA = {
     ("http.keda.sh/v1beta1", "InterceptorRoute"): "KEDA's HTTP add-on (v0.15.0) is not in ../shared/crd-schemas; "
     "tests/components/test_http_add_on.py holds ours to the rules of its API type",
+    ("networking.gke.io/v1", "HealthCheckPolicy"): "GKE's Gateway policies are not in ../shared/crd-schemas; "
+    "tests/components/test_endpoint_picker.py holds ours to the fields of GoogleCloudPlatform/gke-gateway-api's CRD",
+    ("networking.gke.io/v1", "GCPBackendPolicy"): "likewise",
 }
 
 

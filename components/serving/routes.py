@@ -1,6 +1,6 @@
-"""A model's route on the Gateway: an HTTPRoute by host (and path), to the model's Service, or to KEDA's HTTP
-add-on interceptor when the model sleeps (it wakes the model and holds the request), split by weight when a canary
-shares the route.
+"""A model's route on the Gateway: an HTTPRoute by host (and path), to the model's Service (its InferencePool with
+`routing: inference`), or to KEDA's HTTP add-on interceptor when the model sleeps (it wakes the
+model and holds the request), split by weight when a canary shares the route.
 
 The interceptor picks a model by the Host header, so a sleeping backend's requests are rewritten to the model's wake
 host name (a backendRef-level URLRewrite of the hostname, which Envoy Gateway v1.9.0 supports: internal/gatewayapi/
@@ -38,9 +38,20 @@ class Backend:
     weight: int
     wake_host: str | None = None
     """A sleeping model: the host name the interceptor routes to it."""
+    pool: bool = False
+    """`routing: inference`: the model's InferencePool (named after the model, next to the route) instead of its
+    Service; the pool's endpoint picker chooses the replica."""
 
 
 def backend_ref(backend: Backend) -> dict[str, Any]:
+    if backend.pool:
+        # No port: the pool's targetPorts name it (Gateway API requires a port only for a Service).
+        return {
+            "group": "inference.networking.k8s.io",
+            "kind": "InferencePool",
+            "name": backend.model,
+            "weight": backend.weight,
+        }
     ref: dict[str, Any] = {"kind": "Service", "name": backend.service, "port": backend.port, "weight": backend.weight}
     if backend.namespace is not None:
         ref["namespace"] = backend.namespace

@@ -43,6 +43,9 @@ class ModelNames:
     load_balancer: bool
     clients_in_namespace: Sequence[int]
     """Indexes of the model's clients in the serving namespace (each gets a `<model>-client-<n>` egress policy)."""
+    inference: bool = False
+    """`routing: inference`: an InferencePool and its endpoint picker `<model>-epp` (components/serving/
+    endpoint_picker.py)."""
 
 
 def pool_name_findings(target: str, names: Sequence[str]) -> list[Finding]:
@@ -81,6 +84,12 @@ def model_objects(name: str, model: ModelNames) -> dict[tuple[str, str], str]:
         objects[("HTTPRoute", name)] = "its HTTPRoute"
     if model.load_balancer:
         objects[("Service", f"{name}-lb")] = "its load balancer Service"
+    if model.inference:
+        objects[("InferencePool", name)] = "its InferencePool"
+        objects[("HealthCheckPolicy", name)] = "its pool's GKE HealthCheckPolicy"
+        objects[("GCPBackendPolicy", name)] = "its pool's GKE GCPBackendPolicy"
+        for kind in ("Deployment", "Service", "ServiceAccount", "ConfigMap", "Role", "RoleBinding", "NetworkPolicy"):
+            objects[(kind, f"{name}-epp")] = f"its endpoint picker's {kind}"
     for index in model.clients_in_namespace:
         objects[("NetworkPolicy", f"{name}-client-{index}")] = f"its egress NetworkPolicy for clients[{index}]"
     return objects

@@ -113,7 +113,8 @@ def test_pulumi_up_ends_only_when_every_model_serves(plans: dict[Any, Any], stac
         for manifest in _manifests(plans, stack)
         if manifest["kind"] in {"Deployment", "InferenceService"} and await_of(manifest) is not None
     }
-    assert awaited == set(models)
+    # Workloads of no model (an endpoint picker) are awaited too; every model must be among the awaited.
+    assert awaited - {None} == set(models)
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -1,9 +1,9 @@
 """Who can call each model of every example stack, evaluated over the planned NetworkPolicies (tools/reachability.py).
 
 Pods are made up from what the plan and the configuration say: the models' pods from their Deployments and
-InferenceServices, the interceptor's from the chart's labels, one pod per configured client carrying the client's
-labels (and one more of its own), and strangers: pods of the serving namespace, of a client's namespace without the
-client's labels, and of a namespace no one named.
+InferenceServices, the endpoint pickers' from theirs, the interceptor's from the chart's labels, one pod per configured
+client carrying the client's labels (and one more of its own), and strangers: pods of the serving namespace, of a
+client's namespace without the client's labels, and of a namespace no one named.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from components.serving.endpoint_picker import picker_name
 from components.serving.gateway import GatewayRef
 from stacks.config import ModelPlan, StackConfig, parse_config
+from stacks.model import routes_through_pool
 from stacks.serving import routed, stack_gateway_ref
 from tests.support import interceptor_pod
 from tools.offline import Mode, load_stack_files, stack_names
@@ -257,3 +259,89 @@ def test_the_interceptor_reaches_only_the_sleeping_models(
     for name, served in world.models.items():
         reached = world.network.ingress_allows(served.pod, INTERCEPTOR, served.port)
         assert reached is served.model.sleeps, name
+
+
+# --- `routing: inference`: Gateway → endpoint picker → model ------------------------------------------------------
+
+EXT_PROC_PORT = 9002
+API_SERVER = Address("172.16.0.2")
+METADATA = Address("169.254.169.254")
+
+
+def _pickers(plan: Any, world: World) -> dict[str, Pod]:
+    """Model name → a pod of its endpoint picker, from the planned Deployments."""
+    pickers = {}
+    for body in plan.manifests.values():
+        labels = body["metadata"].get("labels") or {}
+        if body["kind"] != "Deployment" or labels.get("app.kubernetes.io/component") != "endpoint-picker":
+            continue
+        template = body["spec"]["template"]
+        [container] = template["spec"]["containers"]
+        named = {port["name"]: int(port["containerPort"]) for port in container["ports"]}
+        model = next(name for name in world.config.models if picker_name(name) == body["metadata"]["name"])
+        pickers[model] = Pod(
+            namespace=world.config.namespace,
+            name=body["metadata"]["name"],
+            labels=template["metadata"]["labels"],
+            ports=named,
+        )
+    return pickers
+
+
+@pytest.fixture(scope="module")
+def pickers(plans: dict[Any, Any], worlds: dict[tuple[str, str], World]) -> dict[tuple[str, str], dict[str, Pod]]:
+    return {case: _pickers(plans[case], worlds[case]) for case in CASES}
+
+
+def test_an_example_stack_routes_a_model_through_an_endpoint_picker(
+    pickers: dict[tuple[str, str], dict[str, Pod]],
+) -> None:
+    assert set(pickers[("prod-gcp", Mode.PREVIEW)]) == {"qwen-7b"}
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_each_pooled_model_has_its_picker_and_no_other_model_has_one(
+    worlds: dict[tuple[str, str], World], pickers: dict[tuple[str, str], dict[str, Pod]], stack: str, mode: str
+) -> None:
+    world = worlds[(stack, mode)]
+    assert set(pickers[(stack, mode)]) == {
+        name for name, model in world.config.models.items() if routes_through_pool(world.config, model)
+    }
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_the_gateway_reaches_the_picker_on_ext_proc_and_the_picker_reaches_its_models_metrics(
+    worlds: dict[tuple[str, str], World], pickers: dict[tuple[str, str], dict[str, Pod]], stack: str, mode: str
+) -> None:
+    world = worlds[(stack, mode)]
+    for name, picker in pickers[(stack, mode)].items():
+        served = world.models[name]
+        for proxy in world.gateway_proxies():
+            assert world.network.allows(proxy, picker, EXT_PROC_PORT), f"{proxy} -> {picker}"
+            # Then the proxy sends the request to the replica the picker chose.
+            assert world.network.allows(proxy, served.pod, served.port), f"{proxy} -> {name}"
+        assert world.network.allows(picker, served.pod, served.port), f"{picker} scrapes {name}"
+        assert world.network.allows(picker, KUBE_DNS, 53, "UDP"), f"{picker} resolves names"
+        assert world.network.allows(picker, API_SERVER, 443), f"{picker} watches its pool"
+        assert not world.network.allows(picker, METADATA, 80), f"{picker} -> metadata"
+        assert not world.network.allows(picker, METADATA, 443), f"{picker} -> metadata"
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_a_picker_reaches_no_other_model_and_nothing_else_reaches_a_picker(
+    worlds: dict[tuple[str, str], World], pickers: dict[tuple[str, str], dict[str, Pod]], stack: str, mode: str
+) -> None:
+    world = worlds[(stack, mode)]
+    for name, picker in pickers[(stack, mode)].items():
+        for other, served in world.models.items():
+            if other != name:
+                assert not world.network.allows(picker, served.pod, served.port), f"{picker} -> {other}"
+                assert not world.network.ingress_allows(served.pod, picker, served.port), f"{picker} -> {other}"
+        callers = [
+            *world.strangers(),
+            *(served.pod for served in world.models.values()),
+            *(pod for pods in world.clients.values() for pod in pods),
+            INTERCEPTOR,
+        ]
+        for caller in callers:
+            assert not world.network.ingress_allows(picker, caller, EXT_PROC_PORT), f"{caller} -> {picker}"

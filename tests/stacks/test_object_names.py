@@ -21,6 +21,7 @@ def _names(spec: dict[str, Any], namespace: str) -> ModelNames:
         host=spec.get("host"),
         load_balancer="loadBalancer" in spec,
         clients_in_namespace=[i for i, c in enumerate(clients) if c.get("namespace") in (None, namespace)],
+        inference=spec.get("routing") == "inference",
     )
 
 

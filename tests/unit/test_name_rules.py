@@ -82,3 +82,15 @@ def test_models_with_prefix_names_keep_apart() -> None:
     # a NetworkPolicy), a-serving-serving...: same names, other kinds, no clash.
     models = {"a": model(minReplicas=0), "a-serving": model(), "a-cache": model(), "a-vllm": model()}
     assert set(parse_config(existing(models=models), stack="t").models) == set(models)
+
+
+def test_a_model_named_after_a_pooled_models_endpoint_picker_is_refused() -> None:
+    models = {
+        "qwen": model(host="llm.example.com", routing="inference"),
+        "qwen-epp": model(host="llm.example.com", path="/other"),
+    }
+    assert problems(gcp(tlsClusterIssuer="internal-ca", models=models)) == [
+        f"models.qwen-epp: {kind} 'qwen-epp' (its {kind}) is already the endpoint picker's {kind} of model 'qwen'; "
+        "rename the model"
+        for kind in ("Deployment", "Service", "ServiceAccount")
+    ]

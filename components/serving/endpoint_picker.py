@@ -1,0 +1,362 @@
+"""`routing: inference`: a model's InferencePool and its endpoint picker (EPP), which GKE's Gateway asks, request by
+request, which replica to send to (the shortest queue, the most free KV cache, a cached prefix).
+
+The picker is deployed as plain objects rather than its chart: the chart left kubernetes-sigs/gateway-api-inference-
+extension at v1.6.0, and neither its last release there (config/charts/inferencepool at v1.5.0) nor llm-d's successor
+(llm-d-router-gateway v0.9.0) sets a security context or offers one, which the serving namespace's Pod Security
+"restricted" refuses. What is written here follows that chart at v1.5.0 (epplib templates _deployment.yaml, _rbac.yaml,
+_service.yaml, _config.yaml; inferencepool templates inferencepool.yaml, rbac.yaml, gke.yaml): the arguments, the
+ports (9002 ext-proc, 9003 gRPC health, 9090 metrics), the Recreate strategy (one active picker), the Role to read
+pods and InferencePools, the default scheduling profile, and GKE's HealthCheckPolicy and GCPBackendPolicy on the pool.
+
+Fail-open: the pool's `endpointPickerRef.failureMode` is FailOpen, so when the picker does not answer the Gateway
+sends the request to a replica of the pool by its own load balancing instead of failing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import versions
+from components.serving.clients import Client
+from components.serving.guards import ModelFootprint
+from components.serving.metadata import DNS_EGRESS, PART_OF, scanner_skips
+
+EXT_PROC_PORT = 9002
+"""The picker's Envoy external-processing (gRPC) port, which the Gateway's proxies call."""
+HEALTH_PORT = 9003
+"""Its gRPC health service (`inference-extension`), for the kubelet's probes."""
+METRICS_PORT = 9090
+UID = 65532
+"""distroless `nonroot`, the picker image's base (Makefile BASE_IMAGE gcr.io/distroless/static:nonroot)."""
+CPU_CORES, MEMORY_GIB = 1, 2
+"""Per picker pod; the chart asks 4 cores and 8 GiB, sized for scale tests at high request rates."""
+API_SERVER_PORT = 443
+METADATA_ENDPOINT = "169.254.169.254/32"
+SCANNER_EXCEPTIONS = {
+    "CKV_K8S_43": "pinned to a release tag in components/versions.py; a digest cannot be resolved and verified "
+    "without registry access",
+    "CKV_K8S_38": "the picker watches its InferencePool and the pool's pods through the API server, with its token",
+}
+"""Scanner checks waived for the picker's Deployment, each with its reason."""
+PLUGINS_FILE = "default-plugins.yaml"
+# The chart's default scheduling profile for vLLM over HTTP (epplib/templates/_config.yaml at v1.5.0): score by
+# queue, KV-cache use and prefix-cache hits, reading each replica's vLLM /metrics on its serving port.
+PLUGINS = """\
+apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: queue-scorer
+- type: kv-cache-utilization-scorer
+- type: prefix-cache-scorer
+- type: metrics-data-source
+  parameters:
+    scheme: "http"
+    path: "/metrics"
+    insecureSkipVerify: true
+- type: core-metrics-extractor
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: queue-scorer
+    weight: 2
+  - pluginRef: kv-cache-utilization-scorer
+    weight: 2
+  - pluginRef: prefix-cache-scorer
+    weight: 3
+"""
+
+
+def picker_name(model: str) -> str:
+    """The picker's Deployment, Service, ServiceAccount, ConfigMap, Role, RoleBinding and NetworkPolicy."""
+    return f"{model}-epp"
+
+
+def picker_selector(model: str) -> dict[str, str]:
+    """The picker's pods: an instance of its own, which no selector of the model's matches."""
+    return {"app.kubernetes.io/name": "endpoint-picker", "app.kubernetes.io/instance": picker_name(model)}
+
+
+def picker_client(namespace: str, model: str) -> Client:
+    """The picker's pods as a caller of the model: it scrapes vLLM's /metrics on the serving port."""
+    return Client(namespace=namespace, pod_labels=picker_selector(model))
+
+
+def picker_footprint() -> ModelFootprint:
+    """What one picker holds in the serving namespace's quota: one pod (Recreate: never a second during a rollout)."""
+    return ModelFootprint(pods=1, gpus_per_pod=0, cpu_per_pod=CPU_CORES, memory_gib_per_pod=MEMORY_GIB)
+
+
+def pool_spec(model: str, selector: dict[str, str], port: int) -> dict[str, Any]:
+    """The model's replicas as one pool, behind the model's picker, open to the Gateway when the picker is not."""
+    return {
+        "selector": {"matchLabels": dict(selector)},
+        "targetPorts": [{"number": port}],
+        "appProtocol": "http",
+        "endpointPickerRef": {
+            "kind": "Service",
+            "name": picker_name(model),
+            "port": {"number": EXT_PROC_PORT},
+            "failureMode": "FailOpen",
+        },
+    }
+
+
+def picker_args(model: str, namespace: str) -> list[str]:
+    """The chart's arguments for a pool-backed picker (epplib/templates/_deployment.yaml at v1.5.0)."""
+    return [
+        "--pool-name",
+        model,
+        "--pool-namespace",
+        namespace,
+        "--pool-group",
+        "inference.networking.k8s.io",
+        "--zap-encoder",
+        "json",
+        "--config-file",
+        f"/config/{PLUGINS_FILE}",
+        "--v",
+        "1",
+        "--tracing=false",
+        # Nothing scrapes the picker: no token review for its metrics endpoint, which no policy admits anyway.
+        "--metrics-endpoint-auth=false",
+    ]
+
+
+def picker_rules() -> list[dict[str, Any]]:
+    """What the picker reads in its namespace: the pool's pods and the pool (inferencepool templates rbac.yaml and
+    epplib _rbac.yaml at v1.5.0), and the objectives and rewrites it watches when their CRDs exist."""
+    return [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list"]},
+        {
+            "apiGroups": ["inference.networking.k8s.io"],
+            "resources": ["inferencepools"],
+            "verbs": ["get", "watch", "list"],
+        },
+        {
+            "apiGroups": ["inference.networking.x-k8s.io"],
+            "resources": ["inferenceobjectives", "inferencemodelrewrites"],
+            "verbs": ["get", "watch", "list"],
+        },
+    ]
+
+
+CONTAINER_SECURITY: dict[str, Any] = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "runAsUser": UID,
+    "runAsGroup": UID,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def picker_pod_spec(model: str, namespace: str, priority_class: pulumi.Input[str] | None) -> dict[str, Any]:
+    """One picker container under Pod Security "restricted", with the chart's ports, probes and environment."""
+    health = {"grpc": {"port": HEALTH_PORT, "service": "inference-extension"}}
+    return {
+        "serviceAccountName": picker_name(model),
+        # The chart's grace period: as long as the longest a pool's pod takes to go (its comment).
+        "terminationGracePeriodSeconds": 130,
+        "enableServiceLinks": False,
+        "priorityClassName": priority_class,
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "nodeSelector": {"kubernetes.io/os": "linux"},
+        "containers": [
+            {
+                "name": "epp",
+                "image": versions.ENDPOINT_PICKER_IMAGE,
+                # The chart's policy; the image is small, unlike a model server's.
+                "imagePullPolicy": "Always",
+                "args": picker_args(model, namespace),
+                "ports": [
+                    {"name": "grpc", "containerPort": EXT_PROC_PORT, "protocol": "TCP"},
+                    {"name": "grpc-health", "containerPort": HEALTH_PORT, "protocol": "TCP"},
+                    {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
+                ],
+                "livenessProbe": {**health, "initialDelaySeconds": 5, "periodSeconds": 10},
+                "readinessProbe": {**health, "periodSeconds": 2},
+                "env": [
+                    {"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+                    {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                ],
+                "resources": {
+                    "requests": {"cpu": str(CPU_CORES), "memory": f"{MEMORY_GIB}Gi"},
+                    "limits": {"cpu": str(CPU_CORES), "memory": f"{MEMORY_GIB}Gi"},
+                },
+                "securityContext": CONTAINER_SECURITY,
+                "volumeMounts": [{"name": "plugins", "mountPath": "/config", "readOnly": True}],
+            }
+        ],
+        "volumes": [{"name": "plugins", "configMap": {"name": picker_name(model)}}],
+    }
+
+
+def picker_policy_spec(
+    model: str, *, model_selector: dict[str, str], model_port: int, proxy_cidrs: tuple[str, ...]
+) -> dict[str, Any]:
+    """The picker admits the Gateway's proxies (GKE's: its proxy-only subnet and health-check ranges) on ext-proc
+    and gRPC health, and sends only to DNS, the model's pods on the serving port (vLLM's /metrics) and the API
+    server (to watch the pool and its pods; its address is not known at plan time, so any but the metadata
+    endpoint on 443, as the models' own policy allows)."""
+    return {
+        "podSelector": {"matchLabels": picker_selector(model)},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [
+            {
+                "from": [{"ipBlock": {"cidr": cidr}} for cidr in proxy_cidrs],
+                "ports": [{"protocol": "TCP", "port": EXT_PROC_PORT}, {"protocol": "TCP", "port": HEALTH_PORT}],
+            }
+        ],
+        "egress": [
+            DNS_EGRESS,
+            {
+                "to": [{"podSelector": {"matchLabels": dict(model_selector)}}],
+                "ports": [{"protocol": "TCP", "port": model_port}],
+            },
+            {
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_ENDPOINT]}}],
+                "ports": [{"protocol": "TCP", "port": API_SERVER_PORT}],
+            },
+        ],
+    }
+
+
+def pool_target(model: str) -> dict[str, str]:
+    return {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": model}
+
+
+def gke_health_check_spec(model: str, port: int) -> dict[str, Any]:
+    """GKE health-checks the pool's pods on vLLM's /health (the chart's gke.yaml at v1.5.0; GKE's default, `/`,
+    is a 404 on vLLM)."""
+    return {
+        "targetRef": pool_target(model),
+        "default": {
+            "timeoutSec": 2,
+            "checkIntervalSec": 2,
+            "config": {"type": "HTTP", "httpHealthCheck": {"requestPath": "/health", "port": port}},
+        },
+    }
+
+
+def gke_backend_spec(model: str, timeout_seconds: int) -> dict[str, Any]:
+    """The load balancer's backend timeout for the pool: as long as the route's (GKE's default is 30 s)."""
+    return {"targetRef": pool_target(model), "default": {"timeoutSec": timeout_seconds}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointPickerArgs:
+    namespace: pulumi.Input[str]
+    namespace_name: str
+    model_selector: dict[str, str]
+    """The model's pods: the pool's members."""
+    model_port: int
+    """The port they serve (and expose /metrics) on."""
+    proxy_cidrs: tuple[str, ...]
+    """Where the Gateway's proxies call the picker from (GKE's proxy-only subnet and health-check ranges)."""
+    timeout_seconds: int
+    priority_class: pulumi.Input[str] | None
+    after: list[pulumi.Resource]
+
+
+class EndpointPicker(pulumi.ComponentResource):
+    """The InferencePool `<model>` over the model's pods, its picker `<model>-epp`, and GKE's policies for the pool.
+
+    Example::
+
+        EndpointPicker("chat", EndpointPickerArgs(namespace=ns, namespace_name="llm-serving",
+                       model_selector={"app.kubernetes.io/instance": "chat"}, model_port=8000,
+                       proxy_cidrs=("10.0.64.0/21",), timeout_seconds=600, priority_class=None, after=[]))
+    """
+
+    def __init__(self, name: str, args: EndpointPickerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:serving:EndpointPicker", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, depends_on=args.after)
+        picker = picker_name(name)
+        labels = {
+            **picker_selector(name),
+            "app.kubernetes.io/component": "endpoint-picker",
+            "app.kubernetes.io/part-of": PART_OF,
+        }
+
+        def metadata(object_name: str) -> dict[str, Any]:
+            return {"name": object_name, "namespace": args.namespace, "labels": labels}
+
+        pool = k8s.apiextensions.CustomResource(
+            f"{name}-pool",
+            api_version="inference.networking.k8s.io/v1",
+            kind="InferencePool",
+            metadata=metadata(name),
+            spec=pool_spec(name, args.model_selector, args.model_port),
+            opts=child,
+        )
+        account = k8s.core.v1.ServiceAccount(f"{name}-epp-sa", metadata=metadata(picker), opts=child)
+        role = k8s.rbac.v1.Role(f"{name}-epp-role", metadata=metadata(picker), rules=picker_rules(), opts=child)
+        k8s.rbac.v1.RoleBinding(
+            f"{name}-epp-binding",
+            metadata=metadata(picker),
+            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": picker},
+            subjects=[{"kind": "ServiceAccount", "name": picker, "namespace": args.namespace_name}],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, role, account]),
+        )
+        plugins = k8s.core.v1.ConfigMap(
+            f"{name}-epp-config", metadata=metadata(picker), data={PLUGINS_FILE: PLUGINS}, opts=child
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-epp-network-policy",
+            metadata=metadata(picker),
+            spec=picker_policy_spec(
+                name, model_selector=args.model_selector, model_port=args.model_port, proxy_cidrs=args.proxy_cidrs
+            ),
+            opts=child,
+        )
+        # Awaited (pulumi-kubernetes' default): its image, its nodes and its pool are the cluster's and the stack's,
+        # so a picker that never becomes ready fails `pulumi up` rather than routing silently without it.
+        k8s.apps.v1.Deployment(
+            f"{name}-epp",
+            metadata={**metadata(picker), "annotations": scanner_skips(SCANNER_EXCEPTIONS)},
+            spec={
+                "replicas": 1,
+                "revisionHistoryLimit": 3,
+                # One active picker at a time (its prefix-cache index is in memory): the chart's Recreate.
+                "strategy": {"type": "Recreate"},
+                "selector": {"matchLabels": picker_selector(name)},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": picker_pod_spec(name, args.namespace_name, args.priority_class),
+                },
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, pool, plugins, role, account]),
+        )
+        k8s.core.v1.Service(
+            f"{name}-epp-service",
+            metadata=metadata(picker),
+            spec={
+                "type": "ClusterIP",
+                "selector": picker_selector(name),
+                "ports": [
+                    {"name": "grpc-ext-proc", "port": EXT_PROC_PORT, "targetPort": EXT_PROC_PORT, "protocol": "TCP"},
+                    {"name": "http-metrics", "port": METRICS_PORT, "targetPort": METRICS_PORT, "protocol": "TCP"},
+                ],
+            },
+            opts=child,
+        )
+        for kind, suffix, spec in (
+            ("HealthCheckPolicy", "health-check", gke_health_check_spec(name, args.model_port)),
+            ("GCPBackendPolicy", "backend-policy", gke_backend_spec(name, args.timeout_seconds)),
+        ):
+            k8s.apiextensions.CustomResource(
+                f"{name}-pool-{suffix}",
+                api_version="networking.gke.io/v1",
+                kind=kind,
+                metadata=metadata(name),
+                spec=spec,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, pool]),
+            )
+        self.pool = pool
+        self.register_outputs({})

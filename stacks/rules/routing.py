@@ -1,0 +1,89 @@
+"""`routing: inference`: where a model's Gateway route may go through an InferencePool and its endpoint picker.
+
+Only GKE's managed Gateway routes to an InferencePool by itself (GKE Inference Gateway). Envoy Gateway v1.9.0, the
+stack's Gateway elsewhere, does so only through an extension server (Envoy AI Gateway) the stack does not install,
+and an existing Gateway's support is not known to the stack. A pool sends requests straight to the model's ready
+replicas, so a sleeping model (no replica, woken by KEDA's interceptor) cannot be behind one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from components.catalog.instances import Cloud
+from stacks.rules import Finding
+
+INFERENCE = "inference"
+GKE_MINIMUM = (1, 34)
+"""GKE installs the InferencePool v1 CRD itself from 1.34.0-gke.1626000 (llm-d.ai docs/resources/gateway/gke,
+step 1)."""
+
+
+class _Model(Protocol):
+    host: str | None
+    canary_of: str | None
+    min_replicas: int
+
+    @property
+    def routing(self) -> str: ...
+
+    @property
+    def engine(self) -> str: ...
+
+
+def routing_findings(
+    models: Mapping[str, _Model], *, cloud: Cloud | None, existing_gateway: str | None, kubernetes_version: str
+) -> list[Finding]:
+    """Every model with `routing: inference` is routed by the stack's GKE Gateway, served by vLLM, and awake."""
+    findings: list[Finding] = []
+    for name, model in models.items():
+        if model.routing != INFERENCE:
+            continue
+        path = f"models.{name}.routing"
+        primary = models.get(model.canary_of) if model.canary_of is not None else None
+        if not (model.host or (primary is not None and primary.host)):
+            findings.append(
+                Finding(path, "'inference' applies to a model behind a Gateway route: set host (or canaryOf)")
+            )
+        if cloud is not Cloud.GCP or existing_gateway is not None:
+            findings.append(
+                Finding(
+                    path,
+                    "'inference' needs GKE's managed Gateway (target gcp, without existingGateway): Envoy Gateway "
+                    "routes to an InferencePool only through an extension server (Envoy AI Gateway) that the stack "
+                    "does not install, and an existing Gateway's support is not known; remove the key",
+                )
+            )
+        elif _minor(kubernetes_version) < GKE_MINIMUM:
+            findings.append(
+                Finding(
+                    path,
+                    f"'inference' needs kubernetesVersion 1.34 or later on gcp (GKE installs the InferencePool CRD "
+                    f"from 1.34.0-gke.1626000), not {kubernetes_version!r}",
+                )
+            )
+        engine = str(model.engine)
+        if engine != "vllm":
+            findings.append(
+                Finding(
+                    path,
+                    f"'inference' needs engine 'vllm', not {engine!r}: the endpoint picker reads vLLM's "
+                    "metrics on the pods of the pool",
+                )
+            )
+        if model.min_replicas == 0:
+            findings.append(
+                Finding(
+                    path,
+                    "'inference' cannot wake a sleeping model: the Gateway sends a pool's requests straight to its "
+                    "ready replicas, never through KEDA's interceptor, so with minReplicas 0 they fail until "
+                    "something else wakes it; set minReplicas to 1 or more, or remove the key",
+                )
+            )
+    return findings
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)

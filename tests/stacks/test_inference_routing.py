@@ -1,0 +1,85 @@
+"""`routing: inference` in prod-gcp's plan: the route goes to the pool, the pool and its picker sit under the model,
+and the serving namespace's quota makes room for the picker's pod."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.serving.endpoint_picker import CPU_CORES, MEMORY_GIB
+from tools.offline import Mode, run_program
+from tools.plan import build_plan
+
+STACK = ("prod-gcp", Mode.UPDATE)
+
+
+def _one(plan: Any, kind: str, name: str) -> dict[str, Any]:
+    [body] = [b for b in plan.manifests.values() if b["kind"] == kind and b["metadata"]["name"] == name]
+    return body
+
+
+def test_the_pooled_models_route_goes_to_its_pool_and_the_others_to_its_service(plans: dict[Any, Any]) -> None:
+    plan = plans[STACK]
+    [[pooled]] = [rule["backendRefs"] for rule in _one(plan, "HTTPRoute", "qwen-7b")["spec"]["rules"]]
+    assert pooled == {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": "qwen-7b", "weight": 100}
+    [[plain]] = [rule["backendRefs"] for rule in _one(plan, "HTTPRoute", "qwen-72b")["spec"]["rules"]]
+    assert plain["kind"] == "Service"
+
+
+def test_the_pool_selects_exactly_the_models_deployments_pods(plans: dict[Any, Any]) -> None:
+    plan = plans[STACK]
+    pool = _one(plan, "InferencePool", "qwen-7b")
+    deployment = _one(plan, "Deployment", "qwen-7b")
+    assert pool["spec"]["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    assert pool["spec"]["targetPorts"] == [{"number": port["containerPort"]} for port in container["ports"]]
+
+
+def test_the_pool_and_its_picker_are_children_of_the_model(plans: dict[Any, Any]) -> None:
+    resources = plans[STACK].document["resources"]
+    parents = {(r["type"], r["name"]): r["parent"] for r in resources}
+    assert parents[("llm-platform:serving:EndpointPicker", "qwen-7b")] == "llm-platform:serving:Model::qwen-7b"
+    pool = ("kubernetes:inference.networking.k8s.io/v1:InferencePool", "qwen-7b-pool")
+    assert parents[pool] == "llm-platform:serving:EndpointPicker::qwen-7b"
+
+
+def test_the_serving_quota_holds_the_pickers_pod(plans: dict[Any, Any]) -> None:
+    hard = _one(plans[STACK], "ResourceQuota", "serving")["spec"]["hard"]
+    pickers = [
+        b
+        for b in plans[STACK].manifests.values()
+        if b["kind"] == "Deployment" and b["metadata"]["name"].endswith("-epp")
+    ]
+    models = [
+        b
+        for b in plans[STACK].manifests.values()
+        if b["kind"] == "Deployment" and not b["metadata"]["name"].endswith("-epp")
+    ]
+    assert len(pickers) == 1
+    assert models
+    [container] = pickers[0]["spec"]["template"]["spec"]["containers"]
+    assert container["resources"]["requests"] == {"cpu": str(CPU_CORES), "memory": f"{MEMORY_GIB}Gi"}
+    # qwen-7b: 4 replicas and a surge pod of 6 cores, 24 GiB; qwen-72b: 2 replicas, no surge on its single H100
+    # node, of 16 cores, 160 GiB; and the picker.
+    assert (hard["pods"], hard["requests.cpu"], hard["requests.memory"]) == (
+        str(5 + 2 + 1),
+        str(5 * 6 + 2 * 16 + CPU_CORES),
+        f"{5 * 24 + 2 * 160 + MEMORY_GIB}Gi",
+    )
+
+
+CANARY = (
+    '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com"},'
+    ' "next": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "canaryOf": "chat", "weight": 25,'
+    ' "routing": "inference"}}'
+)
+
+
+def test_a_pooled_canary_shares_its_primarys_route_by_weight() -> None:
+    plan = build_plan(run_program("prod-gcp", Mode.PREVIEW, config_overrides={"models": CANARY}))
+    [rule] = _one(plan, "HTTPRoute", "chat")["spec"]["rules"]
+    assert [(ref.get("kind"), ref["name"], ref["weight"]) for ref in rule["backendRefs"]] == [
+        ("Service", "chat", 75),
+        ("InferencePool", "next", 25),
+    ]
+    pickers = {b["metadata"]["name"] for b in plan.manifests.values() if b["kind"] == "Deployment"} - {"chat", "next"}
+    assert pickers == {"next-epp"}

@@ -1,0 +1,84 @@
+"""`routing: inference`: where a model may route through an InferencePool and its endpoint picker, with the exact
+messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stacks.config import Routing, parse_config
+from tests.unit.test_config import existing, model, problems
+from tests.unit.test_config_clouds import aws, gcp
+
+TLS = {"tlsClusterIssuer": "internal-ca"}
+HOST = "llm.example.com"
+OFF_GKE = (
+    "models.chat.routing: 'inference' needs GKE's managed Gateway (target gcp, without existingGateway): Envoy "
+    "Gateway routes to an InferencePool only through an extension server (Envoy AI Gateway) that the stack does not "
+    "install, and an existing Gateway's support is not known; remove the key"
+)
+
+
+def pooled(**keys: Any) -> dict[str, Any]:
+    return model(host=HOST, routing="inference", **keys)
+
+
+def test_a_routed_model_on_gke_may_route_through_an_inference_pool() -> None:
+    config = parse_config(gcp(**TLS, models={"chat": pooled()}), stack="t")
+    assert config.models["chat"].spec.routing is Routing.INFERENCE
+
+
+def test_routing_defaults_to_the_services_own_load_balancing() -> None:
+    config = parse_config(gcp(**TLS, models={"chat": model(host=HOST)}), stack="t")
+    assert config.models["chat"].spec.routing is Routing.SERVICE
+
+
+def test_a_canary_of_a_routed_model_may_route_through_its_own_pool() -> None:
+    raw = gcp(**TLS, models={"chat": model(host=HOST), "next": model(canaryOf="chat", weight=10, routing="inference")})
+    assert parse_config(raw, stack="t").models["next"].spec.routing is Routing.INFERENCE
+
+
+def test_envoy_gateway_cannot_route_to_an_inference_pool() -> None:
+    assert problems(aws(**TLS, models={"chat": pooled()})) == [OFF_GKE]
+
+
+def test_an_existing_cluster_cannot_route_to_an_inference_pool() -> None:
+    assert problems(existing(**TLS, models={"chat": pooled()})) == [OFF_GKE]
+
+
+def test_an_existing_gateway_cannot_route_to_an_inference_pool_even_on_gcp() -> None:
+    assert problems(gcp(existingGateway="gateways/shared", models={"chat": pooled()})) == [OFF_GKE]
+
+
+def test_an_inference_pool_needs_a_route() -> None:
+    assert problems(gcp(**TLS, models={"chat": model(routing="inference")})) == [
+        "models.chat.routing: 'inference' applies to a model behind a Gateway route: set host (or canaryOf)"
+    ]
+
+
+def test_a_sleeping_model_cannot_be_behind_an_inference_pool() -> None:
+    assert problems(gcp(**TLS, models={"chat": pooled(minReplicas=0, maxReplicas=2)})) == [
+        "models.chat.routing: 'inference' cannot wake a sleeping model: the Gateway sends a pool's requests straight "
+        "to its ready replicas, never through KEDA's interceptor, so with minReplicas 0 they fail until something "
+        "else wakes it; set minReplicas to 1 or more, or remove the key"
+    ]
+
+
+def test_the_endpoint_picker_reads_vllms_metrics_so_kserve_is_refused() -> None:
+    raw = gcp(**TLS, gpuPools={"l4": {"gpu": "L4"}}, models={"chat": pooled(engine="kserve", pool="l4")})
+    assert problems(raw) == [
+        "models.chat.routing: 'inference' needs engine 'vllm', not 'kserve': the endpoint picker reads vLLM's metrics "
+        "on the pods of the pool"
+    ]
+
+
+def test_gke_installs_the_inference_pool_crd_only_from_1_34() -> None:
+    assert problems(gcp(**TLS, kubernetesVersion="1.33", models={"chat": pooled()})) == [
+        "models.chat.routing: 'inference' needs kubernetesVersion 1.34 or later on gcp (GKE installs the "
+        "InferencePool CRD from 1.34.0-gke.1626000), not '1.33'"
+    ]
+
+
+def test_an_unknown_routing_is_refused() -> None:
+    assert problems(gcp(**TLS, models={"chat": model(host=HOST, routing="smart")})) == [
+        "models.chat.routing: 'smart' is not allowed; use one of 'service', 'inference'"
+    ]

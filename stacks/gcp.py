@@ -15,6 +15,7 @@ from stacks.cloud import cluster_args
 from stacks.config import StackConfig
 from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
+from stacks.observability import observe_gke_gpus
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
@@ -45,6 +46,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             GpuComputeClassesArgs(pools=cluster.gpu_pools),
             opts=pulumi.ResourceOptions(provider=cluster.provider),
         )
+    observe_gke_gpus(config, cluster)
     cache_class = None
     if config.model_cache_class_created and config.model_cache_storage_class:
         cache_class = FilestoreStorage(

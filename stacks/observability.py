@@ -7,6 +7,7 @@ import pulumi
 
 from components.observability.alerts import ModelWatch, Objective, tpot_objective, ttft_objective
 from components.observability.cost_panels import DashboardCost, Hourly
+from components.observability.gmp_rules import gke_gpu_alerts
 from components.observability.watch import (
     ModelObservability,
     ModelObservabilityArgs,
@@ -14,6 +15,7 @@ from components.observability.watch import (
     PlatformObservabilityArgs,
 )
 from components.serving.vllm import STARTUP_BUDGET_SECONDS
+from components.clusters.contract import GpuCluster
 from stacks.config import ModelPlan, StackConfig
 from stacks.cost import Amount, stack_cost
 from stacks.monitoring import Prometheus
@@ -111,6 +113,13 @@ def observe_platform(
         ),
         opts=pulumi.ResourceOptions(provider=provider, parent=parent),
     )
+
+
+def observe_gke_gpus(config: StackConfig, cluster: GpuCluster) -> None:
+    """On GKE the GPUs' metrics go to Managed Prometheus (GKE's managed DCGM collection, on with `monitoring`), so
+    their alerts are rules for its evaluator, not PrometheusRules (components/observability/gmp_rules.py)."""
+    if config.monitoring and cluster.gpu_pools:
+        gke_gpu_alerts(pulumi.ResourceOptions(provider=cluster.provider))
 
 
 def _hourly(amount: Amount) -> Hourly:

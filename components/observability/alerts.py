@@ -23,6 +23,9 @@ KV_CACHE_NEAR_FULL = 0.95
 PREEMPTIONS_PER_MINUTE = 1
 ERROR_RATIO = 0.05
 GPU_TEMPERATURE_CELSIUS = 85
+# The "Memory Max Operating Temp" nvidia-smi -q reports for A100 and H100 HBM; GDDR GPUs (L4, T4) report no memory
+# temperature, and the rule stays quiet on them.
+GPU_MEMORY_TEMPERATURE_CELSIUS = 95
 GPU_IDLE_PERCENT = 10
 SLO_PERCENTILE = 0.95
 """Latency objectives are set at p95: 95% of requests within the bound, a 5% error budget."""
@@ -273,14 +276,39 @@ def gpu_rules() -> dict[str, Any]:
                 "The GPU remapped rows after uncorrectable memory errors, or could not remap: its memory is failing. "
                 "Drain the node and have the cloud replace it.",
             ),
-            _rule(
-                "GpuTooHot",
-                f"DCGM_FI_DEV_GPU_TEMP > {GPU_TEMPERATURE_CELSIUS}",
-                "10m",
-                "warning",
-                "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} runs at {{ $value }} °C",
-                f"The GPU has run above {GPU_TEMPERATURE_CELSIUS} °C for 10 minutes: it throttles its clocks, and "
-                "latency rises. On a cloud node, report it and move the workload (drain the node).",
-            ),
+            *thermal_rules(),
         ],
     }
+
+
+def thermal_rules() -> list[dict[str, Any]]:
+    """A GPU or its memory running hot: from fields both the stack's DCGM exporter and GKE's managed one export."""
+    return [
+        _rule(
+            "GpuTooHot",
+            f"DCGM_FI_DEV_GPU_TEMP > {GPU_TEMPERATURE_CELSIUS}",
+            "10m",
+            "warning",
+            "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} runs at {{ $value }} °C",
+            f"The GPU has run above {GPU_TEMPERATURE_CELSIUS} °C for 10 minutes: it throttles its clocks, and "
+            "latency rises. On a cloud node, report it and move the workload (drain the node).",
+        ),
+        _rule(
+            "GpuMemoryTooHot",
+            f"DCGM_FI_DEV_MEMORY_TEMP > {GPU_MEMORY_TEMPERATURE_CELSIUS}",
+            "10m",
+            "warning",
+            "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} has its memory at {{ $value }} °C",
+            f"The GPU's memory has run above {GPU_MEMORY_TEMPERATURE_CELSIUS} °C (its maximum operating temperature) "
+            "for 10 minutes: the GPU slows down to protect it, and memory errors become likelier. On a cloud node, "
+            "report it and move the workload (drain the node).",
+        ),
+    ]
+
+
+def gke_gpu_rules() -> dict[str, Any]:
+    """The platform's GPU group on GKE, for Managed Prometheus's rule evaluator: only what GKE's managed DCGM
+    collection exports (metric_names.GKE_MANAGED_DCGM), which has no XID or row-remapping field, and no vLLM series
+    (those go to the stack's own Prometheus), so neither GpuXidError, GpuMemoryRowRemapFailure nor
+    LlmModelGpuIdleWhileQueueWaits can be evaluated there."""
+    return {"name": "llm-platform.gpus.gke", "rules": thermal_rules()}

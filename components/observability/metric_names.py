@@ -92,6 +92,42 @@ METRICS: dict[str, tuple[Kind, Source]] = {
     "kube_pod_container_resource_requests": (Kind.GAUGE, KUBE_STATE_METRICS),
 }
 
+GKE_DCGM = Source(
+    "GKE's managed DCGM collection (monitoring_config DCGM, ClusterPodMonitoring gke-managed-dcgm-exporter)",
+    "GKE docs, Collect and view DCGM metrics (cloud.google.com/kubernetes-engine/docs/how-to/dcgm-metrics): a "
+    "fixed list of fields, sent to Managed Prometheus (prometheus.googleapis.com/<name>/gauge), not to this stack's "
+    "Prometheus; a live cluster's catalogue (gke-dcgm-exporter 4.4.1-4.6.0-gke.17) shows the same 21 fields and "
+    "no XID, ECC or row-remapping field; series keyed by gpu and Hostname",
+)
+
+GKE_MANAGED_DCGM: frozenset[str] = frozenset(
+    {
+        "DCGM_FI_DEV_FB_FREE",
+        "DCGM_FI_DEV_FB_TOTAL",
+        "DCGM_FI_DEV_FB_USED",
+        "DCGM_FI_DEV_GPU_TEMP",
+        "DCGM_FI_DEV_MEMORY_TEMP",
+        "DCGM_FI_DEV_GPU_UTIL",
+        "DCGM_FI_DEV_MEM_COPY_UTIL",
+        "DCGM_FI_DEV_POWER_USAGE",
+        "DCGM_FI_DEV_SM_CLOCK",
+        "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
+        "DCGM_FI_PROF_DRAM_ACTIVE",
+        "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
+        "DCGM_FI_PROF_SM_ACTIVE",
+        "DCGM_FI_PROF_PIPE_FP16_ACTIVE",
+        "DCGM_FI_PROF_PIPE_FP32_ACTIVE",
+        "DCGM_FI_PROF_PIPE_FP64_ACTIVE",
+        "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE",
+        "DCGM_FI_PROF_NVLINK_RX_BYTES",
+        "DCGM_FI_PROF_NVLINK_TX_BYTES",
+        "DCGM_FI_PROF_PCIE_RX_BYTES",
+        "DCGM_FI_PROF_PCIE_TX_BYTES",
+    }
+)
+"""What GKE's managed DCGM collection exports (GKE_DCGM): the only names a rule for Managed Prometheus's evaluator
+may select. The stack's own exporter (DCGM, above) exports more (XID, row remapping)."""
+
 _HISTOGRAM_SERIES = ("_bucket", "_count", "_sum")
 
 

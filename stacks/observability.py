@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pulumi
 
+from components.clusters.contract import GpuCluster
 from components.observability.alerts import ModelWatch, Objective, tpot_objective, ttft_objective
 from components.observability.cost_panels import DashboardCost, Hourly
 from components.observability.gmp_rules import gke_gpu_alerts
@@ -15,7 +16,6 @@ from components.observability.watch import (
     PlatformObservabilityArgs,
 )
 from components.serving.vllm import STARTUP_BUDGET_SECONDS
-from components.clusters.contract import GpuCluster
 from stacks.config import ModelPlan, StackConfig
 from stacks.cost import Amount, stack_cost
 from stacks.monitoring import Prometheus

@@ -54,6 +54,7 @@ def test_every_manifest_is_named_and_namespaced_where_it_must_be(plans: dict[Any
             "ClusterServingRuntime",
             "GatewayClass",
             "ClusterIssuer",
+            "ClusterRules",
         }:
             assert body["metadata"].get("namespace"), body
 

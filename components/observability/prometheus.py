@@ -12,7 +12,7 @@ import pulumi_random as random
 
 from components import versions
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
-from components.observability import alertmanager
+from components.observability import alertmanager, prometheus_resources
 from components.serving.metadata import PART_OF, platform_namespace
 
 NAMESPACE = "monitoring"
@@ -40,9 +40,16 @@ def prometheus_values(
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
                 "retention": "7d",
-                "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "4Gi"}},
+                "resources": prometheus_resources.PROMETHEUS,
             }
         },
+        # Every pod the chart runs requests what it needs (prometheus_resources.py).
+        "prometheusOperator": {
+            "resources": prometheus_resources.OPERATOR,
+            "prometheusConfigReloader": {"resources": prometheus_resources.CONFIG_RELOADER},
+            "admissionWebhooks": {"patch": {"resources": prometheus_resources.WEBHOOK_CERT_JOBS}},
+        },
+        "kube-state-metrics": {"resources": prometheus_resources.KUBE_STATE_METRICS},
     }
     if alerting:
         # Every PrometheusRule, not only those labelled with the release (values.yaml ruleSelectorNilUsesHelmValues).
@@ -50,7 +57,10 @@ def prometheus_values(
         values["alertmanager"] = {
             "enabled": True,
             "config": alertmanager.alertmanager_config(receivers),
-            "alertmanagerSpec": {"secrets": [alertmanager.SECRET_NAME] if receivers else []},
+            "alertmanagerSpec": {
+                "secrets": [alertmanager.SECRET_NAME] if receivers else [],
+                "resources": prometheus_resources.ALERTMANAGER,
+            },
         }
     if grafana:
         values["grafana"] = {

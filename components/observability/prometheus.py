@@ -32,6 +32,13 @@ def prometheus_values(
     values: dict[str, Any] = {
         # Only what autoscaling and GPU/serving metrics need; node-exporter would need host access.
         "nodeExporter": {"enabled": False},
+        # No cluster of the stack exposes these to Prometheus: EKS, GKE and AKS run them out of the cluster, kubeadm
+        # (kind) binds their metrics to 127.0.0.1. Their default alerts (KubeControllerManagerDown, KubeSchedulerDown:
+        # `absent(up{job=...})`; etcd's) would fire, critical, for as long as the stack runs (88.1.3
+        # templates/prometheus/rules-1.14), and their Services would go into kube-system.
+        "kubeControllerManager": {"enabled": False},
+        "kubeScheduler": {"enabled": False},
+        "kubeEtcd": {"enabled": False},
         "grafana": {"enabled": False},
         "alertmanager": {"enabled": False},
         "prometheus": {

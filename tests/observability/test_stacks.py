@@ -135,6 +135,12 @@ def test_every_pod_of_the_chart_requests_cpu_and_memory_and_has_a_memory_limit(a
         assert set(resources["limits"]) == {"memory"}
 
 
+def test_the_chart_scrapes_no_control_plane_part_the_clusters_hide_so_none_alerts_forever() -> None:
+    values = prometheus_values(alerting=True)
+    for part in ("kubeControllerManager", "kubeScheduler", "kubeEtcd"):
+        assert values[part] == {"enabled": False}
+
+
 def test_alerts_without_receivers_route_to_a_receiver_with_no_destination() -> None:
     config = alertmanager.alertmanager_config([])
     assert config["route"]["receiver"] == "platform"

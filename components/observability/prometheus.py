@@ -12,7 +12,7 @@ import pulumi_random as random
 
 from components import versions
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
-from components.observability import alertmanager
+from components.observability import alertmanager, prometheus_resources
 from components.serving.metadata import PART_OF, platform_namespace
 
 NAMESPACE = "monitoring"
@@ -32,6 +32,13 @@ def prometheus_values(
     values: dict[str, Any] = {
         # Only what autoscaling and GPU/serving metrics need; node-exporter would need host access.
         "nodeExporter": {"enabled": False},
+        # No cluster of the stack exposes these to Prometheus: EKS, GKE and AKS run them out of the cluster, kubeadm
+        # (kind) binds their metrics to 127.0.0.1. Their default alerts (KubeControllerManagerDown, KubeSchedulerDown:
+        # `absent(up{job=...})`; etcd's) would fire, critical, for as long as the stack runs (88.1.3
+        # templates/prometheus/rules-1.14), and their Services would go into kube-system.
+        "kubeControllerManager": {"enabled": False},
+        "kubeScheduler": {"enabled": False},
+        "kubeEtcd": {"enabled": False},
         "grafana": {"enabled": False},
         "alertmanager": {"enabled": False},
         "prometheus": {
@@ -40,9 +47,16 @@ def prometheus_values(
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
                 "retention": "7d",
-                "resources": {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "4Gi"}},
+                "resources": prometheus_resources.PROMETHEUS,
             }
         },
+        # Every pod the chart runs requests what it needs (prometheus_resources.py).
+        "prometheusOperator": {
+            "resources": prometheus_resources.OPERATOR,
+            "prometheusConfigReloader": {"resources": prometheus_resources.CONFIG_RELOADER},
+            "admissionWebhooks": {"patch": {"resources": prometheus_resources.WEBHOOK_CERT_JOBS}},
+        },
+        "kube-state-metrics": {"resources": prometheus_resources.KUBE_STATE_METRICS},
     }
     if alerting:
         # Every PrometheusRule, not only those labelled with the release (values.yaml ruleSelectorNilUsesHelmValues).
@@ -50,7 +64,10 @@ def prometheus_values(
         values["alertmanager"] = {
             "enabled": True,
             "config": alertmanager.alertmanager_config(receivers),
-            "alertmanagerSpec": {"secrets": [alertmanager.SECRET_NAME] if receivers else []},
+            "alertmanagerSpec": {
+                "secrets": [alertmanager.SECRET_NAME] if receivers else [],
+                "resources": prometheus_resources.ALERTMANAGER,
+            },
         }
     if grafana:
         values["grafana"] = {

@@ -139,13 +139,16 @@ def test_time_sliced_models_take_only_their_share_of_the_gpu(plans: dict[Any, An
 
 
 EXISTING_GPU_POOL = '{"l4": {"gpu": "L4", "sharing": {"mode": "time-slicing", "replicas": 2}}}'
+NO_MONITORING = {"monitoring": "false"}
+"""dev watches its model; without it the device plugin is the only release (monitoring adds DCGM and Prometheus)."""
 
 
 def test_existing_cluster_with_gpu_pools_gets_the_device_plugin() -> None:
     from tools.offline import run_program
     from tools.plan import build_plan
 
-    plan = build_plan(run_program("dev", Mode.PREVIEW, config_overrides={"gpuPools": EXISTING_GPU_POOL}))
+    overrides = {"gpuPools": EXISTING_GPU_POOL, **NO_MONITORING}
+    plan = build_plan(run_program("dev", Mode.PREVIEW, config_overrides=overrides))
     releases = [r["inputs"] for r in plan.document["resources"] if r["type"] == RELEASE]
     assert [r["name"] for r in releases] == ["nvidia-device-plugin"]
     assert (
@@ -160,7 +163,7 @@ def test_existing_cluster_can_keep_its_own_device_plugin() -> None:
     from tools.offline import run_program
     from tools.plan import build_plan
 
-    overrides = {"gpuPools": EXISTING_GPU_POOL, "installDevicePlugin": "false"}
+    overrides = {"gpuPools": EXISTING_GPU_POOL, "installDevicePlugin": "false", **NO_MONITORING}
     plan = build_plan(run_program("dev", Mode.PREVIEW, config_overrides=overrides))
     assert not [r for r in plan.document["resources"] if r["type"] == RELEASE]
     assert plan.document["outputs"]["devicePlugin"] == "the cluster's own (installDevicePlugin is false)"

@@ -84,8 +84,30 @@ def test_prod_stacks_deliver_an_overview_and_one_dashboard_per_model(plans: dict
             assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
 
 
-def test_a_stack_without_monitoring_has_no_alerts(plans: dict[Any, Any]) -> None:
-    assert not _manifests(plans, "dev", "PrometheusRule")
+def test_every_example_stack_with_models_watches_them() -> None:
+    with_models = [s for s in stack_names() if stack_config(s).get("llm-platform:models")]
+    assert "dev" in with_models
+    assert set(with_models) <= set(WATCHED)
+
+
+def test_the_laptop_stack_alerts_on_its_cpu_model_without_gpu_parts(plans: dict[Any, Any]) -> None:
+    [rule] = _manifests(plans, "dev", "PrometheusRule")
+    [group] = rule["spec"]["groups"]
+    assert group["name"] == "llm-platform.model.qwen"
+    alerts = {r["alert"] for r in group["rules"]}
+    assert {"LlmModelNoReadyReplica", "LlmModelErrorsRising", "LlmModelKvCacheNearFull"} <= alerts
+    # No GPU pool: no DCGM exporter, no GPU rules, no alert waiting for a GPU.
+    assert not {"LlmModelPodPendingForGpu", "LlmModelGpuIdleWhileQueueWaits"} & alerts
+    assert "dcgm" not in json.dumps(plans[("dev", Mode.UPDATE)].document).lower()
+
+
+def test_a_stack_without_monitoring_has_no_alerts() -> None:
+    from tools.offline import run_program
+    from tools.plan import build_plan
+
+    plan = build_plan(run_program("dev", Mode.UPDATE, config_overrides={"monitoring": "false"}))
+    assert not [body for body in plan.manifests.values() if body["kind"] == "PrometheusRule"]
+    assert not [r for r in plan.document["resources"] if r["name"] == "prometheus-release"]
 
 
 def test_without_grafana_or_alerting_the_chart_runs_neither() -> None:
@@ -93,6 +115,30 @@ def test_without_grafana_or_alerting_the_chart_runs_neither() -> None:
     assert values["grafana"] == {"enabled": False}
     assert values["alertmanager"] == {"enabled": False}
     assert "ruleSelectorNilUsesHelmValues" not in values["prometheus"]["prometheusSpec"]
+
+
+@pytest.mark.parametrize("alerting", [False, True])
+def test_every_pod_of_the_chart_requests_cpu_and_memory_and_has_a_memory_limit(alerting: bool) -> None:
+    values = prometheus_values(alerting=alerting)
+    operator = values["prometheusOperator"]
+    sized = [
+        values["prometheus"]["prometheusSpec"]["resources"],
+        operator["resources"],
+        operator["prometheusConfigReloader"]["resources"],
+        operator["admissionWebhooks"]["patch"]["resources"],
+        values["kube-state-metrics"]["resources"],
+    ]
+    if alerting:
+        sized.append(values["alertmanager"]["alertmanagerSpec"]["resources"])
+    for resources in sized:
+        assert set(resources["requests"]) == {"cpu", "memory"}
+        assert set(resources["limits"]) == {"memory"}
+
+
+def test_the_chart_scrapes_no_control_plane_part_the_clusters_hide_so_none_alerts_forever() -> None:
+    values = prometheus_values(alerting=True)
+    for part in ("kubeControllerManager", "kubeScheduler", "kubeEtcd"):
+        assert values[part] == {"enabled": False}
 
 
 def test_alerts_without_receivers_route_to_a_receiver_with_no_destination() -> None:

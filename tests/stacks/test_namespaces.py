@@ -84,9 +84,12 @@ def cluster_wide_names(registrations: list[Registration]) -> set[tuple[str, str]
 def test_two_existing_cluster_stacks_with_their_own_namespaces_claim_no_cluster_wide_name_in_common() -> None:
     # On one cluster, a second stack's create of an object the first one owns fails with AlreadyExists
     # (pulumi-kubernetes 4.29+): whatever a stack creates cluster-wide for itself is named after its namespace.
+    # The add-ons exist once per cluster: the second stack uses the first one's Prometheus (README, "Two stacks
+    # on one cluster").
+    first_prometheus = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
     team_a, team_b = (
-        cluster_wide_names(run_program("dev", Mode.UPDATE, config_overrides={"namespace": name}).registrations)
-        for name in ("team-a", "team-b")
+        cluster_wide_names(run_program("dev", Mode.UPDATE, config_overrides=overrides).registrations)
+        for overrides in ({"namespace": "team-a"}, {"namespace": "team-b", "prometheusUrl": first_prometheus})
     )
     assert ("PriorityClass", "team-a") in team_a
     assert team_a & team_b == set()

@@ -138,7 +138,8 @@ def model_rules(model: ModelWatch) -> dict[str, Any]:
             f"Model {model.name} has no ready replica",
             f"No replica of {model.name} has been ready for longer than a replica may take to start (node scale-up, "
             "image pull, weight download and load). Requests fail. Look at the pods' events and logs "
-            f"(kubectl -n {model.namespace} describe pods; kubectl logs) and at LlmModelPodPendingForGpu.",
+            f"(kubectl -n {model.namespace} describe pods; kubectl logs)"
+            + (" and at LlmModelPodPendingForGpu." if model.on_gpu else "."),
             **labels,
         ),
         _rule(

@@ -225,3 +225,12 @@ def test_no_objective_no_burn_rate_alert() -> None:
 
     alerts = {r["alert"] for r in model_rules(replace(MODEL, objectives=()))["rules"]}
     assert not {"LlmModelTtftBudgetBurn", "LlmModelTpotBudgetBurn"} & alerts
+
+
+def test_a_model_on_cpu_is_not_pointed_at_the_gpu_pending_alert() -> None:
+    from dataclasses import replace
+
+    rules = {r["alert"]: r for r in model_rules(replace(MODEL, on_gpu=False))["rules"]}
+    assert "LlmModelPodPendingForGpu" not in rules["LlmModelNoReadyReplica"]["annotations"]["description"]
+    gpu_rules = {r["alert"]: r for r in model_rules(MODEL)["rules"]}
+    assert "LlmModelPodPendingForGpu" in gpu_rules["LlmModelNoReadyReplica"]["annotations"]["description"]

@@ -24,7 +24,7 @@ import pulumi_kubernetes as k8s
 from components import versions
 from components.serving.clients import Client
 from components.serving.guards import ModelFootprint
-from components.serving.metadata import DNS_EGRESS, PART_OF, scanner_skips
+from components.serving.metadata import DNS_EGRESS, PART_OF, restricted_container_security, scanner_skips
 
 EXT_PROC_PORT = 9002
 """The picker's Envoy external-processing (gRPC) port, which the Gateway's proxies call."""
@@ -145,15 +145,7 @@ def picker_rules() -> list[dict[str, Any]]:
     ]
 
 
-CONTAINER_SECURITY: dict[str, Any] = {
-    "allowPrivilegeEscalation": False,
-    "readOnlyRootFilesystem": True,
-    "runAsNonRoot": True,
-    "runAsUser": UID,
-    "runAsGroup": UID,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
+CONTAINER_SECURITY = restricted_container_security(UID)
 
 
 def picker_pod_spec(model: str, namespace: str, priority_class: pulumi.Input[str] | None) -> dict[str, Any]:

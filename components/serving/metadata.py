@@ -119,3 +119,17 @@ DNS_EGRESS: dict[str, Any] = {
 }
 """An egress rule to the cluster's DNS (CoreDNS or kube-dns, labelled `k8s-app: kube-dns` on every cloud), for pods
 under a default-deny egress policy."""
+
+
+def restricted_container_security(uid: int) -> dict[str, Any]:
+    """A container under Pod Security "restricted", running as `uid` (its group too), with a read-only root: every
+    write goes to a mounted volume."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "runAsGroup": uid,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }

@@ -15,7 +15,14 @@ from components.clusters.contract import GpuPlacement
 from components.serving import awaits
 from components.serving.clients import Client
 from components.serving.guards import ModelFootprint
-from components.serving.metadata import METRICS_NAMESPACES, model_labels, model_selector, namespace_peer, scanner_skips
+from components.serving.metadata import (
+    METRICS_NAMESPACES,
+    model_labels,
+    model_selector,
+    namespace_peer,
+    restricted_container_security,
+    scanner_skips,
+)
 
 PORT = 8000
 UID = 10001
@@ -239,16 +246,7 @@ def pod_volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dic
     return volumes, mounts
 
 
-CONTAINER_SECURITY = {
-    "allowPrivilegeEscalation": False,
-    "readOnlyRootFilesystem": True,
-    "runAsNonRoot": True,
-    "runAsUser": UID,
-    "runAsGroup": UID,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
-"""Pod Security "restricted", and a read-only root: every write goes to a mounted volume."""
+CONTAINER_SECURITY = restricted_container_security(UID)
 POD_SECURITY = {
     "runAsNonRoot": True,
     "runAsUser": UID,

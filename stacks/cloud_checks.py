@@ -21,16 +21,16 @@ from stacks.config_issues import (
     quoted,
 )
 from stacks.config_schema import (
-    _CLOUD_ONLY_KEYS,
-    _DNS_LABEL,
-    _LABEL_KEY,
-    _LABEL_VALUE,
     CLOUD_OF_TARGET,
+    CLOUD_ONLY_KEYS,
+    DNS_LABEL,
     FIELD_NAMES,
+    LABEL_KEY,
+    LABEL_VALUE,
     DeployerType,
     GpuPool,
+    RawConfig,
     Target,
-    _Raw,
 )
 from stacks.rules.exposure import (
     GATEWAY_NAMESPACES,
@@ -44,9 +44,9 @@ def label_issues(path: str, labels: Mapping[str, str]) -> list[ConfigIssue]:
     """Kubernetes label keys and values (API conventions: an optional DNS prefix, names of at most 63 characters)."""
     issues = []
     for key, value in labels.items():
-        if not _LABEL_KEY.match(key) or len(key) > 317:
+        if not LABEL_KEY.match(key) or len(key) > 317:
             issues.append(ConfigIssue(path, f"{key!r} is not a valid Kubernetes label key"))
-        elif not _LABEL_VALUE.match(value):
+        elif not LABEL_VALUE.match(value):
             issues.append(
                 ConfigIssue(
                     f"{path}[{key!r}]" if "." in key or "/" in key else f"{path}.{key}",
@@ -56,7 +56,7 @@ def label_issues(path: str, labels: Mapping[str, str]) -> list[ConfigIssue]:
     return issues
 
 
-def check_top_level(config: _Raw) -> list[ConfigIssue]:
+def check_top_level(config: RawConfig) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     cloud = config.target is not Target.EXISTING
     if cloud and config.region is None:
@@ -132,12 +132,12 @@ def check_cidrs(key: str, cidrs: list[str], *, exposes: str) -> list[ConfigIssue
     return as_issues(source_range_findings(key, cidrs, exposes=exposes))
 
 
-def check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue]:
+def check_cloud(config: RawConfig, pools: Mapping[str, GpuPool]) -> list[ConfigIssue]:
     """Rules that depend on the target: network, endpoint access, and what each cloud offers."""
     issues: list[ConfigIssue] = []
     target = config.target
     if target is Target.EXISTING:
-        for key in _CLOUD_ONLY_KEYS:
+        for key in CLOUD_ONLY_KEYS:
             if getattr(config, FIELD_NAMES[key]):
                 issues.append(ConfigIssue(key, "only applies to cloud targets (aws, gcp, azure); remove the key"))
         for name, pool in pools.items():
@@ -208,7 +208,7 @@ def check_cloud(config: _Raw, pools: Mapping[str, GpuPool]) -> list[ConfigIssue]
     return issues
 
 
-def check_deployer(config: _Raw) -> list[ConfigIssue]:
+def check_deployer(config: RawConfig) -> list[ConfigIssue]:
     """azure: the deployer's role assignment names its principal type, and a group by its object id."""
     if config.target is not Target.AZURE:
         return [
@@ -307,7 +307,7 @@ def check_pool_offer(cloud: Cloud, name: str, pool: GpuPool) -> list[ConfigIssue
 def check_pool(name: str, pool: GpuPool) -> list[ConfigIssue]:
     path = f"gpuPools.{name}"
     issues: list[ConfigIssue] = []
-    if not re.match(_DNS_LABEL, name) or len(name) > 20:
+    if not re.match(DNS_LABEL, name) or len(name) > 20:
         issues.append(
             ConfigIssue(
                 path,
@@ -354,9 +354,9 @@ def check_pool(name: str, pool: GpuPool) -> list[ConfigIssue]:
     elif sharing.mig_profile is not None:
         issues.append(ConfigIssue(f"{path}.sharing.migProfile", f"only applies to mode 'mig', not '{sharing.mode}'"))
     for key, value in pool.labels.items():
-        if not _LABEL_KEY.match(key) or len(key) > 317:
+        if not LABEL_KEY.match(key) or len(key) > 317:
             issues.append(ConfigIssue(f"{path}.labels", f"{key!r} is not a valid Kubernetes label key"))
-        if not _LABEL_VALUE.match(value):
+        if not LABEL_VALUE.match(value):
             issues.append(
                 ConfigIssue(
                     f"{path}.labels.{key}",

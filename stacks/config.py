@@ -26,20 +26,20 @@ from stacks.cloud_checks import check_cloud, check_deployer
 from stacks.config_input import decoded_json, namespace_near_misses, secret_in_plain_key, token_problem
 from stacks.config_issues import ConfigError, ConfigIssue
 from stacks.config_schema import (
-    _LIST_KEYS,
-    _OBJECT_KEYS,
-    _PATTERN_HINTS,
     CLOUD_OF_TARGET,
+    LIST_KEYS,
+    OBJECT_KEYS,
+    PATTERN_HINTS,
     SECRET_KEYS,
     Capacity,
+    ConfigModel,
     DeployerType,
     Engine,
     GpuPool,
     ModelServing,
+    RawConfig,
     Routing,
     Target,
-    _Model,
-    _Raw,
 )
 from stacks.messages import describe, key_path, show
 from stacks.model_checks import check_rules
@@ -178,19 +178,19 @@ def parse_config(
             continue  # never read: any message about it would show the secret
         if value == "":
             continue  # Pulumi.yaml declares optional scalars with an empty default, and YAML null arrives as "": unset.
-        if key in _OBJECT_KEYS:
+        if key in OBJECT_KEYS:
             if isinstance(value, str):
                 with contextlib.suppress(json.JSONDecodeError):
                     value = json.loads(value)
             if not isinstance(value, dict):
                 issues.append(ConfigIssue(key, f"must be a map of names to settings, got {show(value)}"))
                 continue
-        if key in _LIST_KEYS and isinstance(value, str):
+        if key in LIST_KEYS and isinstance(value, str):
             with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value)
         values[key] = decoded_json(value)
 
-    top, top_issues = _validate(_Raw, {k: v for k, v in values.items() if k not in _OBJECT_KEYS}, ())
+    top, top_issues = _validate(RawConfig, {k: v for k, v in values.items() if k not in OBJECT_KEYS}, ())
     issues.extend(top_issues)
     pools: dict[str, GpuPool] = {}
     models: dict[str, ModelServing] = {}
@@ -282,7 +282,7 @@ def _has_token(raw: Mapping[str, Any], hf_token: pulumi.Output[str] | None) -> b
     return hf_token is not None
 
 
-def _validate(schema: type[_Model], body: Any, prefix: tuple[str, ...]) -> tuple[Any, list[ConfigIssue]]:
+def _validate(schema: type[ConfigModel], body: Any, prefix: tuple[str, ...]) -> tuple[Any, list[ConfigIssue]]:
     try:
         return schema.model_validate(body), []
     except ValidationError as error:
@@ -297,7 +297,7 @@ _DEFAULT_RWX_CLASS = {Target.AZURE: "azurefile-csi-premium"}
 _CREATED_RWX_CLASS = {Target.AWS: "efs-model-cache", Target.GCP: "filestore-model-cache"}
 
 
-def _model_cache_class(top: _Raw, *, serves_models: bool) -> tuple[str | None, bool]:
+def _model_cache_class(top: RawConfig, *, serves_models: bool) -> tuple[str | None, bool]:
     """The models' cache class, and whether the stack creates it."""
     if top.model_cache_storage_class is not None:
         return top.model_cache_storage_class, False
@@ -313,6 +313,6 @@ def _model_cache_class(top: _Raw, *, serves_models: bool) -> tuple[str | None, b
 
 def _issues_from_pydantic(error: ValidationError, root: type[BaseModel], prefix: tuple[str, ...]) -> list[ConfigIssue]:
     return [
-        ConfigIssue(key_path(prefix + tuple(item["loc"])), describe(item, root, _PATTERN_HINTS))
+        ConfigIssue(key_path(prefix + tuple(item["loc"])), describe(item, root, PATTERN_HINTS))
         for item in error.errors(include_url=False)
     ]

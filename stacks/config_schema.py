@@ -22,7 +22,7 @@ from stacks.config_input import (
 from stacks.observability_config import ALERT_RECEIVER_KEYS, SloConfig
 
 # A Kubernetes DNS-1123 label: what names of namespaces, Services and Deployments must be.
-_DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
 
 
 _GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -32,12 +32,12 @@ _HF_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
 # Label keys: optional DNS prefix, then a name of at most 63 characters (Kubernetes API conventions).
-_LABEL_KEY = re.compile(
+LABEL_KEY = re.compile(
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 )
 
 
-_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 
 
 class Target(enum.StrEnum):
@@ -72,7 +72,7 @@ class DeployerType(enum.StrEnum):
     """A group whose members run Pulumi; the assignment goes to the group (deployerGroupObjectId)."""
 
 
-class _Model(BaseModel):
+class ConfigModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_enum_values=False
     )
@@ -84,10 +84,10 @@ class _Model(BaseModel):
         return boolean_as_number(value, cls.model_fields[info.field_name or ""].annotation)
 
 
-DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=40)]
+DnsLabel = Annotated[str, Field(pattern=DNS_LABEL, max_length=40)]
 
 
-class GpuSharing(_Model):
+class GpuSharing(ConfigModel):
     """How the GPUs of one pool are shared between pods."""
 
     mode: SharingMode = SharingMode.NONE
@@ -101,7 +101,7 @@ class GpuSharing(_Model):
         return Sharing(mode=self.mode, replicas=self.replicas, mig_profile=self.mig_profile)
 
 
-class GpuPool(_Model):
+class GpuPool(ConfigModel):
     """A group of identical GPU nodes; the cloud's node group / node pool / agent pool."""
 
     gpu: GpuType
@@ -121,7 +121,7 @@ class GpuPool(_Model):
     """Extra node labels. On `existing` clusters, labels the pool's nodes already carry."""
 
 
-class ModelArchitectureConfig(_Model):
+class ModelArchitectureConfig(ConfigModel):
     """The numbers sizing needs, for a model the built-in catalogue does not know."""
 
     parameters_billion: float = Field(gt=0, le=2000)
@@ -138,7 +138,7 @@ class ModelArchitectureConfig(_Model):
     vocab_size: int | None = Field(default=None, ge=1, le=10_000_000)
 
 
-class LoadBalancerConfig(_Model):
+class LoadBalancerConfig(ConfigModel):
     """Expose a model through a cloud load balancer that admits only `sourceRanges` (plain HTTP to vLLM)."""
 
     source_ranges: list[str] = Field(min_length=1, max_length=40)
@@ -147,15 +147,15 @@ class LoadBalancerConfig(_Model):
     """Cloud targets: a private address in the cluster's network (default) or, false, a public one."""
 
 
-class ClientConfig(_Model):
+class ClientConfig(ConfigModel):
     """Pods that may call a model: every pod of `namespace`, or only those carrying all of `podLabels`."""
 
-    namespace: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
+    namespace: str | None = Field(default=None, pattern=DNS_LABEL, max_length=63)
     """The calling pods' namespace; default: the serving namespace (where `podLabels` is then required)."""
     pod_labels: dict[str, str] = Field(default_factory=dict)
 
 
-class ModelServing(_Model):
+class ModelServing(ConfigModel):
     """One model served behind one OpenAI-compatible endpoint."""
 
     hugging_face_id: str = Field(pattern=_HF_ID)
@@ -206,14 +206,14 @@ class ModelServing(_Model):
 _DIGEST_PINNED_IMAGE = r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}$"
 
 
-class _Raw(_Model):
+class RawConfig(ConfigModel):
     """The scalar keys of the stack configuration; the maps (`gpuPools`, `models`) are checked entry by
     entry so that one bad pool does not hide the problems of the others."""
 
     target: Target
     region: str | None = Field(default=None, pattern=r"^[a-z0-9-]{2,40}$")
     kubernetes_version: str = "1.34"
-    cluster_name: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=40)
+    cluster_name: str | None = Field(default=None, pattern=DNS_LABEL, max_length=40)
     kubeconfig_context: str | None = Field(default=None, min_length=1, max_length=253)
     namespace: DnsLabel = "llm-serving"
     public_api_cidrs: list[str] = Field(default_factory=list, max_length=40)
@@ -237,11 +237,11 @@ class _Raw(_Model):
     """A Prometheus to read model queues from; empty: the stack installs one when a model autoscales."""
     grafana: bool = False
     """With monitoring: Grafana in the stack's kube-prometheus-stack, with the models' and GPUs' dashboards."""
-    model_cache_storage_class: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
+    model_cache_storage_class: str | None = Field(default=None, pattern=DNS_LABEL, max_length=63)
     """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (AKS Azure Files; EFS or Filestore
     the aws or gcp stack creates) or none (existing: emptyDir)."""
     model_cache_gib: int = Field(default=200, ge=10, le=100_000, alias="modelCacheGiB")
-    tls_cluster_issuer: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
+    tls_cluster_issuer: str | None = Field(default=None, pattern=DNS_LABEL, max_length=63)
     """A cert-manager ClusterIssuer of yours that signs the Gateway's certificates; or set acmeEmail."""
     acme_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,63}$", max_length=254)
     """The stack creates a Let's Encrypt ClusterIssuer (HTTP-01 through the Gateway) registered to this address."""
@@ -264,22 +264,22 @@ class _Raw(_Model):
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
-_OBJECT_KEYS = frozenset({"gpuPools", "models"})
+OBJECT_KEYS = frozenset({"gpuPools", "models"})
 
 
-_LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds"})
+LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds"})
 
 
 # Keys whose empty default means "not set": only meaningful for some targets.
-_CLOUD_ONLY_KEYS = ("publicApiCidrs", "publicApiReason", "existingSubnetIds", "gcpProject", "systemInstanceType")
+CLOUD_ONLY_KEYS = ("publicApiCidrs", "publicApiReason", "existingSubnetIds", "gcpProject", "systemInstanceType")
 
 
 SECRET_KEYS = ("hfToken", *ALERT_RECEIVER_KEYS)
 """Keys that may only come from Pulumi secrets (`pulumi config set --secret`)."""
 
 
-_PATTERN_HINTS = {
-    _DNS_LABEL: "use lowercase letters, digits and '-', starting with a letter (a Kubernetes name)",
+PATTERN_HINTS = {
+    DNS_LABEL: "use lowercase letters, digits and '-', starting with a letter (a Kubernetes name)",
     _HF_ID: "use a Hugging Face model id such as 'Qwen/Qwen2.5-0.5B-Instruct'",
     r"^[a-z0-9-]{2,40}$": "use the cloud's region name, such as 'us-east-1', 'europe-west4' or 'eastus2'",
     r"^[a-z0-9-]{3,40}$": "use a zone name such as 'us-central1-a'",
@@ -311,5 +311,5 @@ _PATTERN_HINTS = {
 
 CLOUD_OF_TARGET = {Target.AWS: Cloud.AWS, Target.GCP: Cloud.GCP, Target.AZURE: Cloud.AZURE}
 """The catalogue's cloud of each cloud target (`existing` has none)."""
-FIELD_NAMES = {field.alias or name: name for name, field in _Raw.model_fields.items()}
-"""Top-level keys as written (camelCase) -> the attribute of `_Raw`."""
+FIELD_NAMES = {field.alias or name: name for name, field in RawConfig.model_fields.items()}
+"""Top-level keys as written (camelCase) -> the attribute of `RawConfig`."""

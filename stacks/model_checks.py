@@ -22,13 +22,13 @@ from stacks.config_issues import (
     quoted,
 )
 from stacks.config_schema import (
-    _DNS_LABEL,
     CLOUD_OF_TARGET,
+    DNS_LABEL,
     Engine,
     GpuPool,
     ModelServing,
+    RawConfig,
     Routing,
-    _Raw,
 )
 from stacks.messages import show
 from stacks.model_plan import (
@@ -46,7 +46,7 @@ from stacks.rules.routing import routing_findings
 
 
 def check_rules(
-    config: _Raw | None,
+    config: RawConfig | None,
     pools: Mapping[str, GpuPool],
     models: Mapping[str, ModelServing],
     pool_names: set[str],
@@ -86,7 +86,7 @@ def check_rules(
     return issues
 
 
-def model_exposure(config: _Raw) -> Exposure:
+def model_exposure(config: RawConfig) -> Exposure:
     return Exposure(
         tls_cluster_issuer=config.tls_cluster_issuer,
         acme_email=config.acme_email,
@@ -165,7 +165,7 @@ def check_model(
                     "only applies to cloud targets: on 'existing' the cluster's load balancer decides; remove the key",
                 )
             )
-    if not re.match(_DNS_LABEL, name) or len(name) > 40:
+    if not re.match(DNS_LABEL, name) or len(name) > 40:
         issues.append(
             ConfigIssue(
                 path,

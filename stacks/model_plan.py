@@ -22,7 +22,7 @@ from stacks.config_schema import (
     CLOUD_OF_TARGET,
     GpuPool,
     ModelServing,
-    _Raw,
+    RawConfig,
 )
 from stacks.rules.exposure import (
     served_name,
@@ -50,7 +50,7 @@ class ModelPlan:
 
 
 def fit_instances(
-    top: _Raw, pools: Mapping[str, GpuPool], models: Mapping[str, ModelServing]
+    top: RawConfig, pools: Mapping[str, GpuPool], models: Mapping[str, ModelServing]
 ) -> tuple[dict[str, PoolFit], list[ConfigIssue]]:
     """Each cloud pool's machine type: one whose room for pods holds the pods meant for the pool (its models' and
     its stand-ins', components/node_fit.py), the smallest such by default; an explicit type that cannot is an

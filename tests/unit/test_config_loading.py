@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from stacks.config import ConfigError, load_config, parse_config
-from stacks.config_schema import _PATTERN_HINTS, GpuPool, ModelServing, _Raw
+from stacks.config_schema import PATTERN_HINTS, GpuPool, ModelServing, RawConfig
 from tests.support import record
 from tools import plan
 from tools.offline import ROOT
@@ -348,6 +348,6 @@ def _patterns(annotation: Any, seen: set[Any]) -> set[str]:
 
 
 def test_every_pattern_a_key_carries_has_a_hint_saying_what_is_allowed() -> None:
-    patterns = set().union(*(_patterns(model, set()) for model in (_Raw, GpuPool, ModelServing)))
+    patterns = set().union(*(_patterns(model, set()) for model in (RawConfig, GpuPool, ModelServing)))
     assert len(patterns) >= 10
-    assert patterns - set(_PATTERN_HINTS) == set()
+    assert patterns - set(PATTERN_HINTS) == set()

@@ -7,7 +7,7 @@ import re
 import yaml
 
 from stacks.config_schema import (
-    _OBJECT_KEYS,
+    OBJECT_KEYS,
     SECRET_KEYS,
     ClientConfig,
     GpuPool,
@@ -15,7 +15,7 @@ from stacks.config_schema import (
     LoadBalancerConfig,
     ModelArchitectureConfig,
     ModelServing,
-    _Raw,
+    RawConfig,
 )
 from tools.offline import ROOT
 
@@ -34,7 +34,7 @@ def test_project_runs_python_in_the_projects_virtual_environment() -> None:
 
 def test_pulumi_yaml_declares_every_scalar_key_with_a_description() -> None:
     declared = PROJECT["config"]
-    assert set(declared) == set(_keys(_Raw))
+    assert set(declared) == set(_keys(RawConfig))
     for key, declaration in declared.items():
         assert declaration["description"], key
         # The project schema types only these; anything else makes the CLI reject the file.
@@ -48,20 +48,20 @@ def test_only_target_is_required_by_the_cli() -> None:
 
 def test_pulumi_yaml_defaults_match_the_model() -> None:
     for key, declaration in PROJECT["config"].items():
-        field = next(f for n, f in _Raw.model_fields.items() if (f.alias or n) == key)
+        field = next(f for n, f in RawConfig.model_fields.items() if (f.alias or n) == key)
         if declaration.get("default") not in (None, ""):
             assert declaration["default"] == field.get_default(call_default_factory=True), key
 
 
 def test_structured_and_secret_keys_are_explained_in_pulumi_yaml() -> None:
     text = (ROOT / "Pulumi.yaml").read_text()
-    for key in [*_OBJECT_KEYS, *SECRET_KEYS]:
+    for key in [*OBJECT_KEYS, *SECRET_KEYS]:
         assert re.search(rf"^#\s+{key}\s", text, re.MULTILINE), key
 
 
 def test_readme_documents_every_key() -> None:
     documented = set(re.findall(r"^\| `([A-Za-z.\[\]]+)` \|", README, re.MULTILINE))
-    expected = {*_keys(_Raw), *_OBJECT_KEYS, *SECRET_KEYS, *_keys(GpuPool), *_keys(ModelServing)}
+    expected = {*_keys(RawConfig), *OBJECT_KEYS, *SECRET_KEYS, *_keys(GpuPool), *_keys(ModelServing)}
     expected |= {f"sharing.{key}" for key in _keys(GpuSharing)}
     expected |= {f"loadBalancer.{key}" for key in _keys(LoadBalancerConfig)}
     expected |= {f"clients[].{key}" for key in _keys(ClientConfig)}

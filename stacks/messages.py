@@ -158,7 +158,7 @@ def describe(item: ErrorDetails, root: type[BaseModel], pattern_hints: Mapping[s
         return f"unknown key; allowed keys: {', '.join(allowed)}.{suggestion}"
     if kind == "missing":
         return "is required"
-    if kind == "enum":
+    if kind in {"enum", "literal_error"}:
         return f"{show(value)} is not allowed; use one of {ctx.get('expected', '')}".replace(" or ", ", ")
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))

@@ -351,3 +351,10 @@ def test_every_pattern_a_key_carries_has_a_hint_saying_what_is_allowed() -> None
     patterns = set().union(*(_patterns(model, set()) for model in (RawConfig, GpuPool, ModelServing)))
     assert len(patterns) >= 10
     assert patterns - set(PATTERN_HINTS) == set()
+
+
+def test_a_value_outside_a_fixed_set_of_words_names_the_words_allowed() -> None:
+    model = {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "kvCacheDtype": "fp4"}
+    assert problems({"target": "existing", "models": {"m": model}}) == [
+        "models.m.kvCacheDtype: 'fp4' is not allowed; use one of 'auto', 'fp8'"
+    ]

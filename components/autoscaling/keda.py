@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 from components import versions
 from components.autoscaling.http_add_on import (
     PROXY_PORT,
+    GkeWakeBackend,
     KedaHttpAddOn,
     KedaHttpAddOnArgs,
     interceptor_address,
@@ -96,6 +97,8 @@ class KedaArgs:
     wake_cidrs: tuple[str, ...] = ()
     """Address ranges outside the pod network that call sleeping models through the interceptor (GKE's Gateway
     proxies)."""
+    gke_wake_backend: GkeWakeBackend | None = None
+    """A sleeping model behind GKE's Gateway: how the load balancer checks and waits for the interceptor."""
 
 
 class Keda(pulumi.ComponentResource):
@@ -139,7 +142,11 @@ class Keda(pulumi.ComponentResource):
             KedaHttpAddOn(
                 f"{name}-http",
                 KedaHttpAddOnArgs(
-                    namespace=self.namespace, keda=self.release, clients=args.wake_clients, cidrs=args.wake_cidrs
+                    namespace=self.namespace,
+                    keda=self.release,
+                    clients=args.wake_clients,
+                    cidrs=args.wake_cidrs,
+                    gke_backend=args.gke_wake_backend,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -88,6 +88,14 @@ def scaled_object_spec(
     }
 
 
+def sleep_after_seconds(cooldown_seconds: int, startup_budget_seconds: int) -> int:
+    """How long KEDA keeps a sleeping model's replica after the last waiting request: at least its startup budget.
+    KEDA scales to zero `cooldownPeriod` after the last activity whether or not a pod is ready (kedacore/keda v2.20.1
+    pkg/scaling/executor/scale_scaledobjects.go, scaleToZeroOrIdle), and a request the route cut (at 10 minutes) stops
+    counting at the interceptor: with a shorter cooldown a cold start past both never finishes."""
+    return max(cooldown_seconds, startup_budget_seconds)
+
+
 @dataclass(frozen=True, kw_only=True)
 class KedaArgs:
     namespace: str = NAMESPACE
@@ -189,7 +197,8 @@ class Wake:
     """The model Service's port."""
     keda_namespace: str
     ready_within_seconds: int
-    """How long the interceptor holds a request while the model starts."""
+    """The model's startup budget: how long the interceptor holds a request while the model starts, and at least how
+    long KEDA keeps a woken replica before the model may sleep again."""
     response_within_seconds: int
     add_on: pulumi.Resource
     """The add-on's release (the InterceptorRoute CRD)."""
@@ -221,6 +230,7 @@ class QueueScaler(pulumi.ComponentResource):
         if args.wake is not None:
             self._route_through_interceptor(name, args, args.wake, labels)
             spec["triggers"].append(wake_trigger(args.name, args.wake.keda_namespace))
+            spec["cooldownPeriod"] = sleep_after_seconds(spec["cooldownPeriod"], args.wake.ready_within_seconds)
         k8s.apiextensions.CustomResource(
             f"{name}-scaler",
             api_version="keda.sh/v1alpha1",

@@ -7,17 +7,12 @@ Each walk names the rules it relied on; taking any one of them away breaks the w
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from stacks.config import StackConfig, parse_config
-from tests.support import stack_config
+from tests.exposure_variants import CASES, NETWORK_ADDRESS, Case
 from tools.exposure_paths import (
-    INTERNET,
-    Cluster,
     Walk,
     health_checks,
     load_balancers,
@@ -26,83 +21,13 @@ from tools.exposure_paths import (
     walk_load_balancer,
     walk_route,
 )
-from tools.offline import Mode, load_stack_files, run_program, stack_names
-from tools.plan import build_plan
+from tools.planned_cluster import INTERNET
 from tools.reachability import Address, Pod
-
-NETWORK_ADDRESS = Address("10.0.5.9")
-"""An address of every example stack's network (10.0.0.0/16)."""
-
-
-def _models(stack: str) -> dict[str, Any]:
-    return dict(stack_config(stack)["llm-platform:models"])
-
-
-def _exposed(stack: str, name: str, host: str, **changes: Any) -> str:
-    models = _models(stack)
-    models[name] = {**models[name], "host": host, **changes}
-    return json.dumps(models)
-
-
-def _without_loadbalancer(model: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in model.items() if key != "loadBalancer"}
-
-
-PUBLIC = {"gatewayInternal": "false", "acmeEmail": "ops@example.com", "tlsClusterIssuer": ""}
-INTERNAL = {"gatewayInternal": "true", "tlsClusterIssuer": "internal-ca", "acmeEmail": ""}
-VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
-    "aws-internal": ("prod-aws", INTERNAL),
-    "aws-sleeper": ("prod-aws", {"models": _exposed("prod-aws", "qwen-32b", "big.example.com")}),
-    "gcp-public": ("prod-gcp", PUBLIC),
-    "gcp-sleeper": (
-        "prod-gcp",
-        {"models": _exposed("prod-gcp", "qwen-72b", "llm.internal.example.com", minReplicas=0)},
-    ),
-    "azure-public": ("prod-azure", {**PUBLIC, "models": _exposed("prod-azure", "qwen-32b", "big.example.com")}),
-    "azure-internal": ("prod-azure", {**INTERNAL, "models": _exposed("prod-azure", "qwen-32b", "big.example.com")}),
-    "azure-sleeper": (
-        "prod-azure",
-        {
-            **PUBLIC,
-            "models": json.dumps(
-                {
-                    **_models("prod-azure"),
-                    "qwen-small": {
-                        **_without_loadbalancer(_models("prod-azure")["qwen-small"]),
-                        "host": "small.example.com",
-                        "minReplicas": 0,
-                    },
-                }
-            ),
-        },
-    ),
-}
-CASES = [*stack_names(), *VARIANTS]
-
-
-@dataclass(frozen=True)
-class Case:
-    config: StackConfig
-    cluster: Cluster
-
-
-def _config(stack: str, overrides: dict[str, str]) -> StackConfig:
-    files = load_stack_files(stack)
-    raw = {key.split(":", 1)[1]: value for key, value in files.config.items() if key.startswith("llm-platform:")}
-    raw.update(overrides)
-    raw = {key: value for key, value in raw.items() if value != ""}
-    return parse_config(raw, stack=stack, secret_keys={"hfToken": True})
 
 
 @pytest.fixture(scope="module")
-def cases(plans: dict[Any, Any]) -> dict[str, Case]:
-    built = {stack: Case(_config(stack, {}), Cluster.from_plan(plans[(stack, Mode.UPDATE)])) for stack in stack_names()}
-    for name, (stack, overrides) in VARIANTS.items():
-        kept = {key: value for key, value in overrides.items() if value != ""}
-        removed = [key for key, value in overrides.items() if value == ""]
-        run = run_program(stack, Mode.UPDATE, config_overrides=kept, removed_keys=removed)
-        built[name] = Case(_config(stack, overrides), Cluster.from_plan(build_plan(run)))
-    return built
+def cases(exposure_cases: dict[str, Case]) -> dict[str, Case]:
+    return exposure_cases
 
 
 def _sources(case: Case) -> tuple[list[Address], list[Address]]:

@@ -61,6 +61,15 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    # An existing cluster: the stack's Envoy Gateway on the cluster's own load balancer, or a Gateway it runs.
+    "existing-sleeper": (
+        "dev",
+        {"acmeEmail": "ops@example.com", "models": _exposed("dev", "qwen", "chat.example.com", minReplicas=0)},
+    ),
+    "existing-gateway": (
+        "dev",
+        {"existingGateway": "edge/public", "models": _exposed("dev", "qwen", "chat.example.com")},
+    ),
 }
 CASES = [*stack_names(), *VARIANTS]
 

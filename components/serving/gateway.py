@@ -376,7 +376,7 @@ class StackGateway(pulumi.ComponentResource):
                 kind="ClientTrafficPolicy",
                 metadata={"name": "client-keepalive", "namespace": gateway.namespace, "labels": labels},
                 spec=client_traffic_policy_spec(gateway),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, gateway_object]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after, gateway_object]),
             )
         k8s.apiextensions.CustomResource(
             f"{name}-https-redirect",

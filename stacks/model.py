@@ -38,9 +38,9 @@ from components.serving.routes import REQUEST_TIMEOUT_SECONDS, Backend, ModelRou
 from components.serving.vllm import PORT as VLLM_PORT
 from components.serving.vllm import PROGRESS_DEADLINE_SECONDS, STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs
 from stacks.config import Engine, ModelPlan, Routing, StackConfig
+from stacks.config.rules.exposure import route_backends
 from stacks.monitoring import Prometheus
 from stacks.observability import observe_model
-from stacks.rules.exposure import route_backends
 
 
 @dataclass(frozen=True, kw_only=True)

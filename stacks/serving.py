@@ -33,10 +33,10 @@ from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import VllmServerArgs, footprint
 from components.sizing import Sizing
 from stacks.config import Engine, ModelPlan, StackConfig
+from stacks.config.rules.exposure import route_backends
 from stacks.model import Model, ModelArgs, Shared, configured_clients, routes_through_pool
 from stacks.monitoring import Prometheus, autoscaled
 from stacks.observability import observe_platform
-from stacks.rules.exposure import route_backends
 
 
 def deploy_models(

@@ -11,7 +11,7 @@ Which implementation, per target:
   gateways.md) and its gateway pods need the mesh's injection machinery; kgateway adds its own CRDs without
   schemas here. Envoy Gateway routes to an InferencePool only through an extension server (v1.9.0 routes custom
   backends through its extension manager; Envoy AI Gateway is the one that provides it), which this stack does
-  not install: `routing: inference` is refused off GKE (stacks/rules/routing.py).
+  not install: `routing: inference` is refused off GKE (stacks/config/rules/routing.py).
 - gcp: GKE's managed Gateway controller (the cluster's Gateway API channel on): a regional Application Load Balancer,
   `gke-l7-regional-external-managed` (public) or `gke-l7-rilb` (internal), whose proxies run in the network's
   proxy-only subnet, not in pods.

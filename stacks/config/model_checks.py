@@ -10,18 +10,31 @@ from components.catalog.models import ModelArchitecture
 from components.serving.clients import model_pod_labels, selects_all_of
 from components.sizing import best_fit, supports_fp8_kv_cache
 from components.sizing_advice import describe_offer, gpus_that_fit, no_fit, too_long
-from stacks.cloud_checks import (
+from stacks.config.cloud_checks import (
     check_cidrs,
     check_pool,
     check_top_level,
     label_issues,
 )
-from stacks.config_issues import (
+from stacks.config.issues import (
     ConfigIssue,
     as_issues,
     quoted,
 )
-from stacks.config_schema import (
+from stacks.config.messages import show
+from stacks.config.model_plan import (
+    model_architecture,
+    model_sizing,
+)
+from stacks.config.rules.exposure import (
+    Exposure,
+    canary_findings,
+    gateway_findings,
+)
+from stacks.config.rules.labels import reserved_label_findings
+from stacks.config.rules.names import ModelNames, host_findings, model_name_findings
+from stacks.config.rules.routing import routing_findings
+from stacks.config.schema import (
     CLOUD_OF_TARGET,
     DNS_LABEL,
     Engine,
@@ -30,19 +43,6 @@ from stacks.config_schema import (
     RawConfig,
     Routing,
 )
-from stacks.messages import show
-from stacks.model_plan import (
-    model_architecture,
-    model_sizing,
-)
-from stacks.rules.exposure import (
-    Exposure,
-    canary_findings,
-    gateway_findings,
-)
-from stacks.rules.labels import reserved_label_findings
-from stacks.rules.names import ModelNames, host_findings, model_name_findings
-from stacks.rules.routing import routing_findings
 
 
 def check_rules(

@@ -22,10 +22,15 @@ from pydantic import BaseModel, ValidationError
 from components import versions
 from components.catalog.instances import Cloud, InstanceType
 from components.node_fit import PoolFit
-from stacks.cloud_checks import check_cloud, check_deployer
-from stacks.config_input import decoded_json, namespace_near_misses, secret_in_plain_key, token_problem
-from stacks.config_issues import ConfigError, ConfigIssue
-from stacks.config_schema import (
+from stacks.config.cloud_checks import check_cloud, check_deployer
+from stacks.config.inputs import decoded_json, namespace_near_misses, secret_in_plain_key, token_problem
+from stacks.config.issues import ConfigError, ConfigIssue
+from stacks.config.messages import describe, key_path, show
+from stacks.config.model_checks import check_rules
+from stacks.config.model_plan import ModelPlan, fit_instances, plan_model
+from stacks.config.observability import ALERT_RECEIVER_KEYS, check_slo, check_stack
+from stacks.config.rules.exposure import RETIRED_KEYS
+from stacks.config.schema import (
     CLOUD_OF_TARGET,
     LIST_KEYS,
     OBJECT_KEYS,
@@ -41,11 +46,6 @@ from stacks.config_schema import (
     Routing,
     Target,
 )
-from stacks.messages import describe, key_path, show
-from stacks.model_checks import check_rules
-from stacks.model_plan import ModelPlan, fit_instances, plan_model
-from stacks.observability_config import ALERT_RECEIVER_KEYS, check_slo, check_stack
-from stacks.rules.exposure import RETIRED_KEYS
 
 # What the rest of the program imports from here: the config's types, and its errors.
 __all__ = [

@@ -14,18 +14,18 @@ from components.clusters.gpu_nodes import device_plugin_needed
 from components.node_fit import PodShape, PoolFit, describe_room, holding, node_demand
 from components.serving.vllm import surge_pods
 from components.sizing import Sizing, size_model
-from stacks.config_issues import (
+from stacks.config.issues import (
     ConfigIssue,
     quoted,
 )
-from stacks.config_schema import (
+from stacks.config.rules.exposure import (
+    served_name,
+)
+from stacks.config.schema import (
     CLOUD_OF_TARGET,
     GpuPool,
     ModelServing,
     RawConfig,
-)
-from stacks.rules.exposure import (
-    served_name,
 )
 
 

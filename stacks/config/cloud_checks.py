@@ -15,12 +15,18 @@ from components.gpu.device_plugin import NAMESPACE as DEVICE_PLUGIN_NAMESPACE
 from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPACE
 from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
 from components.serving.metadata import METRICS_NAMESPACES
-from stacks.config_issues import (
+from stacks.config.issues import (
     ConfigIssue,
     as_issues,
     quoted,
 )
-from stacks.config_schema import (
+from stacks.config.rules.exposure import (
+    GATEWAY_NAMESPACES,
+)
+from stacks.config.rules.names import pool_name_findings
+from stacks.config.rules.networks import network_cidr_findings, source_range_findings
+from stacks.config.rules.regions import region_findings, zone_findings
+from stacks.config.schema import (
     CLOUD_OF_TARGET,
     CLOUD_ONLY_KEYS,
     DNS_LABEL,
@@ -32,12 +38,6 @@ from stacks.config_schema import (
     RawConfig,
     Target,
 )
-from stacks.rules.exposure import (
-    GATEWAY_NAMESPACES,
-)
-from stacks.rules.names import pool_name_findings
-from stacks.rules.networks import network_cidr_findings, source_range_findings
-from stacks.rules.regions import region_findings, zone_findings
 
 
 def label_issues(path: str, labels: Mapping[str, str]) -> list[ConfigIssue]:

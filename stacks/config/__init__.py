@@ -1,0 +1,42 @@
+"""The stack configuration: how a stack file becomes a validated, resolved `StackConfig`.
+
+`load_config()` is the one entry: it reads the running stack's `llm-platform:*` keys (loader.py; the values
+Pulumi hands over, inputs.py), validates them against the schema (schema.py, with pydantic's errors in the
+project's words, messages.py) and the cross-key rules (model_checks.py, cloud_checks.py, observability.py,
+rules/), and resolves what each model and pool needs (model_plan.py). The composition modules of `stacks/`
+import only this package's top level: the entry, the resolved types and the errors.
+"""
+
+from stacks.config.loader import (
+    SECRET_KEYS,
+    Capacity,
+    ConfigError,
+    ConfigIssue,
+    DeployerType,
+    Engine,
+    GpuPool,
+    ModelPlan,
+    ModelServing,
+    Routing,
+    StackConfig,
+    Target,
+    load_config,
+    parse_config,
+)
+
+__all__ = [
+    "SECRET_KEYS",
+    "Capacity",
+    "ConfigError",
+    "ConfigIssue",
+    "DeployerType",
+    "Engine",
+    "GpuPool",
+    "ModelPlan",
+    "ModelServing",
+    "Routing",
+    "StackConfig",
+    "Target",
+    "load_config",
+    "parse_config",
+]

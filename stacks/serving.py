@@ -24,9 +24,9 @@ from components.serving.gateway import (
     StackGateway,
     StackGatewayArgs,
     acme_issuer,
+    gateway_output,
     gateway_ref,
 )
-from components.serving.gateway_address import gateway_output
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.kserve import KServePlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs

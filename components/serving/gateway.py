@@ -123,6 +123,26 @@ def gateway_ref(*, existing: str | None, cloud: Cloud | None, proxy_only_cidr: s
     return GatewayRef(implementation=Implementation.ENVOY, namespace=ENVOY_NAMESPACE, name=NAME)
 
 
+def address_command(gateway: GatewayRef) -> str:
+    """How to read the address when the stack does not know it."""
+    return f"kubectl -n {gateway.namespace} get gateway {gateway.name} -o jsonpath='{{.status.addresses[*].value}}'"
+
+
+def gateway_output(
+    gateway: GatewayRef, hosts: Sequence[str], address: pulumi.Input[str | None] | None
+) -> dict[str, Any]:
+    """The `gateway` stack output: the Gateway, its address (None until known, as a model's `loadBalancerUrl`), the
+    command that reads it, and the host names to point at it."""
+    return {
+        "namespace": gateway.namespace,
+        "name": gateway.name,
+        "implementation": gateway.implementation.value,
+        "address": address,
+        "addressCommand": address_command(gateway),
+        "hosts": sorted(set(hosts)),
+    }
+
+
 def listener_name(host: str) -> str:
     return "https-" + host.replace(".", "-")
 

@@ -14,6 +14,7 @@ from components.clusters.efs import EfsStorage, EfsStorageArgs
 from components.clusters.eks import SYSTEM_POOL_LABEL, EksCluster, EksClusterArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
+from stacks.cost import StackCost
 from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
@@ -22,7 +23,7 @@ from stacks.serving import deploy_models
 DEFAULT_SYSTEM_INSTANCE_TYPE = "m7i.large"
 
 
-def build(config: StackConfig) -> dict[str, Any]:
+def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     # An explicit provider: the region comes from the stack config, never from the environment.
     provider = aws.Provider(
         "aws",
@@ -95,5 +96,6 @@ def build(config: StackConfig) -> dict[str, Any]:
             cache_class=cache_class,
             # EFS sizes are nominal and its driver expands nothing (efs.py).
             cache_size_is_nominal=cache_class is not None,
+            cost=cost,
         ),
     }

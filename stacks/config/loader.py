@@ -27,7 +27,7 @@ from stacks.config.inputs import decoded_json, namespace_near_misses, secret_in_
 from stacks.config.issues import ConfigError, ConfigIssue
 from stacks.config.messages import describe, key_path, show
 from stacks.config.model_checks import check_rules
-from stacks.config.model_plan import ModelPlan, fit_instances, plan_model
+from stacks.config.model_plan import ModelPlan, NodeShare, RouteMember, RoutePlan, fit_instances, plan_model
 from stacks.config.observability import ALERT_RECEIVER_KEYS, check_slo, check_stack
 from stacks.config.rules.exposure import RETIRED_KEYS
 from stacks.config.schema import (
@@ -58,6 +58,9 @@ __all__ = [
     "GpuPool",
     "ModelPlan",
     "ModelServing",
+    "NodeShare",
+    "RouteMember",
+    "RoutePlan",
     "Routing",
     "StackConfig",
     "Target",
@@ -252,7 +255,7 @@ def parse_config(
         gpu_pools=pools,
         pool_instances={name: fit.instance for name, fit in instances.items()},
         pool_fits=instances,
-        models={name: plan_model(name, spec, pools, models) for name, spec in models.items()},
+        models={name: plan_model(name, spec, pools, models, top.namespace) for name, spec in models.items()},
         hf_token=hf_token,
         max_hourly_cost=top.max_hourly_cost,
         max_idle_hourly_cost=top.max_idle_hourly_cost,

@@ -132,3 +132,14 @@ def test_the_config_package_imports_no_composition_module():
         if in_package(source, CONFIG) and in_package(target, "stacks") and not in_package(target, CONFIG)
     ]
     assert upward == []
+
+
+def test_composition_modules_import_only_the_config_package_entry():
+    # stacks.config's top level holds the entry (load_config), the resolved types and the errors; its modules and
+    # rules are its own.
+    reaching_in = [
+        (source, target)
+        for source, target in edges(GRAPH)
+        if in_package(source, "stacks") and not in_package(source, CONFIG) and target.startswith(f"{CONFIG}.")
+    ]
+    assert reaching_in == []

@@ -119,7 +119,10 @@ class ModelPlan:
 
 
 def fit_instances(
-    top: RawConfig, pools: Mapping[str, GpuPool], models: Mapping[str, ModelServing]
+    top: RawConfig,
+    pools: Mapping[str, GpuPool],
+    models: Mapping[str, ModelServing],
+    sizings: Mapping[str, Sizing | None],
 ) -> tuple[dict[str, PoolFit], list[ConfigIssue]]:
     """Each cloud pool's machine type: one whose room for pods holds the pods meant for the pool (its models' and
     its stand-ins', components/node_fit.py), the smallest such by default; an explicit type that cannot is an
@@ -139,7 +142,7 @@ def fit_instances(
         named = next((i for i in candidates if i.name == pool.instance_type), None)
         if not candidates or (pool.instance_type is not None and named is None):
             continue
-        demand = node_demand(gpu_slots(pool), pod_shapes(pool, pools, models))
+        demand = node_demand(gpu_slots(pool), pod_shapes(pool, pools, models, sizings))
         fitting = holding(candidates, demand, room)
         chosen = named or choose_instance(cloud, pool.gpu, pool.gpus_per_node, holds=fitting.__contains__)
         if chosen is not None and chosen in fitting:
@@ -170,7 +173,12 @@ def gpu_slots(pool: GpuPool) -> int:
     return slots_per_node(pool.gpu, pool.gpus_per_node, pool.sharing.as_sharing())
 
 
-def pod_shapes(pool: GpuPool, pools: Mapping[str, GpuPool], models: Mapping[str, ModelServing]) -> list[PodShape]:
+def pod_shapes(
+    pool: GpuPool,
+    pools: Mapping[str, GpuPool],
+    models: Mapping[str, ModelServing],
+    sizings: Mapping[str, Sizing | None],
+) -> list[PodShape]:
     """The model pods that may land on the pool's nodes: those of every model on its group (the pools that stand in
     for each other, contract.gpu_group), each as many as its replicas and its rollout's surge pod."""
     group = {
@@ -180,7 +188,7 @@ def pod_shapes(pool: GpuPool, pools: Mapping[str, GpuPool], models: Mapping[str,
     }
     shapes = []
     for name, model in models.items():
-        sizing = model_sizing(model, model_architecture(model), pools.get(model.pool or ""))
+        sizing = sizings[name]
         if model.pool not in group or sizing is None:
             continue
         tensor_parallel = sizing.tensor_parallel
@@ -198,11 +206,15 @@ def model_architecture(spec: ModelServing) -> ModelArchitecture | None:
 
 
 def plan_model(
-    name: str, spec: ModelServing, pools: Mapping[str, GpuPool], models: Mapping[str, ModelServing], namespace: str
+    name: str,
+    spec: ModelServing,
+    pools: Mapping[str, GpuPool],
+    models: Mapping[str, ModelServing],
+    namespace: str,
+    sizing: Sizing | None,
 ) -> ModelPlan:
     architecture = model_architecture(spec)
     pool = pools[spec.pool] if spec.pool is not None else None
-    sizing = model_sizing(spec, architecture, pool)
     context = spec.context_length or (architecture.default_context if architecture else None)
     max_replicas = spec.max_replicas if spec.max_replicas is not None else max(spec.min_replicas, 1)
     return ModelPlan(
@@ -265,6 +277,13 @@ def objectives(spec: ModelServing) -> tuple[Objective, ...]:
     if slo.time_per_output_token_seconds is not None:
         found.append(tpot_objective(slo.time_per_output_token_seconds))
     return tuple(found)
+
+
+def model_sizings(pools: Mapping[str, GpuPool], models: Mapping[str, ModelServing]) -> dict[str, Sizing | None]:
+    """Each model's sizing on its pool's GPU, computed once for the checks, the pools' machines and the plans."""
+    return {
+        name: model_sizing(spec, model_architecture(spec), pools.get(spec.pool or "")) for name, spec in models.items()
+    }
 
 
 def model_sizing(spec: ModelServing, architecture: ModelArchitecture | None, pool: GpuPool | None) -> Sizing | None:

@@ -43,43 +43,8 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     prometheus = prometheus_for(config, cluster, Cloud.AWS)
     gpus = enable_gpus(config, cluster, Cloud.AWS, prometheus)
     if cluster.gpu_pools:
-        in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
-        PriorityExpander(
-            "autoscaler-priorities",
-            PriorityExpanderArgs(
-                {
-                    name: (pool.priority, pulumi.Output.from_input(pool.node_group_id).apply(asg_regex))
-                    for name, pool in cluster.gpu_pools.items()
-                }
-            ),
-            opts=in_cluster,
-        )
-        ClusterAutoscaler(
-            "cluster-autoscaler",
-            ClusterAutoscalerArgs(
-                cluster_name=cluster.cluster_name,
-                cluster_name_plain=config.cluster_name,
-                region=config.region or "",
-                kubernetes_version=config.kubernetes_version,
-                system_selector=SYSTEM_POOL_LABEL,
-            ),
-            opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
-        )
-    cache_class = None
-    if config.model_cache_class_created and config.model_cache_storage_class:
-        cache_class = EfsStorage(
-            "model-cache",
-            EfsStorageArgs(
-                cluster_name=cluster.cluster_name,
-                vpc_id=cluster.vpc_id,
-                node_security_group_id=cluster.node_security_group_id,
-                subnet_ids=cluster.node_subnet_ids,
-                storage_class_name=config.model_cache_storage_class,
-                kubernetes_version=config.kubernetes_version,
-                nodes=[cluster.system_nodes],
-            ),
-            opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
-        ).storage_class_name
+        _autoscale_gpu_pools(config, cluster, provider)
+    cache_class = _model_cache_class(config, cluster, provider)
     return {
         **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
         "autoscaling": autoscaling_output(
@@ -99,3 +64,48 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             cost=cost,
         ),
     }
+
+
+def _autoscale_gpu_pools(config: StackConfig, cluster: EksCluster, provider: aws.Provider) -> None:
+    """The Cluster Autoscaler, trying the GPU pools in their priority order (its priority expander)."""
+    in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
+    PriorityExpander(
+        "autoscaler-priorities",
+        PriorityExpanderArgs(
+            {
+                name: (pool.priority, pulumi.Output.from_input(pool.node_group_id).apply(asg_regex))
+                for name, pool in cluster.gpu_pools.items()
+            }
+        ),
+        opts=in_cluster,
+    )
+    ClusterAutoscaler(
+        "cluster-autoscaler",
+        ClusterAutoscalerArgs(
+            cluster_name=cluster.cluster_name,
+            cluster_name_plain=config.cluster_name,
+            region=config.region or "",
+            kubernetes_version=config.kubernetes_version,
+            system_selector=SYSTEM_POOL_LABEL,
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
+    )
+
+
+def _model_cache_class(config: StackConfig, cluster: EksCluster, provider: aws.Provider) -> pulumi.Output[str] | None:
+    """The models' cache StorageClass on EFS, when the stack creates it; None otherwise."""
+    if not (config.model_cache_class_created and config.model_cache_storage_class):
+        return None
+    return EfsStorage(
+        "model-cache",
+        EfsStorageArgs(
+            cluster_name=cluster.cluster_name,
+            vpc_id=cluster.vpc_id,
+            node_security_group_id=cluster.node_security_group_id,
+            subnet_ids=cluster.node_subnet_ids,
+            storage_class_name=config.model_cache_storage_class,
+            kubernetes_version=config.kubernetes_version,
+            nodes=[cluster.system_nodes],
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
+    ).storage_class_name

@@ -70,9 +70,7 @@ def deploy_models(
     namespace = ServingNamespace(
         "serving",
         ServingNamespaceArgs(
-            name=config.namespace,
-            pod_security_version=f"v{config.kubernetes_version}",
-            hf_token=config.hf_token,
+            name=config.namespace, pod_security_version=f"v{config.kubernetes_version}", hf_token=config.hf_token
         ),
         opts=in_cluster,
     )
@@ -82,21 +80,7 @@ def deploy_models(
     servers = {name: _server_args(config, model, cluster, namespace, gateway) for name, model in config.models.items()}
     guards = _guards(config, namespace, servers, cache, cluster.provider)
     platform = _platform(config, gateway, in_cluster)
-    shared = Shared(
-        namespace=namespace,
-        provider=cluster.provider,
-        cloud=config.cloud,
-        own_network=not config.existing_subnet_ids,
-        monitoring=config.monitoring,
-        gpu_ready=gpu_ready or [],
-        priority_class=guards.priority_class_name,
-        keda=keda,
-        kserve=platform.kserve,
-        prometheus=prometheus,
-        wake_add_on=keda.http_add_on if keda is not None else None,
-        gateway=gateway,
-        gateway_ready=platform.gateway.ready if platform.gateway is not None else [],
-    )
+    shared = _shared(config, namespace, cluster, gpu_ready or [], guards, keda, platform, prometheus, gateway)
     models = {
         name: Model(
             name, ModelArgs(model=config.models[name], server=args, cache=cache, shared=shared), opts=in_cluster
@@ -113,6 +97,35 @@ def deploy_models(
         parent=namespace,
     )
     return _outputs(config, models, gateway, platform.gateway)
+
+
+def _shared(
+    config: StackConfig,
+    namespace: ServingNamespace,
+    cluster: GpuCluster,
+    gpu_ready: list[pulumi.Resource],
+    guards: ServingGuards,
+    keda: Keda | None,
+    platform: _Platform,
+    prometheus: Prometheus | None,
+    gateway: GatewayRef | None,
+) -> Shared:
+    """What every model is deployed with: the stack's add-ons, and where the cluster runs."""
+    return Shared(
+        namespace=namespace,
+        provider=cluster.provider,
+        cloud=config.cloud,
+        own_network=not config.existing_subnet_ids,
+        monitoring=config.monitoring,
+        gpu_ready=gpu_ready,
+        priority_class=guards.priority_class_name,
+        keda=keda,
+        kserve=platform.kserve,
+        prometheus=prometheus,
+        wake_add_on=keda.http_add_on if keda is not None else None,
+        gateway=gateway,
+        gateway_ready=platform.gateway.ready if platform.gateway is not None else [],
+    )
 
 
 def _cache(

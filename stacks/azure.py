@@ -13,6 +13,7 @@ from components.catalog.instances import Cloud
 from components.clusters.aks import AksCluster, AksClusterArgs, Deployer
 from stacks.cloud import cluster_args
 from stacks.config import DeployerType, StackConfig
+from stacks.cost import StackCost
 from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
@@ -44,7 +45,7 @@ def public_load_balancer_sources(config: StackConfig) -> tuple[str, ...]:
     return tuple(sorted(sources))
 
 
-def build(config: StackConfig) -> dict[str, Any]:
+def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     # An explicit provider: the location comes from the stack config; the subscription from `az login`.
     provider = azure_native.Provider("azure", location=config.region)
     cluster = AksCluster(
@@ -74,5 +75,5 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": gpus.description,
-        **deploy_models(config, cluster, gpus.ready, prometheus),
+        **deploy_models(config, cluster, gpus.ready, prometheus, cost=cost),
     }

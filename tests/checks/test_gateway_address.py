@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from components.serving.awaits import await_of
-from components.serving.gateway import gateway_ref
-from components.serving.gateway_address import StatusReadable, address_command, first_address
+from components.serving.gateway import address_command, gateway_ref
+from components.serving.gateway_address import StatusReadable, first_address
 from tests.support import record
 from tools.offline import Mode, run_program
 from tools.plan import build_plan, summary

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from stacks.config_schema import (
+from stacks.config.schema import (
     OBJECT_KEYS,
     SECRET_KEYS,
     ClientConfig,

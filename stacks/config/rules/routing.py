@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from components.catalog.instances import Cloud
-from stacks.rules import Finding
+from stacks.config.rules import Finding
 
 INFERENCE = "inference"
 GKE_MINIMUM = (1, 34)

@@ -155,9 +155,10 @@ def deploy_models(
         else None
     )
     uses_kserve = any(model.spec.engine is Engine.KSERVE for model in config.models.values())
-    # One cert-manager for KServe's webhooks and the Gateway's certificates, after the Gateway API CRDs it reads.
+    # One cert-manager for KServe's webhooks and the Gateway's certificates; its Gateway API shim only with the
+    # stack's Gateway, after the CRDs the shim needs at start.
     cert_manager = (
-        CertManager("cert-manager", after=installed_gateway.crds if installed_gateway else [], opts=in_cluster)
+        CertManager("cert-manager", gateway_crds=installed_gateway.crds if installed_gateway else None, opts=in_cluster)
         if uses_kserve or installed_gateway is not None
         else None
     )

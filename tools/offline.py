@@ -123,7 +123,7 @@ class _RecordingMocks(pulumi.runtime.Mocks):
             # Ids are unknown until the cloud creates the resource, and so are outputs shaped unlike the input.
             return None, {key: value for key, value in state.items() if key not in _RESHAPED.get(args.typ, ())}
         state.setdefault("name", args.name)
-        state.update(computed_outputs(args.typ, args.name, args.inputs, self.region))
+        state.update(_in_partition(computed_outputs(args.typ, args.name, args.inputs, self.region), self.region))
         return state.pop("id", f"{args.name}-id"), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -138,6 +138,9 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         if args.token == "aws:eks/getAddonVersion:getAddonVersion":
             addon, minor, most_recent = args.args["addonName"], args.args["kubernetesVersion"], args.args["mostRecent"]
             return {**args.args, "id": addon, "version": mock_addon_version(addon, minor, most_recent=most_recent)}
+        if args.token == "aws:index/getPartition:getPartition":
+            partition = mock_partition(self.region)
+            return {"id": partition, "partition": partition, "dnsSuffix": "amazonaws.com"}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": _ACCOUNT, "arn": f"arn:aws:iam::{_ACCOUNT}:user/deployer", "userId": "AIDA0000"}
         if args.token == "azure-native:containerservice:listManagedClusterUserCredentials":
@@ -159,6 +162,27 @@ class _RecordingMocks(pulumi.runtime.Mocks):
 _RESHAPED = {"azure-native:containerservice:ManagedCluster": ("identity",)}
 _ACCOUNT = "123456789012"
 _SUBSCRIPTION = "00000000-0000-0000-0000-000000000003"
+
+
+def mock_partition(region: str) -> str:
+    """The AWS partition a region belongs to (China's and GovCloud's regions have their own)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _in_partition(value: Any, region: str) -> Any:
+    """AWS answers ARNs in the region's partition."""
+    partition = mock_partition(region)
+    if isinstance(value, str) and value.startswith("arn:aws:"):
+        return f"arn:{partition}:" + value.removeprefix("arn:aws:")
+    if isinstance(value, dict):
+        return {key: _in_partition(item, region) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_partition(item, region) for item in value]
+    return value
 
 
 def mock_asg_name(node_group: str) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.clusters.efs import CONTROLLER_SERVICE_ACCOUNT, DRIVER_POLICY_ARN, NFS_PORT, EfsStorage, EfsStorageArgs
+from components.clusters.efs import CONTROLLER_SERVICE_ACCOUNT, NFS_PORT, EfsStorage, EfsStorageArgs
 from components.clusters.eks import EksCluster
 from tests.components.test_eks import ARGS
 from tests.support import Registered, record
@@ -75,7 +75,7 @@ def test_the_csi_controller_gets_the_managed_driver_policy_through_pod_identity(
     assert role.urn in registered.one(ADDON, "model-cache-driver").dependencies
     assert "pods.eks.amazonaws.com" in role.inputs["assumeRolePolicy"]
     attachment = registered.inputs("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "model-cache-driver-policy")
-    assert attachment["policyArn"] == DRIVER_POLICY_ARN
+    assert attachment["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
 
 
 def test_the_driver_add_on_waits_for_nodes_to_run_on(registered: Registered) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -183,3 +184,45 @@ def test_every_add_on_is_pinned_to_the_newest_build_for_the_minor(registered: Re
     for addon in registered.all(ADDON):
         name = addon.inputs["addonName"]
         assert addon.inputs["addonVersion"] == mock_addon_version(name, ARGS.kubernetes_version, most_recent=True)
+
+
+def test_every_arn_the_stack_writes_is_in_the_accounts_partition() -> None:
+    # China's and GovCloud's regions are partitions of their own: `arn:aws:` names nothing there.
+    region = "cn-north-1"
+    registered = record(lambda: build(dataclasses.replace(ARGS, region=region)), config={"llm-platform:region": region})
+    written = [
+        *(r.inputs["assumeRolePolicy"] for r in registered.all("aws:iam/role:Role")),
+        *(r.inputs["policy"] for r in registered.all("aws:iam/rolePolicy:RolePolicy")),
+        *(r.inputs["policy"] for r in registered.all("aws:kms/key:Key")),
+        *(r.inputs["policyArn"] for r in registered.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")),
+    ]
+    arns = [arn for text in written for arn in re.findall(r"arn:[^:\"]*:", text)]
+    assert arns
+    assert set(arns) == {"arn:aws-cn:"}
+
+
+def _flow_logs_role(registered: Registered, type_: str, key: str) -> list[dict[str, Any]]:
+    [document] = [r.inputs[key] for r in registered.all(type_) if r.name.startswith("llm-flow-logs")]
+    return json.loads(document)["Statement"]
+
+
+def test_only_this_accounts_flow_logs_in_this_region_may_assume_the_flow_logs_role(registered: Registered) -> None:
+    [trust] = _flow_logs_role(registered, "aws:iam/role:Role", "assumeRolePolicy")
+    assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*"},
+    }
+
+
+def test_flow_logs_write_only_their_group_and_list_groups_where_iam_can_scope_nothing(registered: Registered) -> None:
+    # logs:DescribeLogGroups has no resource type (Service Authorization Reference): on a group's ARN it grants nothing.
+    statements = _flow_logs_role(registered, "aws:iam/rolePolicy:RolePolicy", "policy")
+    describe = [s for s in statements if "logs:DescribeLogGroups" in json.dumps(s["Action"])]
+    assert [s["Resource"] for s in describe] == ["*"]
+    assert describe[0]["Action"] == "logs:DescribeLogGroups"
+    [write] = [s for s in statements if s is not describe[0]]
+    assert "logs:PutLogEvents" in write["Action"]
+    group, streams = write["Resource"]
+    assert group.endswith("flow-logs")
+    assert streams == f"{group}:*"

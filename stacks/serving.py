@@ -146,7 +146,11 @@ def deploy_models(
                 cluster_issuer=config.tls_cluster_issuer,
                 acme_email=config.acme_email,
                 await_seconds=awaits.gateway_wait_seconds(
-                    installed=True, cloud_cluster=config.cloud is not None, own_network=not config.existing_subnet_ids
+                    installed=True,
+                    cloud_cluster=config.cloud is not None,
+                    own_network=not config.existing_subnet_ids,
+                    closed_controller=gateway.implementation is Implementation.GKE,
+                    stack_issuer=config.tls_cluster_issuer is None and config.acme_email is not None,
                 ),
             ),
             opts=in_cluster,

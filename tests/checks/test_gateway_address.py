@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from components.serving.awaits import await_of
 from components.serving.gateway import gateway_ref
 from components.serving.gateway_address import StatusReadable, address_command, first_address

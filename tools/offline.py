@@ -135,9 +135,6 @@ class _RecordingMocks(pulumi.runtime.Mocks):
                 "names": [f"{self.region}{letter}" for letter in letters],
                 "zoneIds": [f"use1-az{index + 1}" for index in range(len(letters))],
             }
-        if args.token == "aws:eks/getAddonVersion:getAddonVersion":
-            addon, minor, most_recent = args.args["addonName"], args.args["kubernetesVersion"], args.args["mostRecent"]
-            return {**args.args, "id": addon, "version": mock_addon_version(addon, minor, most_recent=most_recent)}
         if args.token == "aws:index/getPartition:getPartition":
             partition = mock_partition(self.region)
             return {"id": partition, "partition": partition, "dnsSuffix": "amazonaws.com"}
@@ -188,12 +185,6 @@ def _in_partition(value: Any, region: str) -> Any:
 def mock_asg_name(node_group: str) -> str:
     """EKS names a managed node group's Auto Scaling group `eks-<node group>-<uuid>`."""
     return f"eks-{node_group}-0ac9f2b4-1d2e-4f5a-9b8c-7d6e5f4a3b2c"
-
-
-def mock_addon_version(addon: str, kubernetes_version: str, *, most_recent: bool) -> str:
-    """A stand-in for the version EKS lists for an add-on on a Kubernetes minor (real ones: `v1.20.4-eksbuild.2`):
-    it names what it was asked for, so a plan shows which minor each add-on follows."""
-    return f"offline-{addon}-{'latest' if most_recent else 'default'}-for-{kubernetes_version}"
 
 
 def _aks_kubeconfig(cluster: str | None) -> str:

@@ -38,7 +38,7 @@ class EfsStorageArgs:
     """The nodes' subnets, one per availability zone: EFS takes one mount target per zone."""
     storage_class_name: str
     kubernetes_version: str
-    """The cluster's minor: the driver add-on runs EKS's newest build for it, and moves with it."""
+    """The cluster's minor: the driver add-on runs the build components/versions.py pins for it, and moves with it."""
     nodes: Sequence[pulumi.Resource] = ()
     """Nodes the driver's controller can run on; an EKS add-on without them never becomes active."""
 
@@ -125,7 +125,7 @@ class EfsStorage(pulumi.ComponentResource):
             f"{name}-driver",
             cluster_name=args.cluster_name,
             addon_name=DRIVER_ADDON,
-            addon_version=addon_version(DRIVER_ADDON, args.kubernetes_version, self),
+            addon_version=addon_version(DRIVER_ADDON, args.kubernetes_version),
             pod_identity_associations=[{"role_arn": role.arn, "service_account": CONTROLLER_SERVICE_ACCOUNT}],
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",

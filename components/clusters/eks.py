@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components import versions
 from components.catalog.instances import Cloud
 from components.clusters.contract import CloudClusterArgs, GpuPoolInfo
 from components.clusters.gpu_nodes import gpu_node_taints, pool_info
@@ -33,9 +34,6 @@ ADDONS: dict[str, dict[str, str] | None] = {
     "coredns": None,
     "eks-pod-identity-agent": None,
 }
-# Add-ons run the newest build EKS offers for the cluster's minor: AWS's update procedures for vpc-cni and kube-proxy
-# name "the latest version for your cluster version". EKS updates no add-on by itself after a control-plane upgrade.
-ADDON_MOST_RECENT = True
 NODE_TEMPLATE_PREFIX = "k8s.io/cluster-autoscaler/node-template"
 _TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 
@@ -62,19 +60,13 @@ def assume_role_policy(service: str) -> str:
     )
 
 
-def addon_version(addon_name: str, kubernetes_version: str, parent: pulumi.Resource) -> pulumi.Output[str]:
-    """The version of an EKS add-on for a Kubernetes minor, asked of EKS (DescribeAddonVersions).
+def addon_version(addon_name: str, kubernetes_version: str) -> str:
+    """The build of an EKS add-on for a Kubernetes minor, pinned in components/versions.py.
 
     Setting it on the add-on is what moves the add-on when the minor changes: left unset, an add-on keeps the
-    version it was created with. Keyed on the configured minor, not the cluster's output, so every preview shows
-    the version; the add-on still updates after the control plane, as it takes the cluster's name from its output.
-    """
-    return aws.eks.get_addon_version_output(
-        addon_name=addon_name,
-        kubernetes_version=kubernetes_version,
-        most_recent=ADDON_MOST_RECENT,
-        opts=pulumi.InvokeOutputOptions(parent=parent),
-    ).version
+    version it was created with. Keyed on the configured minor, so the plan shows it; the add-on still updates after
+    the control plane, as it takes the cluster's name from its output."""
+    return versions.EKS_ADDON_VERSIONS[addon_name][kubernetes_version]
 
 
 def control_plane_log_group(cluster_name: str) -> str:
@@ -302,7 +294,7 @@ class EksCluster(pulumi.ComponentResource):
                 f"{name}-addon-{addon_name}",
                 cluster_name=self.eks_cluster.name,
                 addon_name=addon_name,
-                addon_version=addon_version(addon_name, args.kubernetes_version, self),
+                addon_version=addon_version(addon_name, args.kubernetes_version),
                 configuration_values=json.dumps(values) if values else None,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",

@@ -10,13 +10,13 @@ from typing import Any
 import pulumi
 import pytest
 
+from components import versions
 from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud, choose_instance
 from components.clusters.contract import GpuPoolArgs
 from components.clusters.eks import EksCluster, EksClusterArgs
 from components.clusters.network import subnet_plan
 from tests.support import Registered, record
-from tools.offline import mock_addon_version
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -180,10 +180,17 @@ def test_node_groups_take_their_minor_from_the_control_plane(registered: Registe
         assert cluster.urn in group.dependencies, group.name
 
 
-def test_every_add_on_is_pinned_to_the_newest_build_for_the_minor(registered: Registered) -> None:
+def test_every_add_on_runs_the_build_pinned_for_the_minor_never_a_lookup_of_the_newest(registered: Registered) -> None:
+    # A lookup of the newest build (most_recent) moved the add-ons on any `pulumi up`, unseen by the offline plan.
+    assert {addon.inputs["addonName"] for addon in registered.all(ADDON)} == {
+        "vpc-cni",
+        "kube-proxy",
+        "coredns",
+        "eks-pod-identity-agent",
+    }
     for addon in registered.all(ADDON):
         name = addon.inputs["addonName"]
-        assert addon.inputs["addonVersion"] == mock_addon_version(name, ARGS.kubernetes_version, most_recent=True)
+        assert addon.inputs["addonVersion"] == versions.EKS_ADDON_VERSIONS[name][ARGS.kubernetes_version], name
 
 
 def test_every_arn_the_stack_writes_is_in_the_accounts_partition() -> None:

@@ -207,7 +207,11 @@ def _platform(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulum
                 cluster_issuer=config.tls_cluster_issuer,
                 acme_email=config.acme_email,
                 await_seconds=awaits.gateway_wait_seconds(
-                    installed=True, cloud_cluster=config.cloud is not None, own_network=not config.existing_subnet_ids
+                    installed=True,
+                    cloud_cluster=config.cloud is not None,
+                    own_network=not config.existing_subnet_ids,
+                    closed_controller=gateway.implementation is Implementation.GKE,
+                    stack_issuer=config.tls_cluster_issuer is None and config.acme_email is not None,
                 ),
             ),
             opts=in_cluster,
@@ -216,9 +220,10 @@ def _platform(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulum
         else None
     )
     uses_kserve = any(model.spec.engine is Engine.KSERVE for model in config.models.values())
-    # One cert-manager for KServe's webhooks and the Gateway's certificates, after the Gateway API CRDs it reads.
+    # One cert-manager for KServe's webhooks and the Gateway's certificates; its Gateway API shim only with the
+    # stack's Gateway, after the CRDs the shim needs at start.
     cert_manager = (
-        CertManager("cert-manager", after=installed_gateway.crds if installed_gateway else [], opts=in_cluster)
+        CertManager("cert-manager", gateway_crds=installed_gateway.crds if installed_gateway else None, opts=in_cluster)
         if uses_kserve or installed_gateway is not None
         else None
     )

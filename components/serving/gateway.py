@@ -104,6 +104,15 @@ class GatewayRef:
             return Client(namespace=self.namespace)
         return None
 
+    @property
+    def reference_grant_api_version(self) -> str:
+        """ReferenceGrant's version the cluster serves: `v1` from Gateway API 1.5, which Envoy Gateway's chart
+        installs (its bundle is pinned with it); `v1beta1` on GKE and behind an existing Gateway, whose installed
+        bundle the cluster decides (served by every standard bundle from v0.6.0 to v1.6.1,
+        config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml)."""
+        version = "v1" if self.implementation is Implementation.ENVOY else "v1beta1"
+        return f"gateway.networking.k8s.io/{version}"
+
     def https_listener(self, host: str) -> str | None:
         """The listener a host's route attaches to; None for an existing Gateway, whose listeners are its own."""
         return None if self.implementation is Implementation.EXISTING else listener_name(host)

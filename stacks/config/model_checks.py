@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from components import versions
 from components.catalog.instances import Cloud
 from components.catalog.models import ModelArchitecture
 from components.serving.clients import model_pod_labels, selects_all_of
@@ -72,7 +73,11 @@ def check_rules(
                     models,
                     cloud=cloud,
                     existing_gateway=config.existing_gateway,
-                    kubernetes_version=config.kubernetes_version,
+                    kubernetes_version=(
+                        config.kubernetes_version
+                        if config.kubernetes_version in versions.SUPPORTED_KUBERNETES_VERSIONS
+                        else None
+                    ),
                 )
             )
         )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 WeightFormat = Literal["bf16", "fp8", "int4", "mxfp4"]
+Attention = Literal["gqa", "mla", "mamba", "linear"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +61,14 @@ class ModelArchitecture:
     """The checkpoint's weight format: vLLM reads it from the checkpoint's `quantization_config`."""
     extra_parameters_billion: float = 0.0
     """Parameters outside the language model that vLLM also loads (a vision encoder), kept in bf16."""
+    model_type: str = ""
+    """config.json `model_type` (the top level, not text_config's): vLLM refuses float16 for some (Gemma 2/3)."""
+    config_dtype: str = "bfloat16"
+    """config.json `torch_dtype`: what `--dtype auto` keeps where the GPU supports it."""
+    attention: Attention = "gqa"
+    """How the KV cache is kept: "gqa" (K and V per KV head, sliding window included) is what sizing models;
+    "mla" (latent attention: DeepSeek-V3, Kimi K2), "mamba" and "linear" (hybrid state layers: Nemotron-H,
+    Qwen3-Next) are refused."""
 
     @property
     def hidden(self) -> int:
@@ -116,6 +125,8 @@ def _model(
     sliding: tuple[int, int] | None = None,
     weights: WeightFormat = "bf16",
     extra: float = 0.0,
+    model_type: str,
+    dtype: str = "bfloat16",
 ) -> ModelArchitecture:
     return ModelArchitecture(
         parameters_billion=params,
@@ -135,33 +146,91 @@ def _model(
         sliding_layers=sliding[1] if sliding else 0,
         weights=weights,
         extra_parameters_billion=extra,
+        model_type=model_type,
+        config_dtype=dtype,
     )
 
 
-_LLAMA_8B = {"hidden": 4096, "intermediate": 14336, "vocab": 128256}
-_LLAMA_70B = {"hidden": 8192, "intermediate": 28672, "vocab": 128256}
+_LLAMA_8B = {"hidden": 4096, "intermediate": 14336, "vocab": 128256, "model_type": "llama"}
+_LLAMA_70B = {"hidden": 8192, "intermediate": 28672, "vocab": 128256, "model_type": "llama"}
 _QWEN25_VOCAB = 152064
 
 MODELS: dict[str, ModelArchitecture] = {
     # Small enough for the CPU build on a laptop (dev stack).
     "Qwen/Qwen2.5-0.5B-Instruct": _model(
-        0.49, 24, 14, 2, 64, 32768, gated=False, hidden=896, intermediate=4864, vocab=151936, tied=True
+        0.49,
+        24,
+        14,
+        2,
+        64,
+        32768,
+        gated=False,
+        hidden=896,
+        intermediate=4864,
+        vocab=151936,
+        tied=True,
+        model_type="qwen2",
     ),
     "Qwen/Qwen2.5-7B-Instruct": _model(
-        7.62, 28, 28, 4, 128, 32768, gated=False, hidden=3584, intermediate=18944, vocab=_QWEN25_VOCAB
+        7.62,
+        28,
+        28,
+        4,
+        128,
+        32768,
+        gated=False,
+        hidden=3584,
+        intermediate=18944,
+        vocab=_QWEN25_VOCAB,
+        model_type="qwen2",
     ),
     "Qwen/Qwen2.5-32B-Instruct": _model(
-        32.8, 64, 40, 8, 128, 32768, gated=False, hidden=5120, intermediate=27648, vocab=_QWEN25_VOCAB
+        32.8,
+        64,
+        40,
+        8,
+        128,
+        32768,
+        gated=False,
+        hidden=5120,
+        intermediate=27648,
+        vocab=_QWEN25_VOCAB,
+        model_type="qwen2",
     ),
     "Qwen/Qwen2.5-72B-Instruct": _model(
-        72.7, 80, 64, 8, 128, 32768, gated=False, hidden=8192, intermediate=29568, vocab=_QWEN25_VOCAB
+        72.7,
+        80,
+        64,
+        8,
+        128,
+        32768,
+        gated=False,
+        hidden=8192,
+        intermediate=29568,
+        vocab=_QWEN25_VOCAB,
+        model_type="qwen2",
     ),
     # Qwen3 (config.json of each, 2025-04): 40,960 positions natively (131,072 only with YaRN rope scaling).
-    "Qwen/Qwen3-8B": _model(8.19, 36, 32, 8, 128, 40960, gated=False, hidden=4096, intermediate=12288, vocab=151936),
-    "Qwen/Qwen3-32B": _model(32.8, 64, 64, 8, 128, 40960, gated=False, hidden=5120, intermediate=25600, vocab=151936),
+    "Qwen/Qwen3-8B": _model(
+        8.19, 36, 32, 8, 128, 40960, gated=False, hidden=4096, intermediate=12288, vocab=151936, model_type="qwen3"
+    ),
+    "Qwen/Qwen3-32B": _model(
+        32.8, 64, 64, 8, 128, 40960, gated=False, hidden=5120, intermediate=25600, vocab=151936, model_type="qwen3"
+    ),
     # Mixture of experts: every expert's weights are loaded, so memory follows the total, not the active, count.
     "Qwen/Qwen3-30B-A3B": _model(
-        30.5, 48, 32, 4, 128, 40960, gated=False, hidden=2048, intermediate=768, vocab=151936, experts=(128, 8)
+        30.5,
+        48,
+        32,
+        4,
+        128,
+        40960,
+        gated=False,
+        hidden=2048,
+        intermediate=768,
+        vocab=151936,
+        experts=(128, 8),
+        model_type="qwen3_moe",
     ),
     # gpt-oss: experts in MXFP4, the rest bf16; layer_types alternate sliding (128 tokens) and full attention.
     "openai/gpt-oss-20b": _model(
@@ -178,6 +247,7 @@ MODELS: dict[str, ModelArchitecture] = {
         experts=(32, 4),
         sliding=(128, 12),
         weights="mxfp4",
+        model_type="gpt_oss",
     ),
     "openai/gpt-oss-120b": _model(
         116.8,
@@ -193,6 +263,7 @@ MODELS: dict[str, ModelArchitecture] = {
         experts=(128, 4),
         sliding=(128, 18),
         weights="mxfp4",
+        model_type="gpt_oss",
     ),
     "meta-llama/Llama-3.1-8B-Instruct": _model(8.03, 32, 32, 8, 128, 131072, gated=True, **_LLAMA_8B),
     "meta-llama/Llama-3.1-70B-Instruct": _model(70.6, 80, 64, 8, 128, 131072, gated=True, **_LLAMA_70B),
@@ -217,16 +288,29 @@ MODELS: dict[str, ModelArchitecture] = {
         intermediate=29568,
         vocab=_QWEN25_VOCAB,
         weights="int4",
+        model_type="qwen2",
+        dtype="float16",
     ),
     "mistralai/Mistral-7B-Instruct-v0.3": _model(
-        7.25, 32, 32, 8, 128, 32768, gated=True, hidden=4096, intermediate=14336, vocab=32768
+        7.25, 32, 32, 8, 128, 32768, gated=True, hidden=4096, intermediate=14336, vocab=32768, model_type="mistral"
     ),
     # Mistral Small 3 (text only, Apache 2.0).
     "mistralai/Mistral-Small-24B-Instruct-2501": _model(
-        23.6, 40, 32, 8, 128, 32768, gated=False, hidden=5120, intermediate=32768, vocab=131072
+        23.6, 40, 32, 8, 128, 32768, gated=False, hidden=5120, intermediate=32768, vocab=131072, model_type="mistral"
     ),
     "mistralai/Mixtral-8x7B-Instruct-v0.1": _model(
-        46.7, 32, 32, 8, 128, 32768, gated=True, hidden=4096, intermediate=14336, vocab=32000, experts=(8, 2)
+        46.7,
+        32,
+        32,
+        8,
+        128,
+        32768,
+        gated=True,
+        hidden=4096,
+        intermediate=14336,
+        vocab=32000,
+        experts=(8, 2),
+        model_type="mixtral",
     ),
     # Gemma 2: every other layer slides over 4,096 tokens (as long as its whole context: no saving).
     "google/gemma-2-9b-it": _model(
@@ -242,6 +326,7 @@ MODELS: dict[str, ModelArchitecture] = {
         vocab=256000,
         tied=True,
         sliding=(4096, 21),
+        model_type="gemma2",
     ),
     "google/gemma-2-27b-it": _model(
         27.2,
@@ -256,6 +341,7 @@ MODELS: dict[str, ModelArchitecture] = {
         vocab=256000,
         tied=True,
         sliding=(4096, 23),
+        model_type="gemma2",
     ),
     # Gemma 3 (text_config): five sliding (1,024 tokens) layers to one global; a 0.42B SigLIP vision encoder.
     "google/gemma-3-12b-it": _model(
@@ -272,6 +358,7 @@ MODELS: dict[str, ModelArchitecture] = {
         tied=True,
         sliding=(1024, 40),
         extra=0.42,
+        model_type="gemma3",
     ),
     "google/gemma-3-27b-it": _model(
         27.4,
@@ -287,5 +374,6 @@ MODELS: dict[str, ModelArchitecture] = {
         tied=True,
         sliding=(1024, 52),
         extra=0.42,
+        model_type="gemma3",
     ),
 }

@@ -25,6 +25,7 @@ from components.sizing import (
     weights_bytes,
 )
 from components.vllm_support import expert_padding, moe_kernel, refusal, resolved_dtype
+from tests.unit.test_config_clouds import aws, problems
 
 GPT_OSS = ("openai/gpt-oss-20b", "openai/gpt-oss-120b")
 
@@ -188,3 +189,27 @@ def test_a_model_given_without_its_type_keeps_float16_on_a_t4() -> None:
         parameters_billion=1, layers=8, kv_heads=8, head_dim=128, default_context=4096, gated=False
     )
     assert resolved_dtype(custom, GpuType.T4) == "float16"
+
+
+def test_a_stack_declaring_mla_attention_for_an_unknown_model_is_refused_with_the_reason() -> None:
+    architecture = {
+        "parametersBillion": 16,
+        "layers": 27,
+        "kvHeads": 16,
+        "headDim": 128,
+        "defaultContext": 8192,
+        "attention": "mla",
+    }
+    models = {"m": {"huggingFaceId": "acme/latent-16b", "pool": "h", "architecture": architecture}}
+    [message] = problems(aws(gpuPools={"h": {"gpu": "H100", "gpusPerNode": 8}}, models=models))
+    assert message.startswith("models.m: acme/latent-16b does not start on H100: not sized: multi-head latent")
+
+
+def test_a_stack_placing_gpt_oss_on_t4s_is_told_vllm_refuses_the_gpu() -> None:
+    models = {"m": {"huggingFaceId": "openai/gpt-oss-20b", "pool": "t4"}}
+    [message] = problems(aws(gpuPools={"t4": {"gpu": "T4", "gpusPerNode": 4}}, models=models))
+    assert message.startswith(
+        "models.m: openai/gpt-oss-20b does not start on T4: mxfp4 (Mxfp4Config) needs compute capability 8.0; "
+        "T4 has 7.5 (vLLM: 'Minimum capability'); pool 't4' offers 4 x T4 per node"
+    )
+    assert "T4 (tensor parallel" not in message

@@ -5,14 +5,35 @@ Data, not logic. Each row is the model's `config.json` on the Hugging Face Hub (
 num_attention_heads, num_key_value_heads, head_dim (or hidden_size / num_attention_heads), vocab_size,
 tie_word_embeddings, num_experts / num_local_experts and num_experts_per_tok, sliding_window and the layers that
 use it (layer_types, or Gemma's sliding_window_pattern), max_position_embeddings; and the model card's stated
-parameter count and gating. `recomputed_parameters` rebuilds the count from those numbers (tests hold it to the
-card's within 3%), so a mistyped row shows. Values as published in 2024-2025, typed from the configs without Hub
-access in this workplace: the recomputed counts are the check on them. Cross-checked against copies of config.json
-in public test fixtures (search index file ids): gpt-oss-20b (10475698787, a copy of the Hub's config.json:
-24 layers alternating sliding/full, 32 experts, 4 per token), gpt-oss-120b (61893628936: 36 layers, 128 experts,
-sliding_window 128) and its `quantization_config` (71200188145: mxfp4, attention, router, embeddings and lm_head
-not converted); Gemma 3 27B's text_config (9101267843: hidden 5376, intermediate 21504, 32 heads, 16 KV heads,
-head_dim 128, sliding_window_pattern 6).
+parameter count and gating, plus its `model_type` and `torch_dtype` (what vLLM's dtype resolution reads).
+`recomputed_parameters` rebuilds the count from those numbers (tests hold it to the card's within 3%), so a
+mistyped row shows.
+
+Where each row was checked (2026-12-07, the search index's copies of config.json, by file id; the Hub itself is
+not reachable from this workplace). Copies of the Hub's own file (an `_name_or_path`, a `cat` of the cached
+snapshot, or the full file quoted in an issue):
+- Qwen2.5-7B-Instruct (25096887737: 28 layers, 3584, 18944, 28/4 heads, vocab 152064, 32768 positions, untied,
+  bfloat16); Qwen2.5-32B-Instruct (56909969442, quoted in a vLLM issue: 64 layers, 5120, 27648, 40/8, 32768);
+  gemma-2-9b-it (56964966687, `cat models--google--gemma-2-9b-it/config.json`: 42 layers, 3584, 14336, 16/8,
+  head_dim 256, sliding_window 4096, 8192 positions, bfloat16); gemma-3-12b-it (53842405528: text_config 48
+  layers, 3840, 15360, 16/8, head_dim 256, sliding 1024 with pattern 6, vocab 262208, 131072 positions);
+  Mixtral-8x7B-Instruct-v0.1 (22133831111: 32 layers, 4096, 14336, 32/8, 8 experts, 2 per token, vocab 32000,
+  32768 positions, bfloat16); Llama-3.1-8B-Instruct (46065411686: 32 layers, 4096, 14336, 32/8, vocab 128256,
+  131072 positions); Meta-Llama-3.1-70B (59764473163: 80 layers, 8192, 28672, 64/8, 128256, 131072); Qwen3-32B
+  (52352825654, layers edited by its poster, the rest as published: 5120, 25600, 64/8, head_dim 128, 151936,
+  40960, untied, bfloat16); gpt-oss-20b (10475698787), gpt-oss-120b (61893628936, quantization_config
+  71200188145); gemma-3-27b-it text_config (9101267843).
+- Agreeing secondary copies only (test fixtures and tables typed from the file): Qwen2.5-0.5B-Instruct
+  (69037762342, 3034731578: 24 layers, 896, 4864, 14/2, 151936, tied, 32768); Qwen2.5-72B-Instruct (67101837756,
+  53461855267: 80 layers, 8192, 29568, 64/8, 152064, untied); gemma-2-27b-it (52328577661, 62716467186: 46
+  layers, 4608, 36864, 32/16, head_dim 128, sliding 4096, 8192 positions); Mistral-7B-Instruct-v0.3
+  (65914544774: 32 layers, 4096, 14336, 32/8, vocab 32768, 32768 positions); Mistral-Small-24B-Instruct-2501
+  (52694973519, 70936423264: 40 layers, 5120, 32768, 32/8, head_dim 128, vocab 131072); Qwen3-8B (65731783159:
+  36 layers, 4096, 12288, 32/8, 151936); Qwen3-30B-A3B (68980208961: 48 layers, 2048, moe 768, 32/4, 128 experts,
+  8 per token, 151936, 40960).
+- Unverified here: the Red Hat FP8 and the Qwen2.5-72B AWQ checkpoints (same shapes as their base models; the
+  AWQ `torch_dtype` float16 is AutoAWQ's default, not read), Llama-3.3-70B (taken as Llama-3.1-70B's shapes),
+  the Mistral 7B v0.3 and Small 24B context lengths and dtypes.
 
 A model missing here can still be served: its stack config then gives the numbers under
 `models.<name>.architecture`.

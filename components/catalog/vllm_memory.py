@@ -59,10 +59,10 @@ BLOCK_SIZE = 16
 #   the sum of blocks over groups times the pool's bytes per block (kv_cache_utils.py
 #   `_max_memory_usage_bytes_from_groups`) against the KV room less one null block (`get_kv_cache_configs`).
 
-CUDA_RESERVED_MIB = 520
+CUDA_RESERVED_MIB = 605
 """nvidia-smi's Total less what CUDA reports as the device total, where no startup log gives the latter: the
-largest gap among the published pairs below (H100 81,559 MiB vs 79.14 GiB: 520 MiB; T4 15,360 MiB vs 14.56 GiB:
-451 MiB)."""
+largest gap among the published pairs (H200 143,771 MiB vs 139.81 GiB: 605 MiB; H100 81,559 MiB vs 79.14 GiB:
+520 MiB; T4 15,360 MiB vs 14.56 GiB: 451 MiB)."""
 
 # --- batch defaults: vllm/engine/arg_utils.py `EngineArgs.get_batch_defaults` (v0.31) ------------------------
 # `device_memory >= 160 * GiB_bytes` (B200/B300): 16384 tokens; `>= 70 * GiB_bytes and "a100" not in

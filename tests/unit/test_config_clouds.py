@@ -272,10 +272,10 @@ def test_model_too_large_for_its_pool_names_the_gpus_that_would_fit() -> None:
     pools = {"l4": {"gpu": "L4", "gpusPerNode": 4}}
     models = {"big": {"huggingFaceId": "Qwen/Qwen2.5-72B-Instruct", "pool": "l4", "contextLength": 8192}}
     assert problems(aws(gpuPools=pools, models=models)) == [
-        "models.big: Qwen/Qwen2.5-72B-Instruct does not start: at tensor parallel 4 each GPU's budget of 19.8 GiB "
-        "holds weights 33.9 + activations 0.7 + non-torch 1.00 + CUDA graphs 1.0 GiB (bfloat16), leaving -16.8 GiB "
+        "models.big: Qwen/Qwen2.5-72B-Instruct does not start: at tensor parallel 4 each GPU's budget of 19.7 GiB "
+        "holds weights 33.9 + activations 0.7 + non-torch 1.00 + CUDA graphs 1.0 GiB (bfloat16), leaving -16.9 GiB "
         "for the KV cache, less than 1 request(s) of 8192 tokens need with the 0.6 GiB margin; pool 'l4' "
-        "offers 4 x L4 per node (19.8 GiB budget "
+        "offers 4 x L4 per node (19.7 GiB budget "
         "each); GPU types that fit on one node on aws: L40S (tensor parallel 4), A100-40GB (tensor parallel 8), "
         "A100-80GB (tensor parallel 4), H100 (tensor parallel 4), H200 (tensor parallel 2) (or lower contextLength "
         "or concurrency)"
@@ -286,7 +286,7 @@ def test_an_explicit_context_too_long_for_the_pool_names_the_largest_that_fits()
     pools = {"l4": {"gpu": "L4", "gpusPerNode": 1}}
     models = {"m": {"huggingFaceId": "Qwen/Qwen3-8B", "pool": "l4", "contextLength": 40960}}
     assert problems(aws(gpuPools=pools, models=models)) == [
-        "models.m.contextLength: 40960 tokens do not fit; the largest context that fits is 14896 (tensor parallel 1, "
+        "models.m.contextLength: 40960 tokens do not fit; the largest context that fits is 14368 (tensor parallel 1, "
         "1 request(s) at once)"
     ]
 
@@ -295,7 +295,7 @@ def test_context_unset_plans_the_largest_that_fits_as_max_model_len() -> None:
     pools = {"l4": {"gpu": "L4", "gpusPerNode": 1}}
     models = {"m": {"huggingFaceId": "Qwen/Qwen3-8B", "pool": "l4"}}
     plan = parse_config(aws(gpuPools=pools, models=models), stack="t").models["m"]
-    assert (plan.context_length, plan.sizing.context_is_capped) == (14896, True)
+    assert (plan.context_length, plan.sizing.context_is_capped) == (14368, True)
 
 
 def test_a_model_outside_the_catalogue_declares_its_quantized_weights() -> None:

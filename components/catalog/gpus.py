@@ -44,7 +44,8 @@ class GpuSpec:
 # CUDA totals from vLLM startup logs ('total_gpu_memory (X GiB)'): T4 14.56 (55594152188), H100 79.14
 # (57908690698), H200 139.81 (20903468563, beside its nvidia-smi table of 143771MiB). Compute capabilities:
 # NVIDIA's CUDA GPUs table (T4 7.5, A10/A10G 8.6, L4/L40S 8.9, A100 8.0, H100/H200 9.0). B200 (10.0) is not
-# catalogued: none of the example stacks' regions was found selling it in this workplace's sources.
+# catalogued yet: whether the example stacks' regions sell it was not checked (sizing already knows its batch
+# class from 160 GiB and its MXFP4 kernel).
 GPUS: dict[GpuType, GpuSpec] = {
     GpuType.T4: GpuSpec(
         memory_gib=16, mig_capable=False, nvidia_smi_mib=15360, compute_capability=(7, 5), cuda_total_gib=14.56

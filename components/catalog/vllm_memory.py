@@ -41,9 +41,10 @@ to True unless pooling, some speculative methods, an unsupporting executor or V1
 `max_in_flight_tokens` = 2 x max_num_batched_tokens beyond their window."""
 
 BLOCK_SIZE = 16
-"""Tokens per KV-cache block when `--block-size` is unset: the platforms set `cache_config.block_size = 16`
-(`check_and_update_config`, id 21200). Newer versions let an attention backend raise it
-(`update_block_size_for_backend`); FlashAttention, the default on this catalogue's GPUs, keeps 16."""
+"""Tokens per KV-cache block when `--block-size` is unset: vllm/config/cache.py `CacheConfig.DEFAULT_BLOCK_SIZE`.
+`update_block_size_for_backend` (platforms/interface.py) raises it only for some backends (FlashAttention 4 with
+an fp8 cache on SM90, or head_dim 256 on Blackwell); a larger block rounds each group up by less than one block,
+inside the margin."""
 
 # The rules components/sizing.py reproduces:
 # - the startup check (vllm/v1/core/kv_cache_utils.py `check_enough_kv_cache_memory`, ids 42701108, 53860900613):

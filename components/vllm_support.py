@@ -78,14 +78,11 @@ def _round_up(value: int, multiple: int) -> int:
 def expert_padding(architecture: ModelArchitecture, gpu: GpuType, tensor_parallel: int) -> float:
     """Allocated over checkpoint expert bytes: each partition's hidden and intermediate sizes rounded up to the
     kernel's multiples (Marlin on gpt-oss: 2880 -> 3072 hidden, 2880 / TP -> next 128: x1.09 at TP 1, x1.138
-    from TP 2). On the Triton MXFP4 kernel, the published Hopper load ratio where it is larger."""
+    from TP 2). On the Triton MXFP4 kernel, the ratio measured on a published H100 load where it is larger."""
     kernel = moe_kernel(architecture, gpu)
     if kernel is None or architecture.intermediate_size is None:
         return 1.0
     hidden = architecture.hidden
     partition = architecture.intermediate_size // tensor_parallel
     padded = _round_up(hidden, kernel.hidden_multiple) * _round_up(partition, kernel.intermediate_multiple)
-    ratio = padded / (hidden * partition)
-    if kernel is ve.MXFP4_KERNELS[1][2]:
-        return max(ratio, ve.MXFP4_HOPPER_MEASURED_LOAD_RATIO)
-    return ratio
+    return max(padded / (hidden * partition), kernel.measured_expert_ratio)

@@ -49,6 +49,15 @@ float16 for them, so on a GPU without bfloat16 `auto` resolves to float32 (weigh
 bytes)."""
 
 
+MXFP4_TRITON_MEASURED_EXPERT_RATIO = 1.065
+"""The source leaves gpt-oss-120b's experts unpadded at TP 1 on Hopper's OAI Triton kernel, yet a published load on
+one H100 with that kernel prints 'Model loading took 64.38 GiB' (vllm#33155, v0.14.1, 'Using Triton backend')
+where the checkpoint's shapes give 60.69 GiB, 56.73 of it experts: 1 + 3.69 / 56.73 = 1.065 times the expert
+bytes, a measurement, not a rule read in the source (triton_kernels' weight layout is the likely cause). The same
+shapes with Marlin's padding give 65.82 GiB against the 65.97 GiB published for Marlin on an H100 (vllm#23278,
+v0.10): the source rule holds to 0.2 %."""
+
+
 @dataclass(frozen=True)
 class MoeKernel:
     """An MXFP4 MoE backend and how it rounds each TP partition's expert shapes up before allocating them
@@ -58,6 +67,8 @@ class MoeKernel:
     name: str
     hidden_multiple: int
     intermediate_multiple: int
+    measured_expert_ratio: float = 1.0
+    """Expert bytes over the checkpoint's, as published loads measured them, where that exceeds the padding."""
 
 
 MXFP4_KERNELS: tuple[tuple[tuple[int, int], tuple[int, int], MoeKernel], ...] = (
@@ -66,7 +77,7 @@ MXFP4_KERNELS: tuple[tuple[tuple[int, int], tuple[int, int], MoeKernel], ...] = 
     ((10, 0), (11, 0), MoeKernel("FlashInfer TRTLLM MXFP4", 256, 128)),
     # OAI Triton (gpt_oss_triton_kernels_moe.py `_triton_kernel_moe_supports_current_device`: 9.0 <= cap < 11.0;
     # the wheel ships vllm/third_party/triton_kernels): the generic branch, intermediate to 64.
-    ((9, 0), (10, 0), MoeKernel("OAI Triton MXFP4", 1, 64)),
+    ((9, 0), (10, 0), MoeKernel("OAI Triton MXFP4", 1, 64, MXFP4_TRITON_MEASURED_EXPERT_RATIO)),
     # FlashInfer CUTLASS needs 9.0/10.x/12.x; below Hopper only Marlin is left (marlin_moe.py: capability 7.5+,
     # though Mxfp4Config's floor of 8.0 refuses Turing first): intermediate 128, hidden 256.
     ((8, 0), (9, 0), MoeKernel("Marlin MXFP4", 256, 128)),
@@ -75,11 +86,6 @@ MXFP4_KERNELS: tuple[tuple[tuple[int, int], tuple[int, int], MoeKernel], ...] = 
 UNQUANTIZED_MOE_KERNEL = MoeKernel("Triton fused_moe", 1, 1)
 """bf16 experts (oracle/unquantized.py): FlashInfer TRTLLM/CUTLASS need SM90+/SM100 and Hopper moves them behind
 Triton; on this catalogue's GPUs Triton, which pads nothing (`unquantized_round_up_...` pads only TRTLLM)."""
-
-MXFP4_HOPPER_MEASURED_LOAD_RATIO = 66.0 / 60.7
-"""The source leaves gpt-oss-120b's experts unpadded at TP 1 on Hopper (OAI Triton), yet published loads on one
-H100 print 64.4 to 66.0 GiB (vllm#23278, vllm#33155) where the checkpoint's shapes give 60.7 GiB: a measurement,
-not a rule read in the source, applied to MXFP4 weights on the Triton kernel so the plan stays on the safe side."""
 
 SUPPORTED_ATTENTION = "gqa"
 """The KV cache the formula models: K and V per KV head (multi-head, grouped-query, sliding window)."""

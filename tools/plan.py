@@ -280,7 +280,8 @@ def sizing_lines(sizing: dict[str, Any]) -> list[str]:
         f"budget - weights {gpu['weightsGiB']} - activations {gpu['activationGiB']} "
         f"(max-num-batched-tokens {gpu['maxNumBatchedTokens']}) - non-torch {gpu['nonTorchGiB']} - CUDA graphs "
         f"{gpu['cudaGraphGiB']} = KV room {gpu['kvRoomGiB']} GiB; KV cache needs {sizing['kvCacheGiB']}, "
-        f"headroom {sizing['headroomGiB']} GiB",
+        f"headroom {sizing['headroomGiB']} GiB (margin {gpu['marginGiB']}), dtype {gpu['dtype']}"
+        + (f", MoE kernel {gpu['moeKernel']}" if gpu["moeKernel"] else ""),
     ]
 
 

@@ -302,8 +302,9 @@ def check_sizing(
         return [
             ConfigIssue(
                 f"{path}.kvCacheDtype",
-                f"fp8 needs a GPU of compute capability 8.9 or later (L4, L40S, H100, H200); pool {pool_name!r} "
-                f"has {pool.gpu.value}: use auto",
+                "fp8 is offered only on GPUs of compute capability 8.9 or later, with fp8 hardware (L4, L40S, H100, "
+                f"H200; a project choice: vLLM's Triton backend would emulate it); pool {pool_name!r} has "
+                f"{pool.gpu.value}: use auto",
             )
         ]
     if sizing is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
@@ -136,6 +136,12 @@ class ModelArchitectureConfig(ConfigModel):
     hidden_size: int | None = Field(default=None, ge=1, le=100_000)
     intermediate_size: int | None = Field(default=None, ge=1, le=1_000_000)
     vocab_size: int | None = Field(default=None, ge=1, le=10_000_000)
+    model_type: str = Field(default="", max_length=100)
+    """config.json `model_type`: vLLM v0.31 refuses float16 for gemma2/gemma3 (float32 on GPUs without bf16)."""
+    config_dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
+    """config.json `torch_dtype`."""
+    attention: Literal["gqa", "mla", "mamba", "linear"] = "gqa"
+    """Only gqa (K and V per KV head) is sized; mla, mamba and linear are refused."""
 
 
 class LoadBalancerConfig(ConfigModel):

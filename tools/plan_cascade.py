@@ -88,17 +88,20 @@ def cascades(
                 continue
             resource = new[label]
             unknown_before = set(unknown_paths(old[label].get("inputs") or {}))
+            forcing: dict[str, str] = {}
             for path in unknown_paths(resource.get("inputs") or {}):
-                rules = [
-                    r
-                    for r in matching_rules(resource["type"], path, resource.get("inputs") or {})
-                    if r.effect == REPLACE
-                ]
+                inputs = resource.get("inputs") or {}
+                rules = [r for r in matching_rules(resource["type"], path, inputs) if r.effect == REPLACE]
                 if path in unknown_before and rules:
-                    done.add(label)
-                    queue.append(label)
-                    found.append(Cascade(label, path, rules[0].source, f"`{path}` comes from `{cause}`, replaced"))
-                    break
+                    forcing[path] = rules[0].source
+            if forcing:
+                done.add(label)
+                queue.append(label)
+                # Which unknown comes from which dependency, a plan does not say: name the replaced one and the
+                # inputs that would replace this one.
+                paths = ", ".join(f"`{path}`" for path in list(forcing)[:3])
+                why = f"depends on `{cause}`, replaced, and takes {paths} unknown in a preview, which replace it"
+                found.append(Cascade(label, next(iter(forcing)), next(iter(forcing.values())), why))
     return found
 
 

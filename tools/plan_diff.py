@@ -440,6 +440,16 @@ def _replacement_lines(diff: StackDiff) -> list[str]:
         key = (item.resource, item.effect, item.source, item.cause, item.delete_first, item.harmless)
         grouped.setdefault(key, []).append(item.path)
     serious, harmless = [], []
+    # Resources replaced with their provider: one line per provider, not one per resource.
+    with_provider: dict[tuple[str, str], list[str]] = {}
+    for key, paths in list(grouped.items()):
+        if paths == ["(provider)"]:
+            with_provider.setdefault((key[3], key[2]), []).append(key[0])
+            del grouped[key]
+    for (cause, source), resources in with_provider.items():
+        names = ", ".join(f"`{resource}`" for resource in resources[:3])
+        more = f" and {len(resources) - 3} more" if len(resources) > 3 else ""
+        serious.append(f"- :warning: {len(resources)} resources replaced because {cause}: {names}{more} ({source})")
     for (resource, effect, source, cause, delete_first, is_harmless), paths in grouped.items():
         verb = "refused as an update" if effect == REJECTED else "replaced"
         if delete_first:

@@ -21,7 +21,13 @@ from tools.cost_report import change_sentence
 from tools.offline import SECRET_SHOWN_AS
 from tools.plan_cascade import URN_SOURCE, cascades, urn_changes
 from tools.plan_facts import VALUE_WIDTH, as_text, highlights, short
-from tools.plan_headlines import destroys_data, kubernetes_headline, namespace_headline, region_headline
+from tools.plan_headlines import (
+    destroys_data,
+    kept_objects_headline,
+    kubernetes_headline,
+    namespace_headline,
+    region_headline,
+)
 from tools.replacement_rules import REJECTED, REPLACE, matching_rules
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -200,6 +206,7 @@ def diff_documents(base: Mapping[str, Any], head: Mapping[str, Any], stack: str 
     moved = sum(1 for r in result.replacements if r.path == "metadata.namespace")
     big = [
         region_headline(base, head, len(replaced)),
+        kept_objects_headline(base, head, replaced),
         kubernetes_headline(base, head),
         namespace_headline(before_outputs, after_outputs, moved),
     ]

@@ -76,6 +76,31 @@ def region_headline(base: Mapping[str, Any], head: Mapping[str, Any], replaced: 
     )
 
 
+def kept_objects_headline(base: Mapping[str, Any], head: Mapping[str, Any], replaced: Iterable[str]) -> str | None:
+    """A replaced cluster whose Kubernetes provider keeps its `clusterIdentifier`: pulumi-kubernetes then replaces
+    none of the objects (provider/pkg/provider/provider.go, DiffConfig: an unchanged clusterIdentifier suppresses
+    the provider's replacement), so Pulumi keeps them in its state although the new cluster has none of them."""
+    clusters = [label for label in replaced if label.split("::")[0] in _VERSION_INPUTS]
+    if not clusters:
+        return None
+
+    def identifiers(document: Mapping[str, Any]) -> set[str]:
+        return {
+            str((r.get("inputs") or {}).get("clusterIdentifier"))
+            for r in document.get("resources") or []
+            if r["type"] == "pulumi:providers:kubernetes" and (r.get("inputs") or {}).get("clusterIdentifier")
+        }
+
+    kept = identifiers(base) & identifiers(head)
+    if not kept:
+        return None
+    return (
+        f"The cluster is replaced but its Kubernetes provider keeps clusterIdentifier {', '.join(sorted(kept))}: no "
+        "Kubernetes object is recreated, and Pulumi's state lists them in a cluster that has none. Change the "
+        "cluster's name with it, or `pulumi refresh` and `pulumi up` again after"
+    )
+
+
 def kubernetes_headline(base: Mapping[str, Any], head: Mapping[str, Any]) -> str | None:
     before, after = _first(base, _VERSION_INPUTS), _first(head, _VERSION_INPUTS)
     if before is None or after is None or before == after:

@@ -92,6 +92,20 @@ def test_a_region_change_replaces_every_resource_of_the_aws_provider(moves: dict
     assert "internal/provider/sdkv2/region.go" in provider[0].source
 
 
+def test_a_region_change_warns_that_the_kubernetes_objects_are_not_recreated(moves: dict[str, StackDiff]) -> None:
+    # The EKS cluster is replaced, and its Kubernetes provider keeps clusterIdentifier llm-prod-aws.
+    assert any(r.startswith("aws:eks/cluster:Cluster::") for r in _replaced(moves["region"]))
+    assert (
+        moves["region"]
+        .highlights[1]
+        .startswith(
+            "The cluster is replaced but its Kubernetes provider keeps clusterIdentifier llm-prod-aws: no Kubernetes "
+            "object is recreated"
+        )
+    )
+    assert not any(r.startswith("pulumi:providers:kubernetes::") for r in _replaced(moves["region"]))
+
+
 def test_a_region_change_replaces_subnets_by_their_zone_and_cascades_to_their_node_groups(
     moves: dict[str, StackDiff],
 ) -> None:

@@ -16,6 +16,7 @@ cost of both sides next to each other.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -201,13 +202,16 @@ def _reason(cloud: Cloud, gpu: GpuType, gpus: int, chosen: GpuType, count: int, 
         why = f"{cloud.value} sells {gpu.value} only {', '.join(map(str, sells))} to a machine, not {gpus}"
     else:
         why = f"{cloud.value} does not sell {gpu.value}"
+    extra = f"; skipped {'; '.join(skipped)}" if skipped else ""
+    return f"{why}: {count} x {chosen.value}, {_spec(gpu, chosen)}{extra}"
+
+
+def _spec(gpu: GpuType, chosen: GpuType) -> str:
     old, new = GPUS[gpu], GPUS[chosen]
-    spec = (
+    return (
         f"{new.memory_gib} GB, compute capability {'.'.join(map(str, new.compute_capability))} "
         f"(was {old.memory_gib} GB, {'.'.join(map(str, old.compute_capability))})"
     )
-    extra = f"; skipped {'; '.join(skipped)}" if skipped else ""
-    return f"{why}: {count} x {chosen.value}, {spec}{extra}"
 
 
 def _slug(gpu: GpuType) -> str:
@@ -258,7 +262,10 @@ def _translate_pool(
         )
         notes.append(f"gpuPools.{name}.sharing: {why}; the pool's GPUs are whole")
     if new_name != name:
-        why = "AKS pool names: lowercase letters and digits, at most 12" if cloud is Cloud.AZURE else "its GPU's name"
+        whys = [f"named after its GPU, {option.gpu.value}"] if option.gpu is not source_gpu else []
+        if cloud is Cloud.AZURE and not _AKS_POOL_NAME.match(name):
+            whys.append("AKS pool names are lowercase letters and digits, at most 12")
+        why = "; ".join(whys)
         notes.append(f"gpuPools.{name} is {new_name!r} on {cloud.value} ({why})")
     return pool
 
@@ -390,8 +397,10 @@ def _build(translation: Translation, config: Mapping[str, Any], picks: Mapping[s
 def _settle(translation: Translation, config: Mapping[str, Any], options: Mapping[str, list[GpuOption]]) -> None:
     """Take each pool's nearest GPU option; while the config step finds that no machine of an option holds the
     pool's pods (the fit rules), take the pool's next option."""
+    options = {pool: list(listed) for pool, listed in options.items()}
     index = dict.fromkeys(options, 0)
     passed_over: list[str] = []
+    unfit: dict[str, list[str]] = {pool: [] for pool in options}
     while True:
         _build(translation, config, {pool: options[pool][i] for pool, i in index.items()})
         try:
@@ -407,13 +416,22 @@ def _settle(translation: Translation, config: Mapping[str, Any], options: Mappin
                 raise TranslateError(
                     f"the {translation.cloud.value} translation does not pass the config step:\n{error}"
                 ) from None
+            cloud = translation.cloud.value
             for pool in sorted(failing):
                 option = options[pool][index[pool]]
+                unfit[pool].append(f"{option.gpus} x {option.gpu.value}")
                 passed_over.append(
-                    f"gpuPools.{pool}: {option.gpus} x {option.gpu.value} passed over: no {translation.cloud.value} "
-                    "machine with it holds the pool's pods (the fit rules)"
+                    f"gpuPools.{pool}: {option.gpus} x {option.gpu.value} passed over: no {cloud} machine with it "
+                    "holds the pool's pods (the fit rules)"
                 )
                 index[pool] += 1
+                chosen = options[pool][index[pool]]
+                source_gpu = GpuType(config["gpuPools"][pool]["gpu"])
+                options[pool][index[pool]] = dataclasses.replace(
+                    chosen,
+                    reason=f"no {cloud} machine with {' or '.join(unfit[pool])} holds the pool's pods (the fit rules): "
+                    f"{chosen.gpus} x {chosen.gpu.value}, {_spec(source_gpu, chosen.gpu)}",
+                )
             continue
         translation.notes[:0] = passed_over
         return

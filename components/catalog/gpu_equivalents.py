@@ -16,11 +16,11 @@ from components.catalog.gpus import GpuType
 STAND_INS: dict[GpuType, tuple[GpuType, ...]] = {
     # 16 GB, 7.5: the 24 GB parts; the A10G/A10 (8.6) before the L4 (8.9).
     GpuType.T4: (GpuType.A10G, GpuType.A10, GpuType.L4),
-    # 24 GB, 8.6: the A10 is the same GA102 part as the A10G (AWS's variant); then the L4, then 48 GB.
-    GpuType.A10G: (GpuType.A10, GpuType.L4, GpuType.L40S),
-    GpuType.A10: (GpuType.A10G, GpuType.L4, GpuType.L40S),
+    # 24 GB, 8.6: the A10 is the same GA102 part as the A10G (AWS's variant); then the L4, then the A100 40GB.
+    GpuType.A10G: (GpuType.A10, GpuType.L4, GpuType.A100_40GB),
+    GpuType.A10: (GpuType.A10G, GpuType.L4, GpuType.A100_40GB),
     # 24 GB, 8.9: the A10G/A10 have the same memory but 8.6 (no FP8 KV cache). Azure sells no L4 and no L40S.
-    GpuType.L4: (GpuType.A10G, GpuType.A10, GpuType.L40S),
+    GpuType.L4: (GpuType.A10G, GpuType.A10, GpuType.A100_40GB),
     # 48 GB, 8.9: no other part has 48 GB; of the 80 GB ones the H100 (9.0) is nearer than the A100 (8.0).
     GpuType.L40S: (GpuType.H100, GpuType.A100_80GB, GpuType.H100_NVL),
     GpuType.A100_40GB: (GpuType.L40S, GpuType.A100_80GB, GpuType.H100),

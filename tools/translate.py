@@ -187,7 +187,7 @@ def gpu_options(
             f"gpu {gpu.value} x {gpus}: {cloud.value} {region} sells neither it nor a stand-in "
             f"({', '.join(t.value for t in STAND_INS[gpu]) or 'none larger'})"
             + (f"; not sold there: {'; '.join(skipped)}" if skipped else "")
-            + f". Give REGION=<a {cloud.value} region that sells it>"
+            + f". Give REGION=<a region of {cloud.value} that sells it>"
         )
     return options
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from components.catalog.prices import catalogue
 from stacks.config import ModelPlan, StackConfig
 from stacks.cost import HOURS_PER_MONTH, Amount, StackCost, stack_cost
-from tools.translate import Translation
+from tools.translation import Translation
 
 
 def _model_cell(config: StackConfig, model: ModelPlan) -> str:

@@ -15,7 +15,8 @@ from components.catalog.instances import Cloud
 from tests.support import stack_config
 from tools.offline import ROOT, Mode, run_program, stack_names
 from tools.plan import Plan, build_plan
-from tools.translate import Translation, translate, write_translation
+from tools.translate import write_translation
+from tools.translation import Translation, translate
 
 SOURCES = [s for s in stack_names() if stack_config(s)["llm-platform:target"] in {c.value for c in Cloud}]
 MOVES = [

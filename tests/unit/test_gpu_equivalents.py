@@ -7,7 +7,7 @@ import pytest
 from components.catalog.gpu_equivalents import STAND_INS
 from components.catalog.gpus import GPUS, GpuType
 from components.catalog.instances import Cloud
-from tools.translate import GpuOption, absent_types, gpu_options, priced_types
+from tools.translation import GpuOption, absent_types, gpu_options, priced_types
 
 
 def _capability(gpu: GpuType) -> int:

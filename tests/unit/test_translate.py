@@ -16,15 +16,14 @@ from components.catalog.instances import Cloud
 from components.catalog.prices import CATALOGUE
 from components.catalog.regions import REGIONS
 from tools.offline import ROOT
-from tools.translate import (
+from tools.translate import main, write_translation
+from tools.translation import (
     GCP_PROJECT_PLACEHOLDER,
     TranslateError,
     choose_region,
-    main,
     pool_name,
     read_source,
     translate,
-    write_translation,
 )
 
 CIPHERTEXT = "v1:c2VjcmV0LWNpcGhlcnRleHQtdGhhdC1tdXN0LW5vdC1tb3Zl"

@@ -30,8 +30,8 @@ def write_translation(
     existing = [p for p in (path, report_path) if p.exists()]
     if existing and not force:
         raise TranslateError(
-            f"{', '.join(str(p) for p in existing)} exists; nothing was written. Give another NAME, or FORCE=1 to "
-            "overwrite"
+            f"{', '.join(str(p) for p in existing)}: already there; nothing was written. Give another NAME, or "
+            "FORCE=1 to overwrite"
         )
     report = render_report(translation)
     path.write_text(text)

@@ -95,3 +95,11 @@ def test_the_report_names_the_machine_types_the_plan_creates(translated: Transla
     for pool, machine in plan.document["outputs"]["gpuPoolMachines"].items():
         row = next(line for line in report.splitlines() if line.startswith("| ") and f" {pool} |" in line)
         assert f"on {machine['instanceType']}, " in row.split(" | ")[2], pool
+
+
+def test_the_readme_s_worked_example_is_the_report_the_tool_writes(translated: Translated) -> None:
+    readme = (ROOT / "README.md").read_text().split("\n## Moving a stack to another cloud\n", 1)[1].split("\n## ", 1)[0]
+    report = translated.reports[("prod-aws", Cloud.AZURE)]
+    rows = [line for line in report.splitlines() if line.startswith(("| ", "- "))]
+    assert rows
+    assert [row for row in rows if row not in readme] == []

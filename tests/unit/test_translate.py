@@ -164,7 +164,7 @@ def test_never_overwrites_without_force(root: Path) -> None:
     path = root / "Pulumi.prod-aws-gcp.yaml"
     path.write_text("config: {}\n")
     translation = translate(root, "prod-aws", Cloud.GCP)
-    with pytest.raises(TranslateError, match=r"exists; nothing was written.*FORCE=1"):
+    with pytest.raises(TranslateError, match=r"already there; nothing was written.*FORCE=1"):
         write_translation(root, translation, root / "reports")
     assert path.read_text() == "config: {}\n"
     write_translation(root, translation, root / "reports", force=True)

@@ -15,7 +15,7 @@ from components.catalog.instances import Cloud
 from tests.support import stack_config
 from tools.offline import ROOT, Mode, run_program, stack_names
 from tools.plan import Plan, build_plan
-from tools.translate import write_translation
+from tools.translate import compare_plans, write_translation
 from tools.translation import Translation, translate
 
 SOURCES = [s for s in stack_names() if stack_config(s)["llm-platform:target"] in {c.value for c in Cloud}]
@@ -103,3 +103,15 @@ def test_the_readme_s_worked_example_is_the_report_the_tool_writes(translated: T
     rows = [line for line in report.splitlines() if line.startswith(("| ", "- "))]
     assert rows
     assert [row for row in rows if row not in readme] == []
+
+
+def test_the_two_plans_compare_as_make_diff_shows_a_change(translated: Translated) -> None:
+    translation = translated.translations[("prod-aws", Cloud.AZURE)]
+    text = compare_plans(
+        translation,
+        translated.plan("prod-aws", Mode.PREVIEW).document,
+        translated.plan(translation.stack, Mode.PREVIEW).document,
+    )
+    assert "- Cost: this change raises prod-aws -> prod-aws-azure's ceiling" in text
+    assert "- Model qwen-7b: pool l4-spot → a10spot; accelerator L4 → A10" in text
+    assert "added `azure-native:containerservice:ManagedCluster::" in text

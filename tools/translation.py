@@ -306,6 +306,7 @@ def _translate_top(config: dict[str, Any], source: Cloud, cloud: Cloud, notes: l
     name = config.get("clusterName")
     if isinstance(name, str) and re.search(rf"(?<![a-z0-9]){source.value}(?![a-z0-9])", name):
         config["clusterName"] = re.sub(rf"(?<![a-z0-9]){source.value}(?![a-z0-9])", cloud.value, name)
+        notes.append(f"clusterName {name!r} is {config['clusterName']!r} (it named the cloud)")
 
 
 def translate(

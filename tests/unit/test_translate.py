@@ -203,3 +203,34 @@ def test_the_command_line_reports_a_refusal_without_a_traceback(root: Path, caps
     error = capsys.readouterr().err
     assert error.startswith("error: STACK='nope': no Pulumi.nope.yaml")
     assert "Traceback" not in error
+
+
+MIG_STACK = """config:
+  llm-platform:target: azure
+  llm-platform:region: eastus2
+  llm-platform:gpuPools:
+    mig:
+      gpu: A100-80GB
+      gpusPerNode: 1
+      sharing:
+        mode: mig
+        migProfile: 1g.10gb
+  llm-platform:models:
+    small:
+      huggingFaceId: Qwen/Qwen2.5-0.5B-Instruct
+      pool: mig
+      contextLength: 4096
+"""
+
+
+def test_mig_sharing_is_dropped_on_eks_with_a_note(root: Path) -> None:
+    (root / "Pulumi.mig.yaml").write_text(MIG_STACK)
+    translation = translate(root, "mig", Cloud.AWS)
+    assert all("sharing" not in pool for pool in translation.config["gpuPools"].values())
+    assert any("MIG is not available on EKS" in note for note in translation.notes)
+
+
+def test_a_cluster_name_that_names_the_cloud_is_renamed_with_a_note(root: Path) -> None:
+    translation = translate(root, "prod-aws", Cloud.GCP)
+    assert translation.config["clusterName"] == "llm-prod-gcp"
+    assert "clusterName 'llm-prod-aws' is 'llm-prod-gcp' (it named the cloud)" in translation.notes

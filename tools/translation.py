@@ -402,12 +402,7 @@ def _settle(translation: Translation, config: Mapping[str, Any], options: Mappin
         try:
             translation.resolved = check(translation, render_stack_file(translation))
         except ConfigError as error:
-            by_name = {choice.name: choice.source_name for choice in translation.pools}
-            failing = {
-                by_name[p]
-                for issue in error.issues
-                if (p := issue.path.split(".")[:2][-1]) in by_name and issue.path.startswith("gpuPools.")
-            }
+            failing = _failing_pools(translation, error)
             if not failing or any(index[pool] + 1 >= len(options[pool]) for pool in failing):
                 raise TranslateError(
                     f"the {translation.cloud.value} translation does not pass the config step:\n{error}"
@@ -417,20 +412,36 @@ def _settle(translation: Translation, config: Mapping[str, Any], options: Mappin
                 option = options[pool][index[pool]]
                 unfit[pool].append(f"{option.gpus} x {option.gpu.value}")
                 passed_over.append(
-                    f"gpuPools.{pool}: {option.gpus} x {option.gpu.value} passed over: no {cloud} machine with it "
-                    "holds the pool's pods (the fit rules)"
+                    f"gpuPools.{pool}: {option.gpus} x {option.gpu.value} passed over: "
+                    f"no {cloud} machine with it {failing[pool]}"
                 )
                 index[pool] += 1
                 chosen = options[pool][index[pool]]
                 source_gpu = GpuType(config["gpuPools"][pool]["gpu"])
                 options[pool][index[pool]] = dataclasses.replace(
                     chosen,
-                    reason=f"no {cloud} machine with {' or '.join(unfit[pool])} holds the pool's pods (the fit rules): "
+                    reason=f"no {cloud} machine with {' or '.join(unfit[pool])} {failing[pool]}: "
                     f"{chosen.gpus} x {chosen.gpu.value}, {_spec(source_gpu, chosen.gpu)}",
                 )
             continue
         translation.notes[:0] = passed_over
         return
+
+
+def _failing_pools(translation: Translation, error: ConfigError) -> dict[str, str]:
+    """The source pools the config step refused, each with why: a pool whose machines hold none of its pods
+    (`gpuPools.<pool>...`), or a pool whose GPU cannot hold a model placed on it (`models.<model>...`: sizing)."""
+    by_name = {choice.name: choice.source_name for choice in translation.pools}
+    models = translation.config.get("models", {})
+    failing: dict[str, str] = {}
+    for issue in error.issues:
+        area, _, rest = issue.path.partition(".")
+        name = rest.split(".")[0]
+        if area == "gpuPools" and name in by_name:
+            failing.setdefault(by_name[name], "holds the pool's pods (the fit rules)")
+        elif area == "models" and (pool := models.get(name, {}).get("pool")) in by_name:
+            failing.setdefault(by_name[pool], f"fits model {name} (sizing: {issue.path})")
+    return failing
 
 
 def render_stack_file(translation: Translation) -> str:

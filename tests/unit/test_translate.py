@@ -234,3 +234,12 @@ def test_a_cluster_name_that_names_the_cloud_is_renamed_with_a_note(root: Path) 
     translation = translate(root, "prod-aws", Cloud.GCP)
     assert translation.config["clusterName"] == "llm-prod-gcp"
     assert "clusterName 'llm-prod-aws' is 'llm-prod-gcp' (it named the cloud)" in translation.notes
+
+
+def test_a_pool_whose_gpu_cannot_hold_its_model_takes_the_next_option_and_says_why(root: Path) -> None:
+    # prod-azure's qwen-32b (Qwen2.5-32B, 8192 tokens, 2 at once) on one H100 leaves less KV room than its context
+    # needs with the sizing margin: the translation moves its pool on instead of failing the config step.
+    translation = translate(root, "prod-azure", Cloud.AWS)
+    spot = next(choice for choice in translation.pools if choice.source_name == "a100spot")
+    assert (spot.gpu, spot.gpus) != (GpuType.H100, 1)
+    assert "fits model qwen-32b (sizing: models.qwen-32b.contextLength)" in spot.reason

@@ -7,9 +7,12 @@ source). Per GPU of one replica, at tensor parallelism TP:
     kv room     = budget - weights / TP - activation peak - non-torch memory - CUDA-graph estimate
     one request = its KV cache for --max-model-len tokens, in blocks of 16 (vLLM's check at startup)
 
-vLLM refuses to start when the KV room holds less than one request; this project also asks for `concurrency`
-requests. KV heads are split over the GPUs, but never below one per GPU (vLLM replicates them when TP exceeds
-the KV heads); sliding-window layers keep only their window (plus the tokens of one batch).
+vLLM refuses to start when the KV room, less the null block, holds less than one request; this project also
+asks for `concurrency` requests and keeps a margin (vllm_memory.MARGIN_*) in every placement. KV heads are split
+over the GPUs, but never below one per GPU (vLLM replicates them when TP exceeds the KV heads); sliding-window
+layers keep their window plus two batches in flight, in KV groups padded to equal layer counts. Weights and the
+`auto` KV cache take the dtype vLLM resolves on the GPU (components/vllm_support.py), MoE experts the padding of
+the kernel it picks; a GPU vLLM refuses outright (`vllm_support.refusal`) is never sized.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from components.catalog import vllm_memory as vm
 from components.catalog.gpus import GPUS, GpuType
 from components.catalog.mig import mig_profile
 from components.catalog.models import ModelArchitecture
+from components.catalog.vllm_engine import DTYPE_BYTES
 from components.clusters.contract import Sharing, SharingMode
+from components.vllm_support import dtype_bytes, expert_padding, moe_kernel, refusal, resolved_dtype
 
 GIB = vm.GIB
 KvCacheDtype = Literal["auto", "fp8"]
@@ -59,30 +64,43 @@ def usable_memory_gib(gpu: GpuType, sharing: Sharing) -> float:
 
 
 def batch_class(gpu: GpuType, sharing: Sharing) -> str:
-    """vLLM's batch defaults follow the device it sees: 'large' from 70 GiB up, A100 excepted."""
-    large = visible_memory_gib(gpu, sharing) >= vm.LARGE_CLASS_MIN_GIB and not gpu.value.startswith("A100")
-    return "large" if large else "small"
+    """vLLM's batch defaults follow NVML's total of the physical device (`get_device_total_memory`), the whole
+    GPU even on a MIG instance or a time-slice: 'xlarge' from 160 GiB, 'large' from 70 GiB (A100 excepted)."""
+    nvml_gib = GPUS[gpu].nvidia_smi_mib / 1024
+    if nvml_gib >= vm.XLARGE_CLASS_MIN_GIB:
+        return "xlarge"
+    if nvml_gib >= vm.LARGE_CLASS_MIN_GIB and not gpu.value.startswith("A100"):
+        return "large"
+    return "small"
 
 
 def supports_fp8_kv_cache(gpu: GpuType) -> bool:
+    """This project's choice, not vLLM's limit: see vllm_memory.FP8_KV_MIN_CAPABILITY."""
     return GPUS[gpu].compute_capability >= vm.FP8_KV_MIN_CAPABILITY
+
+
+def margin_gib(budget_gib: float) -> float:
+    """KV room every placement leaves unused per GPU: vLLM measures activations and CUDA graphs at startup."""
+    return max(vm.MARGIN_MIN_GIB, vm.MARGIN_FRACTION * budget_gib)
 
 
 # --- the model -----------------------------------------------------------------------------------------------
 
 
-def weights_bytes(architecture: ModelArchitecture) -> float:
-    """The checkpoint in GPU memory: quantized parameters at their format's bytes, the rest in bf16."""
+def weights_bytes(architecture: ModelArchitecture, dtype_size: int = 2, padding: float = 1.0) -> float:
+    """The checkpoint in GPU memory: quantized parameters at their format's bytes, the rest in the resolved
+    dtype (`dtype_size` bytes); MoE experts times the kernel's `padding`."""
     total = architecture.recomputed_parameters() or round(architecture.parameters_billion * 1e9)
+    experts = architecture.expert_parameters()
     if architecture.weights == "bf16":
-        return total * vm.BYTES_PER_PARAMETER["bf16"]
-    if architecture.weights == "mxfp4" and architecture.expert_parameters():
-        quantized = architecture.expert_parameters()
-    elif architecture.hidden_size is not None:
+        return (total - experts) * dtype_size + experts * dtype_size * padding
+    if architecture.weights == "mxfp4" and experts:
+        return experts * vm.BYTES_PER_PARAMETER["mxfp4"] * padding + (total - experts) * dtype_size
+    if architecture.hidden_size is not None:
         quantized = total - architecture.embedding_parameters() - round(architecture.extra_parameters_billion * 1e9)
     else:
         quantized = total
-    return quantized * vm.BYTES_PER_PARAMETER[architecture.weights] + (total - quantized) * 2.0
+    return quantized * vm.BYTES_PER_PARAMETER[architecture.weights] + (total - quantized) * dtype_size
 
 
 def kv_heads_per_gpu(architecture: ModelArchitecture, tensor_parallel: int) -> int:
@@ -90,33 +108,66 @@ def kv_heads_per_gpu(architecture: ModelArchitecture, tensor_parallel: int) -> i
     return max(1, architecture.kv_heads // tensor_parallel)
 
 
-def kv_bytes_per_token_layer(architecture: ModelArchitecture, tensor_parallel: int, kv_dtype: KvCacheDtype) -> int:
-    """K and V of one token in one layer, on one GPU."""
-    return 2 * kv_heads_per_gpu(architecture, tensor_parallel) * architecture.head_dim * vm.KV_BYTES[kv_dtype]
+def kv_bytes_per_token_layer(
+    architecture: ModelArchitecture, tensor_parallel: int, kv_dtype: KvCacheDtype, dtype_size: int = 2
+) -> int:
+    """K and V of one token in one layer, on one GPU; `auto` keeps the model's resolved dtype."""
+    element = dtype_size if kv_dtype == "auto" else vm.KV_BYTES[kv_dtype]
+    return 2 * kv_heads_per_gpu(architecture, tensor_parallel) * architecture.head_dim * element
 
 
-def kv_bytes_per_token(architecture: ModelArchitecture, kv_dtype: KvCacheDtype = "auto") -> int:
+def kv_bytes_per_token(architecture: ModelArchitecture, kv_dtype: KvCacheDtype = "auto", dtype_size: int = 2) -> int:
     """K and V of one token over all layers, on one GPU without tensor parallelism."""
-    return kv_bytes_per_token_layer(architecture, 1, kv_dtype) * architecture.layers
+    return kv_bytes_per_token_layer(architecture, 1, kv_dtype, dtype_size) * architecture.layers
 
 
 def _blocks(tokens: int) -> int:
     return -(-tokens // vm.BLOCK_SIZE)
 
 
-def request_kv_bytes(
-    architecture: ModelArchitecture, context: int, tensor_parallel: int, kv_dtype: KvCacheDtype, batched_tokens: int
+def kv_group_size(architecture: ModelArchitecture) -> int:
+    """Layers per KV-cache group (vllm/v1/core/kv_cache_utils.py `_get_kv_cache_groups_uniform_page_size`): one
+    group of every layer when all are alike; for sliding plus full layers the smaller count, or the larger when
+    it is under 1.5 times the smaller, each kind padded up to whole groups (Gemma 3 27B: 52 + 10 -> 60 + 10)."""
+    full = architecture.layers - architecture.sliding_layers
+    sliding = architecture.sliding_layers if architecture.sliding_window else 0
+    if not sliding or not full:
+        return architecture.layers
+    smallest, largest = min(full, sliding), max(full, sliding)
+    return largest if largest < smallest * 1.5 else smallest
+
+
+def pool_block_bytes(
+    architecture: ModelArchitecture, tensor_parallel: int, kv_dtype: KvCacheDtype, dtype_size: int = 2
 ) -> int:
-    """vLLM's `max_memory_usage_bytes` for one request of `context` tokens, per GPU: full-attention layers hold
-    cdiv(context, 16) blocks, sliding-window ones cdiv(min(window - 1 + max_num_batched_tokens, context), 16) + 1
-    (vllm/v1/kv_cache_interface.py FullAttentionSpec / SlidingWindowSpec)."""
-    block = vm.BLOCK_SIZE * kv_bytes_per_token_layer(architecture, tensor_parallel, kv_dtype)
-    full_layers = architecture.layers - architecture.sliding_layers
-    total = full_layers * _blocks(context) * block
+    """One block of the shared pool, one page per layer of a group (`_get_kv_cache_bytes_per_block`): what the
+    null block vLLM holds back costs (`check_enough_kv_cache_memory` subtracts it before the check)."""
+    page = vm.BLOCK_SIZE * kv_bytes_per_token_layer(architecture, tensor_parallel, kv_dtype, dtype_size)
+    return kv_group_size(architecture) * page
+
+
+def request_kv_bytes(
+    architecture: ModelArchitecture,
+    context: int,
+    tensor_parallel: int,
+    kv_dtype: KvCacheDtype,
+    batched_tokens: int,
+    dtype_size: int = 2,
+) -> int:
+    """vLLM's `_max_memory_usage_bytes_from_groups` for one request of `context` tokens, per GPU: the pool's
+    bytes per block times the blocks each group claims. Full attention claims cdiv(context, 16); a sliding window
+    cdiv(min(window - 1 + in-flight tokens, context), 16) + 1, in-flight being 2 batches of max_num_batched_tokens
+    with async scheduling, on by default (kv_cache_interface.py `SlidingWindowSpec.max_admission_blocks_per_
+    request`, config/vllm.py `max_in_flight_tokens`)."""
+    block = pool_block_bytes(architecture, tensor_parallel, kv_dtype, dtype_size)
+    group = kv_group_size(architecture)
+    full_layers = architecture.layers - (architecture.sliding_layers if architecture.sliding_window else 0)
+    total = -(-full_layers // group) * _blocks(context) if full_layers else 0
     if architecture.sliding_layers and architecture.sliding_window:
-        window = min(architecture.sliding_window - 1 + batched_tokens, context)
-        total += architecture.sliding_layers * (_blocks(window) + 1) * block
-    return total
+        in_flight = vm.MAX_CONCURRENT_BATCHES * batched_tokens
+        window = min(architecture.sliding_window - 1 + in_flight, context)
+        total += -(-architecture.sliding_layers // group) * (_blocks(window) + 1)
+    return total * block
 
 
 # --- the terms -----------------------------------------------------------------------------------------------
@@ -134,17 +185,29 @@ class MemoryTerms:
     cuda_graph_gib: float
     max_num_batched_tokens: int
     max_num_seqs: int
+    dtype: str = "bfloat16"
+    """The dtype vLLM resolves for `--dtype auto` on this GPU (weights outside quantized layers, `auto` KV)."""
+    moe_kernel: str | None = None
+    """The kernel vLLM picks for the experts; None for a dense model."""
+
+    @property
+    def dtype_size(self) -> int:
+        return DTYPE_BYTES[self.dtype]
 
     @property
     def budget_gib(self) -> float:
         return self.visible_gib * self.utilization
 
     @property
+    def margin_gib(self) -> float:
+        return margin_gib(self.budget_gib)
+
+    @property
     def kv_room_gib(self) -> float:
         """What vLLM has left for the KV cache (negative: the weights and overheads do not even fit)."""
         return self.budget_gib - self.weights_gib - self.activation_gib - self.non_torch_gib - self.cuda_graph_gib
 
-    def as_output(self) -> dict[str, float | int]:
+    def as_output(self) -> dict[str, float | int | str]:
         return {
             "visibleGiB": round(self.visible_gib, 2),
             "budgetGiB": round(self.budget_gib, 2),
@@ -153,16 +216,21 @@ class MemoryTerms:
             "nonTorchGiB": round(self.non_torch_gib, 2),
             "cudaGraphGiB": round(self.cuda_graph_gib, 2),
             "kvRoomGiB": round(self.kv_room_gib, 2),
+            "marginGiB": round(self.margin_gib, 2),
             "maxNumBatchedTokens": self.max_num_batched_tokens,
             "maxNumSeqs": self.max_num_seqs,
+            "dtype": self.dtype,
+            "moeKernel": self.moe_kernel or "",
         }
 
 
-def activation_bytes(architecture: ModelArchitecture, tensor_parallel: int, tokens: int, seqs: int) -> float:
+def activation_bytes(
+    architecture: ModelArchitecture, tensor_parallel: int, tokens: int, seqs: int, dtype_size: int = 2
+) -> float:
     """The peak of vLLM's profiling forward pass on `tokens` tokens and its sampler run on `seqs` rows."""
     layer = tokens * (
-        vm.ACTIVATION_HIDDEN_COPIES * architecture.hidden * 2
-        + vm.ACTIVATION_MLP_COPIES * architecture.mlp_width / tensor_parallel * 2
+        vm.ACTIVATION_HIDDEN_COPIES * architecture.hidden * dtype_size
+        + vm.ACTIVATION_MLP_COPIES * architecture.mlp_width / tensor_parallel * dtype_size
     )
     sampler = min(seqs, tokens) * architecture.vocab * 4 * vm.SAMPLER_LOGIT_COPIES
     return (layer + sampler) * vm.ACTIVATION_SAFETY
@@ -171,15 +239,20 @@ def activation_bytes(architecture: ModelArchitecture, tensor_parallel: int, toke
 def memory_terms(architecture: ModelArchitecture, gpu: GpuType, sharing: Sharing, tensor_parallel: int) -> MemoryTerms:
     kind = batch_class(gpu, sharing)
     tokens, seqs = vm.MAX_NUM_BATCHED_TOKENS[kind], vm.MAX_NUM_SEQS[kind]
+    size = dtype_bytes(architecture, gpu)
+    padding = expert_padding(architecture, gpu, tensor_parallel)
+    kernel = moe_kernel(architecture, gpu)
     return MemoryTerms(
         visible_gib=visible_memory_gib(gpu, sharing),
         utilization=gpu_memory_utilization(sharing),
-        weights_gib=weights_bytes(architecture) / tensor_parallel / GIB,
-        activation_gib=activation_bytes(architecture, tensor_parallel, tokens, seqs) / GIB,
+        weights_gib=weights_bytes(architecture, size, padding) / tensor_parallel / GIB,
+        activation_gib=activation_bytes(architecture, tensor_parallel, tokens, seqs, size) / GIB,
         non_torch_gib=vm.NON_TORCH_GIB_SINGLE if tensor_parallel == 1 else vm.NON_TORCH_GIB_TENSOR_PARALLEL,
         cuda_graph_gib=vm.CUDA_GRAPH_GIB[kind],
         max_num_batched_tokens=tokens,
         max_num_seqs=seqs,
+        dtype=resolved_dtype(architecture, gpu),
+        moe_kernel=kernel.name if kernel else None,
     )
 
 
@@ -191,9 +264,26 @@ def fits(
     concurrency: int,
     kv_dtype: KvCacheDtype,
 ) -> bool:
-    """vLLM starts (its KV room holds one request of `context`) and holds `concurrency` of them."""
-    need = request_kv_bytes(architecture, context, tensor_parallel, kv_dtype, terms.max_num_batched_tokens)
-    return concurrency * need <= terms.kv_room_gib * GIB
+    """vLLM starts (its KV room less the null block holds one request of `context`) and holds `concurrency` of
+    them with the margin left over."""
+    return (
+        concurrency_kv_bytes(architecture, terms, tensor_parallel, context, concurrency, kv_dtype)
+        <= (terms.kv_room_gib - terms.margin_gib) * GIB
+    )
+
+
+def concurrency_kv_bytes(
+    architecture: ModelArchitecture,
+    terms: MemoryTerms,
+    tensor_parallel: int,
+    context: int,
+    concurrency: int,
+    kv_dtype: KvCacheDtype,
+) -> int:
+    """`concurrency` requests of `context` tokens plus the null block, per GPU."""
+    size = terms.dtype_size
+    need = request_kv_bytes(architecture, context, tensor_parallel, kv_dtype, terms.max_num_batched_tokens, size)
+    return concurrency * need + pool_block_bytes(architecture, tensor_parallel, kv_dtype, size)
 
 
 def largest_context(
@@ -244,17 +334,19 @@ class Sizing:
 
     @property
     def kv_bytes(self) -> int:
-        return self.concurrency * request_kv_bytes(
+        """`concurrency` requests of `context_tokens` and the null block, per GPU."""
+        return concurrency_kv_bytes(
             self.architecture,
-            self.context_tokens,
+            self.terms,
             self.tensor_parallel,
+            self.context_tokens,
+            self.concurrency,
             self.kv_cache_dtype,
-            self.terms.max_num_batched_tokens,
         )
 
     @property
     def headroom_gib(self) -> float:
-        """KV room left per GPU after `concurrency` requests of `context_tokens`."""
+        """KV room left per GPU after `concurrency` requests of `context_tokens`: at least the margin."""
         return self.terms.kv_room_gib - self.kv_needed_gib
 
     @property
@@ -278,7 +370,10 @@ def size_model(
     """The smallest tensor parallelism at which the model starts with `concurrency` requests of the configured
     context. Without a configured context: the smallest at which the model's full context fits, else the one
     that fits the longest (the smallest among equals), capped there. None when nothing on one node starts.
-    A shared GPU is never split further: one replica, one share."""
+    A shared GPU is never split further: one replica, one share. None, too, on a GPU vLLM refuses the model on
+    (`vllm_support.refusal` says why)."""
+    if refusal(architecture, gpu) is not None:
+        return None
     most = 1 if sharing.mode is not SharingMode.NONE else gpus_per_node
     sizes = allowed_sizes(architecture, most)
     wanted = context_tokens or architecture.default_context
@@ -315,7 +410,8 @@ def lower_bound_gpus(
     architecture: ModelArchitecture, context: int, gpu: GpuType, kv_dtype: KvCacheDtype = "auto"
 ) -> int:
     """Weights plus one request's KV cache over the budget of one GPU, rounded up to a power of two: no
-    overheads, no replicated KV heads. What no engine could beat."""
-    need = weights_bytes(architecture) + request_kv_bytes(architecture, context, 1, kv_dtype, 0)
+    overheads, no padding, no replicated KV heads, in the dtype vLLM resolves. What no engine could beat."""
+    size = dtype_bytes(architecture, gpu)
+    need = weights_bytes(architecture, size) + request_kv_bytes(architecture, context, 1, kv_dtype, 0, size)
     gpus = max(1, math.ceil(need / (usable_memory_gib(gpu, Sharing()) * GIB)))
     return 1 << (gpus - 1).bit_length()

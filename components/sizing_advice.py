@@ -16,6 +16,7 @@ from components.sizing import (
     supports_fp8_kv_cache,
     usable_memory_gib,
 )
+from components.vllm_support import refusal
 
 
 def gpus_that_fit(
@@ -67,14 +68,18 @@ def no_fit(
     gpus_per_node: int,
     sharing: Sharing,
 ) -> str:
-    """Why nothing starts: the terms at the largest tensor parallelism the pool allows."""
+    """Why nothing starts: the reason vLLM refuses the GPU, else the terms at the largest tensor parallelism the
+    pool allows."""
+    refused = refusal(architecture, gpu)
+    if refused is not None:
+        return f"{hugging_face_id} does not start on {gpu.value}: {refused}"
     most = 1 if sharing.mode is not SharingMode.NONE else gpus_per_node
     size = (allowed_sizes(architecture, most) or [1])[-1]
     terms = memory_terms(architecture, gpu, sharing, size)
     return (
         f"{hugging_face_id} does not start: at tensor parallel {size} each GPU's budget of {terms.budget_gib:.1f} GiB "
         f"holds weights {terms.weights_gib:.1f} + activations {terms.activation_gib:.1f} + non-torch "
-        f"{terms.non_torch_gib:.2f} + CUDA graphs {terms.cuda_graph_gib:.1f} GiB, leaving {terms.kv_room_gib:.1f} GiB "
-        f"for the KV cache, less than {concurrency} request(s) of {context or architecture.default_context} tokens "
-        "need"
+        f"{terms.non_torch_gib:.2f} + CUDA graphs {terms.cuda_graph_gib:.1f} GiB ({terms.dtype}), leaving "
+        f"{terms.kv_room_gib:.1f} GiB for the KV cache, less than {concurrency} request(s) of "
+        f"{context or architecture.default_context} tokens need with the {terms.margin_gib:.1f} GiB margin"
     )

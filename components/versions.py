@@ -32,6 +32,37 @@ CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
 CLUSTER_AUTOSCALER_CHART = "9.59.0"
 CLUSTER_AUTOSCALER_IMAGES: dict[str, str] = {"1.32": "v1.32.0", "1.33": "v1.33.0", "1.34": "v1.34.2", "1.35": "v1.35.0"}
 
+# EKS managed add-ons, one build per Kubernetes minor. Pinned, so a new build reaches a cluster only through a change
+# here, which the plan diff shows (EKS itself updates no add-on; `most_recent` lookups moved them on any `pulumi up`).
+# Each is a build `aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <add-on>` lists for its
+# minor; run it before bumping one. Where each came from:
+# - vpc-cni, kube-proxy, coredns: that command's newest build per minor, as cookpad/terraform-aws-eks generated it
+#   (hack/versions into versions.tf: 1.32 on 2025-04-17, 1.33 and 1.34 on 2025-11-24, 1.35 on 2026-03-05); the
+#   kube-proxy and CoreDNS builds are also in the EKS user guide's tables (managing-kube-proxy, managing-coredns).
+#   vpc-cni v1.21.1-eksbuild.3 is that command's answer for 1.35 and the user guide's for 1.34
+#   (awslabs/cdk-eks-blueprints#1224), and the newest vpc-cni for 1.32 and 1.33 (cookpad/terraform-aws-eks#397, #398).
+# - eks-pod-identity-agent: awslabs/cdk-eks-blueprints lib/addons/eks-pod-identity-agent/index.ts (2026-07), the same
+#   build for 1.32 to 1.35.
+# - aws-efs-csi-driver: v3.3.0-eksbuild.1, the newest build in July 2026 (zalando-incubator/kubernetes-on-aws#11666,
+#   running on 1.36 in public Terragrunt stacks); no source lists it per minor: confirm with the command for 1.32.
+EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
+    "vpc-cni": {minor: "v1.21.1-eksbuild.3" for minor in SUPPORTED_KUBERNETES_VERSIONS},
+    "kube-proxy": {
+        "1.32": "v1.32.0-eksbuild.2",
+        "1.33": "v1.33.5-eksbuild.2",
+        "1.34": "v1.34.1-eksbuild.2",
+        "1.35": "v1.35.0-eksbuild.2",
+    },
+    "coredns": {
+        "1.32": "v1.11.4-eksbuild.2",
+        "1.33": "v1.12.4-eksbuild.1",
+        "1.34": "v1.12.4-eksbuild.1",
+        "1.35": "v1.13.2-eksbuild.1",
+    },
+    "eks-pod-identity-agent": {minor: "v1.3.10-eksbuild.2" for minor in SUPPORTED_KUBERNETES_VERSIONS},
+    "aws-efs-csi-driver": {minor: "v3.3.0-eksbuild.1" for minor in SUPPORTED_KUBERNETES_VERSIONS},
+}
+
 # NVIDIA DCGM exporter: GPU metrics where the cloud has no managed one (GKE has, with Managed Prometheus).
 # renovate: datasource=helm registryUrl=https://nvidia.github.io/dcgm-exporter/helm-charts depName=dcgm-exporter
 DCGM_EXPORTER_REPO = "https://nvidia.github.io/dcgm-exporter/helm-charts"

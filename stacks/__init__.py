@@ -42,14 +42,15 @@ def _not_built_yet(config: StackConfig) -> list[ConfigIssue]:
 
 
 def build(config: StackConfig) -> dict[str, Any]:
-    """Create every resource of the stack; nothing at all when a setting is not supported."""
+    """Create every resource of the stack; nothing at all when a setting is not supported. The stack's cost is
+    computed here, once: the budget guard, the `cost` output and the overview dashboard read the same value."""
     issues = _not_built_yet(config)
     cost = None if issues else stack_cost(config)
     issues = issues or budget_issues(config, cost)
     if issues:
         raise ConfigError(config.stack, issues)
     module = importlib.import_module(_TARGET_MODULES[config.target])
-    outputs: dict[str, Any] = module.build(config)
+    outputs: dict[str, Any] = module.build(config, cost)
     machines = {name: fit.as_output() for name, fit in config.pool_fits.items()}
     return {
         "target": config.target.value,

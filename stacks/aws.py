@@ -14,6 +14,7 @@ from components.clusters.efs import EfsStorage, EfsStorageArgs
 from components.clusters.eks import SYSTEM_POOL_LABEL, EksCluster, EksClusterArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
+from stacks.cost import StackCost
 from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
@@ -22,7 +23,7 @@ from stacks.serving import deploy_models
 DEFAULT_SYSTEM_INSTANCE_TYPE = "m7i.large"
 
 
-def build(config: StackConfig) -> dict[str, Any]:
+def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     # An explicit provider: the region comes from the stack config, never from the environment.
     provider = aws.Provider(
         "aws",
@@ -42,43 +43,8 @@ def build(config: StackConfig) -> dict[str, Any]:
     prometheus = prometheus_for(config, cluster, Cloud.AWS)
     gpus = enable_gpus(config, cluster, Cloud.AWS, prometheus)
     if cluster.gpu_pools:
-        in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
-        PriorityExpander(
-            "autoscaler-priorities",
-            PriorityExpanderArgs(
-                {
-                    name: (pool.priority, pulumi.Output.from_input(pool.node_group_id).apply(asg_regex))
-                    for name, pool in cluster.gpu_pools.items()
-                }
-            ),
-            opts=in_cluster,
-        )
-        ClusterAutoscaler(
-            "cluster-autoscaler",
-            ClusterAutoscalerArgs(
-                cluster_name=cluster.cluster_name,
-                cluster_name_plain=config.cluster_name,
-                region=config.region or "",
-                kubernetes_version=config.kubernetes_version,
-                system_selector=SYSTEM_POOL_LABEL,
-            ),
-            opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
-        )
-    cache_class = None
-    if config.model_cache_class_created and config.model_cache_storage_class:
-        cache_class = EfsStorage(
-            "model-cache",
-            EfsStorageArgs(
-                cluster_name=cluster.cluster_name,
-                vpc_id=cluster.vpc_id,
-                node_security_group_id=cluster.node_security_group_id,
-                subnet_ids=cluster.node_subnet_ids,
-                storage_class_name=config.model_cache_storage_class,
-                kubernetes_version=config.kubernetes_version,
-                nodes=[cluster.system_nodes],
-            ),
-            opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
-        ).storage_class_name
+        _autoscale_gpu_pools(config, cluster, provider)
+    cache_class = _model_cache_class(config, cluster, provider)
     return {
         **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
         "autoscaling": autoscaling_output(
@@ -95,5 +61,51 @@ def build(config: StackConfig) -> dict[str, Any]:
             cache_class=cache_class,
             # EFS sizes are nominal and its driver expands nothing (efs.py).
             cache_size_is_nominal=cache_class is not None,
+            cost=cost,
         ),
     }
+
+
+def _autoscale_gpu_pools(config: StackConfig, cluster: EksCluster, provider: aws.Provider) -> None:
+    """The Cluster Autoscaler, trying the GPU pools in their priority order (its priority expander)."""
+    in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
+    PriorityExpander(
+        "autoscaler-priorities",
+        PriorityExpanderArgs(
+            {
+                name: (pool.priority, pulumi.Output.from_input(pool.node_group_id).apply(asg_regex))
+                for name, pool in cluster.gpu_pools.items()
+            }
+        ),
+        opts=in_cluster,
+    )
+    ClusterAutoscaler(
+        "cluster-autoscaler",
+        ClusterAutoscalerArgs(
+            cluster_name=cluster.cluster_name,
+            cluster_name_plain=config.cluster_name,
+            region=config.region or "",
+            kubernetes_version=config.kubernetes_version,
+            system_selector=SYSTEM_POOL_LABEL,
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
+    )
+
+
+def _model_cache_class(config: StackConfig, cluster: EksCluster, provider: aws.Provider) -> pulumi.Output[str] | None:
+    """The models' cache StorageClass on EFS, when the stack creates it; None otherwise."""
+    if not (config.model_cache_class_created and config.model_cache_storage_class):
+        return None
+    return EfsStorage(
+        "model-cache",
+        EfsStorageArgs(
+            cluster_name=cluster.cluster_name,
+            vpc_id=cluster.vpc_id,
+            node_security_group_id=cluster.node_security_group_id,
+            subnet_ids=cluster.node_subnet_ids,
+            storage_class_name=config.model_cache_storage_class,
+            kubernetes_version=config.kubernetes_version,
+            nodes=[cluster.system_nodes],
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
+    ).storage_class_name

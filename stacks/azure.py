@@ -14,6 +14,7 @@ from components.clusters.aks import INTERNET, AksCluster, AksClusterArgs, Deploy
 from components.serving.gateway import Implementation
 from stacks.cloud import cluster_args
 from stacks.config import DeployerType, StackConfig
+from stacks.cost import StackCost
 from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
@@ -53,7 +54,7 @@ def public_gateway_sources(config: StackConfig) -> tuple[str, ...]:
     return (INTERNET,)
 
 
-def build(config: StackConfig) -> dict[str, Any]:
+def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     # An explicit provider: the location comes from the stack config; the subscription from `az login`.
     provider = azure_native.Provider("azure", location=config.region)
     cluster = AksCluster(
@@ -84,5 +85,5 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": gpus.description,
-        **deploy_models(config, cluster, gpus.ready, prometheus),
+        **deploy_models(config, cluster, gpus.ready, prometheus, cost=cost),
     }

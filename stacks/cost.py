@@ -235,17 +235,12 @@ def _slots(pool: GpuPool) -> int:
     return slots_per_node(pool.gpu, pool.gpus_per_node, pool.sharing.as_sharing())
 
 
-def _gpus_per_replica(config: StackConfig, model: str) -> int:
-    sizing = config.models[model].sizing
-    return sizing.tensor_parallel if sizing is not None else 1
-
-
 def _nodes_for_min_replicas(config: StackConfig, pool_name: str) -> int:
     """Nodes the minReplicas of the pool's own models need: the autoscaler adds them beyond minNodes."""
     pool = config.gpu_pools[pool_name]
     slots = sum(
-        model.spec.min_replicas * _gpus_per_replica(config, name)
-        for name, model in config.models.items()
+        model.spec.min_replicas * model.gpus_per_replica
+        for model in config.models.values()
         if model.spec.pool == pool_name
     )
     return math.ceil(slots / _slots(pool))
@@ -381,12 +376,12 @@ def _models(config: StackConfig, pools: dict[str, NodePoolCost], region: str) ->
     models = {}
     for name, model in config.models.items():
         pool_name = model.spec.pool
-        if pool_name is None:
+        if pool_name is None or model.share is None:
             share = "CPU on the system or general nodes (counted there)"
             models[name] = ModelCost(name, None, share, Amount(), model.max_replicas)
             continue
         pool = pools[pool_name]
-        gpus, slots = _gpus_per_replica(config, name), _slots(config.gpu_pools[pool_name])
+        gpus, slots = model.share.gpus, model.share.slots
         fraction = gpus / slots
         share = f"{gpus}/{slots} of one {pool.instance_type}" if gpus != slots else f"a whole {pool.instance_type}"
         what = _price_label(pool.instance_type, spot=pool.spot, region=region)

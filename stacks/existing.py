@@ -6,13 +6,14 @@ from typing import Any
 
 from components.clusters.existing import ExistingCluster, ExistingClusterArgs, ExistingPoolArgs
 from stacks.config import Capacity, StackConfig
+from stacks.cost import StackCost
 from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
 
 
-def build(config: StackConfig) -> dict[str, Any]:
+def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     cluster = ExistingCluster(
         config.cluster_name,
         ExistingClusterArgs(
@@ -41,5 +42,5 @@ def build(config: StackConfig) -> dict[str, Any]:
             "none: an existing cluster keeps its own autoscaler; nothing is installed", cluster.gpu_pools
         ),
         "devicePlugin": gpus.description,
-        **deploy_models(config, cluster, gpus.ready, prometheus),
+        **deploy_models(config, cluster, gpus.ready, prometheus, cost=cost),
     }

@@ -13,6 +13,7 @@ from components.clusters.filestore import FilestoreStorage, FilestoreStorageArgs
 from components.clusters.gke import GkeCluster, GkeClusterArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
+from stacks.cost import StackCost
 from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.observability import observe_gke_gpus
@@ -22,7 +23,7 @@ from stacks.serving import deploy_models
 DEFAULT_SYSTEM_INSTANCE_TYPE = "e2-standard-4"
 
 
-def build(config: StackConfig) -> dict[str, Any]:
+def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     # An explicit provider: project and region come from the stack config, never from gcloud's defaults.
     provider = gcp.Provider(
         "gcp",
@@ -66,5 +67,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": enable_gpus(config, cluster, Cloud.GCP).description,
-        **deploy_models(config, cluster, [], prometheus_for(config, cluster, Cloud.GCP), cache_class=cache_class),
+        **deploy_models(
+            config, cluster, [], prometheus_for(config, cluster, Cloud.GCP), cache_class=cache_class, cost=cost
+        ),
     }

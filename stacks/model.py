@@ -23,10 +23,11 @@ from components.autoscaling.http_add_on import (
 )
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.autoscaling.keda import Keda, QueueScaler, QueueScalerArgs, Wake
+from components.catalog.instances import Cloud
 from components.observability.alerts import ModelWatch
 from components.serving import awaits
 from components.serving.cache import ModelCache, ModelCacheArgs
-from components.serving.clients import Client, ClientEgress, ClientEgressArgs, Target
+from components.serving.clients import ClientEgress, ClientEgressArgs, Target
 from components.serving.endpoint_picker import EndpointPicker, EndpointPickerArgs
 from components.serving.gateway import GatewayRef
 from components.serving.gke_backend import HealthCheck
@@ -40,10 +41,9 @@ from components.serving.routes import REQUEST_TIMEOUT_SECONDS, Backend, ModelRou
 from components.serving.vllm import HEALTH_PATH as VLLM_HEALTH_PATH
 from components.serving.vllm import PORT as VLLM_PORT
 from components.serving.vllm import PROGRESS_DEADLINE_SECONDS, STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs
-from stacks.config import Engine, ModelPlan, Routing, StackConfig
+from stacks.config import Engine, ModelPlan, RouteMember
 from stacks.monitoring import Prometheus
 from stacks.observability import observe_model
-from stacks.rules.exposure import route_backends
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,14 +60,19 @@ class Endpoint:
 
 @dataclass(frozen=True, kw_only=True)
 class Shared:
-    """What every model of the stack is deployed with."""
+    """What every model of the stack is deployed with: the stack's add-ons and where the cluster runs (a model's
+    own settings are its plan's)."""
 
-    config: StackConfig
     namespace: ServingNamespace
     provider: pulumi.ProviderResource
+    cloud: Cloud | None
+    """The cloud of a cloud target; None for an existing cluster."""
+    own_network: bool
+    """The stack creates the cluster's network (no existingSubnetIds)."""
+    monitoring: bool
+    """The stack's `monitoring`: alerts and dashboards where a Prometheus evaluates rules."""
     gpu_ready: list[pulumi.Resource]
     priority_class: pulumi.Input[str]
-    scaled: set[str]
     keda: Keda | None
     kserve: KServePlatform | None
     prometheus: Prometheus | None
@@ -126,8 +131,8 @@ class Model(pulumi.ComponentResource):
         self.load_balancer_url = _load_balance(model, endpoint, shared, in_cluster)
         self.autoscaled = _scale_on_queue(model, endpoint, server, shared, in_cluster)
         self.watch = observe_model(
-            shared.config,
             model,
+            monitoring=shared.monitoring,
             namespace=shared.namespace.name,
             deployment=endpoint.deployment,
             service=endpoint.service,
@@ -138,7 +143,7 @@ class Model(pulumi.ComponentResource):
             after=[server],
             parent=self,
         )
-        self.base_url = wake_base_url(model.name, shared.config.namespace) if model.sleeps else server.base_url
+        self.base_url = wake_base_url(model.name, model.namespace) if model.sleeps else server.base_url
         self.register_outputs({"baseUrl": self.base_url})
 
 
@@ -168,20 +173,10 @@ def _serve(
     )
 
 
-def configured_clients(config: StackConfig, model: ModelPlan) -> tuple[Client, ...]:
-    """The model's `clients`, a missing namespace read as the serving namespace."""
-    return tuple(
-        Client(namespace=client.namespace or config.namespace, pod_labels=client.pod_labels)
-        for client in model.spec.clients
-    )
-
-
 def _let_clients_out(model: ModelPlan, endpoint: Endpoint, shared: Shared, in_cluster: pulumi.ResourceOptions) -> None:
     """Clients in the serving namespace are under its default-deny egress: let them reach the model's pods and,
     when it sleeps, the interceptor that wakes it (its base URL is the interceptor's alias)."""
-    config = shared.config
-    clients = configured_clients(config, model)
-    if all(client.namespace != config.namespace for client in clients):
+    if all(client.namespace != model.namespace for client in model.clients):
         return
     targets = (
         Target(peer={"podSelector": {"matchLabels": endpoint.service_selector}}, port=endpoint.pod_port),
@@ -191,32 +186,26 @@ def _let_clients_out(model: ModelPlan, endpoint: Endpoint, shared: Shared, in_cl
         model.name,
         ClientEgressArgs(
             namespace=shared.namespace.name,
-            namespace_name=config.namespace,
+            namespace_name=model.namespace,
             model=model.name,
-            clients=clients,
+            clients=model.clients,
             targets=targets,
         ),
         opts=in_cluster,
     )
 
 
-def routes_through_pool(config: StackConfig, model: ModelPlan) -> bool:
-    """`routing: inference` on a model a Gateway route leads to (its own host, or its primary's)."""
-    primary = config.models.get(model.spec.canary_of or "") or model
-    return model.spec.routing is Routing.INFERENCE and bool(primary.spec.host)
-
-
 def _pick_endpoints(
     model: ModelPlan, endpoint: Endpoint, shared: Shared, in_cluster: pulumi.ResourceOptions
 ) -> pulumi.Resource | None:
     """The model's InferencePool and endpoint picker, with `routing: inference`; the pool, which its route names."""
-    if shared.gateway is None or not routes_through_pool(shared.config, model):
+    if shared.gateway is None or not model.through_pool:
         return None
     picker = EndpointPicker(
         model.name,
         EndpointPickerArgs(
             namespace=shared.namespace.name,
-            namespace_name=shared.config.namespace,
+            namespace_name=model.namespace,
             model_selector=endpoint.service_selector,
             model_port=endpoint.pod_port,
             proxy_cidrs=shared.gateway.proxy_cidrs,
@@ -239,24 +228,23 @@ def _expose(
 ) -> pulumi.Input[str] | None:
     """The model's public URL, when it sets a host: its HTTPRoute on the Gateway, shared with its canaries. A canary's
     URL is its primary's."""
-    config = shared.config
-    primary = config.models.get(model.spec.canary_of or "") or model
-    if not primary.spec.host or shared.gateway is None:
+    route = model.route
+    if route is None or shared.gateway is None:
         return None
-    if primary is not model:
-        return f"https://{primary.spec.host}{primary.spec.path or ''}/v1"
+    if route.primary != model.name:
+        return route.url
     backends = tuple(
-        route_backend(config.models[name], weight, config.namespace, endpoint if name == model.name else None)
-        for name, weight in route_backends(model.name, {n: m.spec for n, m in config.models.items()})
+        route_backend(member, model.namespace, endpoint if member.name == model.name else None)
+        for member in route.members
     )
     return ModelRoute(
         model.name,
         ModelRouteArgs(
             namespace=shared.namespace.name,
-            namespace_name=config.namespace,
+            namespace_name=model.namespace,
             gateway=shared.gateway,
-            host=primary.spec.host,
-            path=primary.spec.path,
+            host=route.host,
+            path=route.path,
             backends=backends,
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             after=[
@@ -270,35 +258,35 @@ def _expose(
     ).url
 
 
-def service_endpoint(model: ModelPlan) -> tuple[str, int]:
+def service_endpoint(member: RouteMember) -> tuple[str, int]:
     """A model's Service and port, as `_serve` creates them (KServe's predictor Service maps port 80)."""
-    if model.spec.engine is Engine.KSERVE:
-        return f"{model.name}-predictor", 80
-    return model.name, VLLM_PORT
+    if member.engine is Engine.KSERVE:
+        return f"{member.name}-predictor", 80
+    return member.name, VLLM_PORT
 
 
-def route_backend(model: ModelPlan, weight: int, namespace: str, endpoint: Endpoint | None) -> Backend:
+def route_backend(member: RouteMember, namespace: str, endpoint: Endpoint | None) -> Backend:
     """A model behind a route: its Service, or, when it sleeps, the interceptor that wakes it (by its wake host)."""
-    if model.sleeps:
+    if member.sleeps:
         return Backend(
-            model=model.name,
+            model=member.name,
             service=INTERCEPTOR_SERVICE,
             namespace=KEDA_NAMESPACE,
             port=PROXY_PORT,
-            weight=weight,
-            wake_host=wake_hosts(model.name, namespace, None)[0],
+            weight=member.weight,
+            wake_host=wake_hosts(member.name, namespace, None)[0],
         )
-    service, port = (endpoint.service, endpoint.port) if endpoint is not None else service_endpoint(model)
+    service, port = (endpoint.service, endpoint.port) if endpoint is not None else service_endpoint(member)
     return Backend(
-        model=model.name,
+        model=member.name,
         service=service,
         namespace=None,
         port=port,
-        weight=weight,
-        pool=model.spec.routing is Routing.INFERENCE,
+        weight=member.weight,
+        pool=member.through_pool,
         health_check=(
             HealthCheck(port=KSERVE_PORT, path=KSERVE_READY_PATH)
-            if model.spec.engine is Engine.KSERVE
+            if member.engine is Engine.KSERVE
             else HealthCheck(port=VLLM_PORT, path=VLLM_HEALTH_PATH)
         ),
     )
@@ -312,7 +300,6 @@ def _load_balance(
     settings = model.spec.load_balancer
     if settings is None:
         return None
-    config = shared.config
     rollout = awaits.model_rollout_seconds(
         progress_deadline_seconds=PROGRESS_DEADLINE_SECONDS, max_replicas=model.max_replicas
     )
@@ -322,11 +309,11 @@ def _load_balance(
             namespace=shared.namespace.name,
             selector=endpoint.service_selector,
             source_ranges=tuple(settings.source_ranges),
-            cloud=config.cloud,
+            cloud=shared.cloud,
             internal=settings.internal is not False,
             await_seconds=awaits.load_balancer_wait_seconds(
-                cloud_cluster=config.cloud is not None,
-                own_network=not config.existing_subnet_ids,
+                cloud_cluster=shared.cloud is not None,
+                own_network=shared.own_network,
                 model_rollout_seconds=rollout,
             ),
         ),
@@ -344,7 +331,7 @@ def _scale_on_queue(
 ) -> bool:
     """KEDA on the model's queue, when it may scale and a Prometheus holds the queue; whether it does."""
     prometheus = shared.prometheus
-    if shared.keda is None or model.name not in shared.scaled or prometheus is None or not prometheus.url:
+    if shared.keda is None or not model.autoscaled or prometheus is None or not prometheus.url:
         return False
     QueueScaler(
         model.name,
@@ -354,7 +341,7 @@ def _scale_on_queue(
             deployment=endpoint.deployment,
             service=endpoint.service,
             service_selector=endpoint.service_selector,
-            namespace_name=shared.config.namespace,
+            namespace_name=model.namespace,
             min_replicas=model.spec.min_replicas,
             max_replicas=model.max_replicas,
             queue_per_replica=model.spec.queue_per_replica,
@@ -362,7 +349,7 @@ def _scale_on_queue(
             after=[shared.keda.release, *prometheus.crds_ready, server],
             wake=(
                 Wake(
-                    hosts=wake_hosts(model.name, shared.config.namespace, model.spec.host),
+                    hosts=wake_hosts(model.name, model.namespace, model.spec.host),
                     port=endpoint.port,
                     keda_namespace=KEDA_NAMESPACE,
                     ready_within_seconds=STARTUP_BUDGET_SECONDS,

@@ -24,7 +24,7 @@ class Prometheus:
 
 def autoscaled(config: StackConfig) -> list[str]:
     """Models whose replica range lets KEDA scale them."""
-    return [name for name, model in config.models.items() if model.max_replicas > model.spec.min_replicas]
+    return [name for name, model in config.models.items() if model.autoscaled]
 
 
 def gpu_metrics(config: StackConfig, cluster: GpuCluster, cloud: Cloud | None) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pulumi
 
 from components.clusters.contract import GpuCluster
-from components.observability.alerts import ModelWatch, Objective, tpot_objective, ttft_objective
+from components.observability.alerts import ModelWatch
 from components.observability.cost_panels import DashboardCost, Hourly
 from components.observability.gmp_rules import gke_gpu_alerts
 from components.observability.watch import (
@@ -17,33 +17,19 @@ from components.observability.watch import (
 )
 from components.serving.vllm import STARTUP_BUDGET_SECONDS
 from stacks.config import ModelPlan, StackConfig
-from stacks.cost import Amount, stack_cost
+from stacks.cost import Amount, StackCost
 from stacks.monitoring import Prometheus
 
 
-def watched(config: StackConfig, prometheus: Prometheus | None) -> bool:
+def watched(monitoring: bool, prometheus: Prometheus | None) -> bool:
     """Alerts and dashboards need `monitoring` and a Prometheus that evaluates rules."""
-    return config.monitoring and prometheus is not None and bool(prometheus.url)
+    return monitoring and prometheus is not None and bool(prometheus.url)
 
 
-def objectives(model: ModelPlan) -> tuple[Objective, ...]:
-    slo = model.spec.slo
-    if slo is None:
-        return ()
-    found = []
-    if slo.ttft_seconds is not None:
-        found.append(ttft_objective(slo.ttft_seconds))
-    if slo.time_per_output_token_seconds is not None:
-        found.append(tpot_objective(slo.time_per_output_token_seconds))
-    return tuple(found)
-
-
-def model_watch(
-    config: StackConfig, model: ModelPlan, *, deployment: str, service: str, gpu_metrics: bool
-) -> ModelWatch:
+def model_watch(model: ModelPlan, *, deployment: str, service: str, gpu_metrics: bool) -> ModelWatch:
     return ModelWatch(
         name=model.name,
-        namespace=config.namespace,
+        namespace=model.namespace,
         deployment=deployment,
         service=service,
         max_replicas=model.max_replicas,
@@ -51,14 +37,14 @@ def model_watch(
         startup_budget_seconds=STARTUP_BUDGET_SECONDS,
         on_gpu=model.spec.pool is not None,
         gpu_metrics=gpu_metrics,
-        objectives=objectives(model),
+        objectives=model.objectives,
     )
 
 
 def observe_model(
-    config: StackConfig,
     model: ModelPlan,
     *,
+    monitoring: bool,
     namespace: pulumi.Input[str],
     deployment: str,
     service: str,
@@ -70,9 +56,9 @@ def observe_model(
     parent: pulumi.Resource | None = None,
 ) -> ModelWatch | None:
     """The model's rules, scrape and dashboard; None when the stack watches nothing."""
-    if not watched(config, prometheus) or prometheus is None:
+    if not watched(monitoring, prometheus) or prometheus is None:
         return None
-    watch = model_watch(config, model, deployment=deployment, service=service, gpu_metrics=prometheus.gpu_metrics)
+    watch = model_watch(model, deployment=deployment, service=service, gpu_metrics=prometheus.gpu_metrics)
     ModelObservability(
         model.name,
         ModelObservabilityArgs(
@@ -91,14 +77,16 @@ def observe_platform(
     config: StackConfig,
     watches: list[ModelWatch],
     *,
+    cost: StackCost | None,
     namespace: pulumi.Input[str],
     prometheus: Prometheus | None,
     provider: pulumi.ProviderResource,
     parent: pulumi.Resource | None = None,
 ) -> None:
     """The GPUs' rules and the overview dashboard, in the serving namespace next to the models' own (and, in the
-    preview tree, under the serving namespace's component: `parent`)."""
-    if not watched(config, prometheus) or prometheus is None:
+    preview tree, under the serving namespace's component: `parent`); `cost`: the stack's, as its `cost` output
+    shows it."""
+    if not watched(config.monitoring, prometheus) or prometheus is None:
         return
     if not (prometheus.gpu_metrics or watches):
         return
@@ -109,7 +97,7 @@ def observe_platform(
             models=watches,
             gpu_metrics=prometheus.gpu_metrics,
             after=prometheus.crds_ready,
-            cost=dashboard_cost(config),
+            cost=dashboard_cost(cost),
         ),
         opts=pulumi.ResourceOptions(provider=provider, parent=parent),
     )
@@ -126,9 +114,8 @@ def _hourly(amount: Amount) -> Hourly:
     return Hourly(amount.usd, len(amount.unknown))
 
 
-def dashboard_cost(config: StackConfig) -> DashboardCost | None:
-    """The overview's prices, from the same cost model as the stack output `cost`; None on an existing cluster."""
-    cost = stack_cost(config)
+def dashboard_cost(cost: StackCost | None) -> DashboardCost | None:
+    """The overview's prices: the stack output `cost`'s, as panels show them; None on an existing cluster."""
     if cost is None:
         return None
     return DashboardCost(

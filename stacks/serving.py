@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -25,9 +26,9 @@ from components.serving.gateway import (
     StackGateway,
     StackGatewayArgs,
     acme_issuer,
+    gateway_output,
     gateway_ref,
 )
-from components.serving.gateway_address import gateway_output
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.kserve import KServePlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
@@ -35,10 +36,18 @@ from components.serving.routes import REQUEST_TIMEOUT_SECONDS
 from components.serving.vllm import VllmServerArgs, footprint
 from components.sizing import Sizing
 from stacks.config import Engine, ModelPlan, StackConfig
-from stacks.model import Model, ModelArgs, Shared, configured_clients, routes_through_pool
-from stacks.monitoring import Prometheus, autoscaled
+from stacks.cost import StackCost
+from stacks.model import Model, ModelArgs, Shared
+from stacks.monitoring import Prometheus
 from stacks.observability import observe_platform
-from stacks.rules.exposure import route_backends
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Platform:
+    """The add-ons the stack installs for its models, when they need them."""
+
+    gateway: StackGateway | None
+    kserve: KServePlatform | None
 
 
 def deploy_models(
@@ -48,6 +57,8 @@ def deploy_models(
     prometheus: Prometheus | None = None,
     cache_class: pulumi.Input[str] | None = None,
     cache_size_is_nominal: bool = False,
+    *,
+    cost: StackCost | None = None,
 ) -> dict[str, Any]:
     """Create the serving namespace and each model's server; return the `models` stack output, and `gateway` when
     models are exposed through one.
@@ -55,73 +66,118 @@ def deploy_models(
     `gpu_ready`: what GPU models wait for (the device plugin), so their pods never meet a node without
     `nvidia.com/gpu` on the first `pulumi up`. `cache_class`: the cache StorageClass when the stack creates it
     (its output, so that claims wait for it); otherwise `config.model_cache_storage_class`. `cache_size_is_nominal`:
-    that class can neither honour nor expand a claim's size (EFS), so claims keep the size they were created with."""
+    that class can neither honour nor expand a claim's size (EFS), so claims keep the size they were created with.
+    `cost`: the stack's cost (stacks/cost.py), which the overview dashboard shows."""
     in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
     namespace = ServingNamespace(
         "serving",
         ServingNamespaceArgs(
-            name=config.namespace,
-            pod_security_version=f"v{config.kubernetes_version}",
-            hf_token=config.hf_token,
+            name=config.namespace, pod_security_version=f"v{config.kubernetes_version}", hf_token=config.hf_token
         ),
         opts=in_cluster,
     )
-    cache = (
-        ModelCacheArgs(
-            namespace=namespace.name,
-            storage_class=cache_class or config.model_cache_storage_class,
-            size_gib=config.model_cache_gib,
-            size_is_nominal=cache_size_is_nominal,
-        )
-        if config.model_cache_storage_class
-        else None
-    )
-    scaled = autoscaled(config)
+    cache = _cache(config, namespace, cache_class, cache_size_is_nominal=cache_size_is_nominal)
     gateway = stack_gateway_ref(config)
-    sleepers = [model for model in config.models.values() if model.sleeps]
-    keda = (
-        Keda(
-            "keda",
-            KedaArgs(
-                # KEDA's HTTP add-on, when a model sleeps: the pods that call sleeping models through it.
-                wake_clients=(
-                    _unique(
-                        *(client for model in sleepers for client in configured_clients(config, model)),
-                        *(
-                            (gateway.proxies,)
-                            if gateway is not None
-                            and gateway.proxies is not None
-                            and any(routed(config, model) for model in sleepers)
-                            else ()
-                        ),
-                    )
-                    if sleepers
-                    else None
-                ),
-                wake_cidrs=(
-                    gateway.proxy_cidrs
-                    if gateway is not None and any(routed(config, model) for model in sleepers)
-                    else ()
-                ),
-                gke_wake_backend=gke_wake_backend(gateway, any(routed(config, model) for model in sleepers)),
-            ),
-            opts=in_cluster,
+    keda = _keda(config, gateway, in_cluster)
+    servers = {name: _server_args(config, model, cluster, namespace, gateway) for name, model in config.models.items()}
+    guards = _guards(config, namespace, servers, cache, cluster.provider)
+    platform = _platform(config, gateway, in_cluster)
+    shared = _shared(config, namespace, cluster, gpu_ready or [], guards, keda, platform, prometheus, gateway)
+    models = {
+        name: Model(
+            name, ModelArgs(model=config.models[name], server=args, cache=cache, shared=shared), opts=in_cluster
         )
-        if scaled
-        else None
-    )
-    servers = {
-        name: _server_args(
-            config,
-            model,
-            cluster,
-            namespace,
-            gateway,
-            autoscaled=name in scaled,
-        )
-        for name, model in config.models.items()
+        for name, args in servers.items()
     }
-    guards = ServingGuards(
+    observe_platform(
+        config,
+        [model.watch for model in models.values() if model.watch is not None],
+        cost=cost,
+        namespace=namespace.name,
+        prometheus=prometheus,
+        provider=cluster.provider,
+        parent=namespace,
+    )
+    return _outputs(config, models, gateway, platform.gateway)
+
+
+def _shared(
+    config: StackConfig,
+    namespace: ServingNamespace,
+    cluster: GpuCluster,
+    gpu_ready: list[pulumi.Resource],
+    guards: ServingGuards,
+    keda: Keda | None,
+    platform: _Platform,
+    prometheus: Prometheus | None,
+    gateway: GatewayRef | None,
+) -> Shared:
+    """What every model is deployed with: the stack's add-ons, and where the cluster runs."""
+    return Shared(
+        namespace=namespace,
+        provider=cluster.provider,
+        cloud=config.cloud,
+        own_network=not config.existing_subnet_ids,
+        monitoring=config.monitoring,
+        gpu_ready=gpu_ready,
+        priority_class=guards.priority_class_name,
+        keda=keda,
+        kserve=platform.kserve,
+        prometheus=prometheus,
+        wake_add_on=keda.http_add_on if keda is not None else None,
+        gateway=gateway,
+        gateway_ready=platform.gateway.ready if platform.gateway is not None else [],
+    )
+
+
+def _cache(
+    config: StackConfig,
+    namespace: ServingNamespace,
+    cache_class: pulumi.Input[str] | None,
+    *,
+    cache_size_is_nominal: bool,
+) -> ModelCacheArgs | None:
+    """Each model's weight cache, when the stack has a cache StorageClass."""
+    if not config.model_cache_storage_class:
+        return None
+    return ModelCacheArgs(
+        namespace=namespace.name,
+        storage_class=cache_class or config.model_cache_storage_class,
+        size_gib=config.model_cache_gib,
+        size_is_nominal=cache_size_is_nominal,
+    )
+
+
+def _keda(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulumi.ResourceOptions) -> Keda | None:
+    """KEDA, when a model autoscales; its HTTP add-on, when one sleeps: with the pods that call sleeping models
+    through it."""
+    if not any(model.autoscaled for model in config.models.values()):
+        return None
+    sleepers = [model for model in config.models.values() if model.sleeps]
+    routed_sleeper = gateway is not None and any(model.routed for model in sleepers)
+    proxies = (gateway.proxies,) if routed_sleeper and gateway is not None and gateway.proxies is not None else ()
+    return Keda(
+        "keda",
+        KedaArgs(
+            wake_clients=_unique(*(client for model in sleepers for client in model.clients), *proxies)
+            if sleepers
+            else None,
+            wake_cidrs=gateway.proxy_cidrs if routed_sleeper and gateway is not None else (),
+            gke_wake_backend=gke_wake_backend(gateway, routed_sleeper),
+        ),
+        opts=in_cluster,
+    )
+
+
+def _guards(
+    config: StackConfig,
+    namespace: ServingNamespace,
+    servers: dict[str, VllmServerArgs],
+    cache: ModelCacheArgs | None,
+    provider: pulumi.ProviderResource,
+) -> ServingGuards:
+    """The serving namespace's quota, limits and PriorityClass, sized for every pod the models run."""
+    return ServingGuards(
         "serving-guards",
         ServingGuardsArgs(
             namespace=namespace.name,
@@ -131,12 +187,17 @@ def deploy_models(
                     for args in servers.values()
                 ),
                 # Each endpoint picker's pod, in the same namespace and quota.
-                *(picker_footprint() for model in config.models.values() if routes_through_pool(config, model)),
+                *(picker_footprint() for model in config.models.values() if model.through_pool),
             ],
         ),
         # The serving namespace's guards, under it in the preview.
-        opts=pulumi.ResourceOptions(parent=namespace, provider=cluster.provider),
+        opts=pulumi.ResourceOptions(parent=namespace, provider=provider),
     )
+
+
+def _platform(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulumi.ResourceOptions) -> _Platform:
+    """The stack's Gateway (unless it uses an existing one), cert-manager for KServe's webhooks and the Gateway's
+    certificates, and KServe's controller, when models need them."""
     installed_gateway = (
         StackGateway(
             "gateway",
@@ -149,7 +210,11 @@ def deploy_models(
                 cluster_issuer=config.tls_cluster_issuer,
                 acme_email=config.acme_email,
                 await_seconds=awaits.gateway_wait_seconds(
-                    installed=True, cloud_cluster=config.cloud is not None, own_network=not config.existing_subnet_ids
+                    installed=True,
+                    cloud_cluster=config.cloud is not None,
+                    own_network=not config.existing_subnet_ids,
+                    closed_controller=gateway.implementation is Implementation.GKE,
+                    stack_issuer=config.tls_cluster_issuer is None and config.acme_email is not None,
                 ),
             ),
             opts=in_cluster,
@@ -158,56 +223,28 @@ def deploy_models(
         else None
     )
     uses_kserve = any(model.spec.engine is Engine.KSERVE for model in config.models.values())
-    # One cert-manager for KServe's webhooks and the Gateway's certificates, after the Gateway API CRDs it reads.
+    # One cert-manager for KServe's webhooks and the Gateway's certificates; its Gateway API shim only with the
+    # stack's Gateway, after the CRDs the shim needs at start.
     cert_manager = (
-        CertManager("cert-manager", after=installed_gateway.crds if installed_gateway else [], opts=in_cluster)
+        CertManager("cert-manager", gateway_crds=installed_gateway.crds if installed_gateway else None, opts=in_cluster)
         if uses_kserve or installed_gateway is not None
         else None
     )
     if installed_gateway is not None and cert_manager is not None and config.acme_email and gateway is not None:
         acme_issuer("gateway", config.acme_email, gateway, after=[cert_manager.release], opts=in_cluster)
     kserve = KServePlatform("kserve", cert_manager.release, opts=in_cluster) if uses_kserve and cert_manager else None
-    shared = Shared(
-        config=config,
-        namespace=namespace,
-        provider=cluster.provider,
-        gpu_ready=gpu_ready or [],
-        priority_class=guards.priority_class_name,
-        scaled=scaled,
-        keda=keda,
-        kserve=kserve,
-        prometheus=prometheus,
-        wake_add_on=keda.http_add_on if keda is not None else None,
-        gateway=gateway,
-        gateway_ready=installed_gateway.ready if installed_gateway is not None else [],
-    )
-    models = {
-        name: Model(
-            name, ModelArgs(model=config.models[name], server=args, cache=cache, shared=shared), opts=in_cluster
-        )
-        for name, args in servers.items()
-    }
-    observe_platform(
-        config,
-        [model.watch for model in models.values() if model.watch is not None],
-        namespace=namespace.name,
-        prometheus=prometheus,
-        provider=cluster.provider,
-        parent=namespace,
-    )
+    return _Platform(gateway=installed_gateway, kserve=kserve)
+
+
+def _outputs(
+    config: StackConfig,
+    models: dict[str, Model],
+    gateway: GatewayRef | None,
+    installed_gateway: StackGateway | None,
+) -> dict[str, Any]:
+    """The `models` stack output, and `gateway` when models are exposed through one."""
     outputs: dict[str, Any] = {
-        "models": {
-            name: _model_output(
-                config.models[name],
-                model.server_args,
-                model.base_url,
-                model.public_url,
-                model.load_balancer_url,
-                model.autoscaled,
-                route_weight(config, name) if gateway is not None else None,
-            )
-            for name, model in models.items()
-        }
+        "models": {name: _model_output(config.models[name], model) for name, model in models.items()}
     }
     if gateway is not None:
         hosts = [model.spec.host for model in config.models.values() if model.spec.host]
@@ -223,12 +260,12 @@ def _server_args(
     cluster: GpuCluster,
     namespace: ServingNamespace,
     gateway: GatewayRef | None,
-    *,
-    autoscaled: bool,
 ) -> VllmServerArgs:
     """The model's server, whichever engine runs it: image, sizing, placement, volumes (its cache claim comes from
     the model's own component, which creates the claim)."""
     on_gpu = model.spec.pool is not None
+    # The Gateway's proxies reach the models behind a route (a sleeping one is reached through the interceptor).
+    through_gateway = gateway is not None and model.routed and not model.sleeps
     return VllmServerArgs(
         namespace=namespace.name,
         image=config.vllm_image if on_gpu else config.vllm_cpu_image,
@@ -247,23 +284,18 @@ def _server_args(
         cpu_cores=model.spec.cpu_cores,
         memory_gib=model.spec.memory_gib,
         hf_token_secret=namespace.hf_token_secret,
-        autoscaled=autoscaled,
+        autoscaled=model.autoscaled,
         clients=_unique(
-            *configured_clients(config, model),
-            # The Gateway's proxies, for the models behind a route (a sleeping one is reached through the interceptor).
-            *(
-                (gateway.proxies,)
-                if gateway is not None and gateway.proxies is not None and routed(config, model) and not model.sleeps
-                else ()
-            ),
+            *model.clients,
+            *((gateway.proxies,) if through_gateway and gateway is not None and gateway.proxies is not None else ()),
             # A sleeping model's requests come through the HTTP add-on's interceptor.
             *((interceptor_client(KEDA_NAMESPACE),) if model.sleeps else ()),
             # `routing: inference`: the pool's endpoint picker scrapes vLLM's /metrics on the serving port.
-            *((picker_client(config.namespace, model.name),) if routes_through_pool(config, model) else ()),
+            *((picker_client(model.namespace, model.name),) if model.through_pool else ()),
         ),
         clients_from_cidrs=(
             *(tuple(model.spec.load_balancer.source_ranges) if model.spec.load_balancer else ()),
-            *(gateway.proxy_cidrs if gateway is not None and routed(config, model) and not model.sleeps else ()),
+            *(gateway.proxy_cidrs if through_gateway and gateway is not None else ()),
         ),
     )
 
@@ -286,22 +318,6 @@ def stack_gateway_ref(config: StackConfig) -> GatewayRef | None:
     )
 
 
-def route_weight(config: StackConfig, name: str) -> int | None:
-    """The percent of its route's requests the model gets; None when no route leads to it."""
-    model = config.models[name]
-    if not routed(config, model):
-        return None
-    primary = model.spec.canary_of or name
-    weights = dict(route_backends(primary, {n: m.spec for n, m in config.models.items()}))
-    return weights[name]
-
-
-def routed(config: StackConfig, model: ModelPlan) -> bool:
-    """Whether a Gateway route sends requests to the model: it sets a host, or is a canary of a model that does."""
-    primary = config.models.get(model.spec.canary_of or "")
-    return bool(model.spec.host or (primary is not None and primary.spec.host))
-
-
 def _unique(*clients: Client) -> tuple[Client, ...]:
     unique: list[Client] = []
     for client in clients:
@@ -310,22 +326,15 @@ def _unique(*clients: Client) -> tuple[Client, ...]:
     return tuple(unique)
 
 
-def _model_output(
-    model: ModelPlan,
-    args: VllmServerArgs,
-    base_url: pulumi.Input[str],
-    public_url: pulumi.Input[str] | None,
-    load_balancer_url: pulumi.Input[str] | None,
-    autoscaled: bool,
-    weight: int | None,
-) -> dict[str, Any]:
+def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
+    args = deployed.server_args
     pool = args.placement.pools[0] if args.placement is not None else None
     return {
-        "baseUrl": base_url,
-        "publicUrl": public_url,
-        "loadBalancerUrl": load_balancer_url,
+        "baseUrl": deployed.base_url,
+        "publicUrl": deployed.public_url,
+        "loadBalancerUrl": deployed.load_balancer_url,
         # The percent of its Gateway route's requests the model gets (a canary's weight, or what its canaries leave).
-        "routeWeight": weight,
+        "routeWeight": model.route.weight if model.route is not None else None,
         "servedModelName": model.served_model_name,
         "engine": model.spec.engine.value,
         "huggingFaceId": model.spec.hugging_face_id,
@@ -339,7 +348,7 @@ def _model_output(
         "autoscaling": (
             f"KEDA on vLLM's queue: {model.spec.queue_per_replica} waiting requests per replica"
             + (", from zero when requests wait at KEDA's HTTP add-on" if model.sleeps else "")
-            if autoscaled
+            if deployed.autoscaled
             else "fixed"
         ),
         "contextLength": model.context_length,

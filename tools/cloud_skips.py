@@ -43,7 +43,7 @@ CLOUD_SKIPS: Mapping[str, tuple[frozenset[str], str]] = {
 }
 
 # Checks against a public API endpoint: skipped only for a stack that gives `publicApiReason` (which
-# stacks/config.py requires with `publicApiCidrs`), with that text as the reason.
+# stacks/config/loader.py requires with `publicApiCidrs`), with that text as the reason.
 PUBLIC_ENDPOINT_CHECKS: Mapping[str, frozenset[str]] = {
     "CKV_AWS_39": frozenset({"aws_eks_cluster"}),
     "CKV_AZURE_115": frozenset({"azurerm_kubernetes_cluster"}),

@@ -123,7 +123,7 @@ class _RecordingMocks(pulumi.runtime.Mocks):
             # Ids are unknown until the cloud creates the resource, and so are outputs shaped unlike the input.
             return None, {key: value for key, value in state.items() if key not in _RESHAPED.get(args.typ, ())}
         state.setdefault("name", args.name)
-        state.update(computed_outputs(args.typ, args.name, args.inputs, self.region))
+        state.update(_in_partition(computed_outputs(args.typ, args.name, args.inputs, self.region), self.region))
         return state.pop("id", f"{args.name}-id"), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -135,9 +135,9 @@ class _RecordingMocks(pulumi.runtime.Mocks):
                 "names": [f"{self.region}{letter}" for letter in letters],
                 "zoneIds": [f"use1-az{index + 1}" for index in range(len(letters))],
             }
-        if args.token == "aws:eks/getAddonVersion:getAddonVersion":
-            addon, minor, most_recent = args.args["addonName"], args.args["kubernetesVersion"], args.args["mostRecent"]
-            return {**args.args, "id": addon, "version": mock_addon_version(addon, minor, most_recent=most_recent)}
+        if args.token == "aws:index/getPartition:getPartition":
+            partition = mock_partition(self.region)
+            return {"id": partition, "partition": partition, "dnsSuffix": "amazonaws.com"}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": _ACCOUNT, "arn": f"arn:aws:iam::{_ACCOUNT}:user/deployer", "userId": "AIDA0000"}
         if args.token == "azure-native:containerservice:listManagedClusterUserCredentials":
@@ -161,15 +161,30 @@ _ACCOUNT = "123456789012"
 _SUBSCRIPTION = "00000000-0000-0000-0000-000000000003"
 
 
+def mock_partition(region: str) -> str:
+    """The AWS partition a region belongs to (China's and GovCloud's regions have their own)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _in_partition(value: Any, region: str) -> Any:
+    """AWS answers ARNs in the region's partition."""
+    partition = mock_partition(region)
+    if isinstance(value, str) and value.startswith("arn:aws:"):
+        return f"arn:{partition}:" + value.removeprefix("arn:aws:")
+    if isinstance(value, dict):
+        return {key: _in_partition(item, region) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_partition(item, region) for item in value]
+    return value
+
+
 def mock_asg_name(node_group: str) -> str:
     """EKS names a managed node group's Auto Scaling group `eks-<node group>-<uuid>`."""
     return f"eks-{node_group}-0ac9f2b4-1d2e-4f5a-9b8c-7d6e5f4a3b2c"
-
-
-def mock_addon_version(addon: str, kubernetes_version: str, *, most_recent: bool) -> str:
-    """A stand-in for the version EKS lists for an add-on on a Kubernetes minor (real ones: `v1.20.4-eksbuild.2`):
-    it names what it was asked for, so a plan shows which minor each add-on follows."""
-    return f"offline-{addon}-{'latest' if most_recent else 'default'}-for-{kubernetes_version}"
 
 
 def _aks_kubeconfig(cluster: str | None) -> str:

@@ -107,6 +107,8 @@ def build_plan(run: ProgramRun) -> Plan:
             "parent": _parent(registration, labels),
             "provider": _provider(registration, labels),
             "inputs": reveal(registration.inputs),
+            # What its inputs come from: a plan diff cascades a replacement along these (tools/plan_cascade.py).
+            "dependencies": sorted({labels.get(urn, urn) for urn in registration.dependencies}),
         }
         for registration in ordered
     ]
@@ -280,7 +282,8 @@ def sizing_lines(sizing: dict[str, Any]) -> list[str]:
         f"budget - weights {gpu['weightsGiB']} - activations {gpu['activationGiB']} "
         f"(max-num-batched-tokens {gpu['maxNumBatchedTokens']}) - non-torch {gpu['nonTorchGiB']} - CUDA graphs "
         f"{gpu['cudaGraphGiB']} = KV room {gpu['kvRoomGiB']} GiB; KV cache needs {sizing['kvCacheGiB']}, "
-        f"headroom {sizing['headroomGiB']} GiB",
+        f"headroom {sizing['headroomGiB']} GiB (margin {gpu['marginGiB']}), dtype {gpu['dtype']}"
+        + (f", MoE kernel {gpu['moeKernel']}" if gpu["moeKernel"] else ""),
     ]
 
 

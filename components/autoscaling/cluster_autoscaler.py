@@ -33,9 +33,9 @@ NODE_GROUP_ACTIONS = ["eks:DescribeNodegroup"]
 SCALE_ACTIONS = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
 
 
-def autoscaler_policy(cluster_name: str) -> str:
+def autoscaler_policy(cluster_name: str, partition: str) -> str:
     """Describe anything but other clusters' node groups; scale only the Auto Scaling groups EKS tagged as this
-    cluster's."""
+    cluster's. `partition`: the account's (`aws`, `aws-cn`, `aws-us-gov`)."""
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -44,7 +44,7 @@ def autoscaler_policy(cluster_name: str) -> str:
                 {
                     "Effect": "Allow",
                     "Action": NODE_GROUP_ACTIONS,
-                    "Resource": f"arn:aws:eks:*:*:nodegroup/{cluster_name}/*",
+                    "Resource": f"arn:{partition}:eks:*:*:nodegroup/{cluster_name}/*",
                 },
                 {
                     "Effect": "Allow",
@@ -120,8 +120,12 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         super().__init__("llm-platform:autoscaling:ClusterAutoscaler", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(f"{name}-role", assume_role_policy=assume_role_policy("pods.eks.amazonaws.com"), opts=child)
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
         aws.iam.RolePolicy(
-            f"{name}-policy", role=role.id, policy=autoscaler_policy(args.cluster_name_plain), opts=child
+            f"{name}-policy",
+            role=role.id,
+            policy=partition.apply(lambda partition: autoscaler_policy(args.cluster_name_plain, partition)),
+            opts=child,
         )
         association = aws.eks.PodIdentityAssociation(
             f"{name}-identity",

@@ -42,8 +42,10 @@ class GpuSpec:
 # (49087902293), L40S 46068MiB (70310070431), A100-40GB 40960MiB (35141299213), A100-80GB 81920MiB (52484502977),
 # H100 80GB HBM3 81559MiB (8134165308), H100 NVL 95830MiB (22207881571), H200 143771MiB (6737105653).
 # CUDA totals from vLLM startup logs ('total_gpu_memory (X GiB)'): T4 14.56 (55594152188), H100 79.14
-# (57908690698). Compute capabilities: NVIDIA's CUDA GPUs table (T4 7.5, A10/A10G 8.6, L4/L40S 8.9, A100 8.0,
-# H100/H200 9.0).
+# (57908690698), H200 139.81 (20903468563, beside its nvidia-smi table of 143771MiB). Compute capabilities:
+# NVIDIA's CUDA GPUs table (T4 7.5, A10/A10G 8.6, L4/L40S 8.9, A100 8.0, H100/H200 9.0). B200 (10.0) is not
+# catalogued yet: whether the example stacks' regions sell it was not checked (sizing already knows its batch
+# class from 160 GiB and its MXFP4 kernel).
 GPUS: dict[GpuType, GpuSpec] = {
     GpuType.T4: GpuSpec(
         memory_gib=16, mig_capable=False, nvidia_smi_mib=15360, compute_capability=(7, 5), cuda_total_gib=14.56
@@ -60,5 +62,7 @@ GPUS: dict[GpuType, GpuSpec] = {
     ),
     # Azure's NC H100 v5: the PCIe NVL part with 94 GB (KAITO's SKU table).
     GpuType.H100_NVL: GpuSpec(memory_gib=94, mig_capable=True, nvidia_smi_mib=95830, compute_capability=(9, 0)),
-    GpuType.H200: GpuSpec(memory_gib=141, mig_capable=True, nvidia_smi_mib=143771, compute_capability=(9, 0)),
+    GpuType.H200: GpuSpec(
+        memory_gib=141, mig_capable=True, nvidia_smi_mib=143771, compute_capability=(9, 0), cuda_total_gib=139.81
+    ),
 }

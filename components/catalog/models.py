@@ -5,14 +5,35 @@ Data, not logic. Each row is the model's `config.json` on the Hugging Face Hub (
 num_attention_heads, num_key_value_heads, head_dim (or hidden_size / num_attention_heads), vocab_size,
 tie_word_embeddings, num_experts / num_local_experts and num_experts_per_tok, sliding_window and the layers that
 use it (layer_types, or Gemma's sliding_window_pattern), max_position_embeddings; and the model card's stated
-parameter count and gating. `recomputed_parameters` rebuilds the count from those numbers (tests hold it to the
-card's within 3%), so a mistyped row shows. Values as published in 2024-2025, typed from the configs without Hub
-access in this workplace: the recomputed counts are the check on them. Cross-checked against copies of config.json
-in public test fixtures (search index file ids): gpt-oss-20b (10475698787, a copy of the Hub's config.json:
-24 layers alternating sliding/full, 32 experts, 4 per token), gpt-oss-120b (61893628936: 36 layers, 128 experts,
-sliding_window 128) and its `quantization_config` (71200188145: mxfp4, attention, router, embeddings and lm_head
-not converted); Gemma 3 27B's text_config (9101267843: hidden 5376, intermediate 21504, 32 heads, 16 KV heads,
-head_dim 128, sliding_window_pattern 6).
+parameter count and gating, plus its `model_type` and `torch_dtype` (what vLLM's dtype resolution reads).
+`recomputed_parameters` rebuilds the count from those numbers (tests hold it to the card's within 3%), so a
+mistyped row shows.
+
+Where each row was checked (2026-12-07, the search index's copies of config.json, by file id; the Hub itself is
+not reachable from this workplace). Copies of the Hub's own file (an `_name_or_path`, a `cat` of the cached
+snapshot, or the full file quoted in an issue):
+- Qwen2.5-7B-Instruct (25096887737: 28 layers, 3584, 18944, 28/4 heads, vocab 152064, 32768 positions, untied,
+  bfloat16); Qwen2.5-32B-Instruct (56909969442, quoted in a vLLM issue: 64 layers, 5120, 27648, 40/8, 32768);
+  gemma-2-9b-it (56964966687, `cat models--google--gemma-2-9b-it/config.json`: 42 layers, 3584, 14336, 16/8,
+  head_dim 256, sliding_window 4096, 8192 positions, bfloat16); gemma-3-12b-it (53842405528: text_config 48
+  layers, 3840, 15360, 16/8, head_dim 256, sliding 1024 with pattern 6, vocab 262208, 131072 positions);
+  Mixtral-8x7B-Instruct-v0.1 (22133831111: 32 layers, 4096, 14336, 32/8, 8 experts, 2 per token, vocab 32000,
+  32768 positions, bfloat16); Llama-3.1-8B-Instruct (46065411686: 32 layers, 4096, 14336, 32/8, vocab 128256,
+  131072 positions); Meta-Llama-3.1-70B (59764473163: 80 layers, 8192, 28672, 64/8, 128256, 131072); Qwen3-32B
+  (52352825654, layers edited by its poster, the rest as published: 5120, 25600, 64/8, head_dim 128, 151936,
+  40960, untied, bfloat16); gpt-oss-20b (10475698787), gpt-oss-120b (61893628936, quantization_config
+  71200188145); gemma-3-27b-it text_config (9101267843).
+- Agreeing secondary copies only (test fixtures and tables typed from the file): Qwen2.5-0.5B-Instruct
+  (69037762342, 3034731578: 24 layers, 896, 4864, 14/2, 151936, tied, 32768); Qwen2.5-72B-Instruct (67101837756,
+  53461855267: 80 layers, 8192, 29568, 64/8, 152064, untied); gemma-2-27b-it (52328577661, 62716467186: 46
+  layers, 4608, 36864, 32/16, head_dim 128, sliding 4096, 8192 positions); Mistral-7B-Instruct-v0.3
+  (65914544774: 32 layers, 4096, 14336, 32/8, vocab 32768, 32768 positions); Mistral-Small-24B-Instruct-2501
+  (52694973519, 70936423264: 40 layers, 5120, 32768, 32/8, head_dim 128, vocab 131072); Qwen3-8B (65731783159:
+  36 layers, 4096, 12288, 32/8, 151936); Qwen3-30B-A3B (68980208961: 48 layers, 2048, moe 768, 32/4, 128 experts,
+  8 per token, 151936, 40960).
+- Unverified here: the Red Hat FP8 and the Qwen2.5-72B AWQ checkpoints (same shapes as their base models; the
+  AWQ `torch_dtype` float16 is AutoAWQ's default, not read), Llama-3.3-70B (taken as Llama-3.1-70B's shapes),
+  the Mistral 7B v0.3 and Small 24B context lengths and dtypes.
 
 A model missing here can still be served: its stack config then gives the numbers under
 `models.<name>.architecture`.
@@ -24,6 +45,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 WeightFormat = Literal["bf16", "fp8", "int4", "mxfp4"]
+Attention = Literal["gqa", "mla", "mamba", "linear"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +82,14 @@ class ModelArchitecture:
     """The checkpoint's weight format: vLLM reads it from the checkpoint's `quantization_config`."""
     extra_parameters_billion: float = 0.0
     """Parameters outside the language model that vLLM also loads (a vision encoder), kept in bf16."""
+    model_type: str = ""
+    """config.json `model_type` (the top level, not text_config's): vLLM refuses float16 for some (Gemma 2/3)."""
+    config_dtype: str = "bfloat16"
+    """config.json `torch_dtype`: what `--dtype auto` keeps where the GPU supports it."""
+    attention: Attention = "gqa"
+    """How the KV cache is kept: "gqa" (K and V per KV head, sliding window included) is what sizing models;
+    "mla" (latent attention: DeepSeek-V3, Kimi K2), "mamba" and "linear" (hybrid state layers: Nemotron-H,
+    Qwen3-Next) are refused."""
 
     @property
     def hidden(self) -> int:
@@ -116,6 +146,8 @@ def _model(
     sliding: tuple[int, int] | None = None,
     weights: WeightFormat = "bf16",
     extra: float = 0.0,
+    model_type: str,
+    dtype: str = "bfloat16",
 ) -> ModelArchitecture:
     return ModelArchitecture(
         parameters_billion=params,
@@ -135,33 +167,91 @@ def _model(
         sliding_layers=sliding[1] if sliding else 0,
         weights=weights,
         extra_parameters_billion=extra,
+        model_type=model_type,
+        config_dtype=dtype,
     )
 
 
-_LLAMA_8B = {"hidden": 4096, "intermediate": 14336, "vocab": 128256}
-_LLAMA_70B = {"hidden": 8192, "intermediate": 28672, "vocab": 128256}
+_LLAMA_8B = {"hidden": 4096, "intermediate": 14336, "vocab": 128256, "model_type": "llama"}
+_LLAMA_70B = {"hidden": 8192, "intermediate": 28672, "vocab": 128256, "model_type": "llama"}
 _QWEN25_VOCAB = 152064
 
 MODELS: dict[str, ModelArchitecture] = {
     # Small enough for the CPU build on a laptop (dev stack).
     "Qwen/Qwen2.5-0.5B-Instruct": _model(
-        0.49, 24, 14, 2, 64, 32768, gated=False, hidden=896, intermediate=4864, vocab=151936, tied=True
+        0.49,
+        24,
+        14,
+        2,
+        64,
+        32768,
+        gated=False,
+        hidden=896,
+        intermediate=4864,
+        vocab=151936,
+        tied=True,
+        model_type="qwen2",
     ),
     "Qwen/Qwen2.5-7B-Instruct": _model(
-        7.62, 28, 28, 4, 128, 32768, gated=False, hidden=3584, intermediate=18944, vocab=_QWEN25_VOCAB
+        7.62,
+        28,
+        28,
+        4,
+        128,
+        32768,
+        gated=False,
+        hidden=3584,
+        intermediate=18944,
+        vocab=_QWEN25_VOCAB,
+        model_type="qwen2",
     ),
     "Qwen/Qwen2.5-32B-Instruct": _model(
-        32.8, 64, 40, 8, 128, 32768, gated=False, hidden=5120, intermediate=27648, vocab=_QWEN25_VOCAB
+        32.8,
+        64,
+        40,
+        8,
+        128,
+        32768,
+        gated=False,
+        hidden=5120,
+        intermediate=27648,
+        vocab=_QWEN25_VOCAB,
+        model_type="qwen2",
     ),
     "Qwen/Qwen2.5-72B-Instruct": _model(
-        72.7, 80, 64, 8, 128, 32768, gated=False, hidden=8192, intermediate=29568, vocab=_QWEN25_VOCAB
+        72.7,
+        80,
+        64,
+        8,
+        128,
+        32768,
+        gated=False,
+        hidden=8192,
+        intermediate=29568,
+        vocab=_QWEN25_VOCAB,
+        model_type="qwen2",
     ),
     # Qwen3 (config.json of each, 2025-04): 40,960 positions natively (131,072 only with YaRN rope scaling).
-    "Qwen/Qwen3-8B": _model(8.19, 36, 32, 8, 128, 40960, gated=False, hidden=4096, intermediate=12288, vocab=151936),
-    "Qwen/Qwen3-32B": _model(32.8, 64, 64, 8, 128, 40960, gated=False, hidden=5120, intermediate=25600, vocab=151936),
+    "Qwen/Qwen3-8B": _model(
+        8.19, 36, 32, 8, 128, 40960, gated=False, hidden=4096, intermediate=12288, vocab=151936, model_type="qwen3"
+    ),
+    "Qwen/Qwen3-32B": _model(
+        32.8, 64, 64, 8, 128, 40960, gated=False, hidden=5120, intermediate=25600, vocab=151936, model_type="qwen3"
+    ),
     # Mixture of experts: every expert's weights are loaded, so memory follows the total, not the active, count.
     "Qwen/Qwen3-30B-A3B": _model(
-        30.5, 48, 32, 4, 128, 40960, gated=False, hidden=2048, intermediate=768, vocab=151936, experts=(128, 8)
+        30.5,
+        48,
+        32,
+        4,
+        128,
+        40960,
+        gated=False,
+        hidden=2048,
+        intermediate=768,
+        vocab=151936,
+        experts=(128, 8),
+        model_type="qwen3_moe",
     ),
     # gpt-oss: experts in MXFP4, the rest bf16; layer_types alternate sliding (128 tokens) and full attention.
     "openai/gpt-oss-20b": _model(
@@ -178,6 +268,7 @@ MODELS: dict[str, ModelArchitecture] = {
         experts=(32, 4),
         sliding=(128, 12),
         weights="mxfp4",
+        model_type="gpt_oss",
     ),
     "openai/gpt-oss-120b": _model(
         116.8,
@@ -193,6 +284,7 @@ MODELS: dict[str, ModelArchitecture] = {
         experts=(128, 4),
         sliding=(128, 18),
         weights="mxfp4",
+        model_type="gpt_oss",
     ),
     "meta-llama/Llama-3.1-8B-Instruct": _model(8.03, 32, 32, 8, 128, 131072, gated=True, **_LLAMA_8B),
     "meta-llama/Llama-3.1-70B-Instruct": _model(70.6, 80, 64, 8, 128, 131072, gated=True, **_LLAMA_70B),
@@ -217,16 +309,29 @@ MODELS: dict[str, ModelArchitecture] = {
         intermediate=29568,
         vocab=_QWEN25_VOCAB,
         weights="int4",
+        model_type="qwen2",
+        dtype="float16",
     ),
     "mistralai/Mistral-7B-Instruct-v0.3": _model(
-        7.25, 32, 32, 8, 128, 32768, gated=True, hidden=4096, intermediate=14336, vocab=32768
+        7.25, 32, 32, 8, 128, 32768, gated=True, hidden=4096, intermediate=14336, vocab=32768, model_type="mistral"
     ),
     # Mistral Small 3 (text only, Apache 2.0).
     "mistralai/Mistral-Small-24B-Instruct-2501": _model(
-        23.6, 40, 32, 8, 128, 32768, gated=False, hidden=5120, intermediate=32768, vocab=131072
+        23.6, 40, 32, 8, 128, 32768, gated=False, hidden=5120, intermediate=32768, vocab=131072, model_type="mistral"
     ),
     "mistralai/Mixtral-8x7B-Instruct-v0.1": _model(
-        46.7, 32, 32, 8, 128, 32768, gated=True, hidden=4096, intermediate=14336, vocab=32000, experts=(8, 2)
+        46.7,
+        32,
+        32,
+        8,
+        128,
+        32768,
+        gated=True,
+        hidden=4096,
+        intermediate=14336,
+        vocab=32000,
+        experts=(8, 2),
+        model_type="mixtral",
     ),
     # Gemma 2: every other layer slides over 4,096 tokens (as long as its whole context: no saving).
     "google/gemma-2-9b-it": _model(
@@ -242,6 +347,7 @@ MODELS: dict[str, ModelArchitecture] = {
         vocab=256000,
         tied=True,
         sliding=(4096, 21),
+        model_type="gemma2",
     ),
     "google/gemma-2-27b-it": _model(
         27.2,
@@ -256,6 +362,7 @@ MODELS: dict[str, ModelArchitecture] = {
         vocab=256000,
         tied=True,
         sliding=(4096, 23),
+        model_type="gemma2",
     ),
     # Gemma 3 (text_config): five sliding (1,024 tokens) layers to one global; a 0.42B SigLIP vision encoder.
     "google/gemma-3-12b-it": _model(
@@ -272,6 +379,7 @@ MODELS: dict[str, ModelArchitecture] = {
         tied=True,
         sliding=(1024, 40),
         extra=0.42,
+        model_type="gemma3",
     ),
     "google/gemma-3-27b-it": _model(
         27.4,
@@ -287,5 +395,6 @@ MODELS: dict[str, ModelArchitecture] = {
         tied=True,
         sliding=(1024, 52),
         extra=0.42,
+        model_type="gemma3",
     ),
 }

@@ -52,6 +52,30 @@ GATEWAY_PORTS = (80, 443)  # components.serving.gateway HTTP_PORT, HTTPS_PORT: t
 INTERNET = "Internet"
 """Azure's service tag for addresses outside every VNet."""
 SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
+# The inline system pool's fields only seed it: the separate AgentPools would fight later edits there
+# (pulumi/pulumi-azure-native#2719, #4264), so Pulumi keeps each as created, all but `orchestratorVersion`. A
+# managed-cluster update may change a pool's version only to the control plane's (AKS's
+# NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged, pulumi/pulumi-azure-native#2094), which is what it sends.
+SYSTEM_POOL_SEEDED = (
+    "name",
+    "mode",
+    "vmSize",
+    "count",
+    "minCount",
+    "maxCount",
+    "enableAutoScaling",
+    "availabilityZones",
+    "osDiskType",
+    "osDiskSizeGB",
+    "nodeLabels",
+    "nodeTaints",
+    "osType",
+    "type",
+    "vnetSubnetID",
+    "enableNodePublicIP",
+    "enableEncryptionAtHost",
+    "maxPods",
+)
 # Control-plane logs sent to Log Analytics (the AKS resource log categories; kube-audit-admin leaves out reads).
 CONTROL_PLANE_LOGS = (
     "kube-apiserver",
@@ -217,6 +241,9 @@ class AksCluster(pulumi.ComponentResource):
                     "node_labels": dict(SYSTEM_POOL_LABEL),
                     # Only critical add-ons on the system pool (CKV_AZURE_232); the rest go to the general pool.
                     "node_taints": ["CriticalAddonsOnly=true:NoSchedule"],
+                    # A new kubernetesVersion upgrades the control plane and then this pool, in the same update:
+                    # left unset, AKS upgrades the control plane only (Azure/AKS#3087).
+                    "orchestrator_version": args.kubernetes_version,
                 }
             ],
             enable_rbac=True,
@@ -258,12 +285,18 @@ class AksCluster(pulumi.ComponentResource):
                 "azurepolicy": {"enabled": True},
                 "omsagent": {"enabled": True, "config": {"logAnalyticsWorkspaceResourceID": workspace.id}},
             },
-            # The inline profile only seeds the system pool: later edits there would fight the separate
-            # AgentPools (pulumi/pulumi-azure-native#2719, #4264).
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["agentPoolProfiles"], depends_on=[subnet_role]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=[f"agentPoolProfiles[0].{field}" for field in SYSTEM_POOL_SEEDED],
+                depends_on=[subnet_role],
+            ),
         )
         self.cluster_name = self.aks_cluster.name
         cluster_name = self.aks_cluster.name
+        # Every other pool takes the version from the cluster's output, so it moves after the control plane: a
+        # pool may never be ahead of it (AgentPool orchestratorVersion, pulumi-azure-native 3.29.0). Left unset, a
+        # pool keeps the version it was created with.
+        control_plane_version = self.aks_cluster.kubernetes_version
         monitor.DiagnosticSetting(
             f"{name}-control-plane-logs",
             name="control-plane-logs",
@@ -289,6 +322,7 @@ class AksCluster(pulumi.ComponentResource):
             os_disk_type="Ephemeral",
             os_disk_size_gb=128,
             node_labels={"llm-platform/node-role": "general"},
+            orchestrator_version=control_plane_version,
             **common_pool,
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"]),
         )
@@ -327,6 +361,7 @@ class AksCluster(pulumi.ComponentResource):
                     if pool.sharing.mode is SharingMode.MIG
                     else None
                 ),
+                orchestrator_version=control_plane_version,
                 **spot,
                 **common_pool,
                 # The cluster autoscaler owns the node count once the pool exists.

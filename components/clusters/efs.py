@@ -19,13 +19,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.clusters.eks import addon_version, assume_role_policy
+from components.clusters.eks import addon_version, assume_role_policy, managed_policy_arn
 from components.serving.metadata import PART_OF
 
 NFS_PORT = 2049
 CONTROLLER_SERVICE_ACCOUNT = "efs-csi-controller-sa"
 DRIVER_ADDON = "aws-efs-csi-driver"
-DRIVER_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
+DRIVER_POLICY = "service-role/AmazonEFSCSIDriverPolicy"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +38,7 @@ class EfsStorageArgs:
     """The nodes' subnets, one per availability zone: EFS takes one mount target per zone."""
     storage_class_name: str
     kubernetes_version: str
-    """The cluster's minor: the driver add-on runs EKS's newest build for it, and moves with it."""
+    """The cluster's minor: the driver add-on runs the build components/versions.py pins for it, and moves with it."""
     nodes: Sequence[pulumi.Resource] = ()
     """Nodes the driver's controller can run on; an EKS add-on without them never becomes active."""
 
@@ -114,13 +114,18 @@ class EfsStorage(pulumi.ComponentResource):
             f"{name}-driver-role", assume_role_policy=assume_role_policy("pods.eks.amazonaws.com"), opts=child
         )
         policy = aws.iam.RolePolicyAttachment(
-            f"{name}-driver-policy", role=role.name, policy_arn=DRIVER_POLICY_ARN, opts=child
+            f"{name}-driver-policy",
+            role=role.name,
+            policy_arn=aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition.apply(
+                lambda partition: managed_policy_arn(partition, DRIVER_POLICY)
+            ),
+            opts=child,
         )
         driver = aws.eks.Addon(
             f"{name}-driver",
             cluster_name=args.cluster_name,
             addon_name=DRIVER_ADDON,
-            addon_version=addon_version(DRIVER_ADDON, args.kubernetes_version, self),
+            addon_version=addon_version(DRIVER_ADDON, args.kubernetes_version),
             pod_identity_associations=[{"role_arn": role.arn, "service_account": CONTROLLER_SERVICE_ACCOUNT}],
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",

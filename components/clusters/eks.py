@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components import versions
 from components.catalog.instances import Cloud
 from components.clusters.contract import CloudClusterArgs, GpuPoolInfo
 from components.clusters.gpu_nodes import gpu_node_taints, pool_info
@@ -33,9 +34,6 @@ ADDONS: dict[str, dict[str, str] | None] = {
     "coredns": None,
     "eks-pod-identity-agent": None,
 }
-# Add-ons run the newest build EKS offers for the cluster's minor: AWS's update procedures for vpc-cni and kube-proxy
-# name "the latest version for your cluster version". EKS updates no add-on by itself after a control-plane upgrade.
-ADDON_MOST_RECENT = True
 NODE_TEMPLATE_PREFIX = "k8s.io/cluster-autoscaler/node-template"
 _TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 
@@ -62,19 +60,13 @@ def assume_role_policy(service: str) -> str:
     )
 
 
-def addon_version(addon_name: str, kubernetes_version: str, parent: pulumi.Resource) -> pulumi.Output[str]:
-    """The version of an EKS add-on for a Kubernetes minor, asked of EKS (DescribeAddonVersions).
+def addon_version(addon_name: str, kubernetes_version: str) -> str:
+    """The build of an EKS add-on for a Kubernetes minor, pinned in components/versions.py.
 
     Setting it on the add-on is what moves the add-on when the minor changes: left unset, an add-on keeps the
-    version it was created with. Keyed on the configured minor, not the cluster's output, so every preview shows
-    the version; the add-on still updates after the control plane, as it takes the cluster's name from its output.
-    """
-    return aws.eks.get_addon_version_output(
-        addon_name=addon_name,
-        kubernetes_version=kubernetes_version,
-        most_recent=ADDON_MOST_RECENT,
-        opts=pulumi.InvokeOutputOptions(parent=parent),
-    ).version
+    version it was created with. Keyed on the configured minor, so the plan shows it; the add-on still updates after
+    the control plane, as it takes the cluster's name from its output."""
+    return versions.EKS_ADDON_VERSIONS[addon_name][kubernetes_version]
 
 
 def control_plane_log_group(cluster_name: str) -> str:
@@ -86,7 +78,12 @@ def flow_log_group(cluster_name: str) -> str:
     return f"/aws/vpc/{cluster_name}/flow-logs"
 
 
-def key_policy(account_id: str, *, logs: tuple[str, list[str]] | None = None) -> str:
+def managed_policy_arn(partition: str, policy: str) -> str:
+    """An AWS managed policy's ARN in the account's partition (`aws`, `aws-cn`, `aws-us-gov`)."""
+    return f"arn:{partition}:iam::aws:policy/{policy}"
+
+
+def key_policy(account_id: str, partition: str, *, logs: tuple[str, list[str]] | None = None) -> str:
     """A KMS key policy: the account's IAM policies govern the key (AWS's default key policy, written out), and
     with `logs=(region, log groups)` CloudWatch Logs may use it for exactly those groups (AWS docs,
     "Encrypt log data in CloudWatch Logs using AWS KMS", step 2)."""
@@ -94,7 +91,7 @@ def key_policy(account_id: str, *, logs: tuple[str, list[str]] | None = None) ->
         {
             "Sid": "EnableIAMUserPermissions",
             "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
             "Action": "kms:*",
             "Resource": "*",
         }
@@ -111,7 +108,7 @@ def key_policy(account_id: str, *, logs: tuple[str, list[str]] | None = None) ->
                 "Condition": {
                     "ArnLike": {
                         "kms:EncryptionContext:aws:logs:arn": [
-                            f"arn:aws:logs:{region}:{account_id}:log-group:{group}" for group in groups
+                            f"arn:{partition}:logs:{region}:{account_id}:log-group:{group}" for group in groups
                         ]
                     }
                 },
@@ -120,34 +117,44 @@ def key_policy(account_id: str, *, logs: tuple[str, list[str]] | None = None) ->
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-def flow_logs_trust_policy() -> str:
-    """VPC Flow Logs assumes the role (AWS docs, "IAM role for publishing flow logs to CloudWatch Logs")."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}
-            ],
-        }
-    )
-
-
-def flow_logs_publish_policy(log_group_arn: str) -> str:
-    """What VPC Flow Logs needs to write into one log group (same AWS docs page), and nothing else."""
+def flow_logs_trust_policy(partition: str, region: str, account_id: str) -> str:
+    """VPC Flow Logs assumes the role, on behalf of this account's flow logs in this region only (AWS docs, "IAM
+    role for publishing flow logs to CloudWatch Logs": the `aws:SourceAccount` and `aws:SourceArn` conditions
+    against the confused deputy)."""
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
                 {
                     "Effect": "Allow",
-                    "Action": [
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogGroups",
-                        "logs:DescribeLogStreams",
-                    ],
-                    "Resource": [log_group_arn, f"{log_group_arn}:*"],
+                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account_id}:vpc-flow-log/*"},
+                    },
                 }
+            ],
+        }
+    )
+
+
+def flow_logs_publish_policy(log_group_arn: str) -> str:
+    """What VPC Flow Logs needs to write into one log group (same AWS docs page), and nothing else.
+
+    `logs:DescribeLogGroups` takes no resource but `*` (Service Authorization Reference, CloudWatch Logs: no
+    resource type), so on the group's ARN it would grant nothing; it lists groups' names and settings, never
+    their events. terraform-aws-vpc grants it on `*` up to v5.20 and, since v5.21 (#1088), on the group's ARN."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": [log_group_arn, f"{log_group_arn}:*"],
+                },
+                {"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
             ],
         }
     )
@@ -211,8 +218,10 @@ class EksCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:clusters:EksCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.logs_key = self._logs_key(name, args, child)
-        subnet_ids = list(args.existing_subnet_ids) or self._network(name, args, child)
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        self.logs_key = self._logs_key(name, args, partition, account, child)
+        subnet_ids = list(args.existing_subnet_ids) or self._network(name, args, partition, account, child)
 
         cluster_role = aws.iam.Role(
             f"{name}-cluster-role", assume_role_policy=assume_role_policy("eks.amazonaws.com"), opts=child
@@ -220,7 +229,7 @@ class EksCluster(pulumi.ComponentResource):
         cluster_policy = aws.iam.RolePolicyAttachment(
             f"{name}-cluster-policy",
             role=cluster_role.name,
-            policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+            policy_arn=partition.apply(lambda p: managed_policy_arn(p, "AmazonEKSClusterPolicy")),
             opts=child,
         )
         self.node_role = aws.iam.Role(
@@ -230,18 +239,17 @@ class EksCluster(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-node-{policy}",
                 role=self.node_role.name,
-                policy_arn=f"arn:aws:iam::aws:policy/{policy}",
+                policy_arn=partition.apply(lambda p, policy=policy: managed_policy_arn(p, policy)),
                 opts=child,
             )
             for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
         ]
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         secrets_key = aws.kms.Key(
             f"{name}-secrets-key",
             description=f"Envelope encryption of Kubernetes secrets in EKS cluster {args.cluster_name}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=account.apply(lambda account_id: key_policy(account_id)),
+            policy=pulumi.Output.all(account, partition).apply(lambda ids: key_policy(ids[0], ids[1])),
             opts=child,
         )
         # Created before the cluster so that its retention is ours, not "never expire".
@@ -286,7 +294,7 @@ class EksCluster(pulumi.ComponentResource):
                 f"{name}-addon-{addon_name}",
                 cluster_name=self.eks_cluster.name,
                 addon_name=addon_name,
-                addon_version=addon_version(addon_name, args.kubernetes_version, self),
+                addon_version=addon_version(addon_name, args.kubernetes_version),
                 configuration_values=json.dumps(values) if values else None,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
@@ -362,7 +370,14 @@ class EksCluster(pulumi.ComponentResource):
         )
         self.register_outputs({"clusterName": self.cluster_name, "kubeconfig": self.kubeconfig})
 
-    def _network(self, name: str, args: EksClusterArgs, child: pulumi.ResourceOptions) -> list[pulumi.Output[str]]:
+    def _network(
+        self,
+        name: str,
+        args: EksClusterArgs,
+        partition: pulumi.Output[str],
+        account: pulumi.Output[str],
+        child: pulumi.ResourceOptions,
+    ) -> list[pulumi.Output[str]]:
         """A VPC with a private and a public subnet per zone, one NAT gateway per zone; returns the private subnets."""
         plan = subnet_plan(args.network_cidr, args.availability_zones)
         zones = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOutputOptions(parent=self))
@@ -377,7 +392,7 @@ class EksCluster(pulumi.ComponentResource):
         )
         # Adopting the VPC's default security group with no rules removes the ones AWS created (CIS AWS 5.4).
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, tags={"Name": args.cluster_name}, opts=child)
-        self._flow_logs(name, args, vpc.id, child)
+        self._flow_logs(name, args, vpc.id, partition, account, child)
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": args.cluster_name}, opts=child)
         public_routes = aws.ec2.RouteTable(
             f"{name}-public",
@@ -433,9 +448,15 @@ class EksCluster(pulumi.ComponentResource):
             private_ids.append(private_subnet.id)
         return private_ids
 
-    def _logs_key(self, name: str, args: EksClusterArgs, child: pulumi.ResourceOptions) -> aws.kms.Key:
+    def _logs_key(
+        self,
+        name: str,
+        args: EksClusterArgs,
+        partition: pulumi.Output[str],
+        account: pulumi.Output[str],
+        child: pulumi.ResourceOptions,
+    ) -> aws.kms.Key:
         """The key of the stack's CloudWatch log groups, which CloudWatch Logs may use for those groups only."""
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         groups = [control_plane_log_group(args.cluster_name)]
         if not args.existing_subnet_ids:
             groups.append(flow_log_group(args.cluster_name))
@@ -444,12 +465,20 @@ class EksCluster(pulumi.ComponentResource):
             description=f"Encryption of the CloudWatch log groups of EKS cluster {args.cluster_name}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=account.apply(lambda account_id: key_policy(account_id, logs=(args.region, groups))),
+            policy=pulumi.Output.all(account, partition).apply(
+                lambda ids: key_policy(ids[0], ids[1], logs=(args.region, groups))
+            ),
             opts=child,
         )
 
     def _flow_logs(
-        self, name: str, args: EksClusterArgs, vpc_id: pulumi.Input[str], child: pulumi.ResourceOptions
+        self,
+        name: str,
+        args: EksClusterArgs,
+        vpc_id: pulumi.Input[str],
+        partition: pulumi.Output[str],
+        account: pulumi.Output[str],
+        child: pulumi.ResourceOptions,
     ) -> aws.ec2.FlowLog:
         """Every flow in the VPC (accepted and rejected) to a log group kept as long as the control plane's."""
         group = aws.cloudwatch.LogGroup(
@@ -459,7 +488,13 @@ class EksCluster(pulumi.ComponentResource):
             kms_key_id=self.logs_key.arn,
             opts=child,
         )
-        role = aws.iam.Role(f"{name}-flow-logs-role", assume_role_policy=flow_logs_trust_policy(), opts=child)
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            assume_role_policy=pulumi.Output.all(partition, account).apply(
+                lambda ids: flow_logs_trust_policy(ids[0], args.region, ids[1])
+            ),
+            opts=child,
+        )
         aws.iam.RolePolicy(
             f"{name}-flow-logs-policy",
             role=role.id,

@@ -154,7 +154,7 @@ class GkeCluster(pulumi.ComponentResource):
         )
         # Where GKE's regional Gateway proxies run (the Gateway's GatewayClasses gke-l7-rilb and
         # gke-l7-regional-external-managed need one per region and network); models admit their connections by it.
-        gcp.compute.Subnetwork(
+        proxy_only = gcp.compute.Subnetwork(
             f"{name}-proxy-only",
             name=f"{args.cluster_name}-proxy-only",
             region=args.region,
@@ -356,6 +356,8 @@ class GkeCluster(pulumi.ComponentResource):
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
             cluster_identifier=args.cluster_name,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[system_pool]),
+            # Every Kubernetes object, so GKE's Gateway and its regional load balancer, goes before the proxy-only
+            # subnet that load balancer runs in on `pulumi destroy`.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[system_pool, proxy_only]),
         )
         self.register_outputs({"clusterName": self.cluster_name, "kubeconfig": self.kubeconfig})

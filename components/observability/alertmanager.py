@@ -28,30 +28,47 @@ def secret_keys(configured: list[str]) -> dict[str, str]:
     return {key: _RECEIVERS[key][2] for key in configured}
 
 
+# kube-prometheus-stack 88.1.3's own inhibitions (values.yaml `alertmanager.config.inhibit_rules`), kept whole: Helm
+# replaces a list value rather than merging it, so leaving one out drops it. With them, the chart's InfoInhibitor
+# (templates/prometheus/rules-1.14/general.rules.yaml: fires, severity "none", while an info alert fires in a
+# namespace with no warning or critical alert) silences info alerts, which alone are noise.
+CHART_INHIBIT_RULES: list[dict[str, Any]] = [
+    {
+        "source_matchers": ["severity = critical"],
+        "target_matchers": ["severity =~ warning|info"],
+        "equal": ["namespace", "alertname"],
+    },
+    {
+        "source_matchers": ["severity = warning"],
+        "target_matchers": ["severity = info"],
+        "equal": ["namespace", "alertname"],
+    },
+    {"source_matchers": ["alertname = InfoInhibitor"], "target_matchers": ["severity = info"], "equal": ["namespace"]},
+    {"target_matchers": ["alertname = InfoInhibitor"]},
+]
+NOWHERE = ("Watchdog", "InfoInhibitor")
+"""The chart's alerts that exist for their effect, never to be sent: Watchdog (the pipeline is alive) and
+InfoInhibitor (general.rules: "should be routed to a null receiver")."""
+
+
 def alertmanager_config(configured: list[str]) -> dict[str, Any]:
-    """The chart's default routing (its inhibitions, Watchdog to nowhere) with every alert to the `platform`
-    receiver, which sends to each configured destination; none configured: `platform` has no destination and
-    alerts are seen in Alertmanager's UI."""
+    """The chart's default routing (its inhibitions, Watchdog and InfoInhibitor to nowhere) with every other alert
+    to the `platform` receiver, which sends to each configured destination; none configured: `platform` has no
+    destination and alerts are seen in Alertmanager's UI."""
     platform: dict[str, Any] = {"name": "platform"}
     for key in configured:
         section, field, secret_key = _RECEIVERS[key]
         platform.setdefault(section, []).append({field: f"{MOUNT}/{secret_key}", "send_resolved": True})
     return {
         "global": {"resolve_timeout": "5m"},
-        "inhibit_rules": [
-            {
-                "source_matchers": ["severity = critical"],
-                "target_matchers": ["severity =~ warning|info"],
-                "equal": ["namespace", "alertname"],
-            },
-        ],
+        "inhibit_rules": CHART_INHIBIT_RULES,
         "route": {
             "group_by": ["namespace", "alertname", "model"],
             "group_wait": "30s",
             "group_interval": "5m",
             "repeat_interval": "12h",
             "receiver": "platform",
-            "routes": [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}],
+            "routes": [{"receiver": "null", "matchers": [f'alertname = "{alert}"']} for alert in NOWHERE],
         },
         "receivers": [{"name": "null"}, platform],
         "templates": ["/etc/alertmanager/config/*.tmpl"],

@@ -66,11 +66,28 @@ GATEWAY_READY = "condition=Programmed"
 """A Gateway is Programmed once its implementation has configured the data plane and it has an address."""
 
 
-def gateway_wait_seconds(*, installed: bool, cloud_cluster: bool, own_network: bool) -> int | None:
+def gateway_wait_seconds(
+    *,
+    installed: bool,
+    cloud_cluster: bool,
+    own_network: bool,
+    closed_controller: bool = False,
+    stack_issuer: bool = True,
+) -> int | None:
     """How long to wait for the stack's Gateway, or None: not at all. Its implementation is the stack's (Envoy
     Gateway) or the cluster's (GKE); its address comes, like a model's load balancer, from the cloud's controller in
     the network the stack creates. An existing Gateway is not the stack's object; on an existing cluster, or in
-    subnets the stack did not create, nothing the stack installs or checks gives the address."""
+    subnets the stack did not create, nothing the stack installs or checks gives the address.
+
+    `closed_controller`: the Gateway's controller is GKE's, whose source is not public, so what it needs before it
+    reports Programmed cannot be read; `stack_issuer`: the listeners' certificates come from the issuer the stack
+    creates (`acmeEmail`). A certificate from a ClusterIssuer of the user's may not exist during the first
+    `pulumi up` (the stack file creates that issuer after it, once cert-manager is installed), so GKE's Gateway is
+    then not awaited: the first up never hangs on a controller nobody can read. Envoy Gateway reports Programmed
+    from the proxies' address and ready replicas alone, whatever the listeners' certificates (v1.9.0
+    internal/gatewayapi/status/gateway.go updateGatewayProgrammedCondition), so it is awaited either way."""
+    if closed_controller and not stack_issuer:
+        return None
     return GATEWAY_WAIT_SECONDS if installed and cloud_cluster and own_network else None
 
 

@@ -11,7 +11,7 @@ Which implementation, per target:
   gateways.md) and its gateway pods need the mesh's injection machinery; kgateway adds its own CRDs without
   schemas here. Envoy Gateway routes to an InferencePool only through an extension server (v1.9.0 routes custom
   backends through its extension manager; Envoy AI Gateway is the one that provides it), which this stack does
-  not install: `routing: inference` is refused off GKE (stacks/rules/routing.py).
+  not install: `routing: inference` is refused off GKE (stacks/config/rules/routing.py).
 - gcp: GKE's managed Gateway controller (the cluster's Gateway API channel on): a regional Application Load Balancer,
   `gke-l7-regional-external-managed` (public) or `gke-l7-rilb` (internal), whose proxies run in the network's
   proxy-only subnet, not in pods.
@@ -108,6 +108,15 @@ class GatewayRef:
             return Client(namespace=self.namespace)
         return None
 
+    @property
+    def reference_grant_api_version(self) -> str:
+        """ReferenceGrant's version the cluster serves: `v1` from Gateway API 1.5, which Envoy Gateway's chart
+        installs (its bundle is pinned with it); `v1beta1` on GKE and behind an existing Gateway, whose installed
+        bundle the cluster decides (served by every standard bundle from v0.6.0 to v1.6.1,
+        config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml)."""
+        version = "v1" if self.implementation is Implementation.ENVOY else "v1beta1"
+        return f"gateway.networking.k8s.io/{version}"
+
     def https_listener(self, host: str) -> str | None:
         """The listener a host's route attaches to; None for an existing Gateway, whose listeners are its own."""
         return None if self.implementation is Implementation.EXISTING else listener_name(host)
@@ -125,6 +134,26 @@ def gateway_ref(*, existing: str | None, cloud: Cloud | None, proxy_only_cidr: s
             proxy_cidrs=(*((proxy_only_cidr,) if proxy_only_cidr else ()), *GOOGLE_HEALTH_CHECK_RANGES),
         )
     return GatewayRef(implementation=Implementation.ENVOY, namespace=ENVOY_NAMESPACE, name=NAME)
+
+
+def address_command(gateway: GatewayRef) -> str:
+    """How to read the address when the stack does not know it."""
+    return f"kubectl -n {gateway.namespace} get gateway {gateway.name} -o jsonpath='{{.status.addresses[*].value}}'"
+
+
+def gateway_output(
+    gateway: GatewayRef, hosts: Sequence[str], address: pulumi.Input[str | None] | None
+) -> dict[str, Any]:
+    """The `gateway` stack output: the Gateway, its address (None until known, as a model's `loadBalancerUrl`), the
+    command that reads it, and the host names to point at it."""
+    return {
+        "namespace": gateway.namespace,
+        "name": gateway.name,
+        "implementation": gateway.implementation.value,
+        "address": address,
+        "addressCommand": address_command(gateway),
+        "hosts": sorted(set(hosts)),
+    }
 
 
 def listener_name(host: str) -> str:

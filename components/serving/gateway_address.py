@@ -6,20 +6,15 @@ pulumi-kubernetes returns a custom resource's live object, `status` included, on
 live object), but its Python `CustomResource` only exposes the properties it was given (pulumi-kubernetes issue
 #1836): `StatusReadable` also asks for `status`. Like a model's load balancer URL, the address is known only when
 Pulumi waited for the Gateway (`awaits.gateway_wait_seconds`), and unknown in a preview; otherwise the output says
-how to read it.
+how to read it (`gateway_output` in components/serving/gateway.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-
-if TYPE_CHECKING:
-    # Only a type here: components/serving/gateway.py creates its Gateway with `StatusReadable`.
-    from components.serving.gateway import GatewayRef
 
 DNS_ADDRESS_TYPES = ("IPAddress", "Hostname")
 """Address types a DNS record can point at; the Gateway API's default type is IPAddress (gateway-api v1.6.1
@@ -63,23 +58,3 @@ def first_address(status: Any) -> str | None:
         if address.get("type", "IPAddress") in DNS_ADDRESS_TYPES and address.get("value"):
             return str(address["value"])
     return None
-
-
-def address_command(gateway: GatewayRef) -> str:
-    """How to read the address when the stack does not know it."""
-    return f"kubectl -n {gateway.namespace} get gateway {gateway.name} -o jsonpath='{{.status.addresses[*].value}}'"
-
-
-def gateway_output(
-    gateway: GatewayRef, hosts: Sequence[str], address: pulumi.Input[str | None] | None
-) -> dict[str, Any]:
-    """The `gateway` stack output: the Gateway, its address (None until known, as a model's `loadBalancerUrl`), the
-    command that reads it, and the host names to point at it."""
-    return {
-        "namespace": gateway.namespace,
-        "name": gateway.name,
-        "implementation": gateway.implementation.value,
-        "address": address,
-        "addressCommand": address_command(gateway),
-        "hosts": sorted(set(hosts)),
-    }

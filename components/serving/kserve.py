@@ -53,7 +53,7 @@ CONTROLLER_VALUES = {
             "deploymentMode": DEPLOYMENT_MODE,
             # Otherwise the controller creates an Ingress of class `istio` per InferenceService (the chart's
             # gateway.ingressGateway.className; kube_ingress_reconciler.go at v0.20.0), which nothing here serves:
-            # models are exposed by the stack's own Ingress or LoadBalancer.
+            # models are exposed through the stack's Gateway or their own LoadBalancer.
             "gateway": {"disableIngressCreation": True},
         }
     }

@@ -137,7 +137,7 @@ class ModelRoute(pulumi.ComponentResource):
         for namespace, service in sorted({(b.namespace, b.service) for b in args.backends if b.namespace}):
             k8s.apiextensions.CustomResource(
                 f"{name}-route-grant",
-                api_version="gateway.networking.k8s.io/v1",
+                api_version=args.gateway.reference_grant_api_version,
                 kind="ReferenceGrant",
                 metadata={
                     "name": f"{name}-route",

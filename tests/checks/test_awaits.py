@@ -148,10 +148,24 @@ def test_every_helm_release_waits_for_what_the_rule_says(plans: dict[Any, Any], 
             assert inputs.get("timeout", awaits.HELM_WAIT_SECONDS) >= awaits.HELM_WAIT_SECONDS
 
 
-@pytest.mark.parametrize("stack", ["prod-aws", "prod-gcp"])
-def test_the_gateway_a_cloud_stack_installs_is_awaited_until_programmed(plans: dict[Any, Any], stack: str) -> None:
-    [gateway] = [m for m in _manifests(plans, stack) if m["kind"] == "Gateway"]
+def test_the_envoy_gateway_a_cloud_stack_installs_is_awaited_until_programmed(plans: dict[Any, Any]) -> None:
+    [gateway] = [m for m in _manifests(plans, "prod-aws") if m["kind"] == "Gateway"]
     assert await_of(gateway) == awaits.Await(awaits.GATEWAY_WAIT_SECONDS, "condition=Programmed")
+
+
+def test_gkes_gateway_is_not_awaited_while_its_certificate_comes_from_an_issuer_the_stack_does_not_create(
+    plans: dict[Any, Any],
+) -> None:
+    # prod-gcp names `tlsClusterIssuer: internal-ca`, which its stack file creates after the first `pulumi up`.
+    [gateway] = [m for m in _manifests(plans, "prod-gcp") if m["kind"] == "Gateway"]
+    assert await_of(gateway) is None
+
+
+def test_gkes_gateway_is_awaited_with_the_stacks_own_acme_issuer_and_envoys_with_any_issuer() -> None:
+    where = {"installed": True, "cloud_cluster": True, "own_network": True}
+    assert awaits.gateway_wait_seconds(**where, closed_controller=True, stack_issuer=True) is not None
+    assert awaits.gateway_wait_seconds(**where, closed_controller=True, stack_issuer=False) is None
+    assert awaits.gateway_wait_seconds(**where, closed_controller=False, stack_issuer=False) is not None
 
 
 def test_routes_and_pools_of_custom_kinds_are_not_awaited(plans: dict[Any, Any]) -> None:

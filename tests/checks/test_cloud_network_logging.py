@@ -71,7 +71,7 @@ def test_eks_log_groups_are_encrypted_with_the_key_cloudwatch_may_use_for_them(
 
 
 def test_a_key_policy_without_logs_grants_only_the_account() -> None:
-    statements = json.loads(key_policy("111122223333"))["Statement"]
+    statements = json.loads(key_policy("111122223333", "aws"))["Statement"]
     assert [s["Principal"] for s in statements] == [{"AWS": "arn:aws:iam::111122223333:root"}]
 
 

@@ -16,8 +16,7 @@ import pytest
 from components.serving.endpoint_picker import picker_name
 from components.serving.gateway import GatewayRef
 from stacks.config import ModelPlan, StackConfig, parse_config
-from stacks.model import routes_through_pool
-from stacks.serving import routed, stack_gateway_ref
+from stacks.serving import stack_gateway_ref
 from tests.support import interceptor_pod
 from tools.offline import Mode, load_stack_files, stack_names
 from tools.reachability import Address, Endpoint, Network, Pod
@@ -182,7 +181,7 @@ def test_the_gateway_reaches_each_model_behind_its_routes_directly_or_through_th
     world = worlds[(stack, mode)]
     for proxy in world.gateway_proxies():
         for name, served in world.models.items():
-            if not routed(world.config, served.model):
+            if not served.model.routed:
                 assert not world.network.ingress_allows(served.pod, proxy, served.port), f"{proxy} -> {name}"
             elif served.model.sleeps:
                 assert world.network.ingress_allows(INTERCEPTOR, proxy, PROXY_PORT), f"{proxy} -> interceptor"
@@ -304,9 +303,7 @@ def test_each_pooled_model_has_its_picker_and_no_other_model_has_one(
     worlds: dict[tuple[str, str], World], pickers: dict[tuple[str, str], dict[str, Pod]], stack: str, mode: str
 ) -> None:
     world = worlds[(stack, mode)]
-    assert set(pickers[(stack, mode)]) == {
-        name for name, model in world.config.models.items() if routes_through_pool(world.config, model)
-    }
+    assert set(pickers[(stack, mode)]) == {name for name, model in world.config.models.items() if model.through_pool}
 
 
 @pytest.mark.parametrize(("stack", "mode"), CASES)

@@ -50,7 +50,6 @@ def registered() -> Registered:
 def test_gpu_pools_are_separate_agent_pools(registered: Registered) -> None:
     [inline] = registered.inputs(CLUSTER)["agentPoolProfiles"]
     assert inline["mode"] == "System"
-    assert registered.one(CLUSTER).ignore_changes == ["agentPoolProfiles"]
     assert {r.inputs["agentPoolName"] for r in registered.all(AGENT_POOL)} == {"general", "a100spot"}
 
 
@@ -256,3 +255,20 @@ def test_every_gpu_model_tolerates_every_taint_of_the_pools_it_may_land_on(plans
         for taint in taints_by_group[group]:
             assert _tolerates(pod["tolerations"], taint), (body["metadata"]["name"], taint)
     assert placed
+
+
+def test_the_inline_system_pool_is_kept_as_created_but_for_its_version(registered: Registered) -> None:
+    # Its fields only seed it; its version must follow the control plane's, or AKS upgrades the control plane only.
+    [inline] = registered.inputs(CLUSTER)["agentPoolProfiles"]
+    ignored = registered.one(CLUSTER).ignore_changes
+    assert sorted(ignored) == sorted(
+        f"agentPoolProfiles[0].{field}" for field in inline if field != "orchestratorVersion"
+    )
+    assert inline["orchestratorVersion"] == registered.inputs(CLUSTER)["kubernetesVersion"] == "1.34"
+
+
+def test_every_agent_pool_takes_its_version_from_the_control_plane(registered: Registered) -> None:
+    cluster = registered.one(CLUSTER)
+    for pool in registered.all(AGENT_POOL):
+        assert pool.inputs["orchestratorVersion"] == "1.34", pool.name
+        assert cluster.urn in pool.dependencies, pool.name

@@ -105,13 +105,13 @@ def test_autoscaler_expands_by_priority_then_least_waste() -> None:
 
 
 def test_autoscaler_may_scale_only_this_clusters_groups() -> None:
-    statements = json.loads(autoscaler_policy("llm"))["Statement"]
+    statements = json.loads(autoscaler_policy("llm", "aws"))["Statement"]
     scale = next(s for s in statements if "autoscaling:SetDesiredCapacity" in s["Action"])
     assert scale["Condition"] == {"StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/llm": "owned"}}
 
 
 def test_autoscaler_may_describe_only_this_clusters_node_groups() -> None:
-    statements = json.loads(autoscaler_policy("llm"))["Statement"]
+    statements = json.loads(autoscaler_policy("llm", "aws"))["Statement"]
     describe = [s for s in statements if "eks:DescribeNodegroup" in s["Action"]]
     assert [s["Resource"] for s in describe] == ["arn:aws:eks:*:*:nodegroup/llm/*"]
 

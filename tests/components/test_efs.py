@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from components.clusters.efs import CONTROLLER_SERVICE_ACCOUNT, DRIVER_POLICY_ARN, NFS_PORT, EfsStorage, EfsStorageArgs
+from components import versions
+from components.clusters.efs import CONTROLLER_SERVICE_ACCOUNT, NFS_PORT, EfsStorage, EfsStorageArgs
 from components.clusters.eks import EksCluster
 from tests.components.test_eks import ARGS
 from tests.support import Registered, record
-from tools.offline import mock_addon_version
 
 CLUSTER = "aws:eks/cluster:Cluster"
 FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
@@ -75,7 +75,7 @@ def test_the_csi_controller_gets_the_managed_driver_policy_through_pod_identity(
     assert role.urn in registered.one(ADDON, "model-cache-driver").dependencies
     assert "pods.eks.amazonaws.com" in role.inputs["assumeRolePolicy"]
     attachment = registered.inputs("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "model-cache-driver-policy")
-    assert attachment["policyArn"] == DRIVER_POLICY_ARN
+    assert attachment["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
 
 
 def test_the_driver_add_on_waits_for_nodes_to_run_on(registered: Registered) -> None:
@@ -108,6 +108,6 @@ def test_the_class_refuses_expansion_which_the_driver_cannot_carry_out(registere
     assert registered.inputs(STORAGE_CLASS)["allowVolumeExpansion"] is False
 
 
-def test_the_driver_add_on_runs_the_newest_build_for_the_clusters_minor(registered: Registered) -> None:
+def test_the_driver_add_on_runs_the_build_pinned_for_the_clusters_minor(registered: Registered) -> None:
     driver = registered.inputs(ADDON, "model-cache-driver")
-    assert driver["addonVersion"] == mock_addon_version("aws-efs-csi-driver", ARGS.kubernetes_version, most_recent=True)
+    assert driver["addonVersion"] == versions.EKS_ADDON_VERSIONS["aws-efs-csi-driver"][ARGS.kubernetes_version]

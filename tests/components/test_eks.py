@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any
 
 import pulumi
 import pytest
 
+from components import versions
 from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud, choose_instance
 from components.clusters.contract import GpuPoolArgs
 from components.clusters.eks import EksCluster, EksClusterArgs
 from components.clusters.network import subnet_plan
 from tests.support import Registered, record
-from tools.offline import mock_addon_version
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -179,7 +180,56 @@ def test_node_groups_take_their_minor_from_the_control_plane(registered: Registe
         assert cluster.urn in group.dependencies, group.name
 
 
-def test_every_add_on_is_pinned_to_the_newest_build_for_the_minor(registered: Registered) -> None:
+def test_every_add_on_runs_the_build_pinned_for_the_minor_never_a_lookup_of_the_newest(registered: Registered) -> None:
+    # A lookup of the newest build (most_recent) moved the add-ons on any `pulumi up`, unseen by the offline plan.
+    assert {addon.inputs["addonName"] for addon in registered.all(ADDON)} == {
+        "vpc-cni",
+        "kube-proxy",
+        "coredns",
+        "eks-pod-identity-agent",
+    }
     for addon in registered.all(ADDON):
         name = addon.inputs["addonName"]
-        assert addon.inputs["addonVersion"] == mock_addon_version(name, ARGS.kubernetes_version, most_recent=True)
+        assert addon.inputs["addonVersion"] == versions.EKS_ADDON_VERSIONS[name][ARGS.kubernetes_version], name
+
+
+def test_every_arn_the_stack_writes_is_in_the_accounts_partition() -> None:
+    # China's and GovCloud's regions are partitions of their own: `arn:aws:` names nothing there.
+    region = "cn-north-1"
+    registered = record(lambda: build(dataclasses.replace(ARGS, region=region)), config={"llm-platform:region": region})
+    written = [
+        *(r.inputs["assumeRolePolicy"] for r in registered.all("aws:iam/role:Role")),
+        *(r.inputs["policy"] for r in registered.all("aws:iam/rolePolicy:RolePolicy")),
+        *(r.inputs["policy"] for r in registered.all("aws:kms/key:Key")),
+        *(r.inputs["policyArn"] for r in registered.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")),
+    ]
+    arns = [arn for text in written for arn in re.findall(r"arn:[^:\"]*:", text)]
+    assert arns
+    assert set(arns) == {"arn:aws-cn:"}
+
+
+def _flow_logs_role(registered: Registered, type_: str, key: str) -> list[dict[str, Any]]:
+    [document] = [r.inputs[key] for r in registered.all(type_) if r.name.startswith("llm-flow-logs")]
+    return json.loads(document)["Statement"]
+
+
+def test_only_this_accounts_flow_logs_in_this_region_may_assume_the_flow_logs_role(registered: Registered) -> None:
+    [trust] = _flow_logs_role(registered, "aws:iam/role:Role", "assumeRolePolicy")
+    assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*"},
+    }
+
+
+def test_flow_logs_write_only_their_group_and_list_groups_where_iam_can_scope_nothing(registered: Registered) -> None:
+    # logs:DescribeLogGroups has no resource type (Service Authorization Reference): on a group's ARN it grants nothing.
+    statements = _flow_logs_role(registered, "aws:iam/rolePolicy:RolePolicy", "policy")
+    describe = [s for s in statements if "logs:DescribeLogGroups" in json.dumps(s["Action"])]
+    assert [s["Resource"] for s in describe] == ["*"]
+    assert describe[0]["Action"] == "logs:DescribeLogGroups"
+    [write] = [s for s in statements if s is not describe[0]]
+    assert "logs:PutLogEvents" in write["Action"]
+    group, streams = write["Resource"]
+    assert group.endswith("flow-logs")
+    assert streams == f"{group}:*"

@@ -188,6 +188,44 @@ def test_a_sleeping_backend_is_the_interceptor_told_which_model_by_its_wake_host
     ]
 
 
+def _reference_grant_version(gateway: Any) -> str:
+    from components.serving.routes import ModelRoute, ModelRouteArgs
+
+    wake = Backend(model="big", service="interceptor", namespace="keda", port=8080, weight=100, wake_host="w")
+
+    def program() -> None:
+        ModelRoute(
+            "big",
+            ModelRouteArgs(
+                namespace="llm-serving",
+                namespace_name="llm-serving",
+                gateway=gateway,
+                host="big.example.com",
+                path=None,
+                backends=(wake,),
+                timeout_seconds=600,
+                after=[],
+            ),
+        )
+
+    [grant] = [r for r in record(program).registrations if r.name == "big-route-grant"]
+    return grant.type
+
+
+@pytest.mark.parametrize(
+    "gateway",
+    [GKE, gateway_ref(existing="edge/public", cloud=Cloud.AWS, proxy_only_cidr=None)],
+    ids=["gke", "existing"],
+)
+def test_where_the_cluster_decides_the_gateway_api_bundle_the_reference_grant_is_v1beta1(gateway: Any) -> None:
+    # v1 is served only from Gateway API 1.5; v1beta1 by every standard bundle since v0.6.
+    assert _reference_grant_version(gateway) == "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant"
+
+
+def test_with_envoy_gateways_own_bundle_the_reference_grant_is_v1() -> None:
+    assert _reference_grant_version(ENVOY) == "kubernetes:gateway.networking.k8s.io/v1:ReferenceGrant"
+
+
 CLIENT_TRAFFIC_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy"
 
 

@@ -146,3 +146,9 @@ def test_the_gateways_proxies_get_a_proxy_only_subnet_apart_from_nodes_pods_and_
 def test_the_cluster_serves_the_standard_gateway_api_channel(registered: Registered) -> None:
     cluster = registered.inputs("gcp:container/cluster:Cluster")
     assert cluster["gatewayApiConfig"] == {"channel": "CHANNEL_STANDARD"}
+
+
+def test_every_kubernetes_object_goes_before_the_proxy_only_subnet_on_destroy(registered: Registered) -> None:
+    # GKE's Gateway holds a regional load balancer in that subnet until the Gateway object is gone.
+    subnet = registered.one("gcp:compute/subnetwork:Subnetwork", "llm-proxy-only")
+    assert subnet.urn in registered.one("pulumi:providers:kubernetes").dependencies

@@ -113,7 +113,7 @@ def test_dcgm_exporter_is_pinned_and_scraped_by_our_service_monitor(under_mocks:
 def test_time_sliced_vllm_takes_only_its_part_of_the_gpu() -> None:
     assert gpu_memory_utilization(Sharing()) == 0.9
     assert gpu_memory_utilization(TIME_SLICED) == 0.225
-    assert usable_memory_gib(GpuType.L4, TIME_SLICED) == pytest.approx((23034 - 520) / 1024 * 0.225)
+    assert usable_memory_gib(GpuType.L4, TIME_SLICED) == pytest.approx((23034 - 605) / 1024 * 0.225)
 
 
 def test_mig_instance_gives_its_own_memory() -> None:

@@ -100,12 +100,12 @@ def test_no_cost_panels_without_prices() -> None:
     # An existing cluster: the stack chooses no machines (stacks/cost.py).
     titles = {panel["title"] for panel in overview_dashboard([CHAT], gpu_metrics=False)["panels"]}
     assert not titles & {"Cost", STACK_COST_TITLE, REPLICA_COST_TITLE}
-    assert dashboard_cost(example("dev")) is None
+    assert dashboard_cost(stack_cost(example("dev"))) is None
 
 
 def test_the_dashboards_prices_are_the_cost_models() -> None:
-    config = example("prod-aws")
-    cost, shown = stack_cost(config), dashboard_cost(config)
+    cost = stack_cost(example("prod-aws"))
+    shown = dashboard_cost(cost)
     assert cost is not None
     assert shown is not None
     assert shown.replica_usd == {

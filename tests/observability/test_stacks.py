@@ -10,6 +10,7 @@ import pytest
 
 from components.observability import alertmanager
 from components.observability.prometheus import PrometheusStack, PrometheusStackArgs, prometheus_values
+from tests.observability.alertmanager_eval import notifies, receiver
 from tests.support import Registered, stack_config
 from tools.offline import Mode, stack_names
 from tools.plan import dashboards
@@ -228,3 +229,38 @@ def test_a_receiver_set_as_a_secret_reaches_alertmanager_and_never_the_plan_in_c
     assert hook not in json.dumps(plan.document)
     values = next(r for r in plan.document["resources"] if r["name"] == "prometheus-release")["inputs"]["values"]
     assert values["alertmanager"]["alertmanagerSpec"]["secrets"] == ["alert-receivers"]
+
+
+def _alert(name: str, severity: str, namespace: str = "llm-serving") -> dict[str, str]:
+    return {"alertname": name, "severity": severity, "namespace": namespace}
+
+
+def test_the_charts_info_inhibitor_is_sent_nowhere() -> None:
+    config = alertmanager.alertmanager_config(["alertSlackWebhookUrl"])
+    inhibitor = _alert("InfoInhibitor", "none")
+    info = _alert("KubeQuotaAlmostFull", "info")
+    assert receiver(config, inhibitor) == "null"
+    assert not notifies(config, inhibitor, [inhibitor, info])
+
+
+def test_an_info_alert_is_muted_while_the_info_inhibitor_fires_in_its_namespace() -> None:
+    config = alertmanager.alertmanager_config(["alertSlackWebhookUrl"])
+    info = _alert("KubeQuotaAlmostFull", "info")
+    assert not notifies(config, info, [info, _alert("InfoInhibitor", "none")])
+    assert notifies(config, info, [info, _alert("InfoInhibitor", "none", namespace="other")])
+
+
+def test_a_warning_mutes_the_info_alert_of_the_same_name_and_namespace() -> None:
+    config = alertmanager.alertmanager_config(["alertSlackWebhookUrl"])
+    info = _alert("KubeQuotaAlmostFull", "info")
+    assert not notifies(config, info, [info, _alert("KubeQuotaAlmostFull", "warning")])
+
+
+def test_warnings_and_critical_alerts_still_reach_the_platform_receiver() -> None:
+    config = alertmanager.alertmanager_config(["alertSlackWebhookUrl"])
+    critical = _alert("ModelDown", "critical")
+    warning = _alert("KvCacheFull", "warning")
+    firing = [critical, warning, _alert("InfoInhibitor", "none")]
+    assert receiver(config, critical) == receiver(config, warning) == "platform"
+    assert notifies(config, critical, firing)
+    assert notifies(config, warning, firing)

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from components import versions
 from components.serving.cache import SIZE_FIELD
 from tests.support import stack_config
-from tools.offline import Mode, Registration, mock_addon_version, reveal, run_program
+from tools.offline import Mode, Registration, reveal, run_program
 
 STACK = "prod-aws"
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -45,7 +46,7 @@ def test_a_new_minor_moves_the_control_plane_every_node_group_and_every_add_on(u
     addons = _addons(upgraded)
     assert set(addons) == {*NODE_AGENTS, "coredns", "aws-efs-csi-driver"}
     for name, addon in addons.items():
-        assert addon.inputs["addonVersion"] == mock_addon_version(name, NEXT_MINOR, most_recent=True), name
+        assert addon.inputs["addonVersion"] == versions.EKS_ADDON_VERSIONS[name][NEXT_MINOR], name
 
 
 @pytest.mark.parametrize("mode", Mode.ALL)
@@ -54,7 +55,7 @@ def test_node_groups_and_add_ons_are_versioned_in_the_stack_as_written(plans: di
     registrations = plans[(STACK, mode)].run.registrations
     assert {reveal(group.inputs)["version"] for group in _all(registrations, NODE_GROUP)} == {minor}
     for name, addon in _addons(registrations).items():
-        assert reveal(addon.inputs)["addonVersion"] == mock_addon_version(name, minor, most_recent=True), name
+        assert reveal(addon.inputs)["addonVersion"] == versions.EKS_ADDON_VERSIONS[name][minor], name
 
 
 def test_an_upgrade_runs_control_plane_then_node_agents_then_node_groups_then_what_runs_on_nodes(
@@ -93,3 +94,18 @@ def test_cache_claims_on_expandable_classes_follow_the_config(stack: str) -> Non
     for claim in claims:
         assert claim.inputs["spec"]["resources"]["requests"]["storage"] == "300Gi"
         assert claim.ignore_changes == [], claim.name
+
+
+def test_a_new_minor_changes_each_add_on_to_the_build_pinned_for_it_as_the_plan_shows(
+    plans: dict[Any, Any], upgraded: list[Registration]
+) -> None:
+    # The build is a planned input, so a bump (of the minor, or of a pin) is a diff in the plan, not a lookup at `up`.
+    minor = stack_config(STACK)["llm-platform:kubernetesVersion"]
+    before = {
+        name: reveal(addon.inputs)["addonVersion"]
+        for name, addon in _addons(plans[(STACK, Mode.UPDATE)].run.registrations).items()
+    }
+    after = {name: addon.inputs["addonVersion"] for name, addon in _addons(upgraded).items()}
+    for name in ("kube-proxy", "coredns"):
+        assert before[name] != after[name], name
+    assert before == {name: versions.EKS_ADDON_VERSIONS[name][minor] for name in before}

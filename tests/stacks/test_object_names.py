@@ -1,4 +1,4 @@
-"""The name-collision rule (stacks/rules/names.py) knows every object the stack puts in the serving namespace:
+"""The name-collision rule (stacks/config/rules/names.py) knows every object the stack puts in the serving namespace:
 each planned object there is the namespace's own or one `model_objects` predicts for a model."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from stacks.rules.names import NAMESPACE_OBJECTS, ModelNames, model_objects
+from stacks.config.rules.names import NAMESPACE_OBJECTS, ModelNames, model_objects
 from tests.support import stack_config
 from tools.offline import Mode, stack_names
 

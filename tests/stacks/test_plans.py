@@ -134,9 +134,9 @@ def test_summary_lists_models_with_their_sizing(plans: dict[Any, Any]) -> None:
 def test_summary_shows_each_term_of_the_sizing_and_the_headroom(plans: dict[Any, Any]) -> None:
     text = summary(plans[("prod-aws", Mode.PREVIEW)])
     assert (
-        "      per GPU: 21.99 GiB visible x 0.9 = 19.79 GiB budget - weights 14.18 - activations 0.84 "
-        "(max-num-batched-tokens 2048) - non-torch 0.15 - CUDA graphs 1 = KV room 3.61 GiB; KV cache needs 0.44, "
-        "headroom 3.17 GiB\n"
+        "      per GPU: 21.9 GiB visible x 0.9 = 19.71 GiB budget - weights 14.18 - activations 0.84 "
+        "(max-num-batched-tokens 2048) - non-torch 0.15 - CUDA graphs 1 = KV room 3.54 GiB; KV cache needs 0.44, "
+        "headroom 3.1 GiB (margin 0.59), dtype bfloat16\n"
     ) in text
 
 
@@ -191,7 +191,8 @@ def test_cli_writes_plan_json_and_manifests(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     document = json.loads((tmp_path / "plan.json").read_text())
     assert set(document) == {"stack", "mode", "resources", "outputs", "secretDigests"}
-    assert all(set(r) == {"type", "name", "parent", "provider", "inputs"} for r in document["resources"])
+    keys = {"type", "name", "parent", "provider", "inputs", "dependencies"}
+    assert all(set(r) == keys for r in document["resources"])
     manifests = sorted(path.name for path in (tmp_path / "manifests").iterdir())
     assert "deployment-llm-serving-qwen.yaml" in manifests
     assert (

@@ -250,8 +250,9 @@ def test_model_on_a_time_sliced_gpu_must_fit_its_share() -> None:
     models = {"m": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "pool": "t4"}}
     assert problems(azure(gpuPools=pools, models=models)) == [
         "models.m: Qwen/Qwen2.5-0.5B-Instruct does not start: at tensor parallel 1 each GPU's budget of 1.6 GiB holds "
-        "weights 0.9 + activations 0.5 + non-torch 0.15 + CUDA graphs 1.0 GiB, leaving -1.0 GiB for the KV cache, "
-        "less than 1 request(s) of 32768 tokens need; pool 't4' offers a 1/8 time-slice of one T4 (1.6 GiB budget); "
+        "weights 0.9 + activations 0.5 + non-torch 0.15 + CUDA graphs 1.0 GiB (float16), leaving -1.0 GiB for the KV "
+        "cache, less than 1 request(s) of 32768 tokens need with the 0.5 GiB margin; pool 't4' "
+        "offers a 1/8 time-slice of one T4 (1.6 GiB budget); "
         "GPU types that fit on one node on azure: T4 (tensor parallel 1), A10 (tensor parallel 1), A100-40GB (tensor "
         "parallel 1), A100-80GB (tensor parallel 1), H100 (tensor parallel 1), H100-NVL (tensor parallel 1), H200 "
         "(tensor parallel 1) (or lower contextLength or concurrency)"
@@ -271,9 +272,10 @@ def test_model_too_large_for_its_pool_names_the_gpus_that_would_fit() -> None:
     pools = {"l4": {"gpu": "L4", "gpusPerNode": 4}}
     models = {"big": {"huggingFaceId": "Qwen/Qwen2.5-72B-Instruct", "pool": "l4", "contextLength": 8192}}
     assert problems(aws(gpuPools=pools, models=models)) == [
-        "models.big: Qwen/Qwen2.5-72B-Instruct does not start: at tensor parallel 4 each GPU's budget of 19.8 GiB "
-        "holds weights 33.9 + activations 0.7 + non-torch 1.00 + CUDA graphs 1.0 GiB, leaving -16.8 GiB for the KV "
-        "cache, less than 1 request(s) of 8192 tokens need; pool 'l4' offers 4 x L4 per node (19.8 GiB budget "
+        "models.big: Qwen/Qwen2.5-72B-Instruct does not start: at tensor parallel 4 each GPU's budget of 19.7 GiB "
+        "holds weights 33.9 + activations 0.7 + non-torch 1.00 + CUDA graphs 1.0 GiB (bfloat16), leaving -16.9 GiB "
+        "for the KV cache, less than 1 request(s) of 8192 tokens need with the 0.6 GiB margin; pool 'l4' "
+        "offers 4 x L4 per node (19.7 GiB budget "
         "each); GPU types that fit on one node on aws: L40S (tensor parallel 4), A100-40GB (tensor parallel 8), "
         "A100-80GB (tensor parallel 4), H100 (tensor parallel 4), H200 (tensor parallel 2) (or lower contextLength "
         "or concurrency)"
@@ -284,7 +286,7 @@ def test_an_explicit_context_too_long_for_the_pool_names_the_largest_that_fits()
     pools = {"l4": {"gpu": "L4", "gpusPerNode": 1}}
     models = {"m": {"huggingFaceId": "Qwen/Qwen3-8B", "pool": "l4", "contextLength": 40960}}
     assert problems(aws(gpuPools=pools, models=models)) == [
-        "models.m.contextLength: 40960 tokens do not fit; the largest context that fits is 19232 (tensor parallel 1, "
+        "models.m.contextLength: 40960 tokens do not fit; the largest context that fits is 14368 (tensor parallel 1, "
         "1 request(s) at once)"
     ]
 
@@ -293,7 +295,7 @@ def test_context_unset_plans_the_largest_that_fits_as_max_model_len() -> None:
     pools = {"l4": {"gpu": "L4", "gpusPerNode": 1}}
     models = {"m": {"huggingFaceId": "Qwen/Qwen3-8B", "pool": "l4"}}
     plan = parse_config(aws(gpuPools=pools, models=models), stack="t").models["m"]
-    assert (plan.context_length, plan.sizing.context_is_capped) == (19232, True)
+    assert (plan.context_length, plan.sizing.context_is_capped) == (14368, True)
 
 
 def test_a_model_outside_the_catalogue_declares_its_quantized_weights() -> None:
@@ -311,14 +313,14 @@ def test_a_model_outside_the_catalogue_declares_its_quantized_weights() -> None:
         pools = {"l40s": {"gpu": "L40S", "gpusPerNode": 8}}
         return parse_config(aws(gpuPools=pools, models=models), stack="t").models["m"].sizing.tensor_parallel
 
-    assert (tensor_parallel("bf16"), tensor_parallel("int4")) == (4, 1)
+    assert (tensor_parallel("bf16"), tensor_parallel("int4")) == (4, 2)
 
 
 def test_fp8_kv_cache_is_refused_on_gpus_without_fp8() -> None:
     models = {"m": {"huggingFaceId": "Qwen/Qwen2.5-7B-Instruct", "pool": "a", "kvCacheDtype": "fp8"}}
     assert problems(aws(gpuPools={"a": {"gpu": "A10G"}}, models=models)) == [
-        "models.m.kvCacheDtype: fp8 needs a GPU of compute capability 8.9 or later (L4, L40S, H100, H200); pool 'a' "
-        "has A10G: use auto"
+        "models.m.kvCacheDtype: fp8 is offered only on GPUs of compute capability 8.9 or later, with fp8 hardware "
+        "(L4, L40S, H100, H200; a project choice: vLLM's Triton backend would emulate it); pool 'a' has A10G: use auto"
     ]
 
 

@@ -1,6 +1,6 @@
 """Bad configuration never crashes, never passes silently, never echoes a secret: the stack file as the Pulumi CLI
-reads it (tools/stack_file.py), and what the program accepts from Pulumi (stacks/config_input.py,
-stacks/messages.py), with the exact messages a user sees."""
+reads it (tools/stack_file.py), and what the program accepts from Pulumi (stacks/config/inputs.py,
+stacks/config/messages.py), with the exact messages a user sees."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from stacks.config import ConfigError, load_config, parse_config
-from stacks.config_schema import PATTERN_HINTS, GpuPool, ModelServing, RawConfig
+from stacks.config.schema import PATTERN_HINTS, GpuPool, ModelServing, RawConfig
 from tests.support import record
 from tools import plan
 from tools.offline import ROOT

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stacks.config import parse_config
-from stacks.rules.networks import public_addresses, source_range_findings
+from stacks.config.rules.networks import public_addresses, source_range_findings
 from tests.unit.test_config import existing, model
 from tests.unit.test_config import problems as existing_problems
 from tests.unit.test_config_clouds import aws, problems

@@ -6,7 +6,8 @@ import re
 
 import yaml
 
-from stacks.config_schema import (
+from components.clusters.eks import CONTROL_PLANE_LOGS, control_plane_log_group
+from stacks.config.schema import (
     OBJECT_KEYS,
     SECRET_KEYS,
     ClientConfig,
@@ -107,3 +108,13 @@ def test_readme_stack_matrix_matches_the_stack_files() -> None:
         stack_gpus = list(dict.fromkeys(pool["gpu"] for pool in stack_pools.values()))
         assert gpus == (", ".join(stack_gpus) or "—"), stack
         assert models == ", ".join(f"`{name}`" for name in config["llm-platform:models"]), stack
+
+
+def test_the_destroy_caution_says_how_to_recover_the_log_group_eks_recreates() -> None:
+    # EKS recreates its control-plane log group after destroy (terraform-aws-eks#2763); the next up fails on it.
+    caution = README.split("> [!CAUTION]\n> `deletionProtection`", 1)[1].split("\n\n", 1)[0]
+    group = control_plane_log_group("<clusterName>")
+    assert f"aws logs delete-log-group --log-group-name {group}" in caution
+    assert "aws eks update-cluster-config --name <clusterName>" in caution
+    # Turning logging off names every type the stack turns on.
+    assert all(f'"{log}"' in caution for log in CONTROL_PLANE_LOGS)

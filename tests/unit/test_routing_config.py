@@ -82,3 +82,10 @@ def test_an_unknown_routing_is_refused() -> None:
     assert problems(gcp(**TLS, models={"chat": model(host=HOST, routing="smart")})) == [
         "models.chat.routing: 'smart' is not allowed; use one of 'service', 'inference'"
     ]
+
+
+def test_a_version_the_version_rule_refuses_is_reported_once_and_never_parsed_by_the_routing_rule() -> None:
+    # Any non-numeric version reached the routing rule's version parse before the version rule had refused it.
+    assert problems(gcp(**TLS, kubernetesVersion="∞", models={"chat": pooled()})) == [
+        "kubernetesVersion: '∞' is not supported; use one of '1.32', '1.33', '1.34', '1.35'"
+    ]

@@ -70,7 +70,7 @@ def test_chosen_tensor_parallelism_fits_the_next_smaller_does_not_and_kv_room_is
     size = sizing.tensor_parallel
     assert fits(architecture, sizing.terms, size, sizing.context_tokens, concurrency, kv_dtype)  # type: ignore[arg-type]
     assert sizing.terms.kv_room_gib >= 0
-    assert sizing.headroom_gib >= 0
+    assert sizing.headroom_gib >= sizing.terms.margin_gib
     if context is not None:
         assert sizing.context_tokens == context  # an explicit context is never cut
     else:
@@ -92,7 +92,7 @@ def test_the_issue_case_llama_70b_at_8k_on_h100_takes_four_gpus_not_two() -> Non
 
 def test_the_budget_starts_from_the_memory_cuda_reports_not_the_data_sheet() -> None:
     assert visible_memory_gib(GpuType.H100, Sharing()) == 79.14
-    assert visible_memory_gib(GpuType.L4, Sharing()) == pytest.approx((23034 - 520) / 1024)
+    assert visible_memory_gib(GpuType.L4, Sharing()) == pytest.approx((23034 - 605) / 1024)
 
 
 def test_kv_heads_are_replicated_when_tensor_parallelism_exceeds_them() -> None:
@@ -112,14 +112,6 @@ def test_one_request_rounds_up_to_whole_blocks_as_vllm_checks_at_startup() -> No
 def test_fp8_kv_cache_halves_the_bytes_per_token() -> None:
     llama = MODELS["meta-llama/Llama-3.1-8B-Instruct"]
     assert kv_bytes_per_token(llama, "fp8") * 2 == kv_bytes_per_token(llama, "auto")
-
-
-def test_sliding_window_layers_hold_only_their_window_and_one_batch() -> None:
-    gemma = MODELS["google/gemma-3-27b-it"]
-    per_layer_block = 16 * 2 * 16 * 128 * 2
-    full = (62 - 52) * (131072 // 16) * per_layer_block
-    sliding = 52 * (-(-(1024 - 1 + 2048) // 16) + 1) * per_layer_block
-    assert request_kv_bytes(gemma, 131072, 1, "auto", 2048) == full + sliding
 
 
 def test_context_unset_takes_the_largest_that_fits_in_whole_blocks() -> None:

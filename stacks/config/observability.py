@@ -1,6 +1,6 @@
 """Observability settings of the stack configuration: per-model latency objectives, Grafana, alert receivers.
 
-The pydantic models are referenced from stacks/config.py; the cross-key rules run from its `_check_rules`.
+The pydantic models are referenced from stacks/config/loader.py; the cross-key rules run from its `parse_config`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from components.catalog.instances import Cloud
 from components.serving import gateway
 from components.serving.cert_manager import NAMESPACE as CERT_MANAGER_NAMESPACE
-from stacks.rules import Finding
+from stacks.config.rules import Finding
 
 RETIRED_KEYS: dict[str, str] = {
     "ingressClassName": (

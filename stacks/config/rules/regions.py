@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from components.catalog.instances import Cloud
 from components.catalog.regions import REGIONS
-from stacks.rules import Finding
+from stacks.config.rules import Finding
 
 
 def region_findings(cloud: Cloud, region: str) -> list[Finding]:

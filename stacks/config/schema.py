@@ -1,12 +1,12 @@
 """The stack file's shape: the enums and pydantic models every key is parsed into (camelCase keys, snake_case
-attributes), with the patterns and what each allows. Parsing and the rules live in stacks/config.py and the checks
+attributes), with the patterns and what each allows. Parsing and the rules live in loader.py and the checks
 modules; this module only says what a well-formed value is."""
 
 from __future__ import annotations
 
 import enum
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
@@ -16,10 +16,10 @@ from components.catalog.instances import Cloud
 from components.catalog.models import WeightFormat
 from components.clusters.contract import Sharing, SharingMode
 from components.sizing import KvCacheDtype
-from stacks.config_input import (
+from stacks.config.inputs import (
     boolean_as_number,
 )
-from stacks.observability_config import ALERT_RECEIVER_KEYS, SloConfig
+from stacks.config.observability import ALERT_RECEIVER_KEYS, SloConfig
 
 # A Kubernetes DNS-1123 label: what names of namespaces, Services and Deployments must be.
 DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
@@ -80,7 +80,7 @@ class ConfigModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        # pydantic reads `gpusPerNode: true` as 1; refuse it as at the top level (stacks/config_input.py).
+        # pydantic reads `gpusPerNode: true` as 1; refuse it as at the top level (stacks/config/inputs.py).
         return boolean_as_number(value, cls.model_fields[info.field_name or ""].annotation)
 
 
@@ -136,6 +136,12 @@ class ModelArchitectureConfig(ConfigModel):
     hidden_size: int | None = Field(default=None, ge=1, le=100_000)
     intermediate_size: int | None = Field(default=None, ge=1, le=1_000_000)
     vocab_size: int | None = Field(default=None, ge=1, le=10_000_000)
+    model_type: str = Field(default="", max_length=100)
+    """config.json `model_type`: vLLM v0.31 refuses float16 for gemma2/gemma3 (float32 on GPUs without bf16)."""
+    config_dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
+    """config.json `torch_dtype`."""
+    attention: Literal["gqa", "mla", "mamba", "linear"] = "gqa"
+    """Only gqa (K and V per KV head) is sized; mla, mamba and linear are refused."""
 
 
 class LoadBalancerConfig(ConfigModel):
@@ -181,7 +187,7 @@ class ModelServing(ConfigModel):
     """With `canaryOf`: the share of the route's requests, in percent, that this model gets."""
     routing: Routing = Routing.SERVICE
     """How its Gateway route picks a replica: the Service's load balancing, or (`inference`) an InferencePool whose
-    endpoint picker reads each replica's queue and cache (stacks/rules/routing.py says where)."""
+    endpoint picker reads each replica's queue and cache (stacks/config/rules/routing.py says where)."""
     load_balancer: LoadBalancerConfig | None = None
     """Expose the model through a LoadBalancer Service restricted to source ranges."""
     clients: list[ClientConfig] = Field(default_factory=list, max_length=20)

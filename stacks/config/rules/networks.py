@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 
-from stacks.rules import Finding
+from stacks.config.rules import Finding
 
 IPv4Network = ipaddress.IPv4Network
 IPv6Network = ipaddress.IPv6Network

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from components.autoscaling.http_add_on import wake_service_name
-from stacks.rules import Finding
+from stacks.config.rules import Finding
 
 # The pools each cloud's cluster code creates besides the GPU pools, by the names a GPU pool would take:
 # components/clusters/eks.py (node group `<cluster>-system`), gke.py (node pool `system`), aks.py (the cluster's

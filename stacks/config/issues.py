@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from stacks.rules import Finding
+from stacks.config.rules import Finding
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,18 @@ from components.gpu.device_plugin import NAMESPACE as DEVICE_PLUGIN_NAMESPACE
 from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPACE
 from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
 from components.serving.metadata import METRICS_NAMESPACES
-from stacks.config_issues import (
+from stacks.config.issues import (
     ConfigIssue,
     as_issues,
     quoted,
 )
-from stacks.config_schema import (
+from stacks.config.rules.exposure import (
+    GATEWAY_NAMESPACES,
+)
+from stacks.config.rules.names import pool_name_findings
+from stacks.config.rules.networks import network_cidr_findings, source_range_findings
+from stacks.config.rules.regions import region_findings, zone_findings
+from stacks.config.schema import (
     CLOUD_OF_TARGET,
     CLOUD_ONLY_KEYS,
     DNS_LABEL,
@@ -32,12 +38,6 @@ from stacks.config_schema import (
     RawConfig,
     Target,
 )
-from stacks.rules.exposure import (
-    GATEWAY_NAMESPACES,
-)
-from stacks.rules.names import pool_name_findings
-from stacks.rules.networks import network_cidr_findings, source_range_findings
-from stacks.rules.regions import region_findings, zone_findings
 
 
 def label_issues(path: str, labels: Mapping[str, str]) -> list[ConfigIssue]:
@@ -147,6 +147,33 @@ def check_cloud(config: RawConfig, pools: Mapping[str, GpuPool]) -> list[ConfigI
                 )
         issues.extend(check_zones(target, config.region, pools))
         return issues
+    issues.extend(_api_endpoint_issues(config))
+    issues.extend(_network_issues(config))
+    if target is Target.GCP and config.gcp_project is None:
+        issues.append(ConfigIssue("gcpProject", "is required for target 'gcp'; set the Google Cloud project id"))
+    if target is not Target.GCP and config.gcp_project is not None:
+        issues.append(ConfigIssue("gcpProject", f"only applies to target 'gcp', not '{target}'; remove the key"))
+    issues.extend(check_zones(target, config.region, pools))
+    issues.extend(as_issues(pool_name_findings(target.value, list(pools))))
+    cloud = CLOUD_OF_TARGET[target]
+    for name, pool in pools.items():
+        issues.extend(check_pool_offer(cloud, name, pool))
+        issues.extend(check_sharing_on_cloud(target, name, pool))
+        if target is Target.AZURE and not re.match(_AKS_POOL_NAME, name):
+            issues.append(
+                ConfigIssue(
+                    f"gpuPools.{name}",
+                    f"AKS pool names are lowercase letters and digits, start with a letter, at most 12 "
+                    f"characters; rename {name!r}",
+                )
+            )
+    return issues
+
+
+def _api_endpoint_issues(config: RawConfig) -> list[ConfigIssue]:
+    """A cloud cluster's API endpoint (who reaches it, and why it is public) and its device plugin."""
+    target = config.target
+    issues: list[ConfigIssue] = []
     issues.extend(check_cidrs("publicApiCidrs", config.public_api_cidrs, exposes="the Kubernetes API"))
     if not config.install_device_plugin:
         issues.append(
@@ -166,6 +193,13 @@ def check_cloud(config: RawConfig, pools: Mapping[str, GpuPool]) -> list[ConfigI
         )
     if config.public_api_reason is not None and not config.public_api_cidrs:
         issues.append(ConfigIssue("publicApiReason", "only applies with publicApiCidrs; remove the key"))
+    return issues
+
+
+def _network_issues(config: RawConfig) -> list[ConfigIssue]:
+    """The network the stack creates, or the subnets it is given."""
+    target = config.target
+    issues: list[ConfigIssue] = []
     issues.extend(as_issues(network_cidr_findings(config.network_cidr)))
     if config.existing_subnet_ids:
         if target not in _SUBNET_ID:
@@ -187,24 +221,6 @@ def check_cloud(config: RawConfig, pools: Mapping[str, GpuPool]) -> list[ConfigI
             for index, subnet in enumerate(config.existing_subnet_ids):
                 if not re.match(pattern, subnet):
                     issues.append(ConfigIssue(f"existingSubnetIds[{index}]", f"{subnet!r} is not {example}"))
-    if target is Target.GCP and config.gcp_project is None:
-        issues.append(ConfigIssue("gcpProject", "is required for target 'gcp'; set the Google Cloud project id"))
-    if target is not Target.GCP and config.gcp_project is not None:
-        issues.append(ConfigIssue("gcpProject", f"only applies to target 'gcp', not '{target}'; remove the key"))
-    issues.extend(check_zones(target, config.region, pools))
-    issues.extend(as_issues(pool_name_findings(target.value, list(pools))))
-    cloud = CLOUD_OF_TARGET[target]
-    for name, pool in pools.items():
-        issues.extend(check_pool_offer(cloud, name, pool))
-        issues.extend(check_sharing_on_cloud(target, name, pool))
-        if target is Target.AZURE and not re.match(_AKS_POOL_NAME, name):
-            issues.append(
-                ConfigIssue(
-                    f"gpuPools.{name}",
-                    f"AKS pool names are lowercase letters and digits, start with a letter, at most 12 "
-                    f"characters; rename {name!r}",
-                )
-            )
     return issues
 
 

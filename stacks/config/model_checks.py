@@ -5,23 +5,36 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from components import versions
 from components.catalog.instances import Cloud
 from components.catalog.models import ModelArchitecture
 from components.serving.clients import model_pod_labels, selects_all_of
-from components.sizing import best_fit, supports_fp8_kv_cache
+from components.sizing import Sizing, best_fit, supports_fp8_kv_cache
 from components.sizing_advice import describe_offer, gpus_that_fit, no_fit, too_long
-from stacks.cloud_checks import (
+from stacks.config.cloud_checks import (
     check_cidrs,
     check_pool,
     check_top_level,
     label_issues,
 )
-from stacks.config_issues import (
+from stacks.config.issues import (
     ConfigIssue,
     as_issues,
     quoted,
 )
-from stacks.config_schema import (
+from stacks.config.messages import show
+from stacks.config.model_plan import (
+    model_architecture,
+)
+from stacks.config.rules.exposure import (
+    Exposure,
+    canary_findings,
+    gateway_findings,
+)
+from stacks.config.rules.labels import reserved_label_findings
+from stacks.config.rules.names import ModelNames, host_findings, model_name_findings
+from stacks.config.rules.routing import routing_findings
+from stacks.config.schema import (
     CLOUD_OF_TARGET,
     DNS_LABEL,
     Engine,
@@ -30,19 +43,6 @@ from stacks.config_schema import (
     RawConfig,
     Routing,
 )
-from stacks.messages import show
-from stacks.model_plan import (
-    model_architecture,
-    model_sizing,
-)
-from stacks.rules.exposure import (
-    Exposure,
-    canary_findings,
-    gateway_findings,
-)
-from stacks.rules.labels import reserved_label_findings
-from stacks.rules.names import ModelNames, host_findings, model_name_findings
-from stacks.rules.routing import routing_findings
 
 
 def check_rules(
@@ -50,10 +50,11 @@ def check_rules(
     pools: Mapping[str, GpuPool],
     models: Mapping[str, ModelServing],
     pool_names: set[str],
+    sizings: Mapping[str, Sizing | None],
     *,
     has_token: bool,
 ) -> list[ConfigIssue]:
-    """Rules across keys, for every part that has the right shape."""
+    """Rules across keys, for every part that has the right shape; `sizings`: each model's on its pool's GPU."""
     issues: list[ConfigIssue] = []
     if config is not None:
         issues.extend(check_top_level(config))
@@ -72,12 +73,16 @@ def check_rules(
                     models,
                     cloud=cloud,
                     existing_gateway=config.existing_gateway,
-                    kubernetes_version=config.kubernetes_version,
+                    kubernetes_version=(
+                        config.kubernetes_version
+                        if config.kubernetes_version in versions.SUPPORTED_KUBERNETES_VERSIONS
+                        else None
+                    ),
                 )
             )
         )
     for name, model in models.items():
-        issues.extend(check_model(name, model, pools, pool_names, has_token=has_token, cloud=cloud))
+        issues.extend(check_model(name, model, pools, pool_names, sizings[name], has_token=has_token, cloud=cloud))
     issues.extend(check_clients(config.namespace if config is not None else None, models))
     if config is not None:
         names = {name: model_object_names(model, config.namespace) for name, model in models.items()}
@@ -146,11 +151,23 @@ def check_model(
     model: ModelServing,
     pools: Mapping[str, GpuPool],
     pool_names: set[str],
+    sizing: Sizing | None,
     *,
     has_token: bool,
     cloud: Cloud | None,
 ) -> list[ConfigIssue]:
+    """One model's keys: its load balancer, name and pool, engine and replicas, then what the catalogue says of it
+    (`sizing`: its sizing on its pool's GPU, None when it has none)."""
     path = f"models.{name}"
+    return [
+        *_load_balancer_issues(path, model, cloud),
+        *_name_and_pool_issues(name, path, model, pool_names),
+        *_engine_and_replica_issues(name, path, model),
+        *_catalogue_issues(path, model, pools, sizing, has_token=has_token, cloud=cloud),
+    ]
+
+
+def _load_balancer_issues(path: str, model: ModelServing, cloud: Cloud | None) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     if model.load_balancer is not None:
         issues.extend(
@@ -165,6 +182,11 @@ def check_model(
                     "only applies to cloud targets: on 'existing' the cluster's load balancer decides; remove the key",
                 )
             )
+    return issues
+
+
+def _name_and_pool_issues(name: str, path: str, model: ModelServing, pool_names: set[str]) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
     if not re.match(DNS_LABEL, name) or len(name) > 40:
         issues.append(
             ConfigIssue(
@@ -183,6 +205,11 @@ def check_model(
                 f"{model.pool!r} is not a GPU pool of this stack; use {allowed} remove the key to run on CPU",
             )
         )
+    return issues
+
+
+def _engine_and_replica_issues(name: str, path: str, model: ModelServing) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
     if model.engine is Engine.KSERVE and model.pool is None:
         issues.append(
             ConfigIssue(
@@ -215,6 +242,20 @@ def check_model(
                 f"{max_replicas} is less than minReplicas ({model.min_replicas}); set maxReplicas >= minReplicas",
             )
         )
+    return issues
+
+
+def _catalogue_issues(
+    path: str,
+    model: ModelServing,
+    pools: Mapping[str, GpuPool],
+    sizing: Sizing | None,
+    *,
+    has_token: bool,
+    cloud: Cloud | None,
+) -> list[ConfigIssue]:
+    """The model's architecture (the catalogue's, or its own), its context, its sizing on its pool, its gate."""
+    issues: list[ConfigIssue] = []
     architecture = model_architecture(model)
     if architecture and model.context_length and model.context_length > architecture.default_context:
         issues.append(
@@ -234,7 +275,7 @@ def check_model(
             )
         )
     if architecture is not None and pool is not None:
-        issues.extend(check_sizing(path, model, architecture, model.pool or "", pool, cloud))
+        issues.extend(check_sizing(path, model, architecture, model.pool or "", pool, cloud, sizing))
     if architecture is not None and architecture.gated and not has_token:
         issues.append(
             ConfigIssue(
@@ -247,7 +288,13 @@ def check_model(
 
 
 def check_sizing(
-    path: str, model: ModelServing, architecture: ModelArchitecture, pool_name: str, pool: GpuPool, cloud: Cloud | None
+    path: str,
+    model: ModelServing,
+    architecture: ModelArchitecture,
+    pool_name: str,
+    pool: GpuPool,
+    cloud: Cloud | None,
+    sizing: Sizing | None,
 ) -> list[ConfigIssue]:
     """The model must start on one node of its pool with `concurrency` requests of its context (components/sizing.py);
     a context set explicitly is never cut."""
@@ -255,11 +302,12 @@ def check_sizing(
         return [
             ConfigIssue(
                 f"{path}.kvCacheDtype",
-                f"fp8 needs a GPU of compute capability 8.9 or later (L4, L40S, H100, H200); pool {pool_name!r} "
-                f"has {pool.gpu.value}: use auto",
+                "fp8 is offered only on GPUs of compute capability 8.9 or later, with fp8 hardware (L4, L40S, H100, "
+                f"H200; a project choice: vLLM's Triton backend would emulate it); pool {pool_name!r} has "
+                f"{pool.gpu.value}: use auto",
             )
         ]
-    if model_sizing(model, architecture, pool) is not None:
+    if sizing is not None:
         return []
     sharing = pool.sharing.as_sharing()
     best = best_fit(architecture, model.concurrency, pool.gpu, pool.gpus_per_node, sharing, model.kv_cache_dtype)

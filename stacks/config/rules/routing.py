@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from components.catalog.instances import Cloud
-from stacks.rules import Finding
+from stacks.config.rules import Finding
 
 INFERENCE = "inference"
 GKE_MINIMUM = (1, 34)
@@ -33,9 +33,14 @@ class _Model(Protocol):
 
 
 def routing_findings(
-    models: Mapping[str, _Model], *, cloud: Cloud | None, existing_gateway: str | None, kubernetes_version: str
+    models: Mapping[str, _Model],
+    *,
+    cloud: Cloud | None,
+    existing_gateway: str | None,
+    kubernetes_version: str | None,
 ) -> list[Finding]:
-    """Every model with `routing: inference` is routed by the stack's GKE Gateway, served by vLLM, and awake."""
+    """Every model with `routing: inference` is routed by the stack's GKE Gateway, served by vLLM, and awake.
+    `kubernetes_version`: the stack's, once the version rule has accepted it; None: refused there, not read here."""
     findings: list[Finding] = []
     for name, model in models.items():
         if model.routing != INFERENCE:
@@ -55,7 +60,7 @@ def routing_findings(
                     "does not install, and an existing Gateway's support is not known; remove the key",
                 )
             )
-        elif _minor(kubernetes_version) < GKE_MINIMUM:
+        elif kubernetes_version is not None and _minor(kubernetes_version) < GKE_MINIMUM:
             findings.append(
                 Finding(
                     path,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from components.clusters.contract import POOL_LABEL
 from components.clusters.gpu_nodes import DEVICE_PLUGIN_CONFIG_LABEL, EKS_ACCELERATOR_LABEL
-from stacks.rules import Finding
+from stacks.config.rules import Finding
 
 _PLATFORM_PREFIX = POOL_LABEL.split("/", 1)[0] + "/"
 # On every target the platform sets these on a pool's nodes (components/clusters/gpu_nodes.py, existing.py).

@@ -2,7 +2,7 @@
 
 Each message names what the key allows, read from the model itself (the field's bounds, enum members, allowed
 keys) or from the hint its pattern carries; values are shown as the user wrote them. Values of secret keys never get
-here: the config loader refuses or skips them before validation (stacks/config.py, `parse_config`).
+here: the config loader refuses or skips them before validation (stacks/config/loader.py, `parse_config`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,211 @@
+"""Reading the stack configuration, parsed once at the edge.
+
+`load_config()` reads the `llm-platform:*` keys of the running stack, checks every rule, and returns a
+frozen `StackConfig` (resolved.py), or raises `ConfigError` listing every problem (key path, value given, what is
+allowed) before any resource exists. Everything after this package works with typed values only.
+
+Keys are camelCase in `Pulumi.<stack>.yaml` and snake_case attributes here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pulumi
+from pydantic import BaseModel, ValidationError
+
+from stacks.config.cloud_checks import check_cloud, check_deployer
+from stacks.config.inputs import decoded_json, namespace_near_misses, secret_in_plain_key, token_problem
+from stacks.config.issues import ConfigError, ConfigIssue
+from stacks.config.messages import describe, key_path, show
+from stacks.config.model_checks import check_rules
+from stacks.config.model_plan import fit_instances, model_sizings
+from stacks.config.observability import ALERT_RECEIVER_KEYS, check_slo, check_stack
+from stacks.config.resolved import StackConfig, resolve
+from stacks.config.rules.exposure import RETIRED_KEYS
+from stacks.config.schema import (
+    LIST_KEYS,
+    OBJECT_KEYS,
+    PATTERN_HINTS,
+    SECRET_KEYS,
+    ConfigModel,
+    GpuPool,
+    ModelServing,
+    RawConfig,
+)
+
+PROJECT = "llm-platform"
+
+
+def load_config() -> StackConfig:
+    """Read and check the running stack's configuration. Raises ConfigError on any problem."""
+    stack = pulumi.get_stack()
+    all_config = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    raw = {key.split(":", 1)[1]: value for key, value in all_config.items() if key.startswith(f"{PROJECT}:")}
+    is_secret = {key: pulumi.runtime.is_config_secret(f"{PROJECT}:{key}") for key in raw}
+    token = pulumi.Config(PROJECT).get_secret("hfToken") if "hfToken" in raw else None
+    receivers = {key: pulumi.Config(PROJECT).require_secret(key) for key in ALERT_RECEIVER_KEYS if key in raw}
+    return parse_config(
+        raw,
+        stack=stack,
+        project=pulumi.get_project(),
+        secret_keys=is_secret,
+        hf_token=token,
+        other_keys=[key for key in all_config if not key.startswith(f"{PROJECT}:")],
+        alert_receivers=receivers,
+    )
+
+
+def parse_config(
+    raw: Mapping[str, Any],
+    *,
+    stack: str,
+    project: str = PROJECT,
+    secret_keys: Mapping[str, bool] | None = None,
+    hf_token: pulumi.Output[str] | None = None,
+    other_keys: Iterable[str] = (),
+    alert_receivers: Mapping[str, pulumi.Output[str]] | None = None,
+) -> StackConfig:
+    """Check raw config values (strings as Pulumi passes them, or already-decoded values). `secret_keys` says which
+    keys Pulumi marked secret; `other_keys` are the full keys of other namespaces.
+
+    Read (the values as Pulumi hands them over), validate (each key's shape, then the rules across keys), resolve
+    (what each pool and model needs, once): every problem of every step is reported together."""
+    issues = [ConfigIssue(key, message) for key, message in namespace_near_misses(other_keys, project)]
+    values, unread, read_issues = _read_values(raw, secret_keys or {})
+    issues.extend(read_issues)
+    top, pools, models, shape_issues = _validate_shapes(values)
+    issues.extend(shape_issues)
+    sizings = model_sizings(pools, models)
+    pool_names = set((values.get("gpuPools") or {}).keys())
+    has_token = _has_token(raw, hf_token)
+    issues.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token))
+    issues.extend(_observability_issues(top, models, receivers=[key for key in ALERT_RECEIVER_KEYS if key in raw]))
+    if top is not None:
+        issues.extend(check_cloud(top, pools))
+        issues.extend(check_deployer(top))
+    instances, fit_issues = fit_instances(top, pools, models, sizings) if top is not None else ({}, [])
+    issues.extend(fit_issues)
+    if issues or top is None:
+        raise ConfigError(stack, _one_issue_per_unread_key(issues, unread))
+    return resolve(
+        top,
+        pools,
+        models,
+        sizings,
+        instances,
+        stack=stack,
+        project=project,
+        hf_token=hf_token,
+        alert_receivers=alert_receivers or {},
+    )
+
+
+def _read_values(
+    raw: Mapping[str, Any], secret_keys: Mapping[str, bool]
+) -> tuple[dict[str, Any], set[str], list[ConfigIssue]]:
+    """The values to validate, decoded from what Pulumi hands over; the keys refused unread (a secret where none
+    belongs: any message about it would show it); what is wrong with the rest."""
+    issues: list[ConfigIssue] = []
+    values: dict[str, Any] = {}
+    unread: set[str] = set()
+    for key, value in raw.items():
+        is_secret = secret_keys.get(key, False)
+        if key in RETIRED_KEYS and value != "":
+            issues.append(ConfigIssue(key, RETIRED_KEYS[key]))
+            continue
+        if key in SECRET_KEYS:
+            problem = token_problem(value, is_secret=is_secret, key=key)
+            if problem:
+                issues.append(ConfigIssue(key, problem))
+            continue
+        if is_secret:
+            issues.append(ConfigIssue(key, secret_in_plain_key(key, SECRET_KEYS)))
+            unread.add(key)
+            continue  # never read: any message about it would show the secret
+        if value == "":
+            continue  # Pulumi.yaml declares optional scalars with an empty default, and YAML null arrives as "": unset.
+        if key in OBJECT_KEYS:
+            if isinstance(value, str):
+                with contextlib.suppress(json.JSONDecodeError):
+                    value = json.loads(value)
+            if not isinstance(value, dict):
+                issues.append(ConfigIssue(key, f"must be a map of names to settings, got {show(value)}"))
+                continue
+        if key in LIST_KEYS and isinstance(value, str):
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
+        values[key] = decoded_json(value)
+    return values, unread, issues
+
+
+def _validate_shapes(
+    values: Mapping[str, Any],
+) -> tuple[RawConfig | None, dict[str, GpuPool], dict[str, ModelServing], list[ConfigIssue]]:
+    """Each key against its schema: the top-level keys, each GPU pool, each model (those that have their shape)."""
+    top, issues = _validate(RawConfig, {k: v for k, v in values.items() if k not in OBJECT_KEYS}, ())
+    pools: dict[str, GpuPool] = {}
+    models: dict[str, ModelServing] = {}
+    for key, schema, parsed_items in (("gpuPools", GpuPool, pools), ("models", ModelServing, models)):
+        for name, body in (values.get(key) or {}).items():
+            item, item_issues = _validate(schema, body, (key, name))
+            issues.extend(item_issues)
+            if item is not None:
+                parsed_items[name] = item  # type: ignore[index]
+    return top, pools, models, issues
+
+
+def _observability_issues(
+    top: RawConfig | None, models: Mapping[str, ModelServing], *, receivers: list[str]
+) -> list[ConfigIssue]:
+    issues = [ConfigIssue(i.path, i.message) for name, model in models.items() for i in check_slo(name, model.slo)]
+    if top is not None:
+        issues.extend(
+            ConfigIssue(issue.path, issue.message)
+            for issue in check_stack(
+                monitoring=top.monitoring, prometheus_url=top.prometheus_url, grafana=top.grafana, receivers=receivers
+            )
+        )
+    return issues
+
+
+def _one_issue_per_unread_key(issues: list[ConfigIssue], unread: set[str]) -> list[ConfigIssue]:
+    """A key refused unread (a secret where none belongs) says only that: the rules that miss it ("is required")
+    would mislead."""
+    reported: set[str] = set()
+    kept = []
+    for issue in issues:
+        key = re.split(r"[.\[]", issue.path, maxsplit=1)[0]
+        if key in unread:
+            if key in reported:
+                continue
+            reported.add(key)
+        kept.append(issue)
+    return kept
+
+
+def _has_token(raw: Mapping[str, Any], hf_token: pulumi.Output[str] | None) -> bool:
+    if "hfToken" in raw:
+        return isinstance(raw["hfToken"], str) and bool(raw["hfToken"].strip())
+    return hf_token is not None
+
+
+def _validate(schema: type[ConfigModel], body: Any, prefix: tuple[str, ...]) -> tuple[Any, list[ConfigIssue]]:
+    try:
+        return schema.model_validate(body), []
+    except ValidationError as error:
+        return None, _issues_from_pydantic(error, schema, prefix)
+
+
+# --- pydantic's errors, in the project's words ----------------------------------------------------
+
+
+def _issues_from_pydantic(error: ValidationError, root: type[BaseModel], prefix: tuple[str, ...]) -> list[ConfigIssue]:
+    return [
+        ConfigIssue(key_path(prefix + tuple(item["loc"])), describe(item, root, PATTERN_HINTS))
+        for item in error.errors(include_url=False)
+    ]

@@ -1,0 +1,153 @@
+"""The resolved configuration: `StackConfig`, what every composition module reads, built once the stack file has
+passed every check (loader.py), with each pool's machine and each model's plan (model_plan.py) resolved."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components import versions
+from components.catalog.instances import Cloud, InstanceType
+from components.node_fit import PoolFit
+from components.sizing import Sizing
+from stacks.config.model_plan import ModelPlan, plan_model
+from stacks.config.schema import CLOUD_OF_TARGET, DeployerType, GpuPool, ModelServing, RawConfig, Target
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackConfig:
+    project: str
+    stack: str
+    target: Target
+    region: str | None
+    kubernetes_version: str
+    cluster_name: str
+    kubeconfig_context: str | None
+    namespace: str
+    public_api_cidrs: tuple[str, ...]
+    network_cidr: str
+    availability_zones: int
+    existing_subnet_ids: tuple[str, ...]
+    gcp_project: str | None
+    system_instance_type: str | None
+    system_nodes: int
+    deployer_principal_type: DeployerType
+    """azure: the kind of principal that runs Pulumi."""
+    deployer_group_object_id: str | None
+    """azure, group deployers: the group that gets the Cluster Admin role; None: whoever runs Pulumi."""
+    deletion_protection: bool
+    monitoring: bool
+    install_device_plugin: bool
+    vllm_image: str
+    """vLLM's CUDA image: the configured digest, or the release tag of components/versions.py."""
+    vllm_cpu_image: str
+    prometheus_url: str | None
+    model_cache_storage_class: str | None
+    """ReadWriteMany class for the weight cache (the cloud's default resolved by the target); None: emptyDir."""
+    model_cache_class_created: bool
+    """The stack creates `model_cache_storage_class` itself (EFS on aws, Filestore on gcp); otherwise the cluster
+    has it."""
+    model_cache_gib: int
+    tls_cluster_issuer: str | None
+    acme_email: str | None
+    existing_gateway: str | None
+    gateway_internal: bool
+    gpu_pools: Mapping[str, GpuPool]
+    pool_instances: Mapping[str, InstanceType]
+    """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""
+    pool_fits: Mapping[str, PoolFit]
+    """Cloud targets: why each pool's type was chosen (what its nodes must hold, what they leave to pods)."""
+    models: Mapping[str, ModelPlan]
+    hf_token: pulumi.Output[str] | None
+    """A Pulumi secret, or None when the stack sets no token."""
+    max_hourly_cost: float | None = None
+    max_idle_hourly_cost: float | None = None
+    grafana: bool = False
+    alert_receivers: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
+
+    @property
+    def cloud(self) -> Cloud | None:
+        """The cloud of a cloud target; None for `existing`."""
+        return CLOUD_OF_TARGET.get(self.target)
+
+
+def resolve(
+    top: RawConfig,
+    pools: Mapping[str, GpuPool],
+    models: Mapping[str, ModelServing],
+    sizings: Mapping[str, Sizing | None],
+    instances: Mapping[str, PoolFit],
+    *,
+    stack: str,
+    project: str,
+    hf_token: pulumi.Output[str] | None,
+    alert_receivers: Mapping[str, pulumi.Output[str]],
+) -> StackConfig:
+    """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
+    machine type and each model's plan."""
+    cache_class, cache_class_created = _model_cache_class(top, serves_models=bool(models))
+    return StackConfig(
+        project=project,
+        stack=stack,
+        target=top.target,
+        region=top.region,
+        kubernetes_version=top.kubernetes_version,
+        cluster_name=top.cluster_name or f"llm-{stack}".lower()[:40],
+        kubeconfig_context=top.kubeconfig_context,
+        namespace=top.namespace,
+        public_api_cidrs=tuple(top.public_api_cidrs),
+        network_cidr=top.network_cidr,
+        availability_zones=top.availability_zones,
+        existing_subnet_ids=tuple(top.existing_subnet_ids),
+        gcp_project=top.gcp_project,
+        system_instance_type=top.system_instance_type,
+        system_nodes=top.system_nodes,
+        deployer_principal_type=top.deployer_principal_type or DeployerType.USER,
+        deployer_group_object_id=top.deployer_group_object_id,
+        deletion_protection=top.deletion_protection,
+        monitoring=top.monitoring,
+        install_device_plugin=top.install_device_plugin,
+        vllm_image=top.vllm_image or versions.VLLM_GPU_IMAGE,
+        vllm_cpu_image=top.vllm_cpu_image or versions.VLLM_CPU_IMAGE,
+        prometheus_url=top.prometheus_url,
+        model_cache_storage_class=cache_class,
+        model_cache_class_created=cache_class_created,
+        model_cache_gib=top.model_cache_gib,
+        tls_cluster_issuer=top.tls_cluster_issuer,
+        acme_email=top.acme_email,
+        existing_gateway=top.existing_gateway,
+        gateway_internal=top.gateway_internal,
+        gpu_pools=pools,
+        pool_instances={name: fit.instance for name, fit in instances.items()},
+        pool_fits=instances,
+        models={
+            name: plan_model(name, spec, pools, models, top.namespace, sizings[name]) for name, spec in models.items()
+        },
+        hf_token=hf_token,
+        max_hourly_cost=top.max_hourly_cost,
+        max_idle_hourly_cost=top.max_idle_hourly_cost,
+        grafana=top.grafana,
+        alert_receivers=dict(alert_receivers),
+    )
+
+
+# ReadWriteMany classes that come with the cluster: Azure Files (built into AKS). EKS has none and GKE's built-in
+# Filestore classes create instances in the network named `default`, not the cluster's: the aws and gcp stacks
+# create one (EFS; Filestore in the cluster's VPC) when a model needs it. On `existing` clusters caches stay
+# emptyDir unless modelCacheStorageClass names a class.
+_DEFAULT_RWX_CLASS = {Target.AZURE: "azurefile-csi-premium"}
+_CREATED_RWX_CLASS = {Target.AWS: "efs-model-cache", Target.GCP: "filestore-model-cache"}
+
+
+def _model_cache_class(top: RawConfig, *, serves_models: bool) -> tuple[str | None, bool]:
+    """The models' cache class, and whether the stack creates it."""
+    if top.model_cache_storage_class is not None:
+        return top.model_cache_storage_class, False
+    if top.target in _DEFAULT_RWX_CLASS:
+        return _DEFAULT_RWX_CLASS[top.target], False
+    if top.target in _CREATED_RWX_CLASS and serves_models:
+        return _CREATED_RWX_CLASS[top.target], True
+    return None, False

@@ -9,9 +9,7 @@ import pytest
 
 from tools.offline import Mode, stack_names
 from tools.validation import (
-    CRD_SCHEMAS_ENV,
     builtin_errors,
-    crd_schema_dir,
     custom_resource_errors,
     is_builtin,
     kubernetes_versions,
@@ -60,16 +58,7 @@ def test_no_deprecated_api_versions(plans: dict[Any, Any], stack: str, mode: str
 
 @pytest.mark.parametrize(("stack", "mode"), CASES)
 def test_custom_resources_pass_their_crd_schema(plans: dict[Any, Any], stack: str, mode: str) -> None:
-    schema_dir = crd_schema_dir()
-    if schema_dir is None:
-        pytest.skip(
-            f"{CRD_SCHEMAS_ENV} is not set: CI points it at ../shared/crd-schemas (upstream data, not copied here)"
-        )
-    errors = {
-        name: custom_resource_errors(body, schema_dir)
-        for name, body in _objects(plans, stack, mode)
-        if not is_builtin(body)
-    }
+    errors = {name: custom_resource_errors(body) for name, body in _objects(plans, stack, mode) if not is_builtin(body)}
     assert {name: found for name, found in errors.items() if found} == {}
 
 
@@ -105,16 +94,13 @@ def test_pre_stop_sleep_exists_in_every_supported_version() -> None:
 
 
 def test_custom_resource_schema_rejects_a_broken_scaled_object() -> None:
-    schema_dir = crd_schema_dir()
-    if schema_dir is None:
-        pytest.skip(f"{CRD_SCHEMAS_ENV} is not set: CI points it at ../shared/crd-schemas")
     body = {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
         "metadata": {"name": "x"},
         "spec": {"triggers": []},
     }
-    assert "spec: 'scaleTargetRef' is a required property" in custom_resource_errors(body, schema_dir)
+    assert "spec: 'scaleTargetRef' is a required property" in custom_resource_errors(body)
 
 
 def test_custom_resource_without_a_schema_is_an_error(tmp_path: Path) -> None:

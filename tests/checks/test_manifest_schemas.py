@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from tools.offline import Mode, stack_names
@@ -14,6 +15,7 @@ from tools.validation import (
     custom_resource_errors,
     is_builtin,
     kubernetes_versions,
+    strict_json_schema,
 )
 
 CASES = [(stack, mode) for stack in stack_names() for mode in Mode.ALL]
@@ -103,3 +105,19 @@ def test_custom_resource_without_a_schema_is_an_error(tmp_path: Path) -> None:
     assert custom_resource_errors(body, tmp_path) == [
         f"no schema widget-example.com-v1.json in {tmp_path} for example.com/v1 Widget"
     ]
+
+
+def test_a_crd_schema_is_strict_except_where_it_preserves_unknown_fields() -> None:
+    structural = {
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "properties": {"port": {"x-kubernetes-int-or-string": True}}},
+            "extra": {"type": "object", "properties": {}, "x-kubernetes-preserve-unknown-fields": True},
+        },
+    }
+    validator = jsonschema.validators.Draft202012Validator(strict_json_schema(structural))
+    assert list(validator.iter_errors({"spec": {"port": "http"}, "extra": {"anything": 1}})) == []
+    assert list(validator.iter_errors({"spec": {"port": 80}})) == []
+    messages = sorted(error.message for error in validator.iter_errors({"spec": {"port": 1.5, "bogus": 1}}))
+    assert messages == ["1.5 is not valid under any of the given schemas",
+                        "Additional properties are not allowed ('bogus' was unexpected)"]  # fmt: skip

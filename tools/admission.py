@@ -2,7 +2,7 @@
 (k8s.io/apiextensions-apiserver pkg/apiserver/schema/defaulting/algorithm.go), then its schema (strict, as
 tools/validation.py checks it), then every `x-kubernetes-validations` CEL rule at each node it sits on, array items
 and map values included (tools/kubernetes_cel.py). Transition rules (those reading `oldSelf`) run only on update,
-so not here.
+so not here. A kind with a schema in another channel (Gateway API's experimental one) is admitted under each.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from tools.crd_sources import CRD_SCHEMA_DIR, schema_path
+from tools.crd_sources import CRD_SCHEMA_DIR, channel_schema_paths, schema_path
 from tools.kubernetes_cel import to_cel, violation
 from tools.validation import crd_structural_schema, custom_resource_errors
 
@@ -68,9 +68,18 @@ def rule_errors(value: Any, schema: dict[str, Any], where: str = "") -> list[str
 
 
 def admission_errors(body: dict[str, Any], schema_dir: Path = CRD_SCHEMA_DIR) -> list[str]:
-    """What the API server would refuse of this custom resource on create (an empty list: it would admit it)."""
-    schema = crd_structural_schema(schema_path(body["apiVersion"], body["kind"], schema_dir))
+    """What the API server would refuse of this custom resource on create (an empty list: it would admit it), under
+    its CRD and under each other channel of it; errors of another channel start with `[<channel>]`."""
+    path = schema_path(body["apiVersion"], body["kind"], schema_dir)
+    errors = _errors_under(body, path)
+    for other in channel_schema_paths(body["apiVersion"], body["kind"], schema_dir):
+        errors += [f"[{other.parent.name}] {error}" for error in _errors_under(body, other)]
+    return errors
+
+
+def _errors_under(body: dict[str, Any], path: Path) -> list[str]:
+    schema = crd_structural_schema(path)
     if schema is None:
-        return custom_resource_errors(body, schema_dir)
+        return custom_resource_errors(body, path.parent)
     defaulted = with_defaults(body, schema)
-    return custom_resource_errors(defaulted, schema_dir) + rule_errors(defaulted, schema)
+    return custom_resource_errors(defaulted, path.parent) + rule_errors(defaulted, schema)

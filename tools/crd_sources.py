@@ -14,6 +14,10 @@ CRD_SCHEMA_DIR = ROOT / "schemas" / "crds"
 
 GATEWAY_API_VERSION = "v1.6.1"
 """The Gateway API bundle Envoy Gateway v1.9.0's chart installs (its gatewayapi-crds.yaml, bundle-version v1.6.1)."""
+EXPERIMENTAL = "experimental"
+"""Gateway API's experimental channel: what Envoy Gateway's chart installs (its HTTPRoute has 106 CEL rules to the
+standard channel's 89, among them unique rule names), where GKE serves the standard one. An HTTPRoute is admitted
+under both (the experimental Gateway has the standard one's rules)."""
 INFERENCE_EXTENSION_VERSION = "v1.6.0"
 PROMETHEUS_OPERATOR_VERSION = "v0.93.0"
 """The operator kube-prometheus-stack 88.1.3 ships (components/versions.py)."""
@@ -35,6 +39,8 @@ class CrdSource:
     """The API versions kept (the ones the stacks write, or may write)."""
     json_schema_of: str = ""
     """For a file that is already a JSON schema of one version (not a CRD): `<kind>/<group>/<version>`."""
+    channel: str = ""
+    """A second variant of a CRD that some clusters install instead: its schemas go to schemas/crds/<channel>/."""
 
 
 SOURCES: tuple[CrdSource, ...] = (
@@ -46,6 +52,8 @@ SOURCES: tuple[CrdSource, ...] = (
               "config/crd/standard/gateway.networking.k8s.io_httproutes.yaml", ("v1",)),
     CrdSource("kubernetes-sigs/gateway-api", GATEWAY_API_VERSION,
               "config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml", ("v1", "v1beta1")),
+    CrdSource("kubernetes-sigs/gateway-api", GATEWAY_API_VERSION,
+              "config/crd/experimental/gateway.networking.k8s.io_httproutes.yaml", ("v1",), channel=EXPERIMENTAL),
     CrdSource("kubernetes-sigs/gateway-api-inference-extension", INFERENCE_EXTENSION_VERSION,
               "config/crd/bases/inference.networking.k8s.io_inferencepools.yaml", ("v1",)),
     CrdSource("kserve/kserve", versions.KSERVE_VERSION,
@@ -89,3 +97,10 @@ def schema_file_name(kind: str, group: str, version: str) -> str:
 def schema_path(api_version: str, kind: str, schema_dir: Path = CRD_SCHEMA_DIR) -> Path:
     group, version = api_version.split("/")
     return schema_dir / schema_file_name(kind, group, version)
+
+
+def channel_schema_paths(api_version: str, kind: str, schema_dir: Path = CRD_SCHEMA_DIR) -> list[Path]:
+    """The kind's schemas in other channels (schemas/crds/<channel>/), those that exist."""
+    channels = sorted({source.channel for source in SOURCES if source.channel})
+    paths = [schema_path(api_version, kind, schema_dir / channel) for channel in channels]
+    return [path for path in paths if path.exists()]

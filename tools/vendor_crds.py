@@ -85,8 +85,9 @@ def sources_table(written: list[tuple[str, CrdSource]]) -> str:
             "`openAPIV3Schema` of one served version of the upstream CRD, less its descriptions, with its defaults and",
             "`x-kubernetes-validations` CEL rules as they are. Named `<kind>-<group>-<version>.json`. Do not edit.",
             "",
-            "The Gateway API files are the standard channel (what GKE serves); Envoy Gateway v1.9.0's chart installs",
-            "the experimental channel of the same bundle, a superset.",
+            "The Gateway API files are the standard channel (what GKE serves); experimental/ holds the experimental",
+            "channel's HTTPRoute, which Envoy Gateway v1.9.0's chart installs (its gatewayapi-crds.yaml is that",
+            "channel of bundle v1.6.1: more fields, 17 more CEL rules). An HTTPRoute is admitted under both.",
             "",
             "| schema | upstream | path | version |",
             "|---|---|---|---|",
@@ -102,13 +103,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=CRD_SCHEMA_DIR)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    for stale in args.out.glob("*.json"):
+    for stale in args.out.rglob("*.json"):
         stale.unlink()
     written: list[tuple[str, CrdSource]] = []
     for source in SOURCES:
         for name, schema in sorted(schemas_of(source, _read(args.repos, source)).items()):
-            (args.out / name).write_text(json.dumps(schema, sort_keys=True, separators=(",", ":")) + "\n")
-            written.append((name, source))
+            path = args.out / source.channel / name
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(json.dumps(schema, sort_keys=True, separators=(",", ":")) + "\n")
+            written.append((str(path.relative_to(args.out)), source))
     (args.out / "SOURCES.md").write_text(sources_table(written))
     print(f"wrote {len(written)} schemas into {args.out}")
 

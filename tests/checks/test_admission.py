@@ -138,7 +138,7 @@ def _create_rules(schema: Any) -> int:
 
 def test_each_vendored_crd_with_rules_on_create_has_a_broken_object_here() -> None:
     with_rules = set()
-    for path in CRD_SCHEMA_DIR.glob("*.json"):
+    for path in CRD_SCHEMA_DIR.rglob("*.json"):
         if _create_rules(json.loads(path.read_text())):
             with_rules.add(path.name.split("-")[0])
     assert with_rules == {kind.lower() for kind in BROKEN}
@@ -180,3 +180,12 @@ def test_the_redirect_route_passes_only_once_defaulted(plans: dict[Any, Any]) ->
     defaulted = with_defaults(route, schema)
     assert defaulted["spec"]["rules"][0]["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
     assert rule_errors(defaulted, schema) == []
+
+
+def test_an_http_route_is_admitted_under_the_experimental_channel_envoy_gateway_installs(plans: dict[Any, Any]) -> None:
+    """Rule names unique within a route: a CEL rule of the experimental channel only (Gateway API v1.6.1)."""
+    route = _planned(plans, "HTTPRoute", "qwen-7b")
+    route["spec"]["rules"] = [rule | {"name": "chat"} for rule in route["spec"]["rules"] * 2]
+    errors = admission_errors(route)
+    assert errors
+    assert all(error.startswith("[experimental] spec.rules: Rule name must be unique") for error in errors), errors

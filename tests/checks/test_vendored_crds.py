@@ -17,7 +17,7 @@ def test_sources_md_names_each_schema_at_the_ref_pinned_today() -> None:
     expected = {f"{s.repo}|{s.path}|{s.ref}" for s in SOURCES}
     found = {"|".join(row.removesuffix(" |").split(" | ")[1:]) for row in recorded}
     assert found == expected, "bumped a version? run python -m tools.vendor_crds"
-    assert sorted(by_file) == sorted(path.name for path in CRD_SCHEMA_DIR.glob("*.json"))
+    assert sorted(by_file) == sorted(str(path.relative_to(CRD_SCHEMA_DIR)) for path in CRD_SCHEMA_DIR.rglob("*.json"))
 
 
 def test_sources_table_has_one_row_per_schema_file() -> None:

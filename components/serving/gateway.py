@@ -6,7 +6,7 @@ Which implementation, per target:
   controller, certgen job and proxies all run under Pod Security "restricted" (chart values.tmpl.yaml and
   internal/infrastructure/kubernetes/proxy/resource.go at v1.9.0: non-root 65532, no privilege escalation, all
   capabilities dropped, RuntimeDefault seccomp; proxies listen on unprivileged ports, 80 and 443 shifted by 10000).
-  Its policy CRDs are in ../shared/crd-schemas. kgateway and Istio were the alternatives: Istio's inference
+  Its policy CRDs are in schemas/crds/. kgateway and Istio were the alternatives: Istio's inference
   support was still tracked as an open issue (gateway-api-inference-extension v1.6.0 site-src/implementations/
   gateways.md) and its gateway pods need the mesh's injection machinery; kgateway adds its own CRDs without
   schemas here. Envoy Gateway routes to an InferencePool only through an extension server (v1.9.0 routes custom

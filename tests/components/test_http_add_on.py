@@ -1,7 +1,8 @@
 """Scale-to-zero under mocks: KEDA's HTTP add-on, the wake route of a sleeping model, and its ScaledObject.
 
-The InterceptorRoute has no schema in ../shared/crd-schemas, so these tests hold it to the rules of its API type
-(kedacore/http-add-on v0.15.0 operator/apis/http/v1beta1/interceptorroute_types.go)."""
+The InterceptorRoute is also admitted against its CRD (schemas/crds/, tests/checks/test_admission.py); these tests
+hold it to the rules of its API type that the CRD does not encode (kedacore/http-add-on v0.15.0
+operator/apis/http/v1beta1/interceptorroute_types.go)."""
 
 from __future__ import annotations
 

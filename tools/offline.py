@@ -259,6 +259,9 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
                 "vpcId": f"vpc-{_hex_id(name)}",
             },
         }
+    if type_ == "aws:s3/bucket:Bucket":
+        bucket = f"{name}-{_hex_id(name)}"
+        return {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
     if type_ == "aws:efs/fileSystem:FileSystem":
         return {"id": f"fs-{_hex_id(name)}", "arn": f"arn:aws:elasticfilesystem:{region}:{_ACCOUNT}:file-system/{name}"}
     if type_ == "aws:ec2/securityGroup:SecurityGroup":

@@ -26,6 +26,7 @@ from stacks.config.messages import show
 from stacks.config.model_plan import (
     model_architecture,
 )
+from stacks.config.rules.cold_start import cold_start_findings
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -81,6 +82,9 @@ def check_rules(
                 )
             )
         )
+    if config is not None:
+        gpu_image = config.vllm_image or versions.VLLM_GPU_IMAGE
+        issues.extend(as_issues(cold_start_findings(models, cloud=cloud, gpu_image=gpu_image)))
     for name, model in models.items():
         issues.extend(check_model(name, model, pools, pool_names, sizings[name], has_token=has_token, cloud=cloud))
     issues.extend(check_clients(config.namespace if config is not None else None, models))

@@ -10,6 +10,7 @@ import pulumi
 
 from components import versions
 from components.catalog.instances import Cloud, InstanceType
+from components.cold_start import CacheKind
 from components.node_fit import PoolFit
 from components.sizing import Sizing
 from stacks.config.model_plan import ModelPlan, plan_model
@@ -124,7 +125,19 @@ def resolve(
         pool_instances={name: fit.instance for name, fit in instances.items()},
         pool_fits=instances,
         models={
-            name: plan_model(name, spec, pools, models, top.namespace, sizings[name]) for name, spec in models.items()
+            name: plan_model(
+                name,
+                spec,
+                pools,
+                models,
+                top.namespace,
+                sizings[name],
+                cloud=CLOUD_OF_TARGET.get(top.target),
+                gpu_image=top.vllm_image or versions.VLLM_GPU_IMAGE,
+                cache=_cache_kind(cache_class, created=cache_class_created),
+                cache_gib=top.model_cache_gib,
+            )
+            for name, spec in models.items()
         },
         hf_token=hf_token,
         max_hourly_cost=top.max_hourly_cost,
@@ -140,6 +153,17 @@ def resolve(
 # emptyDir unless modelCacheStorageClass names a class.
 _DEFAULT_RWX_CLASS = {Target.AZURE: "azurefile-csi-premium"}
 _CREATED_RWX_CLASS = {Target.AWS: "efs-model-cache", Target.GCP: "filestore-model-cache"}
+
+
+def _cache_kind(cache_class: str | None, *, created: bool) -> CacheKind:
+    """What the models' cache is, for the prediction of its read throughput."""
+    if cache_class is None:
+        return CacheKind.NONE
+    if cache_class == _DEFAULT_RWX_CLASS[Target.AZURE]:
+        return CacheKind.AZURE_FILES
+    if created:
+        return CacheKind.EFS if cache_class == _CREATED_RWX_CLASS[Target.AWS] else CacheKind.FILESTORE
+    return CacheKind.OTHER
 
 
 def _model_cache_class(top: RawConfig, *, serves_models: bool) -> tuple[str | None, bool]:

@@ -15,6 +15,7 @@ from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud
 from components.catalog.models import WeightFormat
 from components.clusters.contract import Sharing, SharingMode
+from components.cold_start import ImageDelivery, WeightsSource
 from components.sizing import KvCacheDtype
 from stacks.config.inputs import (
     boolean_as_number,
@@ -153,6 +154,14 @@ class LoadBalancerConfig(ConfigModel):
     """Cloud targets: a private address in the cluster's network (default) or, false, a public one."""
 
 
+class ColdStartConfig(ConfigModel):
+    """How a new replica gets its weights and image; unset keys: the fastest the target offers
+    (stacks/config/rules/cold_start.py)."""
+
+    weights: WeightsSource | None = None
+    images: ImageDelivery | None = None
+
+
 class ClientConfig(ConfigModel):
     """Pods that may call a model: every pod of `namespace`, or only those carrying all of `podLabels`."""
 
@@ -199,6 +208,8 @@ class ModelServing(ConfigModel):
     """`--kv-cache-dtype`: fp8 halves the KV cache per token (GPUs of compute capability 8.9 and up)."""
     slo: SloConfig | None = None
     """Latency objectives at p95 (README, "Observability"), alerted on their error budget's burn rate."""
+    cold_start: ColdStartConfig = ColdStartConfig()
+    """Where a new replica's weights and image come from (README, "What waking costs")."""
 
     @field_validator("served_model_name")
     @classmethod

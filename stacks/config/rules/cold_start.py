@@ -1,0 +1,113 @@
+"""`coldStart`: where a model's weights and image come from when a replica starts, as far as its target offers.
+
+Weights stream from the stack's own object storage (S3, GCS, Azure Blob) on cloud targets, for vLLM models: an
+existing cluster has no bucket of the stack's, and KServe's Hugging Face runtime is not given vLLM's loader flags by
+this stack (refused rather than guessed). Images:
+
+- aws: `stream` is EKS's FastImagePull (nodeadm's feature gate: SOCI's parallel pull and unpack of ordinary OCI
+  images, from any registry) on the nodes of the model's pool;
+- gcp: `stream` is GKE image streaming (`gcfsConfig`), which streams only images stored in Artifact Registry
+  (GKE docs, "Use Image streaming to pull container images": other registries are pulled as usual);
+- azure: only `pull`: AKS artifact streaming is not in azure-native 3.29.0's agent pool (API 2025-09-01 has no
+  `artifactStreamingProfile`), and it streams only from Azure Container Registry;
+- `cache` (an EBS snapshot or a GKE secondary boot disk holding the image) is not built yet, on any target.
+
+CPU models run on the system pool, whose nodes the stack does not tune for one model: images `pull` only.
+Unset keys take the fastest choice the target offers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from components.catalog.instances import Cloud
+from stacks.config.rules import Finding
+from stacks.config.schema import ColdStartConfig, Engine, ImageDelivery, WeightsSource
+
+ARTIFACT_REGISTRY = re.compile(r"^[a-z0-9-]+-docker\.pkg\.dev/")
+"""An Artifact Registry image (`<location>-docker.pkg.dev/...`): the only ones GKE image streaming streams."""
+
+
+class _Model(Protocol):
+    engine: Engine
+    pool: str | None
+    cold_start: ColdStartConfig
+
+
+@dataclass(frozen=True, kw_only=True)
+class ColdStart:
+    """A model's resolved choices."""
+
+    weights: WeightsSource
+    images: ImageDelivery
+
+    @property
+    def streams_weights(self) -> bool:
+        return self.weights is WeightsSource.STREAM
+
+
+def offered_weights(cloud: Cloud | None, engine: Engine) -> tuple[WeightsSource, ...]:
+    """What the target offers a model, fastest first."""
+    if cloud is not None and engine is Engine.VLLM:
+        return (WeightsSource.STREAM, WeightsSource.DOWNLOAD)
+    return (WeightsSource.DOWNLOAD,)
+
+
+def offered_images(cloud: Cloud | None, *, on_gpu: bool, gpu_image: str) -> tuple[ImageDelivery, ...]:
+    """What the target offers a model's image, fastest first."""
+    if on_gpu and cloud is Cloud.AWS:
+        return (ImageDelivery.STREAM, ImageDelivery.PULL)
+    if on_gpu and cloud is Cloud.GCP and ARTIFACT_REGISTRY.match(gpu_image):
+        return (ImageDelivery.STREAM, ImageDelivery.PULL)
+    return (ImageDelivery.PULL,)
+
+
+def resolve_cold_start(model: _Model, cloud: Cloud | None, gpu_image: str) -> ColdStart:
+    """The configured choices, unset ones the fastest offered (call after `cold_start_findings` found nothing)."""
+    weights = offered_weights(cloud, model.engine)
+    images = offered_images(cloud, on_gpu=model.pool is not None, gpu_image=gpu_image)
+    return ColdStart(weights=model.cold_start.weights or weights[0], images=model.cold_start.images or images[0])
+
+
+def cold_start_findings(models: Mapping[str, _Model], *, cloud: Cloud | None, gpu_image: str) -> list[Finding]:
+    """A choice the target cannot make, with what it can."""
+    findings: list[Finding] = []
+    for name, model in models.items():
+        chosen = model.cold_start
+        weights = offered_weights(cloud, model.engine)
+        if chosen.weights is not None and chosen.weights not in weights:
+            findings.append(Finding(f"models.{name}.coldStart.weights", _weights_refusal(chosen.weights, cloud)))
+        images = offered_images(cloud, on_gpu=model.pool is not None, gpu_image=gpu_image)
+        if chosen.images is not None and chosen.images not in images:
+            findings.append(
+                Finding(
+                    f"models.{name}.coldStart.images",
+                    f"{chosen.images.value!r} {_images_reason(chosen.images, cloud, on_gpu=model.pool is not None)}; "
+                    f"use {' or '.join(repr(i.value) for i in images)}, or remove the key",
+                )
+            )
+    return findings
+
+
+def _weights_refusal(chosen: WeightsSource, cloud: Cloud | None) -> str:
+    reason = (
+        "needs the stack's object storage, which only cloud targets create"
+        if cloud is None
+        else "is built for engine 'vllm' only: this stack does not pass the streamer's flags to KServe's runtime"
+    )
+    return f"{chosen.value!r} {reason}; use 'download', or remove the key"
+
+
+def _images_reason(chosen: ImageDelivery, cloud: Cloud | None, *, on_gpu: bool) -> str:
+    if chosen is ImageDelivery.CACHE:
+        return "(an image cache disk on the nodes) is not built yet on any target"
+    if not on_gpu:
+        return "applies to GPU pools only: a CPU model runs on the system pool, which is not tuned for one model"
+    if cloud is Cloud.GCP:
+        return "(GKE image streaming) streams Artifact Registry images only: set vllmImage to one"
+    if cloud is Cloud.AZURE:
+        return "(AKS artifact streaming) is not in the pinned azure-native API (3.29.0)"
+    return "needs nodes the stack creates (a cloud target)"

@@ -167,6 +167,9 @@ class GpuPoolArgs:
     """How pods share the pool's GPUs."""
     disk_gib: int = 200
     """Root/OS disk: GPU serving images are large."""
+    stream_images: bool = False
+    """A model placed on the pool streams its image (`coldStart.images: stream`): EKS FastImagePull, GKE image
+    streaming."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -117,12 +117,12 @@ def _backend(
 
 def copy(store: Store, model: str, revision: str, work_dir: str) -> bool:
     """Copy the model unless the marker says it is there; whether anything was copied."""
-    from huggingface_hub import HfApi, hf_hub_download
-
     done = marker_text(model, revision)
     if store.read(MARKER) == done:
         print(f"{model}: already in {store.scheme}://{store.bucket}/{store.prefix}", flush=True)
         return False
+    from huggingface_hub import HfApi, hf_hub_download
+
     files = wanted(HfApi().list_repo_files(model, revision=revision or None))
     for name in files:
         path = hf_hub_download(model, name, revision=revision or None, local_dir=work_dir)

@@ -35,6 +35,7 @@ from components.serving.kserve import KServePlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS
 from components.serving.vllm import VllmServerArgs, footprint
+from components.serving.weights_copy import copy_footprint
 from components.sizing import Sizing
 from components.storage.model_weights import ModelWeights
 from stacks.config import Engine, ModelPlan, StackConfig
@@ -200,9 +201,14 @@ def _guards(
             namespace=namespace.name,
             footprints=[
                 *(
-                    dataclasses.replace(footprint(args), cache_gib=config.model_cache_gib if cache is not None else 0)
+                    dataclasses.replace(
+                        footprint(args),
+                        cache_gib=config.model_cache_gib if cache is not None and args.weights is None else 0,
+                    )
                     for args in servers.values()
                 ),
+                # Each copy Job's pod, for the models that stream their weights.
+                *(copy_footprint() for args in servers.values() if args.weights is not None),
                 # Each endpoint picker's pod, in the same namespace and quota.
                 *(picker_footprint() for model in config.models.values() if model.through_pool),
             ],
@@ -372,6 +378,18 @@ def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
             else "fixed"
         ),
         "contextLength": model.context_length,
+        "coldStart": cold_start_output(model),
+    }
+
+
+def cold_start_output(model: ModelPlan) -> dict[str, Any]:
+    """The model's predicted cold start, term by term, with what it chose and the budgets derived from it."""
+    return {
+        "weights": model.cold_start.weights.value,
+        "images": model.cold_start.images.value,
+        **model.prediction.as_output(),
+        "startupBudgetSeconds": model.startup_budget_seconds,
+        "wakeBudgetSeconds": model.wake_budget_seconds,
     }
 
 

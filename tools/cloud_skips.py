@@ -20,6 +20,11 @@ CLOUD_SKIPS: Mapping[str, tuple[frozenset[str], str]] = {
         "the model cache holds public model weights; EFS encrypts it at rest with the AWS-managed key "
         "(CKV_AWS_42 passes)",
     ),
+    "CKV_AWS_144": (
+        frozenset({"aws_s3_bucket"}),
+        "the weight bucket holds copies of Hugging Face Hub checkpoints that the copy Job re-creates; a replica in a "
+        "second region would double the storage and add transfer for data that cannot be lost",
+    ),
     "CKV_AZURE_117": (
         frozenset({"azurerm_kubernetes_cluster"}),
         "node disks are encrypted at host with platform keys (CKV_AZURE_227 passes); customer-managed keys "

@@ -63,6 +63,17 @@ TF_TYPES: dict[str, str] = {
     "aws:kms/alias:Alias": "aws_kms_alias",
     "aws:kms/key:Key": "aws_kms_key",
     "aws:kms/keyPolicy:KeyPolicy": "aws_kms_key_policy",
+    "aws:s3/bucket:Bucket": "aws_s3_bucket",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "aws_s3_bucket_lifecycle_configuration",
+    "aws:s3/bucketLogging:BucketLogging": "aws_s3_bucket_logging",
+    "aws:s3/bucketNotification:BucketNotification": "aws_s3_bucket_notification",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "aws_s3_bucket_ownership_controls",
+    "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "aws_s3_bucket_public_access_block",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "aws_s3_bucket_server_side_encryption_configuration"
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
     "gcp:compute/firewall:Firewall": "google_compute_firewall",
     "gcp:compute/network:Network": "google_compute_network",
     "gcp:compute/router:Router": "google_compute_router",
@@ -76,13 +87,19 @@ TF_TYPES: dict[str, str] = {
     "gcp:projects/iAMMember:IAMMember": "google_project_iam_member",
     "gcp:projects/service:Service": "google_project_service",
     "gcp:serviceaccount/account:Account": "google_service_account",
+    "gcp:storage/bucket:Bucket": "google_storage_bucket",
+    "gcp:storage/bucketIAMMember:BucketIAMMember": "google_storage_bucket_iam_member",
+    "gcp:storage/managedFolder:ManagedFolder": "google_storage_managed_folder",
+    "gcp:storage/managedFolderIamMember:ManagedFolderIamMember": "google_storage_managed_folder_iam_member",
     "gcp:serviceaccount/iAMMember:IAMMember": "google_service_account_iam_member",
 }
 # List blocks whose Terraform name the bridge pluralized (tfbridge names a list `<name>s` unless told otherwise).
 RENAMES: dict[str, str] = {
     "guest_accelerators": "guest_accelerator",
+    "lifecycle_rules": "lifecycle_rule",
     "pod_identity_associations": "pod_identity_association",
     "routes": "route",
+    "rules": "rule",
     "secondary_ip_ranges": "secondary_ip_range",
     "taints": "taint",
 }

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.serving import awaits
+from components.serving.guards import ModelFootprint
 from components.serving.metadata import PART_OF, restricted_container_security
 from components.serving.weights import StreamedWeights
 
@@ -46,6 +47,15 @@ class WeightsCopyArgs:
     """The ServiceAccount the cloud's writer identity is bound to."""
     hf_token_secret: pulumi.Input[str] | None
     node_selector: dict[str, str]
+
+
+COPY_CPU = 1
+COPY_MEMORY_GIB = 4
+
+
+def copy_footprint() -> ModelFootprint:
+    """What a copy Job's pod takes of the serving namespace's quota."""
+    return ModelFootprint(pods=1, gpus_per_pod=0, cpu_per_pod=COPY_CPU, memory_gib_per_pod=COPY_MEMORY_GIB)
 
 
 def copy_job_name(model: str) -> str:
@@ -151,8 +161,16 @@ class WeightsCopy(pulumi.ComponentResource):
                                 "command": ["python3", f"{SCRIPT_DIR}/{SCRIPT.name}"],
                                 "env": copy_environment(args),
                                 "resources": {
-                                    "requests": {"cpu": "1", "memory": "4Gi", "ephemeral-storage": SHARD_ROOM},
-                                    "limits": {"cpu": "2", "memory": "4Gi", "ephemeral-storage": SHARD_ROOM},
+                                    "requests": {
+                                        "cpu": str(COPY_CPU),
+                                        "memory": f"{COPY_MEMORY_GIB}Gi",
+                                        "ephemeral-storage": SHARD_ROOM,
+                                    },
+                                    "limits": {
+                                        "cpu": str(2 * COPY_CPU),
+                                        "memory": f"{COPY_MEMORY_GIB}Gi",
+                                        "ephemeral-storage": SHARD_ROOM,
+                                    },
                                 },
                                 "securityContext": restricted_container_security(UID),
                                 "volumeMounts": mounts,

@@ -27,6 +27,8 @@ NONCURRENT_DAYS = 30
 """How long a replaced or deleted object's old version is kept: a bad copy can be rolled back for a month."""
 MULTIPART_DAYS = 7
 """Parts of an interrupted upload are removed after a week."""
+LOG_PREFIX = "access-logs/"
+LOG_DAYS = 90
 READ_ACTIONS = ("s3:GetObject",)
 WRITE_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
 
@@ -59,8 +61,8 @@ def prefix_policy(bucket_arn: str, model: str, actions: Sequence[str]) -> str:
     )
 
 
-def tls_only_policy(bucket_arn: str) -> str:
-    """The bucket's policy: every request over TLS."""
+def bucket_policy(bucket_arn: str, logged_bucket_arn: str) -> str:
+    """A bucket's policy: every request over TLS; S3's log delivery may write the other bucket's access logs."""
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -71,7 +73,14 @@ def tls_only_policy(bucket_arn: str) -> str:
                     "Action": "s3:*",
                     "Resource": [bucket_arn, f"{bucket_arn}/*"],
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"{bucket_arn}/{LOG_PREFIX}*",
+                    "Condition": {"ArnLike": {"aws:SourceArn": logged_bucket_arn}},
+                },
             ],
         }
     )
@@ -91,11 +100,41 @@ class S3Weights(pulumi.ComponentResource):
     def __init__(self, name: str, args: S3WeightsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("llm-platform:storage:S3Weights", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        weights = self._hardened(name)
+        logs = self._hardened(f"{name}-logs")
+        # Each bucket's server access logs go to the other (a log bucket needs a log bucket in turn: checkov's
+        # CKV_AWS_18 asks it of every bucket); S3 delivers them as logging.s3.amazonaws.com, which each bucket's
+        # policy admits for the other's logs only.
+        pairs = ((weights, name, logs, f"{name}-logs"), (logs, f"{name}-logs", weights, name))
+        for source, source_name, target, target_name in pairs:
+            aws.s3.BucketPolicy(
+                f"{target_name}-policy",
+                bucket=target.id,
+                policy=pulumi.Output.all(target.arn, source.arn).apply(lambda arns: bucket_policy(arns[0], arns[1])),
+                opts=child,
+            )
+            aws.s3.BucketLogging(
+                f"{source_name}-access-logs",
+                bucket=source.id,
+                target_bucket=target.id,
+                target_prefix=f"{LOG_PREFIX}{source_name}/",
+                opts=child,
+            )
+        bucket = weights
+        # The bucket's id is its name (chosen by S3 from the resource name: the `bucket` input is unset).
+        self.bucket_name = bucket.id
+        self.models = {model: self._model(name, model, bucket, args, child) for model in args.models}
+        self.register_outputs({"bucket": bucket.id})
+
+    def _hardened(self, name: str) -> aws.s3.Bucket:
+        """A private bucket encrypted with KMS, versioned, with its old versions, interrupted uploads and access
+        logs expiring, and every object change an EventBridge event."""
+        child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(f"{name}-bucket", force_destroy=False, opts=child)
         aws.s3.BucketOwnershipControls(
             f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
         )
-        public = aws.s3.BucketPublicAccessBlock(
+        aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=bucket.id,
             block_public_acls=True,
@@ -125,20 +164,18 @@ class S3Weights(pulumi.ComponentResource):
                     "filter": {},
                     "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_DAYS},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": MULTIPART_DAYS},
-                }
+                },
+                {
+                    "id": "access-logs",
+                    "status": "Enabled",
+                    "filter": {"prefix": LOG_PREFIX},
+                    "expiration": {"days": LOG_DAYS},
+                },
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
-        aws.s3.BucketPolicy(
-            f"{name}-tls-only",
-            bucket=bucket.id,
-            policy=bucket.arn.apply(tls_only_policy),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public]),
-        )
-        # The bucket's id is its name (chosen by S3 from the resource name: the `bucket` input is unset).
-        self.bucket_name = bucket.id
-        self.models = {model: self._model(name, model, bucket, args, child) for model in args.models}
-        self.register_outputs({"bucket": bucket.id})
+        aws.s3.BucketNotification(f"{name}-events", bucket=bucket.id, eventbridge=True, opts=child)
+        return bucket
 
     def _model(
         self, name: str, model: str, bucket: aws.s3.Bucket, args: S3WeightsArgs, child: pulumi.ResourceOptions

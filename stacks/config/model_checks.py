@@ -26,7 +26,7 @@ from stacks.config.messages import show
 from stacks.config.model_plan import (
     model_architecture,
 )
-from stacks.config.rules.cold_start import cold_start_findings
+from stacks.config.rules.cold_start import cold_start_findings, offered_weights, resolve_cold_start
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -89,7 +89,11 @@ def check_rules(
         issues.extend(check_model(name, model, pools, pool_names, sizings[name], has_token=has_token, cloud=cloud))
     issues.extend(check_clients(config.namespace if config is not None else None, models))
     if config is not None:
-        names = {name: model_object_names(model, config.namespace) for name, model in models.items()}
+        gpu_image = config.vllm_image or versions.VLLM_GPU_IMAGE
+        names = {
+            name: model_object_names(model, config.namespace, streams=_streams(model, cloud, gpu_image))
+            for name, model in models.items()
+        }
         issues.extend(as_issues(model_name_findings(names)))
     issues.extend(as_issues(host_findings({name: (model.host, model.path) for name, model in models.items()})))
     return issues
@@ -104,13 +108,21 @@ def model_exposure(config: RawConfig) -> Exposure:
     )
 
 
-def model_object_names(model: ModelServing, namespace: str) -> ModelNames:
+def _streams(model: ModelServing, cloud: Cloud | None, gpu_image: str) -> bool:
+    """Whether the model streams its weights, as resolved once its choices are valid (a refused one: not)."""
+    if model.cold_start.weights is not None and model.cold_start.weights not in offered_weights(cloud, model.engine):
+        return False
+    return resolve_cold_start(model, cloud, gpu_image).streams_weights
+
+
+def model_object_names(model: ModelServing, namespace: str, *, streams: bool = False) -> ModelNames:
     return ModelNames(
         engine=model.engine.value,
         sleeps=model.min_replicas == 0,
         host=model.host,
         load_balancer=model.load_balancer is not None,
         inference=model.routing is Routing.INFERENCE,
+        streams_weights=streams,
         clients_in_namespace=[i for i, client in enumerate(model.clients) if client.namespace in (None, namespace)],
     )
 

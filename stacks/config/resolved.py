@@ -10,10 +10,11 @@ import pulumi
 
 from components import versions
 from components.catalog.instances import Cloud, InstanceType
-from components.cold_start import CacheKind
+from components.cold_start import CacheKind, WeightsSource
 from components.node_fit import PoolFit
 from components.sizing import Sizing
 from stacks.config.model_plan import ModelPlan, plan_model
+from stacks.config.rules.cold_start import resolve_cold_start
 from stacks.config.schema import CLOUD_OF_TARGET, DeployerType, GpuPool, ModelServing, RawConfig, Target
 
 
@@ -89,7 +90,13 @@ def resolve(
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
-    cache_class, cache_class_created = _model_cache_class(top, serves_models=bool(models))
+    cloud = CLOUD_OF_TARGET.get(top.target)
+    gpu_image = top.vllm_image or versions.VLLM_GPU_IMAGE
+    downloads = any(
+        resolve_cold_start(spec, cloud, gpu_image).weights is WeightsSource.DOWNLOAD for spec in models.values()
+    )
+    # A cache for the models that download their weights; those that stream never read one.
+    cache_class, cache_class_created = _model_cache_class(top, serves_models=downloads)
     return StackConfig(
         project=project,
         stack=stack,
@@ -132,8 +139,8 @@ def resolve(
                 models,
                 top.namespace,
                 sizings[name],
-                cloud=CLOUD_OF_TARGET.get(top.target),
-                gpu_image=top.vllm_image or versions.VLLM_GPU_IMAGE,
+                cloud=cloud,
+                gpu_image=gpu_image,
                 cache=_cache_kind(cache_class, created=cache_class_created),
                 cache_gib=top.model_cache_gib,
             )

@@ -55,10 +55,13 @@ def _conditions_hold(condition: dict[str, Any], context: dict[str, str]) -> bool
 
 
 def _effects(policy: dict[str, Any], action: str, resource: str, context: dict[str, str]) -> set[str]:
+    """The effects of the statements that apply to a role's request (a resource policy's statement for another
+    principal, such as S3's log delivery, does not)."""
     return {
         statement["Effect"]
         for statement in policy["Statement"]
-        if _matches(statement["Action"], action)
+        if statement.get("Principal", "*") == "*"
+        and _matches(statement["Action"], action)
         and _matches(statement["Resource"], resource)
         and _conditions_hold(statement.get("Condition", {}), context)
     }
@@ -72,7 +75,7 @@ def allowed(policies: list[dict[str, Any]], action: str, resource: str, **contex
 
 def policies(registered: Registered, model: str, role: str) -> list[dict[str, Any]]:
     identity = json.loads(registered.inputs(ROLE_POLICY, f"weights-{model}-{role}")["policy"])
-    bucket = json.loads(registered.inputs("aws:s3/bucketPolicy:BucketPolicy")["policy"])
+    bucket = json.loads(registered.inputs("aws:s3/bucketPolicy:BucketPolicy", "weights-policy")["policy"])
     return [identity, bucket]
 
 
@@ -130,7 +133,7 @@ def test_each_model_has_a_reader_and_a_writer_association_for_its_service_accoun
 
 
 def test_the_bucket_blocks_every_kind_of_public_access(registered: Registered) -> None:
-    block = registered.inputs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    block = registered.inputs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "weights-public-access")
     assert all(
         block[key] is True
         for key in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -139,16 +142,26 @@ def test_the_bucket_blocks_every_kind_of_public_access(registered: Registered) -
 
 def test_the_bucket_encrypts_with_kms(registered: Registered) -> None:
     [rule] = registered.inputs(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "weights-encryption"
     )["rules"]
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
 
 
 def test_old_versions_and_interrupted_uploads_expire(registered: Registered) -> None:
-    [rule] = registered.inputs("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")["rules"]
+    rule, logs = registered.inputs(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "weights-lifecycle"
+    )["rules"]
+    assert logs["expiration"]["days"] == 90
     assert rule["status"] == "Enabled"
     assert rule["noncurrentVersionExpiration"]["noncurrentDays"] == 30
     assert rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 7
+
+
+def test_each_bucket_logs_its_access_to_the_other(registered: Registered) -> None:
+    logging = {r.name: r.inputs for r in registered.all("aws:s3/bucketLogging:BucketLogging")}
+    assert set(logging) == {"weights-access-logs", "weights-logs-access-logs"}
+    assert logging["weights-access-logs"]["targetBucket"] != logging["weights-access-logs"]["bucket"]
+    assert logging["weights-access-logs"]["targetBucket"] == logging["weights-logs-access-logs"]["bucket"]
 
 
 def test_pods_may_reach_the_pod_identity_agent() -> None:

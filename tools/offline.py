@@ -311,7 +311,8 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
                 resource_id: _entra_ids(str(resource_id).rsplit("/", 1)[-1])
                 for resource_id in identity["userAssignedIdentities"]
             }
-        return {**_azure_resource_id(type_, resource_name), "identity": identity}
+        issuer = {"enabled": True, "issuerURL": f"https://{region}.oic.prod-aks.azure.com/tenant/{name}/"}
+        return {**_azure_resource_id(type_, resource_name), "identity": identity, "oidcIssuerProfile": issuer}
     if type_.startswith("azure-native:"):
         return _azure_resource_id(type_, resource_name)
     if type_.startswith("aws:"):

@@ -271,6 +271,45 @@ def _subnet_nsg_association(inputs: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"network_security_group_id": nsg} if nsg else None
 
 
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+"""Merged into its account (azurerm has no resource of its own for it: `blob_properties` of the account)."""
+
+
+def _storage_account(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    sku = str((inputs.get("sku") or {}).get("name", "Standard_LRS"))
+    encryption = inputs.get("encryption") or {}
+    return {
+        "name": inputs.get("accountName"),
+        "location": inputs.get("location"),
+        "resource_group_name": inputs.get("resourceGroupName"),
+        "account_kind": inputs.get("kind"),
+        "account_tier": sku.split("_")[0],
+        "account_replication_type": sku.split("_")[1],
+        "https_traffic_only_enabled": inputs.get("enableHttpsTrafficOnly", True),
+        "min_tls_version": inputs.get("minimumTlsVersion"),
+        "allow_nested_items_to_be_public": inputs.get("allowBlobPublicAccess", False),
+        "shared_access_key_enabled": inputs.get("allowSharedKeyAccess", True),
+        "default_to_oauth_authentication": inputs.get("defaultToOAuthAuthentication", False),
+        "cross_tenant_replication_enabled": inputs.get("allowCrossTenantReplication", False),
+        "infrastructure_encryption_enabled": encryption.get("requireInfrastructureEncryption", False),
+        "public_network_access_enabled": inputs.get("publicNetworkAccess", "Enabled") == "Enabled",
+        **({"network_rules": [inputs["networkRuleSet"]]} if inputs.get("networkRuleSet") else {}),
+    }
+
+
+def _blob_properties(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A BlobServiceProperties' settings as the account's `blob_properties` block."""
+    properties: dict[str, Any] = {"versioning_enabled": inputs.get("isVersioningEnabled", False)}
+    for source, target in (
+        ("deleteRetentionPolicy", "delete_retention_policy"),
+        ("containerDeleteRetentionPolicy", "container_delete_retention_policy"),
+    ):
+        policy = inputs.get(source) or {}
+        if policy.get("enabled"):
+            properties[target] = [{"days": policy.get("days")}]
+    return properties
+
+
 _AzureMapping = Callable[[Mapping[str, Any]], dict[str, Any]]
 AZURE_TYPES: dict[str, tuple[str, _AzureMapping]] = {
     "azure-native:authorization:RoleAssignment": (
@@ -323,6 +362,30 @@ AZURE_TYPES: dict[str, tuple[str, _AzureMapping]] = {
             "retention_in_days": i.get("retentionInDays"),
         },
     ),
+    "azure-native:storage:StorageAccount": ("azurerm_storage_account", _storage_account),
+    "azure-native:storage:BlobContainer": (
+        "azurerm_storage_container",
+        lambda i: {
+            "name": i.get("containerName"),
+            "storage_account_name": i.get("accountName"),
+            "container_access_type": "private" if i.get("publicAccess", "None") == "None" else i.get("publicAccess"),
+        },
+    ),
+    "azure-native:storage:ManagementPolicy": (
+        "azurerm_storage_management_policy",
+        lambda i: {"storage_account_id": i.get("accountName"), "rule": (i.get("policy") or {}).get("rules")},
+    ),
+    "azure-native:managedidentity:FederatedIdentityCredential": (
+        "azurerm_federated_identity_credential",
+        lambda i: {
+            "name": i.get("federatedIdentityCredentialResourceName"),
+            "resource_group_name": i.get("resourceGroupName"),
+            "parent_id": i.get("resourceName"),
+            "issuer": i.get("issuer"),
+            "subject": i.get("subject"),
+            "audience": i.get("audiences"),
+        },
+    ),
     "azure-native:resources:ResourceGroup": (
         "azurerm_resource_group",
         lambda i: {"name": i.get("resourceGroupName"), "location": i.get("location")},
@@ -341,14 +404,23 @@ def is_cloud(type_: str) -> bool:
     return not type_.startswith(NOT_CLOUD)
 
 
-def _terraform_resources(registration: Registration) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(Terraform type, name, values) for one registration: usually one, two for an azure-native subnet with an NSG."""
+def _terraform_resources(
+    registration: Registration, blob_services: Mapping[str, Mapping[str, Any]] | None = None
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(Terraform type, name, values) for one registration: usually one, two for an azure-native subnet with an NSG;
+    `blob_services`: each storage account's BlobServiceProperties, by account name, for its `blob_properties`."""
     inputs = reveal(registration.inputs)
+    if registration.type == BLOB_SERVICE:
+        return
     if registration.type in TF_TYPES:
         yield TF_TYPES[registration.type], registration.name, bridged_values(inputs)
     elif registration.type in AZURE_TYPES:
         tf_type, mapping = AZURE_TYPES[registration.type]
-        yield tf_type, registration.name, mapping(inputs)
+        values = mapping(inputs)
+        blob_service = (blob_services or {}).get(str(inputs.get("accountName")))
+        if registration.type == "azure-native:storage:StorageAccount" and blob_service is not None:
+            values["blob_properties"] = [_blob_properties(blob_service)]
+        yield tf_type, registration.name, values
         if registration.type == "azure-native:network:Subnet":
             association = _subnet_nsg_association(inputs)
             if association is not None:
@@ -423,8 +495,11 @@ def terraform_plan(run: ProgramRun) -> dict[str, Any]:
     index = reference_index(registrations, region)
     planned, changes, configuration = [], [], []
     seen: set[str] = set()
+    blob_services = {
+        str(reveal(r.inputs).get("accountName")): reveal(r.inputs) for r in registrations if r.type == BLOB_SERVICE
+    }
     for registration in registrations:
-        for tf_type, name, values in _terraform_resources(registration):
+        for tf_type, name, values in _terraform_resources(registration, blob_services):
             address = f"{tf_type}.{name}"
             if address in seen:
                 raise ValueError(f"two resources would be {address}")

@@ -1,7 +1,7 @@
 """The stack's weight store on Azure: a storage account with Entra ID authorization only (shared keys off, so no
 account key or SAS can read it), HTTPS and TLS 1.2, no anonymous access, zone- and geo-redundant, infrastructure
-encryption, versioning and soft delete, a lifecycle for old versions; one private container per model, which its server reads
-and its copy Job writes, each with a user-assigned identity federated with the model's Kubernetes ServiceAccount
+encryption, versioning and soft delete, a lifecycle for old versions; one private container per model, which its
+server reads and its copy Job writes, each with a user-assigned identity federated with the model's Kubernetes ServiceAccount
 (Azure workload identity) and a role on that container only: Storage Blob Data Reader, Storage Blob Data
 Contributor.
 

@@ -1,9 +1,9 @@
 """The stack's weight store on Azure: a storage account with Entra ID authorization only (shared keys off, so no
 account key or SAS can read it), HTTPS and TLS 1.2, no anonymous access, zone- and geo-redundant, infrastructure
 encryption, versioning and soft delete, a lifecycle for old versions; one private container per model, which its
-server reads and its copy Job writes, each with a user-assigned identity federated with the model's Kubernetes ServiceAccount
-(Azure workload identity) and a role on that container only: Storage Blob Data Reader, Storage Blob Data
-Contributor.
+server reads and its copy Job writes, each with a user-assigned identity federated with the model's Kubernetes
+ServiceAccount (Azure workload identity) and a role on that container only: Storage Blob Data Reader, Storage Blob
+Data Contributor.
 
 The pods reach the account's public endpoint over HTTPS from the cluster's network; its network rules are not
 narrowed to the node subnet here (that needs a service endpoint or a private endpoint and DNS zone on the stack's

@@ -116,7 +116,11 @@ def predict(
     """A replica that starts on a new node: `checkpoint_bytes` is the size of its weights (None: unknown)."""
     return Prediction(
         terms=(
-            Term(name="node", seconds=figures.NODE_READY.value, basis="a new GPU node", figures=(figures.NODE_READY,)),
+            (
+                Term(name="node", seconds=figures.NODE_READY.value, basis="a new node", figures=(figures.NODE_READY,))
+                if cloud is not None
+                else Term(name="node", seconds=0, basis="the existing cluster's nodes (the stack adds none)")
+            ),
             _image(cloud, images),
             _weights(cloud, weights, checkpoint_bytes, cache, cache_gib),
             Term(

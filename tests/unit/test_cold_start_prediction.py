@@ -122,3 +122,15 @@ def test_every_model_plan_carries_its_prediction_and_budgets() -> None:
     assert plan.prediction.total_seconds is not None
     assert plan.startup_budget_seconds == cold_start.startup_budget_seconds(plan.prediction)
     assert plan.wake_budget_seconds >= plan.startup_budget_seconds
+
+
+def test_an_existing_cluster_adds_no_node() -> None:
+    prediction = predict(
+        None,
+        weights=WeightsSource.DOWNLOAD,
+        images=ImageDelivery.PULL,
+        checkpoint_bytes=QWEN_7B_BYTES,
+        cache=CacheKind.OTHER,
+        cache_gib=200,
+    )
+    assert prediction.term("node").seconds == 0

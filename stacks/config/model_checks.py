@@ -110,7 +110,8 @@ def model_exposure(config: RawConfig) -> Exposure:
 
 def _streams(model: ModelServing, cloud: Cloud | None, gpu_image: str) -> bool:
     """Whether the model streams its weights, as resolved once its choices are valid (a refused one: not)."""
-    if model.cold_start.weights is not None and model.cold_start.weights not in offered_weights(cloud, model.engine):
+    offered = offered_weights(cloud, model.engine, on_gpu=model.pool is not None)
+    if model.cold_start.weights is not None and model.cold_start.weights not in offered:
         return False
     return resolve_cold_start(model, cloud, gpu_image).streams_weights
 

@@ -98,3 +98,10 @@ def test_an_unknown_choice_names_the_allowed_ones() -> None:
     assert message.startswith("models.chat.coldStart.weights: ")
     assert "'stream'" in message
     assert "'download'" in message
+
+
+def test_a_cpu_model_downloads_its_weights() -> None:
+    assert problems(aws(models={"chat": model(coldStart={"weights": "stream"})})) == [
+        "models.chat.coldStart.weights: 'stream' is built for GPU models: whether vLLM's CPU image carries the "
+        "streamer is not verified; use 'download', or remove the key"
+    ]

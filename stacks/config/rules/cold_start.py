@@ -1,8 +1,8 @@
 """`coldStart`: where a model's weights and image come from when a replica starts, as far as its target offers.
 
-Weights stream from the stack's own object storage (S3, GCS, Azure Blob) on cloud targets, for vLLM models: an
-existing cluster has no bucket of the stack's, and KServe's Hugging Face runtime is not given vLLM's loader flags by
-this stack (refused rather than guessed). Images:
+Weights stream from the stack's own object storage (S3, GCS, Azure Blob) on cloud targets, for vLLM models on GPU
+pools: an existing cluster has no bucket of the stack's, KServe's Hugging Face runtime is not given vLLM's loader flags
+by this stack (refused rather than guessed), and whether vLLM's CPU image carries the streamer is not verified. Images:
 
 - aws: `stream` is EKS's FastImagePull (nodeadm's feature gate: SOCI's parallel pull and unpack of ordinary OCI
   images, from any registry) on the nodes of the model's pool;
@@ -49,9 +49,9 @@ class ColdStart:
         return self.weights is WeightsSource.STREAM
 
 
-def offered_weights(cloud: Cloud | None, engine: Engine) -> tuple[WeightsSource, ...]:
+def offered_weights(cloud: Cloud | None, engine: Engine, *, on_gpu: bool = True) -> tuple[WeightsSource, ...]:
     """What the target offers a model, fastest first."""
-    if cloud is not None and engine is Engine.VLLM:
+    if cloud is not None and engine is Engine.VLLM and on_gpu:
         return (WeightsSource.STREAM, WeightsSource.DOWNLOAD)
     return (WeightsSource.DOWNLOAD,)
 
@@ -67,7 +67,7 @@ def offered_images(cloud: Cloud | None, *, on_gpu: bool, gpu_image: str) -> tupl
 
 def resolve_cold_start(model: _Model, cloud: Cloud | None, gpu_image: str) -> ColdStart:
     """The configured choices, unset ones the fastest offered (call after `cold_start_findings` found nothing)."""
-    weights = offered_weights(cloud, model.engine)
+    weights = offered_weights(cloud, model.engine, on_gpu=model.pool is not None)
     images = offered_images(cloud, on_gpu=model.pool is not None, gpu_image=gpu_image)
     return ColdStart(weights=model.cold_start.weights or weights[0], images=model.cold_start.images or images[0])
 
@@ -77,9 +77,14 @@ def cold_start_findings(models: Mapping[str, _Model], *, cloud: Cloud | None, gp
     findings: list[Finding] = []
     for name, model in models.items():
         chosen = model.cold_start
-        weights = offered_weights(cloud, model.engine)
+        weights = offered_weights(cloud, model.engine, on_gpu=model.pool is not None)
         if chosen.weights is not None and chosen.weights not in weights:
-            findings.append(Finding(f"models.{name}.coldStart.weights", _weights_refusal(chosen.weights, cloud)))
+            findings.append(
+                Finding(
+                    f"models.{name}.coldStart.weights",
+                    _weights_refusal(chosen.weights, cloud, model.engine),
+                )
+            )
         images = offered_images(cloud, on_gpu=model.pool is not None, gpu_image=gpu_image)
         if chosen.images is not None and chosen.images not in images:
             findings.append(
@@ -92,12 +97,13 @@ def cold_start_findings(models: Mapping[str, _Model], *, cloud: Cloud | None, gp
     return findings
 
 
-def _weights_refusal(chosen: WeightsSource, cloud: Cloud | None) -> str:
-    reason = (
-        "needs the stack's object storage, which only cloud targets create"
-        if cloud is None
-        else "is built for engine 'vllm' only: this stack does not pass the streamer's flags to KServe's runtime"
-    )
+def _weights_refusal(chosen: WeightsSource, cloud: Cloud | None, engine: Engine) -> str:
+    if cloud is None:
+        reason = "needs the stack's object storage, which only cloud targets create"
+    elif engine is not Engine.VLLM:
+        reason = "is built for engine 'vllm' only: this stack does not pass the streamer's flags to KServe's runtime"
+    else:
+        reason = "is built for GPU models: whether vLLM's CPU image carries the streamer is not verified"
     return f"{chosen.value!r} {reason}; use 'download', or remove the key"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.serving.endpoint_picker import CPU_CORES, MEMORY_GIB
+from components.serving.weights_copy import COPY_CPU, COPY_MEMORY_GIB
 from tools.offline import Mode, run_program
 from tools.plan import build_plan
 
@@ -59,11 +60,11 @@ def test_the_serving_quota_holds_the_pickers_pod(plans: dict[Any, Any]) -> None:
     [container] = pickers[0]["spec"]["template"]["spec"]["containers"]
     assert container["resources"]["requests"] == {"cpu": str(CPU_CORES), "memory": f"{MEMORY_GIB}Gi"}
     # qwen-7b: 4 replicas and a surge pod of 6 cores, 24 GiB; qwen-72b: 2 replicas, no surge on its single H100
-    # node, of 16 cores, 160 GiB; and the picker.
+    # node, of 16 cores, 160 GiB, and its weight copy Job's pod (it streams its weights); and the picker.
     assert (hard["pods"], hard["requests.cpu"], hard["requests.memory"]) == (
-        str(5 + 2 + 1),
-        str(5 * 6 + 2 * 16 + CPU_CORES),
-        f"{5 * 24 + 2 * 160 + MEMORY_GIB}Gi",
+        str(5 + 2 + 1 + 1),
+        str(5 * 6 + 2 * 16 + COPY_CPU + CPU_CORES),
+        f"{5 * 24 + 2 * 160 + COPY_MEMORY_GIB + MEMORY_GIB}Gi",
     )
 
 

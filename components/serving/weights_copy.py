@@ -19,7 +19,8 @@ import pulumi_kubernetes as k8s
 
 from components.serving import awaits
 from components.serving.guards import ModelFootprint
-from components.serving.metadata import PART_OF, restricted_container_security
+from components.serving.metadata import PART_OF, restricted_container_security, scanner_skips
+from components.serving.vllm import image_pin_exceptions
 from components.serving.weights import StreamedWeights
 
 SCRIPT = Path(__file__).with_name("weights_copy_script.py")
@@ -134,7 +135,11 @@ class WeightsCopy(pulumi.ComponentResource):
                 "name": copy_job_name(name),
                 "namespace": args.namespace,
                 "labels": labels,
-                "annotations": awaits.weights_copy(COPY_DEADLINE_SECONDS),
+                "annotations": {
+                    **awaits.weights_copy(COPY_DEADLINE_SECONDS),
+                    # The server's image, so the same waivers when it is tag-pinned (vllm.TAG_PIN_EXCEPTIONS).
+                    **scanner_skips(image_pin_exceptions(args.image)),
+                },
             },
             spec={
                 "backoffLimit": 3,

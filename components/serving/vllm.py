@@ -38,12 +38,14 @@ PRE_STOP_SLEEP_SECONDS = 15
 SHUTDOWN_TIMEOUT_SECONDS = 60
 TERMINATION_GRACE_SECONDS = PRE_STOP_SLEEP_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 15
 
-# Worst case from pod creation to serving: node scale-up, image pull, weight download, load and
-# CUDA-graph capture. The startup probe allows this long; liveness only starts after it (§4.1, R2).
+# The longest startup probe: a model that downloads its weights from the Hub gets it whole (the Hub's throughput is not
+# the stack's to predict); one that streams them gets twice its predicted load and engine start, never more than
+# this (components/cold_start.py, `startup_budget_seconds`). Liveness only starts after it (§4.1, R2).
 STARTUP_BUDGET_SECONDS = 1800
 PROBE_PERIOD_SECONDS = 10
 # The startup probe's clock starts only once the image is pulled, after any node scale-up: one rollout step
-# (a new pod ready) may take up to twice the budget before Kubernetes calls the rollout stalled.
+# (a new pod ready) may take up to twice the budget before Kubernetes calls the rollout stalled (per model:
+# VllmServerArgs.progress_deadline_seconds).
 PROGRESS_DEADLINE_SECONDS = 2 * STARTUP_BUDGET_SECONDS
 
 # Hugging Face token, when the stack has one: a file, never an environment variable (K1).

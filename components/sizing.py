@@ -348,6 +348,16 @@ class Sizing:
         return self.tensor_parallel * self.nodes
 
     @property
+    def layout(self) -> str:
+        """How a replica is laid out, as the plan summary and messages say it."""
+        if self.nodes == 1:
+            return f"{self.tensor_parallel} GPU(s) (tensor parallel {self.tensor_parallel})"
+        return (
+            f"{self.nodes} nodes x {self.tensor_parallel} GPUs (tensor parallel {self.tensor_parallel} in each node, "
+            f"pipeline parallel {self.nodes} across them)"
+        )
+
+    @property
     def kv_needed_gib(self) -> float:
         return self.kv_bytes / GIB
 

@@ -1,0 +1,91 @@
+"""A model past one node, from the stack file: the pool's fabric, the engine, the room for every node of the
+group, and what the plan and the cost make of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stacks.config import parse_config
+from stacks.cost import stack_cost
+from tests.unit.test_config_clouds import aws, azure, gcp, problems
+
+DEEPSEEK = {"huggingFaceId": "deepseek-ai/DeepSeek-V3.1", "pool": "h100", "contextLength": 32768}
+
+
+def h100(**keys: Any) -> dict[str, Any]:
+    return {"h100": {"gpu": "H100", "gpusPerNode": 8, "maxNodes": 2, **keys}}
+
+
+def test_a_model_past_one_node_on_a_pool_without_fabric_is_refused_with_the_reason() -> None:
+    [message] = problems(aws(gpuPools=h100(), models={"ds": DEEPSEEK}))
+    assert message == (
+        "models.ds: needs 2 nodes x 8 GPUs (tensor parallel 8 in each node, pipeline parallel 2 across them) per "
+        "replica and pool 'h100' has no GPU network between nodes: set gpuPools.h100.fabric to true (NCCL over "
+        "plain TCP between 8-GPU nodes is not a production setup)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stack", "instance"),
+    [(aws, "p5.48xlarge"), (gcp, "a3-megagpu-8g"), (azure, "Standard_ND96isr_H100_v5")],
+)
+def test_a_fabric_pool_takes_the_clouds_type_with_a_gpu_network(stack: Any, instance: str) -> None:
+    config = parse_config(stack(gpuPools=h100(fabric=True), models={"ds": DEEPSEEK}), stack="t")
+    assert config.pool_instances["h100"].name == instance
+    sizing = config.models["ds"].sizing
+    assert (sizing.nodes, sizing.tensor_parallel, config.models["ds"].gpus_per_replica) == (2, 8, 16)
+
+
+def test_gke_without_fabric_keeps_the_plain_a3_high() -> None:
+    config = parse_config(gcp(gpuPools=h100()), stack="t")
+    assert config.pool_instances["h100"].name == "a3-highgpu-8g"
+
+
+def test_fabric_on_a_gpu_no_type_networks_is_refused_naming_the_types_that_do() -> None:
+    [message] = problems(aws(gpuPools={"a": {"gpu": "A10G", "gpusPerNode": 8, "fabric": True}}))
+    assert message.startswith("gpuPools.a.fabric: true, but no aws type with 8 x A10G has a GPU network")
+    assert "'p5.48xlarge'" in message
+
+
+def test_fabric_with_a_named_type_without_one_is_refused_at_the_instance_type() -> None:
+    [message, *_] = problems(gcp(gpuPools=h100(fabric=True, instanceType="a3-highgpu-8g")))
+    assert message.startswith("gpuPools.h100.instanceType: 'a3-highgpu-8g' has no GPU network between nodes")
+    assert "a3-megagpu-8g (gpudirect-tcpxo, 8 interfaces)" in message
+
+
+def test_fabric_on_shared_gpus_is_refused() -> None:
+    pool = {"gpu": "H100", "gpusPerNode": 8, "fabric": True, "sharing": {"mode": "mig", "migProfile": "1g.10gb"}}
+    assert "gpuPools.m.fabric: true needs whole GPUs; the pool shares them (mig)" in problems(aws(gpuPools={"m": pool}))
+
+
+def test_kserve_past_one_node_is_refused_naming_its_multinode_runtime() -> None:
+    [message] = problems(aws(gpuPools=h100(fabric=True), models={"ds": {**DEEPSEEK, "engine": "kserve"}}))
+    assert message.startswith("models.ds.engine: 'kserve' cannot serve 2 nodes x 8 GPUs")
+    assert "kserve-huggingfaceserver-multinode" in message
+
+
+def test_max_nodes_must_hold_every_node_of_every_replica() -> None:
+    pools = {"h100": {"gpu": "H100", "gpusPerNode": 8, "maxNodes": 3, "fabric": True}}
+    [message] = problems(aws(gpuPools=pools, models={"ds": {**DEEPSEEK, "maxReplicas": 2}}))
+    assert (
+        message
+        == "gpuPools.h100.maxNodes: 3 cannot hold 2 replica(s) of 2 nodes each for models.ds; set it to at least 4"
+    )
+
+
+def test_nodes_per_replica_asks_for_more_stages_than_needed() -> None:
+    pools = {"h100": {"gpu": "H100", "gpusPerNode": 8, "maxNodes": 4, "fabric": True}}
+    config = parse_config(aws(gpuPools=pools, models={"ds": {**DEEPSEEK, "nodesPerReplica": 4}}), stack="t")
+    assert config.models["ds"].sizing.nodes == 4
+
+
+def test_a_group_costs_all_its_nodes_and_keeps_them_up() -> None:
+    config = parse_config(aws(gpuPools=h100(fabric=True), models={"ds": DEEPSEEK}), stack="t")
+    cost = stack_cost(config)
+    model = cost.models["ds"]
+    pool = cost.gpu_pools["h100"]
+    assert model.share == "2 whole p5.48xlarge nodes (one group)"
+    assert pool.idle_nodes == 2
+    assert model.replica.usd == pytest.approx(2 * pool.node_price.usd)

@@ -30,6 +30,7 @@ from components.serving.gateway import (
 )
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.kserve import KServePlatform
+from components.serving.leader_worker_set import LwsPlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.vllm import VllmServerArgs, footprint
 from components.sizing import Sizing
@@ -46,6 +47,7 @@ class _Platform:
 
     gateway: StackGateway | None
     kserve: KServePlatform | None
+    lws: LwsPlatform | None
 
 
 def deploy_models(
@@ -121,6 +123,7 @@ def _shared(
         priority_class=guards.priority_class_name,
         keda=keda,
         kserve=platform.kserve,
+        lws=platform.lws,
         prometheus=prometheus,
         wake_add_on=keda.http_add_on if keda is not None else None,
         gateway=gateway,
@@ -230,7 +233,9 @@ def _platform(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulum
     if installed_gateway is not None and cert_manager is not None and config.acme_email and gateway is not None:
         acme_issuer("gateway", config.acme_email, gateway, after=[cert_manager.release], opts=in_cluster)
     kserve = KServePlatform("kserve", cert_manager.release, opts=in_cluster) if uses_kserve and cert_manager else None
-    return _Platform(gateway=installed_gateway, kserve=kserve)
+    spans_nodes = any(model.sizing is not None and model.sizing.nodes > 1 for model in config.models.values())
+    lws = LwsPlatform("lws", opts=in_cluster) if spans_nodes else None
+    return _Platform(gateway=installed_gateway, kserve=kserve, lws=lws)
 
 
 def _outputs(

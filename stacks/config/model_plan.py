@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from components.catalog.allocatable import Resources, room_for_pods
-from components.catalog.fabric import fabric_of
-from components.catalog.instances import InstanceType, carrying, choose_instance
+from components.catalog.fabric import Fabric, fabric_of
+from components.catalog.instances import Cloud, InstanceType, carrying, choose_instance
 from components.catalog.models import MODELS, ModelArchitecture
 from components.clusters.contract import slots_per_node
 from components.clusters.gpu_nodes import device_plugin_needed
@@ -100,6 +100,8 @@ class ModelPlan:
     """Its replica range lets KEDA scale it on its queue."""
     objectives: tuple[Objective, ...]
     """Its latency objectives (`slo`), which its alerts and dashboard watch."""
+    fabric: Fabric | None = None
+    """Its pool's GPU network between nodes, when the pool has `fabric` on a cloud target."""
 
     @property
     def sleeps(self) -> bool:
@@ -219,6 +221,8 @@ def plan_model(
     models: Mapping[str, ModelServing],
     namespace: str,
     sizing: Sizing | None,
+    *,
+    fabric: Fabric | None = None,
 ) -> ModelPlan:
     architecture = model_architecture(spec)
     pool = pools[spec.pool] if spec.pool is not None else None
@@ -249,7 +253,17 @@ def plan_model(
         route=route_plan(name, models),
         autoscaled=max_replicas > spec.min_replicas,
         objectives=objectives(spec),
+        fabric=fabric,
     )
+
+
+def pool_fabric(
+    cloud: Cloud | None, pool: str | None, pools: Mapping[str, GpuPool], fits: Mapping[str, PoolFit]
+) -> Fabric | None:
+    """The fabric of a model's pool: its machine type's, when the pool asks for one on a cloud target."""
+    if cloud is None or pool is None or pool not in fits or not pools[pool].fabric:
+        return None
+    return fabric_of(cloud, fits[pool].instance.name)
 
 
 def route_plan(name: str, models: Mapping[str, ModelServing]) -> RoutePlan | None:

@@ -62,6 +62,15 @@ def check_multinode(
     if model.engine is Engine.KSERVE:
         return [ConfigIssue(f"{path}.engine", f"'kserve' cannot serve {layout}: {KSERVE_MULTINODE}; use 'vllm'")]
     issues = []
+    if model.min_replicas == 0 or (model.max_replicas or 1) > max(model.min_replicas, 1):
+        issues.append(
+            ConfigIssue(
+                f"{path}.maxReplicas",
+                f"a model past one node runs a fixed number of groups (minReplicas = maxReplicas, at least 1): a new "
+                f"group needs {sizing.nodes} fabric nodes at once and starts in tens of minutes, which the queue "
+                "scaler's wait and the autoscaler's one-node-at-a-time scale-up do not cover",
+            )
+        )
     if not pool.fabric:
         issues.append(
             ConfigIssue(

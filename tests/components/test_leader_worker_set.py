@@ -1,0 +1,175 @@
+"""LeaderWorkerSet: its controller and CRD, and the group a model past one node runs as, under mocks."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Any
+
+import jsonschema
+import pytest
+
+from components import versions
+from components.serving import leader_worker_set as lws
+from components.serving.leader_worker_set import GroupArgs, LeaderWorkerSetServer, LwsPlatform, group_flags
+from tests.components.test_vllm import gpu_args
+from tools.plan_diff import diff_values
+from tools.replacement_rules import REPLACE, matching_rules
+
+CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+LWS = "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet"
+SERVICE = "kubernetes:core/v1:Service"
+POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+EFA = {"vpc.amazonaws.com/efa": "32"}
+
+
+def group_args(**changes: Any) -> GroupArgs:
+    server = gpu_args(gpus=8, replicas=1, max_replicas=1, context_length=32768)
+    return GroupArgs(server=server, nodes=2, fabric_resources=EFA, platform_ready=[], **changes)
+
+
+def build() -> dict[str, Any]:
+    platform = LwsPlatform("lws")
+    server = LeaderWorkerSetServer("deepseek", dataclasses.replace(group_args(), platform_ready=platform.ready))
+    return {"baseUrl": server.base_url}
+
+
+def spec(under_mocks: Any) -> dict[str, Any]:
+    return under_mocks(build).inputs(LWS)["spec"]
+
+
+def test_the_leader_serves_and_workers_run_headless_with_their_rank_from_lws() -> None:
+    """vLLM v0.31.0 entrypoints/cli/serve.py: `--headless` runs no API server; engine/arg_utils.py: node r runs
+    ranks r*TP.. ; LWS injects LWS_LEADER_ADDRESS and LWS_WORKER_INDEX (pkg/utils/pod/pod_utils.go)."""
+    assert group_flags(2, "0") == [
+        "--pipeline-parallel-size", "2", "--nnodes", "2", "--node-rank", "0",
+        "--master-addr", "$(LWS_LEADER_ADDRESS)", "--master-port", "29501",
+    ]  # fmt: skip
+    assert group_flags(2, "$(LWS_WORKER_INDEX)")[-3:] == ["--master-port", "29501", "--headless"]
+
+
+def test_a_group_is_one_leader_and_workers_restarted_together_never_surged(under_mocks: Any) -> None:
+    body = spec(under_mocks)
+    template = body["leaderWorkerTemplate"]
+    assert (template["size"], template["restartPolicy"]) == (2, "RecreateGroupOnPodRestart")
+    assert body["rolloutStrategy"]["rollingUpdateConfiguration"] == {"maxUnavailable": 1, "maxSurge": 0}
+    assert body["replicas"] == 1
+
+
+def test_every_pod_of_the_group_takes_a_whole_node_of_gpus_and_its_efa_interfaces(under_mocks: Any) -> None:
+    template = spec(under_mocks)["leaderWorkerTemplate"]
+    for role in ("leaderTemplate", "workerTemplate"):
+        [container] = template[role]["spec"]["containers"]
+        limits = container["resources"]["limits"]
+        assert (limits["nvidia.com/gpu"], limits["vpc.amazonaws.com/efa"]) == ("8", "32")
+        assert container["resources"]["requests"] == limits
+        assert "--tensor-parallel-size" in container["args"]
+        assert container["args"][container["args"].index("--tensor-parallel-size") + 1] == "8"
+
+
+def test_only_the_leader_listens_and_is_probed(under_mocks: Any) -> None:
+    template = spec(under_mocks)["leaderWorkerTemplate"]
+    [leader] = template["leaderTemplate"]["spec"]["containers"]
+    [worker] = template["workerTemplate"]["spec"]["containers"]
+    assert leader["readinessProbe"]["httpGet"]["path"] == "/health"
+    assert "readinessProbe" not in worker
+    assert "ports" not in worker
+    assert worker["args"][-1] == "--headless"
+
+
+def test_dev_shm_is_sized_for_nccl_on_every_pod(under_mocks: Any) -> None:
+    template = spec(under_mocks)["leaderWorkerTemplate"]
+    for role in ("leaderTemplate", "workerTemplate"):
+        volumes = {v["name"]: v for v in template[role]["spec"]["volumes"]}
+        assert volumes["dshm"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "16Gi"}
+
+
+def test_the_service_selects_the_leaders_only(under_mocks: Any) -> None:
+    selector = under_mocks(build).inputs(SERVICE)["spec"]["selector"]
+    assert selector["leaderworkerset.sigs.k8s.io/worker-index"] == "0"
+
+
+def test_the_group_reaches_its_own_pods_on_every_port(under_mocks: Any) -> None:
+    group = under_mocks(build).inputs(POLICY, "deepseek-group-policy")["spec"]
+    assert group["ingress"] == [{"from": [{"podSelector": {"matchLabels": group["podSelector"]["matchLabels"]}}]}]
+    assert "ports" not in group["ingress"][0]
+
+
+def test_the_leader_worker_set_is_awaited_until_available(under_mocks: Any) -> None:
+    annotations = under_mocks(build).inputs(LWS)["metadata"]["annotations"]
+    assert annotations["pulumi.com/waitFor"] == "condition=Available"
+
+
+def _structural_to_json_schema(node: Any) -> Any:
+    """A CRD's structural schema as JSON Schema: int-or-string fields take either, preserve-unknown keeps all."""
+    if isinstance(node, dict):
+        converted = {k: _structural_to_json_schema(v) for k, v in node.items() if not k.startswith("x-kubernetes")}
+        if node.get("x-kubernetes-int-or-string"):
+            converted.pop("type", None)
+            converted["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+        if (
+            node.get("type") == "object"
+            and "properties" in node
+            and not node.get("x-kubernetes-preserve-unknown-fields")
+        ):
+            converted.setdefault("additionalProperties", False)
+        return converted
+    if isinstance(node, list):
+        return [_structural_to_json_schema(item) for item in node]
+    return node
+
+
+def test_the_leader_worker_set_validates_against_the_pinned_crd(under_mocks: Any) -> None:
+    body = under_mocks(build).inputs(LWS)
+    [version] = lws.crd_body()["spec"]["versions"]
+    schema = _structural_to_json_schema(version["schema"]["openAPIV3Schema"])
+    document = {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", **body}
+    document["spec"] = copy.deepcopy(document["spec"])
+    for role in ("leaderTemplate", "workerTemplate"):
+        document["spec"]["leaderWorkerTemplate"][role]["spec"]["serviceAccountName"] = "deepseek"
+    errors = sorted(e.message for e in jsonschema.Draft7Validator(schema).iter_errors(document))
+    assert errors == []
+
+
+def test_the_crd_is_the_stacks_own_kept_on_delete_and_the_chart_skips_its_copy(under_mocks: Any) -> None:
+    registered = under_mocks(build)
+    crd = registered.one(CRD)
+    release = registered.inputs(RELEASE)
+    assert crd.inputs["metadata"]["name"] == "leaderworkersets.leaderworkerset.x-k8s.io"
+    assert crd.retain_on_delete is True
+    assert (release["skipCrds"], release["chart"], release["version"]) == (True, versions.LWS_CHART, "v0.10.0")
+    assert release["namespace"] == "lws-system"
+
+
+def test_the_chart_runs_the_pinned_image_not_its_values_main_tag(under_mocks: Any) -> None:
+    """charts/lws/values.yaml says `tag: main`, `pullPolicy: Always`; only hack/push-chart.sh rewrites them."""
+    manager = under_mocks(build).inputs(RELEASE)["values"]["image"]["manager"]
+    assert manager == {"repository": "registry.k8s.io/lws/lws", "tag": "v0.10.0", "pullPolicy": "IfNotPresent"}
+
+
+def test_the_crds_conversion_webhook_names_the_namespace_the_chart_goes_to() -> None:
+    service = lws.crd_body()["spec"]["conversion"]["webhook"]["clientConfig"]["service"]
+    assert (service["namespace"], service["name"]) == (lws.NAMESPACE, "lws-webhook-service")
+
+
+def test_an_lws_upgrade_updates_the_crd_in_place_and_never_replaces_it(
+    under_mocks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upgrade: a new release pin and a CRD whose schema changed. The CRD keeps its URN, and no changed
+    property falls under a replacement rule (pulumi-kubernetes replaces a CRD only on a new name)."""
+    before = under_mocks(build)
+    newer = copy.deepcopy(lws.crd_body())
+    newer["metadata"]["annotations"]["controller-gen.kubebuilder.io/version"] = "v0.18.0"
+    schema = newer["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    schema["futureField"] = {"type": "string"}
+    monkeypatch.setattr(lws, "crd_body", lambda: newer)
+    monkeypatch.setattr(versions, "LWS_VERSION", "v0.11.0")
+    after = under_mocks(build)
+    old, new = before.one(CRD), after.one(CRD)
+    changes = diff_values(old.inputs, new.inputs)
+    assert old.urn == new.urn
+    assert changes
+    for change in changes:
+        assert not [r for r in matching_rules(CRD, change.path, new.inputs) if r.effect == REPLACE], change.path
+    assert after.inputs(RELEASE)["version"] == "v0.11.0"

@@ -115,3 +115,9 @@ ENDPOINT_PICKER_IMAGE = "registry.k8s.io/gateway-api-inference-extension/epp:v1.
 LWS_VERSION = "v0.10.0"
 LWS_CHART = "oci://registry.k8s.io/lws/charts/lws"
 LWS_IMAGE_REPOSITORY = "registry.k8s.io/lws/lws"
+
+# EFA device plugin (EKS pools with `fabric`): aws/eks-charts stable/aws-efa-k8s-device-plugin, chart v0.5.30
+# (image v0.5.20 from its values.yaml; its supportedInstanceLabels list p4d/p4de/p5/p5e/p5en).
+# renovate: datasource=helm registryUrl=https://aws.github.io/eks-charts depName=aws-efa-k8s-device-plugin
+EKS_CHARTS_REPO = "https://aws.github.io/eks-charts"
+EFA_DEVICE_PLUGIN_CHART = "v0.5.30"

@@ -334,7 +334,7 @@ def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
         "engine": model.spec.engine.value,
         "huggingFaceId": model.spec.hugging_face_id,
         "accelerator": pool.gpu.value if pool is not None else "cpu",
-        "gpusPerReplica": args.gpus if pool is not None else 0,
+        "gpusPerReplica": model.gpus_per_replica if pool is not None else 0,
         "sizing": sizing_output(model.sizing),
         "pool": pool.name if pool is not None else None,
         # Pools the autoscaler may grow for the model when its own cannot: same GPU, count and sharing.
@@ -347,6 +347,24 @@ def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
             else "fixed"
         ),
         "contextLength": model.context_length,
+        "group": _group_output(model),
+    }
+
+
+def _group_output(model: ModelPlan) -> dict[str, Any] | None:
+    """A model past one node: its LeaderWorkerSet group's layout and fabric; None on one node."""
+    if model.sizing is None or model.sizing.nodes == 1:
+        return None
+    fabric = model.fabric
+    return {
+        "workload": "LeaderWorkerSet",
+        "nodes": model.sizing.nodes,
+        "layout": model.sizing.layout,
+        "fabric": (
+            f"{fabric.kind}, {fabric.interfaces} interfaces, {fabric.gbps_per_node} Gb/s per node"
+            if fabric is not None
+            else "the existing cluster's"
+        ),
     }
 
 
@@ -356,6 +374,7 @@ def sizing_output(sizing: Sizing | None) -> dict[str, Any] | None:
         return None
     return {
         "tensorParallel": sizing.tensor_parallel,
+        "pipelineParallel": sizing.nodes,
         "contextLength": sizing.context_tokens,
         "contextCappedByMemory": sizing.context_is_capped,
         "concurrency": sizing.concurrency,

@@ -40,6 +40,14 @@ def check_pool_fabric(cloud: Cloud | None, name: str, pool: GpuPool) -> list[Con
                 f"with one: {', '.join(offering)}",
             )
         ]
+    if cloud is Cloud.GCP and len(pool.zones) != 1:
+        return [
+            ConfigIssue(
+                f"gpuPools.{name}.zones",
+                "a fabric pool on gcp needs exactly one zone: GKE's COMPACT placement and the RoCE network profile "
+                f"are per zone; got {len(pool.zones)}",
+            )
+        ]
     if not fabric_types(cloud, pool):
         return [
             ConfigIssue(

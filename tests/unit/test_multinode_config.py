@@ -32,7 +32,8 @@ def test_a_model_past_one_node_on_a_pool_without_fabric_is_refused_with_the_reas
     [(aws, "p5.48xlarge"), (gcp, "a3-megagpu-8g"), (azure, "Standard_ND96isr_H100_v5")],
 )
 def test_a_fabric_pool_takes_the_clouds_type_with_a_gpu_network(stack: Any, instance: str) -> None:
-    config = parse_config(stack(gpuPools=h100(fabric=True), models={"ds": DEEPSEEK}), stack="t")
+    zones = {"zones": ["us-central1-a"]} if stack is gcp else {}
+    config = parse_config(stack(gpuPools=h100(fabric=True, **zones), models={"ds": DEEPSEEK}), stack="t")
     assert config.pool_instances["h100"].name == instance
     sizing = config.models["ds"].sizing
     assert (sizing.nodes, sizing.tensor_parallel, config.models["ds"].gpus_per_replica) == (2, 8, 16)
@@ -50,7 +51,7 @@ def test_fabric_on_a_gpu_no_type_networks_is_refused_naming_the_types_that_do() 
 
 
 def test_fabric_with_a_named_type_without_one_is_refused_at_the_instance_type() -> None:
-    [message, *_] = problems(gcp(gpuPools=h100(fabric=True, instanceType="a3-highgpu-8g")))
+    [message] = problems(gcp(gpuPools=h100(fabric=True, instanceType="a3-highgpu-8g", zones=["us-central1-a"])))
     assert message.startswith("gpuPools.h100.instanceType: 'a3-highgpu-8g' has no GPU network between nodes")
     assert "a3-megagpu-8g (gpudirect-tcpxo, 8 interfaces)" in message
 
@@ -68,7 +69,7 @@ def test_kserve_past_one_node_is_refused_naming_its_multinode_runtime() -> None:
 
 def test_max_nodes_must_hold_every_node_of_every_replica() -> None:
     pools = {"h100": {"gpu": "H100", "gpusPerNode": 8, "maxNodes": 3, "fabric": True}}
-    [message] = problems(aws(gpuPools=pools, models={"ds": {**DEEPSEEK, "maxReplicas": 2}}))
+    [message] = problems(aws(gpuPools=pools, models={"ds": {**DEEPSEEK, "minReplicas": 2, "maxReplicas": 2}}))
     assert (
         message
         == "gpuPools.h100.maxNodes: 3 cannot hold 2 replica(s) of 2 nodes each for models.ds; set it to at least 4"
@@ -89,3 +90,13 @@ def test_a_group_costs_all_its_nodes_and_keeps_them_up() -> None:
     assert model.share == "2 whole p5.48xlarge nodes (one group)"
     assert pool.idle_nodes == 2
     assert model.replica.usd == pytest.approx(2 * pool.node_price.usd)
+
+
+def test_a_fabric_pool_on_gke_names_its_one_zone() -> None:
+    [message] = problems(gcp(gpuPools=h100(fabric=True)))
+    assert message.startswith("gpuPools.h100.zones: a fabric pool on gcp needs exactly one zone")
+
+
+def test_a_group_runs_a_fixed_number_of_replicas() -> None:
+    [message] = problems(aws(gpuPools=h100(fabric=True, maxNodes=4), models={"ds": {**DEEPSEEK, "maxReplicas": 2}}))
+    assert message.startswith("models.ds.maxReplicas: a model past one node runs a fixed number of groups")

@@ -135,6 +135,31 @@ def test_gke_turns_multi_networking_on_only_with_a_fabric_pool(plans: dict[Any, 
     assert "enableMultiNetworking" not in plain
 
 
+# --- AKS -----------------------------------------------------------------------------------------------------
+
+
+def test_aks_fabric_pool_is_an_nd_h100_v5_in_one_proximity_placement_group(plans: dict[Any, Any]) -> None:
+    """ND H100 v5: 8 x 400 Gb/s NDR InfiniBand per VM; the pool's VMs are kept close by a proximity placement
+    group (AgentPool proximityPlacementGroupID)."""
+    group = _one(plans, "multinode-azure", "azure-native:compute:ProximityPlacementGroup", f"-{GPU_POOL}-proximity")
+    pool = _one(plans, "multinode-azure", "azure-native:containerservice:AgentPool", f"-{GPU_POOL}")
+    assert group["proximityPlacementGroupType"] == "Standard"
+    assert pool["vmSize"] == "Standard_ND96isr_H100_v5"
+    assert "/proximityPlacementGroups/" in pool["proximityPlacementGroupID"]
+
+
+def test_aks_fabric_fields_exist_in_pulumi_azure_native_3_29_0() -> None:
+    import inspect
+
+    from pulumi_azure_native import compute, containerservice
+
+    assert version("pulumi_azure_native") == "3.29.0"
+    assert "proximity_placement_group_id" in inspect.signature(containerservice.AgentPoolArgs.__init__).parameters
+    assert (
+        "proximity_placement_group_type" in inspect.signature(compute.ProximityPlacementGroupArgs.__init__).parameters
+    )
+
+
 # --- every cloud ---------------------------------------------------------------------------------------------
 
 

@@ -72,6 +72,8 @@ def gpu_networks(
             roce = subnet.network == "rdma"
             vpc = gcp.compute.Network(
                 f"{name}-{subnet.network}",
+                # Named, not auto-named: the node pool sends these names, and a random suffix would differ per plan.
+                name=f"{name}-{subnet.network}",
                 auto_create_subnetworks=False,
                 mtu=TCPXO_MTU if fabric.kind is FabricKind.TCPXO else RDMA_MTU,
                 network_profile=f"projects/{project}/global/networkProfiles/{zone}-vpc-roce" if roce else None,
@@ -90,6 +92,7 @@ def gpu_networks(
             vpcs[subnet.network] = vpc
         subnetwork = gcp.compute.Subnetwork(
             f"{name}-gpu-subnet-{index}",
+            name=f"{name}-gpu-subnet-{index}",
             network=vpcs[subnet.network].id,
             region=region,
             ip_cidr_range=subnet.cidr,

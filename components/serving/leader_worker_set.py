@@ -58,7 +58,18 @@ WORKER_INDEX_LABEL = "leaderworkerset.sigs.k8s.io/worker-index"
 GROUP_READY = "condition=Available"
 EFA_RESOURCE = "vpc.amazonaws.com/efa"
 """The EFA device plugin's extended resource (aws-efa-k8s-device-plugin)."""
+RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED_CONTAINER = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 CHART_VALUES: dict[str, Any] = {
+    # The chart's podSecurityContext sets runAsNonRoot only; Pod Security `restricted` (lws-system's level) also
+    # asks for a seccomp profile, without which the controller's pods are refused.
+    "podSecurityContext": RESTRICTED_POD,
+    "securityContext": RESTRICTED_CONTAINER,
     # The chart's values.yaml says `tag: main`, `pullPolicy: Always`; only the published chart is rewritten to the
     # release (hack/push-chart.sh). Pinned here so a chart from source or a mirror cannot run `main`.
     "image": {

@@ -173,3 +173,27 @@ def test_an_lws_upgrade_updates_the_crd_in_place_and_never_replaces_it(
     for change in changes:
         assert not [r for r in matching_rules(CRD, change.path, new.inputs) if r.effect == REPLACE], change.path
     assert after.inputs(RELEASE)["version"] == "v0.11.0"
+
+
+def test_the_controller_runs_under_pod_security_restricted(under_mocks: Any) -> None:
+    """charts/lws/values.yaml's podSecurityContext has runAsNonRoot only; `restricted` also needs seccomp."""
+    registered = under_mocks(build)
+    values = registered.inputs(RELEASE)["values"]
+    namespace = next(
+        r for r in registered.all("kubernetes:core/v1:Namespace") if r.inputs["metadata"]["name"] == "lws-system"
+    )
+    assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert values["podSecurityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert values["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert values["securityContext"]["allowPrivilegeEscalation"] is False
+
+
+def test_group_pods_run_under_pod_security_restricted(under_mocks: Any) -> None:
+    template = spec(under_mocks)["leaderWorkerTemplate"]
+    for role in ("leaderTemplate", "workerTemplate"):
+        pod = template[role]["spec"]
+        [container] = pod["containers"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}

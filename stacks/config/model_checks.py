@@ -26,7 +26,7 @@ from stacks.config.messages import show
 from stacks.config.model_plan import (
     model_architecture,
 )
-from stacks.config.multinode_checks import check_multinode, check_pool_fabric
+from stacks.config.multinode_checks import check_multinode, check_pool_fabric, nodes_that_would
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -333,6 +333,7 @@ def check_sizing(
         ConfigIssue(
             path,
             f"{reason}; pool {pool_name!r} offers {offer}; GPU types that fit on one node {where}: "
-            f"{', '.join(fitting) or 'none'} (or lower contextLength or concurrency)",
+            f"{', '.join(fitting) or 'none'} (or lower contextLength or concurrency)"
+            + nodes_that_would(model, architecture, pool_name, pool),
         )
     ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from components.catalog.fabric import FABRICS, fabric_of
 from components.catalog.instances import Cloud, carrying
+from components.catalog.models import ModelArchitecture
 from components.clusters.contract import SharingMode
-from components.sizing import Sizing
+from components.sizing import Sizing, size_model
 from stacks.config.issues import ConfigIssue, quoted
 from stacks.config.schema import Engine, GpuPool, ModelServing
 
@@ -98,3 +99,28 @@ def check_multinode(
             )
         )
     return issues
+
+
+MOST_NODES_SUGGESTED = 8
+
+
+def nodes_that_would(model: ModelServing, architecture: ModelArchitecture, pool_name: str, pool: GpuPool) -> str:
+    """When no count of the pool's nodes starts the model: the fewest nodes of its GPUs that would, as a hint."""
+    if pool.sharing.mode is not SharingMode.NONE or pool.max_nodes >= MOST_NODES_SUGGESTED:
+        return ""
+    sizing = size_model(
+        architecture,
+        model.context_length,
+        model.concurrency,
+        pool.gpu,
+        pool.gpus_per_node,
+        pool.sharing.as_sharing(),
+        model.kv_cache_dtype,
+        max_nodes=MOST_NODES_SUGGESTED,
+    )
+    if sizing is None or sizing.nodes <= pool.max_nodes:
+        return ""
+    return (
+        f"; across nodes it starts on {sizing.layout}: set gpuPools.{pool_name}.maxNodes to at least "
+        f'{sizing.nodes} and fabric to true (README "Models past one node")'
+    )

@@ -100,3 +100,13 @@ def test_a_fabric_pool_on_gke_names_its_one_zone() -> None:
 def test_a_group_runs_a_fixed_number_of_replicas() -> None:
     [message] = problems(aws(gpuPools=h100(fabric=True, maxNodes=4), models={"ds": {**DEEPSEEK, "maxReplicas": 2}}))
     assert message.startswith("models.ds.maxReplicas: a model past one node runs a fixed number of groups")
+
+
+def test_a_model_too_big_for_one_node_of_a_one_node_pool_is_told_how_many_nodes_would_start_it() -> None:
+    pools = {"h100": {"gpu": "H100", "gpusPerNode": 8, "maxNodes": 1}}
+    [message] = problems(aws(gpuPools=pools, models={"ds": DEEPSEEK}))
+    assert message.startswith("models.ds: deepseek-ai/DeepSeek-V3.1 does not start")
+    assert message.endswith(
+        "across nodes it starts on 2 nodes x 8 GPUs (tensor parallel 8 in each node, pipeline parallel 2 across "
+        'them): set gpuPools.h100.maxNodes to at least 2 and fabric to true (README "Models past one node")'
+    )

@@ -203,3 +203,17 @@ def test_planning_an_example_twice_gives_the_same_plan(multinode: dict[Any, Any]
     (tmp_path / f"Pulumi.{stack}.yaml").symlink_to(EXAMPLES / f"Pulumi.{stack}.yaml")
     again = build_plan(run_program(stack, Mode.UPDATE, root=tmp_path))
     assert again.document == multinode[(stack, Mode.UPDATE)].document
+
+
+def test_the_plan_diff_names_a_change_of_layout() -> None:
+    from tools.plan_diff import _fact_changes, _model_facts
+
+    one_node = {"gpusPerReplica": 8, "replicas": {"min": 1, "max": 1}, "sizing": {"tensorParallel": 8}}
+    two_nodes = {
+        "gpusPerReplica": 16,
+        "replicas": {"min": 1, "max": 1},
+        "sizing": {"tensorParallel": 8, "pipelineParallel": 2},
+    }
+    changes = _fact_changes(_model_facts(one_node), _model_facts(two_nodes))
+    assert "pipeline parallel 1 → 2" in changes
+    assert "GPUs per replica 8 → 16" in changes

@@ -206,7 +206,7 @@ def test_planning_an_example_twice_gives_the_same_plan(multinode: dict[Any, Any]
 
 
 def test_the_plan_diff_names_a_change_of_layout() -> None:
-    from tools.plan_diff import _fact_changes, _model_facts
+    from tools.plan_facts import _fact_changes, _model_facts
 
     one_node = {"gpusPerReplica": 8, "replicas": {"min": 1, "max": 1}, "sizing": {"tensorParallel": 8}}
     two_nodes = {

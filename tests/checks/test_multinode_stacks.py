@@ -217,3 +217,21 @@ def test_the_plan_diff_names_a_change_of_layout() -> None:
     changes = _fact_changes(_model_facts(one_node), _model_facts(two_nodes))
     assert "pipeline parallel 1 → 2" in changes
     assert "GPUs per replica 8 → 16" in changes
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("mode", [Mode.PREVIEW, Mode.UPDATE])
+def test_every_manifest_of_an_example_passes_its_schema(multinode: dict[Any, Any], stack: str, mode: str) -> None:
+    """Built-in kinds against the strict API schema of every supported minor; custom resources (the
+    LeaderWorkerSet among them) against the vendored CRD schemas in schemas/crds/."""
+    from tools.validation import builtin_errors, custom_resource_errors, is_builtin, kubernetes_versions
+
+    errors: dict[str, list[str]] = {}
+    for name, body in multinode[(stack, mode)].manifests.items():
+        if is_builtin(body):
+            found = [e for version in kubernetes_versions() for e in builtin_errors(body, version)]
+        else:
+            found = custom_resource_errors(body)
+        if found:
+            errors[name] = found
+    assert errors == {}

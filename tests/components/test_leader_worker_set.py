@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from typing import Any
 
-import jsonschema
 import pytest
 
 from components import versions
 from components.serving import leader_worker_set as lws
 from components.serving.leader_worker_set import GroupArgs, LeaderWorkerSetServer, LwsPlatform, group_flags
 from tests.components.test_vllm import gpu_args
+from tools.crd_sources import CRD_SCHEMA_DIR
 from tools.plan_diff import diff_values
 from tools.replacement_rules import REPLACE, matching_rules
+from tools.validation import custom_resource_errors
 
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -101,35 +103,20 @@ def test_the_leader_worker_set_is_awaited_until_available(under_mocks: Any) -> N
     assert annotations["pulumi.com/waitFor"] == "condition=Available"
 
 
-def _structural_to_json_schema(node: Any) -> Any:
-    """A CRD's structural schema as JSON Schema: int-or-string fields take either, preserve-unknown keeps all."""
-    if isinstance(node, dict):
-        converted = {k: _structural_to_json_schema(v) for k, v in node.items() if not k.startswith("x-kubernetes")}
-        if node.get("x-kubernetes-int-or-string"):
-            converted.pop("type", None)
-            converted["anyOf"] = [{"type": "integer"}, {"type": "string"}]
-        if (
-            node.get("type") == "object"
-            and "properties" in node
-            and not node.get("x-kubernetes-preserve-unknown-fields")
-        ):
-            converted.setdefault("additionalProperties", False)
-        return converted
-    if isinstance(node, list):
-        return [_structural_to_json_schema(item) for item in node]
-    return node
-
-
 def test_the_leader_worker_set_validates_against_the_pinned_crd(under_mocks: Any) -> None:
-    body = under_mocks(build).inputs(LWS)
-    [version] = lws.crd_body()["spec"]["versions"]
-    schema = _structural_to_json_schema(version["schema"]["openAPIV3Schema"])
-    document = {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", **body}
-    document["spec"] = copy.deepcopy(document["spec"])
+    """schemas/crds/ holds the v1 schema of the same CRD at LWS_VERSION (tools/crd_sources.py)."""
+    body = {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", **under_mocks(build).inputs(LWS)}
     for role in ("leaderTemplate", "workerTemplate"):
-        document["spec"]["leaderWorkerTemplate"][role]["spec"]["serviceAccountName"] = "deepseek"
-    errors = sorted(e.message for e in jsonschema.Draft7Validator(schema).iter_errors(document))
-    assert errors == []
+        body["spec"]["leaderWorkerTemplate"][role]["spec"]["serviceAccountName"] = "deepseek"
+    assert custom_resource_errors(body) == []
+    body["spec"]["leaderWorkerTemplate"]["restartPolicy"] = "Sometimes"
+    assert custom_resource_errors(body) != []
+
+
+def test_the_vendored_crd_serves_the_schema_the_validation_uses() -> None:
+    [version] = lws.crd_body()["spec"]["versions"]
+    vendored = json.loads((CRD_SCHEMA_DIR / "leaderworkerset-leaderworkerset.x-k8s.io-v1.json").read_text())
+    assert version["schema"]["openAPIV3Schema"] == vendored
 
 
 def test_the_crd_is_the_stacks_own_kept_on_delete_and_the_chart_skips_its_copy(under_mocks: Any) -> None:

@@ -334,6 +334,6 @@ def check_sizing(
             path,
             f"{reason}; pool {pool_name!r} offers {offer}; GPU types that fit on one node {where}: "
             f"{', '.join(fitting) or 'none'} (or lower contextLength or concurrency)"
-            + nodes_that_would(model, architecture, pool_name, pool),
+            + nodes_that_would(model, architecture, pool_name, pool, cloud),
         )
     ]

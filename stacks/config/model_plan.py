@@ -323,6 +323,7 @@ def model_sizing(spec: ModelServing, architecture: ModelArchitecture | None, poo
         pool.gpus_per_node,
         sharing,
         spec.kv_cache_dtype,
-        max_nodes=pool.max_nodes,
+        # Past one node only over a GPU network (`fabric`), or where the stack file asks for it.
+        max_nodes=pool.max_nodes if pool.fabric else 1,
         nodes=spec.nodes_per_replica,
     )

@@ -104,9 +104,12 @@ def check_multinode(
 MOST_NODES_SUGGESTED = 8
 
 
-def nodes_that_would(model: ModelServing, architecture: ModelArchitecture, pool_name: str, pool: GpuPool) -> str:
-    """When no count of the pool's nodes starts the model: the fewest nodes of its GPUs that would, as a hint."""
-    if pool.sharing.mode is not SharingMode.NONE or pool.max_nodes >= MOST_NODES_SUGGESTED:
+def nodes_that_would(
+    model: ModelServing, architecture: ModelArchitecture, pool_name: str, pool: GpuPool, cloud: Cloud | None
+) -> str:
+    """When no count of the pool's nodes starts the model: the fewest nodes of its GPUs that would, as a hint, where
+    the cloud has a machine type with those GPUs and a GPU network between nodes."""
+    if cloud is None or pool.sharing.mode is not SharingMode.NONE or not fabric_types(cloud, pool):
         return ""
     sizing = size_model(
         architecture,
@@ -118,9 +121,12 @@ def nodes_that_would(model: ModelServing, architecture: ModelArchitecture, pool_
         model.kv_cache_dtype,
         max_nodes=MOST_NODES_SUGGESTED,
     )
-    if sizing is None or sizing.nodes <= pool.max_nodes:
+    if sizing is None or sizing.nodes == 1:
         return ""
-    return (
-        f"; across nodes it starts on {sizing.layout}: set gpuPools.{pool_name}.maxNodes to at least "
-        f'{sizing.nodes} and fabric to true (README "Models past one node")'
-    )
+    keys = f"gpuPools.{pool_name}.maxNodes to at least {sizing.nodes}"
+    if not pool.fabric:
+        keys += (
+            " and fabric to true (a GPU network between the nodes: NCCL over plain TCP between 8-GPU nodes is not a "
+            "production setup)"
+        )
+    return f"; across nodes it starts on {sizing.layout}: set {keys}"

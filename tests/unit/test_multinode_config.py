@@ -20,11 +20,31 @@ def h100(**keys: Any) -> dict[str, Any]:
 
 def test_a_model_past_one_node_on_a_pool_without_fabric_is_refused_with_the_reason() -> None:
     [message] = problems(aws(gpuPools=h100(), models={"ds": DEEPSEEK}))
+    assert message.startswith("models.ds: deepseek-ai/DeepSeek-V3.1 does not start")
+    assert message.endswith(
+        "across nodes it starts on 2 nodes x 8 GPUs (tensor parallel 8 in each node, pipeline parallel 2 across "
+        "them): set gpuPools.h100.maxNodes to at least 2 and fabric to true (a GPU network between the nodes: NCCL "
+        "over plain TCP between 8-GPU nodes is not a production setup)"
+    )
+
+
+def test_nodes_per_replica_on_a_pool_without_fabric_is_refused_with_the_reason() -> None:
+    [message] = problems(aws(gpuPools=h100(), models={"ds": {**DEEPSEEK, "nodesPerReplica": 2}}))
     assert message == (
         "models.ds: needs 2 nodes x 8 GPUs (tensor parallel 8 in each node, pipeline parallel 2 across them) per "
         "replica and pool 'h100' has no GPU network between nodes: set gpuPools.h100.fabric to true (NCCL over "
         "plain TCP between 8-GPU nodes is not a production setup)"
     )
+
+
+def test_a_pool_without_fabric_never_sizes_past_one_node() -> None:
+    """Multi-node sizing needs the GPU network: a model too big for one L4 node keeps the one-node message."""
+    pools = {"l4": {"gpu": "L4", "gpusPerNode": 4, "maxNodes": 4}}
+    [message] = problems(
+        aws(gpuPools=pools, models={"big": {"huggingFaceId": "Qwen/Qwen2.5-72B-Instruct", "pool": "l4"}})
+    )
+    assert "across nodes" not in message
+    assert message.endswith("(or lower contextLength or concurrency)")
 
 
 @pytest.mark.parametrize(
@@ -102,11 +122,11 @@ def test_a_group_runs_a_fixed_number_of_replicas() -> None:
     assert message.startswith("models.ds.maxReplicas: a model past one node runs a fixed number of groups")
 
 
-def test_a_model_too_big_for_one_node_of_a_one_node_pool_is_told_how_many_nodes_would_start_it() -> None:
-    pools = {"h100": {"gpu": "H100", "gpusPerNode": 8, "maxNodes": 1}}
+def test_a_model_too_big_for_one_node_of_a_fabric_pool_is_told_how_many_nodes_would_start_it() -> None:
+    pools = {"h100": {"gpu": "H100", "gpusPerNode": 8, "maxNodes": 1, "fabric": True}}
     [message] = problems(aws(gpuPools=pools, models={"ds": DEEPSEEK}))
     assert message.startswith("models.ds: deepseek-ai/DeepSeek-V3.1 does not start")
     assert message.endswith(
         "across nodes it starts on 2 nodes x 8 GPUs (tensor parallel 8 in each node, pipeline parallel 2 across "
-        'them): set gpuPools.h100.maxNodes to at least 2 and fabric to true (README "Models past one node")'
+        "them): set gpuPools.h100.maxNodes to at least 2"
     )

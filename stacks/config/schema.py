@@ -119,6 +119,9 @@ class GpuPool(ConfigModel):
     sharing: GpuSharing = GpuSharing()
     labels: dict[str, str] = Field(default_factory=dict)
     """Extra node labels. On `existing` clusters, labels the pool's nodes already carry."""
+    fabric: bool = False
+    """Cloud targets: the pool's nodes join the cloud's GPU network between nodes (EFA, GPUDirect, InfiniBand;
+    components/catalog/fabric.py) in one placement; models past one node need it. The type must offer one."""
 
 
 class ModelArchitectureConfig(ConfigModel):
@@ -141,7 +144,12 @@ class ModelArchitectureConfig(ConfigModel):
     config_dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
     """config.json `torch_dtype`."""
     attention: Literal["gqa", "mla", "mamba", "linear"] = "gqa"
-    """Only gqa (K and V per KV head) is sized; mla, mamba and linear are refused."""
+    """gqa (K and V per KV head) and mla (with kvLoraRank and qkRopeHeadDim) are sized; mamba and linear are
+    refused."""
+    kv_lora_rank: int = Field(default=0, ge=0, le=65536)
+    """mla: config.json `kv_lora_rank`."""
+    qk_rope_head_dim: int = Field(default=0, ge=0, le=4096)
+    """mla: config.json `qk_rope_head_dim`."""
 
 
 class LoadBalancerConfig(ConfigModel):
@@ -199,6 +207,8 @@ class ModelServing(ConfigModel):
     """`--kv-cache-dtype`: fp8 halves the KV cache per token (GPUs of compute capability 8.9 and up)."""
     slo: SloConfig | None = None
     """Latency objectives at p95 (README, "Observability"), alerted on their error budget's burn rate."""
+    nodes_per_replica: int | None = Field(default=None, ge=1, le=16)
+    """Nodes each replica spans (README "Models past one node"); default: the fewest of its pool's that start it."""
 
     @field_validator("served_model_name")
     @classmethod

@@ -2,7 +2,8 @@
 
 Both compare list prices (stacks/cost.py) with the limit before anything is created. Over the limit, the message
 names the pools and models that make the cost and what would bring it under; with a price unknown, the guard
-cannot confirm the limit holds and refuses rather than guess.
+cannot confirm the limit holds and refuses rather than guess (the stack can give it: `priceOverrides`). A spot
+price the catalogue lacks counts at the on-demand price, which spot never exceeds: the limit holds at it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def _cannot_confirm(key: str, limit: float, scale: str, amount: Amount) -> str:
     unknown = ", ".join(amount.unknown)
     return (
         f"{limit:g}, but {scale} costs {money(amount)}: the guard cannot confirm it stays under the limit without "
-        f"the price of {unknown}; add it to components/catalog/prices.json (tools/prices.py) or remove {key}"
+        f"the price of {unknown}; give it in priceOverrides (a machine type's onDemand or spot, a fixed item's usd: "
+        f'README, "Cost"), add it to components/catalog/prices.json (tools/prices.py), or remove {key}'
     )
 
 

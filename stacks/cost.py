@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.catalog.instances import Cloud
-from components.catalog.prices import Catalogue, Price, catalogue
+from components.catalog.prices import Catalogue, Override, Price, catalogue
 from components.clusters.contract import slots_per_node
 from stacks.config import Capacity, GpuPool, StackConfig
 
@@ -40,10 +40,18 @@ class Amount:
 
     usd: float = 0.0
     unknown: tuple[str, ...] = ()
+    bounded: tuple[str, ...] = ()
+    """Spot prices the catalogue lacks, counted at the on-demand price: the clouds never charge more for spot
+    (EC2 user guide, "Spot Instance pricing history"; AKS spot pools set maxPrice -1, capped at pay-as-you-go;
+    GCE Spot VMs pricing: 60-91% off), so the amount is an upper bound for them."""
 
     def __add__(self, other: Amount) -> Amount:
         # The same unknown price counts once however many parts use it.
-        return Amount(self.usd + other.usd, tuple(dict.fromkeys(self.unknown + other.unknown)))
+        return Amount(
+            self.usd + other.usd,
+            tuple(dict.fromkeys(self.unknown + other.unknown)),
+            tuple(dict.fromkeys(self.bounded + other.bounded)),
+        )
 
     @property
     def complete(self) -> bool:
@@ -55,6 +63,7 @@ class Amount:
             "usdPerMonth": round(self.usd * HOURS_PER_MONTH, 2),
             "complete": self.complete,
             "unknownPrices": list(self.unknown),
+            "spotAtOnDemand": list(self.bounded),
         }
 
 
@@ -68,17 +77,25 @@ def priced(count: float, price: Price, what: str) -> Amount:
         return Amount()
     if price.usd is None:
         return Amount(0.0, (what,))
-    return Amount(count * price.usd)
+    return Amount(count * price.usd, bounded=(what,) if price.upper_bound else ())
 
 
 def money(amount: Amount, unit: str = "h") -> str:
-    """`$12.34/h`, or `at least $12.34/h (2 prices unknown)` when some price is unknown."""
+    """`$12.34/h`; `at least $12.34/h (2 prices unknown: ...)` when some price is unknown, naming them; `at most`
+    when spot prices the catalogue lacks count at the on-demand price."""
     value = amount.usd if unit == "h" else amount.usd * HOURS_PER_MONTH
-    text = f"${value:,.2f}/{unit}"
-    if amount.complete:
-        return text
-    count = len(amount.unknown)
-    return f"at least {text} ({count} price{'s' if count > 1 else ''} unknown)"
+    return amount_text(f"${value:,.2f}/{unit}", list(amount.unknown), list(amount.bounded))
+
+
+def amount_text(text: str, unknown: list[str], bounded: list[str]) -> str:
+    """An amount with what it leaves out: `at least` and the unknown prices named; `at most` (or, with both, a note)
+    when spot prices count at the on-demand price, spot's ceiling."""
+    if not unknown:
+        return f"at most {text}" if bounded else text
+    note = f"{len(unknown)} price{'s' if len(unknown) > 1 else ''} unknown: {', '.join(unknown)}"
+    if bounded:
+        note += f"; spot counted at on-demand: {', '.join(bounded)}"
+    return f"at least {text} ({note})" if not bounded else f"{text} ({note})"
 
 
 @dataclass(frozen=True)
@@ -123,7 +140,7 @@ class ModelCost:
 
     @property
     def at_max_replicas(self) -> Amount:
-        return Amount(self.replica.usd * self.max_replicas, self.replica.unknown)
+        return Amount(self.replica.usd * self.max_replicas, self.replica.unknown, self.replica.bounded)
 
 
 @dataclass(frozen=True)
@@ -210,6 +227,8 @@ def _node_pool(
 ) -> NodePoolCost:
     row = prices.instance(cloud, region, instance_type)
     price = row.spot if spot else row.on_demand
+    if spot and not price.known and row.on_demand.known:
+        price = dataclasses.replace(row.on_demand, upper_bound=True, source=f"spot unknown; {row.on_demand.source}")
     what = _price_label(instance_type, spot=spot, region=region)
     idle_nodes, max_nodes = nodes
     return NodePoolCost(
@@ -394,8 +413,8 @@ def stack_cost(config: StackConfig, prices: Catalogue | None = None) -> StackCos
     cloud = config.cloud
     if cloud is None:
         return None
-    prices = prices or catalogue()
     region = config.region or ""
+    prices = (prices or catalogue()).overridden(cloud, region, _overrides(config, (prices or catalogue()).assembled))
     system = _system_pools(config, prices, cloud, region)
     gpu = _gpu_pools(config, prices, cloud, region)
     node_pools = [*system, *gpu.values()]
@@ -412,6 +431,20 @@ def stack_cost(config: StackConfig, prices: Catalogue | None = None) -> StackCos
         models=_models(config, gpu, region),
         prices_used=tuple([*(p.node_price for p in node_pools), *(price for _, price in fixed)]),
     )
+
+
+def _overrides(config: StackConfig, date: str) -> dict[str, Override]:
+    source = f"priceOverrides in Pulumi.{config.stack}.yaml"
+    return {
+        name: Override(
+            on_demand=override.on_demand,
+            spot=override.spot,
+            usd=override.usd,
+            source=override.source or source,
+            date=date,
+        )
+        for name, override in config.price_overrides.items()
+    }
 
 
 def cost_output(cost: StackCost | None) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from stacks.cost import amount_text
+
 Cost = dict[str, Any]
 _CENTS = 0.005
 """Amounts closer than half a cent per hour are the same amount."""
@@ -15,20 +17,17 @@ _CENTS = 0.005
 
 def _money(amount: dict[str, Any], *, monthly: bool = False) -> str:
     value = amount["usdPerMonth"] if monthly else amount["usdPerHour"]
-    text = f"${value:,.2f}/{'month' if monthly else 'h'}"
-    if amount["complete"]:
-        return text
-    count = len(amount["unknownPrices"])
-    return f"at least {text} ({count} price{'s' if count > 1 else ''} unknown)"
+    return _noted(f"${value:,.2f}/{'month' if monthly else 'h'}", amount)
 
 
 def _both(amount: dict[str, Any]) -> str:
-    """`$1.00/h, $730.00/month`, with `at least` and the count of unknown prices once."""
-    text = f"${amount['usdPerHour']:,.2f}/h, ${amount['usdPerMonth']:,.2f}/month"
-    if amount["complete"]:
-        return text
-    count = len(amount["unknownPrices"])
-    return f"at least {text} ({count} price{'s' if count > 1 else ''} unknown)"
+    """`$1.00/h, $730.00/month`, with `at least` and the unknown prices named once."""
+    return _noted(f"${amount['usdPerHour']:,.2f}/h, ${amount['usdPerMonth']:,.2f}/month", amount)
+
+
+def _noted(text: str, amount: dict[str, Any]) -> str:
+    # Outputs of older plans (a diff's base) have no spotAtOnDemand.
+    return amount_text(text, list(amount["unknownPrices"]), list(amount.get("spotAtOnDemand", [])))
 
 
 def summary_lines(cost: Cost) -> list[str]:
@@ -60,7 +59,12 @@ def summary_lines(cost: Cost) -> list[str]:
         )
     unknown = sorted(set(cost["idle"]["unknownPrices"]) | set(cost["ceiling"]["unknownPrices"]))
     if unknown:
-        lines.append(f"  prices unknown (not counted): {', '.join(unknown)}")
+        lines.append(f"  prices unknown (not counted; give them with priceOverrides): {', '.join(unknown)}")
+    bounded = sorted(set(cost["ceiling"].get("spotAtOnDemand", [])))
+    if bounded:
+        lines.append(
+            f"  spot prices unknown, counted at the on-demand price (spot never costs more): {', '.join(bounded)}"
+        )
     return lines
 
 
@@ -92,7 +96,10 @@ def _pool_change(name: str, before: dict[str, Any] | None, after: dict[str, Any]
     if abs(ceiling) < _CENTS and abs(idle) < _CENTS and unknown[0] == unknown[1]:
         return None
     effect = f"{_signed(ceiling)} at the ceiling" + (f", {_signed(idle)} idle" if abs(idle) >= _CENTS else "")
-    if unknown[0] != unknown[1]:
+    if unknown[0] != unknown[1] and abs(ceiling) < _CENTS and abs(idle) < _CENTS:
+        # Nothing known moves: "+$0.00/h" would read as free.
+        effect = f"an amount not known at the ceiling (price unknown: {', '.join(unknown[1] or unknown[0])})"
+    elif unknown[0] != unknown[1]:
         effect += ", and a price unknown"
     if before is None:
         assert after is not None

@@ -20,13 +20,14 @@ from pydantic import BaseModel, ValidationError
 
 from stacks.config.cloud_checks import check_cloud, check_deployer
 from stacks.config.inputs import decoded_json, namespace_near_misses, secret_in_plain_key, token_problem
-from stacks.config.issues import ConfigError, ConfigIssue
+from stacks.config.issues import ConfigError, ConfigIssue, as_issues
 from stacks.config.messages import describe, key_path, show
 from stacks.config.model_checks import check_rules
 from stacks.config.model_plan import fit_instances, model_sizings
 from stacks.config.observability import ALERT_RECEIVER_KEYS, check_slo, check_stack
 from stacks.config.resolved import StackConfig, resolve
 from stacks.config.rules.exposure import RETIRED_KEYS
+from stacks.config.rules.prices import price_override_findings
 from stacks.config.schema import (
     LIST_KEYS,
     OBJECT_KEYS,
@@ -35,6 +36,7 @@ from stacks.config.schema import (
     ConfigModel,
     GpuPool,
     ModelServing,
+    PriceOverride,
     RawConfig,
 )
 
@@ -80,6 +82,8 @@ def parse_config(
     issues.extend(read_issues)
     top, pools, models, shape_issues = _validate_shapes(values)
     issues.extend(shape_issues)
+    overrides, override_issues = _price_overrides(values, top, pools)
+    issues.extend(override_issues)
     sizings = model_sizings(pools, models)
     pool_names = set((values.get("gpuPools") or {}).keys())
     has_token = _has_token(raw, hf_token)
@@ -102,7 +106,26 @@ def parse_config(
         project=project,
         hf_token=hf_token,
         alert_receivers=alert_receivers or {},
+        price_overrides=overrides,
     )
+
+
+def _price_overrides(
+    values: Mapping[str, Any], top: RawConfig | None, pools: Mapping[str, GpuPool]
+) -> tuple[dict[str, PriceOverride], list[ConfigIssue]]:
+    """The stack's price overrides that have their shape, and what is wrong with each."""
+    overrides: dict[str, PriceOverride] = {}
+    issues: list[ConfigIssue] = []
+    for name, body in (values.get("priceOverrides") or {}).items():
+        item, item_issues = _validate(PriceOverride, body, ("priceOverrides", name))
+        issues.extend(item_issues)
+        if item is not None:
+            overrides[name] = item
+    named = [pool.instance_type for pool in pools.values() if pool.instance_type]
+    if top is not None and top.system_instance_type:
+        named.append(top.system_instance_type)
+    issues.extend(as_issues(price_override_findings(overrides, named)))
+    return overrides, issues
 
 
 def _read_values(

@@ -13,7 +13,15 @@ from components.catalog.instances import Cloud, InstanceType
 from components.node_fit import PoolFit
 from components.sizing import Sizing
 from stacks.config.model_plan import ModelPlan, plan_model
-from stacks.config.schema import CLOUD_OF_TARGET, DeployerType, GpuPool, ModelServing, RawConfig, Target
+from stacks.config.schema import (
+    CLOUD_OF_TARGET,
+    DeployerType,
+    GpuPool,
+    ModelServing,
+    PriceOverride,
+    RawConfig,
+    Target,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +75,8 @@ class StackConfig:
     grafana: bool = False
     alert_receivers: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
+    price_overrides: Mapping[str, PriceOverride] = field(default_factory=dict)
+    """priceOverrides: machine type or fixed item -> the price the stack gives (stacks/cost.py applies them)."""
 
     @property
     def cloud(self) -> Cloud | None:
@@ -85,6 +95,7 @@ def resolve(
     project: str,
     hf_token: pulumi.Output[str] | None,
     alert_receivers: Mapping[str, pulumi.Output[str]],
+    price_overrides: Mapping[str, PriceOverride] | None = None,
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
@@ -131,6 +142,7 @@ def resolve(
         max_idle_hourly_cost=top.max_idle_hourly_cost,
         grafana=top.grafana,
         alert_receivers=dict(alert_receivers),
+        price_overrides=dict(price_overrides or {}),
     )
 
 

@@ -134,13 +134,30 @@ def test_idle_from_a_pool_minimum_above_its_models_needs_offers_a_lower_min_node
     assert messages(config)[0].endswith("to bring it under $2.5/h: lower gpuPools.l4.minNodes to 2 (saves $0.98/h)")
 
 
-def test_an_unknown_price_means_the_guard_cannot_confirm_and_refuses() -> None:
-    # prod-aws's l4-spot pool: the catalogue has no spot price for g6.2xlarge.
-    assert messages(example("prod-aws", maxHourlyCost="1000")) == [
-        "maxHourlyCost: 1000, but the ceiling costs at least $25.55/h (1 price unknown): the guard cannot confirm it "
-        "stays under the limit without the price of g6.2xlarge spot in us-east-1; add it to "
-        "components/catalog/prices.json (tools/prices.py) or remove maxHourlyCost"
-    ]
+def test_an_unknown_price_means_the_guard_cannot_confirm_and_refuses_naming_it_and_the_override() -> None:
+    # prod-azure's model caches: the catalogue has no price for Azure Files premium.
+    [message] = messages(example("prod-azure", maxHourlyCost="1000"))
+    assert message.startswith("maxHourlyCost: 1000, but the ceiling costs $")
+    assert message.endswith(
+        "the guard cannot confirm it stays under the limit without the price of 2 Azure Files premium caches, "
+        "400 GiB; give it in priceOverrides (a machine type's onDemand or spot, a fixed item's usd: README, "
+        '"Cost"), add it to components/catalog/prices.json (tools/prices.py), or remove maxHourlyCost'
+    )
+
+
+def test_a_spot_price_the_catalogue_lacks_counts_at_on_demand_so_the_guard_can_confirm_the_limit() -> None:
+    # prod-aws's l4-spot pool: no spot price for g6.2xlarge; 6 nodes at its on-demand 0.9776 bound the ceiling.
+    assert messages(example("prod-aws", maxHourlyCost="31.42", maxIdleHourlyCost="3.39")) == []
+
+
+def test_over_the_limit_at_the_on_demand_bound_says_at_most() -> None:
+    [message] = messages(example("prod-aws", maxHourlyCost="30"))
+    assert message.startswith("maxHourlyCost: 30, but the ceiling costs at most $31.41/h (at most $22,932.57/month)")
+
+
+def test_price_overrides_give_the_prices_the_catalogue_lacks() -> None:
+    overrides = {"azure-files-premium": {"usd": 0.16, "source": "a quote"}}
+    assert messages(example("prod-azure", maxHourlyCost="1000", priceOverrides=overrides)) == []
 
 
 def test_an_existing_cluster_has_nothing_to_bound() -> None:

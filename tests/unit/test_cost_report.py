@@ -73,9 +73,10 @@ def test_a_pool_without_a_price_may_raise_the_ceiling_by_an_amount_nobody_knows(
     after = cost({**BEFORE["pools"], "h100": unpriced})
     after["ceiling"] = amount(3.5, "a3-highgpu-8g on-demand in us-central1")
     assert change_sentence("prod-gcp", BEFORE, after) == (
-        "this change may raise prod-gcp's ceiling from $3.50/h to at least $3.50/h (1 price unknown) and leaves its "
-        "idle cost as it was ($0.95/h), by adding pool h100 (0-1 x a3-highgpu-8g on-demand, +$0.00/h at the ceiling, "
-        "and a price unknown)"
+        "this change may raise prod-gcp's ceiling from $3.50/h to at least $3.50/h (1 price unknown: a3-highgpu-8g "
+        "on-demand in us-central1) and leaves its idle cost as it was ($0.95/h), by adding pool h100 (0-1 x "
+        "a3-highgpu-8g on-demand, an amount not known at the ceiling (price unknown: a3-highgpu-8g on-demand in "
+        "us-central1))"
     )
 
 

@@ -84,15 +84,18 @@ def money(amount: Amount, unit: str = "h") -> str:
     """`$12.34/h`; `at least $12.34/h (2 prices unknown: ...)` when some price is unknown, naming them; `at most`
     when spot prices the catalogue lacks count at the on-demand price."""
     value = amount.usd if unit == "h" else amount.usd * HOURS_PER_MONTH
-    return amount_text(f"${value:,.2f}/{unit}", list(amount.unknown), list(amount.bounded))
+    return amount_text(f"${value:,.2f}/{unit}", list(amount.unknown), list(amount.bounded), nothing_known=not value)
 
 
-def amount_text(text: str, unknown: list[str], bounded: list[str]) -> str:
-    """An amount with what it leaves out: `at least` and the unknown prices named; `at most` (or, with both, a note)
-    when spot prices count at the on-demand price, spot's ceiling."""
+def amount_text(text: str, unknown: list[str], bounded: list[str], *, nothing_known: bool = False) -> str:
+    """An amount with what it leaves out: `at least` and the unknown prices named (`not known` when nothing else is
+    counted: `$0.00/h` would read as free); `at most` (or, with both, a note) when spot prices count at the
+    on-demand price, spot's ceiling."""
     if not unknown:
         return f"at most {text}" if bounded else text
     note = f"{len(unknown)} price{'s' if len(unknown) > 1 else ''} unknown: {', '.join(unknown)}"
+    if nothing_known:
+        return f"not known ({note})"
     if bounded:
         note += f"; spot counted at on-demand: {', '.join(bounded)}"
     return f"at least {text} ({note})" if not bounded else f"{text} ({note})"

@@ -17,17 +17,19 @@ _CENTS = 0.005
 
 def _money(amount: dict[str, Any], *, monthly: bool = False) -> str:
     value = amount["usdPerMonth"] if monthly else amount["usdPerHour"]
-    return _noted(f"${value:,.2f}/{'month' if monthly else 'h'}", amount)
+    return _noted(f"${value:,.2f}/{'month' if monthly else 'h'}", amount, nothing_known=not value)
 
 
 def _both(amount: dict[str, Any]) -> str:
     """`$1.00/h, $730.00/month`, with `at least` and the unknown prices named once."""
-    return _noted(f"${amount['usdPerHour']:,.2f}/h, ${amount['usdPerMonth']:,.2f}/month", amount)
+    text = f"${amount['usdPerHour']:,.2f}/h, ${amount['usdPerMonth']:,.2f}/month"
+    return _noted(text, amount, nothing_known=not amount["usdPerHour"])
 
 
-def _noted(text: str, amount: dict[str, Any]) -> str:
+def _noted(text: str, amount: dict[str, Any], *, nothing_known: bool = False) -> str:
     # Outputs of older plans (a diff's base) have no spotAtOnDemand.
-    return amount_text(text, list(amount["unknownPrices"]), list(amount.get("spotAtOnDemand", [])))
+    unknown, bounded = list(amount["unknownPrices"]), list(amount.get("spotAtOnDemand", []))
+    return amount_text(text, unknown, bounded, nothing_known=nothing_known)
 
 
 def summary_lines(cost: Cost) -> list[str]:

@@ -15,13 +15,15 @@ access (and, for AWS, the files below); CI never calls it, and the parsers are t
   latest price of each zone, and of the zones the highest (a ceiling should not assume the cheapest zone).
 - Azure: the Retail Prices API, `https://prices.azure.com/api/retail/prices` with the OData filter
   `serviceName eq 'Virtual Machines' and armRegionName eq '<region>' and priceType eq 'Consumption'`, every page;
-  Linux meters (product names without ` Windows`), spot meters (` Spot` SKU names), no Low Priority meters.
+  Linux meters (product names without ` Windows`), spot meters (` Spot` SKU names), no Low Priority meters; and
+  AKS's Standard tier, the one fixed part a price file gives: `serviceName eq 'Azure Kubernetes Service'`, meter
+  `Standard Uptime SLA` (the meter Azure's price page shows; Infracost reads the same one).
 - GCP: the Cloud Billing Catalog API, `https://cloudbilling.googleapis.com/v1/services/6F81-5844-456A/skus`
   (an API key), every page. A machine's price is its vCPUs x the family's core SKU + its GiB x the family's RAM
   SKU + its GPUs x the GPU's SKU, each SKU of the region (`serviceRegions`); spot from the `Spot Preemptible` SKUs.
 
-A machine a file does not price stays `unknown`. Fixed parts (control planes, NAT, load balancers, storage) have
-no such files here: their rows are kept as they are, with the pages they were read from.
+A machine a file does not price stays `unknown`. The other fixed parts (control planes, NAT, load balancers,
+storage) have no such files here: their rows are kept as they are, with the pages they were read from.
 """
 
 from __future__ import annotations
@@ -144,6 +146,21 @@ def azure_prices(items: Iterable[Mapping[str, Any]], types: Iterable[str]) -> tu
     return on_demand, spot
 
 
+AKS_TIER_METER = "Standard Uptime SLA"
+
+
+def azure_aks_filter(region: str) -> str:
+    return f"serviceName eq 'Azure Kubernetes Service' and armRegionName eq '{region}' and priceType eq 'Consumption'"
+
+
+def azure_aks_standard_tier(items: Iterable[Mapping[str, Any]]) -> float | None:
+    """USD per cluster-hour of AKS's Standard tier (cluster management with the uptime SLA), if the items price it."""
+    for item in items:
+        if item.get("meterName") == AKS_TIER_METER and item.get("unitOfMeasure") == "1 Hour":
+            return float(item["retailPrice"])
+    return None
+
+
 # ---------------------------------------------------------------------------------------------------- GCP
 
 # A machine family's core and RAM SKUs, and each GPU's, by their descriptions without the location
@@ -244,9 +261,10 @@ def _get_json(url: str) -> dict[str, Any]:
         return json.loads(response.read())
 
 
-def fetch_azure(region: str) -> list[dict[str, Any]]:
+def fetch_azure(query: str) -> list[dict[str, Any]]:
+    """Every page of the Retail Prices API's answer to the OData filter `query`."""
     items: list[dict[str, Any]] = []
-    url: str | None = f"{AZURE_URL}?{urllib.parse.urlencode({'$filter': azure_filter(region)})}"
+    url: str | None = f"{AZURE_URL}?{urllib.parse.urlencode({'$filter': query})}"
     while url:
         page = _get_json(url)
         items += page["Items"]
@@ -293,6 +311,15 @@ def replace_rows(
     document["instances"] = list(old.values())
 
 
+def replace_fixed(
+    document: dict[str, Any], cloud: Cloud, region: str, item: str, usd: float | None, source: str, date: str
+) -> None:
+    """Set the price of an existing fixed row (its unit and rule stay); unknown when the source has none."""
+    for row in document["fixed"]:
+        if (row["cloud"], row["region"], row["item"]) == (cloud.value, region, item):
+            row.update({"usd": UNKNOWN if usd is None else usd, "source": source, "date": date})
+
+
 def main(argv: list[str] | None = None) -> int:
     from stacks.cost import default_system_instance_type
 
@@ -329,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.azure:
         for region in regions.get(Cloud.AZURE, set()):
             source = f"{AZURE_URL}?$filter={azure_filter(region)}"
-            on_demand, spot_prices = azure_prices(fetch_azure(region), types(Cloud.AZURE))
+            on_demand, spot_prices = azure_prices(fetch_azure(azure_filter(region)), types(Cloud.AZURE))
             replace_rows(
                 document,
                 Cloud.AZURE,
@@ -338,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
                 Read(on_demand, source, today),
                 Read(spot_prices, source, today),
             )
+            tier = azure_aks_standard_tier(fetch_azure(azure_aks_filter(region)))
+            replace_fixed(document, Cloud.AZURE, region, "aks-standard-tier", tier, AZURE_URL, today)
     if options.gcp_key:
         skus = fetch_gcp(options.gcp_key)
         for region in regions.get(Cloud.GCP, set()):

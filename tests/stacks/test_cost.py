@@ -176,7 +176,11 @@ def test_the_plan_summary_states_idle_and_ceiling_and_names_the_unknown_prices()
     assert f"  ceiling (maximum scale): at least {ceiling} (2 prices unknown: {unknown})" in lines
     listed = "2 Filestore Basic HDD caches, 400 GiB, a3-highgpu-8g on-demand in us-central1"
     assert lines[-1] == f"  prices unknown (not counted; give them with priceOverrides): {listed}"
-    assert not any("$0.00/h" in line for line in lines)
+    # Nothing known is not free: the h100 pool's price is unknown.
+    assert not any("at least $0.00/h" in line for line in lines)
+    assert any(
+        line.endswith("ceiling not known (1 price unknown: a3-highgpu-8g on-demand in us-central1)") for line in lines
+    )
 
 
 def test_the_plan_summary_says_which_spot_prices_count_at_on_demand() -> None:

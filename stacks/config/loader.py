@@ -28,6 +28,7 @@ from stacks.config.observability import ALERT_RECEIVER_KEYS, check_slo, check_st
 from stacks.config.resolved import StackConfig, resolve
 from stacks.config.rules.exposure import RETIRED_KEYS
 from stacks.config.rules.prices import price_override_findings
+from stacks.config.rules.regions import region_name_hint
 from stacks.config.schema import (
     LIST_KEYS,
     OBJECT_KEYS,
@@ -226,9 +227,24 @@ def _validate(schema: type[ConfigModel], body: Any, prefix: tuple[str, ...]) -> 
 
 # --- pydantic's errors, in the project's words ----------------------------------------------------
 
+_ROOT_KEYS = (*sorted(OBJECT_KEYS), *SECRET_KEYS)
+"""Top-level keys read apart from RawConfig, named with its own when a key is unknown."""
+
+
+def _near_miss(loc: tuple[Any, ...], item: Any) -> str:
+    """What the value was probably meant to be, where a rule knows the names (a region's display name)."""
+    if loc == ("region",) and item["type"] == "string_pattern_mismatch":
+        hint = region_name_hint(str(item.get("input")))
+        return f"; {hint}" if hint else ""
+    return ""
+
 
 def _issues_from_pydantic(error: ValidationError, root: type[BaseModel], prefix: tuple[str, ...]) -> list[ConfigIssue]:
     return [
-        ConfigIssue(key_path(prefix + tuple(item["loc"])), describe(item, root, PATTERN_HINTS))
+        ConfigIssue(
+            key_path(loc),
+            describe(item, root, PATTERN_HINTS, _ROOT_KEYS if root is RawConfig else ()) + _near_miss(loc, item),
+        )
         for item in error.errors(include_url=False)
+        for loc in [prefix + tuple(item["loc"])]
     ]

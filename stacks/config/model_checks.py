@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 
 from components import versions
 from components.catalog.instances import Cloud
-from components.catalog.models import ModelArchitecture
+from components.catalog.models import MODELS, ModelArchitecture
 from components.serving.clients import model_pod_labels, selects_all_of
 from components.sizing import Sizing, best_fit, supports_fp8_kv_cache
 from components.sizing_advice import describe_offer, gpus_that_fit, no_fit, too_long
@@ -270,8 +271,9 @@ def _catalogue_issues(
         issues.append(
             ConfigIssue(
                 f"{path}.architecture",
-                f"is required: {model.hugging_face_id} is not in the built-in catalogue, and sizing it for a GPU needs "
-                "parametersBillion, layers, kvHeads, headDim and defaultContext (from its config.json)",
+                f"is required: {model.hugging_face_id} is not in the built-in catalogue{_closest_model(model)}, and "
+                "sizing it for a GPU needs parametersBillion, layers, kvHeads, headDim and defaultContext (from its "
+                "config.json)",
             )
         )
     if architecture is not None and pool is not None:
@@ -285,6 +287,15 @@ def _catalogue_issues(
             )
         )
     return issues
+
+
+def _closest_model(model: ModelServing) -> str:
+    """` (did you mean 'Qwen/Qwen2.5-7B-Instruct'?)` for a Hugging Face id one typo or a case away from the
+    catalogue's; ids match case-insensitively on the Hub, but the catalogue is keyed as the Hub writes them."""
+    ids = {known.lower(): known for known in MODELS}
+    wanted = model.hugging_face_id.lower()
+    close = [ids[wanted]] if wanted in ids else difflib.get_close_matches(wanted, list(ids), n=1, cutoff=0.85)
+    return f" (did you mean {ids.get(close[0], close[0])!r}?)" if close else ""
 
 
 def check_sizing(

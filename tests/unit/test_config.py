@@ -103,7 +103,7 @@ def test_target_is_required() -> None:
 
 def test_target_must_be_a_known_one() -> None:
     assert problems({"target": "gcpp"}) == [
-        "target: 'gcpp' is not allowed; use one of 'aws', 'gcp', 'azure', 'existing'"
+        "target: 'gcpp' is not allowed; use one of 'aws', 'gcp', 'azure', 'existing'; did you mean 'gcp'?"
     ]
 
 

@@ -392,7 +392,8 @@ def test_aks_deployer_can_be_a_service_principal() -> None:
 
 def test_aks_deployer_kinds_are_the_three_entra_id_principals() -> None:
     assert problems(azure(deployerPrincipalType="ServicePrincipal")) == [
-        "deployerPrincipalType: 'ServicePrincipal' is not allowed; use one of 'user', 'servicePrincipal', 'group'"
+        "deployerPrincipalType: 'ServicePrincipal' is not allowed; use one of 'user', 'servicePrincipal', 'group'; "
+        "did you mean 'servicePrincipal'?"
     ]
 
 

@@ -23,6 +23,16 @@ def region_findings(cloud: Cloud, region: str) -> list[Finding]:
     return [Finding("region", f"{region!r} is {what}; {hint}")]
 
 
+def region_name_hint(value: str) -> str | None:
+    """`did you mean 'eastus2'?` for a region written as the portal shows it ('East US 2', 'US East (N. Virginia)'
+    is too far): Azure's API names are its display names in lowercase without spaces."""
+    squeezed = re.sub(r"[^a-z0-9]", "", value.lower())
+    for cloud in Cloud:
+        if squeezed in REGIONS[cloud]:
+            return f"did you mean {squeezed!r} (the {cloud} API name)?"
+    return None
+
+
 def zone_findings(path: str, region: str, zones: Sequence[str]) -> list[Finding]:
     """GKE zones are `<region>-<letter>` (e.g. us-central1-a)."""
     return [

@@ -21,7 +21,7 @@ _EPSILON = 1e-9
 def budget_issues(config: StackConfig, cost: StackCost | None) -> list[ConfigIssue]:
     """The budget limits the stack's cost breaks, or cannot be shown to keep."""
     issues = []
-    checks: list[tuple[str, float | None, str, Callable[[StackCost, float], str]]] = [
+    checks: list[tuple[str, float | None, str, Callable[[StackCost, float, StackConfig], str]]] = [
         ("maxHourlyCost", config.max_hourly_cost, "the ceiling", _ceiling_advice),
         ("maxIdleHourlyCost", config.max_idle_hourly_cost, "what runs at minimum scale", _idle_advice),
     ]
@@ -45,7 +45,7 @@ def budget_issues(config: StackConfig, cost: StackCost | None) -> list[ConfigIss
                 ConfigIssue(
                     key,
                     f"{limit:g}, but {scale} costs {money(amount)} ({money(amount, 'month')}) at the list prices of "
-                    f"the catalogue ({cost.assembled}); {advice(cost, limit)}",
+                    f"the catalogue ({cost.assembled}); {advice(cost, limit, config)}",
                 )
             )
     return issues
@@ -101,7 +101,20 @@ def _cut(pool: NodePoolCost, excess: float) -> int:
     return math.ceil(excess / pool.node_price.usd - _EPSILON)
 
 
-def _ceiling_advice(cost: StackCost, limit: float) -> str:
+def _with_replicas(config: StackConfig, max_nodes: dict[str, int]) -> str:
+    """` and models.<m>.maxReplicas to <k>` for each model the lowered maxNodes would no longer hold: advice that
+    left them above it would be refused as an overcommit (stacks/config/rules/capacity.py)."""
+    cuts = []
+    for name, model in config.models.items():
+        if model.spec.pool not in config.gpu_pools or model.sizing is None:
+            continue
+        held = config.replicas_held(model.spec.pool, model.gpus_per_replica, max_nodes)
+        if model.max_replicas > held:
+            cuts.append(f" and models.{name}.maxReplicas to {held}")
+    return "".join(cuts)
+
+
+def _ceiling_advice(cost: StackCost, limit: float, config: StackConfig) -> str:
     excess = cost.ceiling.usd - limit
     priced = [(name, pool) for name, pool in cost.gpu_pools.items() if pool.node_price.usd]
     options = []
@@ -109,8 +122,10 @@ def _ceiling_advice(cost: StackCost, limit: float) -> str:
         price = pool.node_price.usd or 0.0
         cut = _cut(pool, excess)
         if pool.max_nodes - cut >= _floor(pool):
+            replicas = _with_replicas(config, {name: pool.max_nodes - cut})
             options.append(
-                f"lower gpuPools.{name}.maxNodes to {pool.max_nodes - cut} (saves {money(Amount(cut * price))})"
+                f"lower gpuPools.{name}.maxNodes to {pool.max_nodes - cut}{replicas} "
+                f"(saves {money(Amount(cut * price))})"
             )
         spot = pool.spot_price
         if spot is not None and spot.usd is not None and pool.max_nodes * (price - spot.usd) >= excess - _EPSILON:
@@ -119,7 +134,7 @@ def _ceiling_advice(cost: StackCost, limit: float) -> str:
                 f"set gpuPools.{name}.capacity to spot (saves {saves} at the spot prices of {spot.date}, which move)"
             )
     if not options:
-        options.append(_together(priced, excess))
+        options.append(_together(priced, excess, config))
     return f"it comes from {_drivers(cost, idle=False)}; to bring it under ${limit:g}/h: {' or '.join(options)}"
 
 
@@ -128,22 +143,23 @@ def _floor(pool: NodePoolCost) -> int:
     return max(pool.idle_nodes, 1)
 
 
-def _together(priced: list[tuple[str, NodePoolCost]], excess: float) -> str:
+def _together(priced: list[tuple[str, NodePoolCost]], excess: float, config: StackConfig) -> str:
     """Cuts across pools, the dearest nodes first, when no single pool's cut is enough."""
-    cuts, saved = [], 0.0
+    cuts, saved, lowered = [], 0.0, {}
     for name, pool in sorted(priced, key=lambda item: -(item[1].node_price.usd or 0.0)):
         price = pool.node_price.usd or 0.0
         room = pool.max_nodes - _floor(pool)
         cut = min(room, _cut(pool, excess - saved)) if saved < excess - _EPSILON else 0
         if cut > 0:
             cuts.append(f"gpuPools.{name}.maxNodes to {pool.max_nodes - cut}")
+            lowered[name] = pool.max_nodes - cut
             saved += cut * price
     if cuts and saved >= excess - _EPSILON:
-        return f"lower {' and '.join(cuts)} (saves {money(Amount(saved))})"
+        return f"lower {' and '.join(cuts)}{_with_replicas(config, lowered)} (saves {money(Amount(saved))})"
     return "even every GPU pool at the nodes it runs idle stays above it: lower what runs idle first, or raise it"
 
 
-def _idle_advice(cost: StackCost, limit: float) -> str:
+def _idle_advice(cost: StackCost, limit: float, config: StackConfig) -> str:
     excess = cost.idle.usd - limit
     options = []
     for name, pool in sorted(cost.gpu_pools.items(), key=lambda item: -item[1].idle.usd):

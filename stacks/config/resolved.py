@@ -13,6 +13,7 @@ from components.catalog.instances import Cloud, InstanceType
 from components.node_fit import PoolFit
 from components.sizing import Sizing
 from stacks.config.model_plan import ModelPlan, plan_model
+from stacks.config.rules.capacity import replicas_held
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
     DeployerType,
@@ -77,6 +78,10 @@ class StackConfig:
     """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
     price_overrides: Mapping[str, PriceOverride] = field(default_factory=dict)
     """priceOverrides: machine type or fixed item -> the price the stack gives (stacks/cost.py applies them)."""
+
+    def replicas_held(self, pool: str, gpus_per_replica: int, max_nodes: Mapping[str, int] | None = None) -> int:
+        """Replicas of `gpus_per_replica` GPUs that `pool` and its stand-ins hold at maxNodes (or `max_nodes`)."""
+        return replicas_held(self.gpu_pools, pool, gpus_per_replica, max_nodes)
 
     @property
     def cloud(self) -> Cloud | None:

@@ -72,8 +72,34 @@ def test_a_ceiling_over_the_limit_names_the_pools_and_models_and_the_cuts_that_f
         "(2026-12-01); it comes from gpuPools.l40s $20.99/h (2 x g6e.12xlarge on-demand, models big ($10.49/h at 2 "
         "replicas)); gpuPools.l4 $3.91/h (4 x g6.2xlarge on-demand, models qwen ($3.91/h at 4 replicas)); system "
         "pools and fixed parts $0.65/h; to bring it under $15/h: lower gpuPools.l40s.maxNodes to 1 and "
-        "gpuPools.l4.maxNodes to 3 (saves $11.47/h)"
+        "gpuPools.l4.maxNodes to 3 and models.qwen.maxReplicas to 3 (saves $11.47/h)"
     ]
+
+
+def test_advice_that_lowers_maxnodes_lowers_the_maxreplicas_the_pool_would_no_longer_hold() -> None:
+    # qwen's 4 replicas take a whole L4 node each; 3 nodes hold 3. big's 2 replicas (TP 2) fit one g6e.12xlarge.
+    [message] = messages(aws(maxHourlyCost="15"))
+    assert "gpuPools.l4.maxNodes to 3 and models.qwen.maxReplicas to 3 (saves" in message
+    assert "models.big.maxReplicas" not in message
+    # The advice taken plans: no overcommit is refused.
+    pools = {
+        "l4": {"gpu": "L4", "minNodes": 1, "maxNodes": 3},
+        "l40s": {"gpu": "L40S", "gpusPerNode": 4, "minNodes": 0, "maxNodes": 1},
+    }
+    models = aws().models
+    raw_models = {
+        name: {
+            "huggingFaceId": model.spec.hugging_face_id,
+            "pool": model.spec.pool,
+            "minReplicas": 1,
+            "maxReplicas": {"qwen": 3, "big": 2}[name],
+            "contextLength": 8192,
+            "cpuCores": model.spec.cpu_cores,
+            "memoryGiB": model.spec.memory_gib,
+        }
+        for name, model in models.items()
+    }
+    assert messages(aws(maxHourlyCost="15", gpuPools=pools, models=raw_models)) == []
 
 
 def test_one_pool_that_can_absorb_the_excess_is_offered_alone() -> None:

@@ -28,6 +28,7 @@ from stacks.config.model_plan import (
     model_architecture,
 )
 from stacks.config.rules.capacity import capacity_findings
+from stacks.config.rules.cpu_fit import cpu_model_findings
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -86,6 +87,8 @@ def check_rules(
     for name, model in models.items():
         issues.extend(check_model(name, model, pools, pool_names, sizings[name], has_token=has_token, cloud=cloud))
     issues.extend(as_issues(capacity_findings(models, pools, sizings)))
+    if cloud is not None and config is not None:
+        issues.extend(as_issues(cpu_model_findings(cloud, config.system_instance_type, models)))
     issues.extend(check_clients(config.namespace if config is not None else None, models))
     if config is not None:
         names = {name: model_object_names(model, config.namespace) for name, model in models.items()}

@@ -81,20 +81,23 @@ def parse_config(
     issues = [ConfigIssue(key, message) for key, message in namespace_near_misses(other_keys, project)]
     values, unread, read_issues = _read_values(raw, secret_keys or {})
     issues.extend(read_issues)
-    top, pools, models, shape_issues = _validate_shapes(values)
+    top, pools, models, shape_issues, dropped = _validate_shapes(values)
     issues.extend(shape_issues)
+    later: list[ConfigIssue] = []
     overrides, override_issues = _price_overrides(values, top, pools)
-    issues.extend(override_issues)
+    later.extend(override_issues)
     sizings = model_sizings(pools, models)
     pool_names = set((values.get("gpuPools") or {}).keys())
     has_token = _has_token(raw, hf_token)
-    issues.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token))
-    issues.extend(_observability_issues(top, models, receivers=[key for key in ALERT_RECEIVER_KEYS if key in raw]))
+    later.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token))
+    later.extend(_observability_issues(top, models, receivers=[key for key in ALERT_RECEIVER_KEYS if key in raw]))
     if top is not None:
-        issues.extend(check_cloud(top, pools))
-        issues.extend(check_deployer(top))
+        later.extend(check_cloud(top, pools))
+        later.extend(check_deployer(top))
     instances, fit_issues = fit_instances(top, pools, models, sizings) if top is not None else ({}, [])
-    issues.extend(fit_issues)
+    later.extend(fit_issues)
+    issues.extend(issue for issue in later if not _about_dropped(issue, dropped))
+    top = None if dropped else top
     if issues or top is None:
         raise ConfigError(stack, _one_issue_per_unread_key(issues, unread))
     return resolve(
@@ -169,18 +172,50 @@ def _read_values(
 
 def _validate_shapes(
     values: Mapping[str, Any],
-) -> tuple[RawConfig | None, dict[str, GpuPool], dict[str, ModelServing], list[ConfigIssue]]:
-    """Each key against its schema: the top-level keys, each GPU pool, each model (those that have their shape)."""
-    top, issues = _validate(RawConfig, {k: v for k, v in values.items() if k not in OBJECT_KEYS}, ())
+) -> tuple[RawConfig | None, dict[str, GpuPool], dict[str, ModelServing], list[ConfigIssue], set[str]]:
+    """Each key against its schema: the top-level keys, each GPU pool, each model. A part with a wrong key is
+    checked further without it (its default in its place), so that the rules across keys report their problems in
+    the same run; the paths so dropped come back too, and what the rules say about them is not reported."""
+    top, issues, dropped = _validate_leniently(RawConfig, {k: v for k, v in values.items() if k not in OBJECT_KEYS}, ())
     pools: dict[str, GpuPool] = {}
     models: dict[str, ModelServing] = {}
     for key, schema, parsed_items in (("gpuPools", GpuPool, pools), ("models", ModelServing, models)):
         for name, body in (values.get(key) or {}).items():
-            item, item_issues = _validate(schema, body, (key, name))
+            item, item_issues, item_dropped = _validate_leniently(schema, body, (key, name))
             issues.extend(item_issues)
+            dropped |= item_dropped
             if item is not None:
                 parsed_items[name] = item  # type: ignore[index]
-    return top, pools, models, issues
+    return top, pools, models, issues, dropped
+
+
+def _validate_leniently(
+    schema: type[ConfigModel], body: Any, prefix: tuple[str, ...]
+) -> tuple[Any, list[ConfigIssue], set[str]]:
+    """The part validated; if some of its keys are wrong, their issues, and the part without them (or None when
+    even that fails, e.g. a required key is the wrong one) with the paths of the keys left out."""
+    try:
+        return schema.model_validate(body), [], set()
+    except ValidationError as error:
+        issues = _issues_from_pydantic(error, schema, prefix)
+        wrong = {item["loc"][0] for item in error.errors(include_url=False) if item["loc"]}
+        if not isinstance(body, Mapping) or not wrong:
+            return None, issues, set()
+        try:
+            rest = schema.model_validate({key: value for key, value in body.items() if key not in wrong})
+        except ValidationError:
+            return None, issues, set()
+        return rest, issues, {key_path((*prefix, key)) for key in wrong}
+
+
+def _about_dropped(issue: ConfigIssue, dropped: set[str]) -> bool:
+    """A rule's issue about a key left out for being wrong (it judged the default), or that names one."""
+    for path in dropped:
+        if issue.path == path or issue.path.startswith((f"{path}.", f"{path}[")):
+            return True
+        if re.search(rf"(?<![\w.]){re.escape(path)}(?![\w])", issue.message):
+            return True
+    return False
 
 
 def _observability_issues(

@@ -84,7 +84,7 @@ def test_gke_installs_the_inference_pool_crd_only_from_1_34() -> None:
 
 
 def test_an_unknown_routing_is_refused() -> None:
-    assert problems(gcp(**TLS, models={"chat": model(host=HOST, routing="smart")})) == [
+    assert problems(gcp(**TLS, models={"chat": small(host=HOST, routing="smart")})) == [
         "models.chat.routing: 'smart' is not allowed; use one of 'service', 'inference'"
     ]
 

@@ -114,6 +114,13 @@ class ModelPlan:
         return self.spec.routing is Routing.INFERENCE and self.routed
 
     @property
+    def needs_token(self) -> bool:
+        """Gated on Hugging Face (the catalogue says so, or its own `architecture`), or of unknown gating (a CPU
+        model outside the catalogue): only these mount the stack's hfToken, so setting or rotating it restarts
+        them and no other model."""
+        return self.architecture is None or self.architecture.gated
+
+    @property
     def gpus_per_replica(self) -> int:
         return self.sizing.tensor_parallel if self.sizing is not None else 1
 

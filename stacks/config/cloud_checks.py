@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from components import versions
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.catalog.gpus import GPUS
-from components.catalog.instances import INSTANCES, Cloud, choose_instance, offered
+from components.catalog.instances import INSTANCES, Cloud, carrying, choose_instance, offered
 from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profile
 from components.clusters.aks import OWN_POOLS, aks_pool_name
 from components.clusters.contract import SharingMode
@@ -26,7 +26,7 @@ from stacks.config.rules.exposure import (
 )
 from stacks.config.rules.names import pool_name_findings
 from stacks.config.rules.networks import network_cidr_findings, source_range_findings
-from stacks.config.rules.regions import region_findings, zone_findings
+from stacks.config.rules.regions import gpu_zone_findings, region_findings, zone_findings
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
     CLOUD_ONLY_KEYS,
@@ -268,6 +268,12 @@ def check_zones(target: Target, region: str | None, pools: Mapping[str, GpuPool]
             )
         if target is Target.GCP and region:
             issues.extend(as_issues(zone_findings(f"gpuPools.{name}.zones", region, pool.zones)))
+            machines = (
+                [pool.instance_type]
+                if pool.instance_type
+                else [instance.name for instance in carrying(Cloud.GCP, pool.gpu, pool.gpus_per_node)]
+            )
+            issues.extend(as_issues(gpu_zone_findings(f"gpuPools.{name}.zones", region, pool.zones, machines)))
     return issues
 
 

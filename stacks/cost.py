@@ -157,6 +157,8 @@ class StackCost:
     fixed: tuple[FixedCost, ...]
     models: dict[str, ModelCost]
     prices_used: tuple[Price, ...] = field(default=())
+    regions_priced: tuple[str, ...] = ()
+    """The cloud's regions the catalogue has machine prices for; the stack's region may be none of them."""
 
     @property
     def idle(self) -> Amount:
@@ -181,7 +183,12 @@ class StackCost:
             "currency": "USD",
             "hoursPerMonth": HOURS_PER_MONTH,
             "region": self.region,
-            "catalogue": {"assembled": self.assembled, "pricesAsOf": self.prices_as_of},
+            "catalogue": {
+                "assembled": self.assembled,
+                "pricesAsOf": self.prices_as_of,
+                "regionPriced": self.region in self.regions_priced,
+                "regionsPriced": list(self.regions_priced),
+            },
             "idle": self.idle.as_output(),
             "ceiling": self.ceiling.as_output(),
             "pools": {name: _pool_output(pool) for name, pool in self.gpu_pools.items()},
@@ -433,6 +440,7 @@ def stack_cost(config: StackConfig, prices: Catalogue | None = None) -> StackCos
         fixed=tuple(part for part, _ in fixed),
         models=_models(config, gpu, region),
         prices_used=tuple([*(p.node_price for p in node_pools), *(price for _, price in fixed)]),
+        regions_priced=tuple(prices.regions(cloud)),
     )
 
 

@@ -44,6 +44,13 @@ def summary_lines(cost: Cost) -> list[str]:
         f"  idle (minimum scale): {_both(cost['idle'])}",
         f"  ceiling (maximum scale): {_both(cost['ceiling'])}",
     ]
+    if catalogue.get("regionPriced") is False:
+        priced = ", ".join(catalogue["regionsPriced"])
+        lines.append(
+            f"  the catalogue has no machine prices for {cost['region']} (it has {priced}): give them with "
+            f"priceOverrides, or read them with `python -m tools.prices --region {cost['region']}` and the clouds' "
+            "price files"
+        )
     for group, label in (("systemPools", "pool"), ("pools", "gpuPools.")):
         for name, pool in cost[group].items():
             key = f"{label} {name}" if label == "pool" else f"{label}{name}"

@@ -44,6 +44,7 @@ import yaml
 from components.catalog.gpus import GpuType
 from components.catalog.instances import INSTANCES, Cloud
 from components.catalog.prices import CATALOGUE, UNKNOWN
+from components.catalog.regions import REGIONS
 from tools.offline import ROOT, stack_names
 
 AWS_OFFER_URL = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/{region}/index.json"
@@ -242,6 +243,20 @@ def gcp_machines(system: Iterable[str]) -> list[GcpMachine]:
     return machines
 
 
+def requested_regions(names: Iterable[str]) -> dict[Cloud, set[str]]:
+    """`--region` values by cloud: any region components/catalog/regions.py accepts, or `all` of them."""
+    wanted: dict[Cloud, set[str]] = {}
+    for name in names:
+        clouds = [cloud for cloud in Cloud if name == "all" or name in REGIONS[cloud]]
+        if not clouds:
+            raise SystemExit(
+                f"error: --region {name!r} is not a region of aws, gcp or azure (components/catalog/regions.py)"
+            )
+        for cloud in clouds:
+            wanted.setdefault(cloud, set()).update(REGIONS[cloud] if name == "all" else {name})
+    return wanted
+
+
 def example_regions() -> dict[Cloud, set[str]]:
     """The regions the example stacks (Pulumi.<stack>.yaml) use, per cloud."""
     regions: dict[Cloud, set[str]] = {}
@@ -329,12 +344,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--azure", action="store_true", help="read the Azure Retail Prices API")
     parser.add_argument("--gcp-key", help="an API key for the Cloud Billing Catalog API")
     parser.add_argument("--out", type=Path, default=CATALOGUE)
+    parser.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        help="a region to read besides the example stacks' (repeat; any the regions catalogue accepts, or 'all')",
+    )
     options = parser.parse_args(argv)
     if not (options.aws or options.azure or options.gcp_key):
         parser.error("nothing to read: give --aws, --azure or --gcp-key")
     document = json.loads(options.out.read_text())
     today = datetime.date.today().isoformat()
     regions = example_regions()
+    for cloud, extra in requested_regions(options.region).items():
+        regions.setdefault(cloud, set()).update(extra)
 
     def types(cloud: Cloud) -> list[str]:
         return [default_system_instance_type(cloud), *(i.name for i in INSTANCES[cloud])]

@@ -19,6 +19,7 @@ from components.catalog.instances import Cloud
 
 CATALOGUE = Path(__file__).with_name("prices.json")
 UNKNOWN = "unknown"
+ANY_REGION = "*"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +81,13 @@ class Catalogue:
     instances: dict[tuple[Cloud, str, str], InstancePrice]
     fixed: dict[tuple[Cloud, str, str], FixedPrice]
 
+    def covers(self, cloud: Cloud, region: str) -> bool:
+        """Whether the catalogue has machine prices for `region` (it was read for it)."""
+        return any(key[0] is cloud and key[1] == region for key in self.instances)
+
+    def regions(self, cloud: Cloud) -> list[str]:
+        return sorted({key[1] for key in self.instances if key[0] is cloud})
+
     def instance(self, cloud: Cloud, region: str, instance_type: str) -> InstancePrice:
         """The row of `instance_type` in `region`; both prices unknown when the catalogue has no such row."""
         row = self.instances.get((cloud, region, instance_type))
@@ -115,7 +123,8 @@ class Catalogue:
         return Catalogue(assembled=self.assembled, instances=instances, fixed=fixed)
 
     def fixed_price(self, cloud: Cloud, region: str, item: str) -> Price:
-        row = self.fixed.get((cloud, region, item))
+        # A row of region `*` is a price the cloud states once for every region (EKS, GKE's fee, Cloud NAT).
+        row = self.fixed.get((cloud, region, item)) or self.fixed.get((cloud, ANY_REGION, item))
         if row is not None:
             return row.price
         return Price(usd=None, source=f"not in {CATALOGUE.name} for {cloud.value} {region}", date=self.assembled)

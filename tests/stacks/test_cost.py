@@ -159,7 +159,12 @@ def test_the_cost_output_gives_idle_and_ceiling_per_hour_and_month_with_the_cata
     cost = stack_cost(example("prod-aws"))
     assert cost is not None
     output = cost.as_output()
-    assert output["catalogue"] == {"assembled": "2026-12-01", "pricesAsOf": "2026-02-24"}
+    assert output["catalogue"] == {
+        "assembled": "2026-12-01",
+        "pricesAsOf": "2026-02-24",
+        "regionPriced": True,
+        "regionsPriced": ["us-east-1"],
+    }
     assert output["ceiling"]["usdPerHour"] == 31.4145
     assert output["ceiling"]["usdPerMonth"] == round(31.41448 * 730, 2)
     assert output["pools"]["l40s"]["capacity"] == "on-demand"

@@ -41,6 +41,14 @@ plan-all: $(VENV)/.installed
 diff: $(VENV)/.installed
 	$(PY) -m tools.diff --base $(BASE) --out build/diff
 
+## translate: STACK moved to cloud TO (aws|gcp|azure), in REGION (default: the nearest to STACK's): writes
+## Pulumi.<STACK>-<TO>.yaml (or Pulumi.<NAME>.yaml) and its report build/translate/<name>.md; FORCE=1 overwrites;
+## COMPARE=1 also diffs the two offline plans into build/translate/<name>-plans.md
+.PHONY: translate
+translate: $(VENV)/.installed
+	$(PY) -m tools.translate --stack $(STACK) --to $(TO) $(if $(REGION),--region $(REGION)) \
+	  $(if $(NAME),--name $(NAME)) $(if $(FORCE),--force) $(if $(COMPARE),--compare)
+
 ## test: lint, the test suite (config, components, stacks, schemas), then the checkov scan (manifests and
 ## cloud resources as Terraform plans)
 test: lint $(CHECKOV_VENV)/.installed

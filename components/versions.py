@@ -69,7 +69,7 @@ DCGM_EXPORTER_REPO = "https://nvidia.github.io/dcgm-exporter/helm-charts"
 DCGM_EXPORTER_CHART = "4.8.2"
 
 # Prometheus Operator + Prometheus (kube-prometheus-stack 88.1.3 ships operator v0.93.0, the CRDs in
-# ../shared/crd-schemas): what KEDA reads vLLM's queue from, unless the stack names an existing Prometheus.
+# schemas/crds/): what KEDA reads vLLM's queue from, unless the stack names an existing Prometheus.
 # renovate: datasource=helm registryUrl=https://prometheus-community.github.io/helm-charts depName=kube-prometheus-stack
 PROMETHEUS_STACK_REPO = "https://prometheus-community.github.io/helm-charts"
 PROMETHEUS_STACK_CHART = "88.1.3"
@@ -85,7 +85,7 @@ KEDA_HTTP_ADD_ON_CHART = "0.15.0"
 # KServe in Standard mode (formerly RawDeployment; no Knative) and cert-manager, which KServe's webhooks need.
 # KServe's charts are OCI artifacts, one per directory of its charts/ (kserve/kserve .github/workflows/
 # helm-publish.yml): the controller is `kserve-resources` (the `kserve` chart of releases before 0.16 is gone).
-# Its CRD version is the one in ../shared/crd-schemas (v0.20.0). The ClusterServingRuntimes chart
+# Its CRD version is the one in schemas/crds/ (v0.20.0). The ClusterServingRuntimes chart
 # (`kserve-runtime-configs`) installs all fourteen runtimes or none, one on `vllm/vllm-openai:latest`: the stack
 # creates the one runtime it uses instead, on the Hugging Face server image of KServe's release.
 KSERVE_CRD_CHART = "oci://ghcr.io/kserve/charts/kserve-crd"
@@ -97,7 +97,7 @@ CERT_MANAGER_REPO = "https://charts.jetstack.io"
 CERT_MANAGER_CHART = "v1.21.1"
 
 # Envoy Gateway, the Gateway implementation off GKE (its Gateway API CRDs v1.6.1 and policy CRDs come with the chart;
-# the same versions as ../shared/crd-schemas). Published as an OCI chart, versions with a leading `v`.
+# the same versions as schemas/crds/). Published as an OCI chart, versions with a leading `v`.
 ENVOY_GATEWAY_CHART = "oci://docker.io/envoyproxy/gateway-helm"
 ENVOY_GATEWAY_VERSION = "v1.9.0"
 

@@ -218,7 +218,9 @@ def _pool_output(pool: NodePoolCost) -> dict[str, Any]:
     return {
         "instanceType": pool.instance_type,
         "capacity": "spot" if pool.spot else "on-demand",
-        "nodeUsdPerHour": pool.node_price.usd,
+        # A spot price counted at the on-demand price is a bound, not the node's price.
+        "nodeUsdPerHour": None if pool.node_price.upper_bound else pool.node_price.usd,
+        "nodeUsdPerHourAtMost": pool.node_price.usd,
         "priceDate": pool.node_price.date,
         "spotSnapshot": pool.spot,
         "nodes": {"idle": pool.idle_nodes, "max": pool.max_nodes, "idleBecause": pool.idle_reason},

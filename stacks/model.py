@@ -30,12 +30,15 @@ from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.clients import ClientEgress, ClientEgressArgs, Target
 from components.serving.endpoint_picker import EndpointPicker, EndpointPickerArgs
 from components.serving.gateway import GatewayRef
+from components.serving.gke_backend import HealthCheck
 from components.serving.kserve import PORT as KSERVE_PORT
+from components.serving.kserve import READY_PATH as KSERVE_READY_PATH
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
 from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
 from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS, Backend, ModelRoute, ModelRouteArgs
+from components.serving.vllm import HEALTH_PATH as VLLM_HEALTH_PATH
 from components.serving.vllm import PORT as VLLM_PORT
 from components.serving.vllm import PROGRESS_DEADLINE_SECONDS, STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs
 from stacks.config import Engine, ModelPlan, RouteMember
@@ -281,6 +284,11 @@ def route_backend(member: RouteMember, namespace: str, endpoint: Endpoint | None
         port=port,
         weight=member.weight,
         pool=member.through_pool,
+        health_check=(
+            HealthCheck(port=KSERVE_PORT, path=KSERVE_READY_PATH)
+            if member.engine is Engine.KSERVE
+            else HealthCheck(port=VLLM_PORT, path=VLLM_HEALTH_PATH)
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pulumi
 
-from components.autoscaling.http_add_on import interceptor_client
+from components.autoscaling.http_add_on import GkeWakeBackend, interceptor_client
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.autoscaling.keda import Keda, KedaArgs
 from components.catalog.instances import Cloud
@@ -20,6 +20,7 @@ from components.serving.cert_manager import CertManager
 from components.serving.clients import Client
 from components.serving.endpoint_picker import picker_client, picker_footprint
 from components.serving.gateway import (
+    GOOGLE_HEALTH_CHECK_RANGES,
     GatewayRef,
     Implementation,
     StackGateway,
@@ -31,6 +32,7 @@ from components.serving.gateway import (
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.kserve import KServePlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
+from components.serving.routes import REQUEST_TIMEOUT_SECONDS
 from components.serving.vllm import VllmServerArgs, footprint
 from components.sizing import Sizing
 from stacks.config import Engine, ModelPlan, StackConfig
@@ -161,6 +163,7 @@ def _keda(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulumi.Re
             if sleepers
             else None,
             wake_cidrs=gateway.proxy_cidrs if routed_sleeper and gateway is not None else (),
+            gke_wake_backend=gke_wake_backend(gateway, routed_sleeper),
         ),
         opts=in_cluster,
     )
@@ -295,6 +298,13 @@ def _server_args(
             *(gateway.proxy_cidrs if through_gateway and gateway is not None else ()),
         ),
     )
+
+
+def gke_wake_backend(gateway: GatewayRef | None, routes_to_sleepers: bool) -> GkeWakeBackend | None:
+    """GKE's load balancer in front of the interceptor, when a route leads to a sleeping model there."""
+    if gateway is None or gateway.implementation is not Implementation.GKE or not routes_to_sleepers:
+        return None
+    return GkeWakeBackend(timeout_seconds=REQUEST_TIMEOUT_SECONDS, health_check_cidrs=GOOGLE_HEALTH_CHECK_RANGES)
 
 
 def stack_gateway_ref(config: StackConfig) -> GatewayRef | None:

@@ -77,17 +77,30 @@ def summary_lines(cost: Cost) -> list[str]:
     return lines
 
 
+CANNOT_TELL = "cannot tell"
+
+
 def _moves(before: dict[str, Any], after: dict[str, Any]) -> str:
+    # Totals that leave out different prices are not comparable: neither the direction nor the amount is known.
+    if set(before["unknownPrices"]) != set(after["unknownPrices"]):
+        return CANNOT_TELL
     if after["usdPerHour"] > before["usdPerHour"] + _CENTS:
         return "raises"
     if after["usdPerHour"] < before["usdPerHour"] - _CENTS:
         return "lowers"
-    # The known parts are equal: a price that appears or goes away moves the cost by an amount nobody knows.
-    if set(after["unknownPrices"]) - set(before["unknownPrices"]):
-        return "may raise"
-    if set(before["unknownPrices"]) - set(after["unknownPrices"]):
-        return "may lower"
     return "keeps"
+
+
+def _unknowns(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Which prices are unknown on one side only: what makes the two totals incomparable."""
+    gained = sorted(set(after["unknownPrices"]) - set(before["unknownPrices"]))
+    lost = sorted(set(before["unknownPrices"]) - set(after["unknownPrices"]))
+    parts = []
+    if gained:
+        parts.append(f"unknown after it: {', '.join(gained)}")
+    if lost:
+        parts.append(f"unknown before it: {', '.join(lost)}")
+    return "; ".join(parts)
 
 
 def _delta(before: dict[str, Any] | None, after: dict[str, Any] | None) -> float:
@@ -105,11 +118,9 @@ def _pool_change(name: str, before: dict[str, Any] | None, after: dict[str, Any]
     if abs(ceiling) < _CENTS and abs(idle) < _CENTS and unknown[0] == unknown[1]:
         return None
     effect = f"{_signed(ceiling)} at the ceiling" + (f", {_signed(idle)} idle" if abs(idle) >= _CENTS else "")
-    if unknown[0] != unknown[1] and abs(ceiling) < _CENTS and abs(idle) < _CENTS:
-        # Nothing known moves: "+$0.00/h" would read as free.
-        effect = f"an amount not known at the ceiling (price unknown: {', '.join(unknown[1] or unknown[0])})"
-    elif unknown[0] != unknown[1]:
-        effect += ", and a price unknown"
+    if unknown[0] != unknown[1]:
+        # An amount that leaves out a price it did not leave out before (or the reverse) says nothing.
+        effect = f"price unknown: {', '.join(sorted(set(unknown[0]) ^ set(unknown[1])))}"
     if before is None:
         assert after is not None
         nodes = after["nodes"]
@@ -132,10 +143,13 @@ def _pool_change(name: str, before: dict[str, Any] | None, after: dict[str, Any]
 
 def _fixed_change(item: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str | None:
     ceiling = _delta(before and before["ceiling"], after and after["ceiling"])
-    if abs(ceiling) < _CENTS:
+    unknown = [set(side["ceiling"]["unknownPrices"]) if side else set() for side in (before, after)]
+    if abs(ceiling) < _CENTS and unknown[0] == unknown[1]:
         return None
     description = (after or before or {}).get("description", item)
     verb = "adding" if before is None else "removing" if after is None else "changing"
+    if unknown[0] != unknown[1]:
+        return f"{verb} {description} (price unknown)"
     return f"{verb} {description} ({_signed(ceiling)})"
 
 
@@ -175,7 +189,9 @@ def change_sentence(stack: str, before: Cost | None, after: Cost | None) -> str:
         return f"this change keeps {stack}'s cost: idle {_money(new['idle'])}, ceiling {_money(new['ceiling'])}"
     parts = []
     for moves, owner, label, key in ((ceiling, f"{stack}'s", "ceiling", "ceiling"), (idle, "its", "idle cost", "idle")):
-        if moves == "keeps":
+        if moves == CANNOT_TELL:
+            parts.append(f"moves {owner} {label} by an amount the diff cannot tell ({_unknowns(old[key], new[key])})")
+        elif moves == "keeps":
             parts.append(f"leaves {owner} {label} as it was ({_money(new[key])})")
         else:
             parts.append(f"{moves} {owner} {label} from {_money(old[key])} to {_money(new[key])}")

@@ -11,7 +11,9 @@ with its configuration errors. Exit status 0 whether or not something changed; 2
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,8 +27,11 @@ import yaml
 
 from tools.offline import ROOT, Mode
 from tools.plan_diff import StackDiff, diff_plan_dirs, render_report
+from tools.plan_headlines import provider_headline, requirement_pins
 
 _PLAN_TIMEOUT_SECONDS = 600
+REPORT_CODE = ("tools/", "Makefile", "requirements", "Pulumi.yaml")
+"""What computes the report: a change to any of these changes what the report says about the change itself."""
 
 
 def git(repo: Path, *args: str) -> str:
@@ -108,8 +113,48 @@ def diff_stack(base_tree: Path, head_tree: Path, stack: str, work: Path) -> Stac
             )
         return result
     result = diff_plan_dirs(base_out, head_out, stack=stack)
-    result.highlights = secret_lines(base_tree, head_tree, stack) + result.highlights
+    providers = provider_headline(_pins(base_tree), _pins(head_tree))
+    result.highlights = (
+        ([providers] if providers else []) + secret_lines(base_tree, head_tree, stack) + result.highlights
+    )
     return result
+
+
+def _pins(tree: Path) -> dict[str, str]:
+    path = tree / "requirements.txt"
+    return requirement_pins(path.read_text()) if path.exists() else {}
+
+
+def report_code_changed(repo: Path, commit: str) -> list[str]:
+    """Files that compute the report (REPORT_CODE) which differ between `commit` and the working tree."""
+    changed = git(repo, "diff", "--name-only", commit, "--").splitlines()
+    return sorted(path for path in changed if path.startswith(REPORT_CODE))
+
+
+def preamble(repo: Path, commit: str, now: datetime.datetime, environ: dict[str, str]) -> list[str]:
+    """What a reader must know before the report: what it was computed at (a stale comment is recognisable), and
+    whether this change altered the code that computed it."""
+    head = git(repo, "rev-parse", "HEAD")
+    dirty = " plus uncommitted changes" if git(repo, "status", "--porcelain", "--untracked-files=no") else ""
+    lines = []
+    code = report_code_changed(repo, commit)
+    if code:
+        shown = ", ".join(f"`{path}`" for path in code[:6]) + (f" and {len(code) - 6} more" if len(code) > 6 else "")
+        lines.append(
+            f"> :warning: **This change modifies the code that computed this report** ({shown}): "
+            "read the report with that in mind, and the code's diff first."
+        )
+    run = ""
+    if environ.get("GITHUB_RUN_ID") and environ.get("GITHUB_REPOSITORY"):
+        server = environ.get("GITHUB_SERVER_URL", "https://github.com")
+        run_id = environ["GITHUB_RUN_ID"]
+        run = f", run [{run_id}]({server}/{environ['GITHUB_REPOSITORY']}/actions/runs/{run_id})"
+    # On a pull request the checkout is GitHub's merge of the PR into its base; PR_HEAD_SHA names the PR's head.
+    pr_head = environ.get("PR_HEAD_SHA", "")
+    at = f"PR head `{pr_head[:12]}` (checked out as `{head[:12]}`)" if pr_head else f"Head `{head[:12]}`"
+    lines.append(f"_{at}{dirty}{run}, computed {now.strftime('%Y-%m-%d %H:%M UTC')}._")
+    lines.append("")
+    return lines
 
 
 def run_diff(repo: Path, base_ref: str, stacks: Iterable[str] | None, out: Path, jobs: int = 2) -> list[StackDiff]:
@@ -127,8 +172,17 @@ def run_diff(repo: Path, base_ref: str, stacks: Iterable[str] | None, out: Path,
             git(repo, "worktree", "remove", "--force", str(base_tree))
     title = f"Offline plan diff: {base_ref} ({commit[:12]}) → this change"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.md").write_text(render_report(diffs, title=title))
-    document: dict[str, Any] = {"base": base_ref, "baseCommit": commit, "stacks": [d.to_json() for d in diffs]}
+    now = datetime.datetime.now(datetime.UTC)
+    lines = preamble(repo, commit, now, dict(os.environ))
+    (out / "report.md").write_text(render_report(diffs, title=title, preamble=lines))
+    document: dict[str, Any] = {
+        "base": base_ref,
+        "baseCommit": commit,
+        "headCommit": git(repo, "rev-parse", "HEAD"),
+        "computedAt": now.isoformat(timespec="seconds"),
+        "reportCodeChanged": report_code_changed(repo, commit),
+        "stacks": [d.to_json() for d in diffs],
+    }
     (out / "report.json").write_text(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
     return diffs
 

@@ -106,6 +106,8 @@ def build_plan(run: ProgramRun) -> Plan:
             "parent": _parent(registration, labels),
             "provider": _provider(registration, labels),
             "inputs": reveal(registration.inputs),
+            # What its inputs come from: a plan diff cascades a replacement along these (tools/plan_cascade.py).
+            "dependencies": sorted({labels.get(urn, urn) for urn in registration.dependencies}),
         }
         for registration in ordered
     ]

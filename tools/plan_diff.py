@@ -4,8 +4,9 @@ Stable entry points: `diff_plan_dirs(base_dir, head_dir)` and `diff_documents(ba
 `render_report(diffs, ...)` writes the bounded Markdown a pull request comment shows. Later additions (a cost
 line per stack) extend `StackDiff.highlights`.
 
-Resources are matched by type and name (`type::name`), which survive a change of parent (a component tree
-regrouped); only where a plan has two resources of one type and name does the parent join the key.
+Resources are matched by type and name (`type::name`); only where a plan has two resources of one type and name
+does the parent join the key. A resource whose URN changes all the same (a parent of another type, a rename) is
+reported as replaced, with the alias that keeps it (tools/plan_cascade.py).
 """
 
 from __future__ import annotations
@@ -17,14 +18,22 @@ from pathlib import Path
 from typing import Any
 
 from tools.cost_report import change_sentence
-from tools.offline import SECRET_SHOWN_AS, UNKNOWN_SHOWN_AS
-from tools.replacement_rules import REJECTED, matching_rules
+from tools.offline import SECRET_SHOWN_AS
+from tools.plan_cascade import URN_SOURCE, cascades, urn_changes
+from tools.plan_facts import VALUE_WIDTH, as_text, highlights, short
+from tools.plan_headlines import (
+    destroys_data,
+    kept_objects_headline,
+    kubernetes_headline,
+    namespace_headline,
+    region_headline,
+)
+from tools.replacement_rules import REJECTED, REPLACE, matching_rules
 
 GITHUB_COMMENT_LIMIT = 65_536
 """GitHub refuses a comment body longer than this many characters."""
 REPORT_BUDGET = 60_000
 """What the report may use of it, leaving room for a header the workflow adds."""
-VALUE_WIDTH = 80
 HEADLINE_LINES = 40
 """Replacements and highlights shown per stack before the rest is left to the JSON."""
 _CHANGED_SECRET = f"{SECRET_SHOWN_AS} (changed)"
@@ -37,12 +46,21 @@ class PropertyChange:
     after: Any
 
 
+HARMLESS = "harmless"
+"""A replacement nothing notices: a Grafana dashboard's ConfigMap, which the sidecar reloads."""
+
+
 @dataclass
 class Replacement:
     resource: str
     path: str
     effect: str
     source: str
+    cause: str = ""
+    """Why, when it is not this resource's own input: the replaced resource it follows, or its URN change."""
+    delete_first: bool = False
+    """The new one cannot exist next to the old (a fixed name): Pulumi deletes before it creates."""
+    harmless: bool = False
 
 
 @dataclass
@@ -59,13 +77,16 @@ class StackDiff:
     changed: list[ResourceChange] = field(default_factory=list)
     replacements: list[Replacement] = field(default_factory=list)
     highlights: list[str] = field(default_factory=list)
-    """What matters to this project, in words: GPUs, models, sizing, exposure, versions."""
+    """What matters to this project, in words: the big moves (region, Kubernetes, namespace, providers) first, then
+    GPUs, models, sizing, exposure, versions."""
+    destroys_data: list[str] = field(default_factory=list)
+    """Resources deleted or replaced whose deletion deletes data (tools/plan_headlines.DATA_TYPES)."""
     errors: dict[str, str] = field(default_factory=dict)
     """"base"/"head" → why that side could not be planned (config errors)."""
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.highlights or self.errors)
+        return not (self.added or self.removed or self.changed or self.replacements or self.highlights or self.errors)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -170,16 +191,35 @@ def diff_documents(base: Mapping[str, Any], head: Mapping[str, Any], stack: str 
         for change in changes:
             for rule in matching_rules(after["type"], change.path, after.get("inputs") or {}, provider):
                 result.replacements.append(Replacement(label, change.path, rule.effect, rule.source))
-    result.highlights = highlights(base.get("outputs") or {}, head.get("outputs") or {}, base, head)
+    for move in urn_changes(base, head, old, new):
+        cause = f"its URN changes: `{move.before}` → `{move.after}`; keep it with `{move.alias}`"
+        result.replacements.append(Replacement(move.resource, "(URN)", REPLACE, URN_SOURCE, cause))
+    direct = [r.resource for r in result.replacements if r.effect == REPLACE and r.resource in old]
+    for cascade in cascades(old, new, dict.fromkeys(direct)):
+        result.replacements.append(Replacement(cascade.resource, cascade.path, REPLACE, cascade.source, cascade.cause))
+    _rate(result.replacements, old, new)
+    replaced = {r.resource for r in result.replacements if r.effect == REPLACE}
+    result.destroys_data = sorted(
+        label for label in set(result.removed) | (replaced & set(old)) if destroys_data(old[label]["type"])
+    )
+    before_outputs, after_outputs = base.get("outputs") or {}, head.get("outputs") or {}
+    moved = sum(1 for r in result.replacements if r.path == "metadata.namespace")
+    big = [
+        region_headline(base, head, len(replaced)),
+        kept_objects_headline(base, head, replaced),
+        kubernetes_headline(base, head),
+        namespace_headline(before_outputs, after_outputs, moved),
+    ]
+    result.highlights = [line for line in big if line] + highlights(before_outputs, after_outputs, base, head)
     restarted = restarted_models(base, head)
     if restarted:
         result.highlights.append(
             f"restarts {len(restarted)} model{'s' if len(restarted) > 1 else ''}: {', '.join(restarted)} (its pod "
             "template changes: the rollout replaces every pod, each pays a cold start)"
         )
-    cost = cost_highlight(stack, base.get("outputs") or {}, head.get("outputs") or {})
+    cost = cost_highlight(stack, before_outputs, after_outputs)
     if cost:
-        result.highlights.insert(0, cost)
+        result.highlights.insert(len([line for line in big if line]), cost)
     return result
 
 
@@ -208,6 +248,31 @@ def restarted_models(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[s
     return sorted(restarted)
 
 
+def _rate(replacements: list[Replacement], old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    """Mark the replacements that delete first and those nothing notices.
+
+    pulumi-kubernetes deletes before it creates when the object's name is fixed (not auto-named) and stays the
+    same in the same namespace (provider/pkg/provider/provider.go, Diff: deleteBeforeReplace). A dashboard's
+    ConfigMap is read by Grafana's sidecar, which picks the new one up: its replacement is harmless."""
+    from components.observability.prometheus import DASHBOARD_LABEL
+
+    by_resource: dict[str, list[Replacement]] = {}
+    for item in replacements:
+        by_resource.setdefault(item.resource, []).append(item)
+    for label, items in by_resource.items():
+        if label not in old or label not in new or not new[label]["type"].startswith("kubernetes:"):
+            continue
+        before = (old[label].get("inputs") or {}).get("metadata") or {}
+        after = (new[label].get("inputs") or {}).get("metadata") or {}
+        fixed = bool(after.get("name")) and before.get("name") == after.get("name")
+        same_place = before.get("namespace") == after.get("namespace")
+        dashboard = (after.get("labels") or {}).get(DASHBOARD_LABEL[0]) == DASHBOARD_LABEL[1]
+        only_data = all(item.path.startswith(("data", "binaryData")) for item in items)
+        for item in items:
+            item.delete_first = item.effect == REPLACE and fixed and same_place
+            item.harmless = item.effect == REPLACE and dashboard and only_data
+
+
 def cost_highlight(stack: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> str | None:
     """The stack's idle and ceiling cost before and after, in words; None when the change leaves the cost as it
     was (the report stays short for small changes). A stack file that does not plan has no plan here at all."""
@@ -217,159 +282,44 @@ def cost_highlight(stack: str, before: Mapping[str, Any], after: Mapping[str, An
     return "Cost: " + change_sentence(stack, old, new)
 
 
-# What matters to this project, from the stack outputs (tools/plan.py's summary reads the same).
-
-
-def _gpus(count: Any, factor: Any) -> Any:
-    if isinstance(count, int | float) and isinstance(factor, int | float):
-        return int(count * factor)
-    return UNKNOWN_SHOWN_AS
-
-
-def _model_facts(model: Mapping[str, Any]) -> dict[str, Any]:
-    replicas = model.get("replicas") or {}
-    per = model.get("gpusPerReplica") or 0
-    sizing = model.get("sizing") or {}
-    return {
-        "Hugging Face id": model.get("huggingFaceId"),
-        "engine": model.get("engine"),
-        "pool": model.get("pool"),
-        "accelerator": model.get("accelerator"),
-        "GPUs per replica": per,
-        "replicas": f"{replicas.get('min')}-{replicas.get('max')}",
-        "GPUs at min scale": _gpus(replicas.get("min"), per),
-        "GPUs at max scale": _gpus(replicas.get("max"), per),
-        "tensor parallel": sizing.get("tensorParallel"),
-        "context": model.get("contextLength"),
-        "public URL": model.get("publicUrl"),
-        # A rollout's step: the share of its Gateway route's requests.
-        "route weight": f"{model['routeWeight']}%" if model.get("routeWeight") is not None else None,
-        "load balancer URL": model.get("loadBalancerUrl"),
-    }
-
-
-def _pool_facts(pool: Mapping[str, Any], machine: Mapping[str, Any] | None) -> dict[str, Any]:
-    nodes = pool.get("nodes") or {}
-    per = pool.get("gpusPerNode")
-    return {
-        "GPU": pool.get("gpu"),
-        "GPUs per node": per,
-        "machine": (machine or {}).get("instanceType"),
-        "capacity": "spot" if pool.get("spot") else "on-demand",
-        "nodes": f"{nodes.get('min')}-{nodes.get('max')}",
-        "GPUs at min scale": _gpus(nodes.get("min"), per),
-        "GPUs at max scale": _gpus(nodes.get("max"), per),
-    }
-
-
-def _fact_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
-    return "; ".join(
-        f"{name} {_short(before.get(name))} → {_short(after.get(name))}"
-        for name in after
-        if before.get(name) != after.get(name)
-    )
-
-
-def _pool_ceiling(outputs: Mapping[str, Any]) -> tuple[int, int]:
-    low = high = 0
-    for pool in (outputs.get("gpuPools") or {}).values():
-        nodes, per = pool.get("nodes") or {}, pool.get("gpusPerNode") or 0
-        low += int((nodes.get("min") or 0) * per)
-        high += int((nodes.get("max") or 0) * per)
-    return low, high
-
-
-def _walk_images(value: Any, found: set[str]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "image" and isinstance(item, str):
-                found.add(item)
-            else:
-                _walk_images(item, found)
-    elif isinstance(value, list):
-        for item in value:
-            _walk_images(item, found)
-
-
-def _versions(document: Mapping[str, Any]) -> tuple[set[str], dict[str, str]]:
-    images: set[str] = set()
-    charts: dict[str, str] = {}
-    for resource in document.get("resources") or []:
-        inputs = resource.get("inputs") or {}
-        if resource["type"].startswith("kubernetes:helm.sh/"):
-            charts[str(inputs.get("name") or resource["name"])] = f"{inputs.get('chart')} {inputs.get('version')}"
-        if resource["type"].startswith("kubernetes:") and not resource["type"].startswith("kubernetes:helm.sh/"):
-            _walk_images(inputs, images)
-    return images, charts
-
-
-def highlights(
-    before: Mapping[str, Any], after: Mapping[str, Any], base: Mapping[str, Any], head: Mapping[str, Any]
-) -> list[str]:
-    lines: list[str] = []
-    old_low, old_high = _pool_ceiling(before)
-    new_low, new_high = _pool_ceiling(after)
-    if (old_low, old_high) != (new_low, new_high):
-        lines.append(f"GPU nodes' GPUs, all pools: {old_low}-{old_high} → {new_low}-{new_high} (min-max scale)")
-    old_pools, new_pools = before.get("gpuPools") or {}, after.get("gpuPools") or {}
-    old_machines, new_machines = before.get("gpuPoolMachines") or {}, after.get("gpuPoolMachines") or {}
-    for name in sorted(set(old_pools) | set(new_pools)):
-        if name not in old_pools:
-            facts = _pool_facts(new_pools[name], new_machines.get(name))
-            lines.append(f"GPU pool {name} added: " + ", ".join(f"{k} {_short(v)}" for k, v in facts.items()))
-        elif name not in new_pools:
-            lines.append(f"GPU pool {name} removed")
-        else:
-            change = _fact_changes(
-                _pool_facts(old_pools[name], old_machines.get(name)),
-                _pool_facts(new_pools[name], new_machines.get(name)),
-            )
-            if change:
-                lines.append(f"GPU pool {name}: {change}")
-    old_models, new_models = before.get("models") or {}, after.get("models") or {}
-    for name in sorted(set(old_models) | set(new_models)):
-        if name not in old_models:
-            facts = _model_facts(new_models[name])
-            shown = ", ".join(f"{k} {_short(v)}" for k, v in facts.items() if v not in (None, ""))
-            lines.append(f"Model {name} added: {shown}")
-        elif name not in new_models:
-            lines.append(f"Model {name} removed ({old_models[name].get('huggingFaceId')})")
-        else:
-            change = _fact_changes(_model_facts(old_models[name]), _model_facts(new_models[name]))
-            if change:
-                lines.append(f"Model {name}: {change}")
-    old_images, old_charts = _versions(base)
-    new_images, new_charts = _versions(head)
-    for image in sorted(new_images - old_images):
-        lines.append(f"Image added: {image}")
-    for image in sorted(old_images - new_images):
-        lines.append(f"Image no longer used: {image}")
-    for release in sorted(set(old_charts) | set(new_charts)):
-        if old_charts.get(release) != new_charts.get(release):
-            lines.append(f"Helm release {release}: {old_charts.get(release)} → {new_charts.get(release)}")
-    return lines
-
-
 # Markdown
 
 
-def _short(value: Any, width: int = VALUE_WIDTH) -> str:
-    if value is None:
-        return "(none)"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    text = text.replace("\n", "\\n").replace("`", "'")
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _window(before: Any, after: Any, width: int = VALUE_WIDTH) -> tuple[str, str]:
+    """Both values cut to `width` around where they first differ: two long values that differ late would
+    otherwise print the same."""
+    old, new = as_text(before), as_text(after)
+    if len(old) <= width and len(new) <= width:
+        return old, new
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    if start < width - 10:
+        return short(before, width), short(after, width)
+    begin = max(0, start - 20)
+
+    def cut(text: str) -> str:
+        piece = text[begin : begin + width - 2]
+        return "…" + piece + ("…" if begin + width - 2 < len(text) else "")
+
+    return cut(old), cut(new)
 
 
 def _property_line(change: PropertyChange) -> str:
-    return f"  - `{change.path}`: `{_short(change.before)}` → `{_short(change.after)}`"
+    before, after = _window(change.before, change.after)
+    return f"  - `{change.path}`: `{before}` → `{after}`"
 
 
 def _stack_summary(diff: StackDiff) -> str:
     parts = [f"{len(diff.added)} added", f"{len(diff.removed)} removed", f"{len(diff.changed)} changed"]
-    replaced = {r.resource for r in diff.replacements if r.effect != REJECTED}
+    replaced = {r.resource for r in diff.replacements if r.effect != REJECTED and not r.harmless}
+    harmless = {r.resource for r in diff.replacements if r.harmless} - replaced
     if replaced:
         parts.append(f"**{len(replaced)} replaced**")
+    if harmless:
+        parts.append(f"{len(harmless)} replaced harmlessly")
+    if diff.destroys_data:
+        parts.append(f"**{len(diff.destroys_data)} destroying data**")
     rejected = {r.resource for r in diff.replacements if r.effect == REJECTED}
     if rejected:
         parts.append(f"**{len(rejected)} rejected by the API**")
@@ -378,15 +328,32 @@ def _stack_summary(diff: StackDiff) -> str:
 
 def _replacement_lines(diff: StackDiff) -> list[str]:
     """One line per resource and rule source, its paths shortened: a replacement reads as one fact."""
-    grouped: dict[tuple[str, str, str], list[str]] = {}
+    grouped: dict[tuple[str, str, str, str, bool, bool], list[str]] = {}
     for item in diff.replacements:
-        grouped.setdefault((item.resource, item.effect, item.source), []).append(item.path)
-    lines = []
-    for (resource, effect, source), paths in grouped.items():
+        key = (item.resource, item.effect, item.source, item.cause, item.delete_first, item.harmless)
+        grouped.setdefault(key, []).append(item.path)
+    serious, harmless = [], []
+    # Resources replaced with their provider: one line per provider, not one per resource.
+    with_provider: dict[tuple[str, str], list[str]] = {}
+    for key, paths in list(grouped.items()):
+        if paths == ["(provider)"]:
+            with_provider.setdefault((key[3], key[2]), []).append(key[0])
+            del grouped[key]
+    for (cause, source), resources in with_provider.items():
+        names = ", ".join(f"`{resource}`" for resource in resources[:3])
+        more = f" and {len(resources) - 3} more" if len(resources) > 3 else ""
+        serious.append(f"- :warning: {len(resources)} resources replaced because {cause}: {names}{more} ({source})")
+    for (resource, effect, source, cause, delete_first, is_harmless), paths in grouped.items():
         verb = "refused as an update" if effect == REJECTED else "replaced"
+        if delete_first:
+            verb += ", deleted before the new one is created (its name is fixed): absent in between"
         shown = ", ".join(f"`{path}`" for path in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-        lines.append(f"- :warning: `{resource}` {verb}: {shown} ({source})")
-    return lines
+        why = cause or shown
+        if is_harmless:
+            harmless.append(f"- :information_source: `{resource}` {verb}, harmlessly (a dashboard): {why} ({source})")
+        else:
+            serious.append(f"- :warning: `{resource}` {verb}: {why} ({source})")
+    return serious + harmless
 
 
 def _capped(lines: list[str], limit: int, what: str) -> list[str]:
@@ -408,6 +375,14 @@ def render_stack(diff: StackDiff, *, detail_budget: int) -> str:
         lines.append("No change.")
         return "\n".join(lines)
     lines.append(_stack_summary(diff))
+    if diff.destroys_data:
+        lines.append("")
+        lines.append("**Destroys data**")
+        lines.extend(
+            _capped(
+                [f"- :boom: `{label}` is deleted with what it holds" for label in diff.destroys_data], 20, "deletions"
+            )
+        )
     if diff.replacements:
         lines.append("")
         lines.append("**Replacements**")
@@ -438,11 +413,14 @@ def render_stack(diff: StackDiff, *, detail_budget: int) -> str:
     return "\n".join(lines)
 
 
-def render_report(diffs: Iterable[StackDiff], *, title: str, budget: int = REPORT_BUDGET) -> str:
-    """The Markdown report, never longer than `budget` characters: headline sections first, then each stack's
+def render_report(
+    diffs: Iterable[StackDiff], *, title: str, budget: int = REPORT_BUDGET, preamble: Iterable[str] = ()
+) -> str:
+    """The Markdown report, never longer than `budget` characters: the preamble (what the reader must know first:
+    the commit, the run, code of the change that computed the report), headline sections, then each stack's
     property details sharing what is left; past that, only the counts (the JSON has everything)."""
     diffs = list(diffs)
-    header = [f"## {title}", ""]
+    header = [*preamble, f"## {title}", ""]
     header.append("| stack | resources |")
     header.append("| --- | --- |")
     for diff in diffs:

@@ -18,6 +18,11 @@ Sources, at the versions the stored copies had (pins: requirements.txt):
 - terraform-provider-aws `internal/service/eks/node_group.go` and `internal/service/eks/cluster.go`;
 - terraform-provider-google `google/services/container/node_config.go` (node_config's ForceNew leaves) and
   `resource_container_cluster.go` (network, subnetwork, networking mode, IP allocation, private nodes);
+- terraform-provider-aws `internal/service/ec2/vpc_subnet.go` and `vpc_.go` (a subnet's zone, CIDR and VPC, a
+  VPC's CIDR are ForceNew) and `internal/provider/sdkv2/region.go` (provider v6's per-resource `region`, defaulted
+  from the provider's, is ForceNew: a provider whose region changes replaces every regional resource);
+- pulumi-kubernetes `provider/pkg/provider/provider.go` (DiffConfig: a changed `clusterIdentifier` replaces the
+  provider, and with it every object it manages; the kubeconfig alone does not when clusterIdentifier is set);
 - pulumi-azure-native pull request #3655 (AgentPool: the VM size and GPU instance profile cannot change
   after creation, Azure's "manage node pools" limitations) and azure-native's rule that a change of a resource's
   URL path parameters (its name, its parent's name, its resource group) is a new resource.
@@ -44,6 +49,12 @@ _TF_KMS = (
 )
 _AZ_AGENT_POOL = "pulumi-azure-native #3655 (AgentPool: VM size and GPU instance profile are fixed at creation)"
 _AZ_PATH = "pulumi-azure-native: a changed URL path parameter names another resource"
+_AZ_LOCATION = "pulumi-azure-native: a resource's location is fixed at creation (ForceNew)"
+_TF_SUBNET = "terraform-provider-aws internal/service/ec2/vpc_subnet.go (ForceNew)"
+_TF_VPC = "terraform-provider-aws internal/service/ec2/vpc_.go (ForceNew)"
+_TF_REGION = "terraform-provider-aws internal/provider/sdkv2/region.go (region is ForceNew on every regional resource)"
+_K8S_PROVIDER = "pulumi-kubernetes provider/pkg/provider/provider.go (DiffConfig: clusterIdentifier)"
+_TF_GKE_POOL = "terraform-provider-google google/services/container/resource_container_node_pool.go (ForceNew)"
 
 Predicate = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
 """(the resource's inputs after the change, its Kubernetes provider's inputs) → whether the rule applies."""
@@ -64,7 +75,7 @@ def _secret_replaced_on_data(inputs: Mapping[str, Any], provider: Mapping[str, A
 @dataclass(frozen=True)
 class Rule:
     type: str
-    """A resource type token; `kubernetes:*` applies to every Kubernetes object."""
+    """A resource type token; `kubernetes:*` applies to every Kubernetes object (any `<package>:*` likewise)."""
     paths: tuple[str, ...]
     effect: str
     source: str
@@ -199,6 +210,17 @@ RULES: tuple[Rule, ...] = (
         _AZ_PATH,
     ),
     Rule("azure-native:containerservice:ManagedCluster", ("resourceName", "resourceGroupName"), REPLACE, _AZ_PATH),
+    Rule("azure-native:*", ("location",), REPLACE, _AZ_LOCATION),
+    # The network: a region change moves every subnet to other zones, and a replaced VPC (its id unknown in a
+    # preview) replaces its subnets, whose replacement replaces the node groups in them (tools/plan_cascade.py).
+    Rule(
+        "aws:ec2/subnet:Subnet", ("availabilityZone", "availabilityZoneId", "cidrBlock", "vpcId"), REPLACE, _TF_SUBNET
+    ),
+    Rule("aws:ec2/vpc:Vpc", ("cidrBlock",), REPLACE, _TF_VPC),
+    Rule("gcp:container/nodePool:NodePool", ("location", "cluster", "project"), REPLACE, _TF_GKE_POOL),
+    # Providers: a replaced provider replaces every resource it manages (tools/plan_cascade.py).
+    Rule("pulumi:providers:aws", ("region",), REPLACE, _TF_REGION),
+    Rule("pulumi:providers:kubernetes", ("clusterIdentifier",), REPLACE, _K8S_PROVIDER),
 )
 
 
@@ -228,7 +250,7 @@ def matching_rules(
     """The rules a change of `path` in a resource of `type_` falls under."""
     found = []
     for rule in RULES:
-        applies = rule.type == type_ or (rule.type == "kubernetes:*" and type_.startswith("kubernetes:"))
+        applies = rule.type == type_ or (rule.type.endswith(":*") and type_.startswith(rule.type[:-1]))
         if applies and any(_starts_with(path, prefix) for prefix in rule.paths) and rule.when(inputs, provider or {}):
             found.append(rule)
     return found

@@ -2,15 +2,14 @@
 
 Built-in kinds: the API schemas that `kubernetes-validate` ships, in strict mode (unknown fields are
 errors), for every Kubernetes minor from MIN_KUBERNETES_VERSION to the newest it ships; every error of
-an object is reported, not only the first. Custom resources: the JSON schemas extracted from the
-upstream CRDs (../shared/crd-schemas, passed in by CI through CRD_SCHEMAS_ENV).
+an object is reported, not only the first. Custom resources: the structural schemas of the upstream CRDs vendored
+in schemas/crds/ (tools/vendor_crds.py), made strict the way the API server's strict field validation is.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,10 @@ import jsonschema
 from kubernetes_validate import utils as kv
 from referencing import Registry, Resource
 
+from tools.crd_sources import CRD_SCHEMA_DIR, schema_path
 from tools.offline import SECRET_SHOWN_AS
 
 MIN_KUBERNETES_VERSION = "1.32"
-CRD_SCHEMAS_ENV = "LLM_PLATFORM_CRD_SCHEMAS"
 
 
 def _minor(version: str) -> tuple[int, int]:
@@ -37,7 +36,7 @@ def kubernetes_versions() -> list[str]:
 
 
 CRD_GROUPS_UNDER_K8S_IO = frozenset({"gateway.networking.k8s.io", "inference.networking.k8s.io"})
-"""SIG projects' APIs under k8s.io that ship as CRDs, not with Kubernetes (validated with ../shared/crd-schemas)."""
+"""SIG projects' APIs under k8s.io that ship as CRDs, not with Kubernetes (validated with schemas/crds/)."""
 
 
 def is_builtin(body: dict[str, Any]) -> bool:
@@ -91,36 +90,52 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"{where}: {error.message}"
 
 
-def crd_schema_dir() -> Path | None:
-    value = os.environ.get(CRD_SCHEMAS_ENV)
-    return Path(value) if value else None
+def strict_json_schema(structural: dict[str, Any], *, root: bool = True) -> dict[str, Any]:
+    """A CRD's structural schema as a JSON schema that, like strict field validation, refuses unknown fields: an object
+    with declared properties admits no other unless it preserves unknown fields. Int-or-string becomes either type;
+    `nullable` admits null. The root's `metadata` is checked only for what the CRD declares of it."""
+    strict: dict[str, Any] = {}
+    for key, value in structural.items():
+        if key == "properties":
+            strict[key] = {
+                name: sub if root and name == "metadata" else strict_json_schema(sub, root=False)
+                for name, sub in value.items()
+            }
+        elif key in ("items", "not") or (key == "additionalProperties" and isinstance(value, dict)):
+            strict[key] = strict_json_schema(value, root=False)
+        elif key in ("anyOf", "allOf", "oneOf"):
+            strict[key] = [strict_json_schema(sub, root=False) for sub in value]
+        else:
+            strict[key] = value
+    preserves_unknown = structural.get("x-kubernetes-preserve-unknown-fields", False)
+    if "properties" in structural and "additionalProperties" not in structural and not preserves_unknown:
+        strict["additionalProperties"] = False
+    if structural.get("x-kubernetes-int-or-string"):
+        strict.setdefault("anyOf", [{"type": "integer"}, {"type": "string"}])
+    if structural.get("nullable") and "type" in strict:
+        strict["type"] = [strict["type"], "null"]
+    return strict
 
 
-def crd_schema_file(body: dict[str, Any], schema_dir: Path) -> Path:
-    group, version = body["apiVersion"].split("/")
-    return schema_dir / f"{body['kind'].lower()}-{group}-{version}.json"
+@functools.cache
+def crd_structural_schema(path: Path) -> dict[str, Any] | None:
+    """The vendored structural schema at `path`, or None when there is none."""
+    return json.loads(path.read_text()) if path.exists() else None
 
 
-# Custom resources whose CRD schema ../shared/crd-schemas does not hold, each with what checks it instead.
-CHECKED_WITHOUT_SCHEMA = {
-    ("http.keda.sh/v1beta1", "InterceptorRoute"): "KEDA's HTTP add-on (v0.15.0) is not in ../shared/crd-schemas; "
-    "tests/components/test_http_add_on.py holds ours to the rules of its API type",
-    ("networking.gke.io/v1", "HealthCheckPolicy"): "GKE's Gateway policies are not in ../shared/crd-schemas; "
-    "tests/components/test_endpoint_picker.py holds ours to the fields of GoogleCloudPlatform/gke-gateway-api's CRD",
-    ("networking.gke.io/v1", "GCPBackendPolicy"): "likewise",
-}
+@functools.cache
+def _crd_validator(path: Path) -> jsonschema.protocols.Validator:
+    structural = crd_structural_schema(path)
+    assert structural is not None
+    return jsonschema.validators.Draft202012Validator(strict_json_schema(structural))
 
 
-def custom_resource_errors(body: dict[str, Any], schema_dir: Path) -> list[str]:
-    """Every error of a custom resource against its CRD's schema; a missing schema is an error too, unless the
-    kind is one of CHECKED_WITHOUT_SCHEMA."""
-    path = crd_schema_file(body, schema_dir)
-    if not path.exists() and (body["apiVersion"], body["kind"]) in CHECKED_WITHOUT_SCHEMA:
-        return []
-    if not path.exists():
+def custom_resource_errors(body: dict[str, Any], schema_dir: Path = CRD_SCHEMA_DIR) -> list[str]:
+    """Every error of a custom resource against its CRD's schema (strict); a missing schema is an error too."""
+    path = schema_path(body["apiVersion"], body["kind"], schema_dir)
+    if crd_structural_schema(path) is None:
         return [f"no schema {path.name} in {schema_dir} for {body['apiVersion']} {body['kind']}"]
-    validator = jsonschema.validators.Draft202012Validator(json.loads(path.read_text()))
     return [
         _describe(error)
-        for error in sorted(validator.iter_errors(_opaque_secret_maps(body)), key=lambda e: list(e.path))
+        for error in sorted(_crd_validator(path).iter_errors(_opaque_secret_maps(body)), key=lambda e: list(e.path))
     ]

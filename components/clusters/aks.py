@@ -50,6 +50,9 @@ SERVICE_CIDR = "172.20.0.0/16"
 DNS_SERVICE_IP = "172.20.0.10"
 POD_CIDR = "172.24.0.0/14"
 PUBLIC_LOAD_BALANCER_PORT = 80  # components.serving.load_balancer.PORT
+GATEWAY_PORTS = (80, 443)  # components.serving.gateway HTTP_PORT, HTTPS_PORT: the Gateway Service's ports
+INTERNET = "Internet"
+"""Azure's service tag for addresses outside every VNet."""
 SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
 AKS_POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
 """Linux agent pool names: a lowercase letter, then lowercase letters and digits, 12 characters at most (aks-docs
@@ -130,6 +133,9 @@ class AksClusterArgs(CloudClusterArgs):
     deployer: Deployer = Deployer()
     public_load_balancer_sources: tuple[str, ...] = ()
     """CIDR blocks public LoadBalancer Services admit: the node subnet's NSG lets them in on port 80 too."""
+    public_gateway_sources: tuple[str, ...] = ()
+    """Who reaches the stack's public Gateway (CIDR blocks, or `INTERNET`): the node subnet's NSG lets them in on 80
+    and 443; none for an internal Gateway, which the VNet reaches through Azure's default rules."""
 
 
 def azure_cli_kubeconfig(encoded: str) -> str:
@@ -439,7 +445,9 @@ class AksCluster(pulumi.ComponentResource):
             network_security_group_name=f"{args.cluster_name}-nodes-nsg",
             resource_group_name=group_name,
             location=args.region,
-            security_rules=node_subnet_rules(nodes_cidr, args.public_load_balancer_sources),
+            security_rules=node_subnet_rules(
+                nodes_cidr, args.public_load_balancer_sources, gateway_sources=args.public_gateway_sources
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         subnet = network.Subnet(
@@ -454,12 +462,17 @@ class AksCluster(pulumi.ComponentResource):
         return subnet.id
 
 
-def node_subnet_rules(nodes_cidr: str, public_sources: tuple[str, ...]) -> list[dict[str, object]]:
+def node_subnet_rules(
+    nodes_cidr: str, public_sources: tuple[str, ...], *, gateway_sources: tuple[str, ...] = ()
+) -> list[dict[str, object]]:
     """Rules of the NSG on the node subnet, on top of Azure's defaults (VNet and Azure Load Balancer in, Internet
     out; everything else in denied). Azure CNI overlay pod addresses are outside the VNet, so the
     `VirtualNetwork` tag does not cover them: node and pod ranges are allowed to each other explicitly (AKS docs
     azure-cni-overlay, "Network security groups"). AKS opens public LoadBalancer Services only in the NSG it
-    manages on the nodes' NICs, never in a subnet NSG (Azure/AKS#674): their sources are allowed here."""
+    manages on the nodes' NICs, never in a subnet NSG (Azure/AKS#674): their sources are allowed here, and so are the
+    public Gateway's (Envoy's Service keeps client addresses, `externalTrafficPolicy: Local`, envoyproxy/gateway
+    v1.9.0 api/v1alpha1/kubernetes_helpers.go), or its clients and Let's Encrypt's HTTP-01 check meet DenyAllInBound.
+    The load balancers' rules keep the Service's port on the nodes (floating IP), so the rules name those ports."""
     cluster = [nodes_cidr, POD_CIDR]
     rules: list[dict[str, object]] = [
         {
@@ -489,6 +502,27 @@ def node_subnet_rules(nodes_cidr: str, public_sources: tuple[str, ...]) -> list[
                 "destination_address_prefix": "*",
                 "destination_port_range": str(PUBLIC_LOAD_BALANCER_PORT),
                 "description": "Public LoadBalancer Services of the models, from their sourceRanges",
+            }
+        )
+    if gateway_sources:
+        # A service tag goes in the singular prefix field; address blocks in the list.
+        sources: dict[str, object] = (
+            {"source_address_prefix": INTERNET}
+            if INTERNET in gateway_sources
+            else {"source_address_prefixes": sorted(gateway_sources)}
+        )
+        rules.append(
+            {
+                "name": "public-gateway",
+                "priority": 210,
+                "direction": "Inbound",
+                "access": "Allow",
+                "protocol": "Tcp",
+                **sources,
+                "source_port_range": "*",
+                "destination_address_prefix": "*",
+                "destination_port_ranges": [str(port) for port in GATEWAY_PORTS],
+                "description": "The stack's public Gateway: HTTPS, and HTTP for redirects and ACME HTTP-01",
             }
         )
     return rules

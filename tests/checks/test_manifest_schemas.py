@@ -1,20 +1,21 @@
-"""S1/S2: every planned Kubernetes object against the real API schemas and the upstream CRD schemas."""
+"""S1/S2: every planned Kubernetes object against the real API schemas; custom resources are admitted, defaults
+applied first as the API server does, in test_admission.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from tools.offline import Mode, stack_names
 from tools.validation import (
-    CRD_SCHEMAS_ENV,
     builtin_errors,
-    crd_schema_dir,
     custom_resource_errors,
     is_builtin,
     kubernetes_versions,
+    strict_json_schema,
 )
 
 CASES = [(stack, mode) for stack in stack_names() for mode in Mode.ALL]
@@ -58,21 +59,6 @@ def test_no_deprecated_api_versions(plans: dict[Any, Any], stack: str, mode: str
     assert used & DEPRECATED_API_VERSIONS == set()
 
 
-@pytest.mark.parametrize(("stack", "mode"), CASES)
-def test_custom_resources_pass_their_crd_schema(plans: dict[Any, Any], stack: str, mode: str) -> None:
-    schema_dir = crd_schema_dir()
-    if schema_dir is None:
-        pytest.skip(
-            f"{CRD_SCHEMAS_ENV} is not set: CI points it at ../shared/crd-schemas (upstream data, not copied here)"
-        )
-    errors = {
-        name: custom_resource_errors(body, schema_dir)
-        for name, body in _objects(plans, stack, mode)
-        if not is_builtin(body)
-    }
-    assert {name: found for name, found in errors.items() if found} == {}
-
-
 # --- the validators themselves catch what they must -------------------------------------------------------
 
 
@@ -105,16 +91,13 @@ def test_pre_stop_sleep_exists_in_every_supported_version() -> None:
 
 
 def test_custom_resource_schema_rejects_a_broken_scaled_object() -> None:
-    schema_dir = crd_schema_dir()
-    if schema_dir is None:
-        pytest.skip(f"{CRD_SCHEMAS_ENV} is not set: CI points it at ../shared/crd-schemas")
     body = {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
         "metadata": {"name": "x"},
         "spec": {"triggers": []},
     }
-    assert "spec: 'scaleTargetRef' is a required property" in custom_resource_errors(body, schema_dir)
+    assert "spec: 'scaleTargetRef' is a required property" in custom_resource_errors(body)
 
 
 def test_custom_resource_without_a_schema_is_an_error(tmp_path: Path) -> None:
@@ -122,3 +105,19 @@ def test_custom_resource_without_a_schema_is_an_error(tmp_path: Path) -> None:
     assert custom_resource_errors(body, tmp_path) == [
         f"no schema widget-example.com-v1.json in {tmp_path} for example.com/v1 Widget"
     ]
+
+
+def test_a_crd_schema_is_strict_except_where_it_preserves_unknown_fields() -> None:
+    structural = {
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "properties": {"port": {"x-kubernetes-int-or-string": True}}},
+            "extra": {"type": "object", "properties": {}, "x-kubernetes-preserve-unknown-fields": True},
+        },
+    }
+    validator = jsonschema.validators.Draft202012Validator(strict_json_schema(structural))
+    assert list(validator.iter_errors({"spec": {"port": "http"}, "extra": {"anything": 1}})) == []
+    assert list(validator.iter_errors({"spec": {"port": 80}})) == []
+    messages = sorted(error.message for error in validator.iter_errors({"spec": {"port": 1.5, "bogus": 1}}))
+    assert messages == ["1.5 is not valid under any of the given schemas",
+                        "Additional properties are not allowed ('bogus' was unexpected)"]  # fmt: skip

@@ -1,9 +1,11 @@
 """The offline plan diff (`make diff`), on synthetic changes committed in a temporary copy of the project:
 the base commit, then one commit that raises a model's maxReplicas, changes a pool's GPU type, adds a model,
-shifts a canary's weight, bumps the vLLM image, rotates a secret and breaks the dev stack file."""
+shifts a canary's weight, bumps the vLLM image, rotates a secret, bumps the AWS provider's pin and breaks the dev
+stack file."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import shutil
 from pathlib import Path
@@ -21,6 +23,7 @@ from tools.plan_diff import (
     diff_documents,
     render_report,
 )
+from tools.plan_headlines import requirement_pins
 from tools.replacement_rules import REJECTED, REPLACE, matching_rules
 
 BASE_CIPHERTEXT = "v1:AAAAbaseCiphertextOfTheToken"
@@ -78,6 +81,9 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     _edit_stack(repo, "dev", _break)
     versions = repo / "components" / "versions.py"
     versions.write_text(versions.read_text().replace('VLLM_VERSION = "v0.31.0"', 'VLLM_VERSION = "v0.31.1"'))
+    requirements = repo / "requirements.txt"
+    pinned = requirement_pins(requirements.read_text())["pulumi-aws"]
+    requirements.write_text(requirements.read_text().replace(f"pulumi-aws=={pinned}", "pulumi-aws==99.0.0"))
     _git(repo, "commit", "-qam", "change")
     out = repo / "build" / "diff"
     assert (
@@ -237,12 +243,59 @@ def test_a_small_diff_is_short() -> None:
     assert "`data.key-0`" in text
 
 
-def test_a_resource_moved_under_another_component_is_not_added_or_removed() -> None:
+def test_a_resource_moved_under_another_component_is_replaced_not_unchanged() -> None:
+    # Its URN gains the component's type: Pulumi deletes and creates it unless it is aliased.
     before = _document(1, version="a")
     after = _document(1, version="a")
     after["resources"][0]["parent"] = "llm-platform:serving:Model::qwen"
     result = diff_documents(before, after)
     assert (result.added, result.removed, result.changed) == ([], [], [])
+    assert [(r.resource, r.path, r.effect) for r in result.replacements] == [
+        ("kubernetes:core/v1:ConfigMap::config-0", "(URN)", REPLACE)
+    ]
+    assert not result.empty
+
+
+def test_a_provider_pin_bump_is_stated_first_with_what_the_offline_diff_cannot_show(
+    synthetic: dict[str, Any],
+) -> None:
+    aws = synthetic["stacks"]["prod-aws"]
+    headline = aws["highlights"][0]
+    assert headline.startswith("Provider versions change (pulumi-aws "), headline
+    assert "→ 99.0.0" in headline
+    assert "cannot show what the new providers do" in headline
+
+
+def test_a_change_to_what_computes_the_report_is_said_on_its_first_line(synthetic: dict[str, Any]) -> None:
+    first = synthetic["markdown"].splitlines()[0]
+    assert first.startswith("> :warning: **This change modifies the code that computed this report**"), first
+    assert "`requirements.txt`" in first
+
+
+def test_the_report_names_the_head_commit_and_when_it_was_computed(synthetic: dict[str, Any]) -> None:
+    head = plan_diff_cli.git(synthetic["repo"], "rev-parse", "HEAD")
+    assert f"_Head `{head[:12]}`, computed " in synthetic["markdown"]
+    document = json.loads(synthetic["json_text"])
+    assert document["headCommit"] == head
+    assert document["reportCodeChanged"] == ["requirements.txt"]
+
+
+def test_the_report_names_the_pull_requests_head_and_its_run_on_github(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "README.md").write_text("x\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "one")
+    commit = plan_diff_cli.git(repo, "rev-parse", "HEAD")
+    now = datetime.datetime(2026, 1, 2, 3, 4, tzinfo=datetime.UTC)
+    environ = {"GITHUB_RUN_ID": "42", "GITHUB_REPOSITORY": "o/r", "PR_HEAD_SHA": "a" * 40}
+    (line, blank) = plan_diff_cli.preamble(repo, commit, now, environ)
+    assert line == (
+        f"_PR head `aaaaaaaaaaaa` (checked out as `{commit[:12]}`), run [42](https://github.com/o/r/actions/runs/42), "
+        "computed 2026-01-02 03:04 UTC._"
+    )
+    assert blank == ""
 
 
 def test_unknown_values_are_shown_as_unknown() -> None:

@@ -1,7 +1,8 @@
 """Scale-to-zero under mocks: KEDA's HTTP add-on, the wake route of a sleeping model, and its ScaledObject.
 
-The InterceptorRoute has no schema in ../shared/crd-schemas, so these tests hold it to the rules of its API type
-(kedacore/http-add-on v0.15.0 operator/apis/http/v1beta1/interceptorroute_types.go)."""
+The InterceptorRoute is also admitted against its CRD (schemas/crds/, tests/checks/test_admission.py); these tests
+hold it to the rules of its API type that the CRD does not encode (kedacore/http-add-on v0.15.0
+operator/apis/http/v1beta1/interceptorroute_types.go)."""
 
 from __future__ import annotations
 
@@ -127,6 +128,14 @@ def test_a_sleeping_model_scales_from_zero_on_waiting_requests_and_out_on_its_qu
         "scalerAddress": "keda-add-ons-http-external-scaler.keda:9090",
         "interceptorRoute": "chat",
     }
+
+
+def test_a_woken_model_is_not_put_back_to_sleep_before_its_startup_budget_has_passed(registered: Registered) -> None:
+    spec = registered.inputs(SCALED_OBJECT)["spec"]
+    route = registered.inputs(ROUTE)["spec"]
+    startup_budget = int(route["timeouts"]["readiness"].removesuffix("s"))
+    assert startup_budget == 1800
+    assert spec["cooldownPeriod"] >= startup_budget
 
 
 def test_the_add_on_runs_under_pod_security_restricted(registered: Registered) -> None:

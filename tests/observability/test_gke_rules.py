@@ -13,8 +13,8 @@ from components.observability.metric_names import GKE_MANAGED_DCGM
 from tests.observability.promql_eval import fires, gauge
 from tests.observability.test_promql import names
 from tests.support import stack_config
+from tools.admission import admission_errors
 from tools.offline import Mode, stack_names
-from tools.validation import crd_schema_dir, custom_resource_errors
 
 GCP_WATCHED = [
     s
@@ -88,9 +88,7 @@ def test_the_cluster_rules_object_is_cluster_scoped_and_valid_against_its_crd() 
     body = cluster_rules_body()
     assert (body["apiVersion"], body["kind"]) == ("monitoring.googleapis.com/v1", "ClusterRules")
     assert "namespace" not in body["metadata"]
-    schema_dir = crd_schema_dir()
-    assert schema_dir is not None, "set LLM_PLATFORM_CRD_SCHEMAS"
-    assert custom_resource_errors(body, schema_dir) == []
+    assert admission_errors(body) == []
 
 
 @pytest.mark.parametrize("stack", GCP_WATCHED)
@@ -98,9 +96,7 @@ def test_a_gcp_stack_with_monitoring_plans_the_gpu_cluster_rules(plans: dict[Any
     (planned,) = _cluster_rules(plans, stack)
     assert planned["metadata"]["name"] == NAME
     assert [g["name"] for g in planned["spec"]["groups"]] == ["llm-platform.gpus.gke"]
-    schema_dir = crd_schema_dir()
-    assert schema_dir is not None, "set LLM_PLATFORM_CRD_SCHEMAS"
-    assert custom_resource_errors(planned, schema_dir) == []
+    assert admission_errors(planned) == []
 
 
 def test_no_gpu_cluster_rules_off_gke(plans: dict[Any, Any]) -> None:

@@ -210,7 +210,8 @@ def test_cli_writes_plan_json_and_manifests(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     document = json.loads((tmp_path / "plan.json").read_text())
     assert set(document) == {"stack", "mode", "resources", "outputs", "secretDigests"}
-    assert all(set(r) == {"type", "name", "parent", "provider", "inputs"} for r in document["resources"])
+    keys = {"type", "name", "parent", "provider", "inputs", "dependencies"}
+    assert all(set(r) == keys for r in document["resources"])
     manifests = sorted(path.name for path in (tmp_path / "manifests").iterdir())
     assert "deployment-llm-serving-qwen.yaml" in manifests
     assert (

@@ -67,17 +67,36 @@ def test_removing_a_pool_and_a_fixed_part_lists_both() -> None:
     )
 
 
-def test_a_pool_without_a_price_may_raise_the_ceiling_by_an_amount_nobody_knows() -> None:
+def test_a_pool_without_a_price_moves_the_ceiling_by_an_amount_the_diff_cannot_tell() -> None:
     unpriced = pool("a3-highgpu-8g", "on-demand", (0, 1), 0.0)
     unpriced["ceiling"] = amount(0.0, "a3-highgpu-8g on-demand in us-central1")
     after = cost({**BEFORE["pools"], "h100": unpriced})
     after["ceiling"] = amount(3.5, "a3-highgpu-8g on-demand in us-central1")
     assert change_sentence("prod-gcp", BEFORE, after) == (
-        "this change may raise prod-gcp's ceiling from $3.50/h to at least $3.50/h (1 price unknown: a3-highgpu-8g "
+        "this change moves prod-gcp's ceiling by an amount the diff cannot tell (unknown after it: a3-highgpu-8g "
         "on-demand in us-central1) and leaves its idle cost as it was ($0.95/h), by adding pool h100 (0-1 x "
-        "a3-highgpu-8g on-demand, an amount not known at the ceiling (price unknown: a3-highgpu-8g on-demand in "
-        "us-central1))"
+        "a3-highgpu-8g on-demand, price unknown: a3-highgpu-8g on-demand in us-central1)"
     )
+
+
+def test_totals_that_leave_out_different_prices_are_never_compared() -> None:
+    # A region whose prices the catalogue lacks: the known part drops to $0.00/h, which is no "lowers".
+    after = cost({"l4": pool("g2-standard-8", "on-demand", (1, 4), 0.0)})
+    for part in ("idle", "ceiling"):
+        after[part] = amount(0.0, "g2-standard-8 on-demand in asia-east2")
+    sentence = change_sentence("prod-gcp", BEFORE, after)
+    for misleading in ("lowers", "raises", "$0.00/h"):
+        assert misleading not in sentence, sentence
+    assert sentence.startswith("this change moves prod-gcp's ceiling by an amount the diff cannot tell")
+    assert "unknown after it: g2-standard-8 on-demand in asia-east2" in sentence
+
+
+def test_the_same_prices_unknown_on_both_sides_still_compare() -> None:
+    before = cost(BEFORE["pools"])
+    before["ceiling"] = amount(3.5, "a100 on-demand")
+    after = cost({"l4": pool("g2-standard-8", "on-demand", (1, 6), 0.85)})
+    after["ceiling"] = amount(5.2, "a100 on-demand")
+    assert change_sentence("prod-gcp", before, after).startswith("this change raises prod-gcp's ceiling from ")
 
 
 def test_a_new_stack_states_what_it_costs() -> None:

@@ -1,0 +1,191 @@
+"""Every custom resource of every example stack is admitted as the API server admits it on create: defaults, strict
+schema, then the CRD's CEL rules (tools/admission.py). Each CRD whose rules run on create shows one rule firing on a
+bad object, so a check that stopped evaluating would fail here."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tools.admission import admission_errors, rule_errors, with_defaults
+from tools.crd_sources import CRD_SCHEMA_DIR, schema_path
+from tools.offline import Mode, stack_names
+from tools.validation import is_builtin
+
+CASES = [(stack, mode) for stack in stack_names() for mode in Mode.ALL]
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_every_custom_resource_is_admitted_on_create(plans: dict[Any, Any], stack: str, mode: str) -> None:
+    errors = {
+        name: admission_errors(body) for name, body in plans[(stack, mode)].manifests.items() if not is_builtin(body)
+    }
+    assert {name: found for name, found in errors.items() if found} == {}
+
+
+def _planned(plans: dict[Any, Any], kind: str, name: str | None = None) -> dict[str, Any]:
+    """A planned object of this kind (the first in stack order, or the one named), to break one rule of."""
+    for stack in stack_names():
+        for body in plans[(stack, Mode.UPDATE)].manifests.values():
+            if body["kind"] == kind and name in (None, body["metadata"]["name"]):
+                return copy.deepcopy(body)
+    raise AssertionError(f"no stack plans a {kind}")
+
+
+def _route_with_a_redirect_beside_its_backends(route: dict[str, Any]) -> None:
+    route["spec"]["rules"][0]["filters"] = [
+        {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
+    ]
+
+
+def _health_check_on_a_port_without_port_specification(policy: dict[str, Any]) -> None:
+    policy["spec"]["default"]["config"]["httpHealthCheck"] = {"requestPath": "/health", "port": 8000}
+
+
+def _gateway_with_two_listeners_of_one_name(gateway: dict[str, Any]) -> None:
+    listeners = gateway["spec"]["listeners"]
+    listeners.append({**listeners[0], "port": 8080})
+
+
+def _interceptor_route_target_with_port_and_port_name(route: dict[str, Any]) -> None:
+    route["spec"]["target"]["portName"] = "http"
+
+
+def _inference_pool_with_a_port_twice(pool: dict[str, Any]) -> None:
+    pool["spec"]["targetPorts"] = pool["spec"]["targetPorts"] * 2
+
+
+def _scaled_object_with_min_above_max(scaled: dict[str, Any]) -> None:
+    scaled["spec"]["minReplicaCount"] = scaled["spec"]["maxReplicaCount"] + 1
+
+
+def _cluster_rule_both_alert_and_record(rules: dict[str, Any]) -> None:
+    rules["spec"]["groups"][0]["rules"][0]["record"] = "gpu:too_hot"
+
+
+def _issuer_with_an_empty_venafi(issuer: dict[str, Any]) -> None:
+    issuer["spec"] = {"venafi": {"zone": "z"}}
+
+
+def _compute_class_with_node_pools_under_autopilot(compute_class: dict[str, Any]) -> None:
+    compute_class["spec"]["autopilot"] = {"enabled": True}
+
+
+def _envoy_proxy_with_a_load_balancer_ip_that_is_no_ip(proxy: dict[str, Any]) -> None:
+    proxy["spec"]["provider"]["kubernetes"]["envoyService"]["loadBalancerIP"] = "10.0.0"
+
+
+def _backend_policy_with_a_timeout_past_its_interval(policy: dict[str, Any]) -> None:
+    policy["spec"]["http2"] = {"connectionKeepalive": {"timeout": "60s", "interval": "30s"}}
+
+
+def _client_policy_without_a_client_ip_source(policy: dict[str, Any]) -> None:
+    policy["spec"]["clientIPDetection"] = {}
+
+
+def _policy_on(kind: str, api_version: str) -> dict[str, Any]:
+    target = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "llm-platform"}
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {"name": "llm-platform", "namespace": "envoy-gateway-system"},
+        "spec": {"targetRefs": [target]},
+    }
+
+
+ENVOY_POLICY = "gateway.envoyproxy.io/v1alpha1"
+
+# kind → (the object to break: a planned one, or a minimal valid one for kinds no example stack plans yet; how it is
+# broken; the message of the rule that must fire)
+BROKEN: dict[str, tuple[str | dict[str, Any], Callable[[dict[str, Any]], None], str]] = {
+    "HTTPRoute": ("qwen-7b", _route_with_a_redirect_beside_its_backends,
+                  "RequestRedirect filter must not be used together with backendRefs"),
+    "HealthCheckPolicy": ("qwen-7b", _health_check_on_a_port_without_port_specification,
+                          "port and portName must be unset for portSpecification being USE_SERVING_PORT"),
+    "Gateway": ("llm-platform", _gateway_with_two_listeners_of_one_name,
+                "Listener name must be unique within the Gateway"),
+    "InterceptorRoute": ("", _interceptor_route_target_with_port_and_port_name,
+                         "exactly one of 'port' or 'portName' must be set"),
+    "InferencePool": ("", _inference_pool_with_a_port_twice, "port number must be unique"),
+    "ScaledObject": ("", _scaled_object_with_min_above_max,
+                     "minReplicaCount must be less than or equal to maxReplicaCount"),
+    "ClusterRules": ("", _cluster_rule_both_alert_and_record, "Must set exactly one of Record or Alert"),
+    "ClusterIssuer": ("", _issuer_with_an_empty_venafi, "exactly one of tpp, cloud, or ngts must be configured"),
+    "ComputeClass": ("", _compute_class_with_node_pools_under_autopilot,
+                     "Nodepools priority cannot be used when Autopilot is enabled"),
+    "EnvoyProxy": ("", _envoy_proxy_with_a_load_balancer_ip_that_is_no_ip,
+                   "loadBalancerIP must be a valid IPv4 address"),
+    "BackendTrafficPolicy": (_policy_on("BackendTrafficPolicy", ENVOY_POLICY),
+                             _backend_policy_with_a_timeout_past_its_interval, "timeout must be less than interval"),
+    "ClientTrafficPolicy": (_policy_on("ClientTrafficPolicy", ENVOY_POLICY), _client_policy_without_a_client_ip_source,
+                            "exactly one of xForwardedFor, customHeader, or directSourceIP must be set"),
+}  # fmt: skip
+
+
+def _create_rules(schema: Any) -> int:
+    """How many CEL rules of a schema run on create (transition rules, reading oldSelf, do not)."""
+    if isinstance(schema, dict):
+        own = sum("oldSelf" not in rule["rule"] for rule in schema.get("x-kubernetes-validations", []))
+        return own + sum(_create_rules(value) for value in schema.values())
+    if isinstance(schema, list):
+        return sum(_create_rules(value) for value in schema)
+    return 0
+
+
+def test_each_vendored_crd_with_rules_on_create_has_a_broken_object_here() -> None:
+    with_rules = set()
+    for path in CRD_SCHEMA_DIR.rglob("*.json"):
+        if _create_rules(json.loads(path.read_text())):
+            with_rules.add(path.name.split("-")[0])
+    assert with_rules == {kind.lower() for kind in BROKEN}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_the_object_is_admitted_and_breaking_one_rule_is_refused(plans: dict[Any, Any], kind: str) -> None:
+    source, breaks, message = BROKEN[kind]
+    good = copy.deepcopy(source) if isinstance(source, dict) else _planned(plans, kind, source or None)
+    if kind == "HealthCheckPolicy":  # the planned one is broken the same way today (issue 20, defect 4)
+        good["spec"]["default"]["config"]["httpHealthCheck"]["portSpecification"] = "USE_FIXED_PORT"
+    assert admission_errors(good) == []
+    bad = copy.deepcopy(good)
+    breaks(bad)
+    errors = admission_errors(bad)
+    assert [error for error in errors if message in error], errors
+
+
+def test_a_health_check_on_a_fixed_port_needs_port_specification_under_every_rule_of_gkes_crd(
+    plans: dict[Any, Any],
+) -> None:
+    policy = _planned(plans, "HealthCheckPolicy")
+    check = {"requestPath": "/health", "port": 8000}
+    policy["spec"]["default"]["config"]["httpHealthCheck"] = check
+    # Without portSpecification the first rule cannot even read it (no such key): an error, which refuses too.
+    errors = admission_errors(policy)
+    assert any("USE_FIXED_PORT, port must be set" in error and "(error:" in error for error in errors), errors
+    policy["spec"]["default"]["config"]["httpHealthCheck"] = check | {"portSpecification": "USE_FIXED_PORT"}
+    assert admission_errors(policy) == []
+
+
+def test_the_redirect_route_passes_only_once_defaulted(plans: dict[Any, Any]) -> None:
+    """Gateway API counts `self[0].matches` of every rule: a rule with no matches has them only from the CRD's
+    default (PathPrefix /), as the API server applies it before the rules run."""
+    route = _planned(plans, "HTTPRoute", "https-redirect")
+    assert "matches" not in route["spec"]["rules"][0]
+    schema = json.loads(schema_path(route["apiVersion"], route["kind"]).read_text())
+    assert rule_errors(route, schema) != []
+    defaulted = with_defaults(route, schema)
+    assert defaulted["spec"]["rules"][0]["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+    assert rule_errors(defaulted, schema) == []
+
+
+def test_an_http_route_is_admitted_under_the_experimental_channel_envoy_gateway_installs(plans: dict[Any, Any]) -> None:
+    """Rule names unique within a route: a CEL rule of the experimental channel only (Gateway API v1.6.1)."""
+    route = _planned(plans, "HTTPRoute", "qwen-7b")
+    route["spec"]["rules"] = [rule | {"name": "chat"} for rule in route["spec"]["rules"] * 2]
+    errors = admission_errors(route)
+    assert errors
+    assert all(error.startswith("[experimental] spec.rules: Rule name must be unique") for error in errors), errors

@@ -39,6 +39,7 @@ from stacks.config.schema import (
     ModelServing,
     PriceOverride,
     RawConfig,
+    Target,
 )
 
 PROJECT = "llm-platform"
@@ -125,6 +126,9 @@ def _price_overrides(
         issues.extend(item_issues)
         if item is not None:
             overrides[name] = item
+    if overrides and top is not None and top.target is Target.EXISTING:
+        message = "on an existing cluster the stack chooses no machines and has no cost to price; remove the key"
+        return {}, [*issues, ConfigIssue("priceOverrides", message)]
     named = [pool.instance_type for pool in pools.values() if pool.instance_type]
     if top is not None and top.system_instance_type:
         named.append(top.system_instance_type)

@@ -79,3 +79,11 @@ def test_a_fixed_item_takes_usd_and_a_machine_type_on_demand_or_spot() -> None:
 def test_a_price_must_be_positive() -> None:
     with pytest.raises(ConfigError, match=r"priceOverrides\['g6\.2xlarge'\]\.spot: 0 is out of range; must be > 0"):
         example("prod-aws", priceOverrides={"g6.2xlarge": {"spot": 0}})
+
+
+def test_an_existing_cluster_has_no_price_to_override() -> None:
+    with pytest.raises(ConfigError) as error:
+        example("dev", priceOverrides={"g6.2xlarge": {"spot": 0.45}})
+    assert [str(issue) for issue in error.value.issues] == [
+        "priceOverrides: on an existing cluster the stack chooses no machines and has no cost to price; remove the key"
+    ]

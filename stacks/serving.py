@@ -288,7 +288,7 @@ def _server_args(
         kv_cache_dtype=model.spec.kv_cache_dtype if on_gpu else "auto",
         cpu_cores=model.spec.cpu_cores,
         memory_gib=model.spec.memory_gib,
-        hf_token_secret=namespace.hf_token_secret,
+        hf_token_secret=namespace.hf_token_secret if model.needs_token else None,
         autoscaled=model.autoscaled,
         clients=_unique(
             *model.clients,

@@ -119,6 +119,13 @@ class ModelPlan:
         return self.spec.routing is Routing.INFERENCE and self.routed
 
     @property
+    def needs_token(self) -> bool:
+        """Gated on Hugging Face (the catalogue says so, or its own `architecture`), or of unknown gating (a CPU
+        model outside the catalogue): only these mount the stack's hfToken, so setting or rotating it restarts
+        them and no other model."""
+        return self.architecture is None or self.architecture.gated
+
+    @property
     def gpus_per_replica(self) -> int:
         """Over every node of the replica."""
         return self.sizing.gpus if self.sizing is not None else 1

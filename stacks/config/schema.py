@@ -252,6 +252,17 @@ class ModelServing(ConfigModel):
 
 
 # registry/repository[:tag]@sha256:<64 hex digits>: the image a digest names can never change under a tag.
+class PriceOverride(ConfigModel):
+    """A price the stack gives where the catalogue has none or the user pays another (components/catalog/prices.py):
+    a machine type's `onDemand` and `spot` USD per hour, or a fixed item's `usd` in the catalogue's unit."""
+
+    on_demand: float | None = Field(default=None, gt=0, le=10_000)
+    spot: float | None = Field(default=None, gt=0, le=10_000)
+    usd: float | None = Field(default=None, gt=0, le=10_000)
+    source: str | None = Field(default=None, min_length=3, max_length=300)
+    """Where the price comes from (a price page, a quote); shown next to it in the cost output."""
+
+
 _DIGEST_PINNED_IMAGE = r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}$"
 
 
@@ -327,7 +338,7 @@ class RawConfig(ConfigModel):
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
-OBJECT_KEYS = frozenset({"gpuPools", "models"})
+OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides"})
 
 
 LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.catalog.fabric import fabric_of
 from components.clusters.contract import GpuPoolArgs
 from components.cold_start import ImageDelivery
 from stacks.config import Capacity, StackConfig
@@ -22,6 +23,7 @@ def gpu_pool_args(config: StackConfig) -> dict[str, GpuPoolArgs]:
             zones=tuple(pool.zones),
             sharing=pool.sharing.as_sharing(),
             stream_images=name in streaming,
+            fabric=fabric_of(config.cloud, config.pool_instances[name].name) if pool.fabric and config.cloud else None,
         )
         for name, pool in config.gpu_pools.items()
     }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 
 from components import versions
 from components.catalog.instances import Cloud
-from components.catalog.models import ModelArchitecture
+from components.catalog.models import MODELS, ModelArchitecture
 from components.serving.clients import model_pod_labels, selects_all_of
 from components.sizing import Sizing, best_fit, supports_fp8_kv_cache
 from components.sizing_advice import describe_offer, gpus_that_fit, no_fit, too_long
@@ -26,7 +27,10 @@ from stacks.config.messages import show
 from stacks.config.model_plan import (
     model_architecture,
 )
+from stacks.config.multinode_checks import check_multinode, check_pool_fabric, nodes_that_would
+from stacks.config.rules.capacity import capacity_findings
 from stacks.config.rules.cold_start import cold_start_findings, offered_weights, resolve_cold_start
+from stacks.config.rules.cpu_fit import cpu_model_findings
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -59,11 +63,12 @@ def check_rules(
     issues: list[ConfigIssue] = []
     if config is not None:
         issues.extend(check_top_level(config))
+    cloud = CLOUD_OF_TARGET.get(config.target) if config is not None else None
     for name, pool in pools.items():
         issues.extend(check_pool(name, pool))
+        issues.extend(check_pool_fabric(cloud, name, pool))
         if config is not None:
             issues.extend(as_issues(reserved_label_findings(config.target.value, name, pool.labels)))
-    cloud = CLOUD_OF_TARGET.get(config.target) if config is not None else None
     if config is not None:
         issues.extend(as_issues(gateway_findings(model_exposure(config), models, cloud=cloud)))
     issues.extend(as_issues(canary_findings(models)))
@@ -84,14 +89,20 @@ def check_rules(
         )
     if config is not None:
         gpu_image = config.vllm_image or versions.VLLM_GPU_IMAGE
-        issues.extend(as_issues(cold_start_findings(models, cloud=cloud, gpu_image=gpu_image)))
+        spans = {name: sizing.nodes for name, sizing in sizings.items() if sizing is not None}
+        issues.extend(as_issues(cold_start_findings(models, cloud=cloud, gpu_image=gpu_image, nodes=spans)))
     for name, model in models.items():
         issues.extend(check_model(name, model, pools, pool_names, sizings[name], has_token=has_token, cloud=cloud))
+    issues.extend(as_issues(capacity_findings(models, pools, sizings)))
+    if cloud is not None and config is not None:
+        issues.extend(as_issues(cpu_model_findings(cloud, config.system_instance_type, models)))
     issues.extend(check_clients(config.namespace if config is not None else None, models))
     if config is not None:
         gpu_image = config.vllm_image or versions.VLLM_GPU_IMAGE
         names = {
-            name: model_object_names(model, config.namespace, streams=_streams(model, cloud, gpu_image))
+            name: model_object_names(
+                model, config.namespace, streams=_streams(model, cloud, gpu_image, _nodes(sizings[name]))
+            )
             for name, model in models.items()
         }
         issues.extend(as_issues(model_name_findings(names)))
@@ -108,12 +119,16 @@ def model_exposure(config: RawConfig) -> Exposure:
     )
 
 
-def _streams(model: ModelServing, cloud: Cloud | None, gpu_image: str) -> bool:
+def _nodes(sizing: Sizing | None) -> int:
+    return sizing.nodes if sizing is not None else 1
+
+
+def _streams(model: ModelServing, cloud: Cloud | None, gpu_image: str, nodes: int) -> bool:
     """Whether the model streams its weights, as resolved once its choices are valid (a refused one: not)."""
-    offered = offered_weights(cloud, model.engine, on_gpu=model.pool is not None)
+    offered = offered_weights(cloud, model.engine, on_gpu=model.pool is not None, nodes=nodes)
     if model.cold_start.weights is not None and model.cold_start.weights not in offered:
         return False
-    return resolve_cold_start(model, cloud, gpu_image).streams_weights
+    return resolve_cold_start(model, cloud, gpu_image, nodes=nodes).streams_weights
 
 
 def model_object_names(model: ModelServing, namespace: str, *, streams: bool = False) -> ModelNames:
@@ -287,12 +302,14 @@ def _catalogue_issues(
         issues.append(
             ConfigIssue(
                 f"{path}.architecture",
-                f"is required: {model.hugging_face_id} is not in the built-in catalogue, and sizing it for a GPU needs "
-                "parametersBillion, layers, kvHeads, headDim and defaultContext (from its config.json)",
+                f"is required: {model.hugging_face_id} is not in the built-in catalogue{_closest_model(model)}, and "
+                "sizing it for a GPU needs parametersBillion, layers, kvHeads, headDim and defaultContext (from its "
+                "config.json)",
             )
         )
     if architecture is not None and pool is not None:
         issues.extend(check_sizing(path, model, architecture, model.pool or "", pool, cloud, sizing))
+        issues.extend(check_multinode(path, model, model.pool or "", pool, sizing))
     if architecture is not None and architecture.gated and not has_token:
         issues.append(
             ConfigIssue(
@@ -302,6 +319,15 @@ def _catalogue_issues(
             )
         )
     return issues
+
+
+def _closest_model(model: ModelServing) -> str:
+    """` (did you mean 'Qwen/Qwen2.5-7B-Instruct'?)` for a Hugging Face id one typo or a case away from the
+    catalogue's; ids match case-insensitively on the Hub, but the catalogue is keyed as the Hub writes them."""
+    ids = {known.lower(): known for known in MODELS}
+    wanted = model.hugging_face_id.lower()
+    close = [ids[wanted]] if wanted in ids else difflib.get_close_matches(wanted, list(ids), n=1, cutoff=0.85)
+    return f" (did you mean {ids.get(close[0], close[0])!r}?)" if close else ""
 
 
 def check_sizing(
@@ -347,6 +373,7 @@ def check_sizing(
         ConfigIssue(
             path,
             f"{reason}; pool {pool_name!r} offers {offer}; GPU types that fit on one node {where}: "
-            f"{', '.join(fitting) or 'none'} (or lower contextLength or concurrency)",
+            f"{', '.join(fitting) or 'none'} (or lower contextLength or concurrency)"
+            + nodes_that_would(model, architecture, pool_name, pool, cloud),
         )
     ]

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from components.catalog.allocatable import Resources, room_for_pods
+from components.catalog.fabric import Fabric, fabric_of
 from components.catalog.instances import Cloud, InstanceType, carrying, choose_instance
 from components.catalog.models import MODELS, ModelArchitecture
 from components.clusters.contract import slots_per_node
@@ -77,6 +78,8 @@ class NodeShare:
 
     gpus: int
     slots: int
+    nodes: int = 1
+    """Nodes one replica spans (a group past one node holds each of them whole)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +124,9 @@ class ModelPlan:
         no-ready-replica alert's wait."""
         return wake_budget_seconds(self.prediction)
 
+    fabric: Fabric | None = None
+    """Its pool's GPU network between nodes, when the pool has `fabric` on a cloud target."""
+
     @property
     def sleeps(self) -> bool:
         """Scales to zero when idle (minReplicas 0): KEDA's HTTP add-on wakes it."""
@@ -137,8 +143,16 @@ class ModelPlan:
         return self.spec.routing is Routing.INFERENCE and self.routed
 
     @property
+    def needs_token(self) -> bool:
+        """Gated on Hugging Face (the catalogue says so, or its own `architecture`), or of unknown gating (a CPU
+        model outside the catalogue): only these mount the stack's hfToken, so setting or rotating it restarts
+        them and no other model."""
+        return self.architecture is None or self.architecture.gated
+
+    @property
     def gpus_per_replica(self) -> int:
-        return self.sizing.tensor_parallel if self.sizing is not None else 1
+        """Over every node of the replica."""
+        return self.sizing.gpus if self.sizing is not None else 1
 
 
 def fit_instances(
@@ -161,7 +175,9 @@ def fit_instances(
     instances: dict[str, PoolFit] = {}
     issues: list[ConfigIssue] = []
     for name, pool in pools.items():
-        candidates = carrying(cloud, pool.gpu, pool.gpus_per_node)
+        candidates = [
+            i for i in carrying(cloud, pool.gpu, pool.gpus_per_node) if not pool.fabric or fabric_of(cloud, i.name)
+        ]
         named = next((i for i in candidates if i.name == pool.instance_type), None)
         if not candidates or (pool.instance_type is not None and named is None):
             continue
@@ -215,10 +231,11 @@ def pod_shapes(
         if model.pool not in group or sizing is None:
             continue
         tensor_parallel = sizing.tensor_parallel
-        capacity = sum(pools[n].max_nodes * (gpu_slots(pools[n]) // tensor_parallel) for n in group)
+        capacity = sum(pools[n].max_nodes * (gpu_slots(pools[n]) // tensor_parallel) for n in group) // sizing.nodes
         max_replicas = model.max_replicas if model.max_replicas is not None else max(model.min_replicas, 1)
-        most = max_replicas + surge_pods(capacity, max_replicas)
-        shapes.append(PodShape(name, tensor_parallel, model.cpu_cores, model.memory_gib, most))
+        # A group past one node has one pod per node and no surge replica (LeaderWorkerSet's maxSurge is 0).
+        most = max_replicas + (surge_pods(capacity, max_replicas) if sizing.nodes == 1 else 0)
+        shapes.append(PodShape(name, tensor_parallel, model.cpu_cores, model.memory_gib, most * sizing.nodes))
     return shapes
 
 
@@ -240,9 +257,10 @@ def plan_model(
     gpu_image: str,
     cache: CacheKind,
     cache_gib: int,
+    fabric: Fabric | None = None,
 ) -> ModelPlan:
     architecture = model_architecture(spec)
-    cold_start = resolve_cold_start(spec, cloud, gpu_image)
+    cold_start = resolve_cold_start(spec, cloud, gpu_image, nodes=sizing.nodes if sizing is not None else 1)
     pool = pools[spec.pool] if spec.pool is not None else None
     context = spec.context_length or (architecture.default_context if architecture else None)
     max_replicas = spec.max_replicas if spec.max_replicas is not None else max(spec.min_replicas, 1)
@@ -257,7 +275,11 @@ def plan_model(
         pool=pool,
         sizing=sizing,
         share=(
-            NodeShare(gpus=sizing.tensor_parallel if sizing is not None else 1, slots=gpu_slots(pool))
+            NodeShare(
+                gpus=sizing.gpus if sizing is not None else 1,
+                slots=gpu_slots(pool),
+                nodes=sizing.nodes if sizing is not None else 1,
+            )
             if pool is not None
             else None
         ),
@@ -276,7 +298,17 @@ def plan_model(
             cache=cache,
             cache_gib=cache_gib,
         ),
+        fabric=fabric,
     )
+
+
+def pool_fabric(
+    cloud: Cloud | None, pool: str | None, pools: Mapping[str, GpuPool], fits: Mapping[str, PoolFit]
+) -> Fabric | None:
+    """The fabric of a model's pool: its machine type's, when the pool asks for one on a cloud target."""
+    if cloud is None or pool is None or pool not in fits or not pools[pool].fabric:
+        return None
+    return fabric_of(cloud, fits[pool].instance.name)
 
 
 def route_plan(name: str, models: Mapping[str, ModelServing]) -> RoutePlan | None:
@@ -329,5 +361,14 @@ def model_sizing(spec: ModelServing, architecture: ModelArchitecture | None, poo
         return None
     sharing = pool.sharing.as_sharing()
     return size_model(
-        architecture, spec.context_length, spec.concurrency, pool.gpu, pool.gpus_per_node, sharing, spec.kv_cache_dtype
+        architecture,
+        spec.context_length,
+        spec.concurrency,
+        pool.gpu,
+        pool.gpus_per_node,
+        sharing,
+        spec.kv_cache_dtype,
+        # Past one node only over a GPU network (`fabric`), or where the stack file asks for it.
+        max_nodes=pool.max_nodes if pool.fabric else 1,
+        nodes=spec.nodes_per_replica,
     )

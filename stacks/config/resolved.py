@@ -13,9 +13,18 @@ from components.catalog.instances import Cloud, InstanceType
 from components.cold_start import CacheKind, WeightsSource
 from components.node_fit import PoolFit
 from components.sizing import Sizing
-from stacks.config.model_plan import ModelPlan, plan_model
+from stacks.config.model_plan import ModelPlan, plan_model, pool_fabric
+from stacks.config.rules.capacity import replicas_held
 from stacks.config.rules.cold_start import resolve_cold_start
-from stacks.config.schema import CLOUD_OF_TARGET, DeployerType, GpuPool, ModelServing, RawConfig, Target
+from stacks.config.schema import (
+    CLOUD_OF_TARGET,
+    DeployerType,
+    GpuPool,
+    ModelServing,
+    PriceOverride,
+    RawConfig,
+    Target,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +78,12 @@ class StackConfig:
     grafana: bool = False
     alert_receivers: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
+    price_overrides: Mapping[str, PriceOverride] = field(default_factory=dict)
+    """priceOverrides: machine type or fixed item -> the price the stack gives (stacks/cost.py applies them)."""
+
+    def replicas_held(self, pool: str, gpus_per_replica: int, max_nodes: Mapping[str, int] | None = None) -> int:
+        """Replicas of `gpus_per_replica` GPUs that `pool` and its stand-ins hold at maxNodes (or `max_nodes`)."""
+        return replicas_held(self.gpu_pools, pool, gpus_per_replica, max_nodes)
 
     @property
     def cloud(self) -> Cloud | None:
@@ -87,13 +102,15 @@ def resolve(
     project: str,
     hf_token: pulumi.Output[str] | None,
     alert_receivers: Mapping[str, pulumi.Output[str]],
+    price_overrides: Mapping[str, PriceOverride] | None = None,
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
     cloud = CLOUD_OF_TARGET.get(top.target)
     gpu_image = top.vllm_image or versions.VLLM_GPU_IMAGE
     downloads = any(
-        resolve_cold_start(spec, cloud, gpu_image).weights is WeightsSource.DOWNLOAD for spec in models.values()
+        resolve_cold_start(spec, cloud, gpu_image, nodes=_nodes(sizings[name])).weights is WeightsSource.DOWNLOAD
+        for name, spec in models.items()
     )
     # A cache for the models that download their weights; those that stream never read one.
     cache_class, cache_class_created = _model_cache_class(top, serves_models=downloads)
@@ -143,6 +160,7 @@ def resolve(
                 gpu_image=gpu_image,
                 cache=_cache_kind(cache_class, created=cache_class_created),
                 cache_gib=top.model_cache_gib,
+                fabric=pool_fabric(CLOUD_OF_TARGET.get(top.target), spec.pool, pools, instances),
             )
             for name, spec in models.items()
         },
@@ -151,6 +169,7 @@ def resolve(
         max_idle_hourly_cost=top.max_idle_hourly_cost,
         grafana=top.grafana,
         alert_receivers=dict(alert_receivers),
+        price_overrides=dict(price_overrides or {}),
     )
 
 
@@ -160,6 +179,10 @@ def resolve(
 # emptyDir unless modelCacheStorageClass names a class.
 _DEFAULT_RWX_CLASS = {Target.AZURE: "azurefile-csi-premium"}
 _CREATED_RWX_CLASS = {Target.AWS: "efs-model-cache", Target.GCP: "filestore-model-cache"}
+
+
+def _nodes(sizing: Sizing | None) -> int:
+    return sizing.nodes if sizing is not None else 1
 
 
 def _cache_kind(cache_class: str | None, *, created: bool) -> CacheKind:

@@ -68,10 +68,12 @@ def test_the_serving_quota_holds_the_pickers_pod(plans: dict[Any, Any]) -> None:
     )
 
 
+# CPU models small enough for prod-gcp's system nodes (e2-standard-4).
 CANARY = (
-    '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com"},'
+    '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com", "cpuCores": 2,'
+    ' "memoryGiB": 8},'
     ' "next": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "canaryOf": "chat", "weight": 25,'
-    ' "routing": "inference"}}'
+    ' "routing": "inference", "cpuCores": 2, "memoryGiB": 8}}'
 )
 
 

@@ -49,9 +49,11 @@ class ColdStart:
         return self.weights is WeightsSource.STREAM
 
 
-def offered_weights(cloud: Cloud | None, engine: Engine, *, on_gpu: bool = True) -> tuple[WeightsSource, ...]:
-    """What the target offers a model, fastest first."""
-    if cloud is not None and engine is Engine.VLLM and on_gpu:
+def offered_weights(
+    cloud: Cloud | None, engine: Engine, *, on_gpu: bool = True, nodes: int = 1
+) -> tuple[WeightsSource, ...]:
+    """What the target offers a model, fastest first (`nodes`: the nodes one replica spans)."""
+    if cloud is not None and engine is Engine.VLLM and on_gpu and nodes == 1:
         return (WeightsSource.STREAM, WeightsSource.DOWNLOAD)
     return (WeightsSource.DOWNLOAD,)
 
@@ -65,24 +67,27 @@ def offered_images(cloud: Cloud | None, *, on_gpu: bool, gpu_image: str) -> tupl
     return (ImageDelivery.PULL,)
 
 
-def resolve_cold_start(model: _Model, cloud: Cloud | None, gpu_image: str) -> ColdStart:
+def resolve_cold_start(model: _Model, cloud: Cloud | None, gpu_image: str, *, nodes: int = 1) -> ColdStart:
     """The configured choices, unset ones the fastest offered (call after `cold_start_findings` found nothing)."""
-    weights = offered_weights(cloud, model.engine, on_gpu=model.pool is not None)
+    weights = offered_weights(cloud, model.engine, on_gpu=model.pool is not None, nodes=nodes)
     images = offered_images(cloud, on_gpu=model.pool is not None, gpu_image=gpu_image)
     return ColdStart(weights=model.cold_start.weights or weights[0], images=model.cold_start.images or images[0])
 
 
-def cold_start_findings(models: Mapping[str, _Model], *, cloud: Cloud | None, gpu_image: str) -> list[Finding]:
-    """A choice the target cannot make, with what it can."""
+def cold_start_findings(
+    models: Mapping[str, _Model], *, cloud: Cloud | None, gpu_image: str, nodes: Mapping[str, int] | None = None
+) -> list[Finding]:
+    """A choice the target cannot make, with what it can (`nodes`: the nodes each model's replica spans)."""
     findings: list[Finding] = []
     for name, model in models.items():
         chosen = model.cold_start
-        weights = offered_weights(cloud, model.engine, on_gpu=model.pool is not None)
+        spans = (nodes or {}).get(name, 1)
+        weights = offered_weights(cloud, model.engine, on_gpu=model.pool is not None, nodes=spans)
         if chosen.weights is not None and chosen.weights not in weights:
             findings.append(
                 Finding(
                     f"models.{name}.coldStart.weights",
-                    _weights_refusal(chosen.weights, cloud, model.engine),
+                    _weights_refusal(chosen.weights, cloud, model.engine, nodes=spans),
                 )
             )
         images = offered_images(cloud, on_gpu=model.pool is not None, gpu_image=gpu_image)
@@ -97,8 +102,13 @@ def cold_start_findings(models: Mapping[str, _Model], *, cloud: Cloud | None, gp
     return findings
 
 
-def _weights_refusal(chosen: WeightsSource, cloud: Cloud | None, engine: Engine) -> str:
-    if cloud is None:
+def _weights_refusal(chosen: WeightsSource, cloud: Cloud | None, engine: Engine, *, nodes: int) -> str:
+    if nodes > 1:
+        reason = (
+            f"is built for replicas on one node: this one spans {nodes} (LeaderWorkerSet), whose streaming across "
+            "nodes is not verified"
+        )
+    elif cloud is None:
         reason = "needs the stack's object storage, which only cloud targets create"
     elif engine is not Engine.VLLM:
         reason = "is built for engine 'vllm' only: this stack does not pass the streamer's flags to KServe's runtime"

@@ -189,7 +189,11 @@ class ColdStartConfig(ConfigModel):
     (stacks/config/rules/cold_start.py)."""
 
     weights: WeightsSource | None = None
+    """`stream` from the stack's object storage into GPU memory (cloud targets, vLLM on GPU pools, one node per
+    replica), or `download` from the Hugging Face Hub into the shared cache; default: the fastest offered."""
     images: ImageDelivery | None = None
+    """`stream` (EKS FastImagePull; GKE image streaming of an Artifact Registry image) or `pull`; `cache` is not
+    offered yet; default: the fastest the target offers a GPU model."""
 
 
 class ClientConfig(ConfigModel):
@@ -268,8 +272,11 @@ class PriceOverride(ConfigModel):
     a machine type's `onDemand` and `spot` USD per hour, or a fixed item's `usd` in the catalogue's unit."""
 
     on_demand: float | None = Field(default=None, gt=0, le=10_000)
+    """A machine type's on-demand price, USD per hour."""
     spot: float | None = Field(default=None, gt=0, le=10_000)
+    """A machine type's spot price, USD per hour."""
     usd: float | None = Field(default=None, gt=0, le=10_000)
+    """A fixed item's price in the catalogue's unit for it."""
     source: str | None = Field(default=None, min_length=3, max_length=300)
     """Where the price comes from (a price page, a quote); shown next to it in the cost output."""
 

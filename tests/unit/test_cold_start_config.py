@@ -87,7 +87,7 @@ def test_no_target_offers_an_image_cache_yet() -> None:
 
 
 def test_a_cpu_model_only_pulls_its_image() -> None:
-    assert problems(aws(models={"chat": model(coldStart={"images": "stream"})})) == [
+    assert problems(aws(models={"chat": model(cpuCores=1, memoryGiB=2, coldStart={"images": "stream"})})) == [
         "models.chat.coldStart.images: 'stream' applies to GPU pools only: a CPU model runs on the system pool, which "
         "is not tuned for one model; use 'pull', or remove the key"
     ]
@@ -101,7 +101,7 @@ def test_an_unknown_choice_names_the_allowed_ones() -> None:
 
 
 def test_a_cpu_model_downloads_its_weights() -> None:
-    assert problems(aws(models={"chat": model(coldStart={"weights": "stream"})})) == [
+    assert problems(aws(models={"chat": model(cpuCores=1, memoryGiB=2, coldStart={"weights": "stream"})})) == [
         "models.chat.coldStart.weights: 'stream' is built for GPU models: whether vLLM's CPU image carries the "
         "streamer is not verified; use 'download', or remove the key"
     ]

@@ -111,7 +111,11 @@ def kv_heads_per_gpu(architecture: ModelArchitecture, tensor_parallel: int) -> i
 def kv_bytes_per_token_layer(
     architecture: ModelArchitecture, tensor_parallel: int, kv_dtype: KvCacheDtype, dtype_size: int = 2
 ) -> int:
-    """K and V of one token in one layer, on one GPU; `auto` keeps the model's resolved dtype."""
+    """K and V of one token in one layer, on one GPU; `auto` keeps the model's resolved dtype. None for an
+    encoder-only model: vLLM gives its bidirectional layers no KV cache (v1/worker/gpu_model_runner.py
+    `get_kv_cache_spec` skips ENCODER_ONLY attention; `check_enough_kv_cache_memory` passes an empty spec)."""
+    if architecture.encoder_only:
+        return 0
     element = dtype_size if kv_dtype == "auto" else vm.KV_BYTES[kv_dtype]
     return 2 * kv_heads_per_gpu(architecture, tensor_parallel) * architecture.head_dim * element
 
@@ -227,18 +231,34 @@ class MemoryTerms:
 def activation_bytes(
     architecture: ModelArchitecture, tensor_parallel: int, tokens: int, seqs: int, dtype_size: int = 2
 ) -> float:
-    """The peak of vLLM's profiling forward pass on `tokens` tokens and its sampler run on `seqs` rows."""
+    """The peak of vLLM's profiling forward pass on `tokens` tokens and its sampler run on `seqs` rows. A pooling
+    model runs its pooler instead (gpu_worker.py: `_dummy_pooler_run`), on hidden states, no vocabulary logits."""
     layer = tokens * (
         vm.ACTIVATION_HIDDEN_COPIES * architecture.hidden * dtype_size
         + vm.ACTIVATION_MLP_COPIES * architecture.mlp_width / tensor_parallel * dtype_size
     )
-    sampler = min(seqs, tokens) * architecture.vocab * 4 * vm.SAMPLER_LOGIT_COPIES
+    sampler = (
+        min(seqs, tokens) * architecture.vocab * 4 * vm.SAMPLER_LOGIT_COPIES if architecture.task == "generate" else 0
+    )
     return (layer + sampler) * vm.ACTIVATION_SAFETY
 
 
-def memory_terms(architecture: ModelArchitecture, gpu: GpuType, sharing: Sharing, tensor_parallel: int) -> MemoryTerms:
+def batched_tokens(architecture: ModelArchitecture, default_tokens: int, seqs: int, context: int | None) -> int:
+    """`--max-num-batched-tokens` vLLM defaults to. Without chunked prefill (an encoder-only pooling model,
+    config/model.py `is_chunked_prefill_supported`) a whole prompt must fit one batch: at least `--max-model-len`,
+    at most max_num_seqs of them (engine/arg_utils.py, after `get_batch_defaults`); scheduler.py refuses to start
+    below the context otherwise."""
+    if not architecture.encoder_only or context is None:
+        return default_tokens
+    return min(seqs * context, max(context, default_tokens))
+
+
+def memory_terms(
+    architecture: ModelArchitecture, gpu: GpuType, sharing: Sharing, tensor_parallel: int, context: int | None = None
+) -> MemoryTerms:
     kind = batch_class(gpu, sharing)
-    tokens, seqs = vm.MAX_NUM_BATCHED_TOKENS[kind], vm.MAX_NUM_SEQS[kind]
+    seqs = vm.MAX_NUM_SEQS[kind]
+    tokens = batched_tokens(architecture, vm.MAX_NUM_BATCHED_TOKENS[kind], seqs, context)
     size = dtype_bytes(architecture, gpu)
     padding = expert_padding(architecture, gpu, tensor_parallel)
     kernel = moe_kernel(architecture, gpu)
@@ -378,14 +398,14 @@ def size_model(
     sizes = allowed_sizes(architecture, most)
     wanted = context_tokens or architecture.default_context
     for size in sizes:
-        terms = memory_terms(architecture, gpu, sharing, size)
+        terms = memory_terms(architecture, gpu, sharing, size, wanted)
         if fits(architecture, terms, size, wanted, concurrency, kv_dtype):
             return Sizing(size, wanted, False, concurrency, kv_dtype, terms, architecture)
     if context_tokens is not None:
         return None
     best: tuple[int, int, MemoryTerms] | None = None
     for size in sizes:
-        terms = memory_terms(architecture, gpu, sharing, size)
+        terms = memory_terms(architecture, gpu, sharing, size, architecture.default_context)
         context = largest_context(architecture, terms, size, concurrency, kv_dtype)
         if context > 0 and (best is None or context > best[0]):
             best = (context, size, terms)

@@ -278,6 +278,7 @@ def _server_args(
         gpus=model.sizing.tensor_parallel if model.sizing is not None else 1,
         gpu_memory_utilization=model.sizing.gpu_memory_utilization if model.sizing is not None else 0.9,
         kv_cache_dtype=model.spec.kv_cache_dtype if on_gpu else "auto",
+        task=model.task.value,
         cpu_cores=model.spec.cpu_cores,
         memory_gib=model.spec.memory_gib,
         hf_token_secret=namespace.hf_token_secret,

@@ -26,6 +26,7 @@ from stacks.config.messages import show
 from stacks.config.model_plan import (
     model_architecture,
 )
+from stacks.config.rules.embedding import embedding_findings
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -66,6 +67,7 @@ def check_rules(
     if config is not None:
         issues.extend(as_issues(gateway_findings(model_exposure(config), models, cloud=cloud)))
     issues.extend(as_issues(canary_findings(models)))
+    issues.extend(as_issues(embedding_findings(models)))
     if config is not None:
         issues.extend(
             as_issues(

@@ -52,6 +52,13 @@ class Engine(enum.StrEnum):
     KSERVE = "kserve"
 
 
+class Task(enum.StrEnum):
+    """What vLLM serves a model for (its `--runner`): chat and completions, or embeddings."""
+
+    GENERATE = "generate"
+    EMBED = "embed"
+
+
 class Routing(enum.StrEnum):
     SERVICE = "service"
     INFERENCE = "inference"
@@ -142,6 +149,8 @@ class ModelArchitectureConfig(ConfigModel):
     """config.json `torch_dtype`."""
     attention: Literal["gqa", "mla", "mamba", "linear"] = "gqa"
     """Only gqa (K and V per KV head) is sized; mla, mamba and linear are refused."""
+    encoder_only: bool = False
+    """A bidirectional encoder (BERT, XLM-RoBERTa) served with `task: embed`: no KV cache, no chunked prefill."""
 
 
 class LoadBalancerConfig(ConfigModel):
@@ -167,6 +176,9 @@ class ModelServing(ConfigModel):
     hugging_face_id: str = Field(pattern=_HF_ID)
     revision: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._/-]{1,100}$")
     engine: Engine = Engine.VLLM
+    task: Task | None = None
+    """`embed`: an embedding model on vLLM's pooling runner, answering /v1/embeddings; `generate`: chat and
+    completions. Empty: the catalogue's task for the model, else generate (README "Embedding models")."""
     pool: str | None = None
     """The GPU pool the model runs on; absent: the model runs on CPU (vLLM's CPU build)."""
     min_replicas: int = Field(default=1, ge=0, le=100)

@@ -328,6 +328,7 @@ def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
         "routeWeight": model.route.weight if model.route is not None else None,
         "servedModelName": model.served_model_name,
         "engine": model.spec.engine.value,
+        "task": model.task.value,
         "huggingFaceId": model.spec.hugging_face_id,
         "accelerator": pool.gpu.value if pool is not None else "cpu",
         "gpusPerReplica": args.gpus if pool is not None else 0,

@@ -50,6 +50,16 @@ def test_the_embedding_model_shares_the_chat_models_gateway_host_on_its_own_path
     assert [ref["name"] for ref in rule["backendRefs"]] == ["embed"]
 
 
+@pytest.mark.parametrize("mode", Mode.ALL)
+def test_the_stack_output_says_which_models_serve_embeddings(plans: dict[Any, Any], mode: str) -> None:
+    models = plans[(STACK, mode)].document["outputs"]["models"]
+    assert {name: model["task"] for name, model in models.items()} == {
+        "qwen-7b": "generate",
+        "embed": "embed",
+        "qwen-72b": "generate",
+    }
+
+
 def test_the_embedding_models_alerts_watch_its_latency_and_no_kv_cache(plans: dict[Any, Any]) -> None:
     rules = _one(plans[(STACK, Mode.UPDATE)], "PrometheusRule", "embed-alerts")["spec"]["groups"][0]["rules"]
     alerts = {rule["alert"] for rule in rules}

@@ -10,14 +10,15 @@ from pulumi_azure_native import authorization
 
 from components.autoscaling.priority_expander import PriorityExpander, PriorityExpanderArgs, vmss_regex
 from components.catalog.instances import Cloud
-from components.clusters.aks import AksCluster, AksClusterArgs, Deployer
+from components.clusters.aks import INTERNET, AksCluster, AksClusterArgs, Deployer
+from components.serving.gateway import Implementation
 from stacks.cloud import cluster_args
 from stacks.config import DeployerType, StackConfig
 from stacks.cost import StackCost
 from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
-from stacks.serving import deploy_models
+from stacks.serving import deploy_models, stack_gateway_ref
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "Standard_D4ds_v5"
 _PRINCIPAL_TYPES = {
@@ -45,6 +46,14 @@ def public_load_balancer_sources(config: StackConfig) -> tuple[str, ...]:
     return tuple(sorted(sources))
 
 
+def public_gateway_sources(config: StackConfig) -> tuple[str, ...]:
+    """Who reaches the stack's own Gateway when it is public: anyone (its listeners decide what they serve)."""
+    gateway = stack_gateway_ref(config)
+    if gateway is None or gateway.implementation is not Implementation.ENVOY or config.gateway_internal:
+        return ()
+    return (INTERNET,)
+
+
 def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     # An explicit provider: the location comes from the stack config; the subscription from `az login`.
     provider = azure_native.Provider("azure", location=config.region)
@@ -55,6 +64,7 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             availability_zones=config.availability_zones,
             existing_subnet_ids=config.existing_subnet_ids,
             public_load_balancer_sources=public_load_balancer_sources(config),
+            public_gateway_sources=public_gateway_sources(config),
             deployer=deployer(config),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),

@@ -8,7 +8,7 @@ from typing import Any
 
 import pulumi
 
-from components.autoscaling.http_add_on import interceptor_client
+from components.autoscaling.http_add_on import GkeWakeBackend, interceptor_client
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.autoscaling.keda import Keda, KedaArgs
 from components.catalog.instances import Cloud
@@ -20,6 +20,7 @@ from components.serving.cert_manager import CertManager
 from components.serving.clients import Client
 from components.serving.endpoint_picker import picker_client, picker_footprint
 from components.serving.gateway import (
+    GOOGLE_HEALTH_CHECK_RANGES,
     GatewayRef,
     Implementation,
     StackGateway,
@@ -30,7 +31,9 @@ from components.serving.gateway import (
 )
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.kserve import KServePlatform
+from components.serving.leader_worker_set import LwsPlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
+from components.serving.routes import REQUEST_TIMEOUT_SECONDS
 from components.serving.vllm import VllmServerArgs, footprint
 from components.sizing import Sizing
 from stacks.config import Engine, ModelPlan, StackConfig
@@ -46,6 +49,7 @@ class _Platform:
 
     gateway: StackGateway | None
     kserve: KServePlatform | None
+    lws: LwsPlatform | None
 
 
 def deploy_models(
@@ -121,6 +125,7 @@ def _shared(
         priority_class=guards.priority_class_name,
         keda=keda,
         kserve=platform.kserve,
+        lws=platform.lws,
         prometheus=prometheus,
         wake_add_on=keda.http_add_on if keda is not None else None,
         gateway=gateway,
@@ -161,6 +166,7 @@ def _keda(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulumi.Re
             if sleepers
             else None,
             wake_cidrs=gateway.proxy_cidrs if routed_sleeper and gateway is not None else (),
+            gke_wake_backend=gke_wake_backend(gateway, routed_sleeper),
         ),
         opts=in_cluster,
     )
@@ -230,7 +236,9 @@ def _platform(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulum
     if installed_gateway is not None and cert_manager is not None and config.acme_email and gateway is not None:
         acme_issuer("gateway", config.acme_email, gateway, after=[cert_manager.release], opts=in_cluster)
     kserve = KServePlatform("kserve", cert_manager.release, opts=in_cluster) if uses_kserve and cert_manager else None
-    return _Platform(gateway=installed_gateway, kserve=kserve)
+    spans_nodes = any(model.sizing is not None and model.sizing.nodes > 1 for model in config.models.values())
+    lws = LwsPlatform("lws", opts=in_cluster) if spans_nodes else None
+    return _Platform(gateway=installed_gateway, kserve=kserve, lws=lws)
 
 
 def _outputs(
@@ -298,6 +306,13 @@ def _server_args(
     )
 
 
+def gke_wake_backend(gateway: GatewayRef | None, routes_to_sleepers: bool) -> GkeWakeBackend | None:
+    """GKE's load balancer in front of the interceptor, when a route leads to a sleeping model there."""
+    if gateway is None or gateway.implementation is not Implementation.GKE or not routes_to_sleepers:
+        return None
+    return GkeWakeBackend(timeout_seconds=REQUEST_TIMEOUT_SECONDS, health_check_cidrs=GOOGLE_HEALTH_CHECK_RANGES)
+
+
 def stack_gateway_ref(config: StackConfig) -> GatewayRef | None:
     """The Gateway models are exposed through, when any model sets a host."""
     if not any(model.spec.host for model in config.models.values()):
@@ -331,7 +346,7 @@ def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
         "task": model.task.value,
         "huggingFaceId": model.spec.hugging_face_id,
         "accelerator": pool.gpu.value if pool is not None else "cpu",
-        "gpusPerReplica": args.gpus if pool is not None else 0,
+        "gpusPerReplica": model.gpus_per_replica if pool is not None else 0,
         "sizing": sizing_output(model.sizing),
         "pool": pool.name if pool is not None else None,
         # Pools the autoscaler may grow for the model when its own cannot: same GPU, count and sharing.
@@ -344,6 +359,24 @@ def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
             else "fixed"
         ),
         "contextLength": model.context_length,
+        "group": _group_output(model),
+    }
+
+
+def _group_output(model: ModelPlan) -> dict[str, Any] | None:
+    """A model past one node: its LeaderWorkerSet group's layout and fabric; None on one node."""
+    if model.sizing is None or model.sizing.nodes == 1:
+        return None
+    fabric = model.fabric
+    return {
+        "workload": "LeaderWorkerSet",
+        "nodes": model.sizing.nodes,
+        "layout": model.sizing.layout,
+        "fabric": (
+            f"{fabric.kind}, {fabric.interfaces} interfaces, {fabric.gbps_per_node} Gb/s per node"
+            if fabric is not None
+            else "the existing cluster's"
+        ),
     }
 
 
@@ -353,6 +386,7 @@ def sizing_output(sizing: Sizing | None) -> dict[str, Any] | None:
         return None
     return {
         "tensorParallel": sizing.tensor_parallel,
+        "pipelineParallel": sizing.nodes,
         "contextLength": sizing.context_tokens,
         "contextCappedByMemory": sizing.context_is_capped,
         "concurrency": sizing.concurrency,

@@ -24,3 +24,11 @@ def plans() -> dict[tuple[str, str], Any]:
     from tools.plan import build_plan
 
     return {(stack, mode): build_plan(run_program(stack, mode)) for stack in stack_names() for mode in Mode.ALL}
+
+
+@pytest.fixture(scope="session")
+def exposure_cases(plans: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    """Every example stack and its exposure variants (tests/exposure_variants.py), planned once per session."""
+    from tests.exposure_variants import build_cases
+
+    return build_cases(plans)

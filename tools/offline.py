@@ -19,7 +19,7 @@ import json
 import os
 import runpy
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,7 @@ class Registration:
     dependencies: list[str]
     ignore_changes: list[str]
     deleted_with: str
+    retain_on_delete: bool = False
 
 
 class _RecordingMocks(pulumi.runtime.Mocks):
@@ -336,6 +337,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     dependencies=list(request.dependencies),
                     ignore_changes=list(request.ignoreChanges),
                     deleted_with=request.deletedWith,
+                    retain_on_delete=bool(request.retainOnDelete),
                 )
             )
         return response
@@ -448,16 +450,19 @@ def run_program(
     root: Path = ROOT,
     config_overrides: Mapping[str, str] | None = None,
     secret_overrides: Mapping[str, str] | None = None,
+    removed_keys: Sequence[str] = (),
 ) -> ProgramRun:
     """Execute `__main__.py` for `stack` under mocks. Raises what the program raises (ConfigError...).
 
     `config_overrides` and `secret_overrides` set keys of the project's namespace as
-    `pulumi config set [--secret]` would."""
+    `pulumi config set [--secret]` would; `removed_keys` as `pulumi config rm` would."""
     if mode not in Mode.ALL:
         raise ValueError(f"mode must be one of {Mode.ALL}, got {mode!r}")
     files = load_stack_files(stack, root)
     config = dict(files.config)
     secret_keys = list(files.secret_keys)
+    for key in removed_keys:
+        config.pop(f"{files.project}:{key}", None)
     for key, value in (config_overrides or {}).items():
         config[f"{files.project}:{key}"] = value
     for key, value in (secret_overrides or {}).items():

@@ -198,6 +198,9 @@ def summary(plan: Plan) -> str:
             f"served as '{model['servedModelName']}'"
             + (", for embeddings (/v1/embeddings)" if model.get("task") == "embed" else "")
         )
+        if model.get("group"):
+            group = model["group"]
+            lines.append(f"    group: {group['workload']}, {group['layout']} per replica, fabric {group['fabric']}")
         sizing = model.get("sizing")
         if sizing:
             lines.extend(sizing_lines(sizing))

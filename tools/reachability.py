@@ -145,6 +145,20 @@ class Network:
             return True
         return self._direction_allows(source, EGRESS, destination, destination, port, protocol)
 
+    def admitting_rules(
+        self, destination: Pod, source: Endpoint, port: int, protocol: str = "TCP"
+    ) -> list[tuple[str, str, int]]:
+        """The ingress rules that let `source` reach `destination` on `port`, as (namespace, policy, rule index):
+        what removing would cut the connection, when it is the only one."""
+        return [
+            (policy.namespace, policy.name, index)
+            for policy in self._policies
+            if policy.applies_to(destination, INGRESS)
+            for index, rule in enumerate(policy.rules(INGRESS))
+            if self._peers_match(rule.get("from"), policy.namespace, source)
+            and _ports_match(rule.get("ports"), destination, port, protocol)
+        ]
+
     def _direction_allows(
         self, subject: Pod, direction: str, peer: Endpoint, receiver: Endpoint, port: int, protocol: str
     ) -> bool:

@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 from components import versions
 from components.autoscaling.http_add_on import (
     PROXY_PORT,
+    GkeWakeBackend,
     KedaHttpAddOn,
     KedaHttpAddOnArgs,
     interceptor_address,
@@ -87,6 +88,14 @@ def scaled_object_spec(
     }
 
 
+def sleep_after_seconds(cooldown_seconds: int, startup_budget_seconds: int) -> int:
+    """How long KEDA keeps a sleeping model's replica after the last waiting request: at least its startup budget.
+    KEDA scales to zero `cooldownPeriod` after the last activity whether or not a pod is ready (kedacore/keda v2.20.1
+    pkg/scaling/executor/scale_scaledobjects.go, scaleToZeroOrIdle), and a request the route cut (at 10 minutes) stops
+    counting at the interceptor: with a shorter cooldown a cold start past both never finishes."""
+    return max(cooldown_seconds, startup_budget_seconds)
+
+
 @dataclass(frozen=True, kw_only=True)
 class KedaArgs:
     namespace: str = NAMESPACE
@@ -96,6 +105,8 @@ class KedaArgs:
     wake_cidrs: tuple[str, ...] = ()
     """Address ranges outside the pod network that call sleeping models through the interceptor (GKE's Gateway
     proxies)."""
+    gke_wake_backend: GkeWakeBackend | None = None
+    """A sleeping model behind GKE's Gateway: how the load balancer checks and waits for the interceptor."""
 
 
 class Keda(pulumi.ComponentResource):
@@ -139,7 +150,11 @@ class Keda(pulumi.ComponentResource):
             KedaHttpAddOn(
                 f"{name}-http",
                 KedaHttpAddOnArgs(
-                    namespace=self.namespace, keda=self.release, clients=args.wake_clients, cidrs=args.wake_cidrs
+                    namespace=self.namespace,
+                    keda=self.release,
+                    clients=args.wake_clients,
+                    cidrs=args.wake_cidrs,
+                    gke_backend=args.gke_wake_backend,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -182,7 +197,8 @@ class Wake:
     """The model Service's port."""
     keda_namespace: str
     ready_within_seconds: int
-    """How long the interceptor holds a request while the model starts."""
+    """The model's startup budget: how long the interceptor holds a request while the model starts, and at least how
+    long KEDA keeps a woken replica before the model may sleep again."""
     response_within_seconds: int
     add_on: pulumi.Resource
     """The add-on's release (the InterceptorRoute CRD)."""
@@ -214,6 +230,7 @@ class QueueScaler(pulumi.ComponentResource):
         if args.wake is not None:
             self._route_through_interceptor(name, args, args.wake, labels)
             spec["triggers"].append(wake_trigger(args.name, args.wake.keda_namespace))
+            spec["cooldownPeriod"] = sleep_after_seconds(spec["cooldownPeriod"], args.wake.ready_within_seconds)
         k8s.apiextensions.CustomResource(
             f"{name}-scaler",
             api_version="keda.sh/v1alpha1",

@@ -19,6 +19,7 @@ import pulumiverse_time as time
 import yaml
 from pulumi_azure_native import (
     authorization,
+    compute,
     containerservice,
     managedidentity,
     monitor,
@@ -48,6 +49,9 @@ SERVICE_CIDR = "172.20.0.0/16"
 DNS_SERVICE_IP = "172.20.0.10"
 POD_CIDR = "172.24.0.0/14"
 PUBLIC_LOAD_BALANCER_PORT = 80  # components.serving.load_balancer.PORT
+GATEWAY_PORTS = (80, 443)  # components.serving.gateway HTTP_PORT, HTTPS_PORT: the Gateway Service's ports
+INTERNET = "Internet"
+"""Azure's service tag for addresses outside every VNet."""
 SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
 # The inline system pool's fields only seed it: the separate AgentPools would fight later edits there
 # (pulumi/pulumi-azure-native#2719, #4264), so Pulumi keeps each as created, all but `orchestratorVersion`. A
@@ -105,6 +109,9 @@ class AksClusterArgs(CloudClusterArgs):
     deployer: Deployer = Deployer()
     public_load_balancer_sources: tuple[str, ...] = ()
     """CIDR blocks public LoadBalancer Services admit: the node subnet's NSG lets them in on port 80 too."""
+    public_gateway_sources: tuple[str, ...] = ()
+    """Who reaches the stack's public Gateway (CIDR blocks, or `INTERNET`): the node subnet's NSG lets them in on 80
+    and 443; none for an internal Gateway, which the VNet reaches through Azure's default rules."""
 
 
 def azure_cli_kubeconfig(encoded: str) -> str:
@@ -330,6 +337,20 @@ class AksCluster(pulumi.ComponentResource):
                 if pool.spot
                 else {"scale_set_priority": "Regular"}
             )
+            # A fabric pool (ND H100 v5 and kin: InfiniBand) keeps its VMs close: one proximity placement group.
+            proximity = (
+                {
+                    "proximity_placement_group_id": compute.ProximityPlacementGroup(
+                        f"{name}-{pool_name}-proximity",
+                        resource_group_name=group_name,
+                        location=args.region,
+                        proximity_placement_group_type="Standard",
+                        opts=child,
+                    ).id
+                }
+                if pool.fabric is not None
+                else {}
+            )
             agent_pool = containerservice.AgentPool(
                 f"{name}-{pool_name}",
                 agent_pool_name=pool_name,
@@ -358,6 +379,7 @@ class AksCluster(pulumi.ComponentResource):
                 orchestrator_version=control_plane_version,
                 **spot,
                 **common_pool,
+                **proximity,
                 # The cluster autoscaler owns the node count once the pool exists.
                 opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"]),
             )
@@ -414,7 +436,9 @@ class AksCluster(pulumi.ComponentResource):
             network_security_group_name=f"{args.cluster_name}-nodes-nsg",
             resource_group_name=group_name,
             location=args.region,
-            security_rules=node_subnet_rules(nodes_cidr, args.public_load_balancer_sources),
+            security_rules=node_subnet_rules(
+                nodes_cidr, args.public_load_balancer_sources, gateway_sources=args.public_gateway_sources
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         subnet = network.Subnet(
@@ -429,12 +453,17 @@ class AksCluster(pulumi.ComponentResource):
         return subnet.id
 
 
-def node_subnet_rules(nodes_cidr: str, public_sources: tuple[str, ...]) -> list[dict[str, object]]:
+def node_subnet_rules(
+    nodes_cidr: str, public_sources: tuple[str, ...], *, gateway_sources: tuple[str, ...] = ()
+) -> list[dict[str, object]]:
     """Rules of the NSG on the node subnet, on top of Azure's defaults (VNet and Azure Load Balancer in, Internet
     out; everything else in denied). Azure CNI overlay pod addresses are outside the VNet, so the
     `VirtualNetwork` tag does not cover them: node and pod ranges are allowed to each other explicitly (AKS docs
     azure-cni-overlay, "Network security groups"). AKS opens public LoadBalancer Services only in the NSG it
-    manages on the nodes' NICs, never in a subnet NSG (Azure/AKS#674): their sources are allowed here."""
+    manages on the nodes' NICs, never in a subnet NSG (Azure/AKS#674): their sources are allowed here, and so are the
+    public Gateway's (Envoy's Service keeps client addresses, `externalTrafficPolicy: Local`, envoyproxy/gateway
+    v1.9.0 api/v1alpha1/kubernetes_helpers.go), or its clients and Let's Encrypt's HTTP-01 check meet DenyAllInBound.
+    The load balancers' rules keep the Service's port on the nodes (floating IP), so the rules name those ports."""
     cluster = [nodes_cidr, POD_CIDR]
     rules: list[dict[str, object]] = [
         {
@@ -464,6 +493,27 @@ def node_subnet_rules(nodes_cidr: str, public_sources: tuple[str, ...]) -> list[
                 "destination_address_prefix": "*",
                 "destination_port_range": str(PUBLIC_LOAD_BALANCER_PORT),
                 "description": "Public LoadBalancer Services of the models, from their sourceRanges",
+            }
+        )
+    if gateway_sources:
+        # A service tag goes in the singular prefix field; address blocks in the list.
+        sources: dict[str, object] = (
+            {"source_address_prefix": INTERNET}
+            if INTERNET in gateway_sources
+            else {"source_address_prefixes": sorted(gateway_sources)}
+        )
+        rules.append(
+            {
+                "name": "public-gateway",
+                "priority": 210,
+                "direction": "Inbound",
+                "access": "Allow",
+                "protocol": "Tcp",
+                **sources,
+                "source_port_range": "*",
+                "destination_address_prefix": "*",
+                "destination_port_ranges": [str(port) for port in GATEWAY_PORTS],
+                "description": "The stack's public Gateway: HTTPS, and HTTP for redirects and ACME HTTP-01",
             }
         )
     return rules

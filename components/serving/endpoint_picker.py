@@ -23,8 +23,10 @@ import pulumi_kubernetes as k8s
 
 from components import versions
 from components.serving.clients import Client
+from components.serving.gke_backend import HealthCheck, backend_policy_spec, health_check_policy_spec
 from components.serving.guards import ModelFootprint
 from components.serving.metadata import DNS_EGRESS, PART_OF, restricted_container_security, scanner_skips
+from components.serving.vllm import HEALTH_PATH as VLLM_HEALTH_PATH
 
 EXT_PROC_PORT = 9002
 """The picker's Envoy external-processing (gRPC) port, which the Gateway's proxies call."""
@@ -226,19 +228,12 @@ def pool_target(model: str) -> dict[str, str]:
 def gke_health_check_spec(model: str, port: int) -> dict[str, Any]:
     """GKE health-checks the pool's pods on vLLM's /health (the chart's gke.yaml at v1.5.0; GKE's default, `/`,
     is a 404 on vLLM)."""
-    return {
-        "targetRef": pool_target(model),
-        "default": {
-            "timeoutSec": 2,
-            "checkIntervalSec": 2,
-            "config": {"type": "HTTP", "httpHealthCheck": {"requestPath": "/health", "port": port}},
-        },
-    }
+    return health_check_policy_spec(pool_target(model), HealthCheck(port=port, path=VLLM_HEALTH_PATH))
 
 
 def gke_backend_spec(model: str, timeout_seconds: int) -> dict[str, Any]:
     """The load balancer's backend timeout for the pool: as long as the route's (GKE's default is 30 s)."""
-    return {"targetRef": pool_target(model), "default": {"timeoutSec": timeout_seconds}}
+    return backend_policy_spec(pool_target(model), timeout_seconds)
 
 
 @dataclass(frozen=True, kw_only=True)

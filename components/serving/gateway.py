@@ -67,6 +67,10 @@ GOOGLE_HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
 ACME_SOLVER_PORT = 8089
 ACME_SOLVER_LABEL = {"acme.cert-manager.io/http01-solver": "true"}
 """cert-manager's HTTP-01 solver pods (pkg/issuer/acme/http: SolverIdentificationLabelKey, port 8089)."""
+KEEPALIVE_IDLE_SECONDS = KEEPALIVE_INTERVAL_SECONDS = 60
+"""TCP keepalives on clients' connections to Envoy's proxies: a silent connection (a completion that answers only at
+the end, a cold start held at the interceptor) carries a packet every minute, which resets the idle timer of the
+cloud load balancer in front (AWS NLB: 350 s, fixed; Azure: its idle timeout) before it could cut the request."""
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 ACME_ISSUER = "llm-platform-letsencrypt"
 
@@ -251,6 +255,15 @@ def listener_policy_spec() -> dict[str, Any]:
     }
 
 
+def client_traffic_policy_spec(gateway: GatewayRef) -> dict[str, Any]:
+    """Keepalives on the Gateway's client connections (Envoy Gateway v1.9.0 ClientTrafficPolicy `tcpKeepalive`, which
+    sets SO_KEEPALIVE on the listeners' sockets)."""
+    return {
+        "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway.name}],
+        "tcpKeepalive": {"idleTime": f"{KEEPALIVE_IDLE_SECONDS}s", "interval": f"{KEEPALIVE_INTERVAL_SECONDS}s"},
+    }
+
+
 def gke_solver_policy_spec(gateway: GatewayRef) -> dict[str, Any]:
     """GKE's proxies, outside the pod network, reach cert-manager's HTTP-01 solver pods in the Gateway's namespace."""
     return {
@@ -385,6 +398,15 @@ class StackGateway(pulumi.ComponentResource):
             spec={"gatewayClassName": class_name, "listeners": listeners(args.hosts, args.serving_namespace)},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after]),
         )
+        if envoy:
+            k8s.apiextensions.CustomResource(
+                f"{name}-client-keepalive",
+                api_version="gateway.envoyproxy.io/v1alpha1",
+                kind="ClientTrafficPolicy",
+                metadata={"name": "client-keepalive", "namespace": gateway.namespace, "labels": labels},
+                spec=client_traffic_policy_spec(gateway),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after, gateway_object]),
+            )
         k8s.apiextensions.CustomResource(
             f"{name}-https-redirect",
             api_version="gateway.networking.k8s.io/v1",

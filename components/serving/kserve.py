@@ -38,6 +38,8 @@ from components.serving.vllm import (
 
 PORT = 8080
 """KServe's model server port (the predictor Service maps port 80 to it)."""
+READY_PATH = "/v2/health/ready"
+"""Answers 200 once the model is loaded (KServe's open inference protocol): the probes' and health checks' path."""
 # What the API server calls: KServe's controller webhooks (webhook-server 9443), which admit every predictor pod.
 API_SERVER_PORTS = {"kserve": (9443,)}
 # KServe's model server drains for a fixed 30 s on SIGTERM (ModelServer(grace_period=30) to uvicorn's
@@ -83,7 +85,7 @@ def runtime_args(args: VllmServerArgs) -> list[str]:
 
 def health_probes() -> dict[str, Any]:
     """KServe's model server answers /v2/health/ready once the model is loaded, /v2/health/live while alive."""
-    ready = {"path": "/v2/health/ready", "port": PORT}
+    ready = {"path": READY_PATH, "port": PORT}
     return {
         "startupProbe": {
             "httpGet": ready,

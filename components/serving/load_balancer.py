@@ -21,12 +21,22 @@ PORT = 80
 # Annotations of the clouds' built-in service controllers (no extra controller to install):
 # AWS cloud-provider-aws (in-tree annotations), GKE networking.gke.io, AKS cloud-provider-azure.
 _AWS_NLB = {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+AZURE_IDLE_TIMEOUT = "service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout"
+AZURE_IDLE_TIMEOUT_MINUTES = 15
+"""Above the Gateway route's 10 minutes, so that the route answers (504) before the load balancer resets a silent
+connection; Azure's default is 4 minutes, the annotation takes 4 to 100 (cloud-provider-azure pkg/provider/
+azure_loadbalancer.go, getExpectedLoadBalancingRulePropertiesForPort)."""
+_AZURE_IDLE = {AZURE_IDLE_TIMEOUT: str(AZURE_IDLE_TIMEOUT_MINUTES)}
 _INTERNAL: dict[Cloud, dict[str, str]] = {
     Cloud.AWS: {**_AWS_NLB, "service.beta.kubernetes.io/aws-load-balancer-internal": "true"},
     Cloud.GCP: {"networking.gke.io/load-balancer-type": "Internal"},
-    Cloud.AZURE: {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"},
+    Cloud.AZURE: {"service.beta.kubernetes.io/azure-load-balancer-internal": "true", **_AZURE_IDLE},
 }
-_PUBLIC: dict[Cloud, dict[str, str]] = {Cloud.AWS: _AWS_NLB, Cloud.GCP: {}, Cloud.AZURE: {}}
+_PUBLIC: dict[Cloud, dict[str, str]] = {Cloud.AWS: _AWS_NLB, Cloud.GCP: {}, Cloud.AZURE: _AZURE_IDLE}
+AWS_NLB_IDLE_TIMEOUT_SECONDS = 350
+"""A Network Load Balancer's TCP idle timeout (AWS "Network Load Balancers" docs). cloud-provider-aws, which creates
+the stack's NLBs, has no annotation to change it; TCP keepalives reset it, which the Gateway's proxies send
+(components/serving/gateway.py) and a model's own load balancer has no one to send."""
 
 
 def load_balancer_annotations(cloud: Cloud | None, *, internal: bool) -> dict[str, str]:

@@ -18,7 +18,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.serving.gateway import GatewayRef
+from components.serving.gateway import GatewayRef, Implementation
+from components.serving.gke_backend import HealthCheck, gke_backend_policies, service_target
 from components.serving.metadata import PART_OF
 from components.serving.vllm import SHUTDOWN_TIMEOUT_SECONDS
 
@@ -41,6 +42,9 @@ class Backend:
     pool: bool = False
     """`routing: inference`: the model's InferencePool (named after the model, next to the route) instead of its
     Service; the pool's endpoint picker chooses the replica."""
+    health_check: HealthCheck | None = None
+    """Where the Service's pods answer 200 once ready: what GKE's load balancer checks (a Service of the route's
+    namespace; the interceptor's and a pool's checks are their owners')."""
 
 
 def backend_ref(backend: Backend) -> dict[str, Any]:
@@ -157,5 +161,19 @@ class ModelRoute(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
         )
+        if args.gateway.implementation is Implementation.GKE:
+            for backend in args.backends:
+                if backend.namespace is not None or backend.pool:
+                    continue  # the interceptor's and the pool's policies are their owners'
+                if backend.health_check is None:
+                    raise ValueError(f"backend {backend.model!r} of route {name!r}: GKE needs its health check")
+                gke_backend_policies(
+                    f"{name}-{backend.model}-service",
+                    namespace=args.namespace,
+                    target=service_target(backend.service),
+                    check=backend.health_check,
+                    timeout_seconds=args.timeout_seconds,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
+                )
         self.url = f"https://{args.host}{args.path or ''}/v1"
         self.register_outputs({"url": self.url})

@@ -26,6 +26,8 @@ from components.serving.metadata import (
 from components.serving.pooling import pooling_flags
 
 PORT = 8000
+HEALTH_PATH = "/health"
+"""Answers 200 once the model is loaded: the probes' path, and the load balancers' health checks."""
 UID = 10001
 """Non-root user the server runs as; above 10000 so it maps to no user of the node."""
 
@@ -167,7 +169,7 @@ def surge_pods(capacity: int | None, max_replicas: int) -> int:
 
 def probes() -> dict[str, object]:
     """httpGet probes on /health, which answers only once the model is loaded (SECURITY.md §4.1)."""
-    health = {"path": "/health", "port": "http"}
+    health = {"path": HEALTH_PATH, "port": "http"}
     return {
         "startupProbe": {
             "httpGet": health,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.clusters.aks import POD_CIDR, node_subnet_rules
+from components.clusters.aks import INTERNET, POD_CIDR, node_subnet_rules
 from components.clusters.eks import key_policy
 from tests.support import stack_config, stacks_for
 from tools.offline import Mode, reveal, run_program
@@ -105,6 +105,32 @@ def test_aks_nsg_admits_public_load_balancer_sources_on_the_service_port() -> No
 
 def test_aks_nsg_opens_nothing_for_public_load_balancers_when_there_are_none() -> None:
     assert [rule["name"] for rule in node_subnet_rules("10.0.0.0/19", ())] == ["cluster-inbound", "cluster-outbound"]
+
+
+def test_aks_nsg_admits_the_public_gateways_sources_on_http_and_https() -> None:
+    [_, _, gateway] = node_subnet_rules("10.0.0.0/19", (), gateway_sources=(INTERNET,))
+    assert (gateway["direction"], gateway["access"], gateway["protocol"]) == ("Inbound", "Allow", "Tcp")
+    assert gateway["source_address_prefix"] == "Internet"
+    assert gateway["destination_port_ranges"] == ["80", "443"]
+
+
+GATEWAY_HOST = {"host": "llm.example.com"}
+
+
+@pytest.mark.parametrize(("internal", "opened"), [(False, True), (True, False)])
+@pytest.mark.parametrize("stack", AZURE_STACKS)
+def test_an_aks_stack_opens_its_node_subnet_to_its_gateway_only_when_the_gateway_is_public(
+    stack: str, internal: bool, opened: bool
+) -> None:
+    models = stack_config(stack)["llm-platform:models"]
+    name = next(iter(models))
+    models = {**models, name: {**models[name], **GATEWAY_HOST}}
+    issuer = {"tlsClusterIssuer": "internal-ca"} if internal else {"acmeEmail": "ops@example.com"}
+    overrides = {"models": json.dumps(models), "gatewayInternal": json.dumps(internal), **issuer}
+    run = run_program(stack, Mode.UPDATE, config_overrides=overrides)
+    [nsg] = [r for r in run.registrations if r.type == "azure-native:network:NetworkSecurityGroup"]
+    names = [rule["name"] for rule in reveal(nsg.inputs)["securityRules"]]
+    assert ("public-gateway" in names) is opened
 
 
 @pytest.mark.parametrize("stack", AZURE_STACKS)

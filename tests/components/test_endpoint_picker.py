@@ -178,7 +178,7 @@ def test_gke_health_checks_the_pools_pods_on_vllms_health_endpoint(picker: Regis
     config = spec["default"]["config"]
     assert config["type"] == "HTTP"
     assert set(config["httpHealthCheck"]) <= HTTP_HEALTH_CHECK_FIELDS
-    assert config["httpHealthCheck"] == {"requestPath": "/health", "port": 8000}
+    assert config["httpHealthCheck"] == {"requestPath": "/health", "portSpecification": "USE_FIXED_PORT", "port": 8000}
 
 
 def test_gkes_backend_timeout_for_the_pool_is_the_routes(picker: Registered) -> None:

@@ -16,7 +16,8 @@ from components.serving.gateway import (
     StackGatewayArgs,
     gateway_ref,
 )
-from components.serving.routes import Backend, route_spec
+from components.serving.load_balancer import AWS_NLB_IDLE_TIMEOUT_SECONDS
+from components.serving.routes import REQUEST_TIMEOUT_SECONDS, Backend, route_spec
 from tests.support import Registered, record
 
 TYPES = {
@@ -223,3 +224,31 @@ def test_where_the_cluster_decides_the_gateway_api_bundle_the_reference_grant_is
 
 def test_with_envoy_gateways_own_bundle_the_reference_grant_is_v1() -> None:
     assert _reference_grant_version(ENVOY) == "kubernetes:gateway.networking.k8s.io/v1:ReferenceGrant"
+
+
+CLIENT_TRAFFIC_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy"
+
+
+def test_envoys_client_connections_carry_keepalives_well_inside_an_nlbs_idle_timeout(envoy: Registered) -> None:
+    policy = envoy.inputs(CLIENT_TRAFFIC_POLICY)
+    assert policy["metadata"]["namespace"] == ENVOY.namespace, "a policy targets a Gateway of its own namespace"
+    assert policy["spec"]["targetRefs"] == [
+        {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": ENVOY.name}
+    ]
+    keepalive = policy["spec"]["tcpKeepalive"]
+    assert keepalive == {"idleTime": "60s", "interval": "60s"}
+    # A silent connection carries a probe after `idleTime`, and again each time that one is answered.
+    assert int(keepalive["idleTime"].removesuffix("s")) < AWS_NLB_IDLE_TIMEOUT_SECONDS
+
+
+@pytest.mark.parametrize("internal", [True, False])
+def test_an_azure_gateways_load_balancer_outlasts_the_routes_timeout(internal: bool) -> None:
+    [proxy] = _custom(record(lambda: build(cloud=Cloud.AZURE, internal=internal)), "EnvoyProxy")
+    annotations = proxy["spec"]["provider"]["kubernetes"]["envoyService"]["annotations"]
+    minutes = int(annotations["service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout"])
+    assert 4 <= minutes <= 100, "the range cloud-provider-azure accepts"
+    assert minutes * 60 > REQUEST_TIMEOUT_SECONDS
+
+
+def test_gkes_gateway_gets_no_envoy_policy() -> None:
+    assert record(lambda: build(gateway=GKE, cloud=Cloud.GCP)).all(CLIENT_TRAFFIC_POLICY) == []

@@ -130,6 +130,14 @@ def test_a_sleeping_model_scales_from_zero_on_waiting_requests_and_out_on_its_qu
     }
 
 
+def test_a_woken_model_is_not_put_back_to_sleep_before_its_startup_budget_has_passed(registered: Registered) -> None:
+    spec = registered.inputs(SCALED_OBJECT)["spec"]
+    route = registered.inputs(ROUTE)["spec"]
+    startup_budget = int(route["timeouts"]["readiness"].removesuffix("s"))
+    assert startup_budget == 1800
+    assert spec["cooldownPeriod"] >= startup_budget
+
+
 def test_the_add_on_runs_under_pod_security_restricted(registered: Registered) -> None:
     values = registered.inputs(RELEASE, "keda-http-release")["values"]
     assert values["podSecurityContext"]["runAsNonRoot"] is True

@@ -96,3 +96,10 @@ def test_pulumi_waits_for_the_address_only_when_told_how_long() -> None:
     assert annotations(None)["pulumi.com/skipAwait"] == "true"
     assert annotations(7200)["pulumi.com/timeoutSeconds"] == "7200"
     assert "pulumi.com/skipAwait" not in annotations(7200)
+
+
+@pytest.mark.parametrize("internal", [True, False])
+def test_an_azure_load_balancer_keeps_a_silent_connection_longer_than_azures_four_minutes(internal: bool) -> None:
+    annotations = load_balancer_annotations(Cloud.AZURE, internal=internal)
+    minutes = int(annotations["service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout"])
+    assert 10 < minutes <= 100, "longer than a completion may take at the route; within what Azure accepts"

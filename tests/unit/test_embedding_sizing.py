@@ -45,17 +45,17 @@ def test_a_decoder_embedding_model_keeps_a_kv_cache_for_its_requests() -> None:
 
 def test_an_encoder_batches_a_whole_prompt_because_it_cannot_chunk_its_prefill() -> None:
     # L4's default batch is 2048 tokens; bge-m3's 8192-token prompts need max_num_batched_tokens >= max_model_len.
-    terms = memory_terms(BGE_M3, GpuType.L4, Sharing(), 1, 8192)
+    terms = memory_terms(BGE_M3, GpuType.L4, Sharing(), 1, context=8192)
     assert vm.MAX_NUM_BATCHED_TOKENS["small"] == 2048
     assert terms.max_num_batched_tokens == 8192
 
 
 def test_a_short_encoder_keeps_the_default_batch() -> None:
-    assert memory_terms(E5, GpuType.L4, Sharing(), 1, 512).max_num_batched_tokens == 2048
+    assert memory_terms(E5, GpuType.L4, Sharing(), 1, context=512).max_num_batched_tokens == 2048
 
 
 def test_a_decoder_embedding_model_chunks_its_prefill_in_the_default_batch() -> None:
-    assert memory_terms(QWEN3_EMBEDDING, GpuType.L4, Sharing(), 1, 32768).max_num_batched_tokens == 2048
+    assert memory_terms(QWEN3_EMBEDDING, GpuType.L4, Sharing(), 1, context=32768).max_num_batched_tokens == 2048
 
 
 def test_a_pooling_model_counts_no_vocabulary_logits() -> None:
@@ -74,7 +74,7 @@ def test_a_float32_embedding_checkpoint_loads_in_float16_where_a_generator_would
 
 
 def test_bge_m3_weights_take_about_a_gibibyte_in_float16() -> None:
-    terms = memory_terms(BGE_M3, GpuType.L4, Sharing(), 1, 8192)
+    terms = memory_terms(BGE_M3, GpuType.L4, Sharing(), 1, context=8192)
     assert terms.weights_gib == pytest.approx(BGE_M3.recomputed_parameters() * 2 / GIB)
     assert 1.0 < terms.weights_gib < 1.1
 

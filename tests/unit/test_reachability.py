@@ -227,3 +227,22 @@ def test_match_labels_and_expressions_are_anded_and_the_empty_selector_selects_a
     assert selects(selector, {"a": "1", "b": "x"})
     assert not selects(selector, {"a": "1"})
     assert selects({}, {"anything": "at all"})
+
+
+def test_the_rules_admitting_a_connection_are_named_by_policy_and_index() -> None:
+    network = Network(
+        [
+            policy("apps", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]}),
+            policy(
+                "apps",
+                "web",
+                {
+                    "podSelector": {"matchLabels": {"app": "web"}},
+                    "ingress": [{"ports": [{"port": 443}]}, {"ports": [{"port": 80}]}, {"ports": [{"port": 8080}]}],
+                },
+            ),
+        ]
+    )
+    web = Pod(namespace="apps", labels={"app": "web"})
+    assert network.admitting_rules(web, Pod(namespace="tools"), 80) == [("apps", "web", 1)]
+    assert network.admitting_rules(web, Pod(namespace="tools"), 22) == []

@@ -82,6 +82,11 @@ def model_objects(name: str, model: ModelNames) -> dict[tuple[str, str], str]:
         objects[("InterceptorRoute", name)] = "its InterceptorRoute"
     if model.host:
         objects[("HTTPRoute", name)] = "its HTTPRoute"
+    if model.host and not model.sleeps and not model.inference:
+        # On GKE, next to the Service its route names (components/serving/gke_backend.py).
+        service = f"{name}-predictor" if model.engine == "kserve" else name
+        objects[("HealthCheckPolicy", service)] = "its Service's GKE HealthCheckPolicy"
+        objects[("GCPBackendPolicy", service)] = "its Service's GKE GCPBackendPolicy"
     if model.load_balancer:
         objects[("Service", f"{name}-lb")] = "its load balancer Service"
     if model.inference:

@@ -1,0 +1,146 @@
+"""Every exposed model's whole path, on every example stack and on variants of them (a public and an internal Gateway
+per cloud, a sleeping model behind the Gateway per cloud), walked over each plan by tools/exposure_paths.py: from the
+Internet, from an address of the network and from the configured client pods, through the cloud's rules, the load
+balancer, the Gateway's proxies, listener and route, to the model's pods; and the health checks of each load balancer.
+
+Each walk names the rules it relied on; taking any one of them away breaks the walk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.exposure_variants import CASES, NETWORK_ADDRESS, Case
+from tools.exposure_paths import (
+    Walk,
+    health_checks,
+    load_balancers,
+    routes,
+    walk_in_cluster,
+    walk_load_balancer,
+    walk_route,
+)
+from tools.planned_cluster import INTERNET
+from tools.reachability import Address, Pod
+
+
+@pytest.fixture(scope="module")
+def cases(exposure_cases: dict[str, Case]) -> dict[str, Case]:
+    return exposure_cases
+
+
+def _sources(case: Case) -> tuple[list[Address], list[Address]]:
+    """Who reaches the stack's Gateway, and who does not."""
+    if case.config.gateway_internal:
+        return [NETWORK_ADDRESS], [INTERNET]
+    return [INTERNET], []
+
+
+def _assert_each_rule_is_needed(walk: Walk, rewalk: Any) -> None:
+    assert walk.relied_on, "a path relies on at least one rule"
+    for rule in walk.relied_on:
+        assert not rewalk(rule).reaches, f"still reaches without {rule}"
+
+
+def test_the_variants_expose_a_public_and_an_internal_gateway_and_a_sleeping_model_on_each_cloud(
+    cases: dict[str, Case],
+) -> None:
+    seen = set()
+    for case in cases.values():
+        config = case.config
+        if not routes(case.cluster) or config.cloud is None:
+            continue
+        seen.add((config.cloud.value, "internal" if config.gateway_internal else "public"))
+        if any(model.sleeps and model.spec.host for model in config.models.values()):
+            seen.add((config.cloud.value, "sleeper"))
+    assert seen == {(cloud, kind) for cloud in ("aws", "gcp", "azure") for kind in ("public", "internal", "sleeper")}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_route_reaches_its_models_pods_from_its_gateways_clients_and_from_no_one_else(
+    cases: dict[str, Case], case: str
+) -> None:
+    world = cases[case]
+    reaching, refused = _sources(world)
+    for host, path in routes(world.cluster):
+        for source in reaching:
+            walk = walk_route(world.cluster, source, host, path)
+            assert walk.reaches, f"{source} -> {host}{path}: {walk.blocked}"
+            _assert_each_rule_is_needed(
+                walk, lambda rule, s=source, h=host, p=path: walk_route(world.cluster.without(rule), s, h, p)
+            )
+        for source in refused:
+            assert not walk_route(world.cluster, source, host, path).reaches, f"{source} -> {host}{path}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_load_balancer_in_front_of_a_route_finds_its_backends_healthy(cases: dict[str, Case], case: str) -> None:
+    world = cases[case]
+    for host, path in routes(world.cluster):
+        walk = health_checks(world.cluster, host, path)
+        assert walk.reaches, f"{host}{path}: {walk.blocked}"
+        for rule in walk.relied_on:
+            assert not health_checks(world.cluster.without(rule), host, path).reaches, f"healthy without {rule}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_models_own_load_balancer_admits_its_source_ranges_and_no_other_address(
+    cases: dict[str, Case], case: str
+) -> None:
+    world = cases[case]
+    for service in load_balancers(world.cluster):
+        inside = Address(service["spec"]["loadBalancerSourceRanges"][0].split("/")[0].rsplit(".", 1)[0] + ".9")
+        walk = walk_load_balancer(world.cluster, inside, service)
+        assert walk.reaches, f"{inside} -> {service['metadata']['name']}: {walk.blocked}"
+        _assert_each_rule_is_needed(
+            walk, lambda rule, a=inside, s=service: walk_load_balancer(world.cluster.without(rule), a, s)
+        )
+        assert not walk_load_balancer(world.cluster, Address("203.0.113.77"), service).reaches
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_configured_client_pods_reach_their_model_by_its_base_url(cases: dict[str, Case], case: str) -> None:
+    world = cases[case]
+    namespace = world.config.namespace
+    for name, model in world.config.models.items():
+        service, port = (f"{name}-wake", 8080) if model.sleeps else _service(world, name)
+        for client in model.spec.clients:
+            pod = Pod(namespace=client.namespace or namespace, name="client", labels=dict(client.pod_labels))
+            walk = walk_in_cluster(world.cluster, pod, namespace, service, port)
+            assert walk.reaches, f"{pod} -> {name}: {walk.blocked}"
+            _assert_each_rule_is_needed(
+                walk,
+                lambda rule, c=pod, s=service, p=port: walk_in_cluster(world.cluster.without(rule), c, namespace, s, p),
+            )
+
+
+def _service(world: Case, name: str) -> tuple[str, int]:
+    if world.cluster.find("InferenceService", world.config.namespace, name) is not None:
+        return f"{name}-predictor", 80
+    return name, 8000
+
+
+# --- the defects these walks found (issue 20), each on the variant that shows it ---------------------------------
+
+
+def test_a_public_gateway_on_aks_is_reached_through_the_node_subnets_nsg(cases: dict[str, Case]) -> None:
+    world = cases["azure-public"]
+    walk = walk_route(world.cluster, INTERNET, "big.example.com", "/")
+    assert ("nsg", "public-gateway") in walk.relied_on
+
+
+def test_a_service_backend_on_gke_is_checked_on_its_readiness_path(cases: dict[str, Case]) -> None:
+    walk = health_checks(cases["prod-gcp"].cluster, "llm.internal.example.com", "/large")
+    assert ("object", "HealthCheckPolicy", "llm-serving", "qwen-72b") in walk.relied_on
+
+
+def test_a_sleeping_model_on_gke_is_woken_through_its_interceptor_which_gke_finds_healthy(
+    cases: dict[str, Case],
+) -> None:
+    cluster = cases["gcp-sleeper"].cluster
+    walk = walk_route(cluster, NETWORK_ADDRESS, "llm.internal.example.com", "/large")
+    assert ("object", "InterceptorRoute", "llm-serving", "qwen-72b") in walk.relied_on
+    health = health_checks(cluster, "llm.internal.example.com", "/large")
+    assert ("object", "HealthCheckPolicy", "keda", "keda-add-ons-http-interceptor-proxy") in health.relied_on
+    assert ("policy-rule", "keda", "allow-http-interceptor-callers", 1) in health.relied_on

@@ -1,0 +1,98 @@
+"""The example stacks and their exposure variants, each as its parsed configuration and its planned cluster: a public
+and an internal Gateway per cloud and a sleeping model behind the Gateway per cloud, for the whole-path and
+timeout-chain tests (tests/checks/test_exposure_paths.py, test_timeout_chain.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from stacks.config import StackConfig, parse_config
+from tests.support import stack_config
+from tools.offline import Mode, load_stack_files, run_program, stack_names
+from tools.plan import build_plan
+from tools.planned_cluster import Cluster
+from tools.reachability import Address
+
+NETWORK_ADDRESS = Address("10.0.5.9")
+"""An address of every example stack's network (10.0.0.0/16)."""
+
+
+def _models(stack: str) -> dict[str, Any]:
+    return dict(stack_config(stack)["llm-platform:models"])
+
+
+def _exposed(stack: str, name: str, host: str, **changes: Any) -> str:
+    models = _models(stack)
+    models[name] = {**models[name], "host": host, **changes}
+    return json.dumps(models)
+
+
+def _without_loadbalancer(model: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in model.items() if key != "loadBalancer"}
+
+
+PUBLIC = {"gatewayInternal": "false", "acmeEmail": "ops@example.com", "tlsClusterIssuer": ""}
+INTERNAL = {"gatewayInternal": "true", "tlsClusterIssuer": "internal-ca", "acmeEmail": ""}
+VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
+    "aws-internal": ("prod-aws", INTERNAL),
+    "aws-sleeper": ("prod-aws", {"models": _exposed("prod-aws", "qwen-32b", "big.example.com")}),
+    "gcp-public": ("prod-gcp", PUBLIC),
+    "gcp-sleeper": (
+        "prod-gcp",
+        {"models": _exposed("prod-gcp", "qwen-72b", "llm.internal.example.com", minReplicas=0)},
+    ),
+    "azure-public": ("prod-azure", {**PUBLIC, "models": _exposed("prod-azure", "qwen-32b", "big.example.com")}),
+    "azure-internal": ("prod-azure", {**INTERNAL, "models": _exposed("prod-azure", "qwen-32b", "big.example.com")}),
+    "azure-sleeper": (
+        "prod-azure",
+        {
+            **PUBLIC,
+            "models": json.dumps(
+                {
+                    **_models("prod-azure"),
+                    "qwen-small": {
+                        **_without_loadbalancer(_models("prod-azure")["qwen-small"]),
+                        "host": "small.example.com",
+                        "minReplicas": 0,
+                    },
+                }
+            ),
+        },
+    ),
+    # An existing cluster: the stack's Envoy Gateway on the cluster's own load balancer, or a Gateway it runs.
+    "existing-sleeper": (
+        "dev",
+        {"acmeEmail": "ops@example.com", "models": _exposed("dev", "qwen", "chat.example.com", minReplicas=0)},
+    ),
+    "existing-gateway": (
+        "dev",
+        {"existingGateway": "edge/public", "models": _exposed("dev", "qwen", "chat.example.com")},
+    ),
+}
+CASES = [*stack_names(), *VARIANTS]
+
+
+@dataclass(frozen=True)
+class Case:
+    config: StackConfig
+    cluster: Cluster
+
+
+def _config(stack: str, overrides: dict[str, str]) -> StackConfig:
+    files = load_stack_files(stack)
+    raw = {key.split(":", 1)[1]: value for key, value in files.config.items() if key.startswith("llm-platform:")}
+    raw.update(overrides)
+    raw = {key: value for key, value in raw.items() if value != ""}
+    return parse_config(raw, stack=stack, secret_keys={"hfToken": True})
+
+
+def build_cases(plans: dict[Any, Any]) -> dict[str, Case]:
+    built = {stack: Case(_config(stack, {}), Cluster.from_plan(plans[(stack, Mode.UPDATE)])) for stack in stack_names()}
+    for name, (stack, overrides) in VARIANTS.items():
+        kept = {key: value for key, value in overrides.items() if value != ""}
+        removed = [key for key, value in overrides.items() if value == ""]
+        run = run_program(stack, Mode.UPDATE, config_overrides=kept, removed_keys=removed)
+        built[name] = Case(_config(stack, overrides), Cluster.from_plan(build_plan(run)))
+    return built

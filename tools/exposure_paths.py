@@ -1,0 +1,374 @@
+"""The whole path of a request to an exposed model, hop by hop, over what one offline plan registers: source → cloud
+network rules → load balancer → Gateway proxy → listener → route → Service or pool → NetworkPolicy → pod (and, for a
+sleeping model, the interceptor's route to it), plus each load balancer's health check: the port and path it probes
+and whether the pods answer 200 there.
+
+Each hop reads the planned objects; what a controller adds in the cloud, outside the plan, is modelled from upstream:
+
+- Envoy Gateway's proxy Service is `externalTrafficPolicy: Local` (envoyproxy/gateway v1.9.0 api/v1alpha1/
+  kubernetes_helpers.go), so the client's address reaches the proxies' NetworkPolicy; the cloud load balancer checks
+  the nodes' health-check node port (kube-proxy's /healthz), outside NetworkPolicies.
+- Azure evaluates the node subnet's NSG (the plan's rules, then Azure's defaults: AllowVnetInBound, AllowAzureLoad
+  BalancerInBound, DenyAllInBound); the load balancer keeps the Service's port (floating IP). AKS opens the Service's
+  own ports in the NIC-level NSG it manages (Azure/AKS#674), modelled as open.
+- cloud-provider-aws opens a Network Load Balancer's ports to its `loadBalancerSourceRanges` (everyone when none) in
+  the nodes' security group; GKE's Gateway controller opens the proxy-only subnet and Google's health-check ranges to
+  its backends: both modelled as open.
+- GKE health-checks each backend as its HealthCheckPolicy says, else on the serving port at `/` (gke-gateway-api
+  healthcheck_types.go); a pod answers 200 where its readiness probe does.
+- Charts' objects (KEDA's HTTP add-on interceptor and its Service) come from the charts' templates at the pinned
+  versions (kedacore/http-add-on v0.15.0 config/interceptor/deployment.yaml: admin 9090 `/readyz`, proxy 8080).
+
+A walk records the rules it relied on (`Walk.relied_on`): removing any one of them must break it, which is how the
+tests show that each rule is needed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tools.planned_cluster import (
+    AZURE_LOAD_BALANCER,
+    ENVOY_SHIFT,
+    GOOGLE_HEALTH_CHECKS,
+    INTERCEPTOR_POD,
+    INTERNAL_ANNOTATIONS,
+    NODE_PORT,
+    BlockedError,
+    Cluster,
+    Served,
+    first_host,
+    is_private,
+    key,
+)
+from tools.reachability import Address, Endpoint, Pod, selects
+
+
+@dataclass
+class Walk:
+    hops: list[str] = field(default_factory=list)
+    relied_on: list[tuple[Any, ...]] = field(default_factory=list)
+    """Rules the path passed through: ("nsg", name), ("policy-rule", namespace, name, index), ("object", kind,
+    namespace, name)."""
+    blocked: str | None = None
+
+    @property
+    def reaches(self) -> bool:
+        return self.blocked is None
+
+
+# --- walking a route ---------------------------------------------------------------------------------------------
+
+
+def routes(cluster: Cluster) -> list[tuple[str, str]]:
+    """Every (host, path) a planned HTTPRoute serves on an HTTPS listener."""
+    found = []
+    for route in cluster.kind("HTTPRoute"):
+        for host in route["spec"].get("hostnames") or []:
+            for rule in route["spec"]["rules"]:
+                for match in rule.get("matches") or []:
+                    found.append((host, match["path"]["value"]))
+    return sorted(set(found))
+
+
+def walk_route(cluster: Cluster, source: Address, host: str, path: str) -> Walk:
+    walk = Walk()
+    try:
+        _walk_route(cluster, source, host, path, walk)
+    except BlockedError as blocked:
+        walk.blocked = str(blocked)
+    return walk
+
+
+def _walk_route(cluster: Cluster, source: Address, host: str, path: str, walk: Walk) -> None:
+    route, rule = _route_for(cluster, host, path)
+    walk.relied_on.append(("object", "HTTPRoute", *key(route)))
+    [parent] = route["spec"]["parentRefs"]
+    gateway = cluster.find("Gateway", parent.get("namespace", route["metadata"]["namespace"]), parent["name"])
+    if gateway is None:
+        walk.hops.append(f"Gateway {parent['namespace']}/{parent['name']} (not the stack's)")
+        proxy: Endpoint = Pod(namespace=parent["namespace"], name="gateway-proxy")
+    else:
+        proxy = _through_gateway(cluster, gateway, source, walk)
+        _listener(cluster, gateway, route, parent, host, walk)
+    for ref in rule["backendRefs"]:
+        if ref.get("weight", 1) == 0:
+            continue
+        for served in _backend(cluster, route, ref, walk):
+            _admit(cluster, served, proxy, walk, f"proxy {proxy}")
+            if served.pod == INTERCEPTOR_POD:
+                _through_interceptor(cluster, ref, walk)
+
+
+def _route_for(cluster: Cluster, host: str, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    candidates = [
+        (len(match["path"]["value"]), route, rule)
+        for route in cluster.kind("HTTPRoute")
+        if host in (route["spec"].get("hostnames") or [])
+        for rule in route["spec"]["rules"]
+        for match in rule.get("matches") or []
+        if path.startswith(match["path"]["value"])
+    ]
+    if not candidates:
+        raise BlockedError(f"no HTTPRoute for {host}{path}")
+    _, route, rule = max(candidates, key=lambda c: c[0])
+    return route, rule
+
+
+def _through_gateway(cluster: Cluster, gateway: dict[str, Any], source: Address, walk: Walk) -> Endpoint:
+    """Load balancer, cloud rules and the Gateway's proxies; the proxy as the backends see it."""
+    namespace, name = key(gateway)
+    class_name = gateway["spec"]["gatewayClassName"]
+    if class_name.startswith("gke-l7"):
+        internal = class_name == "gke-l7-rilb"
+        _reach_load_balancer(source, internal, walk, f"GKE's {class_name} load balancer")
+        if cluster.proxy_only_cidr is None:
+            raise BlockedError("no proxy-only subnet for GKE's regional load balancer")
+        walk.hops.append("GKE's firewall rules for the proxy-only subnet (the Gateway controller's)")
+        return first_host(cluster.proxy_only_cidr)
+    gateway_class = cluster.find("GatewayClass", None, class_name)
+    if gateway_class is None:
+        raise BlockedError(f"no GatewayClass {class_name}")
+    reference = gateway_class["spec"]["parametersRef"]
+    envoy_proxy = cluster.find("EnvoyProxy", reference["namespace"], reference["name"])
+    service = (envoy_proxy or {}).get("spec", {}).get("provider", {}).get("kubernetes", {}).get("envoyService", {})
+    annotations = service.get("annotations") or {}
+    internal = any(annotations.get(key) == value for key, value in INTERNAL_ANNOTATIONS.items())
+    _reach_load_balancer(source, internal, walk, "Envoy's load balancer")
+    _cloud_rules(cluster, source, 443, walk)
+    proxy = Pod(
+        namespace=namespace,
+        name="envoy",
+        labels={
+            "app.kubernetes.io/name": "envoy",
+            "app.kubernetes.io/component": "proxy",
+            "app.kubernetes.io/managed-by": "envoy-gateway",
+            "gateway.envoyproxy.io/owning-gateway-name": name,
+            "gateway.envoyproxy.io/owning-gateway-namespace": namespace,
+        },
+    )
+    _admit_port(cluster, proxy, source, 443 + ENVOY_SHIFT, walk, f"{source} (the client's address kept)")
+    return proxy
+
+
+def _reach_load_balancer(source: Address, internal: bool, walk: Walk, what: str) -> None:
+    if internal and not is_private(source):
+        raise BlockedError(f"{what} is internal: {source} is outside the network")
+    walk.hops.append(f"{what} ({'internal' if internal else 'public'})")
+
+
+def _cloud_rules(cluster: Cluster, source: Address, port: int, walk: Walk) -> None:
+    if cluster.cloud == "azure" and cluster.nsg_rules is not None:
+        rule = cluster.nsg_admits(source, port)
+        walk.hops.append(f"node subnet NSG rule {rule} admits {source} on {port}")
+        try:
+            cluster.without(("nsg", rule)).nsg_admits(source, port)
+        except BlockedError:
+            walk.relied_on.append(("nsg", rule))  # the only rule that lets it in
+    elif cluster.cloud == "aws":
+        walk.hops.append("the nodes' security group (cloud-provider-aws opens the Service's sourceRanges)")
+
+
+def _listener(
+    cluster: Cluster, gateway: dict[str, Any], route: dict[str, Any], parent: Mapping[str, Any], host: str, walk: Walk
+) -> None:
+    route_namespace = route["metadata"]["namespace"]
+    labels = cluster.network.namespace_labels(route_namespace)
+    for listener in gateway["spec"]["listeners"]:
+        if listener.get("hostname") != host or listener["protocol"] != "HTTPS":
+            continue
+        if parent.get("sectionName") not in {None, listener["name"]}:
+            continue
+        allowed = listener.get("allowedRoutes", {}).get("namespaces", {})
+        if allowed.get("from") == "Selector" and not selects(allowed.get("selector"), labels):
+            raise BlockedError(f"listener {listener['name']} does not admit routes of {route_namespace}")
+        walk.hops.append(f"listener {listener['name']} (HTTPS {listener['port']})")
+        return
+    raise BlockedError(f"the Gateway has no HTTPS listener for {host}")
+
+
+def _backend(cluster: Cluster, route: dict[str, Any], ref: Mapping[str, Any], walk: Walk) -> list[Served]:
+    route_namespace = route["metadata"]["namespace"]
+    if ref.get("kind") == "InferencePool":
+        pool = cluster.find("InferencePool", route_namespace, ref["name"])
+        if pool is None:
+            raise BlockedError(f"no InferencePool {ref['name']}")
+        spec = pool["spec"]
+        served = cluster.served(route_namespace, spec["selector"]["matchLabels"], spec["targetPorts"][0]["number"])
+        if not served:
+            raise BlockedError(f"InferencePool {ref['name']} selects no pod")
+        picker = spec["endpointPickerRef"]
+        pickers = cluster.behind_service(route_namespace, picker["name"], picker["port"]["number"])
+        walk.hops.append(f"InferencePool {ref['name']} asks picker {picker['name']}")
+        return [*served, *pickers]
+    namespace = ref.get("namespace", route_namespace)
+    if namespace != route_namespace:
+        grant = _reference_grant(cluster, namespace, route_namespace, ref["name"])
+        walk.relied_on.append(("object", "ReferenceGrant", *key(grant)))
+    walk.hops.append(f"Service {namespace}/{ref['name']}:{ref['port']}")
+    return cluster.behind_service(namespace, ref["name"], int(ref["port"]))
+
+
+def _reference_grant(cluster: Cluster, namespace: str, route_namespace: str, service: str) -> dict[str, Any]:
+    for grant in cluster.kind("ReferenceGrant"):
+        if grant["metadata"].get("namespace") != namespace:
+            continue
+        spec = grant["spec"]
+        if any(f["kind"] == "HTTPRoute" and f["namespace"] == route_namespace for f in spec["from"]) and any(
+            t["kind"] == "Service" and t.get("name") in {None, service} for t in spec["to"]
+        ):
+            return grant
+    raise BlockedError(f"no ReferenceGrant in {namespace} lets HTTPRoutes of {route_namespace} name Service {service}")
+
+
+def _through_interceptor(cluster: Cluster, ref: Mapping[str, Any], walk: Walk) -> None:
+    """The interceptor routes by the rewritten host to its InterceptorRoute's target."""
+    hosts = [f["urlRewrite"]["hostname"] for f in ref.get("filters") or [] if "hostname" in f.get("urlRewrite", {})]
+    if not hosts:
+        raise BlockedError("a request reaches the interceptor without a wake host: it answers 404")
+    for interceptor_route in cluster.kind("InterceptorRoute"):
+        spec = interceptor_route["spec"]
+        if any(hosts[0] in rule.get("hosts", []) for rule in spec["rules"]):
+            walk.relied_on.append(("object", "InterceptorRoute", *key(interceptor_route)))
+            namespace = interceptor_route["metadata"]["namespace"]
+            target = spec["target"]
+            for served in cluster.behind_service(namespace, target["service"], int(target["port"])):
+                _admit(cluster, served, INTERCEPTOR_POD, walk, "the interceptor")
+            return
+    raise BlockedError(f"no InterceptorRoute names {hosts[0]}: the interceptor answers 404")
+
+
+def _admit(cluster: Cluster, served: Served, source: Endpoint, walk: Walk, who: str) -> None:
+    if isinstance(source, Pod) and not cluster.network.egress_allows(source, served.pod, served.port):
+        raise BlockedError(f"{who} may not send to {served.pod}:{served.port}")
+    _admit_port(cluster, served.pod, source, served.port, walk, who)
+
+
+def _admit_port(cluster: Cluster, pod: Pod, source: Endpoint, port: int, walk: Walk, who: str) -> None:
+    if not cluster.network.ingress_allows(pod, source, port):
+        raise BlockedError(f"{pod} does not admit {who} on {port}")
+    rules = cluster.network.admitting_rules(pod, source, port)
+    if len(rules) == 1:
+        walk.relied_on.append(("policy-rule", *rules[0]))
+    walk.hops.append(f"{pod}:{port} admits {who}")
+
+
+# --- health checks -----------------------------------------------------------------------------------------------
+
+
+def health_checks(cluster: Cluster, host: str, path: str) -> Walk:
+    """Whether the load balancers in front of a route's backends find them healthy, and through which rules."""
+    walk = Walk()
+    try:
+        _health_checks(cluster, host, path, walk)
+    except BlockedError as blocked:
+        walk.blocked = str(blocked)
+    return walk
+
+
+def _health_checks(cluster: Cluster, host: str, path: str, walk: Walk) -> None:
+    route, rule = _route_for(cluster, host, path)
+    [parent] = route["spec"]["parentRefs"]
+    gateway = cluster.find("Gateway", parent.get("namespace"), parent["name"])
+    if gateway is None:
+        walk.hops.append("an existing Gateway's health checks are its own")
+        return
+    if not gateway["spec"]["gatewayClassName"].startswith("gke-l7"):
+        # The cloud probes the health-check node port on the nodes (kube-proxy's /healthz answers 200 where a proxy
+        # pod runs); only the cloud's rules stand in between.
+        if cluster.cloud == "azure":
+            _cloud_rules(cluster, AZURE_LOAD_BALANCER, NODE_PORT, walk)
+        walk.hops.append("the load balancer probes the nodes' health-check node port (/healthz)")
+        return
+    route_namespace = route["metadata"]["namespace"]
+    for ref in rule["backendRefs"]:
+        namespace = ref.get("namespace", route_namespace)
+        kind = ref.get("kind", "Service")
+        if kind == "InferencePool":
+            pool = cluster.find("InferencePool", namespace, ref["name"])
+            assert pool is not None
+            selector, port = pool["spec"]["selector"]["matchLabels"], pool["spec"]["targetPorts"][0]["number"]
+            served = cluster.served(namespace, selector, port)
+        else:
+            served = cluster.behind_service(namespace, ref["name"], int(ref["port"]))
+        check = _gke_check(cluster, namespace, kind, ref["name"], served[0].port, walk)
+        for backend in served:
+            if backend.ready != check:
+                raise BlockedError(f"GKE checks {backend.pod} on {check}; it answers 200 on {backend.ready}")
+            for checker in GOOGLE_HEALTH_CHECKS:
+                _admit_port(cluster, backend.pod, checker, check[0], walk, f"the health check from {checker}")
+
+
+def _gke_check(
+    cluster: Cluster, namespace: str, kind: str, name: str, serving_port: int, walk: Walk
+) -> tuple[int, str]:
+    for policy in cluster.kind("HealthCheckPolicy"):
+        target = policy["spec"]["targetRef"]
+        if policy["metadata"].get("namespace") != namespace or (target["kind"], target["name"]) != (kind, name):
+            continue
+        http = policy["spec"]["default"]["config"]["httpHealthCheck"]
+        specification = http.get("portSpecification")
+        if specification in {None, "USE_SERVING_PORT"} and ("port" in http or "portName" in http):
+            raise BlockedError(f"HealthCheckPolicy {name}: the API server refuses a port without USE_FIXED_PORT")
+        walk.relied_on.append(("object", "HealthCheckPolicy", namespace, policy["metadata"]["name"]))
+        port = int(http["port"]) if specification == "USE_FIXED_PORT" else serving_port
+        return port, http.get("requestPath", "/")
+    return serving_port, "/"
+
+
+# --- a model's own load balancer ---------------------------------------------------------------------------------
+
+
+def load_balancers(cluster: Cluster) -> list[dict[str, Any]]:
+    return [s for s in cluster.kind("Service") if s["spec"].get("type") == "LoadBalancer"]
+
+
+def walk_load_balancer(cluster: Cluster, source: Address, service: dict[str, Any]) -> Walk:
+    """A client to a model's own LoadBalancer Service (`externalTrafficPolicy: Local`: its address reaches the pod)."""
+    walk = Walk()
+    try:
+        spec = service["spec"]
+        ranges = spec.get("loadBalancerSourceRanges") or ["0.0.0.0/0"]
+        if not any(ipaddress.ip_address(source.ip) in ipaddress.ip_network(cidr) for cidr in ranges):
+            raise BlockedError(f"{source} is outside the load balancer's sourceRanges")
+        annotations = service["metadata"].get("annotations") or {}
+        internal = any(annotations.get(key) == value for key, value in INTERNAL_ANNOTATIONS.items())
+        _reach_load_balancer(source, internal, walk, f"load balancer {service['metadata']['name']}")
+        [entry] = spec["ports"]
+        _cloud_rules(cluster, source, int(entry["port"]), walk)
+        for served in cluster.behind_service(
+            service["metadata"]["namespace"], service["metadata"]["name"], entry["port"]
+        ):
+            _admit(cluster, served, source, walk, f"{source}")
+    except BlockedError as blocked:
+        walk.blocked = str(blocked)
+    return walk
+
+
+# --- a client pod inside the cluster -----------------------------------------------------------------------------
+
+
+def walk_in_cluster(cluster: Cluster, client: Pod, namespace: str, service: str, port: int) -> Walk:
+    """A client pod calling a model's in-cluster base URL: its Service, or a sleeping model's wake alias (an
+    ExternalName of the interceptor's Service, whose route is chosen by the Host header: the alias's own name)."""
+    walk = Walk()
+    try:
+        body = cluster.service(namespace, service)
+        if body is None:
+            raise BlockedError(f"no Service {namespace}/{service}")
+        if body["spec"].get("type") == "ExternalName":
+            target, target_namespace = body["spec"]["externalName"].split(".")[:2]
+            wake_host = f"{service}.{namespace}.svc.cluster.local"
+            walk.hops.append(f"{service} is an alias of {target_namespace}/{target}")
+            for served in cluster.behind_service(target_namespace, target, port):
+                _admit(cluster, served, client, walk, f"client {client}")
+            _through_interceptor(cluster, {"filters": [{"urlRewrite": {"hostname": wake_host}}]}, walk)
+        else:
+            for served in cluster.behind_service(namespace, service, port):
+                _admit(cluster, served, client, walk, f"client {client}")
+    except BlockedError as blocked:
+        walk.blocked = str(blocked)
+    return walk

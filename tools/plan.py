@@ -195,6 +195,7 @@ def summary(plan: Plan) -> str:
             f"  {name}: {model['huggingFaceId']} on {model['engine']}, {placement}, "
             f"replicas {model['replicas']['min']}-{model['replicas']['max']}, context {model['contextLength']}, "
             f"served as '{model['servedModelName']}'"
+            + (", for embeddings (/v1/embeddings)" if model.get("task") == "embed" else "")
         )
         if model.get("group"):
             group = model["group"]

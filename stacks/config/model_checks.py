@@ -30,6 +30,7 @@ from stacks.config.model_plan import (
 from stacks.config.multinode_checks import check_multinode, check_pool_fabric, nodes_that_would
 from stacks.config.rules.capacity import capacity_findings
 from stacks.config.rules.cpu_fit import cpu_model_findings
+from stacks.config.rules.embedding import embedding_findings
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -71,6 +72,7 @@ def check_rules(
     if config is not None:
         issues.extend(as_issues(gateway_findings(model_exposure(config), models, cloud=cloud)))
     issues.extend(as_issues(canary_findings(models)))
+    issues.extend(as_issues(embedding_findings(models)))
     if config is not None:
         issues.extend(
             as_issues(

@@ -52,6 +52,13 @@ class Engine(enum.StrEnum):
     KSERVE = "kserve"
 
 
+class Task(enum.StrEnum):
+    """What vLLM serves a model for (its `--runner`): chat and completions, or embeddings."""
+
+    GENERATE = "generate"
+    EMBED = "embed"
+
+
 class Routing(enum.StrEnum):
     SERVICE = "service"
     INFERENCE = "inference"
@@ -172,6 +179,8 @@ class ModelArchitectureConfig(ConfigModel):
     """mla: config.json `kv_lora_rank`."""
     qk_rope_head_dim: int = Field(default=0, ge=0, le=4096)
     """mla: config.json `qk_rope_head_dim`."""
+    encoder_only: bool = False
+    """A bidirectional encoder (BERT, XLM-RoBERTa) served with `task: embed`: no KV cache, no chunked prefill."""
 
 
 class LoadBalancerConfig(ConfigModel):
@@ -201,6 +210,9 @@ class ModelServing(ConfigModel):
     """A branch, tag or commit to pin the weights to; empty: the default branch."""
     engine: Engine = Engine.VLLM
     """vllm (a Deployment of vLLM), or kserve (an InferenceService; needs a `pool`)."""
+    task: Task | None = None
+    """`embed`: an embedding model on vLLM's pooling runner, answering /v1/embeddings; `generate`: chat and
+    completions. Empty: the catalogue's task for the model, else generate (README "Embedding models")."""
     pool: str | None = None
     """The GPU pool the model runs on; absent: the model runs on CPU (vLLM's CPU build)."""
     min_replicas: int = Field(default=1, ge=0, le=100)

@@ -107,18 +107,19 @@ def test_gke_pays_the_cluster_fee_cloud_nat_per_node_and_the_filestore_minimum()
     assert cost is not None
     fixed = {part.item: part for part in cost.fixed}
     assert fixed["gke-cluster-management"].ceiling.usd == pytest.approx(0.10)
-    # 2 system + l4-spot 1 + l4-ondemand 1 + h100 1 nodes idle; 4 + 6 + 4 + 1 at the ceiling; $0.0014 per VM.
-    assert fixed["cloud-nat"].idle.usd == pytest.approx(5 * 0.0014)
+    # 2 system + l4-spot 2 (qwen-7b's and embed's minimum replica) + l4-ondemand 1 + h100 1 nodes idle; 4 + 6 + 4 + 1
+    # at the ceiling; $0.0014 per VM.
+    assert fixed["cloud-nat"].idle.usd == pytest.approx(6 * 0.0014)
     assert fixed["cloud-nat"].ceiling.usd == pytest.approx(15 * 0.0014)
-    # Two models, a 200 GiB cache each, on Basic HDD (100 GiB minimum): the per-GiB price is not in the catalogue.
-    assert fixed["filestore-basic-hdd"].ceiling.unknown == ("2 Filestore Basic HDD caches, 400 GiB",)
+    # Three models, a 200 GiB cache each, on Basic HDD (100 GiB minimum): the per-GiB price is not in the catalogue.
+    assert fixed["filestore-basic-hdd"].ceiling.unknown == ("3 Filestore Basic HDD caches, 600 GiB",)
 
 
 def test_the_filestore_minimum_applies_to_small_caches() -> None:
     cost = stack_cost(example("prod-gcp", modelCacheGiB=50))
     assert cost is not None
     assert [part.description for part in cost.fixed if part.item == "filestore-basic-hdd"] == [
-        "2 Filestore Basic HDD caches, 200 GiB"
+        "3 Filestore Basic HDD caches, 300 GiB"
     ]
 
 

@@ -58,12 +58,12 @@ def test_the_serving_quota_holds_the_pickers_pod(plans: dict[Any, Any]) -> None:
     assert models
     [container] = pickers[0]["spec"]["template"]["spec"]["containers"]
     assert container["resources"]["requests"] == {"cpu": str(CPU_CORES), "memory": f"{MEMORY_GIB}Gi"}
-    # qwen-7b: 4 replicas and a surge pod of 6 cores, 24 GiB; qwen-72b: 2 replicas, no surge on its single H100
-    # node, of 16 cores, 160 GiB; and the picker.
+    # qwen-7b: 4 replicas and a surge pod of 6 cores, 24 GiB; embed: 2 replicas and a surge pod of 4 cores, 16 GiB;
+    # qwen-72b: 2 replicas, no surge on its single H100 node, of 16 cores, 160 GiB; and the picker.
     assert (hard["pods"], hard["requests.cpu"], hard["requests.memory"]) == (
-        str(5 + 2 + 1),
-        str(5 * 6 + 2 * 16 + CPU_CORES),
-        f"{5 * 24 + 2 * 160 + MEMORY_GIB}Gi",
+        str(5 + 3 + 2 + 1),
+        str(5 * 6 + 3 * 4 + 2 * 16 + CPU_CORES),
+        f"{5 * 24 + 3 * 16 + 2 * 160 + MEMORY_GIB}Gi",
     )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from stacks.config.loader import PROJECT
-from stacks.config.schema import OBJECT_KEYS, GpuPool, ModelServing, RawConfig
+from stacks.config.schema import OBJECT_KEYS, GpuPool, ModelServing, PriceOverride, RawConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "schemas" / "stack-file.schema.json"
@@ -67,6 +67,20 @@ def stack_file_schema() -> dict[str, Any]:
                 {"type": "null"},
             ],
         }
+    assert "priceOverrides" in OBJECT_KEYS
+    definitions[PriceOverride.__name__] = _model_schema(PriceOverride, definitions)
+    properties["priceOverrides"] = {
+        "description": "Machine type (e.g. g6.2xlarge) or fixed catalogue item -> the price the stack gives where the "
+        "catalogue has none or you pay another: `onDemand`/`spot` USD per hour for a machine, `usd` for a fixed item.",
+        "anyOf": [
+            {
+                "type": "object",
+                "propertyNames": {"minLength": 1, "maxLength": 100},
+                "additionalProperties": {"$ref": f"#/definitions/{PriceOverride.__name__}"},
+            },
+            {"type": "null"},
+        ],
+    }
     for key, description in SECRET_DESCRIPTIONS.items():
         properties[key] = {
             "description": f"{description} Only as a Pulumi secret (`secure:`), never in plain text.",

@@ -269,8 +269,11 @@ class PriceOverride(ConfigModel):
     a machine type's `onDemand` and `spot` USD per hour, or a fixed item's `usd` in the catalogue's unit."""
 
     on_demand: float | None = Field(default=None, gt=0, le=10_000)
+    """A machine type's on-demand price, USD per node-hour."""
     spot: float | None = Field(default=None, gt=0, le=10_000)
+    """A machine type's spot price, USD per node-hour (unset: the catalogue's, or on-demand as its upper bound)."""
     usd: float | None = Field(default=None, gt=0, le=10_000)
+    """A fixed item's price (a control plane, a NAT gateway, a cache), in the catalogue's unit for that item."""
     source: str | None = Field(default=None, min_length=3, max_length=300)
     """Where the price comes from (a price page, a quote); shown next to it in the cost output."""
 

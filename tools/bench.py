@@ -44,8 +44,8 @@ def program():
         "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}})
 run_under_mocks(program, preview=False)
 """
-# Plans a stack, then prints the modules it loaded from site-packages, in the order they were loaded. Read through
-# object.__getattribute__: the SDKs' lazily imported modules would load themselves on any other attribute access.
+# Plans a stack, then prints the modules it loaded from site-packages (importing one imports its packages first).
+# Read through object.__getattribute__: the SDKs' lazily imported modules would load themselves on any other access.
 LOADED_MODULES_PROGRAM = """
 import contextlib, io, json, sys, sysconfig
 from tools.plan import main

@@ -1,10 +1,11 @@
 """How often Python's cycle collector runs, for a process that imports the cloud SDKs and then plans.
 
-The SDKs are over a million long-lived objects (pulumi_aws alone is some 600 modules of generated classes). With
-the default thresholds (700, 10, 10) the collector rescans them hundreds of times while a plan registers its
-resources: a third of the offline plan's own CPU, and 40% of the test suite's. Fewer young collections, and none of
-the objects already alive (`gc.freeze`: the imported modules, which live until the process ends) in the old
-generation, leave the collector only the new objects to scan. Peak memory does not change measurably.
+The SDKs are over a million long-lived objects (the plan of prod-aws loads 1,200 third-party modules, 600 of them
+pulumi_aws's generated classes). With the default thresholds (700, 10, 10) the collector rescans them over and over
+while a plan imports and registers: measured, 0.4 s of the 2.4 s of CPU prod-aws's plan took, and 40% of the test
+suite's CPU. Fewer young collections, and the objects already alive (`gc.freeze`: the imported modules, which live
+until the process ends) out of the old generation, leave the collector mostly the new objects to scan. Peak memory
+did not change measurably (155 MiB for that plan, 365 MiB for a test worker).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ $(UV_VENV)/.installed: requirements-uv.txt
 
 # $(call environment,<directory>,<requirements file>): create it if missing, then install (additive, as pip is).
 # uv compiles nothing at install (pip compiles all 15,000 modules, 40 s of CPU); a run compiles the 2,000 it
-# imports, once, as long as Python may write bytecode (below).
+# imports, once, as long as Python may write bytecode (PYTHONDONTWRITEBYTECODE above).
 define environment
 	@if [ -x $(UV_VENV)/bin/uv ]; then \
 	  [ -x $(1)/bin/python ] || $(UV_VENV)/bin/uv venv --quiet --seed --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(1); \

@@ -43,7 +43,7 @@ from components.serving.vllm import PORT as VLLM_PORT
 from components.serving.vllm import PROGRESS_DEADLINE_SECONDS, STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs
 from stacks.config import Engine, ModelPlan, RouteMember
 from stacks.monitoring import Prometheus
-from stacks.observability import observe_model
+from stacks.observability import observe_model, watched
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,6 +212,11 @@ def _pick_endpoints(
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             priority_class=shared.priority_class,
             after=shared.gateway_ready,
+            monitoring_after=(
+                list(shared.prometheus.crds_ready)
+                if watched(shared.monitoring, shared.prometheus) and shared.prometheus is not None
+                else None
+            ),
         ),
         opts=in_cluster,
     )

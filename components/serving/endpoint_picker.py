@@ -53,8 +53,8 @@ METRICS_PORT = 9090
 REPLICAS = 2
 """A leader and a standby (`--ha-enable-leader-election`, lease `epp-<namespace>-<pool>.llm-d.ai`)."""
 UID = 65532
-"""distroless `nonroot`, the picker image's base (Dockerfile.epp at v0.10.0: BASE_IMAGE gcr.io/distroless/static:nonroot,
-USER 65532:65532)."""
+"""distroless `nonroot`, the picker image's base (Dockerfile.epp at v0.10.0: BASE_IMAGE
+gcr.io/distroless/static:nonroot, USER 65532:65532)."""
 MODE_LABEL = {"llm-d.ai/igw-mode": "llm-d-router-gateway"}
 """The chart's mode label on the picker and its pods, for a picker behind a Gateway's InferencePool."""
 CPU_CORES, MEMORY_GIB = 1, 2

@@ -1,9 +1,10 @@
 """`routing: inference`: where a model's Gateway route may go through an InferencePool and its endpoint picker.
 
 Only GKE's managed Gateway routes to an InferencePool by itself (GKE Inference Gateway). Envoy Gateway v1.9.0, the
-stack's Gateway elsewhere, does so only through an extension server (Envoy AI Gateway) the stack does not install,
-and an existing Gateway's support is not known to the stack. A pool sends requests straight to the model's ready
-replicas, so a sleeping model (no replica, woken by KEDA's interceptor) cannot be behind one.
+stack's Gateway elsewhere, does so only through an extension server (Envoy AI Gateway, built against Envoy Gateway
+v1.8.1) the stack does not install; the Gateway chosen to replace it off GKE (Istio, README "The Gateway off GKE")
+is not built yet. An existing Gateway's support is not known to the stack. A pool sends requests straight to the
+model's ready replicas, so a sleeping model (no replica, woken by KEDA's interceptor) cannot be behind one.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ class _Model(Protocol):
     host: str | None
     canary_of: str | None
     min_replicas: int
+    objectives: Mapping[str, int]
 
     @property
     def routing(self) -> str: ...
@@ -42,7 +43,7 @@ def routing_findings(
 ) -> list[Finding]:
     """Every model with `routing: inference` is routed by the stack's GKE Gateway, served by vLLM, and awake.
     `kubernetes_version`: the stack's, once the version rule has accepted it; None: refused there, not read here."""
-    findings: list[Finding] = []
+    findings: list[Finding] = _objective_findings(models)
     for name, model in models.items():
         if model.routing != INFERENCE:
             continue
@@ -87,6 +88,32 @@ def routing_findings(
                     "something else wakes it; set minReplicas to 1 or more, or remove the key",
                 )
             )
+    return findings
+
+
+def _objective_findings(models: Mapping[str, _Model]) -> list[Finding]:
+    """Objectives belong to a model's pool, and are objects of the serving namespace: one name, one model."""
+    findings: list[Finding] = []
+    owner: dict[str, str] = {}
+    for name, model in models.items():
+        path = f"models.{name}.objectives"
+        if model.objectives and model.routing != INFERENCE:
+            findings.append(
+                Finding(
+                    path, "objectives prioritise requests in an InferencePool: set routing: inference, or remove them"
+                )
+            )
+        for objective in model.objectives:
+            if objective in owner:
+                findings.append(
+                    Finding(
+                        f"{path}.{objective}",
+                        f"{objective!r} is already an objective of model {owner[objective]!r}: InferenceObjectives "
+                        "share the serving namespace, so each name may belong to one model",
+                    )
+                )
+            else:
+                owner[objective] = name
     return findings
 
 

@@ -81,6 +81,8 @@ class Shared:
     """The Gateway exposed models' routes attach to; None when no model sets a host."""
     gateway_ready: list[pulumi.Resource]
     """What routes come after: the stack's Gateway (its CRDs with it)."""
+    objectives_ready: list[pulumi.Resource]
+    """The InferenceObjective CRD, when a pooled model has objectives."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,6 +214,8 @@ def _pick_endpoints(
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             priority_class=shared.priority_class,
             after=shared.gateway_ready,
+            objectives=model.spec.objectives,
+            objectives_after=shared.objectives_ready,
             monitoring_after=(
                 list(shared.prometheus.crds_ready)
                 if watched(shared.monitoring, shared.prometheus) and shared.prometheus is not None

@@ -20,7 +20,8 @@ sends the request to a replica of the pool by its own load balancing instead of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -34,6 +35,8 @@ from components.serving.awaits import SKIP_AWAIT, WAIT_FOR
 from components.serving.clients import Client
 from components.serving.gke_backend import HealthCheck, backend_policy_spec, health_check_policy_spec
 from components.serving.guards import ModelFootprint
+from components.serving.inference_objectives import API_VERSION as OBJECTIVE_API_VERSION
+from components.serving.inference_objectives import FLOW_CONTROL_GATE, objective_spec
 from components.serving.metadata import (
     DNS_EGRESS,
     METRICS_NAMESPACES,
@@ -93,6 +96,13 @@ schedulingProfiles:
   - pluginRef: prefix-cache-scorer
     weight: 3
 """
+
+
+def plugins_config(*, flow_control: bool) -> str:
+    """The picker's configuration: the chart's default profile, with flow control (which orders a saturated pool's
+    requests by their objective's priority) when the pool has objectives; its defaults fill in the rest (the
+    utilization saturation detector, FCFS ordering: pkg/epp/config/loader/defaults.go, flowcontrol.go)."""
+    return PLUGINS + (f"featureGates:\n- {FLOW_CONTROL_GATE}\n" if flow_control else "")
 
 
 def picker_name(model: str) -> str:
@@ -292,6 +302,10 @@ class EndpointPickerArgs:
     timeout_seconds: int
     priority_class: pulumi.Input[str] | None
     after: list[pulumi.Resource]
+    objectives: Mapping[str, int] = field(default_factory=dict)
+    """The pool's InferenceObjectives, name → priority; with any, the picker's flow control is on."""
+    objectives_after: list[pulumi.Resource] = field(default_factory=list)
+    """What installs the InferenceObjective CRD, which the picker must find when it starts."""
     monitoring_after: list[pulumi.Resource] | None = None
     """What installs the Prometheus Operator's CRDs, when a Prometheus of the stack scrapes the picker and evaluates
     its alerts; None: the stack watches nothing."""
@@ -339,8 +353,29 @@ class EndpointPicker(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, role, account]),
         )
         plugins = k8s.core.v1.ConfigMap(
-            f"{name}-epp-config", metadata=metadata(picker), data={PLUGINS_FILE: PLUGINS}, opts=child
+            f"{name}-epp-config",
+            metadata=metadata(picker),
+            data={PLUGINS_FILE: plugins_config(flow_control=bool(args.objectives))},
+            opts=child,
         )
+        for objective, priority in args.objectives.items():
+            k8s.apiextensions.CustomResource(
+                f"{name}-objective-{objective}",
+                api_version=OBJECTIVE_API_VERSION,
+                kind="InferenceObjective",
+                metadata={
+                    "name": objective,
+                    "namespace": args.namespace,
+                    # The model's, as its pool is: what exists for the model carries its instance.
+                    "labels": {
+                        "app.kubernetes.io/instance": name,
+                        "app.kubernetes.io/component": "inference-objective",
+                        "app.kubernetes.io/part-of": PART_OF,
+                    },
+                },
+                spec=objective_spec(name, priority),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, *args.objectives_after, pool]),
+            )
         k8s.networking.v1.NetworkPolicy(
             f"{name}-epp-network-policy",
             metadata=metadata(picker),
@@ -367,7 +402,9 @@ class EndpointPicker(pulumi.ComponentResource):
                     "spec": picker_pod_spec(name, args.namespace_name, args.priority_class),
                 },
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, pool, plugins, role, account]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*args.after, *args.objectives_after, pool, plugins, role, account]
+            ),
         )
         # Not awaited: the standby is always a NotReady endpoint, and the Deployment's wait covers the leader.
         k8s.core.v1.Service(

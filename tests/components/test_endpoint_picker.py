@@ -296,3 +296,48 @@ def test_the_pickers_alerts_are_its_down_and_slow_rules(picker: Registered) -> N
 
 def test_an_unwatched_stack_has_no_scrape_or_alerts_for_the_picker(unwatched_picker: Registered) -> None:
     assert unwatched_picker.all(SERVICE_MONITOR) == unwatched_picker.all(RULES) == []
+
+
+def objectives_build() -> None:
+    EndpointPicker(
+        "chat",
+        EndpointPickerArgs(
+            namespace="llm-serving",
+            namespace_name="llm-serving",
+            model_selector=SELECTOR,
+            model_port=8000,
+            proxy_cidrs=PROXY_CIDRS,
+            timeout_seconds=600,
+            priority_class="llm-serving",
+            after=[],
+            objectives={"interactive": 10, "batch": -10},
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def prioritised_picker() -> Registered:
+    return record(objectives_build)
+
+
+OBJECTIVE = "kubernetes:llm-d.ai/v1alpha2:InferenceObjective"
+
+
+def test_each_objective_is_an_inference_objective_of_the_models_pool(prioritised_picker: Registered) -> None:
+    objectives = {r.inputs["metadata"]["name"]: r.inputs["spec"] for r in prioritised_picker.all(OBJECTIVE)}
+    pool = {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": "chat"}
+    assert objectives == {
+        "interactive": {"poolRef": pool, "priority": 10},
+        "batch": {"poolRef": pool, "priority": -10},
+    }
+
+
+def test_a_picker_with_objectives_turns_flow_control_on_and_one_without_does_not(
+    prioritised_picker: Registered, picker: Registered
+) -> None:
+    prioritised = yaml.safe_load(prioritised_picker.inputs(CONFIG_MAP)["data"]["default-plugins.yaml"])
+    plain = yaml.safe_load(picker.inputs(CONFIG_MAP)["data"]["default-plugins.yaml"])
+    # cmd/epp/runner/runner.go at v0.10.0: the `flowControl` gate, off by default, is what orders by priority.
+    assert prioritised["featureGates"] == ["flowControl"]
+    assert "featureGates" not in plain
+    assert picker.all(OBJECTIVE) == []

@@ -104,8 +104,8 @@ def test_the_picker_runs_llm_d_routers_released_image_for_its_pool(picker: Regis
     assert args[args.index("--grpc-health-port") + 1] == str(HEALTH_PORT) == "9003"
 
 
-# pkg/epp/server/options.go at v0.10.0 (AddFlags): every flag the picker is given exists there; a flag it does
-# not know stops it at start.
+# At v0.10.0, pkg/epp/server/options.go (AddFlags) and pkg/common/observability/logging/options.go (`v`, and
+# controller-runtime zap's `zap-encoder`): every flag the picker is given exists there; an unknown one stops it.
 PICKER_FLAGS = {
     "pool-name",
     "pool-namespace",

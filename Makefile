@@ -11,7 +11,7 @@ OUT ?= build/plan/$(STACK)
 BASE ?= HEAD~1
 PY := $(VENV)/bin/python
 
-.PHONY: plan plan-all diff test lint scan bench sizing-report clean
+.PHONY: plan plan-all diff test lint scan bench sizing-report docs clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ bench: $(VENV)/.installed
 ## sizing-report: every catalogue model on every GPU type: TP, context, GPUs per replica against the lower bound
 sizing-report: $(VENV)/.installed
 	$(PY) -m tools.sizing_report
+
+## docs: the documentation site (MkDocs, Material theme) into build/site, strict: a broken link or anchor fails;
+## the configuration reference and the stack file schema are regenerated from the config model first
+docs: $(VENV)/.installed
+	$(PY) -m tools.stack_schema
+	$(PY) -m tools.config_reference
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -12,7 +12,11 @@ asks for `concurrency` requests and keeps a margin (vllm_memory.MARGIN_*) in eve
 over the GPUs, but never below one per GPU (vLLM replicates them when TP exceeds the KV heads); sliding-window
 layers keep their window plus two batches in flight, in KV groups padded to equal layer counts. Weights and the
 `auto` KV cache take the dtype vLLM resolves on the GPU (components/vllm_support.py), MoE experts the padding of
-the kernel it picks; a GPU vLLM refuses outright (`vllm_support.refusal`) is never sized.
+the kernel it picks; a GPU vLLM refuses outright (`vllm_support.refusal`) is never sized. MLA models (DeepSeek,
+Kimi) cache one latent of kv_lora_rank + qk_rope_head_dim per token and layer, the same on every TP rank.
+
+Past one node (components/pipeline.py): TP over each node's GPUs, one pipeline stage per node; every stage's GPUs
+must start with the margin, the stage with the least headroom is the one reported.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from components.catalog.mig import mig_profile
 from components.catalog.models import ModelArchitecture
 from components.catalog.vllm_engine import DTYPE_BYTES
 from components.clusters.contract import Sharing, SharingMode
+from components.pipeline import stages
 from components.vllm_support import dtype_bytes, expert_padding, moe_kernel, refusal, resolved_dtype
 
 GIB = vm.GIB
@@ -111,8 +116,11 @@ def kv_heads_per_gpu(architecture: ModelArchitecture, tensor_parallel: int) -> i
 def kv_bytes_per_token_layer(
     architecture: ModelArchitecture, tensor_parallel: int, kv_dtype: KvCacheDtype, dtype_size: int = 2
 ) -> int:
-    """K and V of one token in one layer, on one GPU; `auto` keeps the model's resolved dtype."""
+    """K and V of one token in one layer, on one GPU; `auto` keeps the model's resolved dtype. MLA: its latent,
+    on every GPU whatever the TP."""
     element = dtype_size if kv_dtype == "auto" else vm.KV_BYTES[kv_dtype]
+    if architecture.mla_latent:
+        return architecture.mla_latent * element
     return 2 * kv_heads_per_gpu(architecture, tensor_parallel) * architecture.head_dim * element
 
 
@@ -236,7 +244,10 @@ def activation_bytes(
     return (layer + sampler) * vm.ACTIVATION_SAFETY
 
 
-def memory_terms(architecture: ModelArchitecture, gpu: GpuType, sharing: Sharing, tensor_parallel: int) -> MemoryTerms:
+def memory_terms(
+    architecture: ModelArchitecture, gpu: GpuType, sharing: Sharing, tensor_parallel: int, nodes: int = 1
+) -> MemoryTerms:
+    """One GPU's terms; `architecture` is what its stage holds when the replica spans `nodes` nodes."""
     kind = batch_class(gpu, sharing)
     tokens, seqs = vm.MAX_NUM_BATCHED_TOKENS[kind], vm.MAX_NUM_SEQS[kind]
     size = dtype_bytes(architecture, gpu)
@@ -247,7 +258,7 @@ def memory_terms(architecture: ModelArchitecture, gpu: GpuType, sharing: Sharing
         utilization=gpu_memory_utilization(sharing),
         weights_gib=weights_bytes(architecture, size, padding) / tensor_parallel / GIB,
         activation_gib=activation_bytes(architecture, tensor_parallel, tokens, seqs, size) / GIB,
-        non_torch_gib=vm.NON_TORCH_GIB_SINGLE if tensor_parallel == 1 else vm.NON_TORCH_GIB_TENSOR_PARALLEL,
+        non_torch_gib=vm.NON_TORCH_GIB_SINGLE if tensor_parallel * nodes == 1 else vm.NON_TORCH_GIB_TENSOR_PARALLEL,
         cuda_graph_gib=vm.CUDA_GRAPH_GIB[kind],
         max_num_batched_tokens=tokens,
         max_num_seqs=seqs,
@@ -318,7 +329,7 @@ class Sizing:
     """How a model is served on a pool's GPUs."""
 
     tensor_parallel: int
-    """GPUs per replica, all on one node."""
+    """GPUs per node of a replica (`--tensor-parallel-size`)."""
     context_tokens: int
     """`--max-model-len`: the configured context, or the largest that fits when none is configured."""
     context_is_capped: bool
@@ -327,6 +338,24 @@ class Sizing:
     kv_cache_dtype: KvCacheDtype
     terms: MemoryTerms
     architecture: ModelArchitecture
+    """What one GPU holds: the whole model on one node, the tightest pipeline stage past one."""
+    nodes: int = 1
+    """Nodes per replica, one pipeline stage each (`--pipeline-parallel-size`)."""
+
+    @property
+    def gpus(self) -> int:
+        """GPUs per replica over all its nodes."""
+        return self.tensor_parallel * self.nodes
+
+    @property
+    def layout(self) -> str:
+        """How a replica is laid out, as the plan summary and messages say it."""
+        if self.nodes == 1:
+            return f"{self.tensor_parallel} GPU(s) (tensor parallel {self.tensor_parallel})"
+        return (
+            f"{self.nodes} nodes x {self.tensor_parallel} GPUs (tensor parallel {self.tensor_parallel} in each node, "
+            f"pipeline parallel {self.nodes} across them)"
+        )
 
     @property
     def kv_needed_gib(self) -> float:
@@ -358,6 +387,74 @@ class Sizing:
         return self.terms.budget_gib
 
 
+def _placement(
+    architecture: ModelArchitecture,
+    context: int,
+    concurrency: int,
+    gpu: GpuType,
+    sharing: Sharing,
+    kv_dtype: KvCacheDtype,
+    size: int,
+    nodes: int,
+) -> tuple[MemoryTerms, ModelArchitecture] | None:
+    """The terms of the stage with the least headroom when every stage fits `concurrency` requests of `context`
+    at `size` GPUs per node over `nodes` nodes; None when one does not."""
+    tightest: tuple[float, MemoryTerms, ModelArchitecture] | None = None
+    for stage in stages(architecture, nodes):
+        terms = memory_terms(stage, gpu, sharing, size, nodes)
+        if not fits(stage, terms, size, context, concurrency, kv_dtype):
+            return None
+        left = terms.kv_room_gib * GIB - concurrency_kv_bytes(stage, terms, size, context, concurrency, kv_dtype)
+        if tightest is None or left < tightest[0]:
+            tightest = (left, terms, stage)
+    return None if tightest is None else (tightest[1], tightest[2])
+
+
+def _longest(
+    architecture: ModelArchitecture,
+    concurrency: int,
+    gpu: GpuType,
+    sharing: Sharing,
+    kv_dtype: KvCacheDtype,
+    size: int,
+    nodes: int,
+) -> int:
+    """The longest context every stage fits (a whole number of blocks); 0 when some stage fits none."""
+    return min(
+        largest_context(stage, memory_terms(stage, gpu, sharing, size, nodes), size, concurrency, kv_dtype)
+        for stage in stages(architecture, nodes)
+    )
+
+
+def _size_on(
+    architecture: ModelArchitecture,
+    context_tokens: int | None,
+    concurrency: int,
+    gpu: GpuType,
+    sizes: list[int],
+    sharing: Sharing,
+    kv_dtype: KvCacheDtype,
+    nodes: int,
+) -> Sizing | None:
+    wanted = context_tokens or architecture.default_context
+    for size in sizes:
+        placed = _placement(architecture, wanted, concurrency, gpu, sharing, kv_dtype, size, nodes)
+        if placed is not None:
+            return Sizing(size, wanted, False, concurrency, kv_dtype, placed[0], placed[1], nodes)
+    if context_tokens is not None:
+        return None
+    best: tuple[int, int] | None = None
+    for size in sizes:
+        context = _longest(architecture, concurrency, gpu, sharing, kv_dtype, size, nodes)
+        if context > 0 and (best is None or context > best[0]):
+            best = (context, size)
+    if best is None:
+        return None
+    placed = _placement(architecture, best[0], concurrency, gpu, sharing, kv_dtype, best[1], nodes)
+    assert placed is not None
+    return Sizing(best[1], best[0], True, concurrency, kv_dtype, placed[0], placed[1], nodes)
+
+
 def size_model(
     architecture: ModelArchitecture,
     context_tokens: int | None,
@@ -366,32 +463,36 @@ def size_model(
     gpus_per_node: int,
     sharing: Sharing,
     kv_dtype: KvCacheDtype = "auto",
+    max_nodes: int = 1,
+    nodes: int | None = None,
 ) -> Sizing | None:
     """The smallest tensor parallelism at which the model starts with `concurrency` requests of the configured
     context. Without a configured context: the smallest at which the model's full context fits, else the one
-    that fits the longest (the smallest among equals), capped there. None when nothing on one node starts.
-    A shared GPU is never split further: one replica, one share. None, too, on a GPU vLLM refuses the model on
-    (`vllm_support.refusal` says why)."""
+    that fits the longest (the smallest among equals), capped there. A shared GPU is never split further: one
+    replica, one share. None, too, on a GPU vLLM refuses the model on (`vllm_support.refusal` says why).
+
+    When nothing on one node starts, the fewest nodes up to `max_nodes` at which it does, every node's GPUs in
+    tensor parallel (the most the model's heads allow) and one pipeline stage per node; `nodes` asks for exactly
+    that many. None when no count starts."""
     if refusal(architecture, gpu) is not None:
         return None
     most = 1 if sharing.mode is not SharingMode.NONE else gpus_per_node
     sizes = allowed_sizes(architecture, most)
-    wanted = context_tokens or architecture.default_context
-    for size in sizes:
-        terms = memory_terms(architecture, gpu, sharing, size)
-        if fits(architecture, terms, size, wanted, concurrency, kv_dtype):
-            return Sizing(size, wanted, False, concurrency, kv_dtype, terms, architecture)
-    if context_tokens is not None:
+    if nodes is None and (
+        sizing := _size_on(architecture, context_tokens, concurrency, gpu, sizes, sharing, kv_dtype, 1)
+    ):
+        return sizing
+    if sharing.mode is not SharingMode.NONE or not sizes:
         return None
-    best: tuple[int, int, MemoryTerms] | None = None
-    for size in sizes:
-        terms = memory_terms(architecture, gpu, sharing, size)
-        context = largest_context(architecture, terms, size, concurrency, kv_dtype)
-        if context > 0 and (best is None or context > best[0]):
-            best = (context, size, terms)
-    if best is None:
-        return None
-    return Sizing(best[1], best[0], True, concurrency, kv_dtype, best[2], architecture)
+    counts = [nodes] if nodes is not None else range(2, max_nodes + 1)
+    whole_node = sizes[-1:]
+    for count in counts:
+        sizing = _size_on(
+            architecture, context_tokens, concurrency, gpu, whole_node if count > 1 else sizes, sharing, kv_dtype, count
+        )
+        if sizing is not None:
+            return sizing
+    return None
 
 
 def best_fit(

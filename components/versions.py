@@ -107,3 +107,17 @@ ENVOY_GATEWAY_VERSION = "v1.9.0"
 # v0.10.0 is where the picker's arguments, ports, RBAC and plugin configuration in
 # components/serving/endpoint_picker.py were read.
 ENDPOINT_PICKER_IMAGE = "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0"
+
+# LeaderWorkerSet (models past one node): the controller's chart from registry.k8s.io (kubernetes-sigs/lws
+# hack/push-chart.sh publishes chart version = the release tag, image registry.k8s.io/lws/lws:<tag>). Its CRD is
+# vendored at the same tag by tools/vendor_lws_crd.py and created by the stack, the chart's crds/ skipped.
+# renovate: datasource=docker depName=registry.k8s.io/lws/lws
+LWS_VERSION = "v0.10.0"
+LWS_CHART = "oci://registry.k8s.io/lws/charts/lws"
+LWS_IMAGE_REPOSITORY = "registry.k8s.io/lws/lws"
+
+# EFA device plugin (EKS pools with `fabric`): aws/eks-charts stable/aws-efa-k8s-device-plugin, chart v0.5.30
+# (image v0.5.20 from its values.yaml; its supportedInstanceLabels list p4d/p4de/p5/p5e/p5en).
+# renovate: datasource=helm registryUrl=https://aws.github.io/eks-charts depName=aws-efa-k8s-device-plugin
+EKS_CHARTS_REPO = "https://aws.github.io/eks-charts"
+EFA_DEVICE_PLUGIN_CHART = "v0.5.30"

@@ -39,7 +39,9 @@ def dtype_bytes(architecture: ModelArchitecture, gpu: GpuType) -> int:
 
 def refusal(architecture: ModelArchitecture, gpu: GpuType) -> str | None:
     """Why vLLM refuses to start this model on this GPU, whatever the memory; None when it starts."""
-    if architecture.attention != ve.SUPPORTED_ATTENTION:
+    if architecture.attention not in ve.SUPPORTED_ATTENTION or (
+        architecture.attention == "mla" and not architecture.mla_latent
+    ):
         reason = ve.UNMODELLED_ATTENTION.get(architecture.attention, f"attention {architecture.attention!r}")
         return f"not sized: {reason}, which this project's formula does not model"
     quantization = ve.QUANTIZATIONS.get(architecture.weights)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pulumi
@@ -10,6 +11,7 @@ import pulumi_aws as aws
 from components.autoscaling.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.autoscaling.priority_expander import PriorityExpander, PriorityExpanderArgs, asg_regex
 from components.catalog.instances import Cloud
+from components.clusters.efa import EfaDevicePlugin
 from components.clusters.efs import EfsStorage, EfsStorageArgs
 from components.clusters.eks import SYSTEM_POOL_LABEL, EksCluster, EksClusterArgs
 from stacks.cloud import cluster_args
@@ -42,6 +44,11 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     )
     prometheus = prometheus_for(config, cluster, Cloud.AWS)
     gpus = enable_gpus(config, cluster, Cloud.AWS, prometheus)
+    fabric_pools = [cluster.gpu_pools[name] for name, pool in config.gpu_pools.items() if pool.fabric]
+    if fabric_pools:
+        # Group pods request `vpc.amazonaws.com/efa`: they wait for its plugin like GPU pods for the GPU one.
+        efa = EfaDevicePlugin("efa", fabric_pools, opts=pulumi.ResourceOptions(provider=cluster.provider))
+        gpus = dataclasses.replace(gpus, ready=[*gpus.ready, efa.release])
     if cluster.gpu_pools:
         _autoscale_gpu_pools(config, cluster, provider)
     cache_class = _model_cache_class(config, cluster, provider)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.catalog.fabric import fabric_of
 from components.clusters.contract import GpuPoolArgs
 from stacks.config import Capacity, StackConfig
 
@@ -19,6 +20,7 @@ def gpu_pool_args(config: StackConfig) -> dict[str, GpuPoolArgs]:
             labels=pool.labels,
             zones=tuple(pool.zones),
             sharing=pool.sharing.as_sharing(),
+            fabric=fabric_of(config.cloud, config.pool_instances[name].name) if pool.fabric and config.cloud else None,
         )
         for name, pool in config.gpu_pools.items()
     }

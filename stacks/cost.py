@@ -384,6 +384,8 @@ def _models(config: StackConfig, pools: dict[str, NodePoolCost], region: str) ->
         gpus, slots = model.share.gpus, model.share.slots
         fraction = gpus / slots
         share = f"{gpus}/{slots} of one {pool.instance_type}" if gpus != slots else f"a whole {pool.instance_type}"
+        if model.share.nodes > 1:
+            share = f"{model.share.nodes} whole {pool.instance_type} nodes (one group)"
         what = _price_label(pool.instance_type, spot=pool.spot, region=region)
         models[name] = ModelCost(name, pool_name, share, priced(fraction, pool.node_price, what), model.max_replicas)
     return models

@@ -34,6 +34,7 @@ from components.serving.gke_backend import HealthCheck
 from components.serving.kserve import PORT as KSERVE_PORT
 from components.serving.kserve import READY_PATH as KSERVE_READY_PATH
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
+from components.serving.leader_worker_set import EFA_RESOURCE, GroupArgs, LeaderWorkerSetServer, LwsPlatform
 from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
 from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace
@@ -75,6 +76,8 @@ class Shared:
     priority_class: pulumi.Input[str]
     keda: Keda | None
     kserve: KServePlatform | None
+    lws: LwsPlatform | None
+    """LeaderWorkerSet's controller and CRD, when a model spans nodes."""
     prometheus: Prometheus | None
     wake_add_on: KedaHttpAddOn | None
     gateway: GatewayRef | None
@@ -151,7 +154,7 @@ class Model(pulumi.ComponentResource):
 
 def _serve(
     model: ModelPlan, args: VllmServerArgs, shared: Shared, in_cluster: pulumi.ResourceOptions
-) -> tuple[VllmServer | KServeModel, Endpoint]:
+) -> tuple[VllmServer | KServeModel | LeaderWorkerSetServer, Endpoint]:
     # GPU servers wait for the device plugin, so their pods never meet a node without `nvidia.com/gpu`.
     opts = pulumi.ResourceOptions.merge(
         in_cluster, pulumi.ResourceOptions(depends_on=shared.gpu_ready if args.placement is not None else [])
@@ -164,6 +167,20 @@ def _serve(
             port=80,
             service_selector={"serving.kserve.io/inferenceservice": model.name},
             pod_port=KSERVE_PORT,
+        )
+    if model.sizing is not None and model.sizing.nodes > 1 and shared.lws is not None:
+        group = GroupArgs(
+            server=args,
+            nodes=model.sizing.nodes,
+            fabric_resources=fabric_resources(shared.cloud, model),
+            platform_ready=shared.lws.ready,
+        )
+        return LeaderWorkerSetServer(model.name, group, opts=opts), Endpoint(
+            deployment=model.name,
+            service=model.name,
+            port=VLLM_PORT,
+            service_selector=model_selector("vllm", model.name),
+            pod_port=VLLM_PORT,
         )
     server = VllmServer(model.name, args, opts=opts)
     return server, Endpoint(
@@ -372,3 +389,12 @@ def _scale_on_queue(
         opts=in_cluster,
     )
     return True
+
+
+def fabric_resources(cloud: Cloud | None, model: ModelPlan) -> dict[str, str]:
+    """What each pod of a group requests for the fabric: on EKS every EFA interface of its node, through the EFA
+    device plugin's `vpc.amazonaws.com/efa` (aws-efa-k8s-device-plugin), so NCCL's aws-ofi-nccl sees them all.
+    GKE's GPUDirect and AKS's InfiniBand reach the pods through their own paths (README "Models past one node")."""
+    if cloud is Cloud.AWS and model.fabric is not None:
+        return {EFA_RESOURCE: str(model.fabric.interfaces)}
+    return {}

@@ -38,6 +38,7 @@ def model_watch(model: ModelPlan, *, deployment: str, service: str, gpu_metrics:
         on_gpu=model.spec.pool is not None,
         gpu_metrics=gpu_metrics,
         objectives=model.objectives,
+        group_nodes=model.sizing.nodes if model.sizing is not None else 1,
     )
 
 

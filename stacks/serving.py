@@ -32,6 +32,7 @@ from components.serving.gateway import (
 from components.serving.guards import ServingGuards, ServingGuardsArgs
 from components.serving.inference_objectives import objective_crd
 from components.serving.kserve import KServePlatform
+from components.serving.leader_worker_set import LwsPlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS
 from components.serving.vllm import VllmServerArgs, footprint
@@ -49,6 +50,7 @@ class _Platform:
 
     gateway: StackGateway | None
     kserve: KServePlatform | None
+    lws: LwsPlatform | None
 
 
 def deploy_models(
@@ -124,6 +126,7 @@ def _shared(
         priority_class=guards.priority_class_name,
         keda=keda,
         kserve=platform.kserve,
+        lws=platform.lws,
         prometheus=prometheus,
         wake_add_on=keda.http_add_on if keda is not None else None,
         gateway=gateway,
@@ -239,7 +242,9 @@ def _platform(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulum
     if installed_gateway is not None and cert_manager is not None and config.acme_email and gateway is not None:
         acme_issuer("gateway", config.acme_email, gateway, after=[cert_manager.release], opts=in_cluster)
     kserve = KServePlatform("kserve", cert_manager.release, opts=in_cluster) if uses_kserve and cert_manager else None
-    return _Platform(gateway=installed_gateway, kserve=kserve)
+    spans_nodes = any(model.sizing is not None and model.sizing.nodes > 1 for model in config.models.values())
+    lws = LwsPlatform("lws", opts=in_cluster) if spans_nodes else None
+    return _Platform(gateway=installed_gateway, kserve=kserve, lws=lws)
 
 
 def _outputs(
@@ -345,7 +350,7 @@ def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
         "engine": model.spec.engine.value,
         "huggingFaceId": model.spec.hugging_face_id,
         "accelerator": pool.gpu.value if pool is not None else "cpu",
-        "gpusPerReplica": args.gpus if pool is not None else 0,
+        "gpusPerReplica": model.gpus_per_replica if pool is not None else 0,
         "sizing": sizing_output(model.sizing),
         "pool": pool.name if pool is not None else None,
         # Pools the autoscaler may grow for the model when its own cannot: same GPU, count and sharing.
@@ -358,6 +363,24 @@ def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
             else "fixed"
         ),
         "contextLength": model.context_length,
+        "group": _group_output(model),
+    }
+
+
+def _group_output(model: ModelPlan) -> dict[str, Any] | None:
+    """A model past one node: its LeaderWorkerSet group's layout and fabric; None on one node."""
+    if model.sizing is None or model.sizing.nodes == 1:
+        return None
+    fabric = model.fabric
+    return {
+        "workload": "LeaderWorkerSet",
+        "nodes": model.sizing.nodes,
+        "layout": model.sizing.layout,
+        "fabric": (
+            f"{fabric.kind}, {fabric.interfaces} interfaces, {fabric.gbps_per_node} Gb/s per node"
+            if fabric is not None
+            else "the existing cluster's"
+        ),
     }
 
 
@@ -367,6 +390,7 @@ def sizing_output(sizing: Sizing | None) -> dict[str, Any] | None:
         return None
     return {
         "tensorParallel": sizing.tensor_parallel,
+        "pipelineParallel": sizing.nodes,
         "contextLength": sizing.context_tokens,
         "contextCappedByMemory": sizing.context_is_capped,
         "concurrency": sizing.concurrency,

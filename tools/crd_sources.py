@@ -91,6 +91,9 @@ SOURCES: tuple[CrdSource, ...] = (
               "config/crd/networking.gke.io_gcpgatewaypolicies.yaml", ("v1",)),
     CrdSource("datreeio/CRDs-catalog", CRDS_CATALOG_COMMIT, "cloud.google.com/computeclass_v1.json", ("v1",),
               json_schema_of="ComputeClass/cloud.google.com/v1"),
+    # LeaderWorkerSet (models past one node); the stack also creates this CRD itself (tools/vendor_lws_crd.py).
+    CrdSource("kubernetes-sigs/lws", versions.LWS_VERSION,
+              "charts/lws/crds/leaderworkerset.x-k8s.io_leaderworkersets.yaml", ("v1",)),
 )  # fmt: skip
 
 

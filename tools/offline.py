@@ -107,6 +107,7 @@ class Registration:
     dependencies: list[str]
     ignore_changes: list[str]
     deleted_with: str
+    retain_on_delete: bool = False
 
 
 class _RecordingMocks(pulumi.runtime.Mocks):
@@ -336,6 +337,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     dependencies=list(request.dependencies),
                     ignore_changes=list(request.ignoreChanges),
                     deleted_with=request.deletedWith,
+                    retain_on_delete=bool(request.retainOnDelete),
                 )
             )
         return response

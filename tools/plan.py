@@ -197,6 +197,9 @@ def summary(plan: Plan) -> str:
             f"replicas {model['replicas']['min']}-{model['replicas']['max']}, context {model['contextLength']}, "
             f"served as '{model['servedModelName']}'"
         )
+        if model.get("group"):
+            group = model["group"]
+            lines.append(f"    group: {group['workload']}, {group['layout']} per replica, fabric {group['fabric']}")
         sizing = model.get("sizing")
         if sizing:
             lines.extend(sizing_lines(sizing))

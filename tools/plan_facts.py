@@ -45,6 +45,8 @@ def _model_facts(model: Mapping[str, Any]) -> dict[str, Any]:
         "GPUs at min scale": _gpus(replicas.get("min"), per),
         "GPUs at max scale": _gpus(replicas.get("max"), per),
         "tensor parallel": sizing.get("tensorParallel"),
+        # Past one node: the stages across nodes (absent before multi-node serving: one node).
+        "pipeline parallel": sizing.get("pipelineParallel", 1) if sizing else None,
         "context": model.get("contextLength"),
         "public URL": model.get("publicUrl"),
         # A rollout's step: the share of its Gateway route's requests.

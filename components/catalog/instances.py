@@ -150,6 +150,8 @@ INSTANCES: dict[Cloud, list[InstanceType]] = {
                 ("a3-highgpu-2g", 2, 52, 468),
                 ("a3-highgpu-4g", 4, 104, 936),
                 ("a3-highgpu-8g", 8, 208, 1872),
+                # A3 Mega: the H100 type with GPUDirect-TCPXO (components/catalog/fabric.py); same host.
+                ("a3-megagpu-8g", 8, 208, 1872),
             ],
             "nvidia-h100-80gb",
         ),

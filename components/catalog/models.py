@@ -31,6 +31,12 @@ snapshot, or the full file quoted in an issue):
   (52694973519, 70936423264: 40 layers, 5120, 32768, 32/8, head_dim 128, vocab 131072); Qwen3-8B (65731783159:
   36 layers, 4096, 12288, 32/8, 151936); Qwen3-30B-A3B (68980208961: 48 layers, 2048, moe 768, 32/4, 128 experts,
   8 per token, 151936, 40960).
+- Past one node: DeepSeek-V3 (55875602218, the full file quoted in an issue: 61 layers, 7168, 18432 dense and
+  2048 per expert, first_k_dense_replace 3, 256 routed and 1 shared expert, 8 per token, 128/128 heads,
+  q_lora_rank 1536, kv_lora_rank 512, qk_nope 128, qk_rope 64, v_head 128, 163840 positions; 129280 vocab and
+  untied in 66032461660 and 67338768736); V3.1 and R1-0528 are taken with V3's shapes (their own files not read
+  here). Llama-3.1-405B (24602417807, 66032461660, 9355144404, all typed from the file: 126 layers, 16384, 53248,
+  128/8, 128256, 131072, untied).
 - Unverified here: the Red Hat FP8 and the Qwen2.5-72B AWQ checkpoints (same shapes as their base models; the
   AWQ `torch_dtype` float16 is AutoAWQ's default, not read), Llama-3.3-70B (taken as Llama-3.1-70B's shapes),
   the Mistral 7B v0.3 and Small 24B context lengths and dtypes.
@@ -87,9 +93,27 @@ class ModelArchitecture:
     config_dtype: str = "bfloat16"
     """config.json `torch_dtype`: what `--dtype auto` keeps where the GPU supports it."""
     attention: Attention = "gqa"
-    """How the KV cache is kept: "gqa" (K and V per KV head, sliding window included) is what sizing models;
-    "mla" (latent attention: DeepSeek-V3, Kimi K2), "mamba" and "linear" (hybrid state layers: Nemotron-H,
-    Qwen3-Next) are refused."""
+    """How the KV cache is kept: "gqa" (K and V per KV head, sliding window included) and "mla" (latent attention:
+    DeepSeek-V3, Kimi K2; needs `kv_lora_rank` and `qk_rope_head_dim`) are sized; "mamba" and "linear" (hybrid
+    state layers: Nemotron-H, Qwen3-Next) are refused."""
+    kv_lora_rank: int = 0
+    """MLA: the latent's width (config.json `kv_lora_rank`); the cache keeps it plus `qk_rope_head_dim` per token."""
+    qk_rope_head_dim: int = 0
+    q_lora_rank: int = 0
+    """MLA: the query's low-rank width (0: a full query projection); only the parameter recount reads it."""
+    qk_nope_head_dim: int = 0
+    v_head_dim: int = 0
+    dense_layers: int = 0
+    """Leading layers with a dense MLP in a mixture of experts (DeepSeek's `first_k_dense_replace`)."""
+    dense_intermediate_size: int = 0
+    """Their MLP width (DeepSeek's `intermediate_size`; `intermediate_size` here is one expert's)."""
+    shared_experts: int = 0
+    """Experts every token goes through besides the routed ones (`n_shared_experts`)."""
+
+    @property
+    def mla_latent(self) -> int:
+        """Elements MLA caches per token and layer: the latent and the rotary key (0 for other attention)."""
+        return self.kv_lora_rank + self.qk_rope_head_dim if self.attention == "mla" else 0
 
     @property
     def hidden(self) -> int:
@@ -101,31 +125,50 @@ class ModelArchitecture:
 
     @property
     def mlp_width(self) -> int:
-        """Columns of the MLP each token goes through: one dense MLP, or its experts' together."""
+        """Columns of the MLP each token goes through: one dense MLP, or its experts' (shared ones too) together."""
         width = self.intermediate_size or 4 * self.hidden
-        return width * self.experts_per_token if self.experts else width
+        return width * (self.experts_per_token + self.shared_experts) if self.experts else width
 
     def embedding_parameters(self) -> int:
         return self.vocab * self.hidden * (1 if self.tied_embeddings else 2)
 
     def expert_parameters(self) -> int:
+        """The routed experts' weights (what an MoE kernel pads), over the layers that have experts."""
         if not self.experts or self.intermediate_size is None:
             return 0
-        return self.layers * self.experts * 3 * self.hidden * self.intermediate_size
+        return (self.layers - self.dense_layers) * self.experts * 3 * self.hidden * self.intermediate_size
+
+    def attention_parameters(self) -> int:
+        """One layer's q, k, v and o projections; for MLA its low-rank ones (vllm/model_executor/models/
+        deepseek_v2.py `DeepseekV2MLAAttention`: q_a/q_b or q_proj, kv_a_proj_with_mqa, kv_b_proj, o_proj)."""
+        hidden, heads = self.hidden, self.attention_heads or self.kv_heads
+        if self.attention != "mla":
+            return 2 * hidden * heads * self.head_dim + 2 * hidden * self.kv_heads * self.head_dim
+        query_width = heads * (self.qk_nope_head_dim + self.qk_rope_head_dim)
+        query = hidden * self.q_lora_rank + self.q_lora_rank * query_width if self.q_lora_rank else hidden * query_width
+        latent = hidden * self.mla_latent + self.kv_lora_rank * heads * (self.qk_nope_head_dim + self.v_head_dim)
+        return query + latent + heads * self.v_head_dim * hidden
 
     def recomputed_parameters(self) -> int | None:
-        """Embeddings, attention (q, k, v, o), MLP or experts and router, per layer; None without the shapes."""
+        """Embeddings, attention, MLP or experts (routed, shared) and router, per layer; None without the shapes
+        (for MLA, without `qk_nope_head_dim`)."""
         if self.hidden_size is None or self.intermediate_size is None or self.attention_heads is None:
             return None
+        if self.attention == "mla" and not self.qk_nope_head_dim:
+            return None
         hidden = self.hidden_size
-        attention = 2 * hidden * self.attention_heads * self.head_dim + 2 * hidden * self.kv_heads * self.head_dim
-        mlp = (
-            self.experts * (3 * hidden * self.intermediate_size + hidden)
-            if self.experts
-            else 3 * hidden * (self.intermediate_size)
-        )
+        expert = 3 * hidden * self.intermediate_size
+        if self.experts:
+            moe = self.experts * (expert + hidden) + self.shared_experts * expert
+            dense = 3 * hidden * (self.dense_intermediate_size or self.intermediate_size)
+            mlp = (self.layers - self.dense_layers) * moe + self.dense_layers * dense
+        else:
+            mlp = self.layers * expert
         return (
-            self.embedding_parameters() + self.layers * (attention + mlp) + round(self.extra_parameters_billion * 1e9)
+            self.embedding_parameters()
+            + self.layers * self.attention_parameters()
+            + mlp
+            + round(self.extra_parameters_billion * 1e9)
         )
 
 
@@ -172,6 +215,38 @@ def _model(
     )
 
 
+def _deepseek_v3(*, weights: WeightFormat) -> ModelArchitecture:
+    """DeepSeek-V3's shapes (V3.1 and R1-0528 keep them): 61 layers, the first 3 dense, 256 routed experts and 1
+    shared, MLA with a 512-wide latent and a 64-wide rotary key. The multi-token-prediction layer
+    (num_nextn_predict_layers) is loaded only for speculative decoding, which the stack does not turn on."""
+    return ModelArchitecture(
+        parameters_billion=671,
+        layers=61,
+        attention_heads=128,
+        kv_heads=128,
+        head_dim=192,
+        default_context=163840,
+        gated=False,
+        hidden_size=7168,
+        intermediate_size=2048,
+        vocab_size=129280,
+        experts=256,
+        experts_per_token=8,
+        weights=weights,
+        model_type="deepseek_v3",
+        attention="mla",
+        kv_lora_rank=512,
+        qk_rope_head_dim=64,
+        q_lora_rank=1536,
+        qk_nope_head_dim=128,
+        v_head_dim=128,
+        dense_layers=3,
+        dense_intermediate_size=18432,
+        shared_experts=1,
+    )
+
+
+_LLAMA_405B = {"hidden": 16384, "intermediate": 53248, "vocab": 128256, "model_type": "llama"}
 _LLAMA_8B = {"hidden": 4096, "intermediate": 14336, "vocab": 128256, "model_type": "llama"}
 _LLAMA_70B = {"hidden": 8192, "intermediate": 28672, "vocab": 128256, "model_type": "llama"}
 _QWEN25_VOCAB = 152064
@@ -296,6 +371,14 @@ MODELS: dict[str, ModelArchitecture] = {
     "RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic": _model(
         70.6, 80, 64, 8, 128, 131072, gated=False, weights="fp8", **_LLAMA_70B
     ),
+    # Past one node on 80 GB cards (README "Models past one node"): 405B in bf16 needs two nodes of 8 x H100, in
+    # FP8 one; DeepSeek's FP8 checkpoint (128 x 128 block scales, about 0.02% more, left out) needs two.
+    "meta-llama/Llama-3.1-405B-Instruct": _model(405, 126, 128, 8, 128, 131072, gated=True, **_LLAMA_405B),
+    "RedHatAI/Meta-Llama-3.1-405B-Instruct-FP8": _model(
+        405, 126, 128, 8, 128, 131072, gated=False, weights="fp8", **_LLAMA_405B
+    ),
+    "deepseek-ai/DeepSeek-V3.1": _deepseek_v3(weights="fp8"),
+    "deepseek-ai/DeepSeek-R1-0528": _deepseek_v3(weights="fp8"),
     # INT4 (AWQ) of a catalogue model: the same shapes.
     "Qwen/Qwen2.5-72B-Instruct-AWQ": _model(
         72.7,

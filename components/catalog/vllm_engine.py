@@ -87,12 +87,14 @@ UNQUANTIZED_MOE_KERNEL = MoeKernel("Triton fused_moe", 1, 1)
 """bf16 experts (oracle/unquantized.py): FlashInfer TRTLLM/CUTLASS need SM90+/SM100 and Hopper moves them behind
 Triton; on this catalogue's GPUs Triton, which pads nothing (`unquantized_round_up_...` pads only TRTLLM)."""
 
-SUPPORTED_ATTENTION = "gqa"
-"""The KV cache the formula models: K and V per KV head (multi-head, grouped-query, sliding window)."""
+SUPPORTED_ATTENTION = ("gqa", "mla")
+"""The KV caches the formula models: K and V per KV head (multi-head, grouped-query, sliding window), and MLA's
+one latent of kv_lora_rank + qk_rope_head_dim per token and layer, the same on every TP rank
+(layers/attention/mla_attention.py `get_kv_cache_spec`: num_kv_heads=1, max_tp_shards=1; MLAAttentionSpec keeps
+no separate V, head_size_v=0)."""
 
 UNMODELLED_ATTENTION: dict[str, str] = {
-    "mla": "multi-head latent attention keeps one latent per token on every TP rank (vllm/config/model.py "
-    "`get_num_kv_heads` returns 1 for MLA; kv_cache_interface.py MLAAttentionSpec)",
+    "mla": "multi-head latent attention without its kvLoraRank and qkRopeHeadDim (the latent it caches per token)",
     "mamba": "Mamba layers keep a fixed state per request (kv_cache_interface.py MambaSpec)",
     "linear": "linear-attention layers keep a fixed state per request (kv_cache_interface.py MambaSpec pages)",
 }

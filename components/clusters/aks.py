@@ -19,6 +19,7 @@ import pulumiverse_time as time
 import yaml
 from pulumi_azure_native import (
     authorization,
+    compute,
     containerservice,
     managedidentity,
     monitor,
@@ -336,6 +337,20 @@ class AksCluster(pulumi.ComponentResource):
                 if pool.spot
                 else {"scale_set_priority": "Regular"}
             )
+            # A fabric pool (ND H100 v5 and kin: InfiniBand) keeps its VMs close: one proximity placement group.
+            proximity = (
+                {
+                    "proximity_placement_group_id": compute.ProximityPlacementGroup(
+                        f"{name}-{pool_name}-proximity",
+                        resource_group_name=group_name,
+                        location=args.region,
+                        proximity_placement_group_type="Standard",
+                        opts=child,
+                    ).id
+                }
+                if pool.fabric is not None
+                else {}
+            )
             agent_pool = containerservice.AgentPool(
                 f"{name}-{pool_name}",
                 agent_pool_name=pool_name,
@@ -364,6 +379,7 @@ class AksCluster(pulumi.ComponentResource):
                 orchestrator_version=control_plane_version,
                 **spot,
                 **common_pool,
+                **proximity,
                 # The cluster autoscaler owns the node count once the pool exists.
                 opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"]),
             )

@@ -14,6 +14,7 @@ from typing import Protocol
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.catalog.fabric import Fabric
 from components.catalog.gpus import GPUS, GpuType
 from components.catalog.instances import InstanceType
 from components.catalog.mig import mig_profile
@@ -167,6 +168,9 @@ class GpuPoolArgs:
     """How pods share the pool's GPUs."""
     disk_gib: int = 200
     """Root/OS disk: GPU serving images are large."""
+    fabric: Fabric | None = None
+    """The machine type's GPU network between nodes, when the pool asks for it (`fabric`): the cluster component
+    attaches every interface and keeps the pool's nodes in one placement."""
 
 
 @dataclass(frozen=True, kw_only=True)

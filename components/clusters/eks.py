@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -19,7 +20,8 @@ import pulumi_kubernetes as k8s
 
 from components import versions
 from components.catalog.instances import Cloud
-from components.clusters.contract import CloudClusterArgs, GpuPoolInfo
+from components.clusters.contract import CloudClusterArgs, GpuPoolArgs, GpuPoolInfo
+from components.clusters.efa import efa_interfaces, self_rules
 from components.clusters.gpu_nodes import gpu_node_taints, pool_info
 from components.clusters.kubeconfig import exec_kubeconfig
 from components.clusters.network import subnet_plan
@@ -328,10 +330,12 @@ class EksCluster(pulumi.ComponentResource):
         for pool_name, pool in args.gpu_pools.items():
             info = pool_info(Cloud.AWS, pool_name, pool)
             taints = [(t.key, t.value, t.effect) for t in gpu_node_taints(Cloud.AWS, info.group)]
+            fabric = self._fabric(f"{name}-{pool_name}", pool, child) if pool.fabric is not None else None
             group = self._node_group(
                 f"{name}-{pool_name}",
                 f"{args.cluster_name}-{pool_name}",
-                subnet_ids,
+                # A cluster placement group lives in one zone: a fabric pool's nodes take the first subnet's.
+                subnet_ids[:1] if fabric is not None else subnet_ids,
                 node_prerequisites,
                 ami_type="AL2023_x86_64_NVIDIA",
                 instance_type=pool.instance.name,
@@ -340,6 +344,7 @@ class EksCluster(pulumi.ComponentResource):
                 labels=info.labels,
                 taints=taints,
                 root_volume_gib=pool.disk_gib,
+                fabric=fabric,
             )
             asg_name = group.resources.apply(lambda resources: resources[0].autoscaling_groups[0].name)
             info = dataclasses.replace(info, node_group_id=asg_name)
@@ -527,6 +532,7 @@ class EksCluster(pulumi.ComponentResource):
         labels: Mapping[str, str],
         taints: list[tuple[str, str, str]],
         root_volume_gib: int,
+        fabric: dict[str, Any] | None = None,
     ) -> aws.eks.NodeGroup:
         template = aws.ec2.LaunchTemplate(
             f"{name}-template",
@@ -544,6 +550,7 @@ class EksCluster(pulumi.ComponentResource):
                 }
             ],
             update_default_version=True,
+            **(fabric or {}),
             opts=pulumi.ResourceOptions(parent=self),
         )
         minimum, maximum = scaling
@@ -569,6 +576,25 @@ class EksCluster(pulumi.ComponentResource):
                 parent=self, depends_on=prerequisites, ignore_changes=["scalingConfig.desiredSize"]
             ),
         )
+
+    def _fabric(self, name: str, pool: GpuPoolArgs, opts: pulumi.ResourceOptions) -> dict[str, Any]:
+        """A fabric pool's launch template additions: every EFA interface, in the cluster's security group (which
+        every node carries, and which a launch template with interfaces must name itself) and the pool's own, whose
+        self rules are all EFA needs; its cluster placement group."""
+        assert pool.fabric is not None
+        group = aws.ec2.SecurityGroup(
+            f"{name}-efa-sg",
+            vpc_id=self.vpc_id,
+            description=f"EFA between the nodes of GPU pool {name}",
+            tags={"Name": f"{name}-efa"},
+            opts=opts,
+        )
+        self_rules(name, group.id, opts)
+        placement = aws.ec2.PlacementGroup(f"{name}-placement", strategy="cluster", opts=opts)
+        return {
+            "network_interfaces": efa_interfaces(pool.fabric, [self.node_security_group_id, group.id]),
+            "placement": {"group_name": placement.name},
+        }
 
 
 def _slug(text: str) -> str:

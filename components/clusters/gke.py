@@ -19,6 +19,7 @@ import pulumi_random
 
 from components.catalog.instances import Cloud
 from components.clusters.contract import CloudClusterArgs, GpuPoolArgs, GpuPoolInfo, SharingMode
+from components.clusters.gke_fabric import gpu_networks, node_config_settings, node_pool_settings
 from components.clusters.gpu_nodes import gpu_node_taints, pool_info
 from components.clusters.kubeconfig import exec_kubeconfig
 from components.clusters.network import gke_ranges
@@ -257,6 +258,9 @@ class GkeCluster(pulumi.ComponentResource):
             # policy on top (hashicorp/terraform-provider-google#11334). The explicit "off" block sends nothing
             # and keeps checkov's CKV_GCP_12 from misreading its absence.
             datapath_provider="ADVANCED_DATAPATH",
+            # A fabric pool's nodes get a NIC per GPU network: GKE's multi-networking, on Dataplane V2 only. Sent
+            # only then, so a stack without one plans as before.
+            **({"enable_multi_networking": True} if any(p.fabric for p in args.gpu_pools.values()) else {}),
             network_policy={"enabled": False},
             enable_shielded_nodes=True,
             enable_intranode_visibility=True,
@@ -310,12 +314,18 @@ class GkeCluster(pulumi.ComponentResource):
         self.gpu_pools = {}
         for pool_name, pool in args.gpu_pools.items():
             info = pool_info(Cloud.GCP, pool_name, pool)
+            fabric = pool.fabric
+            zone = pool.zones[0] if pool.zones else ""
+            networks = (
+                gpu_networks(f"{name}-{pool_name}", fabric, args.project, args.region, zone, child) if fabric else []
+            )
             node_pool = gcp.container.NodePool(
                 f"{name}-{pool_name}",
                 name=pool_name,
                 cluster=self.gke_cluster.id,
                 location=args.region,
                 node_locations=list(pool.zones) or None,
+                **(node_pool_settings(networks) if fabric else {}),
                 initial_node_count=0,
                 autoscaling={
                     "total_min_node_count": pool.min_nodes,
@@ -338,6 +348,7 @@ class GkeCluster(pulumi.ComponentResource):
                     ],
                     # GKE installs the driver and its own device plugin, and taints the nodes nvidia.com/gpu.
                     guest_accelerators=[accelerator(pool)],
+                    **(node_config_settings(fabric) if fabric else {}),
                 ),
                 # GKE taints GPU nodes nvidia.com/gpu only when the cluster has a non-GPU pool already
                 # (terraform-google-kubernetes-engine#703).

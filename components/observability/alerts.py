@@ -64,6 +64,13 @@ class ModelWatch:
     gpu_metrics: bool
     """DCGM's per-GPU series are in the same Prometheus (the exporter this stack installs)."""
     objectives: tuple[Objective, ...] = ()
+    group_nodes: int = 1
+    """Nodes per replica of a model past one node (a LeaderWorkerSet `deployment` names); 1: a Deployment."""
+
+
+def group_pod_regex(name: str) -> str:
+    """A LeaderWorkerSet's pods: leaders `<name>-<group>`, workers `<name>-<group>-<index>`."""
+    return f"{name}-[0-9]+(-[0-9]+)?"
 
 
 def ttft_objective(seconds: float) -> Objective:
@@ -126,7 +133,9 @@ def model_rules(model: ModelWatch) -> dict[str, Any]:
     labels = {"model": model.name}
     match = model_selector(model)
     deployment = selector(namespace=model.namespace, deployment=model.deployment)
-    pods = f'namespace="{model.namespace}",pod=~"{pod_regex(model.deployment)}"'
+    grouped = model.group_nodes > 1
+    regex = group_pod_regex(model.deployment) if grouped else pod_regex(model.deployment)
+    pods = f'namespace="{model.namespace}",pod=~"{regex}"'
     waiting = f"sum({vllm('vllm:num_requests_waiting', match)})"
     rules = [
         _rule(
@@ -250,7 +259,28 @@ def model_rules(model: ModelWatch) -> dict[str, Any]:
                 **labels,
             )
         )
+    if grouped:
+        rules = [_group_rule(model, pods, labels), *(r for r in rules if r["alert"] != "LlmModelNoReadyReplica")]
     return {"name": f"llm-platform.model.{model.name}", "rules": rules}
+
+
+def _group_rule(model: ModelWatch, pods: str, labels: dict[str, str]) -> dict[str, Any]:
+    """A model past one node has no Deployment: its groups' pods, leaders and workers, must all be ready. A missing
+    or unready worker stalls its leader's collectives, so one pod short is as bad as none."""
+    wanted = model.max_replicas * model.group_nodes
+    ready = f'sum(kube_pod_status_ready{{{pods},condition="true"}})'
+    return _rule(
+        "LlmModelGroupIncomplete",
+        f"({ready} or vector(0)) < {wanted}",
+        _duration(model.startup_budget_seconds),
+        "critical",
+        f"Model {model.name} has a group with a missing or unready pod",
+        f"Fewer than {wanted} pods of {model.name} ({model.max_replicas} group(s) of {model.group_nodes} nodes) have "
+        "been ready for longer than a group may take to start. A group serves only with every worker: look at "
+        f"kubectl -n {model.namespace} get pods -l leaderworkerset.sigs.k8s.io/name={model.name}, the pods' events "
+        "(a node that did not join, an EFA or GPU resource missing) and the leader's log.",
+        **labels,
+    )
 
 
 def gpu_rules() -> dict[str, Any]:

@@ -174,6 +174,8 @@ HELM_RELEASE_WAITS: Mapping[str, str] = {
     "kserve-resources": "the controller, whose webhook certificate comes from the stack's cert-manager",
     "kube-prometheus-stack": "operator and kube-state-metrics on the system nodes (Prometheus is the operator's)",
     "nvidia-device-plugin": "its DaemonSets on the GPU nodes that exist, and NFD on the system nodes",
+    "aws-efa-k8s-device-plugin": "its DaemonSet on the fabric pools' nodes that exist",
+    "lws": "LeaderWorkerSet's controller Deployment on the system nodes (its CRD is the stack's own)",
 }
 """What each Helm release the stack installs waits for, with Helm's readiness checks (helm pkg/kube/ready.go:
 Deployments' and DaemonSets' pods ready, claims Bound, LoadBalancer Services addressed): controllers on nodes the

@@ -26,6 +26,7 @@ from stacks.config.messages import show
 from stacks.config.model_plan import (
     model_architecture,
 )
+from stacks.config.multinode_checks import check_multinode, check_pool_fabric, nodes_that_would
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -58,11 +59,12 @@ def check_rules(
     issues: list[ConfigIssue] = []
     if config is not None:
         issues.extend(check_top_level(config))
+    cloud = CLOUD_OF_TARGET.get(config.target) if config is not None else None
     for name, pool in pools.items():
         issues.extend(check_pool(name, pool))
+        issues.extend(check_pool_fabric(cloud, name, pool))
         if config is not None:
             issues.extend(as_issues(reserved_label_findings(config.target.value, name, pool.labels)))
-    cloud = CLOUD_OF_TARGET.get(config.target) if config is not None else None
     if config is not None:
         issues.extend(as_issues(gateway_findings(model_exposure(config), models, cloud=cloud)))
     issues.extend(as_issues(canary_findings(models)))
@@ -276,6 +278,7 @@ def _catalogue_issues(
         )
     if architecture is not None and pool is not None:
         issues.extend(check_sizing(path, model, architecture, model.pool or "", pool, cloud, sizing))
+        issues.extend(check_multinode(path, model, model.pool or "", pool, sizing))
     if architecture is not None and architecture.gated and not has_token:
         issues.append(
             ConfigIssue(
@@ -330,6 +333,7 @@ def check_sizing(
         ConfigIssue(
             path,
             f"{reason}; pool {pool_name!r} offers {offer}; GPU types that fit on one node {where}: "
-            f"{', '.join(fitting) or 'none'} (or lower contextLength or concurrency)",
+            f"{', '.join(fitting) or 'none'} (or lower contextLength or concurrency)"
+            + nodes_that_would(model, architecture, pool_name, pool, cloud),
         )
     ]

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from components.catalog.allocatable import Resources, room_for_pods
-from components.catalog.instances import InstanceType, carrying, choose_instance
+from components.catalog.fabric import Fabric, fabric_of
+from components.catalog.instances import Cloud, InstanceType, carrying, choose_instance
 from components.catalog.models import MODELS, ModelArchitecture
 from components.clusters.contract import slots_per_node
 from components.clusters.gpu_nodes import device_plugin_needed
@@ -69,6 +70,8 @@ class NodeShare:
 
     gpus: int
     slots: int
+    nodes: int = 1
+    """Nodes one replica spans (a group past one node holds each of them whole)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +100,8 @@ class ModelPlan:
     """Its replica range lets KEDA scale it on its queue."""
     objectives: tuple[Objective, ...]
     """Its latency objectives (`slo`), which its alerts and dashboard watch."""
+    fabric: Fabric | None = None
+    """Its pool's GPU network between nodes, when the pool has `fabric` on a cloud target."""
 
     @property
     def sleeps(self) -> bool:
@@ -115,7 +120,8 @@ class ModelPlan:
 
     @property
     def gpus_per_replica(self) -> int:
-        return self.sizing.tensor_parallel if self.sizing is not None else 1
+        """Over every node of the replica."""
+        return self.sizing.gpus if self.sizing is not None else 1
 
 
 def fit_instances(
@@ -138,7 +144,9 @@ def fit_instances(
     instances: dict[str, PoolFit] = {}
     issues: list[ConfigIssue] = []
     for name, pool in pools.items():
-        candidates = carrying(cloud, pool.gpu, pool.gpus_per_node)
+        candidates = [
+            i for i in carrying(cloud, pool.gpu, pool.gpus_per_node) if not pool.fabric or fabric_of(cloud, i.name)
+        ]
         named = next((i for i in candidates if i.name == pool.instance_type), None)
         if not candidates or (pool.instance_type is not None and named is None):
             continue
@@ -192,10 +200,11 @@ def pod_shapes(
         if model.pool not in group or sizing is None:
             continue
         tensor_parallel = sizing.tensor_parallel
-        capacity = sum(pools[n].max_nodes * (gpu_slots(pools[n]) // tensor_parallel) for n in group)
+        capacity = sum(pools[n].max_nodes * (gpu_slots(pools[n]) // tensor_parallel) for n in group) // sizing.nodes
         max_replicas = model.max_replicas if model.max_replicas is not None else max(model.min_replicas, 1)
-        most = max_replicas + surge_pods(capacity, max_replicas)
-        shapes.append(PodShape(name, tensor_parallel, model.cpu_cores, model.memory_gib, most))
+        # A group past one node has one pod per node and no surge replica (LeaderWorkerSet's maxSurge is 0).
+        most = max_replicas + (surge_pods(capacity, max_replicas) if sizing.nodes == 1 else 0)
+        shapes.append(PodShape(name, tensor_parallel, model.cpu_cores, model.memory_gib, most * sizing.nodes))
     return shapes
 
 
@@ -212,6 +221,8 @@ def plan_model(
     models: Mapping[str, ModelServing],
     namespace: str,
     sizing: Sizing | None,
+    *,
+    fabric: Fabric | None = None,
 ) -> ModelPlan:
     architecture = model_architecture(spec)
     pool = pools[spec.pool] if spec.pool is not None else None
@@ -228,7 +239,11 @@ def plan_model(
         pool=pool,
         sizing=sizing,
         share=(
-            NodeShare(gpus=sizing.tensor_parallel if sizing is not None else 1, slots=gpu_slots(pool))
+            NodeShare(
+                gpus=sizing.gpus if sizing is not None else 1,
+                slots=gpu_slots(pool),
+                nodes=sizing.nodes if sizing is not None else 1,
+            )
             if pool is not None
             else None
         ),
@@ -238,7 +253,17 @@ def plan_model(
         route=route_plan(name, models),
         autoscaled=max_replicas > spec.min_replicas,
         objectives=objectives(spec),
+        fabric=fabric,
     )
+
+
+def pool_fabric(
+    cloud: Cloud | None, pool: str | None, pools: Mapping[str, GpuPool], fits: Mapping[str, PoolFit]
+) -> Fabric | None:
+    """The fabric of a model's pool: its machine type's, when the pool asks for one on a cloud target."""
+    if cloud is None or pool is None or pool not in fits or not pools[pool].fabric:
+        return None
+    return fabric_of(cloud, fits[pool].instance.name)
 
 
 def route_plan(name: str, models: Mapping[str, ModelServing]) -> RoutePlan | None:
@@ -291,5 +316,14 @@ def model_sizing(spec: ModelServing, architecture: ModelArchitecture | None, poo
         return None
     sharing = pool.sharing.as_sharing()
     return size_model(
-        architecture, spec.context_length, spec.concurrency, pool.gpu, pool.gpus_per_node, sharing, spec.kv_cache_dtype
+        architecture,
+        spec.context_length,
+        spec.concurrency,
+        pool.gpu,
+        pool.gpus_per_node,
+        sharing,
+        spec.kv_cache_dtype,
+        # Past one node only over a GPU network (`fabric`), or where the stack file asks for it.
+        max_nodes=pool.max_nodes if pool.fabric else 1,
+        nodes=spec.nodes_per_replica,
     )

@@ -24,7 +24,9 @@ ALERT_RECEIVER_KEYS = ("alertWebhookUrl", "alertSlackWebhookUrl", "alertTeamsWeb
 class SloConfig(BaseModel):
     """Latency objectives at p95: 95% of requests within each bound, alerted on their error budget's burn rate."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_attribute_docstrings=True
+    )
 
     ttft_seconds: float | None = Field(default=None, gt=0)
     """Time to first token."""

@@ -12,7 +12,7 @@ from components import versions
 from components.catalog.instances import Cloud, InstanceType
 from components.node_fit import PoolFit
 from components.sizing import Sizing
-from stacks.config.model_plan import ModelPlan, plan_model
+from stacks.config.model_plan import ModelPlan, plan_model, pool_fabric
 from stacks.config.schema import CLOUD_OF_TARGET, DeployerType, GpuPool, ModelServing, RawConfig, Target
 
 
@@ -124,7 +124,16 @@ def resolve(
         pool_instances={name: fit.instance for name, fit in instances.items()},
         pool_fits=instances,
         models={
-            name: plan_model(name, spec, pools, models, top.namespace, sizings[name]) for name, spec in models.items()
+            name: plan_model(
+                name,
+                spec,
+                pools,
+                models,
+                top.namespace,
+                sizings[name],
+                fabric=pool_fabric(CLOUD_OF_TARGET.get(top.target), spec.pool, pools, instances),
+            )
+            for name, spec in models.items()
         },
         hf_token=hf_token,
         max_hourly_cost=top.max_hourly_cost,

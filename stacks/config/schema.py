@@ -74,7 +74,12 @@ class DeployerType(enum.StrEnum):
 
 class ConfigModel(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, use_enum_values=False
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        use_enum_values=False,
+        use_attribute_docstrings=True,
     )
 
     @field_validator("*", mode="before")
@@ -91,6 +96,7 @@ class GpuSharing(ConfigModel):
     """How the GPUs of one pool are shared between pods."""
 
     mode: SharingMode = SharingMode.NONE
+    """none: one pod per GPU; time-slicing: `replicas` pods share each GPU; mig: each GPU cut into `migProfile`."""
     replicas: int | None = Field(default=None, ge=2, le=64)
     """Time-slicing only: how many pods share one GPU."""
     mig_profile: str | None = None
@@ -105,43 +111,67 @@ class GpuPool(ConfigModel):
     """A group of identical GPU nodes; the cloud's node group / node pool / agent pool."""
 
     gpu: GpuType
+    """The GPU model of every node of the pool, as far as the target cloud offers it."""
     gpus_per_node: int = Field(default=1, ge=1, le=16)
+    """GPUs on each node: a count the cloud offers for that GPU."""
     instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
     """Cloud targets: the machine type; default: the smallest with `gpusPerNode` GPUs that holds the pool's pods
     (README, "Sizing"). An explicit type must hold them too."""
     zones: list[Annotated[str, Field(pattern=r"^[a-z0-9-]{3,40}$")]] = Field(default_factory=list, max_length=6)
     """gcp: zones of the region that have this GPU (GKE node locations); default: the cluster's zones."""
     capacity: Capacity = Capacity.ON_DEMAND
+    """on-demand, or spot (cheaper, and the cloud may take the node back at any time)."""
     min_nodes: int = Field(default=0, ge=0, le=1000)
+    """Nodes kept running when no model needs them; 0 lets the pool scale to zero."""
     max_nodes: int = Field(default=1, ge=1, le=1000)
+    """The autoscaler's ceiling for the pool; at least `minNodes`."""
     priority: int = Field(default=10, ge=1, le=1000)
     """The autoscaler grows the pool with the highest priority first."""
     sharing: GpuSharing = GpuSharing()
+    """How the GPUs of the pool are shared between pods (default: not shared)."""
     labels: dict[str, str] = Field(default_factory=dict)
     """Extra node labels. On `existing` clusters, labels the pool's nodes already carry."""
+    fabric: bool = False
+    """Cloud targets: the pool's nodes join the cloud's GPU network between nodes (EFA, GPUDirect, InfiniBand;
+    components/catalog/fabric.py) in one placement; models past one node need it. The type must offer one."""
 
 
 class ModelArchitectureConfig(ConfigModel):
     """The numbers sizing needs, for a model the built-in catalogue does not know."""
 
     parameters_billion: float = Field(gt=0, le=2000)
+    """Parameters, in billions (total, for a mixture of experts)."""
     layers: int = Field(ge=1, le=1000)
+    """Transformer layers (config.json `num_hidden_layers`)."""
     kv_heads: int = Field(ge=1, le=1024)
+    """Key/value heads (config.json `num_key_value_heads`)."""
     head_dim: int = Field(ge=1, le=1024)
+    """Dimension of one attention head."""
     default_context: int = Field(ge=256, le=10_000_000)
+    """The model's maximum context length (config.json `max_position_embeddings`)."""
     gated: bool = False
+    """The Hugging Face repository needs an accepted licence and a token (`hfToken`)."""
     attention_heads: int | None = Field(default=None, ge=1, le=1024)
+    """Attention heads: tensor parallelism must divide them."""
     weights: WeightFormat = "bf16"
     """The checkpoint's weight format (its config.json `quantization_config`): bf16, fp8, int4 (AWQ/GPTQ), mxfp4."""
     hidden_size: int | None = Field(default=None, ge=1, le=100_000)
+    """config.json `hidden_size`, for the activation estimate (a conservative default otherwise)."""
     intermediate_size: int | None = Field(default=None, ge=1, le=1_000_000)
+    """config.json `intermediate_size`, for the activation estimate."""
     vocab_size: int | None = Field(default=None, ge=1, le=10_000_000)
+    """config.json `vocab_size`, for the activation estimate."""
     model_type: str = Field(default="", max_length=100)
     """config.json `model_type`: vLLM v0.31 refuses float16 for gemma2/gemma3 (float32 on GPUs without bf16)."""
     config_dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
     """config.json `torch_dtype`."""
     attention: Literal["gqa", "mla", "mamba", "linear"] = "gqa"
-    """Only gqa (K and V per KV head) is sized; mla, mamba and linear are refused."""
+    """gqa (K and V per KV head) and mla (with kvLoraRank and qkRopeHeadDim) are sized; mamba and linear are
+    refused."""
+    kv_lora_rank: int = Field(default=0, ge=0, le=65536)
+    """mla: config.json `kv_lora_rank`."""
+    qk_rope_head_dim: int = Field(default=0, ge=0, le=4096)
+    """mla: config.json `qk_rope_head_dim`."""
 
 
 class LoadBalancerConfig(ConfigModel):
@@ -159,24 +189,32 @@ class ClientConfig(ConfigModel):
     namespace: str | None = Field(default=None, pattern=DNS_LABEL, max_length=63)
     """The calling pods' namespace; default: the serving namespace (where `podLabels` is then required)."""
     pod_labels: dict[str, str] = Field(default_factory=dict)
+    """Labels the calling pods all carry; empty: every pod of `namespace`. Required in the serving namespace."""
 
 
 class ModelServing(ConfigModel):
     """One model served behind one OpenAI-compatible endpoint."""
 
     hugging_face_id: str = Field(pattern=_HF_ID)
+    """The model's `org/name` on the Hugging Face Hub."""
     revision: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._/-]{1,100}$")
+    """A branch, tag or commit to pin the weights to; empty: the default branch."""
     engine: Engine = Engine.VLLM
+    """vllm (a Deployment of vLLM), or kserve (an InferenceService; needs a `pool`)."""
     pool: str | None = None
     """The GPU pool the model runs on; absent: the model runs on CPU (vLLM's CPU build)."""
     min_replicas: int = Field(default=1, ge=0, le=100)
+    """Replicas kept running; 0 (scale-to-zero, vllm only) puts KEDA's HTTP add-on in front of the model."""
     max_replicas: int | None = Field(default=None, ge=1, le=100)
+    """The autoscaler's ceiling, at least `minReplicas`; empty: `minReplicas` (at least 1)."""
     context_length: int | None = Field(default=None, ge=256, le=10_000_000)
+    """vLLM's `--max-model-len`; empty: the model's maximum, or the largest that fits. Set, it is never cut."""
     queue_per_replica: int = Field(default=4, ge=1, le=1000)
     """Requests waiting in vLLM's queue per replica before KEDA adds one (when maxReplicas > minReplicas)."""
     concurrency: int = Field(default=1, ge=1, le=1024)
     """Requests of `contextLength` tokens whose KV cache must fit at once (vLLM refuses to start below one)."""
     served_model_name: str | None = Field(default=None, min_length=1, max_length=200)
+    """The `model` value clients send; empty: the `huggingFaceId`. No white space."""
     host: str | None = Field(default=None, pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
     """Expose the model outside the cluster on this DNS name, on the stack's Gateway with TLS (README "Exposure")."""
     path: str | None = Field(default=None, pattern=r"^(/[a-z0-9._~-]+)+$", max_length=100)
@@ -199,12 +237,17 @@ class ModelServing(ConfigModel):
     clients: list[ClientConfig] = Field(default_factory=list, max_length=20)
     """Pods in the cluster that may call the model (and wake it when it sleeps); no other pod can."""
     cpu_cores: int = Field(default=4, ge=1, le=256)
+    """CPU cores requested and limited per replica."""
     memory_gib: int = Field(default=16, ge=1, le=4096, alias="memoryGiB")
+    """Memory in GiB requested and limited per replica."""
     architecture: ModelArchitectureConfig | None = None
+    """Required on GPU pools for a model the built-in catalogue lacks: the numbers sizing needs."""
     kv_cache_dtype: KvCacheDtype = "auto"
     """`--kv-cache-dtype`: fp8 halves the KV cache per token (GPUs of compute capability 8.9 and up)."""
     slo: SloConfig | None = None
     """Latency objectives at p95 (README, "Observability"), alerted on their error budget's burn rate."""
+    nodes_per_replica: int | None = Field(default=None, ge=1, le=16)
+    """Nodes each replica spans (README "Models past one node"); default: the fewest of its pool's that start it."""
 
     @field_validator("served_model_name")
     @classmethod
@@ -223,26 +266,39 @@ class RawConfig(ConfigModel):
     entry so that one bad pool does not hide the problems of the others."""
 
     target: Target
+    """Where the cluster is: aws (EKS), gcp (GKE), azure (AKS), or existing (a cluster in your kubeconfig)."""
     region: str | None = Field(default=None, pattern=r"^[a-z0-9-]{2,40}$")
+    """The cloud's region (components/catalog/regions.py); required for aws, gcp and azure, refused for existing."""
     kubernetes_version: str = "1.34"
+    """Kubernetes minor version of the cluster: 1.32, 1.33, 1.34 or 1.35."""
     cluster_name: str | None = Field(default=None, pattern=DNS_LABEL, max_length=40)
+    """Name of the cluster; empty: `llm-<stack>`."""
     kubeconfig_context: str | None = Field(default=None, min_length=1, max_length=253)
+    """existing: the kubeconfig context to deploy to; empty: the current context."""
     namespace: DnsLabel = "llm-serving"
+    """Namespace the models are served from; not one the cluster or the add-ons own. Also names the PriorityClass."""
     public_api_cidrs: list[str] = Field(default_factory=list, max_length=40)
     """Cloud targets: CIDRs that may reach the public API endpoint; empty: the endpoint is private only."""
     public_api_reason: str | None = Field(default=None, min_length=10, max_length=300)
     """Why the API needs a public endpoint (CIS: the endpoint should be private); required with publicApiCidrs."""
     network_cidr: str = "10.0.0.0/16"
+    """Cloud targets: the IPv4 range (/16 to /20, in 10.0.0.0/8 or 192.168.0.0/16) of the network the stack creates."""
     availability_zones: int = Field(default=3, ge=2, le=6)
+    """Cloud targets: zones for the network and the system pool."""
     existing_subnet_ids: list[str] = Field(default_factory=list, max_length=16)
+    """aws: subnet ids; azure: one subnet resource id; empty: the stack creates the network."""
     gcp_project: str | None = Field(default=None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+    """gcp only, and then required: the Google Cloud project id."""
     system_instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
+    """Cloud targets: machine type of the system (add-on) pool; empty: the cloud's default."""
     system_nodes: int = Field(default=2, ge=1, le=10)
+    """Cloud targets: system nodes (the autoscaler may add up to two more)."""
     deployer_principal_type: DeployerType | None = None
     """azure: who runs Pulumi and gets the cluster's RBAC Cluster Admin role; empty: user."""
     deployer_group_object_id: str | None = Field(default=None, pattern=_GUID)
     """azure, with deployerPrincipalType group: the group's object id."""
     deletion_protection: bool = True
+    """aws, gcp: the cloud refuses to delete the cluster until this is false (AKS has no such setting)."""
     monitoring: bool = False
     """GPU metrics: the DCGM exporter and a ServiceMonitor (Prometheus Operator CRDs needed), or GKE's managed DCGM."""
     prometheus_url: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.:/_-]+$")
@@ -253,6 +309,7 @@ class RawConfig(ConfigModel):
     """A ReadWriteMany StorageClass for the models' weight cache; empty: the cloud's (AKS Azure Files; EFS or Filestore
     the aws or gcp stack creates) or none (existing: emptyDir)."""
     model_cache_gib: int = Field(default=200, ge=10, le=100_000, alias="modelCacheGiB")
+    """Size of each model's weight cache; it can only grow (Kubernetes never shrinks a claim)."""
     tls_cluster_issuer: str | None = Field(default=None, pattern=DNS_LABEL, max_length=63)
     """A cert-manager ClusterIssuer of yours that signs the Gateway's certificates; or set acmeEmail."""
     acme_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,63}$", max_length=254)

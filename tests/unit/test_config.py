@@ -268,7 +268,7 @@ def test_unknown_pool_key_is_rejected_with_a_suggestion() -> None:
     [message] = problems(existing(gpuPools={"p": pool(maxNode=2)}))
     assert message == (
         "gpuPools.p.maxNode: unknown key; allowed keys: gpu, gpusPerNode, instanceType, zones, capacity, minNodes, "
-        "maxNodes, priority, sharing, labels. Did you mean 'maxNodes'?"
+        "maxNodes, priority, sharing, labels, fabric. Did you mean 'maxNodes'?"
     )
 
 

@@ -10,7 +10,7 @@ from pulumi_azure_native import authorization
 
 from components.autoscaling.priority_expander import PriorityExpander, PriorityExpanderArgs, vmss_regex
 from components.catalog.instances import Cloud
-from components.clusters.aks import INTERNET, AksCluster, AksClusterArgs, Deployer
+from components.clusters.aks import INTERNET, AksCluster, AksClusterArgs, Deployer, aks_pool_name
 from components.serving.gateway import Implementation
 from stacks.cloud import cluster_args
 from stacks.config import DeployerType, StackConfig
@@ -74,7 +74,9 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     if cluster.gpu_pools:
         PriorityExpander(
             "autoscaler-priorities",
-            PriorityExpanderArgs({name: (pool.priority, vmss_regex(name)) for name, pool in cluster.gpu_pools.items()}),
+            PriorityExpanderArgs(
+                {name: (pool.priority, vmss_regex(aks_pool_name(name))) for name, pool in cluster.gpu_pools.items()}
+            ),
             opts=pulumi.ResourceOptions(provider=cluster.provider),
         )
     return {

@@ -2,7 +2,8 @@
 
 Both compare list prices (stacks/cost.py) with the limit before anything is created. Over the limit, the message
 names the pools and models that make the cost and what would bring it under; with a price unknown, the guard
-cannot confirm the limit holds and refuses rather than guess.
+cannot confirm the limit holds and refuses rather than guess (the stack can give it: `priceOverrides`). A spot
+price the catalogue lacks counts at the on-demand price, which spot never exceeds: the limit holds at it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _EPSILON = 1e-9
 def budget_issues(config: StackConfig, cost: StackCost | None) -> list[ConfigIssue]:
     """The budget limits the stack's cost breaks, or cannot be shown to keep."""
     issues = []
-    checks: list[tuple[str, float | None, str, Callable[[StackCost, float], str]]] = [
+    checks: list[tuple[str, float | None, str, Callable[[StackCost, float, StackConfig], str]]] = [
         ("maxHourlyCost", config.max_hourly_cost, "the ceiling", _ceiling_advice),
         ("maxIdleHourlyCost", config.max_idle_hourly_cost, "what runs at minimum scale", _idle_advice),
     ]
@@ -44,7 +45,7 @@ def budget_issues(config: StackConfig, cost: StackCost | None) -> list[ConfigIss
                 ConfigIssue(
                     key,
                     f"{limit:g}, but {scale} costs {money(amount)} ({money(amount, 'month')}) at the list prices of "
-                    f"the catalogue ({cost.assembled}); {advice(cost, limit)}",
+                    f"the catalogue ({cost.assembled}); {advice(cost, limit, config)}",
                 )
             )
     return issues
@@ -54,7 +55,8 @@ def _cannot_confirm(key: str, limit: float, scale: str, amount: Amount) -> str:
     unknown = ", ".join(amount.unknown)
     return (
         f"{limit:g}, but {scale} costs {money(amount)}: the guard cannot confirm it stays under the limit without "
-        f"the price of {unknown}; add it to components/catalog/prices.json (tools/prices.py) or remove {key}"
+        f"the price of {unknown}; give it in priceOverrides (a machine type's onDemand or spot, a fixed item's usd: "
+        f'README, "Cost"), add it to components/catalog/prices.json (tools/prices.py), or remove {key}'
     )
 
 
@@ -99,7 +101,20 @@ def _cut(pool: NodePoolCost, excess: float) -> int:
     return math.ceil(excess / pool.node_price.usd - _EPSILON)
 
 
-def _ceiling_advice(cost: StackCost, limit: float) -> str:
+def _with_replicas(config: StackConfig, max_nodes: dict[str, int]) -> str:
+    """` and models.<m>.maxReplicas to <k>` for each model the lowered maxNodes would no longer hold: advice that
+    left them above it would be refused as an overcommit (stacks/config/rules/capacity.py)."""
+    cuts = []
+    for name, model in config.models.items():
+        if model.spec.pool not in config.gpu_pools or model.sizing is None:
+            continue
+        held = config.replicas_held(model.spec.pool, model.gpus_per_replica, max_nodes)
+        if model.max_replicas > held:
+            cuts.append(f" and models.{name}.maxReplicas to {held}")
+    return "".join(cuts)
+
+
+def _ceiling_advice(cost: StackCost, limit: float, config: StackConfig) -> str:
     excess = cost.ceiling.usd - limit
     priced = [(name, pool) for name, pool in cost.gpu_pools.items() if pool.node_price.usd]
     options = []
@@ -107,8 +122,10 @@ def _ceiling_advice(cost: StackCost, limit: float) -> str:
         price = pool.node_price.usd or 0.0
         cut = _cut(pool, excess)
         if pool.max_nodes - cut >= _floor(pool):
+            replicas = _with_replicas(config, {name: pool.max_nodes - cut})
             options.append(
-                f"lower gpuPools.{name}.maxNodes to {pool.max_nodes - cut} (saves {money(Amount(cut * price))})"
+                f"lower gpuPools.{name}.maxNodes to {pool.max_nodes - cut}{replicas} "
+                f"(saves {money(Amount(cut * price))})"
             )
         spot = pool.spot_price
         if spot is not None and spot.usd is not None and pool.max_nodes * (price - spot.usd) >= excess - _EPSILON:
@@ -117,7 +134,7 @@ def _ceiling_advice(cost: StackCost, limit: float) -> str:
                 f"set gpuPools.{name}.capacity to spot (saves {saves} at the spot prices of {spot.date}, which move)"
             )
     if not options:
-        options.append(_together(priced, excess))
+        options.append(_together(priced, excess, config))
     return f"it comes from {_drivers(cost, idle=False)}; to bring it under ${limit:g}/h: {' or '.join(options)}"
 
 
@@ -126,22 +143,23 @@ def _floor(pool: NodePoolCost) -> int:
     return max(pool.idle_nodes, 1)
 
 
-def _together(priced: list[tuple[str, NodePoolCost]], excess: float) -> str:
+def _together(priced: list[tuple[str, NodePoolCost]], excess: float, config: StackConfig) -> str:
     """Cuts across pools, the dearest nodes first, when no single pool's cut is enough."""
-    cuts, saved = [], 0.0
+    cuts, saved, lowered = [], 0.0, {}
     for name, pool in sorted(priced, key=lambda item: -(item[1].node_price.usd or 0.0)):
         price = pool.node_price.usd or 0.0
         room = pool.max_nodes - _floor(pool)
         cut = min(room, _cut(pool, excess - saved)) if saved < excess - _EPSILON else 0
         if cut > 0:
             cuts.append(f"gpuPools.{name}.maxNodes to {pool.max_nodes - cut}")
+            lowered[name] = pool.max_nodes - cut
             saved += cut * price
     if cuts and saved >= excess - _EPSILON:
-        return f"lower {' and '.join(cuts)} (saves {money(Amount(saved))})"
+        return f"lower {' and '.join(cuts)}{_with_replicas(config, lowered)} (saves {money(Amount(saved))})"
     return "even every GPU pool at the nodes it runs idle stays above it: lower what runs idle first, or raise it"
 
 
-def _idle_advice(cost: StackCost, limit: float) -> str:
+def _idle_advice(cost: StackCost, limit: float, config: StackConfig) -> str:
     excess = cost.idle.usd - limit
     options = []
     for name, pool in sorted(cost.gpu_pools.items(), key=lambda item: -item[1].idle.usd):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.catalog.instances import Cloud
-from components.catalog.prices import Catalogue, Price, catalogue
+from components.catalog.prices import Catalogue, Override, Price, catalogue
 from components.clusters.contract import slots_per_node
 from stacks.config import Capacity, GpuPool, StackConfig
 
@@ -40,10 +40,18 @@ class Amount:
 
     usd: float = 0.0
     unknown: tuple[str, ...] = ()
+    bounded: tuple[str, ...] = ()
+    """Spot prices the catalogue lacks, counted at the on-demand price: the clouds never charge more for spot
+    (EC2 user guide, "Spot Instance pricing history"; AKS spot pools set maxPrice -1, capped at pay-as-you-go;
+    GCE Spot VMs pricing: 60-91% off), so the amount is an upper bound for them."""
 
     def __add__(self, other: Amount) -> Amount:
         # The same unknown price counts once however many parts use it.
-        return Amount(self.usd + other.usd, tuple(dict.fromkeys(self.unknown + other.unknown)))
+        return Amount(
+            self.usd + other.usd,
+            tuple(dict.fromkeys(self.unknown + other.unknown)),
+            tuple(dict.fromkeys(self.bounded + other.bounded)),
+        )
 
     @property
     def complete(self) -> bool:
@@ -55,6 +63,7 @@ class Amount:
             "usdPerMonth": round(self.usd * HOURS_PER_MONTH, 2),
             "complete": self.complete,
             "unknownPrices": list(self.unknown),
+            "spotAtOnDemand": list(self.bounded),
         }
 
 
@@ -68,17 +77,28 @@ def priced(count: float, price: Price, what: str) -> Amount:
         return Amount()
     if price.usd is None:
         return Amount(0.0, (what,))
-    return Amount(count * price.usd)
+    return Amount(count * price.usd, bounded=(what,) if price.upper_bound else ())
 
 
 def money(amount: Amount, unit: str = "h") -> str:
-    """`$12.34/h`, or `at least $12.34/h (2 prices unknown)` when some price is unknown."""
+    """`$12.34/h`; `at least $12.34/h (2 prices unknown: ...)` when some price is unknown, naming them; `at most`
+    when spot prices the catalogue lacks count at the on-demand price."""
     value = amount.usd if unit == "h" else amount.usd * HOURS_PER_MONTH
-    text = f"${value:,.2f}/{unit}"
-    if amount.complete:
-        return text
-    count = len(amount.unknown)
-    return f"at least {text} ({count} price{'s' if count > 1 else ''} unknown)"
+    return amount_text(f"${value:,.2f}/{unit}", list(amount.unknown), list(amount.bounded), nothing_known=not value)
+
+
+def amount_text(text: str, unknown: list[str], bounded: list[str], *, nothing_known: bool = False) -> str:
+    """An amount with what it leaves out: `at least` and the unknown prices named (`not known` when nothing else is
+    counted: `$0.00/h` would read as free); `at most` (or, with both, a note) when spot prices count at the
+    on-demand price, spot's ceiling."""
+    if not unknown:
+        return f"at most {text}" if bounded else text
+    note = f"{len(unknown)} price{'s' if len(unknown) > 1 else ''} unknown: {', '.join(unknown)}"
+    if nothing_known:
+        return f"not known ({note})"
+    if bounded:
+        note += f"; spot counted at on-demand: {', '.join(bounded)}"
+    return f"at least {text} ({note})" if not bounded else f"{text} ({note})"
 
 
 @dataclass(frozen=True)
@@ -123,7 +143,7 @@ class ModelCost:
 
     @property
     def at_max_replicas(self) -> Amount:
-        return Amount(self.replica.usd * self.max_replicas, self.replica.unknown)
+        return Amount(self.replica.usd * self.max_replicas, self.replica.unknown, self.replica.bounded)
 
 
 @dataclass(frozen=True)
@@ -137,6 +157,8 @@ class StackCost:
     fixed: tuple[FixedCost, ...]
     models: dict[str, ModelCost]
     prices_used: tuple[Price, ...] = field(default=())
+    regions_priced: tuple[str, ...] = ()
+    """The cloud's regions the catalogue has machine prices for; the stack's region may be none of them."""
 
     @property
     def idle(self) -> Amount:
@@ -161,7 +183,12 @@ class StackCost:
             "currency": "USD",
             "hoursPerMonth": HOURS_PER_MONTH,
             "region": self.region,
-            "catalogue": {"assembled": self.assembled, "pricesAsOf": self.prices_as_of},
+            "catalogue": {
+                "assembled": self.assembled,
+                "pricesAsOf": self.prices_as_of,
+                "regionPriced": self.region in self.regions_priced,
+                "regionsPriced": list(self.regions_priced),
+            },
             "idle": self.idle.as_output(),
             "ceiling": self.ceiling.as_output(),
             "pools": {name: _pool_output(pool) for name, pool in self.gpu_pools.items()},
@@ -191,7 +218,9 @@ def _pool_output(pool: NodePoolCost) -> dict[str, Any]:
     return {
         "instanceType": pool.instance_type,
         "capacity": "spot" if pool.spot else "on-demand",
-        "nodeUsdPerHour": pool.node_price.usd,
+        # A spot price counted at the on-demand price is a bound, not the node's price.
+        "nodeUsdPerHour": None if pool.node_price.upper_bound else pool.node_price.usd,
+        "nodeUsdPerHourAtMost": pool.node_price.usd,
         "priceDate": pool.node_price.date,
         "spotSnapshot": pool.spot,
         "nodes": {"idle": pool.idle_nodes, "max": pool.max_nodes, "idleBecause": pool.idle_reason},
@@ -210,6 +239,8 @@ def _node_pool(
 ) -> NodePoolCost:
     row = prices.instance(cloud, region, instance_type)
     price = row.spot if spot else row.on_demand
+    if spot and not price.known and row.on_demand.known:
+        price = dataclasses.replace(row.on_demand, upper_bound=True, source=f"spot unknown; {row.on_demand.source}")
     what = _price_label(instance_type, spot=spot, region=region)
     idle_nodes, max_nodes = nodes
     return NodePoolCost(
@@ -396,8 +427,8 @@ def stack_cost(config: StackConfig, prices: Catalogue | None = None) -> StackCos
     cloud = config.cloud
     if cloud is None:
         return None
-    prices = prices or catalogue()
     region = config.region or ""
+    prices = (prices or catalogue()).overridden(cloud, region, _overrides(config, (prices or catalogue()).assembled))
     system = _system_pools(config, prices, cloud, region)
     gpu = _gpu_pools(config, prices, cloud, region)
     node_pools = [*system, *gpu.values()]
@@ -413,7 +444,22 @@ def stack_cost(config: StackConfig, prices: Catalogue | None = None) -> StackCos
         fixed=tuple(part for part, _ in fixed),
         models=_models(config, gpu, region),
         prices_used=tuple([*(p.node_price for p in node_pools), *(price for _, price in fixed)]),
+        regions_priced=tuple(prices.regions(cloud)),
     )
+
+
+def _overrides(config: StackConfig, date: str) -> dict[str, Override]:
+    source = f"priceOverrides in Pulumi.{config.stack}.yaml"
+    return {
+        name: Override(
+            on_demand=override.on_demand,
+            spot=override.spot,
+            usd=override.usd,
+            source=override.source or source,
+            date=date,
+        )
+        for name, override in config.price_overrides.items()
+    }
 
 
 def cost_output(cost: StackCost | None) -> dict[str, Any]:

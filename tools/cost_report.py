@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from stacks.cost import amount_text
+
 Cost = dict[str, Any]
 _CENTS = 0.005
 """Amounts closer than half a cent per hour are the same amount."""
@@ -15,20 +17,19 @@ _CENTS = 0.005
 
 def _money(amount: dict[str, Any], *, monthly: bool = False) -> str:
     value = amount["usdPerMonth"] if monthly else amount["usdPerHour"]
-    text = f"${value:,.2f}/{'month' if monthly else 'h'}"
-    if amount["complete"]:
-        return text
-    count = len(amount["unknownPrices"])
-    return f"at least {text} ({count} price{'s' if count > 1 else ''} unknown)"
+    return _noted(f"${value:,.2f}/{'month' if monthly else 'h'}", amount, nothing_known=not value)
 
 
 def _both(amount: dict[str, Any]) -> str:
-    """`$1.00/h, $730.00/month`, with `at least` and the count of unknown prices once."""
+    """`$1.00/h, $730.00/month`, with `at least` and the unknown prices named once."""
     text = f"${amount['usdPerHour']:,.2f}/h, ${amount['usdPerMonth']:,.2f}/month"
-    if amount["complete"]:
-        return text
-    count = len(amount["unknownPrices"])
-    return f"at least {text} ({count} price{'s' if count > 1 else ''} unknown)"
+    return _noted(text, amount, nothing_known=not amount["usdPerHour"])
+
+
+def _noted(text: str, amount: dict[str, Any], *, nothing_known: bool = False) -> str:
+    # Outputs of older plans (a diff's base) have no spotAtOnDemand.
+    unknown, bounded = list(amount["unknownPrices"]), list(amount.get("spotAtOnDemand", []))
+    return amount_text(text, unknown, bounded, nothing_known=nothing_known)
 
 
 def summary_lines(cost: Cost) -> list[str]:
@@ -43,6 +44,13 @@ def summary_lines(cost: Cost) -> list[str]:
         f"  idle (minimum scale): {_both(cost['idle'])}",
         f"  ceiling (maximum scale): {_both(cost['ceiling'])}",
     ]
+    if catalogue.get("regionPriced") is False:
+        priced = ", ".join(catalogue["regionsPriced"])
+        lines.append(
+            f"  the catalogue has no machine prices for {cost['region']} (it has {priced}): give them with "
+            f"priceOverrides, or read them with `python -m tools.prices --region {cost['region']}` and the clouds' "
+            "price files"
+        )
     for group, label in (("systemPools", "pool"), ("pools", "gpuPools.")):
         for name, pool in cost[group].items():
             key = f"{label} {name}" if label == "pool" else f"{label}{name}"
@@ -60,7 +68,12 @@ def summary_lines(cost: Cost) -> list[str]:
         )
     unknown = sorted(set(cost["idle"]["unknownPrices"]) | set(cost["ceiling"]["unknownPrices"]))
     if unknown:
-        lines.append(f"  prices unknown (not counted): {', '.join(unknown)}")
+        lines.append(f"  prices unknown (not counted; give them with priceOverrides): {', '.join(unknown)}")
+    bounded = sorted(set(cost["ceiling"].get("spotAtOnDemand", [])))
+    if bounded:
+        lines.append(
+            f"  spot prices unknown, counted at the on-demand price (spot never costs more): {', '.join(bounded)}"
+        )
     return lines
 
 

@@ -25,7 +25,6 @@ import yaml
 from tools.cost_report import summary_lines
 from tools.offline import (
     ROOT,
-    UNKNOWN_SHOWN_AS,
     Mode,
     ProgramRun,
     Registration,
@@ -196,6 +195,7 @@ def summary(plan: Plan) -> str:
             f"  {name}: {model['huggingFaceId']} on {model['engine']}, {placement}, "
             f"replicas {model['replicas']['min']}-{model['replicas']['max']}, context {model['contextLength']}, "
             f"served as '{model['servedModelName']}'"
+            + (", for embeddings (/v1/embeddings)" if model.get("task") == "embed" else "")
         )
         if model.get("group"):
             group = model["group"]
@@ -210,8 +210,8 @@ def summary(plan: Plan) -> str:
             weight = model.get("routeWeight")
             share = f", {weight}% of the route's requests" if weight is not None and weight != 100 else ""
             lines.append(f"    exposed: {model['publicUrl']} (Gateway, TLS{share})")
-        if model.get("loadBalancerUrl"):
-            lines.append(f"    exposed: {model['loadBalancerUrl']} (load balancer, source ranges only)")
+        if model.get("loadBalancerUrl") or _load_balancer_service(plan, name):
+            lines.append(f"    exposed: {_load_balancer_line(plan, name)}")
     if outputs.get("gateway"):
         lines.append(_gateway_line(outputs["gateway"]))
     if "cost" in outputs:
@@ -223,14 +223,40 @@ def summary(plan: Plan) -> str:
 
 
 def _gateway_line(gateway: dict[str, Any]) -> str:
-    """Where to point the exposed hosts: the Gateway's address when the plan knows it, else how to read it."""
-    address = gateway.get("address")
-    known = address and address != UNKNOWN_SHOWN_AS
-    where = f"its address {address}" if known else f"its address, once assigned: {gateway['addressCommand']}"
+    """Where to point the exposed hosts: how to read the Gateway's address once the cloud assigns it. An offline
+    plan never knows it (an update's address is the mock runtime's invention), so no sentence telling the user to
+    act names one."""
     return (
         f"Gateway {gateway['namespace']}/{gateway['name']} ({gateway['implementation']}): point "
-        f"{', '.join(gateway['hosts'])} at {where}"
+        f"{', '.join(gateway['hosts'])} at its address, once assigned: {gateway['addressCommand']}"
     )
+
+
+def _load_balancer_service(plan: Plan, model: str) -> dict[str, Any] | None:
+    """The model's LoadBalancer Service in the plan (components/serving: `<model>-lb`)."""
+    return next(
+        (
+            body
+            for body in plan.manifests.values()
+            if body["kind"] == "Service"
+            and body.get("spec", {}).get("type") == "LoadBalancer"
+            and body["metadata"].get("name") == f"{model}-lb"
+        ),
+        None,
+    )
+
+
+def _load_balancer_line(plan: Plan, model: str) -> str:
+    """The model's load balancer and how to read its address once assigned (never the mock's address)."""
+    service = _load_balancer_service(plan, model)
+    if service is None:
+        return "through its load balancer (source ranges only), at http://<its address>/v1"
+    meta = service["metadata"]
+    command = (
+        f"kubectl -n {meta['namespace']} get service {meta['name']} -o jsonpath="
+        "'{.status.loadBalancer.ingress[*].ip}{.status.loadBalancer.ingress[*].hostname}'"
+    )
+    return f"through its load balancer (source ranges only), at http://<its address>/v1 once assigned: {command}"
 
 
 def _cold_start_warning(plan: Plan, model: str) -> str:

@@ -211,10 +211,41 @@ def diff_documents(base: Mapping[str, Any], head: Mapping[str, Any], stack: str 
         namespace_headline(before_outputs, after_outputs, moved),
     ]
     result.highlights = [line for line in big if line] + highlights(before_outputs, after_outputs, base, head)
+    restarted = restarted_models(base, head)
+    if restarted:
+        result.highlights.append(
+            f"restarts {len(restarted)} model{'s' if len(restarted) > 1 else ''}: {', '.join(restarted)} (its pod "
+            "template changes: the rollout replaces every pod, each pays a cold start)"
+        )
     cost = cost_highlight(stack, before_outputs, after_outputs)
     if cost:
         result.highlights.insert(len([line for line in big if line]), cost)
     return result
+
+
+_MODEL_WORKLOADS = {
+    "kubernetes:apps/v1:Deployment": "template",
+    "kubernetes:serving.kserve.io/v1beta1:InferenceService": "predictor",
+}
+"""Workload types a model runs as, and the part of their spec whose change rolls its pods."""
+
+
+def restarted_models(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]:
+    """The models present on both sides whose pods a change rolls: their Deployment's pod template (or KServe
+    predictor) differs. A rotated Secret's value does not roll them (mounted files update in place)."""
+    models = set((base.get("outputs") or {}).get("models") or {}) & set((head.get("outputs") or {}).get("models") or {})
+    old, new = _keyed(base), _keyed(head)
+    restarted = set()
+    for label in set(old) & set(new):
+        part = _MODEL_WORKLOADS.get(new[label]["type"])
+        name = ((new[label].get("inputs") or {}).get("metadata") or {}).get("name")
+        if part is None or name not in models:
+            continue
+        before = ((old[label].get("inputs") or {}).get("spec") or {}).get(part)
+        after = ((new[label].get("inputs") or {}).get("spec") or {}).get(part)
+        if diff_values(before, after):
+            restarted.add(name)
+    return sorted(restarted)
 
 
 def _rate(replacements: list[Replacement], old: Mapping[str, Any], new: Mapping[str, Any]) -> None:

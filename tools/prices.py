@@ -15,13 +15,15 @@ access (and, for AWS, the files below); CI never calls it, and the parsers are t
   latest price of each zone, and of the zones the highest (a ceiling should not assume the cheapest zone).
 - Azure: the Retail Prices API, `https://prices.azure.com/api/retail/prices` with the OData filter
   `serviceName eq 'Virtual Machines' and armRegionName eq '<region>' and priceType eq 'Consumption'`, every page;
-  Linux meters (product names without ` Windows`), spot meters (` Spot` SKU names), no Low Priority meters.
+  Linux meters (product names without ` Windows`), spot meters (` Spot` SKU names), no Low Priority meters; and
+  AKS's Standard tier, the one fixed part a price file gives: `serviceName eq 'Azure Kubernetes Service'`, meter
+  `Standard Uptime SLA` (the meter Azure's price page shows; Infracost reads the same one).
 - GCP: the Cloud Billing Catalog API, `https://cloudbilling.googleapis.com/v1/services/6F81-5844-456A/skus`
   (an API key), every page. A machine's price is its vCPUs x the family's core SKU + its GiB x the family's RAM
   SKU + its GPUs x the GPU's SKU, each SKU of the region (`serviceRegions`); spot from the `Spot Preemptible` SKUs.
 
-A machine a file does not price stays `unknown`. Fixed parts (control planes, NAT, load balancers, storage) have
-no such files here: their rows are kept as they are, with the pages they were read from.
+A machine a file does not price stays `unknown`. The other fixed parts (control planes, NAT, load balancers,
+storage) have no such files here: their rows are kept as they are, with the pages they were read from.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import yaml
 from components.catalog.gpus import GpuType
 from components.catalog.instances import INSTANCES, Cloud
 from components.catalog.prices import CATALOGUE, UNKNOWN
+from components.catalog.regions import REGIONS
 from tools.offline import ROOT, stack_names
 
 AWS_OFFER_URL = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/{region}/index.json"
@@ -144,6 +147,21 @@ def azure_prices(items: Iterable[Mapping[str, Any]], types: Iterable[str]) -> tu
     return on_demand, spot
 
 
+AKS_TIER_METER = "Standard Uptime SLA"
+
+
+def azure_aks_filter(region: str) -> str:
+    return f"serviceName eq 'Azure Kubernetes Service' and armRegionName eq '{region}' and priceType eq 'Consumption'"
+
+
+def azure_aks_standard_tier(items: Iterable[Mapping[str, Any]]) -> float | None:
+    """USD per cluster-hour of AKS's Standard tier (cluster management with the uptime SLA), if the items price it."""
+    for item in items:
+        if item.get("meterName") == AKS_TIER_METER and item.get("unitOfMeasure") == "1 Hour":
+            return float(item["retailPrice"])
+    return None
+
+
 # ---------------------------------------------------------------------------------------------------- GCP
 
 # A machine family's core and RAM SKUs, and each GPU's, by their descriptions without the location
@@ -225,6 +243,20 @@ def gcp_machines(system: Iterable[str]) -> list[GcpMachine]:
     return machines
 
 
+def requested_regions(names: Iterable[str]) -> dict[Cloud, set[str]]:
+    """`--region` values by cloud: any region components/catalog/regions.py accepts, or `all` of them."""
+    wanted: dict[Cloud, set[str]] = {}
+    for name in names:
+        clouds = [cloud for cloud in Cloud if name == "all" or name in REGIONS[cloud]]
+        if not clouds:
+            raise SystemExit(
+                f"error: --region {name!r} is not a region of aws, gcp or azure (components/catalog/regions.py)"
+            )
+        for cloud in clouds:
+            wanted.setdefault(cloud, set()).update(REGIONS[cloud] if name == "all" else {name})
+    return wanted
+
+
 def example_regions() -> dict[Cloud, set[str]]:
     """The regions the example stacks (Pulumi.<stack>.yaml) use, per cloud."""
     regions: dict[Cloud, set[str]] = {}
@@ -244,9 +276,10 @@ def _get_json(url: str) -> dict[str, Any]:
         return json.loads(response.read())
 
 
-def fetch_azure(region: str) -> list[dict[str, Any]]:
+def fetch_azure(query: str) -> list[dict[str, Any]]:
+    """Every page of the Retail Prices API's answer to the OData filter `query`."""
     items: list[dict[str, Any]] = []
-    url: str | None = f"{AZURE_URL}?{urllib.parse.urlencode({'$filter': azure_filter(region)})}"
+    url: str | None = f"{AZURE_URL}?{urllib.parse.urlencode({'$filter': query})}"
     while url:
         page = _get_json(url)
         items += page["Items"]
@@ -293,6 +326,15 @@ def replace_rows(
     document["instances"] = list(old.values())
 
 
+def replace_fixed(
+    document: dict[str, Any], cloud: Cloud, region: str, item: str, usd: float | None, source: str, date: str
+) -> None:
+    """Set the price of an existing fixed row (its unit and rule stay); unknown when the source has none."""
+    for row in document["fixed"]:
+        if (row["cloud"], row["region"], row["item"]) == (cloud.value, region, item):
+            row.update({"usd": UNKNOWN if usd is None else usd, "source": source, "date": date})
+
+
 def main(argv: list[str] | None = None) -> int:
     from stacks.cost import default_system_instance_type
 
@@ -302,12 +344,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--azure", action="store_true", help="read the Azure Retail Prices API")
     parser.add_argument("--gcp-key", help="an API key for the Cloud Billing Catalog API")
     parser.add_argument("--out", type=Path, default=CATALOGUE)
+    parser.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        help="a region to read besides the example stacks' (repeat; any the regions catalogue accepts, or 'all')",
+    )
     options = parser.parse_args(argv)
     if not (options.aws or options.azure or options.gcp_key):
         parser.error("nothing to read: give --aws, --azure or --gcp-key")
     document = json.loads(options.out.read_text())
     today = datetime.date.today().isoformat()
     regions = example_regions()
+    for cloud, extra in requested_regions(options.region).items():
+        regions.setdefault(cloud, set()).update(extra)
 
     def types(cloud: Cloud) -> list[str]:
         return [default_system_instance_type(cloud), *(i.name for i in INSTANCES[cloud])]
@@ -329,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.azure:
         for region in regions.get(Cloud.AZURE, set()):
             source = f"{AZURE_URL}?$filter={azure_filter(region)}"
-            on_demand, spot_prices = azure_prices(fetch_azure(region), types(Cloud.AZURE))
+            on_demand, spot_prices = azure_prices(fetch_azure(azure_filter(region)), types(Cloud.AZURE))
             replace_rows(
                 document,
                 Cloud.AZURE,
@@ -338,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
                 Read(on_demand, source, today),
                 Read(spot_prices, source, today),
             )
+            tier = azure_aks_standard_tier(fetch_azure(azure_aks_filter(region)))
+            replace_fixed(document, Cloud.AZURE, region, "aks-standard-tier", tier, AZURE_URL, today)
     if options.gcp_key:
         skus = fetch_gcp(options.gcp_key)
         for region in regions.get(Cloud.GCP, set()):

@@ -26,19 +26,23 @@ def _machine(config: StackConfig, cost: StackCost | None, pool: str) -> str:
         return "?"
     price = priced.node_price.usd
     capacity = "spot" if priced.spot else "on-demand"
-    return f"{instance.name}, {f'${price:,.2f}/h' if price is not None else 'price unknown'} a node ({capacity})"
+    # A spot price the catalogue lacks counts at the on-demand price, which spot never exceeds (stacks/cost.py).
+    bound = "at most " if priced.node_price.upper_bound else ""
+    return f"{instance.name}, {f'{bound}${price:,.2f}/h' if price is not None else 'price unknown'} a node ({capacity})"
 
 
 def _money(amount: Amount) -> str:
     text = f"${amount.usd:,.2f}/h (${amount.usd * HOURS_PER_MONTH:,.0f}/month)"
-    return f"at least {text}" if amount.unknown else text
+    return f"at least {text}" if amount.unknown else f"at most {text}" if amount.bounded else text
 
 
 def _difference(before: Amount, after: Amount) -> str:
     delta = after.usd - before.usd
     sign = "+" if delta >= 0 else "-"
     text = f"{sign}${abs(delta):,.2f}/h ({sign}${abs(delta) * HOURS_PER_MONTH:,.0f}/month)"
-    return f"{text}, not comparable: prices unknown" if before.unknown or after.unknown else text
+    if before.unknown or after.unknown:
+        return f"{text}, not comparable: prices unknown"
+    return f"{text}, not comparable: spot prices counted at on-demand" if before.bounded or after.bounded else text
 
 
 def _cost_lines(source: StackCost | None, target: StackCost | None) -> list[str]:
@@ -61,6 +65,17 @@ def _cost_lines(source: StackCost | None, target: StackCost | None) -> list[str]
     if unknown:
         lines += ["", "Prices the catalogue does not know (the sums above leave them out):", ""]
         lines += [f"- {item}" for item in unknown]
+    bounded = [
+        *(f"{source.cloud.value}: {u}" for u in dict.fromkeys(source.ceiling.bounded)),
+        *(f"{target.cloud.value}: {u}" for u in dict.fromkeys(target.ceiling.bounded)),
+    ]
+    if bounded:
+        lines += [
+            "",
+            "Spot prices the catalogue does not know, counted at the on-demand price (spot never costs more):",
+            "",
+        ]
+        lines += [f"- {item}" for item in bounded]
     priced = sorted({region for cloud, region, _ in catalogue().instances if cloud is target.cloud})
     if target.region not in priced:
         lines += [

@@ -30,13 +30,15 @@ from components.catalog.instances import Cloud, carrying, offered
 from components.catalog.nearest_regions import metro_of
 from components.catalog.prices import CATALOGUE
 from components.catalog.regions import REGIONS
+from components.clusters.aks import AKS_POOL_NAME
 from stacks.config import ConfigError, StackConfig, parse_config
 from tools.stack_file import read_stack_config
 
 PROJECT = "llm-platform"
 GCP_PROJECT_PLACEHOLDER = "replace-with-project-id"
 """gcpProject is required on gcp and has no counterpart elsewhere: a valid id to replace before `pulumi up`."""
-_AKS_POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+# AKS's agent pool name rule, where the AKS cluster component names its pools (aks_pool_name).
+_AKS_POOL_NAME = AKS_POOL_NAME
 _ABSENT = "absent from the source for this region"
 # Keys whose values name one cloud's resources: they mean nothing on another.
 _CLOUD_SPECIFIC = {

@@ -8,8 +8,21 @@ gives a range or a measurement, the larger reservation is taken, so that a type 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from components.catalog.instances import Cloud, InstanceType
+from components.catalog.instances import Cloud
+
+
+class Machine(Protocol):
+    """A machine type's name and size: a GPU type of the instance catalogue or a system pool's CPU type."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def vcpus(self) -> int: ...
+    @property
+    def memory_gib(self) -> int: ...
+
 
 MIB_PER_GIB = 1024
 
@@ -95,19 +108,28 @@ EKS_ENIS: dict[str, tuple[int, int]] = {
     "p5.48xlarge": (2, 50),
     "p5e.48xlarge": (2, 50),
     "p5en.48xlarge": (4, 50),
+    # The system machine types (components/catalog/system_machines.py), same file and version.
+    "m7i.large": (3, 10),
+    "m7i.xlarge": (4, 15),
+    "m7i.2xlarge": (4, 15),
+    "m7i.4xlarge": (8, 30),
+    "m6i.large": (3, 10),
+    "m6i.xlarge": (4, 15),
+    "m5.large": (3, 10),
+    "m5.xlarge": (4, 15),
 }
 """Network interfaces and IPv4 addresses per interface of each AWS type in the catalogue: nodeadm's bundled
 `nodeadm/internal/kubelet/instance-info.jsonl` (defaultMaxENIs, ipv4AddressesPerInterface), v20260724."""
 
 
-def eks_max_pods(instance: InstanceType) -> int:
+def eks_max_pods(instance: Machine) -> int:
     """nodeadm's default maxPods: interfaces x (addresses per interface - 1) + 2 (CalcMaxPods). EKS may cap it
     lower (110 below 30 vCPUs); a lower cap only lowers the reservation, so this bound is the safe one."""
     enis, addresses = EKS_ENIS[instance.name]
     return enis * (addresses - 1) + 2
 
 
-def _eks_reserved(instance: InstanceType) -> Resources:
+def _eks_reserved(instance: Machine) -> Resources:
     # kube-reserved memory: 11 MiB per pod the node may hold, plus 255 MiB (getMemoryMebibytesToReserve).
     return Resources(
         cpu_millicores=round(_tiered(instance.vcpus * 1000, _CPU_TIERS)),
@@ -121,7 +143,7 @@ def _eks_reserved(instance: InstanceType) -> Resources:
 _GKE_MEMORY_TIERS = [(4096, 0.25), (8192, 0.20), (16384, 0.10), (131072, 0.06), (float("inf"), 0.02)]
 
 
-def _gke_reserved(instance: InstanceType) -> Resources:
+def _gke_reserved(instance: Machine) -> Resources:
     return Resources(
         cpu_millicores=round(_tiered(instance.vcpus * 1000, _CPU_TIERS)),
         memory_mib=round(_tiered(instance.memory_gib * MIB_PER_GIB, _GKE_MEMORY_TIERS)) + EVICTION_HARD_MIB,
@@ -143,7 +165,7 @@ def _aks_cpu_millicores(cores: int) -> int:
     return next(reserved for upper, reserved in _AKS_CPU_UP_TO_8 if cores <= upper)
 
 
-def _aks_reserved(instance: InstanceType) -> Resources:
+def _aks_reserved(instance: Machine) -> Resources:
     # kube-reserved memory: the lesser of 20 MB per pod plus 50 MB, and 25% of the memory (MB counted as MiB).
     memory_mib = instance.memory_gib * MIB_PER_GIB
     kube_reserved = min(20 * AKS_MAX_PODS + 50, memory_mib // 4)
@@ -153,7 +175,7 @@ def _aks_reserved(instance: InstanceType) -> Resources:
 _RESERVED = {Cloud.AWS: _eks_reserved, Cloud.GCP: _gke_reserved, Cloud.AZURE: _aks_reserved}
 
 
-def allocatable(cloud: Cloud, instance: InstanceType) -> Resources:
+def allocatable(cloud: Cloud, instance: Machine) -> Resources:
     """The node's allocatable CPU and memory: its capacity less kube-reserved and the eviction threshold."""
     capacity = Resources(instance.vcpus * 1000, int(instance.memory_gib * MIB_PER_GIB * (1 - VM_MEMORY_OVERHEAD)))
     return capacity - _RESERVED[cloud](instance)
@@ -198,6 +220,6 @@ def gpu_node_daemonsets(cloud: Cloud, *, device_plugin: bool, monitoring: bool) 
     return total
 
 
-def room_for_pods(cloud: Cloud, instance: InstanceType, *, device_plugin: bool, monitoring: bool) -> Resources:
+def room_for_pods(cloud: Cloud, instance: Machine, *, device_plugin: bool, monitoring: bool) -> Resources:
     """CPU and memory a GPU node of this type leaves to the model pods."""
     return allocatable(cloud, instance) - gpu_node_daemonsets(cloud, device_plugin=device_plugin, monitoring=monitoring)

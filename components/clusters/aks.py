@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -53,6 +55,29 @@ GATEWAY_PORTS = (80, 443)  # components.serving.gateway HTTP_PORT, HTTPS_PORT: t
 INTERNET = "Internet"
 """Azure's service tag for addresses outside every VNet."""
 SYSTEM_POOL_LABEL = {"llm-platform/node-role": "system"}
+AKS_POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+"""Linux agent pool names: a lowercase letter, then lowercase letters and digits, 12 characters at most (aks-docs
+"create-node-pools", limitations)."""
+OWN_POOLS = ("system", "general")
+"""The agent pools the component creates besides the GPU pools'."""
+
+
+def aks_pool_name(name: str) -> str:
+    """The agent pool name of the GPU pool `name` (a DNS label: `a100-spot`): the name itself when AKS takes it,
+    else without its dashes (`a100spot`), a leading digit prefixed with `p`, and one longer than 12 characters
+    cut to 8 and 4 hex digits of its hash, so that two long names rarely meet. The config name stays everywhere
+    else (node labels, selectors, outputs); stacks/config refuses two pools that would meet. Shared with
+    tools/translation.py, which renames pools for AKS."""
+    if AKS_POOL_NAME.match(name):
+        return name
+    squeezed = re.sub(r"[^a-z0-9]", "", name.lower())
+    if not squeezed[:1].isalpha():
+        squeezed = f"p{squeezed}"
+    if len(squeezed) <= 12:
+        return squeezed
+    return squeezed[:8] + hashlib.sha256(name.encode()).hexdigest()[:4]
+
+
 # The inline system pool's fields only seed it: the separate AgentPools would fight later edits there
 # (pulumi/pulumi-azure-native#2719, #4264), so Pulumi keeps each as created, all but `orchestratorVersion`. A
 # managed-cluster update may change a pool's version only to the control plane's (AKS's
@@ -353,7 +378,7 @@ class AksCluster(pulumi.ComponentResource):
             )
             agent_pool = containerservice.AgentPool(
                 f"{name}-{pool_name}",
-                agent_pool_name=pool_name,
+                agent_pool_name=aks_pool_name(pool_name),
                 resource_name_=cluster_name,
                 resource_group_name=group_name,
                 mode="User",

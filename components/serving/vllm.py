@@ -23,6 +23,7 @@ from components.serving.metadata import (
     restricted_container_security,
     scanner_skips,
 )
+from components.serving.pooling import pooling_flags
 
 PORT = 8000
 HEALTH_PATH = "/health"
@@ -114,6 +115,8 @@ class VllmServerArgs:
     add-on's interceptor of a sleeping one. No other pod, of the namespace or elsewhere, may."""
     clients_from_cidrs: tuple[str, ...] = ()
     """Client address ranges that may call the API (through a load balancer that keeps the client's address)."""
+    task: str = "generate"
+    """`embed`: vLLM's pooling runner, answering /v1/embeddings (components/serving/pooling.py)."""
 
 
 def vllm_args(args: VllmServerArgs) -> list[str]:
@@ -128,6 +131,7 @@ def vllm_args(args: VllmServerArgs) -> list[str]:
         f"{MODEL_CACHE_DIR}/hub",
         "--shutdown-timeout",
         str(SHUTDOWN_TIMEOUT_SECONDS),
+        *pooling_flags(args.task),
     ]
     if args.revision is not None:
         flags += ["--revision", args.revision]

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from components import versions
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.catalog.gpus import GPUS
-from components.catalog.instances import INSTANCES, Cloud, choose_instance, offered
+from components.catalog.instances import INSTANCES, Cloud, carrying, choose_instance, offered
 from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profile
+from components.clusters.aks import OWN_POOLS, aks_pool_name
 from components.clusters.contract import SharingMode
 from components.gpu.device_plugin import NAMESPACE as DEVICE_PLUGIN_NAMESPACE
 from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPACE
@@ -25,7 +26,7 @@ from stacks.config.rules.exposure import (
 )
 from stacks.config.rules.names import pool_name_findings
 from stacks.config.rules.networks import network_cidr_findings, source_range_findings
-from stacks.config.rules.regions import region_findings, zone_findings
+from stacks.config.rules.regions import gpu_zone_findings, region_findings, zone_findings
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
     CLOUD_ONLY_KEYS,
@@ -124,9 +125,6 @@ _SUBNET_ID = {
 }
 
 
-_AKS_POOL_NAME = r"^[a-z][a-z0-9]{0,11}$"
-
-
 def check_cidrs(key: str, cidrs: list[str], *, exposes: str) -> list[ConfigIssue]:
     """Source ranges: valid CIDR blocks without host bits, admitting a bounded part of the internet."""
     return as_issues(source_range_findings(key, cidrs, exposes=exposes))
@@ -159,14 +157,29 @@ def check_cloud(config: RawConfig, pools: Mapping[str, GpuPool]) -> list[ConfigI
     for name, pool in pools.items():
         issues.extend(check_pool_offer(cloud, name, pool))
         issues.extend(check_sharing_on_cloud(target, name, pool))
-        if target is Target.AZURE and not re.match(_AKS_POOL_NAME, name):
+    if target is Target.AZURE:
+        issues.extend(_aks_name_issues(list(pools)))
+    return issues
+
+
+def _aks_name_issues(names: list[str]) -> list[ConfigIssue]:
+    """Each GPU pool's agent pool gets an AKS-legal name derived from its own (components/clusters/aks.py); two
+    pools that would get the same, or one that would take the component's own pools' names, must be renamed."""
+    issues = []
+    seen: dict[str, str] = {name: name for name in OWN_POOLS}
+    for name in names:
+        derived = aks_pool_name(name)
+        other = seen.get(derived)
+        if other is not None:
+            whose = f"gpuPools.{other}'s" if other not in OWN_POOLS else "the stack's own pool's"
             issues.append(
                 ConfigIssue(
                     f"gpuPools.{name}",
-                    f"AKS pool names are lowercase letters and digits, start with a letter, at most 12 "
-                    f"characters; rename {name!r}",
+                    f"its AKS agent pool would be named {derived!r} (AKS takes lowercase letters and digits only, "
+                    f"12 at most), which is {whose} name; rename {name!r}",
                 )
             )
+        seen.setdefault(derived, name)
     return issues
 
 
@@ -255,6 +268,12 @@ def check_zones(target: Target, region: str | None, pools: Mapping[str, GpuPool]
             )
         if target is Target.GCP and region:
             issues.extend(as_issues(zone_findings(f"gpuPools.{name}.zones", region, pool.zones)))
+            machines = (
+                [pool.instance_type]
+                if pool.instance_type
+                else [instance.name for instance in carrying(Cloud.GCP, pool.gpu, pool.gpus_per_node)]
+            )
+            issues.extend(as_issues(gpu_zone_findings(f"gpuPools.{name}.zones", region, pool.zones, machines)))
     return issues
 
 

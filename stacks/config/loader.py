@@ -20,13 +20,15 @@ from pydantic import BaseModel, ValidationError
 
 from stacks.config.cloud_checks import check_cloud, check_deployer
 from stacks.config.inputs import decoded_json, namespace_near_misses, secret_in_plain_key, token_problem
-from stacks.config.issues import ConfigError, ConfigIssue
+from stacks.config.issues import ConfigError, ConfigIssue, as_issues
 from stacks.config.messages import describe, key_path, show
 from stacks.config.model_checks import check_rules
 from stacks.config.model_plan import fit_instances, model_sizings
 from stacks.config.observability import ALERT_RECEIVER_KEYS, check_slo, check_stack
 from stacks.config.resolved import StackConfig, resolve
 from stacks.config.rules.exposure import RETIRED_KEYS
+from stacks.config.rules.prices import price_override_findings
+from stacks.config.rules.regions import region_name_hint
 from stacks.config.schema import (
     LIST_KEYS,
     OBJECT_KEYS,
@@ -35,7 +37,9 @@ from stacks.config.schema import (
     ConfigModel,
     GpuPool,
     ModelServing,
+    PriceOverride,
     RawConfig,
+    Target,
 )
 
 PROJECT = "llm-platform"
@@ -78,18 +82,23 @@ def parse_config(
     issues = [ConfigIssue(key, message) for key, message in namespace_near_misses(other_keys, project)]
     values, unread, read_issues = _read_values(raw, secret_keys or {})
     issues.extend(read_issues)
-    top, pools, models, shape_issues = _validate_shapes(values)
+    top, pools, models, shape_issues, dropped = _validate_shapes(values)
     issues.extend(shape_issues)
+    later: list[ConfigIssue] = []
+    overrides, override_issues = _price_overrides(values, top, pools)
+    later.extend(override_issues)
     sizings = model_sizings(pools, models)
     pool_names = set((values.get("gpuPools") or {}).keys())
     has_token = _has_token(raw, hf_token)
-    issues.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token))
-    issues.extend(_observability_issues(top, models, receivers=[key for key in ALERT_RECEIVER_KEYS if key in raw]))
+    later.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token))
+    later.extend(_observability_issues(top, models, receivers=[key for key in ALERT_RECEIVER_KEYS if key in raw]))
     if top is not None:
-        issues.extend(check_cloud(top, pools))
-        issues.extend(check_deployer(top))
+        later.extend(check_cloud(top, pools))
+        later.extend(check_deployer(top))
     instances, fit_issues = fit_instances(top, pools, models, sizings) if top is not None else ({}, [])
-    issues.extend(fit_issues)
+    later.extend(fit_issues)
+    issues.extend(issue for issue in later if not _about_dropped(issue, dropped))
+    top = None if dropped else top
     if issues or top is None:
         raise ConfigError(stack, _one_issue_per_unread_key(issues, unread))
     return resolve(
@@ -102,7 +111,29 @@ def parse_config(
         project=project,
         hf_token=hf_token,
         alert_receivers=alert_receivers or {},
+        price_overrides=overrides,
     )
+
+
+def _price_overrides(
+    values: Mapping[str, Any], top: RawConfig | None, pools: Mapping[str, GpuPool]
+) -> tuple[dict[str, PriceOverride], list[ConfigIssue]]:
+    """The stack's price overrides that have their shape, and what is wrong with each."""
+    overrides: dict[str, PriceOverride] = {}
+    issues: list[ConfigIssue] = []
+    for name, body in (values.get("priceOverrides") or {}).items():
+        item, item_issues = _validate(PriceOverride, body, ("priceOverrides", name))
+        issues.extend(item_issues)
+        if item is not None:
+            overrides[name] = item
+    if overrides and top is not None and top.target is Target.EXISTING:
+        message = "on an existing cluster the stack chooses no machines and has no cost to price; remove the key"
+        return {}, [*issues, ConfigIssue("priceOverrides", message)]
+    named = [pool.instance_type for pool in pools.values() if pool.instance_type]
+    if top is not None and top.system_instance_type:
+        named.append(top.system_instance_type)
+    issues.extend(as_issues(price_override_findings(overrides, named)))
+    return overrides, issues
 
 
 def _read_values(
@@ -145,18 +176,50 @@ def _read_values(
 
 def _validate_shapes(
     values: Mapping[str, Any],
-) -> tuple[RawConfig | None, dict[str, GpuPool], dict[str, ModelServing], list[ConfigIssue]]:
-    """Each key against its schema: the top-level keys, each GPU pool, each model (those that have their shape)."""
-    top, issues = _validate(RawConfig, {k: v for k, v in values.items() if k not in OBJECT_KEYS}, ())
+) -> tuple[RawConfig | None, dict[str, GpuPool], dict[str, ModelServing], list[ConfigIssue], set[str]]:
+    """Each key against its schema: the top-level keys, each GPU pool, each model. A part with a wrong key is
+    checked further without it (its default in its place), so that the rules across keys report their problems in
+    the same run; the paths so dropped come back too, and what the rules say about them is not reported."""
+    top, issues, dropped = _validate_leniently(RawConfig, {k: v for k, v in values.items() if k not in OBJECT_KEYS}, ())
     pools: dict[str, GpuPool] = {}
     models: dict[str, ModelServing] = {}
     for key, schema, parsed_items in (("gpuPools", GpuPool, pools), ("models", ModelServing, models)):
         for name, body in (values.get(key) or {}).items():
-            item, item_issues = _validate(schema, body, (key, name))
+            item, item_issues, item_dropped = _validate_leniently(schema, body, (key, name))
             issues.extend(item_issues)
+            dropped |= item_dropped
             if item is not None:
                 parsed_items[name] = item  # type: ignore[index]
-    return top, pools, models, issues
+    return top, pools, models, issues, dropped
+
+
+def _validate_leniently(
+    schema: type[ConfigModel], body: Any, prefix: tuple[str, ...]
+) -> tuple[Any, list[ConfigIssue], set[str]]:
+    """The part validated; if some of its keys are wrong, their issues, and the part without them (or None when
+    even that fails, e.g. a required key is the wrong one) with the paths of the keys left out."""
+    try:
+        return schema.model_validate(body), [], set()
+    except ValidationError as error:
+        issues = _issues_from_pydantic(error, schema, prefix)
+        wrong = {item["loc"][0] for item in error.errors(include_url=False) if item["loc"]}
+        if not isinstance(body, Mapping) or not wrong:
+            return None, issues, set()
+        try:
+            rest = schema.model_validate({key: value for key, value in body.items() if key not in wrong})
+        except ValidationError:
+            return None, issues, set()
+        return rest, issues, {key_path((*prefix, key)) for key in wrong}
+
+
+def _about_dropped(issue: ConfigIssue, dropped: set[str]) -> bool:
+    """A rule's issue about a key left out for being wrong (it judged the default), or that names one."""
+    for path in dropped:
+        if issue.path == path or issue.path.startswith((f"{path}.", f"{path}[")):
+            return True
+        if re.search(rf"(?<![\w.]){re.escape(path)}(?![\w])", issue.message):
+            return True
+    return False
 
 
 def _observability_issues(
@@ -203,9 +266,24 @@ def _validate(schema: type[ConfigModel], body: Any, prefix: tuple[str, ...]) -> 
 
 # --- pydantic's errors, in the project's words ----------------------------------------------------
 
+_ROOT_KEYS = (*sorted(OBJECT_KEYS), *SECRET_KEYS)
+"""Top-level keys read apart from RawConfig, named with its own when a key is unknown."""
+
+
+def _near_miss(loc: tuple[Any, ...], item: Any) -> str:
+    """What the value was probably meant to be, where a rule knows the names (a region's display name)."""
+    if loc == ("region",) and item["type"] == "string_pattern_mismatch":
+        hint = region_name_hint(str(item.get("input")))
+        return f"; {hint}" if hint else ""
+    return ""
+
 
 def _issues_from_pydantic(error: ValidationError, root: type[BaseModel], prefix: tuple[str, ...]) -> list[ConfigIssue]:
     return [
-        ConfigIssue(key_path(prefix + tuple(item["loc"])), describe(item, root, PATTERN_HINTS))
+        ConfigIssue(
+            key_path(loc),
+            describe(item, root, PATTERN_HINTS, _ROOT_KEYS if root is RawConfig else ()) + _near_miss(loc, item),
+        )
         for item in error.errors(include_url=False)
+        for loc in [prefix + tuple(item["loc"])]
     ]

@@ -13,7 +13,7 @@ import json
 import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
@@ -144,8 +144,27 @@ def _text_rule(field: FieldInfo | None, pattern_hints: Mapping[str, str]) -> str
     return "use text (quote it in YAML)"
 
 
-def describe(item: ErrorDetails, root: type[BaseModel], pattern_hints: Mapping[str, str]) -> str:
-    """One pydantic error as `value, what is allowed` (without the key path)."""
+def _enum_hint(value: Any, field: FieldInfo | None) -> str:
+    """` Did you mean 'T4'?` for a value that differs from a member in case, or is one typo away from one."""
+    choices = (
+        [t for t in _unwrap(field.annotation) if isinstance(t, type) and issubclass(t, enum.Enum)] if field else []
+    )
+    if not choices or not isinstance(value, str):
+        return ""
+    members = {str(member.value).lower(): str(member.value) for member in choices[0]}
+    wanted = value.lower()
+    exact = [members[wanted]] if wanted in members else []
+    # 'A100' means one of the A100s: the members it begins, before the spellings one typo away.
+    variants = [name for key, name in members.items() if key.startswith(f"{wanted}-")]
+    matches = exact or variants or [members[m] for m in difflib.get_close_matches(wanted, list(members), n=2)]
+    return f"; did you mean {' or '.join(repr(m) for m in matches)}?" if matches else ""
+
+
+def describe(
+    item: ErrorDetails, root: type[BaseModel], pattern_hints: Mapping[str, str], root_keys: Sequence[str] = ()
+) -> str:
+    """One pydantic error as `value, what is allowed` (without the key path). `root_keys`: keys of the top level
+    the root model does not hold itself (the maps and the secrets the loader reads apart), allowed all the same."""
     loc = tuple(item["loc"])
     kind = item["type"]
     ctx = item.get("ctx") or {}
@@ -153,13 +172,16 @@ def describe(item: ErrorDetails, root: type[BaseModel], pattern_hints: Mapping[s
     model, field = field_at(root, loc)
     if kind == "extra_forbidden":
         allowed = allowed_keys(model) if model else []
+        if model is root:
+            allowed += [key for key in root_keys if key not in allowed]
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
         return f"unknown key; allowed keys: {', '.join(allowed)}.{suggestion}"
     if kind == "missing":
         return "is required"
     if kind in {"enum", "literal_error"}:
-        return f"{show(value)} is not allowed; use one of {ctx.get('expected', '')}".replace(" or ", ", ")
+        allowed = f"{show(value)} is not allowed; use one of {ctx.get('expected', '')}".replace(" or ", ", ")
+        return allowed + _enum_hint(value, field)
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         return f"{show(value)} is not valid; {pattern_hints.get(pattern, f'it must match {pattern}')}"

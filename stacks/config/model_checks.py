@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 
 from components import versions
 from components.catalog.instances import Cloud
-from components.catalog.models import ModelArchitecture
+from components.catalog.models import MODELS, ModelArchitecture
 from components.serving.clients import model_pod_labels, selects_all_of
 from components.sizing import Sizing, best_fit, supports_fp8_kv_cache
 from components.sizing_advice import describe_offer, gpus_that_fit, no_fit, too_long
@@ -27,6 +28,9 @@ from stacks.config.model_plan import (
     model_architecture,
 )
 from stacks.config.multinode_checks import check_multinode, check_pool_fabric, nodes_that_would
+from stacks.config.rules.capacity import capacity_findings
+from stacks.config.rules.cpu_fit import cpu_model_findings
+from stacks.config.rules.embedding import embedding_findings
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -68,6 +72,7 @@ def check_rules(
     if config is not None:
         issues.extend(as_issues(gateway_findings(model_exposure(config), models, cloud=cloud)))
     issues.extend(as_issues(canary_findings(models)))
+    issues.extend(as_issues(embedding_findings(models)))
     if config is not None:
         issues.extend(
             as_issues(
@@ -85,6 +90,9 @@ def check_rules(
         )
     for name, model in models.items():
         issues.extend(check_model(name, model, pools, pool_names, sizings[name], has_token=has_token, cloud=cloud))
+    issues.extend(as_issues(capacity_findings(models, pools, sizings)))
+    if cloud is not None and config is not None:
+        issues.extend(as_issues(cpu_model_findings(cloud, config.system_instance_type, models)))
     issues.extend(check_clients(config.namespace if config is not None else None, models))
     if config is not None:
         names = {name: model_object_names(model, config.namespace) for name, model in models.items()}
@@ -272,8 +280,9 @@ def _catalogue_issues(
         issues.append(
             ConfigIssue(
                 f"{path}.architecture",
-                f"is required: {model.hugging_face_id} is not in the built-in catalogue, and sizing it for a GPU needs "
-                "parametersBillion, layers, kvHeads, headDim and defaultContext (from its config.json)",
+                f"is required: {model.hugging_face_id} is not in the built-in catalogue{_closest_model(model)}, and "
+                "sizing it for a GPU needs parametersBillion, layers, kvHeads, headDim and defaultContext (from its "
+                "config.json)",
             )
         )
     if architecture is not None and pool is not None:
@@ -288,6 +297,15 @@ def _catalogue_issues(
             )
         )
     return issues
+
+
+def _closest_model(model: ModelServing) -> str:
+    """` (did you mean 'Qwen/Qwen2.5-7B-Instruct'?)` for a Hugging Face id one typo or a case away from the
+    catalogue's; ids match case-insensitively on the Hub, but the catalogue is keyed as the Hub writes them."""
+    ids = {known.lower(): known for known in MODELS}
+    wanted = model.hugging_face_id.lower()
+    close = [ids[wanted]] if wanted in ids else difflib.get_close_matches(wanted, list(ids), n=1, cutoff=0.85)
+    return f" (did you mean {ids.get(close[0], close[0])!r}?)" if close else ""
 
 
 def check_sizing(

@@ -13,7 +13,16 @@ from components.catalog.instances import Cloud, InstanceType
 from components.node_fit import PoolFit
 from components.sizing import Sizing
 from stacks.config.model_plan import ModelPlan, plan_model, pool_fabric
-from stacks.config.schema import CLOUD_OF_TARGET, DeployerType, GpuPool, ModelServing, RawConfig, Target
+from stacks.config.rules.capacity import replicas_held
+from stacks.config.schema import (
+    CLOUD_OF_TARGET,
+    DeployerType,
+    GpuPool,
+    ModelServing,
+    PriceOverride,
+    RawConfig,
+    Target,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +76,12 @@ class StackConfig:
     grafana: bool = False
     alert_receivers: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
+    price_overrides: Mapping[str, PriceOverride] = field(default_factory=dict)
+    """priceOverrides: machine type or fixed item -> the price the stack gives (stacks/cost.py applies them)."""
+
+    def replicas_held(self, pool: str, gpus_per_replica: int, max_nodes: Mapping[str, int] | None = None) -> int:
+        """Replicas of `gpus_per_replica` GPUs that `pool` and its stand-ins hold at maxNodes (or `max_nodes`)."""
+        return replicas_held(self.gpu_pools, pool, gpus_per_replica, max_nodes)
 
     @property
     def cloud(self) -> Cloud | None:
@@ -85,6 +100,7 @@ def resolve(
     project: str,
     hf_token: pulumi.Output[str] | None,
     alert_receivers: Mapping[str, pulumi.Output[str]],
+    price_overrides: Mapping[str, PriceOverride] | None = None,
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
@@ -140,6 +156,7 @@ def resolve(
         max_idle_hourly_cost=top.max_idle_hourly_cost,
         grafana=top.grafana,
         alert_receivers=dict(alert_receivers),
+        price_overrides=dict(price_overrides or {}),
     )
 
 

@@ -52,6 +52,13 @@ class Engine(enum.StrEnum):
     KSERVE = "kserve"
 
 
+class Task(enum.StrEnum):
+    """What vLLM serves a model for (its `--runner`): chat and completions, or embeddings."""
+
+    GENERATE = "generate"
+    EMBED = "embed"
+
+
 class Routing(enum.StrEnum):
     SERVICE = "service"
     INFERENCE = "inference"
@@ -172,6 +179,8 @@ class ModelArchitectureConfig(ConfigModel):
     """mla: config.json `kv_lora_rank`."""
     qk_rope_head_dim: int = Field(default=0, ge=0, le=4096)
     """mla: config.json `qk_rope_head_dim`."""
+    encoder_only: bool = False
+    """A bidirectional encoder (BERT, XLM-RoBERTa) served with `task: embed`: no KV cache, no chunked prefill."""
 
 
 class LoadBalancerConfig(ConfigModel):
@@ -201,6 +210,9 @@ class ModelServing(ConfigModel):
     """A branch, tag or commit to pin the weights to; empty: the default branch."""
     engine: Engine = Engine.VLLM
     """vllm (a Deployment of vLLM), or kserve (an InferenceService; needs a `pool`)."""
+    task: Task | None = None
+    """`embed`: an embedding model on vLLM's pooling runner, answering /v1/embeddings; `generate`: chat and
+    completions. Empty: the catalogue's task for the model, else generate (README "Embedding models")."""
     pool: str | None = None
     """The GPU pool the model runs on; absent: the model runs on CPU (vLLM's CPU build)."""
     min_replicas: int = Field(default=1, ge=0, le=100)
@@ -258,6 +270,17 @@ class ModelServing(ConfigModel):
 
 
 # registry/repository[:tag]@sha256:<64 hex digits>: the image a digest names can never change under a tag.
+class PriceOverride(ConfigModel):
+    """A price the stack gives where the catalogue has none or the user pays another (components/catalog/prices.py):
+    a machine type's `onDemand` and `spot` USD per hour, or a fixed item's `usd` in the catalogue's unit."""
+
+    on_demand: float | None = Field(default=None, gt=0, le=10_000)
+    spot: float | None = Field(default=None, gt=0, le=10_000)
+    usd: float | None = Field(default=None, gt=0, le=10_000)
+    source: str | None = Field(default=None, min_length=3, max_length=300)
+    """Where the price comes from (a price page, a quote); shown next to it in the cost output."""
+
+
 _DIGEST_PINNED_IMAGE = r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}$"
 
 
@@ -333,7 +356,7 @@ class RawConfig(ConfigModel):
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
-OBJECT_KEYS = frozenset({"gpuPools", "models"})
+OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides"})
 
 
 LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds"})

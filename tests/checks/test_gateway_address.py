@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from components.serving.awaits import await_of
 from components.serving.gateway import address_command, gateway_ref
 from components.serving.gateway_address import StatusReadable, first_address
 from tests.support import record
-from tools.offline import Mode, run_program
+from tools.offline import Mode, run_program, stack_names
 from tools.plan import build_plan, summary
 
 EXPOSED = '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com"}}'
@@ -107,14 +109,37 @@ def test_a_status_readable_custom_resource_sends_no_status_and_reads_the_provide
 
 
 def test_the_plan_summary_says_where_to_point_the_hosts(plans: dict[Any, Any]) -> None:
+    # An update's address is the mock runtime's invention: the summary gives the command, never the address.
     awaited = summary(plans[("prod-aws", Mode.UPDATE)]).splitlines()
     assert (
-        "Gateway envoy-gateway-system/llm-platform (envoy-gateway): point llm.example.com at its address 10.20.0.60"
+        "Gateway envoy-gateway-system/llm-platform (envoy-gateway): point llm.example.com at its address, once "
+        "assigned: kubectl -n envoy-gateway-system get gateway llm-platform -o jsonpath='{.status.addresses[*].value}'"
         in awaited
     )
+    assert MOCK_ADDRESS not in summary(plans[("prod-aws", Mode.UPDATE)])
     # prod-gcp's Gateway is not awaited (its issuer is not the stack's): in an update as in a preview, the command.
     for mode in (Mode.UPDATE, Mode.PREVIEW):
         assert (
             "Gateway llm-gateway/llm-platform (gke): point llm.internal.example.com at its address, once assigned: "
             "kubectl -n llm-gateway get gateway llm-platform -o jsonpath='{.status.addresses[*].value}'"
         ) in summary(plans[("prod-gcp", mode)]).splitlines()
+
+
+@pytest.mark.parametrize("mode", Mode.ALL)
+@pytest.mark.parametrize("stack", stack_names())
+def test_no_address_the_mock_runtime_invents_appears_in_the_plan_summary(
+    plans: dict[Any, Any], stack: str, mode: str
+) -> None:
+    # tools/offline.py answers a LoadBalancer Service with 10.20.0.50 and a Gateway with 10.20.0.60.
+    text = summary(plans[(stack, mode)])
+    assert "10.20.0.50" not in text
+    assert MOCK_ADDRESS not in text
+
+
+def test_a_models_load_balancer_line_gives_the_command_that_reads_its_address(plans: dict[Any, Any]) -> None:
+    lines = summary(plans[("prod-azure", Mode.UPDATE)]).splitlines()
+    assert (
+        "    exposed: through its load balancer (source ranges only), at http://<its address>/v1 once assigned: "
+        "kubectl -n llm-serving get service qwen-small-lb -o jsonpath="
+        "'{.status.loadBalancer.ingress[*].ip}{.status.loadBalancer.ingress[*].hostname}'"
+    ) in lines

@@ -13,8 +13,15 @@ from pulumi_azure_native import authorization
 
 from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud, choose_instance
-from components.clusters.aks import AksCluster, AksClusterArgs, Deployer, azure_cli_kubeconfig
-from components.clusters.contract import GpuPoolArgs
+from components.clusters.aks import (
+    AKS_POOL_NAME,
+    AksCluster,
+    AksClusterArgs,
+    Deployer,
+    aks_pool_name,
+    azure_cli_kubeconfig,
+)
+from components.clusters.contract import POOL_LABEL, GpuPoolArgs
 from tests.support import Registered, record, stacks_for
 from tools.offline import Mode, computed_outputs, run_program
 
@@ -272,3 +279,44 @@ def test_every_agent_pool_takes_its_version_from_the_control_plane(registered: R
     for pool in registered.all(AGENT_POOL):
         assert pool.inputs["orchestratorVersion"] == "1.34", pool.name
         assert cluster.urn in pool.dependencies, pool.name
+
+
+@pytest.mark.parametrize(
+    ("name", "agent_pool"),
+    [
+        ("a100", "a100"),
+        ("a100-spot", "a100spot"),
+        ("l40s-ondemand", "l40sondemand"),
+        ("h100-on-demand-east", "h100onde6a38"),
+    ],
+)
+def test_a_pool_name_aks_refuses_becomes_a_legal_agent_pool_name(name: str, agent_pool: str) -> None:
+    assert aks_pool_name(name) == agent_pool
+    assert AKS_POOL_NAME.match(agent_pool)
+
+
+def test_a_long_name_keeps_a_hash_so_two_long_names_rarely_meet() -> None:
+    assert aks_pool_name("h100-on-demand-east") != aks_pool_name("h100-on-demand-west")
+
+
+def test_a_dashed_pool_keeps_its_name_on_its_nodes_and_gets_a_legal_agent_pool_name() -> None:
+    pools = {"a100-spot": GpuPoolArgs(instance=A100, spot=True, min_nodes=0, max_nodes=3, priority=50)}
+
+    def build_dashed() -> dict[str, Any]:
+        cluster = AksCluster("llm", dataclasses.replace(ARGS, gpu_pools=pools))
+        return {"pool": cluster.gpu_pools["a100-spot"].node_group_id}
+
+    registered = record(build_dashed, config={"llm-platform:region": "eastus2"})
+    pool = registered.inputs(AGENT_POOL, "llm-a100-spot")
+    assert pool["agentPoolName"] == "a100spot"
+    assert pool["nodeLabels"][POOL_LABEL] == "a100-spot"
+
+
+def test_the_priority_expander_matches_the_scale_sets_of_the_derived_names() -> None:
+    pools = '{"a100-spot": {"gpu": "A100-80GB", "capacity": "spot", "priority": 50, "maxNodes": 2}}'
+    models = '{"m": {"huggingFaceId": "Qwen/Qwen2.5-7B-Instruct", "pool": "a100-spot", "cpuCores": 6, "memoryGiB": 24}}'
+    run = run_program("prod-azure", Mode.PREVIEW, config_overrides={"gpuPools": pools, "models": models})
+    text = yaml.safe_dump(
+        [r.inputs for r in run.registrations if r.type == "kubernetes:core/v1:ConfigMap" and "priorities" in r.name]
+    )
+    assert "^aks-a100spot-[0-9]+-vmss$" in text

@@ -72,8 +72,34 @@ def test_a_ceiling_over_the_limit_names_the_pools_and_models_and_the_cuts_that_f
         "(2026-12-01); it comes from gpuPools.l40s $20.99/h (2 x g6e.12xlarge on-demand, models big ($10.49/h at 2 "
         "replicas)); gpuPools.l4 $3.91/h (4 x g6.2xlarge on-demand, models qwen ($3.91/h at 4 replicas)); system "
         "pools and fixed parts $0.65/h; to bring it under $15/h: lower gpuPools.l40s.maxNodes to 1 and "
-        "gpuPools.l4.maxNodes to 3 (saves $11.47/h)"
+        "gpuPools.l4.maxNodes to 3 and models.qwen.maxReplicas to 3 (saves $11.47/h)"
     ]
+
+
+def test_advice_that_lowers_maxnodes_lowers_the_maxreplicas_the_pool_would_no_longer_hold() -> None:
+    # qwen's 4 replicas take a whole L4 node each; 3 nodes hold 3. big's 2 replicas (TP 2) fit one g6e.12xlarge.
+    [message] = messages(aws(maxHourlyCost="15"))
+    assert "gpuPools.l4.maxNodes to 3 and models.qwen.maxReplicas to 3 (saves" in message
+    assert "models.big.maxReplicas" not in message
+    # The advice taken plans: no overcommit is refused.
+    pools = {
+        "l4": {"gpu": "L4", "minNodes": 1, "maxNodes": 3},
+        "l40s": {"gpu": "L40S", "gpusPerNode": 4, "minNodes": 0, "maxNodes": 1},
+    }
+    models = aws().models
+    raw_models = {
+        name: {
+            "huggingFaceId": model.spec.hugging_face_id,
+            "pool": model.spec.pool,
+            "minReplicas": 1,
+            "maxReplicas": {"qwen": 3, "big": 2}[name],
+            "contextLength": 8192,
+            "cpuCores": model.spec.cpu_cores,
+            "memoryGiB": model.spec.memory_gib,
+        }
+        for name, model in models.items()
+    }
+    assert messages(aws(maxHourlyCost="15", gpuPools=pools, models=raw_models)) == []
 
 
 def test_one_pool_that_can_absorb_the_excess_is_offered_alone() -> None:
@@ -134,13 +160,30 @@ def test_idle_from_a_pool_minimum_above_its_models_needs_offers_a_lower_min_node
     assert messages(config)[0].endswith("to bring it under $2.5/h: lower gpuPools.l4.minNodes to 2 (saves $0.98/h)")
 
 
-def test_an_unknown_price_means_the_guard_cannot_confirm_and_refuses() -> None:
-    # prod-aws's l4-spot pool: the catalogue has no spot price for g6.2xlarge.
-    assert messages(example("prod-aws", maxHourlyCost="1000")) == [
-        "maxHourlyCost: 1000, but the ceiling costs at least $25.55/h (1 price unknown): the guard cannot confirm it "
-        "stays under the limit without the price of g6.2xlarge spot in us-east-1; add it to "
-        "components/catalog/prices.json (tools/prices.py) or remove maxHourlyCost"
-    ]
+def test_an_unknown_price_means_the_guard_cannot_confirm_and_refuses_naming_it_and_the_override() -> None:
+    # prod-azure's model caches: the catalogue has no price for Azure Files premium.
+    [message] = messages(example("prod-azure", maxHourlyCost="1000"))
+    assert message.startswith("maxHourlyCost: 1000, but the ceiling costs $")
+    assert message.endswith(
+        "the guard cannot confirm it stays under the limit without the price of 2 Azure Files premium caches, "
+        "400 GiB; give it in priceOverrides (a machine type's onDemand or spot, a fixed item's usd: README, "
+        '"Cost"), add it to components/catalog/prices.json (tools/prices.py), or remove maxHourlyCost'
+    )
+
+
+def test_a_spot_price_the_catalogue_lacks_counts_at_on_demand_so_the_guard_can_confirm_the_limit() -> None:
+    # prod-aws's l4-spot pool: no spot price for g6.2xlarge; 6 nodes at its on-demand 0.9776 bound the ceiling.
+    assert messages(example("prod-aws", maxHourlyCost="31.42", maxIdleHourlyCost="3.39")) == []
+
+
+def test_over_the_limit_at_the_on_demand_bound_says_at_most() -> None:
+    [message] = messages(example("prod-aws", maxHourlyCost="30"))
+    assert message.startswith("maxHourlyCost: 30, but the ceiling costs at most $31.41/h (at most $22,932.57/month)")
+
+
+def test_price_overrides_give_the_prices_the_catalogue_lacks() -> None:
+    overrides = {"azure-files-premium": {"usd": 0.16, "source": "a quote"}}
+    assert messages(example("prod-azure", maxHourlyCost="1000", priceOverrides=overrides)) == []
 
 
 def test_an_existing_cluster_has_nothing_to_bound() -> None:

@@ -26,19 +26,20 @@ def node_price(cloud: Cloud, region: str, machine: str, *, spot: bool) -> float 
 
 
 def test_prod_aws_costs_what_the_catalogue_rows_add_up_to_by_hand() -> None:
-    # Rows of components/catalog/prices.json for us-east-1: m7i.large 0.1008, g6.2xlarge 0.9776 (spot unknown),
-    # g6e.12xlarge 10.49264; EKS 0.10, NAT gateway 0.045 and its Elastic IP 0.005, one per zone (3).
+    # Rows of components/catalog/prices.json for us-east-1: m7i.large 0.1008, g6.2xlarge 0.9776 (spot unknown:
+    # counted at on-demand, its ceiling), g6e.12xlarge 10.49264; EKS 0.10, NAT gateway 0.045 and its Elastic IP
+    # 0.005, one per zone (3).
     cost = stack_cost(example("prod-aws"))
     assert cost is not None
     fixed = 0.10 + 3 * 0.045 + 3 * 0.005
-    # Ceiling: 4 system nodes (2 + 2), l4-ondemand 4, l40s 2; l4-spot's 6 nodes have no price.
-    assert cost.ceiling.usd == pytest.approx(4 * 0.1008 + 4 * 0.9776 + 2 * 10.49264 + fixed)
-    assert cost.ceiling.usd == pytest.approx(25.54888)
-    assert cost.ceiling.unknown == ("g6.2xlarge spot in us-east-1",)
+    # Ceiling: 4 system nodes (2 + 2), l4-ondemand 4, l40s 2, l4-spot 6 at the on-demand price.
+    assert cost.ceiling.usd == pytest.approx(4 * 0.1008 + 4 * 0.9776 + 2 * 10.49264 + fixed + 6 * 0.9776)
+    assert cost.ceiling.usd == pytest.approx(31.41448)
+    assert (cost.ceiling.unknown, cost.ceiling.bounded) == ((), ("g6.2xlarge spot in us-east-1",))
     # Idle: 2 system nodes, l4-ondemand's minimum 1, l4-spot the 2 nodes that qwen-7b's and its canary chat-next's
     # minReplicas need, l40s none (qwen-32b sleeps at zero).
-    assert cost.idle.usd == pytest.approx(2 * 0.1008 + 1 * 0.9776 + fixed)
-    assert cost.idle.unknown == ("g6.2xlarge spot in us-east-1",)
+    assert cost.idle.usd == pytest.approx(2 * 0.1008 + 1 * 0.9776 + fixed + 2 * 0.9776)
+    assert cost.idle.bounded == ("g6.2xlarge spot in us-east-1",)
     # qwen-32b takes two of the g6e.12xlarge's four L40S (tensor parallel 2).
     assert cost.models["qwen-32b"].replica.usd == pytest.approx(10.49264 / 2)
     assert cost.models["qwen-32b"].at_max_replicas.usd == pytest.approx(10.49264)
@@ -55,7 +56,12 @@ def test_every_gpu_pool_costs_its_nodes_at_the_catalogue_price_of_its_capacity(s
         price = node_price(config.cloud, config.region or "", machine, spot=pool.capacity is Capacity.SPOT)
         line = cost.gpu_pools[name]
         assert line.max_nodes == pool.max_nodes
-        if price is None:
+        on_demand = node_price(config.cloud, config.region or "", machine, spot=False)
+        if price is None and on_demand is not None:
+            # A spot price the catalogue lacks counts at the on-demand price, which spot never exceeds.
+            assert line.ceiling.usd == pytest.approx(pool.max_nodes * on_demand)
+            assert line.ceiling.bounded
+        elif price is None:
             assert not line.ceiling.complete
         else:
             assert line.ceiling.usd == pytest.approx(pool.max_nodes * price)
@@ -101,18 +107,19 @@ def test_gke_pays_the_cluster_fee_cloud_nat_per_node_and_the_filestore_minimum()
     assert cost is not None
     fixed = {part.item: part for part in cost.fixed}
     assert fixed["gke-cluster-management"].ceiling.usd == pytest.approx(0.10)
-    # 2 system + l4-spot 1 + l4-ondemand 1 + h100 1 nodes idle; 4 + 6 + 4 + 1 at the ceiling; $0.0014 per VM.
-    assert fixed["cloud-nat"].idle.usd == pytest.approx(5 * 0.0014)
+    # 2 system + l4-spot 2 (qwen-7b's and embed's minimum replica) + l4-ondemand 1 + h100 1 nodes idle; 4 + 6 + 4 + 1
+    # at the ceiling; $0.0014 per VM.
+    assert fixed["cloud-nat"].idle.usd == pytest.approx(6 * 0.0014)
     assert fixed["cloud-nat"].ceiling.usd == pytest.approx(15 * 0.0014)
-    # Two models, a 200 GiB cache each, on Basic HDD (100 GiB minimum): the per-GiB price is not in the catalogue.
-    assert fixed["filestore-basic-hdd"].ceiling.unknown == ("2 Filestore Basic HDD caches, 400 GiB",)
+    # Three models, a 200 GiB cache each, on Basic HDD (100 GiB minimum): the per-GiB price is not in the catalogue.
+    assert fixed["filestore-basic-hdd"].ceiling.unknown == ("3 Filestore Basic HDD caches, 600 GiB",)
 
 
 def test_the_filestore_minimum_applies_to_small_caches() -> None:
     cost = stack_cost(example("prod-gcp", modelCacheGiB=50))
     assert cost is not None
     assert [part.description for part in cost.fixed if part.item == "filestore-basic-hdd"] == [
-        "2 Filestore Basic HDD caches, 200 GiB"
+        "3 Filestore Basic HDD caches, 300 GiB"
     ]
 
 
@@ -130,11 +137,19 @@ def test_no_nat_gateways_are_counted_on_existing_subnets() -> None:
     assert [part.item for part in cost.fixed] == ["eks-control-plane"]
 
 
-def test_an_unknown_price_makes_the_amount_a_lower_bound() -> None:
+def test_an_unknown_price_makes_the_amount_a_lower_bound_that_names_what_is_missing() -> None:
+    cost = stack_cost(example("prod-gcp"))
+    assert cost is not None
+    missing = "2 prices unknown: a3-highgpu-8g on-demand in us-central1, 2 Filestore Basic HDD caches, 400 GiB"
+    assert money(cost.ceiling) == f"at least ${cost.ceiling.usd:,.2f}/h ({missing})"
+    assert money(cost.ceiling, "month") == f"at least ${cost.ceiling.usd * HOURS_PER_MONTH:,.2f}/month ({missing})"
+
+
+def test_a_spot_price_the_catalogue_lacks_makes_the_amount_an_upper_bound() -> None:
     cost = stack_cost(example("prod-aws"))
     assert cost is not None
-    assert money(cost.ceiling) == "at least $25.55/h (1 price unknown)"
-    assert money(cost.ceiling, "month") == f"at least ${25.54888 * HOURS_PER_MONTH:,.2f}/month (1 price unknown)"
+    assert money(cost.ceiling) == "at most $31.41/h"
+    assert cost.as_output()["ceiling"]["spotAtOnDemand"] == ["g6.2xlarge spot in us-east-1"]
 
 
 def test_an_existing_cluster_has_no_cost() -> None:
@@ -145,21 +160,43 @@ def test_the_cost_output_gives_idle_and_ceiling_per_hour_and_month_with_the_cata
     cost = stack_cost(example("prod-aws"))
     assert cost is not None
     output = cost.as_output()
-    assert output["catalogue"] == {"assembled": "2026-12-01", "pricesAsOf": "2026-02-24"}
-    assert output["ceiling"]["usdPerHour"] == 25.5489
-    assert output["ceiling"]["usdPerMonth"] == round(25.54888 * 730, 2)
+    assert output["catalogue"] == {
+        "assembled": "2026-12-01",
+        "pricesAsOf": "2026-02-24",
+        "regionPriced": True,
+        "regionsPriced": ["us-east-1"],
+    }
+    assert output["ceiling"]["usdPerHour"] == 31.4145
+    assert output["ceiling"]["usdPerMonth"] == round(31.41448 * 730, 2)
     assert output["pools"]["l40s"]["capacity"] == "on-demand"
     assert output["pools"]["l4-spot"]["spotSnapshot"] is True
     assert output["models"]["qwen-32b"]["maxReplicas"] == 2
 
 
-def test_the_plan_summary_states_idle_and_ceiling() -> None:
+def test_the_plan_summary_states_idle_and_ceiling_and_names_the_unknown_prices() -> None:
+    cost = stack_cost(example("prod-gcp"))
+    assert cost is not None
+    lines = summary_lines({"estimated": True, **cost.as_output()})
+    unknown = "a3-highgpu-8g on-demand in us-central1, 2 Filestore Basic HDD caches, 400 GiB"
+    ceiling = f"${cost.ceiling.usd:,.2f}/h, ${cost.ceiling.usd * HOURS_PER_MONTH:,.2f}/month"
+    assert f"  ceiling (maximum scale): at least {ceiling} (2 prices unknown: {unknown})" in lines
+    listed = "2 Filestore Basic HDD caches, 400 GiB, a3-highgpu-8g on-demand in us-central1"
+    assert lines[-1] == f"  prices unknown (not counted; give them with priceOverrides): {listed}"
+    # Nothing known is not free: the h100 pool's price is unknown.
+    assert not any("at least $0.00/h" in line for line in lines)
+    assert any(
+        line.endswith("ceiling not known (1 price unknown: a3-highgpu-8g on-demand in us-central1)") for line in lines
+    )
+
+
+def test_the_plan_summary_says_which_spot_prices_count_at_on_demand() -> None:
     cost = stack_cost(example("prod-aws"))
     assert cost is not None
     lines = summary_lines({"estimated": True, **cost.as_output()})
-    assert "  idle (minimum scale): at least $1.43/h, $1,043.32/month (1 price unknown)" in lines
-    assert "  ceiling (maximum scale): at least $25.55/h, $18,650.68/month (1 price unknown)" in lines
-    assert lines[-1] == "  prices unknown (not counted): g6.2xlarge spot in us-east-1"
+    assert "  ceiling (maximum scale): at most $31.41/h, $22,932.57/month" in lines
+    assert lines[-1] == (
+        "  spot prices unknown, counted at the on-demand price (spot never costs more): g6.2xlarge spot in us-east-1"
+    )
 
 
 @pytest.mark.parametrize("stack", ["prod-aws", "prod-gcp", "prod-azure"])

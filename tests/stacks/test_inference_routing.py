@@ -58,20 +58,22 @@ def test_the_serving_quota_holds_the_pickers_leader_and_standby(plans: dict[Any,
     assert models
     [container] = pickers[0]["spec"]["template"]["spec"]["containers"]
     assert container["resources"]["requests"] == {"cpu": str(CPU_CORES), "memory": f"{MEMORY_GIB}Gi"}
-    # qwen-7b: 4 replicas and a surge pod of 6 cores, 24 GiB; qwen-72b: 2 replicas, no surge on its single H100
-    # node, of 16 cores, 160 GiB; and the picker's two pods.
+    # qwen-7b: 4 replicas and a surge pod of 6 cores, 24 GiB; embed: 2 replicas and a surge pod of 4 cores, 16 GiB;
+    # qwen-72b: 2 replicas, no surge on its single H100 node, of 16 cores, 160 GiB; and the picker's two pods.
     assert REPLICAS == pickers[0]["spec"]["replicas"] == 2
     assert (hard["pods"], hard["requests.cpu"], hard["requests.memory"]) == (
-        str(5 + 2 + 2),
-        str(5 * 6 + 2 * 16 + 2 * CPU_CORES),
-        f"{5 * 24 + 2 * 160 + 2 * MEMORY_GIB}Gi",
+        str(5 + 3 + 2 + 2),
+        str(5 * 6 + 3 * 4 + 2 * 16 + 2 * CPU_CORES),
+        f"{5 * 24 + 3 * 16 + 2 * 160 + 2 * MEMORY_GIB}Gi",
     )
 
 
+# CPU models small enough for prod-gcp's system nodes (e2-standard-4).
 CANARY = (
-    '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com"},'
+    '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com", "cpuCores": 2,'
+    ' "memoryGiB": 8},'
     ' "next": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "canaryOf": "chat", "weight": 25,'
-    ' "routing": "inference"}}'
+    ' "routing": "inference", "cpuCores": 2, "memoryGiB": 8}}'
 )
 
 

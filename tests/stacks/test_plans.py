@@ -96,21 +96,40 @@ def test_no_token_appears_in_plain_text_anywhere_in_the_plan(stack: str, tmp_pat
         assert not TOKEN_PATTERN.search(text)
 
 
-def test_token_becomes_a_secret_mounted_by_every_model() -> None:
-    plan = build_plan(run_program("dev", Mode.UPDATE, secret_overrides={"hfToken": FAKE_TOKEN}))
-    secret = plan.manifests["secret-llm-serving-hf-token.yaml"]
-    assert secret["stringData"] == {"token": "[secret]"}
-    for body in plan.manifests.values():
-        if body["kind"] == "Deployment":
-            volumes = body["spec"]["template"]["spec"]["volumes"]
-            assert {
-                "name": "hf-token",
-                "secret": {
-                    "secretName": "hf-token",
-                    "defaultMode": 0o440,
-                    "items": [{"key": "token", "path": "token"}],
-                },
-            } in volumes
+GATED = '{"llama": {"huggingFaceId": "meta-llama/Llama-3.1-8B-Instruct", "cpuCores": 2, "memoryGiB": 8}, ' + (
+    '"qwen": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "cpuCores": 2, "memoryGiB": 8}}'
+)
+TOKEN_VOLUME = {
+    "name": "hf-token",
+    "secret": {"secretName": "hf-token", "defaultMode": 0o440, "items": [{"key": "token", "path": "token"}]},
+}
+
+
+def _volumes(plan: Any, deployment: str) -> list[dict[str, Any]]:
+    [body] = [b for b in plan.manifests.values() if b["kind"] == "Deployment" and b["metadata"]["name"] == deployment]
+    return body["spec"]["template"]["spec"].get("volumes", [])
+
+
+def test_token_becomes_a_secret_mounted_by_the_gated_models_only() -> None:
+    plan = build_plan(
+        run_program("dev", Mode.UPDATE, config_overrides={"models": GATED}, secret_overrides={"hfToken": FAKE_TOKEN})
+    )
+    assert plan.manifests["secret-llm-serving-hf-token.yaml"]["stringData"] == {"token": "[secret]"}
+    assert TOKEN_VOLUME in _volumes(plan, "llama")
+    assert TOKEN_VOLUME not in _volumes(plan, "qwen")
+
+
+def test_setting_the_token_leaves_a_model_that_is_not_gated_as_it_was() -> None:
+    # A Deployment whose pod template changes rolls its pods: dev's qwen (not gated) must not.
+    before = build_plan(run_program("dev", Mode.UPDATE))
+    after = build_plan(run_program("dev", Mode.UPDATE, secret_overrides={"hfToken": FAKE_TOKEN}))
+    assert "secret-llm-serving-hf-token.yaml" in after.manifests
+    assert _template(before, "qwen") == _template(after, "qwen")
+
+
+def _template(plan: Any, deployment: str) -> dict[str, Any]:
+    [body] = [b for b in plan.manifests.values() if b["kind"] == "Deployment" and b["metadata"]["name"] == deployment]
+    return body["spec"]["template"]
 
 
 def test_dev_serves_the_small_model_on_cpu(plans: dict[Any, Any]) -> None:

@@ -19,6 +19,7 @@ from components.catalog.allocatable import (
 )
 from components.catalog.gpus import GpuType
 from components.catalog.instances import INSTANCES, Cloud, InstanceType, choose_instance
+from components.catalog.system_machines import SYSTEM_MACHINES
 from components.clusters.aks import AksCluster, AksClusterArgs
 from components.clusters.contract import GpuPoolArgs
 from tests.support import record
@@ -32,7 +33,7 @@ def instance(cloud: Cloud, name: str) -> InstanceType:
 
 
 def test_every_aws_type_has_the_network_interfaces_nodeadm_counts_pods_with() -> None:
-    assert set(EKS_ENIS) == {i.name for i in INSTANCES[Cloud.AWS]}
+    assert set(EKS_ENIS) == {i.name for i in INSTANCES[Cloud.AWS]} | set(SYSTEM_MACHINES[Cloud.AWS])
 
 
 def test_eks_max_pods_follow_the_eni_formula() -> None:

@@ -103,7 +103,7 @@ def test_target_is_required() -> None:
 
 def test_target_must_be_a_known_one() -> None:
     assert problems({"target": "gcpp"}) == [
-        "target: 'gcpp' is not allowed; use one of 'aws', 'gcp', 'azure', 'existing'"
+        "target: 'gcpp' is not allowed; use one of 'aws', 'gcp', 'azure', 'existing'; did you mean 'gcp'?"
     ]
 
 
@@ -120,7 +120,9 @@ def test_region_is_rejected_on_existing_clusters() -> None:
 def test_region_must_look_like_a_region() -> None:
     assert problems({"target": "gcp", "region": "Europe West"}) == [
         "region: 'Europe West' is not valid; use the cloud's region name, such as 'us-east-1', 'europe-west4' "
-        "or 'eastus2'"
+        "or 'eastus2'",
+        # The rules across keys still run without the wrong key, so the next problem shows in the same run.
+        "gcpProject: is required for target 'gcp'; set the Google Cloud project id",
     ]
 
 
@@ -366,7 +368,31 @@ def test_architecture_needs_every_number() -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    assert len(problems({"target": "aws", "models": {"a": {}, "b": model(engine="x")}})) == 3
+    assert len(problems({"target": "aws", "models": {"a": {}, "b": model(engine="x")}})) == 4
+
+
+def test_every_layer_reports_in_one_run_a_wrong_key_does_not_hide_the_rules_across_keys() -> None:
+    # A wrong top-level key, a pool with a wrong key and a model too long for its GPU: the model's problem and the
+    # cloud's (A10 is Azure's) show with the keys' own, not one fix at a time.
+    raw = {
+        "target": "aws",
+        "region": "us-east-1",
+        "systemNodes": 0,
+        "gpuPools": {"l4": pool(maxNodes=0), "a10": pool(gpu="A10")},
+        "models": {"m": model(pool="l4", contextLength=400000, cpuCores=6, memoryGiB=24)},
+    }
+    assert [issue.split(":")[0] for issue in problems(raw)] == [
+        "systemNodes",
+        "gpuPools.l4.maxNodes",
+        "models.m.contextLength",
+        "gpuPools.a10.gpu",
+    ]
+
+
+def test_a_rule_never_judges_the_default_that_stands_in_for_a_wrong_key() -> None:
+    # systemInstanceType is wrong: the CPU model's fit on the default system machine is not reported.
+    raw = {"target": "aws", "region": "us-east-1", "systemInstanceType": "a b", "models": {"m": model()}}
+    assert [issue.split(":")[0] for issue in problems(raw)] == ["systemInstanceType"]
 
 
 def test_error_message_says_nothing_was_created() -> None:

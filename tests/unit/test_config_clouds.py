@@ -72,10 +72,18 @@ def test_instance_type_must_carry_the_pools_gpus() -> None:
     ]
 
 
-def test_aks_pool_names_follow_azures_rule() -> None:
-    assert problems(azure(gpuPools={"a100-spot": {"gpu": "A100-80GB"}})) == [
-        "gpuPools.a100-spot: AKS pool names are lowercase letters and digits, start with a letter, at most 12 "
-        "characters; rename 'a100-spot'"
+def test_a_dashed_pool_name_is_taken_on_aks_its_agent_pool_gets_a_legal_one() -> None:
+    config = parse_config(azure(gpuPools={"a100-spot": {"gpu": "A100-80GB"}}), stack="t")
+    assert list(config.gpu_pools) == ["a100-spot"]
+
+
+def test_two_pools_whose_aks_names_meet_are_refused() -> None:
+    pools = {"a100-spot": {"gpu": "A100-80GB"}, "a100spot": {"gpu": "A100-80GB"}, "gen-eral": {"gpu": "T4"}}
+    assert problems(azure(gpuPools=pools)) == [
+        "gpuPools.a100spot: its AKS agent pool would be named 'a100spot' (AKS takes lowercase letters and digits "
+        "only, 12 at most), which is gpuPools.a100-spot's name; rename 'a100spot'",
+        "gpuPools.gen-eral: its AKS agent pool would be named 'general' (AKS takes lowercase letters and digits "
+        "only, 12 at most), which is the stack's own pool's name; rename 'gen-eral'",
     ]
 
 
@@ -392,7 +400,8 @@ def test_aks_deployer_can_be_a_service_principal() -> None:
 
 def test_aks_deployer_kinds_are_the_three_entra_id_principals() -> None:
     assert problems(azure(deployerPrincipalType="ServicePrincipal")) == [
-        "deployerPrincipalType: 'ServicePrincipal' is not allowed; use one of 'user', 'servicePrincipal', 'group'"
+        "deployerPrincipalType: 'ServicePrincipal' is not allowed; use one of 'user', 'servicePrincipal', 'group'; "
+        "did you mean 'servicePrincipal'?"
     ]
 
 

@@ -45,7 +45,11 @@ def test_an_issuer_of_yours_and_the_stacks_acme_issuer_exclude_each_other() -> N
 
 
 def test_lets_encrypt_cannot_reach_an_internal_gateway() -> None:
-    raw = aws(gatewayInternal=True, acmeEmail="ops@example.com", models={"chat": model(host="chat.example.com")})
+    raw = aws(
+        gatewayInternal=True,
+        acmeEmail="ops@example.com",
+        models={"chat": model(host="chat.example.com", cpuCores=1, memoryGiB=4)},
+    )
     assert problems(raw) == [
         "acmeEmail: needs a public Gateway: Let's Encrypt checks HTTP-01 challenges from the internet, and "
         "gatewayInternal is true. Name a ClusterIssuer of yours (DNS-01, a private CA) in tlsClusterIssuer"

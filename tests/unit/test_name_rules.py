@@ -86,8 +86,9 @@ def test_models_with_prefix_names_keep_apart() -> None:
 
 def test_a_model_named_after_a_pooled_models_endpoint_picker_is_refused() -> None:
     models = {
-        "qwen": model(host="llm.example.com", routing="inference"),
-        "qwen-epp": model(host="llm.example.com", path="/other"),
+        # Small enough for a GKE system node (e2-standard-4), where a model without a pool runs.
+        "qwen": model(host="llm.example.com", routing="inference", cpuCores=2, memoryGiB=8),
+        "qwen-epp": model(host="llm.example.com", path="/other", cpuCores=2, memoryGiB=8),
     }
     assert problems(gcp(tlsClusterIssuer="internal-ca", models=models)) == [
         "models.qwen-epp: PrometheusRule 'qwen-epp-alerts' (its alerts (with `monitoring`)) is already the endpoint "

@@ -159,13 +159,21 @@ def test_the_chosen_type_always_holds_the_pods_of_its_pool(
     try:
         config = parse_config(raw, stack="t")
     except ConfigError as error:
-        [issue] = [i for i in error.issues if i.path.startswith("gpuPools.gpus")]
+        # More replicas than the pool's slots at maxNodes is refused on its own (stacks/config/rules/capacity.py).
+        overcommit = [i for i in error.issues if i.path == "models.m.maxReplicas"]
+        assert bool(overcommit) == (replicas > max_nodes * slots)
+        pool_issues = [i for i in error.issues if i.path.startswith("gpuPools.gpus")]
+        if not pool_issues:
+            assert overcommit
+            return
+        [issue] = pool_issues
         assert issue.path == "gpuPools.gpus"
         for instance in carrying(cloud, gpu, count):
             assert not room_for_pods(
                 cloud, instance, device_plugin=device_plugin_needed(cloud), monitoring=monitoring
             ).holds(need)
         return
+    assert replicas <= max_nodes * slots
     assert room(config, "gpus").holds(need)
 
 

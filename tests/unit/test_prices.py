@@ -72,3 +72,20 @@ def test_a_loaded_row_keeps_its_price_source_and_date() -> None:
     assert row.on_demand.source.endswith("pkg/providers/pricing/zz_generated.pricing_aws.go")
     assert row.spot.usd is None
     assert row.spot.snapshot
+
+
+# What a proxy or a copy of someone else's page looks like in a URL: another URL inside it, a known mirror host.
+_PROXIED = re.compile(r"https?%3A|/https?/|[?&]url=|appspot\.com|proxy|dudasite|quartiers047|:443/", re.IGNORECASE)
+
+
+def test_no_price_is_sourced_from_a_proxy_or_a_mirror_of_the_clouds_pages() -> None:
+    for row in [*DOCUMENT["instances"], *DOCUMENT["fixed"]]:
+        for price in _prices(row):
+            assert not _PROXIED.search(str(price["source"])), row
+        assert not _PROXIED.search(str(row.get("rule", ""))), row
+
+
+def test_the_aks_standard_tier_comes_from_azures_price_page() -> None:
+    [row] = [row for row in DOCUMENT["fixed"] if row["item"] == "aks-standard-tier"]
+    assert row["source"] == "https://azure.microsoft.com/en-us/pricing/details/kubernetes-service/"
+    assert row["date"] >= "2026-01-01"

@@ -12,10 +12,12 @@ from tools.prices import (
     Read,
     aws_on_demand,
     aws_spot,
+    azure_aks_standard_tier,
     azure_filter,
     azure_prices,
     gcp_machine_prices,
     gcp_sku_prices,
+    replace_fixed,
     replace_rows,
 )
 
@@ -165,6 +167,25 @@ def test_azure_reads_linux_on_demand_and_spot_and_skips_windows_low_priority_and
         {"Standard_NC24ads_A100_v4": 3.673},
         {"Standard_NC24ads_A100_v4": 0.98},
     )
+
+
+def test_aks_standard_tier_is_the_standard_uptime_sla_meter() -> None:
+    # Retail Prices API items of serviceName 'Azure Kubernetes Service' (Infracost reads the same meter name).
+    items = [
+        {"meterName": "Standard Long Term Support", "unitOfMeasure": "1 Hour", "retailPrice": 0.6},
+        {"meterName": "Standard Uptime SLA", "unitOfMeasure": "1 Hour", "retailPrice": 0.1},
+    ]
+    assert azure_aks_standard_tier(items) == 0.1
+    assert azure_aks_standard_tier(items[:1]) is None
+
+
+def test_a_fixed_row_read_from_a_price_file_keeps_its_unit_and_rule() -> None:
+    row = {"cloud": "azure", "region": "eastus2", "item": "aks-standard-tier", "unit": "hour", "usd": 0.1}
+    document = {"fixed": [{**row, "source": "old", "date": "2020-01-01", "rule": "per cluster"}]}
+    replace_fixed(document, Cloud.AZURE, "eastus2", "aks-standard-tier", 0.12, "https://prices.azure.com", "2026-12-07")
+    assert document["fixed"] == [
+        {**row, "usd": 0.12, "source": "https://prices.azure.com", "date": "2026-12-07", "rule": "per cluster"}
+    ]
 
 
 def test_the_azure_filter_asks_for_the_regions_pay_as_you_go_virtual_machines() -> None:

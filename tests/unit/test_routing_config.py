@@ -18,8 +18,13 @@ OFF_GKE = (
 )
 
 
+def small(**keys: Any) -> dict[str, Any]:
+    """A model small enough for any cloud's default system node, where a model without a pool runs."""
+    return model(**{"cpuCores": 1, "memoryGiB": 4, **keys})
+
+
 def pooled(**keys: Any) -> dict[str, Any]:
-    return model(host=HOST, routing="inference", **keys)
+    return small(host=HOST, routing="inference", **keys)
 
 
 def test_a_routed_model_on_gke_may_route_through_an_inference_pool() -> None:
@@ -28,12 +33,12 @@ def test_a_routed_model_on_gke_may_route_through_an_inference_pool() -> None:
 
 
 def test_routing_defaults_to_the_services_own_load_balancing() -> None:
-    config = parse_config(gcp(**TLS, models={"chat": model(host=HOST)}), stack="t")
+    config = parse_config(gcp(**TLS, models={"chat": small(host=HOST)}), stack="t")
     assert config.models["chat"].spec.routing is Routing.SERVICE
 
 
 def test_a_canary_of_a_routed_model_may_route_through_its_own_pool() -> None:
-    raw = gcp(**TLS, models={"chat": model(host=HOST), "next": model(canaryOf="chat", weight=10, routing="inference")})
+    raw = gcp(**TLS, models={"chat": small(host=HOST), "next": small(canaryOf="chat", weight=10, routing="inference")})
     assert parse_config(raw, stack="t").models["next"].spec.routing is Routing.INFERENCE
 
 
@@ -50,7 +55,7 @@ def test_an_existing_gateway_cannot_route_to_an_inference_pool_even_on_gcp() -> 
 
 
 def test_an_inference_pool_needs_a_route() -> None:
-    assert problems(gcp(**TLS, models={"chat": model(routing="inference")})) == [
+    assert problems(gcp(**TLS, models={"chat": small(routing="inference")})) == [
         "models.chat.routing: 'inference' applies to a model behind a Gateway route: set host (or canaryOf)"
     ]
 
@@ -79,7 +84,7 @@ def test_gke_installs_the_inference_pool_crd_only_from_1_34() -> None:
 
 
 def test_an_unknown_routing_is_refused() -> None:
-    assert problems(gcp(**TLS, models={"chat": model(host=HOST, routing="smart")})) == [
+    assert problems(gcp(**TLS, models={"chat": small(host=HOST, routing="smart")})) == [
         "models.chat.routing: 'smart' is not allowed; use one of 'service', 'inference'"
     ]
 

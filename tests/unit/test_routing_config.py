@@ -102,7 +102,7 @@ def test_a_pooled_model_names_its_objectives_and_their_priorities() -> None:
 
 
 def test_objectives_without_a_pool_are_refused() -> None:
-    assert problems(gcp(**TLS, models={"chat": model(host=HOST, objectives={"interactive": 10})})) == [
+    assert problems(gcp(**TLS, models={"chat": small(host=HOST, objectives={"interactive": 10})})) == [
         "models.chat.objectives: objectives prioritise requests in an InferencePool: set routing: inference, or "
         "remove them"
     ]
@@ -111,7 +111,7 @@ def test_objectives_without_a_pool_are_refused() -> None:
 def test_an_objective_name_belongs_to_one_model() -> None:
     models = {
         "chat": pooled(objectives={"interactive": 10}),
-        "code": model(host="code.example.com", routing="inference", objectives={"interactive": 5}),
+        "code": small(host="code.example.com", routing="inference", objectives={"interactive": 5}),
     }
     assert problems(gcp(**TLS, models=models)) == [
         "models.code.objectives.interactive: 'interactive' is already an objective of model 'chat': "

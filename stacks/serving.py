@@ -30,6 +30,7 @@ from components.serving.gateway import (
     gateway_ref,
 )
 from components.serving.guards import ServingGuards, ServingGuardsArgs
+from components.serving.inference_objectives import objective_crd
 from components.serving.kserve import KServePlatform
 from components.serving.leader_worker_set import LwsPlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
@@ -130,6 +131,11 @@ def _shared(
         wake_add_on=keda.http_add_on if keda is not None else None,
         gateway=gateway,
         gateway_ready=platform.gateway.ready if platform.gateway is not None else [],
+        objectives_ready=(
+            [objective_crd(pulumi.ResourceOptions(provider=cluster.provider, parent=namespace))]
+            if any(model.through_pool and model.spec.objectives for model in config.models.values())
+            else []
+        ),
     )
 
 

@@ -238,6 +238,12 @@ class ModelServing(ConfigModel):
     routing: Routing = Routing.SERVICE
     """How its Gateway route picks a replica: the Service's load balancing, or (`inference`) an InferencePool whose
     endpoint picker reads each replica's queue and cache (stacks/config/rules/routing.py says where)."""
+    objectives: dict[
+        Annotated[str, Field(pattern=DNS_LABEL, max_length=63)], Annotated[int, Field(ge=-1000, le=1000)]
+    ] = Field(default_factory=dict, max_length=20)
+    """With `routing: inference`: InferenceObjectives of the model's pool, name → priority. A request naming one in its
+    `x-llm-d-inference-objective` header is queued by that priority when the model is saturated (higher first; a
+    request naming none has priority 0)."""
     load_balancer: LoadBalancerConfig | None = None
     """Expose the model through a LoadBalancer Service restricted to source ranges."""
     clients: list[ClientConfig] = Field(default_factory=list, max_length=20)

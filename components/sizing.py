@@ -117,7 +117,11 @@ def kv_bytes_per_token_layer(
     architecture: ModelArchitecture, tensor_parallel: int, kv_dtype: KvCacheDtype, dtype_size: int = 2
 ) -> int:
     """K and V of one token in one layer, on one GPU; `auto` keeps the model's resolved dtype. MLA: its latent,
-    on every GPU whatever the TP."""
+    on every GPU whatever the TP. None for an encoder-only model: vLLM gives its bidirectional layers no KV cache
+    (v1/worker/gpu_model_runner.py `get_kv_cache_spec` skips ENCODER_ONLY attention; `check_enough_kv_cache_memory`
+    passes an empty spec)."""
+    if architecture.encoder_only:
+        return 0
     element = dtype_size if kv_dtype == "auto" else vm.KV_BYTES[kv_dtype]
     if architecture.mla_latent:
         return architecture.mla_latent * element
@@ -235,21 +239,41 @@ class MemoryTerms:
 def activation_bytes(
     architecture: ModelArchitecture, tensor_parallel: int, tokens: int, seqs: int, dtype_size: int = 2
 ) -> float:
-    """The peak of vLLM's profiling forward pass on `tokens` tokens and its sampler run on `seqs` rows."""
+    """The peak of vLLM's profiling forward pass on `tokens` tokens and its sampler run on `seqs` rows. A pooling
+    model runs its pooler instead (gpu_worker.py: `_dummy_pooler_run`), on hidden states, no vocabulary logits."""
     layer = tokens * (
         vm.ACTIVATION_HIDDEN_COPIES * architecture.hidden * dtype_size
         + vm.ACTIVATION_MLP_COPIES * architecture.mlp_width / tensor_parallel * dtype_size
     )
-    sampler = min(seqs, tokens) * architecture.vocab * 4 * vm.SAMPLER_LOGIT_COPIES
+    sampler = (
+        min(seqs, tokens) * architecture.vocab * 4 * vm.SAMPLER_LOGIT_COPIES if architecture.task == "generate" else 0
+    )
     return (layer + sampler) * vm.ACTIVATION_SAFETY
 
 
+def batched_tokens(architecture: ModelArchitecture, default_tokens: int, seqs: int, context: int | None) -> int:
+    """`--max-num-batched-tokens` vLLM defaults to. Without chunked prefill (an encoder-only pooling model,
+    config/model.py `is_chunked_prefill_supported`) a whole prompt must fit one batch: at least `--max-model-len`,
+    at most max_num_seqs of them (engine/arg_utils.py, after `get_batch_defaults`); scheduler.py refuses to start
+    below the context otherwise."""
+    if not architecture.encoder_only or context is None:
+        return default_tokens
+    return min(seqs * context, max(context, default_tokens))
+
+
 def memory_terms(
-    architecture: ModelArchitecture, gpu: GpuType, sharing: Sharing, tensor_parallel: int, nodes: int = 1
+    architecture: ModelArchitecture,
+    gpu: GpuType,
+    sharing: Sharing,
+    tensor_parallel: int,
+    nodes: int = 1,
+    context: int | None = None,
 ) -> MemoryTerms:
-    """One GPU's terms; `architecture` is what its stage holds when the replica spans `nodes` nodes."""
+    """One GPU's terms; `architecture` is what its stage holds when the replica spans `nodes` nodes; `context`:
+    `--max-model-len`, which sets an encoder's batch."""
     kind = batch_class(gpu, sharing)
-    tokens, seqs = vm.MAX_NUM_BATCHED_TOKENS[kind], vm.MAX_NUM_SEQS[kind]
+    seqs = vm.MAX_NUM_SEQS[kind]
+    tokens = batched_tokens(architecture, vm.MAX_NUM_BATCHED_TOKENS[kind], seqs, context)
     size = dtype_bytes(architecture, gpu)
     padding = expert_padding(architecture, gpu, tensor_parallel)
     kernel = moe_kernel(architecture, gpu)
@@ -401,7 +425,7 @@ def _placement(
     at `size` GPUs per node over `nodes` nodes; None when one does not."""
     tightest: tuple[float, MemoryTerms, ModelArchitecture] | None = None
     for stage in stages(architecture, nodes):
-        terms = memory_terms(stage, gpu, sharing, size, nodes)
+        terms = memory_terms(stage, gpu, sharing, size, nodes, context)
         if not fits(stage, terms, size, context, concurrency, kv_dtype):
             return None
         left = terms.kv_room_gib * GIB - concurrency_kv_bytes(stage, terms, size, context, concurrency, kv_dtype)
@@ -421,7 +445,13 @@ def _longest(
 ) -> int:
     """The longest context every stage fits (a whole number of blocks); 0 when some stage fits none."""
     return min(
-        largest_context(stage, memory_terms(stage, gpu, sharing, size, nodes), size, concurrency, kv_dtype)
+        largest_context(
+            stage,
+            memory_terms(stage, gpu, sharing, size, nodes, architecture.default_context),
+            size,
+            concurrency,
+            kv_dtype,
+        )
         for stage in stages(architecture, nodes)
     )
 

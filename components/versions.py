@@ -101,12 +101,12 @@ CERT_MANAGER_CHART = "v1.21.1"
 ENVOY_GATEWAY_CHART = "oci://docker.io/envoyproxy/gateway-helm"
 ENVOY_GATEWAY_VERSION = "v1.9.0"
 
-# The endpoint picker of `routing: inference` (the inference extension's EPP). v1.5.0 is the last release built by
-# kubernetes-sigs/gateway-api-inference-extension (v1.6.0 ships only the InferencePool API and a conformance
-# "lightweight" picker; the EPP moved to llm-d/llm-d-router, whose chart's default image is an unreleased `main`
-# build). Its chart config/charts/inferencepool at v1.5.0 is where the picker's arguments, ports, RBAC and plugin
-# configuration in components/serving/endpoint_picker.py were read.
-ENDPOINT_PICKER_IMAGE = "registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0"
+# The endpoint picker of `routing: inference` (EPP): llm-d/llm-d-router's release, its maintained home since
+# kubernetes-sigs/gateway-api-inference-extension v1.6.0 stopped building it. Pinned to the release tag: the
+# chart's default (routerlib values.yaml at v0.10.0) is the floating `main`. Its chart config/charts/routerlib at
+# v0.10.0 is where the picker's arguments, ports, RBAC and plugin configuration in
+# components/serving/endpoint_picker.py were read.
+ENDPOINT_PICKER_IMAGE = "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0"
 
 # LeaderWorkerSet (models past one node): the controller's chart from registry.k8s.io (kubernetes-sigs/lws
 # hack/push-chart.sh publishes chart version = the release tag, image registry.k8s.io/lws/lws:<tag>). Its CRD is

@@ -20,17 +20,19 @@ def _dotted(capability: tuple[int, int]) -> str:
 
 def resolved_dtype(architecture: ModelArchitecture, gpu: GpuType) -> ve.Dtype:
     """vllm/config/model.py `_resolve_auto_dtype` for `--dtype auto`: the platform's dtypes (bfloat16 only from
-    8.0), less float16 for the architectures that refuse it; the checkpoint's dtype if still there, else the first
-    left (float16 on Turing, float32 for Gemma 2/3 on Turing)."""
+    8.0), less float16 for the architectures that refuse it; the checkpoint's dtype if still there, else the
+    preferred one: the first left (float16 on Turing, float32 for Gemma 2/3 on Turing), or float16 for a pooling
+    model wherever it is left (`is_pooling_model`): a float32 embedding checkpoint loads in float16, not bfloat16."""
     supported = ["float16", "float32"]
     if _capability(gpu) >= ve.BF16_MIN_CAPABILITY:
         supported.insert(0, "bfloat16")
     if architecture.model_type in ve.FLOAT16_NOT_SUPPORTED_MODEL_TYPES:
         supported.remove("float16")
+    preferred = "float16" if architecture.task == "embed" and "float16" in supported else supported[0]
     config_dtype = architecture.config_dtype
     if config_dtype == "float32":
-        config_dtype = supported[0]
-    return config_dtype if config_dtype in supported else supported[0]
+        config_dtype = preferred
+    return config_dtype if config_dtype in supported else preferred
 
 
 def dtype_bytes(architecture: ModelArchitecture, gpu: GpuType) -> int:

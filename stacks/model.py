@@ -46,7 +46,7 @@ from components.serving.weights_copy import WeightsCopy, WeightsCopyArgs
 from components.storage.model_weights import ModelWeights, writer_account
 from stacks.config import Engine, ModelPlan, RouteMember
 from stacks.monitoring import Prometheus
-from stacks.observability import observe_model
+from stacks.observability import observe_model, watched
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +86,8 @@ class Shared:
     """The Gateway exposed models' routes attach to; None when no model sets a host."""
     gateway_ready: list[pulumi.Resource]
     """What routes come after: the stack's Gateway (its CRDs with it)."""
+    objectives_ready: list[pulumi.Resource]
+    """The InferenceObjective CRD, when a pooled model has objectives."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -268,6 +270,13 @@ def _pick_endpoints(
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             priority_class=shared.priority_class,
             after=shared.gateway_ready,
+            objectives=model.spec.objectives,
+            objectives_after=shared.objectives_ready,
+            monitoring_after=(
+                list(shared.prometheus.crds_ready)
+                if watched(shared.monitoring, shared.prometheus) and shared.prometheus is not None
+                else None
+            ),
         ),
         opts=in_cluster,
     )

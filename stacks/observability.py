@@ -39,6 +39,7 @@ def model_watch(model: ModelPlan, *, deployment: str, service: str, gpu_metrics:
         gpu_metrics=gpu_metrics,
         objectives=model.objectives,
         group_nodes=model.sizing.nodes if model.sizing is not None else 1,
+        kv_cache=model.keeps_kv_cache,
     )
 
 

@@ -31,6 +31,7 @@ from components.serving.gateway import (
     gateway_ref,
 )
 from components.serving.guards import ServingGuards, ServingGuardsArgs
+from components.serving.inference_objectives import objective_crd
 from components.serving.kserve import KServePlatform
 from components.serving.leader_worker_set import LwsPlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
@@ -148,6 +149,11 @@ def _shared(
         wake_add_on=keda.http_add_on if keda is not None else None,
         gateway=gateway,
         gateway_ready=platform.gateway.ready if platform.gateway is not None else [],
+        objectives_ready=(
+            [objective_crd(pulumi.ResourceOptions(provider=cluster.provider, parent=namespace))]
+            if any(model.through_pool and model.spec.objectives for model in config.models.values())
+            else []
+        ),
     )
 
 
@@ -310,6 +316,7 @@ def _server_args(
         gpus=model.sizing.tensor_parallel if model.sizing is not None else 1,
         gpu_memory_utilization=model.sizing.gpu_memory_utilization if model.sizing is not None else 0.9,
         kv_cache_dtype=model.spec.kv_cache_dtype if on_gpu else "auto",
+        task=model.task.value,
         cpu_cores=model.spec.cpu_cores,
         memory_gib=model.spec.memory_gib,
         hf_token_secret=namespace.hf_token_secret if model.needs_token else None,
@@ -368,6 +375,7 @@ def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
         "routeWeight": model.route.weight if model.route is not None else None,
         "servedModelName": model.served_model_name,
         "engine": model.spec.engine.value,
+        "task": model.task.value,
         "huggingFaceId": model.spec.hugging_face_id,
         "accelerator": pool.gpu.value if pool is not None else "cpu",
         "gpusPerReplica": model.gpus_per_replica if pool is not None else 0,

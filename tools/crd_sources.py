@@ -19,6 +19,8 @@ EXPERIMENTAL = "experimental"
 standard channel's 89, among them unique rule names), where GKE serves the standard one. An HTTPRoute is admitted
 under both (the experimental Gateway has the standard one's rules)."""
 INFERENCE_EXTENSION_VERSION = "v1.6.0"
+LLM_D_ROUTER_VERSION = versions.ENDPOINT_PICKER_IMAGE.rsplit(":", 1)[1]
+"""The endpoint picker's release: its InferenceObjective CRD (`llm-d.ai`, the group it reconciles) is the stack's."""
 PROMETHEUS_OPERATOR_VERSION = "v0.93.0"
 """The operator kube-prometheus-stack 88.1.3 ships (components/versions.py)."""
 GMP_VERSION = "v0.17.2"
@@ -56,6 +58,8 @@ SOURCES: tuple[CrdSource, ...] = (
               "config/crd/experimental/gateway.networking.k8s.io_httproutes.yaml", ("v1",), channel=EXPERIMENTAL),
     CrdSource("kubernetes-sigs/gateway-api-inference-extension", INFERENCE_EXTENSION_VERSION,
               "config/crd/bases/inference.networking.k8s.io_inferencepools.yaml", ("v1",)),
+    CrdSource("llm-d/llm-d-router", LLM_D_ROUTER_VERSION, "config/crd/bases/llm-d.ai_inferenceobjectives.yaml",
+              ("v1alpha2",)),
     CrdSource("kserve/kserve", versions.KSERVE_VERSION,
               "config/crd/full/serving.kserve.io_inferenceservices.yaml", ("v1beta1",)),
     CrdSource("kserve/kserve", versions.KSERVE_VERSION,

@@ -22,6 +22,7 @@ from typing import Any
 import pulumi
 import yaml
 
+from tools import heap
 from tools.cost_report import summary_lines
 from tools.offline import (
     ROOT,
@@ -195,6 +196,7 @@ def summary(plan: Plan) -> str:
             f"  {name}: {model['huggingFaceId']} on {model['engine']}, {placement}, "
             f"replicas {model['replicas']['min']}-{model['replicas']['max']}, context {model['contextLength']}, "
             f"served as '{model['servedModelName']}'"
+            + (", for embeddings (/v1/embeddings)" if model.get("task") == "embed" else "")
         )
         if model.get("group"):
             group = model["group"]
@@ -282,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help="directory with Pulumi.yaml and the stack files")
     options = parser.parse_args(argv)
     out = options.out or ROOT / "build" / "plan" / options.stack
+    heap.collect_less_often()
+    heap.keep_what_is_alive()
     try:
         run = run_program(options.stack, options.mode, root=options.root)
     except (FileNotFoundError, StackFileError) as error:

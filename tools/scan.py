@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from tools import heap
 from tools.cloud_skips import CLOUD_SKIPS, Skips, skip_reason
 from tools.offline import ROOT, Mode, run_program, stack_names
 from tools.plan import build_plan, write_plan
@@ -202,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkov", type=Path, default=Path(os.environ.get("CHECKOV", DEFAULT_CHECKOV)))
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "scan")
     options = parser.parse_args(argv)
+    heap.collect_less_often()
+    heap.keep_what_is_alive()
     directories = plan_all(options.out)
     reports = run_checkov(options.checkov, options.out)
     passed, problems = evaluate(reports)

@@ -67,10 +67,11 @@ def stack_file_schema() -> dict[str, Any]:
                 {"type": "null"},
             ],
         }
-    # Price override keys are machine types or the catalogue's fixed items, not DNS labels.
+    assert "priceOverrides" in OBJECT_KEYS
     definitions[PriceOverride.__name__] = _model_schema(PriceOverride, definitions)
     properties["priceOverrides"] = {
-        "description": "Machine type or fixed item of the price catalogue -> the price the stack pays (USD).",
+        "description": "Machine type (e.g. g6.2xlarge) or fixed catalogue item -> the price the stack gives where the "
+        "catalogue has none or you pay another: `onDemand`/`spot` USD per hour for a machine, `usd` for a fixed item.",
         "anyOf": [
             {
                 "type": "object",

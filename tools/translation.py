@@ -281,6 +281,8 @@ def _translate_models(
                 f"models.{name}.routing 'inference': only GKE's managed Gateway routes to an InferencePool; "
                 f"on {cloud.value} the Service balances its replicas"
             )
+            if "objectives" in model:
+                notes.append(f"models.{name}.objectives {model.pop('objectives')!r}: they prioritise within the pool")
         translated[name] = model
     return translated
 

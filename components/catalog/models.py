@@ -37,6 +37,14 @@ snapshot, or the full file quoted in an issue):
   untied in 66032461660 and 67338768736); V3.1 and R1-0528 are taken with V3's shapes (their own files not read
   here). Llama-3.1-405B (24602417807, 66032461660, 9355144404, all typed from the file: 126 layers, 16384, 53248,
   128/8, 128256, 131072, untied).
+- Embedding models: Qwen3-Embedding-0.6B (52745721823, the whole file: Qwen3ForCausalLM, 28 layers, 1024, 3072,
+  16/8, head_dim 128, vocab 151669, 32768 positions, tied, bfloat16; 70255335171, a test fixture of "its published
+  config", agrees); bge-m3 (64108299073: bge-reranker-v2-m3's config.json, fine-tuned from and naming BAAI/bge-m3,
+  the same XLM-RoBERTa backbone: 24 layers, 1024, 4096, 16 heads, vocab 250002, 8194 positions, float32; its
+  sentence-transformers max_seq_length 8192 is the card's, not read here); e5-large-v2 (xorbits/inference
+  doc/source/models/builtin/embedding/e5-large-v2.rst: 1024 dimensions, 512 tokens; 32619314321: 24 layers; the
+  16 heads, 4096 MLP and 30522 vocabulary are bert-large-uncased's, its base, and its float32 dtype is not read
+  here). The parameter counts are the cards' (568M, 335M, 0.6B); recomputed within 2%.
 - Unverified here: the Red Hat FP8 and the Qwen2.5-72B AWQ checkpoints (same shapes as their base models; the
   AWQ `torch_dtype` float16 is AutoAWQ's default, not read), Llama-3.3-70B (taken as Llama-3.1-70B's shapes),
   the Mistral 7B v0.3 and Small 24B context lengths and dtypes.
@@ -52,6 +60,7 @@ from typing import Literal
 
 WeightFormat = Literal["bf16", "fp8", "int4", "mxfp4"]
 Attention = Literal["gqa", "mla", "mamba", "linear"]
+Task = Literal["generate", "embed"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +118,11 @@ class ModelArchitecture:
     """Their MLP width (DeepSeek's `intermediate_size`; `intermediate_size` here is one expert's)."""
     shared_experts: int = 0
     """Experts every token goes through besides the routed ones (`n_shared_experts`)."""
+    task: Task = "generate"
+    """What vLLM serves it for: "generate" (chat and completions) or "embed" (its pooling runner, /v1/embeddings)."""
+    encoder_only: bool = False
+    """Bidirectional attention (BERT, XLM-RoBERTa): vLLM keeps no KV cache for it and cannot chunk its prefill;
+    its MLP has two matrices (up, down), not a gated three."""
 
     @property
     def mla_latent(self) -> int:
@@ -158,12 +172,14 @@ class ModelArchitecture:
             return None
         hidden = self.hidden_size
         expert = 3 * hidden * self.intermediate_size
+        # An encoder's MLP is up and down only; a gated one has three matrices.
+        dense_mlp = (2 if self.encoder_only else 3) * hidden * self.intermediate_size
         if self.experts:
             moe = self.experts * (expert + hidden) + self.shared_experts * expert
             dense = 3 * hidden * (self.dense_intermediate_size or self.intermediate_size)
             mlp = (self.layers - self.dense_layers) * moe + self.dense_layers * dense
         else:
-            mlp = self.layers * expert
+            mlp = self.layers * dense_mlp
         return (
             self.embedding_parameters()
             + self.layers * self.attention_parameters()
@@ -191,6 +207,8 @@ def _model(
     extra: float = 0.0,
     model_type: str,
     dtype: str = "bfloat16",
+    task: Task = "generate",
+    encoder_only: bool = False,
 ) -> ModelArchitecture:
     return ModelArchitecture(
         parameters_billion=params,
@@ -212,6 +230,8 @@ def _model(
         extra_parameters_billion=extra,
         model_type=model_type,
         config_dtype=dtype,
+        task=task,
+        encoder_only=encoder_only,
     )
 
 
@@ -479,5 +499,58 @@ MODELS: dict[str, ModelArchitecture] = {
         sliding=(1024, 52),
         extra=0.42,
         model_type="gemma3",
+    ),
+    # Embedding models (`task: embed`): vLLM's pooling runner. BERT and XLM-RoBERTa keep no KV cache; their config
+    # says float32, which vLLM's pooling runner loads as float16 (components/vllm_support.py). `context` is the
+    # sentence-transformers `max_seq_length`, which vLLM takes over max_position_embeddings (8194 for bge-m3).
+    "BAAI/bge-m3": _model(
+        0.568,
+        24,
+        16,
+        16,
+        64,
+        8192,
+        gated=False,
+        hidden=1024,
+        intermediate=4096,
+        vocab=250002,
+        tied=True,
+        model_type="xlm-roberta",
+        dtype="float32",
+        task="embed",
+        encoder_only=True,
+    ),
+    "intfloat/e5-large-v2": _model(
+        0.335,
+        24,
+        16,
+        16,
+        64,
+        512,
+        gated=False,
+        hidden=1024,
+        intermediate=4096,
+        vocab=30522,
+        tied=True,
+        model_type="bert",
+        dtype="float32",
+        task="embed",
+        encoder_only=True,
+    ),
+    # Qwen3ForCausalLM in config.json: a decoder with a KV cache, last-token pooling (1_Pooling/config.json).
+    "Qwen/Qwen3-Embedding-0.6B": _model(
+        0.596,
+        28,
+        16,
+        8,
+        128,
+        32768,
+        gated=False,
+        hidden=1024,
+        intermediate=3072,
+        vocab=151669,
+        tied=True,
+        model_type="qwen3",
+        task="embed",
     ),
 }

@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.observability.metric_names import TIME_PER_OUTPUT_TOKEN_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS
+from components.observability.metric_names import (
+    REQUEST_LATENCY_BUCKETS,
+    TIME_PER_OUTPUT_TOKEN_BUCKETS,
+    TIME_TO_FIRST_TOKEN_BUCKETS,
+)
 from components.observability.promql import le_matcher, pod_regex, selector, vllm, vllm_rate
 
 # cluster-autoscaler gives up on a node that has not registered after --max-node-provision-time (default 15m,
@@ -66,6 +70,8 @@ class ModelWatch:
     objectives: tuple[Objective, ...] = ()
     group_nodes: int = 1
     """Nodes per replica of a model past one node (a LeaderWorkerSet `deployment` names); 1: a Deployment."""
+    kv_cache: bool = True
+    """The server keeps a KV cache (false for an encoder-only embedding model: no KV-cache or preemption rules)."""
 
 
 def group_pod_regex(name: str) -> str:
@@ -86,11 +92,25 @@ def tpot_objective(seconds: float) -> Objective:
     )
 
 
+def request_latency_objective(seconds: float) -> Objective:
+    """Whole-request latency: an embedding model's (its answer is one vector, no first or next token)."""
+    return Objective(key="requestLatencySeconds", names=("vllm:e2e_request_latency_seconds",), seconds=seconds)
+
+
 OBJECTIVE_BUCKETS: dict[str, tuple[float, ...]] = {
     "ttftSeconds": TIME_TO_FIRST_TOKEN_BUCKETS,
     "timePerOutputTokenSeconds": TIME_PER_OUTPUT_TOKEN_BUCKETS,
+    "requestLatencySeconds": REQUEST_LATENCY_BUCKETS,
 }
 """Bounds an objective may take: a fraction of requests within a bound is only known at a bucket's `le`."""
+
+
+OBJECTIVE_ALERTS: dict[str, tuple[str, str]] = {
+    "ttftSeconds": ("LlmModelTtftBudgetBurn", "time to first token"),
+    "timePerOutputTokenSeconds": ("LlmModelTpotBudgetBurn", "time per output token"),
+    "requestLatencySeconds": ("LlmModelLatencyBudgetBurn", "request latency"),
+}
+"""Each objective's burn-rate alert and what it measures."""
 
 
 def _rule(alert: str, expr: str, for_: str, severity: str, summary: str, description: str, **labels: str) -> dict:
@@ -163,6 +183,8 @@ def model_rules(model: ModelWatch) -> dict[str, Any]:
             "Raise maxReplicas (and the pool's maxNodes), or add a pool.",
             **labels,
         ),
+    ]
+    kv_rules = [
         _rule(
             "LlmModelKvCacheNearFull",
             f"max({vllm('vllm:kv_cache_usage_perc', match)} or {vllm('vllm:gpu_cache_usage_perc', match)})"
@@ -186,6 +208,9 @@ def model_rules(model: ModelWatch) -> dict[str, Any]:
             "LlmModelKvCacheNearFull.",
             **labels,
         ),
+    ]
+    rules += [
+        *(kv_rules if model.kv_cache else []),
         _rule(
             "LlmModelErrorsRising",
             f'sum(rate(http_requests_total{{{match},status="5xx"}}[5m]))'
@@ -229,8 +254,7 @@ def model_rules(model: ModelWatch) -> dict[str, Any]:
             )
         )
     for objective in model.objectives:
-        name = "LlmModelTtftBudgetBurn" if objective.key == "ttftSeconds" else "LlmModelTpotBudgetBurn"
-        what = "time to first token" if objective.key == "ttftSeconds" else "time per output token"
+        name, what = OBJECTIVE_ALERTS[objective.key]
         bound = f"p{SLO_PERCENTILE * 100:.0f} {what} within {objective.seconds:g}s"
         rules.append(
             _rule(

@@ -161,3 +161,9 @@ TIME_PER_OUTPUT_TOKEN_BUCKETS: tuple[float, ...] = (
     0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0,
 )  # fmt: skip
 """INTER_TOKEN_LATENCY_BUCKETS, which vllm:request_time_per_output_token_seconds uses too."""
+REQUEST_LATENCY_BUCKETS: tuple[float, ...] = (
+    0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0,
+    1920.0, 7680.0,
+)  # fmt: skip
+"""vllm:e2e_request_latency_seconds (v0.31 vllm/v1/metrics/buckets.py REQUEST_LATENCY_BUCKETS): nothing under 0.3 s,
+so an embedding model's objective starts there."""

@@ -1,13 +1,18 @@
-"""`routing: inference`: a model's InferencePool and its endpoint picker (EPP), which GKE's Gateway asks, request by
+"""`routing: inference`: a model's InferencePool and its endpoint picker (EPP), which the Gateway asks, request by
 request, which replica to send to (the shortest queue, the most free KV cache, a cached prefix).
 
-The picker is deployed as plain objects rather than its chart: the chart left kubernetes-sigs/gateway-api-inference-
-extension at v1.6.0, and neither its last release there (config/charts/inferencepool at v1.5.0) nor llm-d's successor
-(llm-d-router-gateway v0.9.0) sets a security context or offers one, which the serving namespace's Pod Security
-"restricted" refuses. What is written here follows that chart at v1.5.0 (epplib templates _deployment.yaml, _rbac.yaml,
-_service.yaml, _config.yaml; inferencepool templates inferencepool.yaml, rbac.yaml, gke.yaml): the arguments, the
-ports (9002 ext-proc, 9003 gRPC health, 9090 metrics), the Recreate strategy (one active picker), the Role to read
-pods and InferencePools, the default scheduling profile, and GKE's HealthCheckPolicy and GCPBackendPolicy on the pool.
+The picker is llm-d-router's released image, deployed as plain objects rather than its chart: the chart
+(llm-d-router-gateway at v0.10.0, templates in config/charts/routerlib) sets no security context and offers none,
+which the serving namespace's Pod Security "restricted" refuses. What is written here follows that chart at v0.10.0
+(routerlib templates _deployment.yaml, _rbac.yaml, _leader-election-rbac.yaml, _service.yaml, _config.yaml,
+_inferencepool.yaml; llm-d-router-gateway templates rbac.yaml, gke.yaml): the arguments, the ports (9002 ext-proc,
+9003 gRPC health, 9090 metrics), two replicas with leader election under the Recreate strategy, the Roles, the default
+scheduling profile in the `llm-d.ai/v1alpha1` config API, and GKE's HealthCheckPolicy and GCPBackendPolicy on the pool.
+
+Leader election: only the leader is Ready (cmd/epp/runner/health.go at v0.10.0: the `readiness` service needs
+`isLeader`), so the Service sends ext-proc to the leader alone and the standby takes over when its lease lapses.
+Hence no PodDisruptionBudget: one counts Ready pods, and with one Ready pod of two any budget either allows nothing
+(the leader's node never drains) or protects nothing. And Pulumi waits for one Ready replica, not two.
 
 Fail-open: the pool's `endpointPickerRef.failureMode` is FailOpen, so when the picker does not answer the Gateway
 sends the request to a replica of the pool by its own load balancing instead of failing it.
@@ -15,26 +20,46 @@ sends the request to a replica of the pool by its own load balancing instead of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components import versions
+from components.observability.picker_alerts import picker_rules as picker_alert_rules
+from components.observability.vllm_monitor import SCRAPE_INTERVAL
+from components.observability.watch import prometheus_rule
+from components.serving.awaits import SKIP_AWAIT, WAIT_FOR
 from components.serving.clients import Client
 from components.serving.gke_backend import HealthCheck, backend_policy_spec, health_check_policy_spec
 from components.serving.guards import ModelFootprint
-from components.serving.metadata import DNS_EGRESS, PART_OF, restricted_container_security, scanner_skips
+from components.serving.inference_objectives import API_VERSION as OBJECTIVE_API_VERSION
+from components.serving.inference_objectives import FLOW_CONTROL_GATE, objective_spec
+from components.serving.metadata import (
+    DNS_EGRESS,
+    METRICS_NAMESPACES,
+    PART_OF,
+    namespace_peer,
+    restricted_container_security,
+    scanner_skips,
+)
 from components.serving.vllm import HEALTH_PATH as VLLM_HEALTH_PATH
 
 EXT_PROC_PORT = 9002
 """The picker's Envoy external-processing (gRPC) port, which the Gateway's proxies call."""
 HEALTH_PORT = 9003
-"""Its gRPC health service (`inference-extension`), for the kubelet's probes."""
+"""Its gRPC health server, for the kubelet's probes: `liveness` (the process answers) and `readiness` (the leader,
+synced with its pool), the services the chart probes with more than one replica."""
 METRICS_PORT = 9090
+REPLICAS = 2
+"""A leader and a standby (`--ha-enable-leader-election`, lease `epp-<namespace>-<pool>.llm-d.ai`)."""
 UID = 65532
-"""distroless `nonroot`, the picker image's base (Makefile BASE_IMAGE gcr.io/distroless/static:nonroot)."""
+"""distroless `nonroot`, the picker image's base (Dockerfile.epp at v0.10.0: BASE_IMAGE
+gcr.io/distroless/static:nonroot, USER 65532:65532)."""
+MODE_LABEL = {"llm-d.ai/igw-mode": "llm-d-router-gateway"}
+"""The chart's mode label on the picker and its pods, for a picker behind a Gateway's InferencePool."""
 CPU_CORES, MEMORY_GIB = 1, 2
 """Per picker pod; the chart asks 4 cores and 8 GiB, sized for scale tests at high request rates."""
 API_SERVER_PORT = 443
@@ -46,10 +71,10 @@ SCANNER_EXCEPTIONS = {
 }
 """Scanner checks waived for the picker's Deployment, each with its reason."""
 PLUGINS_FILE = "default-plugins.yaml"
-# The chart's default scheduling profile for vLLM over HTTP (epplib/templates/_config.yaml at v1.5.0): score by
+# The chart's default scheduling profile for vLLM over HTTP (routerlib/templates/_config.yaml at v0.10.0): score by
 # queue, KV-cache use and prefix-cache hits, reading each replica's vLLM /metrics on its serving port.
 PLUGINS = """\
-apiVersion: inference.networking.x-k8s.io/v1alpha1
+apiVersion: llm-d.ai/v1alpha1
 kind: EndpointPickerConfig
 plugins:
 - type: queue-scorer
@@ -73,6 +98,13 @@ schedulingProfiles:
 """
 
 
+def plugins_config(*, flow_control: bool) -> str:
+    """The picker's configuration: the chart's default profile, with flow control (which orders a saturated pool's
+    requests by their objective's priority) when the pool has objectives; its defaults fill in the rest (the
+    utilization saturation detector, FCFS ordering: pkg/epp/config/loader/defaults.go, flowcontrol.go)."""
+    return PLUGINS + (f"featureGates:\n- {FLOW_CONTROL_GATE}\n" if flow_control else "")
+
+
 def picker_name(model: str) -> str:
     """The picker's Deployment, Service, ServiceAccount, ConfigMap, Role, RoleBinding and NetworkPolicy."""
     return f"{model}-epp"
@@ -89,8 +121,9 @@ def picker_client(namespace: str, model: str) -> Client:
 
 
 def picker_footprint() -> ModelFootprint:
-    """What one picker holds in the serving namespace's quota: one pod (Recreate: never a second during a rollout)."""
-    return ModelFootprint(pods=1, gpus_per_pod=0, cpu_per_pod=CPU_CORES, memory_gib_per_pod=MEMORY_GIB)
+    """What one picker holds in the serving namespace's quota: its leader and standby (Recreate: never a third
+    during a rollout)."""
+    return ModelFootprint(pods=REPLICAS, gpus_per_pod=0, cpu_per_pod=CPU_CORES, memory_gib_per_pod=MEMORY_GIB)
 
 
 def pool_spec(model: str, selector: dict[str, str], port: int) -> dict[str, Any]:
@@ -109,7 +142,8 @@ def pool_spec(model: str, selector: dict[str, str], port: int) -> dict[str, Any]
 
 
 def picker_args(model: str, namespace: str) -> list[str]:
-    """The chart's arguments for a pool-backed picker (epplib/templates/_deployment.yaml at v1.5.0)."""
+    """The chart's arguments for a pool-backed picker with more than one replica (routerlib/templates/
+    _deployment.yaml at v0.10.0)."""
     return [
         "--pool-name",
         model,
@@ -121,38 +155,49 @@ def picker_args(model: str, namespace: str) -> list[str]:
         "json",
         "--config-file",
         f"/config/{PLUGINS_FILE}",
-        "--v",
-        "1",
+        "--ha-enable-leader-election",
+        "--grpc-health-port",
+        str(HEALTH_PORT),
+        "--v=1",
         "--tracing=false",
-        # Nothing scrapes the picker: no token review for its metrics endpoint, which no policy admits anyway.
+        # Prometheus scrapes without a token (the chart's `monitoring.prometheus.auth.enabled: false`); the
+        # picker's NetworkPolicy admits only the metrics namespaces on this port.
         "--metrics-endpoint-auth=false",
     ]
 
 
+READ = ["get", "watch", "list"]
+
+
 def picker_rules() -> list[dict[str, Any]]:
-    """What the picker reads in its namespace: the pool's pods and the pool (inferencepool templates rbac.yaml and
-    epplib _rbac.yaml at v1.5.0), and the objectives and rewrites it watches when their CRDs exist."""
+    """What the picker may do in its namespace (v0.10.0: routerlib _rbac.yaml, llm-d-router-gateway rbac.yaml,
+    routerlib _leader-election-rbac.yaml): read the pool's pods and the pool, read the objectives and rewrites in
+    both groups (it reconciles `llm-d.ai` when that CRD exists, the legacy group otherwise), and hold its lease."""
     return [
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": READ},
+        {"apiGroups": ["inference.networking.k8s.io"], "resources": ["inferencepools"], "verbs": READ},
         {
-            "apiGroups": ["inference.networking.k8s.io"],
-            "resources": ["inferencepools"],
-            "verbs": ["get", "watch", "list"],
-        },
-        {
-            "apiGroups": ["inference.networking.x-k8s.io"],
+            "apiGroups": ["inference.networking.x-k8s.io", "llm-d.ai"],
             "resources": ["inferenceobjectives", "inferencemodelrewrites"],
-            "verbs": ["get", "watch", "list"],
+            "verbs": READ,
         },
+        {
+            "apiGroups": ["coordination.k8s.io"],
+            "resources": ["leases"],
+            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"],
+        },
+        {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
     ]
 
 
 CONTAINER_SECURITY = restricted_container_security(UID)
+LEADER_READY = {WAIT_FOR: "jsonpath={.status.readyReplicas}=1"}
+"""What Pulumi waits for on the picker's Deployment: its leader Ready (pulumi-kubernetes 4.18.4 on: `waitFor` takes
+precedence over the Deployment's own wait, pulumi/pulumi-kubernetes#3329)."""
 
 
 def picker_pod_spec(model: str, namespace: str, priority_class: pulumi.Input[str] | None) -> dict[str, Any]:
     """One picker container under Pod Security "restricted", with the chart's ports, probes and environment."""
-    health = {"grpc": {"port": HEALTH_PORT, "service": "inference-extension"}}
     return {
         "serviceAccountName": picker_name(model),
         # The chart's grace period: as long as the longest a pool's pod takes to go (its comment).
@@ -173,8 +218,12 @@ def picker_pod_spec(model: str, namespace: str, priority_class: pulumi.Input[str
                     {"name": "grpc-health", "containerPort": HEALTH_PORT, "protocol": "TCP"},
                     {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
                 ],
-                "livenessProbe": {**health, "initialDelaySeconds": 5, "periodSeconds": 10},
-                "readinessProbe": {**health, "periodSeconds": 2},
+                "livenessProbe": {
+                    "grpc": {"port": HEALTH_PORT, "service": "liveness"},
+                    "initialDelaySeconds": 5,
+                    "periodSeconds": 10,
+                },
+                "readinessProbe": {"grpc": {"port": HEALTH_PORT, "service": "readiness"}, "periodSeconds": 2},
                 "env": [
                     {"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
                     {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
@@ -195,9 +244,9 @@ def picker_policy_spec(
     model: str, *, model_selector: dict[str, str], model_port: int, proxy_cidrs: tuple[str, ...]
 ) -> dict[str, Any]:
     """The picker admits the Gateway's proxies (GKE's: its proxy-only subnet and health-check ranges) on ext-proc
-    and gRPC health, and sends only to DNS, the model's pods on the serving port (vLLM's /metrics) and the API
-    server (to watch the pool and its pods; its address is not known at plan time, so any but the metadata
-    endpoint on 443, as the models' own policy allows)."""
+    and gRPC health and Prometheus on its metrics port, and sends only to DNS, the model's pods on the serving port
+    (vLLM's /metrics) and the API server (to watch the pool and its pods and hold its lease; its address is not
+    known at plan time, so any but the metadata endpoint on 443, as the models' own policy allows)."""
     return {
         "podSelector": {"matchLabels": picker_selector(model)},
         "policyTypes": ["Ingress", "Egress"],
@@ -205,7 +254,11 @@ def picker_policy_spec(
             {
                 "from": [{"ipBlock": {"cidr": cidr}} for cidr in proxy_cidrs],
                 "ports": [{"protocol": "TCP", "port": EXT_PROC_PORT}, {"protocol": "TCP", "port": HEALTH_PORT}],
-            }
+            },
+            {
+                "from": [namespace_peer(namespace) for namespace in METRICS_NAMESPACES],
+                "ports": [{"protocol": "TCP", "port": METRICS_PORT}],
+            },
         ],
         "egress": [
             DNS_EGRESS,
@@ -249,6 +302,13 @@ class EndpointPickerArgs:
     timeout_seconds: int
     priority_class: pulumi.Input[str] | None
     after: list[pulumi.Resource]
+    objectives: Mapping[str, int] = field(default_factory=dict)
+    """The pool's InferenceObjectives, name → priority; with any, the picker's flow control is on."""
+    objectives_after: list[pulumi.Resource] = field(default_factory=list)
+    """What installs the InferenceObjective CRD, which the picker must find when it starts."""
+    monitoring_after: list[pulumi.Resource] | None = None
+    """What installs the Prometheus Operator's CRDs, when a Prometheus of the stack scrapes the picker and evaluates
+    its alerts; None: the stack watches nothing."""
 
 
 class EndpointPicker(pulumi.ComponentResource):
@@ -267,6 +327,7 @@ class EndpointPicker(pulumi.ComponentResource):
         picker = picker_name(name)
         labels = {
             **picker_selector(name),
+            **MODE_LABEL,
             "app.kubernetes.io/component": "endpoint-picker",
             "app.kubernetes.io/part-of": PART_OF,
         }
@@ -292,8 +353,29 @@ class EndpointPicker(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, role, account]),
         )
         plugins = k8s.core.v1.ConfigMap(
-            f"{name}-epp-config", metadata=metadata(picker), data={PLUGINS_FILE: PLUGINS}, opts=child
+            f"{name}-epp-config",
+            metadata=metadata(picker),
+            data={PLUGINS_FILE: plugins_config(flow_control=bool(args.objectives))},
+            opts=child,
         )
+        for objective, priority in args.objectives.items():
+            k8s.apiextensions.CustomResource(
+                f"{name}-objective-{objective}",
+                api_version=OBJECTIVE_API_VERSION,
+                kind="InferenceObjective",
+                metadata={
+                    "name": objective,
+                    "namespace": args.namespace,
+                    # The model's, as its pool is: what exists for the model carries its instance.
+                    "labels": {
+                        "app.kubernetes.io/instance": name,
+                        "app.kubernetes.io/component": "inference-objective",
+                        "app.kubernetes.io/part-of": PART_OF,
+                    },
+                },
+                spec=objective_spec(name, priority),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, *args.objectives_after, pool]),
+            )
         k8s.networking.v1.NetworkPolicy(
             f"{name}-epp-network-policy",
             metadata=metadata(picker),
@@ -302,15 +384,17 @@ class EndpointPicker(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # Awaited (pulumi-kubernetes' default): its image, its nodes and its pool are the cluster's and the stack's,
-        # so a picker that never becomes ready fails `pulumi up` rather than routing silently without it.
+        # Awaited until its leader is Ready: its image, its nodes and its pool are the cluster's and the stack's, so
+        # a picker that never leads fails `pulumi up` rather than routing silently without it. Not the default wait
+        # (every replica available), which the standby, never Ready, would time out.
         k8s.apps.v1.Deployment(
             f"{name}-epp",
-            metadata={**metadata(picker), "annotations": scanner_skips(SCANNER_EXCEPTIONS)},
+            metadata={**metadata(picker), "annotations": {**scanner_skips(SCANNER_EXCEPTIONS), **LEADER_READY}},
             spec={
-                "replicas": 1,
+                "replicas": REPLICAS,
                 "revisionHistoryLimit": 3,
-                # One active picker at a time (its prefix-cache index is in memory): the chart's Recreate.
+                # The chart's Recreate: the old leader goes at once and a new one takes over (a rolling update would
+                # wait on the standby, which is never Ready).
                 "strategy": {"type": "Recreate"},
                 "selector": {"matchLabels": picker_selector(name)},
                 "template": {
@@ -318,16 +402,25 @@ class EndpointPicker(pulumi.ComponentResource):
                     "spec": picker_pod_spec(name, args.namespace_name, args.priority_class),
                 },
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, pool, plugins, role, account]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*args.after, *args.objectives_after, pool, plugins, role, account]
+            ),
         )
+        # Not awaited: the standby is always a NotReady endpoint, and the Deployment's wait covers the leader.
         k8s.core.v1.Service(
             f"{name}-epp-service",
-            metadata=metadata(picker),
+            metadata={**metadata(picker), "annotations": {SKIP_AWAIT: "true"}},
             spec={
                 "type": "ClusterIP",
                 "selector": picker_selector(name),
                 "ports": [
-                    {"name": "grpc-ext-proc", "port": EXT_PROC_PORT, "targetPort": EXT_PROC_PORT, "protocol": "TCP"},
+                    {
+                        "name": "grpc-ext-proc",
+                        "port": EXT_PROC_PORT,
+                        "targetPort": EXT_PROC_PORT,
+                        "protocol": "TCP",
+                        "appProtocol": "kubernetes.io/h2c",
+                    },
                     {"name": "http-metrics", "port": METRICS_PORT, "targetPort": METRICS_PORT, "protocol": "TCP"},
                 ],
             },
@@ -345,5 +438,20 @@ class EndpointPicker(pulumi.ComponentResource):
                 spec=spec,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, pool]),
             )
+        if args.monitoring_after is not None:
+            watched = pulumi.ResourceOptions(parent=self, depends_on=[*args.after, *args.monitoring_after])
+            k8s.apiextensions.CustomResource(
+                f"{name}-epp-monitor",
+                api_version="monitoring.coreos.com/v1",
+                kind="ServiceMonitor",
+                metadata=metadata(picker),
+                spec={
+                    "selector": {"matchLabels": picker_selector(name)},
+                    "endpoints": [{"port": "http-metrics", "path": "/metrics", "interval": SCRAPE_INTERVAL}],
+                },
+                opts=watched,
+            )
+            rules = picker_alert_rules(model=name, namespace=args.namespace_name, deployment=picker, service=picker)
+            prometheus_rule(picker, args.namespace, rules, watched)
         self.pool = pool
         self.register_outputs({})

@@ -6,12 +6,11 @@ Which implementation, per target:
   controller, certgen job and proxies all run under Pod Security "restricted" (chart values.tmpl.yaml and
   internal/infrastructure/kubernetes/proxy/resource.go at v1.9.0: non-root 65532, no privilege escalation, all
   capabilities dropped, RuntimeDefault seccomp; proxies listen on unprivileged ports, 80 and 443 shifted by 10000).
-  Its policy CRDs are in schemas/crds/. kgateway and Istio were the alternatives: Istio's inference
-  support was still tracked as an open issue (gateway-api-inference-extension v1.6.0 site-src/implementations/
-  gateways.md) and its gateway pods need the mesh's injection machinery; kgateway adds its own CRDs without
-  schemas here. Envoy Gateway routes to an InferencePool only through an extension server (v1.9.0 routes custom
-  backends through its extension manager; Envoy AI Gateway is the one that provides it), which this stack does
-  not install: `routing: inference` is refused off GKE (stacks/config/rules/routing.py).
+  Its policy CRDs are in schemas/crds/. Envoy Gateway routes to an InferencePool only through an extension
+  server (v1.9.0 routes custom backends through its extension manager; Envoy AI Gateway is the one that provides
+  it), which this stack does not install: `routing: inference` is refused off GKE (stacks/config/rules/routing.py).
+  Istio 1.30.1, the conformant inference Gateway chosen to replace it (README "The Gateway off GKE"), is not
+  built yet.
 - gcp: GKE's managed Gateway controller (the cluster's Gateway API channel on): a regional Application Load Balancer,
   `gke-l7-regional-external-managed` (public) or `gke-l7-rilb` (internal), whose proxies run in the network's
   proxy-only subnet, not in pods.

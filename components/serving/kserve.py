@@ -16,6 +16,7 @@ import pulumi_kubernetes as k8s
 from components import versions
 from components.serving import awaits
 from components.serving.metadata import PART_OF, model_labels, platform_namespace
+from components.serving.pooling import pooling_runtime_flags
 from components.serving.vllm import (
     CONTAINER_SECURITY,
     POD_SECURITY,
@@ -71,6 +72,7 @@ def runtime_args(args: VllmServerArgs) -> list[str]:
         f"--tensor-parallel-size={args.gpus}",
         f"--gpu-memory-utilization={args.gpu_memory_utilization:g}",
         "--download-dir=/model-cache/hub",
+        *pooling_runtime_flags(args.task),
     ]
     if args.revision is not None:
         flags.append(f"--model_revision={args.revision}")

@@ -23,6 +23,7 @@ from components.serving.metadata import (
     restricted_container_security,
     scanner_skips,
 )
+from components.serving.pooling import pooling_flags
 from components.serving.weights import StreamedWeights, streaming_flags
 
 PORT = 8000
@@ -127,6 +128,9 @@ class VllmServerArgs:
     def progress_deadline_seconds(self) -> int:
         return 2 * self.startup_budget_seconds
 
+    task: str = "generate"
+    """`embed`: vLLM's pooling runner, answering /v1/embeddings (components/serving/pooling.py)."""
+
 
 def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
     """The server's command-line arguments: the model from the Hub (into the cache), or streamed from its prefix in
@@ -139,6 +143,7 @@ def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
         str(PORT),
         "--shutdown-timeout",
         str(SHUTDOWN_TIMEOUT_SECONDS),
+        *pooling_flags(args.task),
     ]
     if args.weights is not None:
         flags += streaming_flags(args.gpus if args.placement is not None else 1)

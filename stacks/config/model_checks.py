@@ -31,6 +31,7 @@ from stacks.config.multinode_checks import check_multinode, check_pool_fabric, n
 from stacks.config.rules.capacity import capacity_findings
 from stacks.config.rules.cold_start import cold_start_findings, offered_weights, resolve_cold_start
 from stacks.config.rules.cpu_fit import cpu_model_findings
+from stacks.config.rules.embedding import embedding_findings, model_task
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -47,6 +48,7 @@ from stacks.config.schema import (
     ModelServing,
     RawConfig,
     Routing,
+    Task,
 )
 
 
@@ -72,6 +74,7 @@ def check_rules(
     if config is not None:
         issues.extend(as_issues(gateway_findings(model_exposure(config), models, cloud=cloud)))
     issues.extend(as_issues(canary_findings(models)))
+    issues.extend(as_issues(embedding_findings(models)))
     if config is not None:
         issues.extend(
             as_issues(
@@ -125,7 +128,9 @@ def _nodes(sizing: Sizing | None) -> int:
 
 def _streams(model: ModelServing, cloud: Cloud | None, gpu_image: str, nodes: int) -> bool:
     """Whether the model streams its weights, as resolved once its choices are valid (a refused one: not)."""
-    offered = offered_weights(cloud, model.engine, on_gpu=model.pool is not None, nodes=nodes)
+    offered = offered_weights(
+        cloud, model.engine, on_gpu=model.pool is not None, nodes=nodes, embeds=model_task(model) is Task.EMBED
+    )
     if model.cold_start.weights is not None and model.cold_start.weights not in offered:
         return False
     return resolve_cold_start(model, cloud, gpu_image, nodes=nodes).streams_weights

@@ -4,6 +4,7 @@ the route that leads to it, scaling and latency objectives."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from components.cold_start import (
     wake_budget_seconds,
 )
 from components.node_fit import PodShape, PoolFit, describe_room, holding, node_demand
-from components.observability.alerts import Objective, tpot_objective, ttft_objective
+from components.observability.alerts import Objective, request_latency_objective, tpot_objective, ttft_objective
 from components.serving.clients import Client
 from components.serving.vllm import surge_pods
 from components.sizing import Sizing, size_model, weights_bytes
@@ -30,6 +31,7 @@ from stacks.config.issues import (
     quoted,
 )
 from stacks.config.rules.cold_start import ColdStart, resolve_cold_start
+from stacks.config.rules.embedding import model_task
 from stacks.config.rules.exposure import route_backends, served_name
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
@@ -38,6 +40,7 @@ from stacks.config.schema import (
     ModelServing,
     RawConfig,
     Routing,
+    Task,
 )
 
 
@@ -126,6 +129,17 @@ class ModelPlan:
 
     fabric: Fabric | None = None
     """Its pool's GPU network between nodes, when the pool has `fabric` on a cloud target."""
+    task: Task = Task.GENERATE
+    """What vLLM serves it for: chat and completions, or (`embed`) embeddings on its pooling runner."""
+
+    @property
+    def embeds(self) -> bool:
+        return self.task is Task.EMBED
+
+    @property
+    def keeps_kv_cache(self) -> bool:
+        """False for an encoder-only embedding model, which vLLM gives no KV cache."""
+        return self.architecture is None or not self.architecture.encoder_only
 
     @property
     def sleeps(self) -> bool:
@@ -240,9 +254,13 @@ def pod_shapes(
 
 
 def model_architecture(spec: ModelServing) -> ModelArchitecture | None:
+    """The model's shapes, served for its task (a chat model with `task: embed` runs on the pooling runner)."""
     if spec.architecture is not None:
-        return ModelArchitecture(**spec.architecture.model_dump())
-    return MODELS.get(spec.hugging_face_id)
+        found: ModelArchitecture | None = ModelArchitecture(**spec.architecture.model_dump())
+    else:
+        found = MODELS.get(spec.hugging_face_id)
+    task = model_task(spec).value
+    return dataclasses.replace(found, task=task) if found is not None and found.task != task else found
 
 
 def plan_model(
@@ -299,6 +317,7 @@ def plan_model(
             cache_gib=cache_gib,
         ),
         fabric=fabric,
+        task=model_task(spec),
     )
 
 
@@ -346,6 +365,8 @@ def objectives(spec: ModelServing) -> tuple[Objective, ...]:
         found.append(ttft_objective(slo.ttft_seconds))
     if slo.time_per_output_token_seconds is not None:
         found.append(tpot_objective(slo.time_per_output_token_seconds))
+    if slo.request_latency_seconds is not None:
+        found.append(request_latency_objective(slo.request_latency_seconds))
     return tuple(found)
 
 

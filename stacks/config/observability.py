@@ -32,6 +32,8 @@ class SloConfig(BaseModel):
     """Time to first token."""
     time_per_output_token_seconds: float | None = Field(default=None, gt=0)
     """Time per output token after the first (decode speed as a user sees it)."""
+    request_latency_seconds: float | None = Field(default=None, gt=0)
+    """Whole-request latency: what an embedding model (`task: embed`) is held to; from 0.3 s (vLLM's buckets)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def check_slo(name: str, slo: SloConfig | None) -> list[ObservabilityIssue]:
     for key, value in (
         ("ttftSeconds", slo.ttft_seconds),
         ("timePerOutputTokenSeconds", slo.time_per_output_token_seconds),
+        ("requestLatencySeconds", slo.request_latency_seconds),
     ):
         if value is not None and value not in OBJECTIVE_BUCKETS[key]:
             issues.append(

@@ -53,6 +53,13 @@ class Engine(enum.StrEnum):
     KSERVE = "kserve"
 
 
+class Task(enum.StrEnum):
+    """What vLLM serves a model for (its `--runner`): chat and completions, or embeddings."""
+
+    GENERATE = "generate"
+    EMBED = "embed"
+
+
 class Routing(enum.StrEnum):
     SERVICE = "service"
     INFERENCE = "inference"
@@ -173,6 +180,8 @@ class ModelArchitectureConfig(ConfigModel):
     """mla: config.json `kv_lora_rank`."""
     qk_rope_head_dim: int = Field(default=0, ge=0, le=4096)
     """mla: config.json `qk_rope_head_dim`."""
+    encoder_only: bool = False
+    """A bidirectional encoder (BERT, XLM-RoBERTa) served with `task: embed`: no KV cache, no chunked prefill."""
 
 
 class LoadBalancerConfig(ConfigModel):
@@ -214,6 +223,9 @@ class ModelServing(ConfigModel):
     """A branch, tag or commit to pin the weights to; empty: the default branch."""
     engine: Engine = Engine.VLLM
     """vllm (a Deployment of vLLM), or kserve (an InferenceService; needs a `pool`)."""
+    task: Task | None = None
+    """`embed`: an embedding model on vLLM's pooling runner, answering /v1/embeddings; `generate`: chat and
+    completions. Empty: the catalogue's task for the model, else generate (README "Embedding models")."""
     pool: str | None = None
     """The GPU pool the model runs on; absent: the model runs on CPU (vLLM's CPU build)."""
     min_replicas: int = Field(default=1, ge=0, le=100)
@@ -239,6 +251,12 @@ class ModelServing(ConfigModel):
     routing: Routing = Routing.SERVICE
     """How its Gateway route picks a replica: the Service's load balancing, or (`inference`) an InferencePool whose
     endpoint picker reads each replica's queue and cache (stacks/config/rules/routing.py says where)."""
+    objectives: dict[
+        Annotated[str, Field(pattern=DNS_LABEL, max_length=63)], Annotated[int, Field(ge=-1000, le=1000)]
+    ] = Field(default_factory=dict, max_length=20)
+    """With `routing: inference`: InferenceObjectives of the model's pool, name → priority. A request naming one in its
+    `x-llm-d-inference-objective` header is queued by that priority when the model is saturated (higher first; a
+    request naming none has priority 0)."""
     load_balancer: LoadBalancerConfig | None = None
     """Expose the model through a LoadBalancer Service restricted to source ranges."""
     clients: list[ClientConfig] = Field(default_factory=list, max_length=20)
@@ -272,11 +290,11 @@ class PriceOverride(ConfigModel):
     a machine type's `onDemand` and `spot` USD per hour, or a fixed item's `usd` in the catalogue's unit."""
 
     on_demand: float | None = Field(default=None, gt=0, le=10_000)
-    """A machine type's on-demand price, USD per hour."""
+    """A machine type's on-demand price, USD per node-hour."""
     spot: float | None = Field(default=None, gt=0, le=10_000)
-    """A machine type's spot price, USD per hour."""
+    """A machine type's spot price, USD per node-hour (unset: the catalogue's, or on-demand as its upper bound)."""
     usd: float | None = Field(default=None, gt=0, le=10_000)
-    """A fixed item's price in the catalogue's unit for it."""
+    """A fixed item's price (a control plane, a NAT gateway, a cache), in the catalogue's unit for that item."""
     source: str | None = Field(default=None, min_length=3, max_length=300)
     """Where the price comes from (a price page, a quote); shown next to it in the cost output."""
 

@@ -342,3 +342,46 @@ def test_a_picker_reaches_no_other_model_and_nothing_else_reaches_a_picker(
         ]
         for caller in callers:
             assert not world.network.ingress_allows(picker, caller, EXT_PROC_PORT), f"{caller} -> {picker}"
+
+
+METRICS_PORT = 9090
+PROMETHEUS = Pod(namespace="monitoring", name="prometheus", labels={"app.kubernetes.io/name": "prometheus"})
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_prometheus_alone_scrapes_a_pickers_metrics_and_reaches_nothing_else_of_it(
+    worlds: dict[tuple[str, str], World], pickers: dict[tuple[str, str], dict[str, Pod]], stack: str, mode: str
+) -> None:
+    world = worlds[(stack, mode)]
+    for picker in pickers[(stack, mode)].values():
+        assert world.network.ingress_allows(picker, PROMETHEUS, METRICS_PORT), f"{PROMETHEUS} -> {picker}"
+        assert not world.network.ingress_allows(picker, PROMETHEUS, EXT_PROC_PORT), f"{PROMETHEUS} -> {picker}"
+        for caller in [*world.strangers(), *(served.pod for served in world.models.values())]:
+            assert not world.network.ingress_allows(picker, caller, METRICS_PORT), f"{caller} -> {picker}"
+
+
+def _failure_modes(plan: Any) -> dict[str, str]:
+    return {
+        body["metadata"]["name"]: body["spec"]["endpointPickerRef"]["failureMode"]
+        for body in plan.manifests.values()
+        if body["kind"] == "InferencePool"
+    }
+
+
+@pytest.mark.parametrize(("stack", "mode"), CASES)
+def test_with_its_picker_gone_the_gateway_still_reaches_every_pooled_model_fail_open(
+    plans: dict[Any, Any],
+    worlds: dict[tuple[str, str], World],
+    pickers: dict[tuple[str, str], dict[str, Pod]],
+    stack: str,
+    mode: str,
+) -> None:
+    # Fail-open: the pool's failure mode lets the proxy pick a replica itself when the picker does not answer, and
+    # the proxy reaches every replica by the model's own rule for the Gateway, whatever the picker's state.
+    world = worlds[(stack, mode)]
+    pooled = pickers[(stack, mode)]
+    assert _failure_modes(plans[(stack, mode)]) == dict.fromkeys(pooled, "FailOpen")
+    for name in pooled:
+        served = world.models[name]
+        for proxy in world.gateway_proxies():
+            assert world.network.allows(proxy, served.pod, served.port), f"{proxy} -> {name} without its picker"

@@ -81,6 +81,9 @@ def repository_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for entry in venv.iterdir():
         if entry.name != ".installed":
             (copy / ".venv" / entry.name).symlink_to(entry)
+    # The installer's environment is only an order-only prerequisite of .venv's stamp: its stamp alone is enough.
+    (copy / ".venv-uv").mkdir()
+    (copy / ".venv-uv" / ".installed").touch()
     (copy / ".venv" / ".installed").touch()
     return copy
 

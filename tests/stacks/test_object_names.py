@@ -39,6 +39,8 @@ def test_every_planned_object_of_the_serving_namespace_is_known_to_the_name_rule
     for name, spec in models.items():
         streams = outputs[name]["coldStart"]["weights"] == "stream"
         known |= set(model_objects(name, _names(spec, namespace, streams)))
+        # Named by the stack file; the routing rule keeps each name to one model.
+        known |= {("InferenceObjective", objective) for objective in spec.get("objectives", {})}
     planned = {
         (body["kind"], body["metadata"]["name"])
         for body in plans[(stack, Mode.UPDATE)].manifests.values()

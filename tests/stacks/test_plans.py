@@ -55,6 +55,7 @@ def test_every_manifest_is_named_and_namespaced_where_it_must_be(plans: dict[Any
             "GatewayClass",
             "ClusterIssuer",
             "ClusterRules",
+            "CustomResourceDefinition",
         }:
             assert body["metadata"].get("namespace"), body
 

@@ -105,3 +105,11 @@ def test_a_cpu_model_downloads_its_weights() -> None:
         "models.chat.coldStart.weights: 'stream' is built for GPU models: whether vLLM's CPU image carries the "
         "streamer is not verified; use 'download', or remove the key"
     ]
+
+
+def test_an_embedding_model_downloads_its_weights() -> None:
+    raw = aws(
+        **ON_GPU, models={"embed": model(huggingFaceId="BAAI/bge-m3", pool="l4", coldStart={"weights": "stream"})}
+    )
+    [message] = problems(raw)
+    assert message.startswith("models.embed.coldStart.weights: 'stream' is built for generation models")

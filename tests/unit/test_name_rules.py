@@ -91,7 +91,11 @@ def test_a_model_named_after_a_pooled_models_endpoint_picker_is_refused() -> Non
         "qwen-epp": model(host="llm.example.com", path="/other", cpuCores=2, memoryGiB=8),
     }
     assert problems(gcp(tlsClusterIssuer="internal-ca", models=models)) == [
-        f"models.qwen-epp: {kind} 'qwen-epp' (its {kind}) is already the endpoint picker's {kind} of model 'qwen'; "
-        "rename the model"
-        for kind in ("Deployment", "Service", "ServiceAccount")
+        "models.qwen-epp: PrometheusRule 'qwen-epp-alerts' (its alerts (with `monitoring`)) is already the endpoint "
+        "picker's alerts (with `monitoring`) of model 'qwen'; rename the model",
+        *(
+            f"models.qwen-epp: {kind} 'qwen-epp' (its {kind}) is already the endpoint picker's {kind} of model "
+            "'qwen'; rename the model"
+            for kind in ("Deployment", "Service", "ServiceAccount")
+        ),
     ]

@@ -73,7 +73,7 @@ def test_readme_documents_every_key() -> None:
 
 
 def test_runtime_requirements_are_pinned_exactly() -> None:
-    for name in ("requirements.txt", "requirements-dev.txt", "requirements-checkov.txt"):
+    for name in ("requirements.txt", "requirements-dev.txt", "requirements-checkov.txt", "requirements-uv.txt"):
         for line in (ROOT / name).read_text().splitlines():
             if line and not line.startswith(("#", "-r ")):
                 # An exact version, with a PEP 440 epoch where the package uses one (grafana-foundation-sdk).

@@ -94,3 +94,34 @@ def test_a_version_the_version_rule_refuses_is_reported_once_and_never_parsed_by
     assert problems(gcp(**TLS, kubernetesVersion="∞", models={"chat": pooled()})) == [
         "kubernetesVersion: '∞' is not supported; use one of '1.32', '1.33', '1.34', '1.35'"
     ]
+
+
+def test_a_pooled_model_names_its_objectives_and_their_priorities() -> None:
+    config = parse_config(gcp(**TLS, models={"chat": pooled(objectives={"interactive": 10, "batch": -5})}), stack="t")
+    assert config.models["chat"].spec.objectives == {"interactive": 10, "batch": -5}
+
+
+def test_objectives_without_a_pool_are_refused() -> None:
+    assert problems(gcp(**TLS, models={"chat": small(host=HOST, objectives={"interactive": 10})})) == [
+        "models.chat.objectives: objectives prioritise requests in an InferencePool: set routing: inference, or "
+        "remove them"
+    ]
+
+
+def test_an_objective_name_belongs_to_one_model() -> None:
+    models = {
+        "chat": pooled(objectives={"interactive": 10}),
+        "code": small(host="code.example.com", routing="inference", objectives={"interactive": 5}),
+    }
+    assert problems(gcp(**TLS, models=models)) == [
+        "models.code.objectives.interactive: 'interactive' is already an objective of model 'chat': "
+        "InferenceObjectives share the serving namespace, so each name may belong to one model"
+    ]
+
+
+def test_an_objective_must_be_a_dns_label_with_a_bounded_priority() -> None:
+    assert problems(gcp(**TLS, models={"chat": pooled(objectives={"Batch Jobs": 1, "bulk": 5000})})) == [
+        "models.chat.objectives.Batch Jobs.[key]: 'Batch Jobs' is not valid; use lowercase letters, digits and '-', "
+        "starting with a letter (a Kubernetes name)",
+        "models.chat.objectives.bulk: 5000 is out of range; must be <= 1000",
+    ]

@@ -21,20 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from components.catalog.instances import Cloud
 from stacks.config.rules import Finding
-from stacks.config.schema import ColdStartConfig, Engine, ImageDelivery, WeightsSource
+from stacks.config.rules.embedding import model_task
+from stacks.config.schema import Engine, ImageDelivery, ModelServing, Task, WeightsSource
 
 ARTIFACT_REGISTRY = re.compile(r"^[a-z0-9-]+-docker\.pkg\.dev/")
 """An Artifact Registry image (`<location>-docker.pkg.dev/...`): the only ones GKE image streaming streams."""
-
-
-class _Model(Protocol):
-    engine: Engine
-    pool: str | None
-    cold_start: ColdStartConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,10 +44,10 @@ class ColdStart:
 
 
 def offered_weights(
-    cloud: Cloud | None, engine: Engine, *, on_gpu: bool = True, nodes: int = 1
+    cloud: Cloud | None, engine: Engine, *, on_gpu: bool = True, nodes: int = 1, embeds: bool = False
 ) -> tuple[WeightsSource, ...]:
-    """What the target offers a model, fastest first (`nodes`: the nodes one replica spans)."""
-    if cloud is not None and engine is Engine.VLLM and on_gpu and nodes == 1:
+    """What the target offers a model, fastest first (`nodes`: the nodes one replica spans; `embeds`: task embed)."""
+    if cloud is not None and engine is Engine.VLLM and on_gpu and nodes == 1 and not embeds:
         return (WeightsSource.STREAM, WeightsSource.DOWNLOAD)
     return (WeightsSource.DOWNLOAD,)
 
@@ -67,27 +61,30 @@ def offered_images(cloud: Cloud | None, *, on_gpu: bool, gpu_image: str) -> tupl
     return (ImageDelivery.PULL,)
 
 
-def resolve_cold_start(model: _Model, cloud: Cloud | None, gpu_image: str, *, nodes: int = 1) -> ColdStart:
+def resolve_cold_start(model: ModelServing, cloud: Cloud | None, gpu_image: str, *, nodes: int = 1) -> ColdStart:
     """The configured choices, unset ones the fastest offered (call after `cold_start_findings` found nothing)."""
-    weights = offered_weights(cloud, model.engine, on_gpu=model.pool is not None, nodes=nodes)
+    weights = offered_weights(
+        cloud, model.engine, on_gpu=model.pool is not None, nodes=nodes, embeds=model_task(model) is Task.EMBED
+    )
     images = offered_images(cloud, on_gpu=model.pool is not None, gpu_image=gpu_image)
     return ColdStart(weights=model.cold_start.weights or weights[0], images=model.cold_start.images or images[0])
 
 
 def cold_start_findings(
-    models: Mapping[str, _Model], *, cloud: Cloud | None, gpu_image: str, nodes: Mapping[str, int] | None = None
+    models: Mapping[str, ModelServing], *, cloud: Cloud | None, gpu_image: str, nodes: Mapping[str, int] | None = None
 ) -> list[Finding]:
     """A choice the target cannot make, with what it can (`nodes`: the nodes each model's replica spans)."""
     findings: list[Finding] = []
     for name, model in models.items():
         chosen = model.cold_start
         spans = (nodes or {}).get(name, 1)
-        weights = offered_weights(cloud, model.engine, on_gpu=model.pool is not None, nodes=spans)
+        embeds = model_task(model) is Task.EMBED
+        weights = offered_weights(cloud, model.engine, on_gpu=model.pool is not None, nodes=spans, embeds=embeds)
         if chosen.weights is not None and chosen.weights not in weights:
             findings.append(
                 Finding(
                     f"models.{name}.coldStart.weights",
-                    _weights_refusal(chosen.weights, cloud, model.engine, nodes=spans),
+                    _weights_refusal(chosen.weights, cloud, model.engine, nodes=spans, embeds=embeds),
                 )
             )
         images = offered_images(cloud, on_gpu=model.pool is not None, gpu_image=gpu_image)
@@ -102,8 +99,13 @@ def cold_start_findings(
     return findings
 
 
-def _weights_refusal(chosen: WeightsSource, cloud: Cloud | None, engine: Engine, *, nodes: int) -> str:
-    if nodes > 1:
+def _weights_refusal(chosen: WeightsSource, cloud: Cloud | None, engine: Engine, *, nodes: int, embeds: bool) -> str:
+    if embeds:
+        reason = (
+            "is built for generation models: the streamer reads safetensors only, and embedding checkpoints "
+            "(BAAI/bge-m3's pytorch_model.bin) often ship other formats"
+        )
+    elif nodes > 1:
         reason = (
             f"is built for replicas on one node: this one spans {nodes} (LeaderWorkerSet), whose streaming across "
             "nodes is not verified"

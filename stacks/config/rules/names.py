@@ -97,6 +97,8 @@ def model_objects(name: str, model: ModelNames) -> dict[tuple[str, str], str]:
         objects[("GCPBackendPolicy", name)] = "its pool's GKE GCPBackendPolicy"
         for kind in ("Deployment", "Service", "ServiceAccount", "ConfigMap", "Role", "RoleBinding", "NetworkPolicy"):
             objects[(kind, f"{name}-epp")] = f"its endpoint picker's {kind}"
+        objects[("ServiceMonitor", f"{name}-epp")] = "its endpoint picker's ServiceMonitor (with `monitoring`)"
+        objects[("PrometheusRule", f"{name}-epp-alerts")] = "its endpoint picker's alerts (with `monitoring`)"
     if model.streams_weights:
         for kind in ("Job", "ServiceAccount", "NetworkPolicy"):
             objects[(kind, f"{name}-weights")] = f"its weight copy Job's {kind}"

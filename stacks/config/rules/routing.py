@@ -1,9 +1,10 @@
 """`routing: inference`: where a model's Gateway route may go through an InferencePool and its endpoint picker.
 
 Only GKE's managed Gateway routes to an InferencePool by itself (GKE Inference Gateway). Envoy Gateway v1.9.0, the
-stack's Gateway elsewhere, does so only through an extension server (Envoy AI Gateway) the stack does not install,
-and an existing Gateway's support is not known to the stack. A pool sends requests straight to the model's ready
-replicas, so a sleeping model (no replica, woken by KEDA's interceptor) cannot be behind one.
+stack's Gateway elsewhere, does so only through an extension server (Envoy AI Gateway, built against Envoy Gateway
+v1.8.1) the stack does not install; the Gateway chosen to replace it off GKE (Istio, README "The Gateway off GKE")
+is not built yet. An existing Gateway's support is not known to the stack. A pool sends requests straight to the
+model's ready replicas, so a sleeping model (no replica, woken by KEDA's interceptor) cannot be behind one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class _Model(Protocol):
     host: str | None
     canary_of: str | None
     min_replicas: int
+    objectives: Mapping[str, int]
 
     @property
     def routing(self) -> str: ...
@@ -41,7 +43,7 @@ def routing_findings(
 ) -> list[Finding]:
     """Every model with `routing: inference` is routed by the stack's GKE Gateway, served by vLLM, and awake.
     `kubernetes_version`: the stack's, once the version rule has accepted it; None: refused there, not read here."""
-    findings: list[Finding] = []
+    findings: list[Finding] = _objective_findings(models)
     for name, model in models.items():
         if model.routing != INFERENCE:
             continue
@@ -86,6 +88,32 @@ def routing_findings(
                     "something else wakes it; set minReplicas to 1 or more, or remove the key",
                 )
             )
+    return findings
+
+
+def _objective_findings(models: Mapping[str, _Model]) -> list[Finding]:
+    """Objectives belong to a model's pool, and are objects of the serving namespace: one name, one model."""
+    findings: list[Finding] = []
+    owner: dict[str, str] = {}
+    for name, model in models.items():
+        path = f"models.{name}.objectives"
+        if model.objectives and model.routing != INFERENCE:
+            findings.append(
+                Finding(
+                    path, "objectives prioritise requests in an InferencePool: set routing: inference, or remove them"
+                )
+            )
+        for objective in model.objectives:
+            if objective in owner:
+                findings.append(
+                    Finding(
+                        f"{path}.{objective}",
+                        f"{objective!r} is already an objective of model {owner[objective]!r}: InferenceObjectives "
+                        "share the serving namespace, so each name may belong to one model",
+                    )
+                )
+            else:
+                owner[objective] = name
     return findings
 
 

@@ -1,0 +1,40 @@
+"""No floating tag in components/versions.py: every image and chart version there names a release."""
+
+from __future__ import annotations
+
+import re
+
+from components import versions
+
+FLOATING = re.compile(r"(^|[:@/])(latest|main|master|nightly|edge|dev|stable)$")
+RELEASE = re.compile(r"v?\d+\.\d+(\.\d+)?([-.][A-Za-z0-9.]+)?$")
+
+
+def _pins() -> dict[str, str]:
+    """Each string pin (an image's tag, a chart's version) by its constant's name; dicts of pins by key."""
+    pins: dict[str, str] = {}
+    for name, value in vars(versions).items():
+        if not name.isupper():
+            continue
+        if isinstance(value, str) and (name.endswith(("_IMAGE", "_VERSION")) or name.endswith("_CHART")):
+            pins[name] = value
+        elif isinstance(value, dict):
+            pins.update({f"{name}[{key}]": pin for key, pin in value.items() if isinstance(pin, str)})
+    return pins
+
+
+def test_every_image_tag_and_chart_version_names_a_release() -> None:
+    pins = _pins()
+    assert "ENDPOINT_PICKER_IMAGE" in pins
+    for name, pin in pins.items():
+        if pin.startswith(("oci://", "https://")):
+            continue  # a chart's location; its version is pinned beside it
+        tag = pin.rsplit(":", 1)[1] if "/" in pin else pin
+        assert not FLOATING.search(tag), f"{name} = {pin!r} floats"
+        assert RELEASE.match(tag), f"{name} = {pin!r} is not a release version"
+
+
+def test_a_floating_tag_would_be_caught() -> None:
+    assert FLOATING.search("main")
+    assert FLOATING.search("latest")
+    assert not RELEASE.match("main")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.exposure_variants import CASES, NETWORK_ADDRESS, Case
+from tests.exposure_variants import CASES, GATEWAY_CLIENT, NETWORK_ADDRESS, Case
 from tools.exposure_paths import (
     Walk,
     health_checks,
@@ -34,6 +34,8 @@ def _sources(case: Case) -> tuple[list[Address], list[Address]]:
     """Who reaches the stack's Gateway, and who does not."""
     if case.config.gateway_internal:
         return [NETWORK_ADDRESS], [INTERNET]
+    if case.config.gateway_source_ranges:
+        return [GATEWAY_CLIENT], [INTERNET]
     return [INTERNET], []
 
 

@@ -48,11 +48,12 @@ def public_load_balancer_sources(config: StackConfig) -> tuple[str, ...]:
 
 
 def public_gateway_sources(config: StackConfig) -> tuple[str, ...]:
-    """Who reaches the stack's own Gateway when it is public: anyone (its listeners decide what they serve)."""
+    """Who reaches the stack's own Gateway when it is public: `gatewaySourceRanges`, else anyone (its listeners
+    decide what they serve)."""
     gateway = stack_gateway_ref(config)
     if gateway is None or gateway.implementation is not Implementation.ENVOY or config.gateway_internal:
         return ()
-    return (INTERNET,)
+    return config.gateway_source_ranges or (INTERNET,)
 
 
 def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:

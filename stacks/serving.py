@@ -237,6 +237,7 @@ def _platform(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulum
                 gateway=gateway,
                 cloud=config.cloud,
                 internal=config.gateway_internal,
+                source_ranges=config.gateway_source_ranges,
                 hosts=tuple(model.spec.host for model in config.models.values() if model.spec.host),
                 serving_namespace=config.namespace,
                 cluster_issuer=config.tls_cluster_issuer,

@@ -17,6 +17,10 @@ from tools.reachability import Address
 
 NETWORK_ADDRESS = Address("10.0.5.9")
 """An address of every example stack's network (10.0.0.0/16)."""
+GATEWAY_SOURCE_RANGE = "203.0.113.0/24"
+"""The variants' `gatewaySourceRanges` (TEST-NET-3): the Internet's address (TEST-NET-2) is outside it."""
+GATEWAY_CLIENT = Address("203.0.113.9")
+"""A client inside GATEWAY_SOURCE_RANGE."""
 
 
 def _models(stack: str) -> dict[str, Any]:
@@ -35,6 +39,7 @@ def _without_loadbalancer(model: dict[str, Any]) -> dict[str, Any]:
 
 PUBLIC = {"gatewayInternal": "false", "acmeEmail": "ops@example.com", "tlsClusterIssuer": ""}
 INTERNAL = {"gatewayInternal": "true", "tlsClusterIssuer": "internal-ca", "acmeEmail": ""}
+LIMITED = {"gatewaySourceRanges": json.dumps([GATEWAY_SOURCE_RANGE]), "tlsClusterIssuer": "own-ca", "acmeEmail": ""}
 VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "aws-internal": ("prod-aws", INTERNAL),
     "aws-sleeper": ("prod-aws", {"models": _exposed("prod-aws", "qwen-32b", "big.example.com")}),
@@ -44,6 +49,8 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
         {"models": _exposed("prod-gcp", "qwen-72b", "llm.internal.example.com", minReplicas=0)},
     ),
     "azure-public": ("prod-azure", {**PUBLIC, "models": _exposed("prod-azure", "qwen-32b", "big.example.com")}),
+    "aws-limited": ("prod-aws", LIMITED),
+    "azure-limited": ("prod-azure", {**LIMITED, "models": _exposed("prod-azure", "qwen-32b", "big.example.com")}),
     "azure-internal": ("prod-azure", {**INTERNAL, "models": _exposed("prod-azure", "qwen-32b", "big.example.com")}),
     "azure-sleeper": (
         "prod-azure",

@@ -137,6 +137,9 @@ def _through_gateway(cluster: Cluster, gateway: dict[str, Any], source: Address,
     service = (envoy_proxy or {}).get("spec", {}).get("provider", {}).get("kubernetes", {}).get("envoyService", {})
     annotations = service.get("annotations") or {}
     internal = any(annotations.get(key) == value for key, value in INTERNAL_ANNOTATIONS.items())
+    ranges = service.get("loadBalancerSourceRanges") or []
+    if ranges and not any(ipaddress.ip_address(source.ip) in ipaddress.ip_network(cidr) for cidr in ranges):
+        raise BlockedError(f"{source} is outside the Gateway Service's loadBalancerSourceRanges {ranges}")
     _reach_load_balancer(source, internal, walk, "Envoy's load balancer")
     _cloud_rules(cluster, source, 443, walk)
     proxy = Pod(

@@ -227,10 +227,13 @@ def acme_issuer_spec(email: str, gateway: GatewayRef) -> dict[str, Any]:
     }
 
 
-def envoy_proxy_spec(cloud: Cloud | None, *, internal: bool) -> dict[str, Any]:
+def envoy_proxy_spec(cloud: Cloud | None, *, internal: bool, source_ranges: Sequence[str] = ()) -> dict[str, Any]:
     """The proxies' Service: the cloud's internal or public load balancer (the same annotations as a model's own
-    load balancer). Their pods keep Envoy Gateway's restricted security contexts (nothing here replaces them)."""
+    load balancer), admitting only `source_ranges` when given. Their pods keep Envoy Gateway's restricted security
+    contexts (nothing here replaces them)."""
     service: dict[str, Any] = {"type": "LoadBalancer"}
+    if source_ranges:
+        service["loadBalancerSourceRanges"] = list(source_ranges)
     annotations = load_balancer_annotations(cloud, internal=internal)
     if annotations:
         service["annotations"] = annotations
@@ -291,6 +294,8 @@ class StackGatewayArgs:
     acme_email: str | None
     await_seconds: int | None
     """How long Pulumi waits for the Gateway to be Programmed (an address from the cloud); None: not at all."""
+    source_ranges: tuple[str, ...] = ()
+    """Envoy Gateway: the only CIDR blocks its load balancer admits; empty: anyone."""
 
 
 class StackGateway(pulumi.ComponentResource):
@@ -351,7 +356,7 @@ class StackGateway(pulumi.ComponentResource):
                 api_version="gateway.envoyproxy.io/v1alpha1",
                 kind="EnvoyProxy",
                 metadata={"name": NAME, "namespace": gateway.namespace, "labels": labels},
-                spec=envoy_proxy_spec(args.cloud, internal=args.internal),
+                spec=envoy_proxy_spec(args.cloud, internal=args.internal, source_ranges=args.source_ranges),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after]),
             )
             gateway_class = k8s.apiextensions.CustomResource(

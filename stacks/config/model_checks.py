@@ -119,6 +119,7 @@ def model_exposure(config: RawConfig) -> Exposure:
         acme_email=config.acme_email,
         existing_gateway=config.existing_gateway,
         gateway_internal=config.gateway_internal,
+        gateway_source_ranges=tuple(config.gateway_source_ranges),
     )
 
 

@@ -65,6 +65,8 @@ class StackConfig:
     acme_email: str | None
     existing_gateway: str | None
     gateway_internal: bool
+    gateway_source_ranges: tuple[str, ...]
+    """Who may reach the stack's public Envoy Gateway; empty: anyone."""
     gpu_pools: Mapping[str, GpuPool]
     pool_instances: Mapping[str, InstanceType]
     """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""
@@ -145,6 +147,7 @@ def resolve(
         acme_email=top.acme_email,
         existing_gateway=top.existing_gateway,
         gateway_internal=top.gateway_internal,
+        gateway_source_ranges=tuple(top.gateway_source_ranges),
         gpu_pools=pools,
         pool_instances={name: fit.instance for name, fit in instances.items()},
         pool_fits=instances,

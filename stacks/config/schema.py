@@ -361,6 +361,9 @@ class RawConfig(ConfigModel):
     """`namespace/name` of a Gateway the cluster already runs; empty: the stack installs its own."""
     gateway_internal: bool = False
     """Cloud targets: the stack's Gateway gets a private address in the cluster's network, not a public one."""
+    gateway_source_ranges: list[str] = Field(default_factory=list, max_length=40)
+    """aws, azure: CIDR blocks that may reach the stack's public Envoy Gateway (its Service's
+    loadBalancerSourceRanges; on azure also the node subnet's NSG); empty: the whole internet."""
     install_device_plugin: bool = True
     """existing: install the NVIDIA device plugin on the GPU pools; false when the cluster runs one already."""
     vllm_image: str | None = Field(default=None, pattern=_DIGEST_PINNED_IMAGE, max_length=400)
@@ -377,7 +380,7 @@ class RawConfig(ConfigModel):
 OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides"})
 
 
-LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds"})
+LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds", "gatewaySourceRanges"})
 
 
 # Keys whose empty default means "not set": only meaningful for some targets.

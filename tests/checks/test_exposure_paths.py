@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.exposure_variants import CASES, NETWORK_ADDRESS, Case
+from tests.exposure_variants import CASES, GATEWAY_CLIENT, GATEWAY_SOURCE_RANGE, NETWORK_ADDRESS, Case
+from tools.admission import admission_errors
 from tools.exposure_paths import (
     Walk,
     health_checks,
@@ -34,6 +35,8 @@ def _sources(case: Case) -> tuple[list[Address], list[Address]]:
     """Who reaches the stack's Gateway, and who does not."""
     if case.config.gateway_internal:
         return [NETWORK_ADDRESS], [INTERNET]
+    if case.config.gateway_source_ranges:
+        return [GATEWAY_CLIENT], [INTERNET]
     return [INTERNET], []
 
 
@@ -144,3 +147,34 @@ def test_a_sleeping_model_on_gke_is_woken_through_its_interceptor_which_gke_find
     health = health_checks(cluster, "llm.internal.example.com", "/large")
     assert ("object", "HealthCheckPolicy", "keda", "keda-add-ons-http-interceptor-proxy") in health.relied_on
     assert ("policy-rule", "keda", "allow-http-interceptor-callers", 1) in health.relied_on
+
+
+# --- gatewaySourceRanges: the Gateway's load balancer (and on AKS the node subnet's NSG) admit only them ----------
+
+
+@pytest.mark.parametrize("case", ["aws-limited", "azure-limited"])
+def test_a_gateway_limited_to_source_ranges_is_reached_from_inside_them_and_not_from_the_internet(
+    cases: dict[str, Case], case: str
+) -> None:
+    world = cases[case]
+    [(host, path), *_] = routes(world.cluster)
+    assert walk_route(world.cluster, GATEWAY_CLIENT, host, path).reaches
+    assert not walk_route(world.cluster, INTERNET, host, path).reaches
+
+
+@pytest.mark.parametrize("case", ["aws-limited", "azure-limited"])
+def test_the_gateways_envoy_proxy_service_admits_only_the_gateway_source_ranges(
+    cases: dict[str, Case], case: str
+) -> None:
+    [proxy] = cases[case].cluster.kind("EnvoyProxy")
+    service = proxy["spec"]["provider"]["kubernetes"]["envoyService"]
+    assert service["loadBalancerSourceRanges"] == [GATEWAY_SOURCE_RANGE]
+    assert admission_errors(proxy) == []
+
+
+def test_aks_opens_its_node_subnet_to_the_gateway_source_ranges_instead_of_the_internet(
+    cases: dict[str, Case],
+) -> None:
+    [rule] = [rule for rule in cases["azure-limited"].cluster.nsg_rules or [] if rule["name"] == "public-gateway"]
+    assert rule.get("sourceAddressPrefixes") == [GATEWAY_SOURCE_RANGE]
+    assert "sourceAddressPrefix" not in rule

@@ -137,3 +137,64 @@ def test_canaries_take_at_most_the_whole_route() -> None:
         },
     )
     assert problems(raw) == ["models.chat: its canaries' weights add up to 110; they may take at most 100"]
+
+
+LIMITED_EXPOSURE = {
+    "tlsClusterIssuer": "corp-ca",
+    "models": {"chat": model(host="chat.example.com", cpuCores=1, memoryGiB=4)},
+}
+
+
+def test_a_public_gateway_on_aws_takes_its_source_ranges() -> None:
+    config = parse_config(aws(gatewaySourceRanges=["203.0.113.0/24", "2001:db8::/32"], **LIMITED_EXPOSURE), stack="t")
+    assert config.gateway_source_ranges == ("203.0.113.0/24", "2001:db8::/32")
+
+
+def test_gateway_source_ranges_are_cidr_blocks_without_host_bits() -> None:
+    assert problems(aws(gatewaySourceRanges=["203.0.113.1/24"], **LIMITED_EXPOSURE)) == [
+        "gatewaySourceRanges[0]: '203.0.113.1/24' has host bits set; use '203.0.113.0/24'"
+    ]
+
+
+def test_gateway_source_ranges_never_name_the_whole_internet() -> None:
+    assert problems(aws(gatewaySourceRanges=["0.0.0.0/0"], **LIMITED_EXPOSURE)) == [
+        "gatewaySourceRanges[0]: '0.0.0.0/0' would open the Gateway to the whole internet; list the ranges that need it"
+    ]
+
+
+def test_gateway_source_ranges_only_limit_a_public_gateway() -> None:
+    assert problems(aws(gatewayInternal=True, gatewaySourceRanges=["203.0.113.0/24"], **LIMITED_EXPOSURE)) == [
+        "gatewaySourceRanges: ['203.0.113.0/24'] only applies to a public Gateway, and gatewayInternal is true; "
+        "remove one"
+    ]
+
+
+def test_gateway_source_ranges_are_refused_on_gkes_managed_gateway() -> None:
+    raw = {"target": "gcp", "region": "us-central1", "gcpProject": "my-project", **LIMITED_EXPOSURE}
+    assert "gatewaySourceRanges: ['203.0.113.0/24'] only applies on aws and azure, not on gcp (GKE's managed " in (
+        "\n".join(problems({**raw, "gatewaySourceRanges": ["203.0.113.0/24"]}))
+    )
+
+
+def test_gateway_source_ranges_are_refused_on_an_existing_cluster() -> None:
+    assert problems(existing(gatewaySourceRanges=["203.0.113.0/24"], **LIMITED_EXPOSURE)) == [
+        "gatewaySourceRanges: ['203.0.113.0/24'] only applies on aws and azure, not on 'existing' (the cluster's "
+        "load balancer decides); remove the key"
+    ]
+
+
+def test_gateway_source_ranges_are_refused_with_an_existing_gateway() -> None:
+    raw = aws(existingGateway="edge/public", gatewaySourceRanges=["203.0.113.0/24"], models=LIMITED_EXPOSURE["models"])
+    assert problems(raw) == [
+        "gatewaySourceRanges: ['203.0.113.0/24'] only applies to the Gateway the stack installs; existingGateway's "
+        "load balancer is its owner's; remove the key"
+    ]
+
+
+def test_lets_encrypt_cannot_reach_a_gateway_limited_to_source_ranges() -> None:
+    raw = aws(gatewaySourceRanges=["203.0.113.0/24"], acmeEmail="ops@example.com", models=LIMITED_EXPOSURE["models"])
+    assert problems(raw) == [
+        "acmeEmail: needs the Gateway open to the whole internet: Let's Encrypt checks HTTP-01 challenges from "
+        "addresses it does not publish, and gatewaySourceRanges limits who reaches it. Name a ClusterIssuer of yours "
+        "(DNS-01, a private CA) in tlsClusterIssuer"
+    ]

@@ -13,6 +13,7 @@ from components.catalog.instances import Cloud
 from components.serving import gateway
 from components.serving.cert_manager import NAMESPACE as CERT_MANAGER_NAMESPACE
 from stacks.config.rules import Finding
+from stacks.config.rules.networks import source_range_findings
 
 RETIRED_KEYS: dict[str, str] = {
     "ingressClassName": (
@@ -55,6 +56,7 @@ class Exposure:
     acme_email: str | None
     existing_gateway: str | None
     gateway_internal: bool
+    gateway_source_ranges: tuple[str, ...] = ()
 
 
 def gateway_findings(exposure: Exposure, models: Mapping[str, _Model], *, cloud: Cloud | None) -> list[Finding]:
@@ -68,13 +70,29 @@ def gateway_findings(exposure: Exposure, models: Mapping[str, _Model], *, cloud:
             for key, value in (("tlsClusterIssuer", exposure.tls_cluster_issuer), ("acmeEmail", exposure.acme_email))
             if value
         ]
-        return [
-            Finding(key, "only applies to the Gateway the stack installs; existingGateway's certificates are its own")
-            for key in keys
-        ] + (
-            [Finding("gatewayInternal", "only applies to the Gateway the stack installs; remove the key")]
-            if exposure.gateway_internal
-            else []
+        return (
+            [
+                Finding(
+                    key, "only applies to the Gateway the stack installs; existingGateway's certificates are its own"
+                )
+                for key in keys
+            ]
+            + (
+                [Finding("gatewayInternal", "only applies to the Gateway the stack installs; remove the key")]
+                if exposure.gateway_internal
+                else []
+            )
+            + (
+                [
+                    Finding(
+                        "gatewaySourceRanges",
+                        f"{list(exposure.gateway_source_ranges)} only applies to the Gateway the stack installs; "
+                        "existingGateway's load balancer is its owner's; remove the key",
+                    )
+                ]
+                if exposure.gateway_source_ranges
+                else []
+            )
         )
     if exposed and exposure.tls_cluster_issuer is None and exposure.acme_email is None:
         findings.append(
@@ -98,12 +116,39 @@ def gateway_findings(exposure: Exposure, models: Mapping[str, _Model], *, cloud:
                 "only applies to cloud targets: on 'existing' the cluster's load balancer decides; remove the key",
             )
         )
+    findings.extend(_source_range_findings(exposure, cloud))
     if exposure.gateway_internal and exposure.acme_email is not None:
         findings.append(
             Finding(
                 "acmeEmail",
                 "needs a public Gateway: Let's Encrypt checks HTTP-01 challenges from the internet, and "
                 "gatewayInternal is true. Name a ClusterIssuer of yours (DNS-01, a private CA) in tlsClusterIssuer",
+            )
+        )
+    return findings
+
+
+def _source_range_findings(exposure: Exposure, cloud: Cloud | None) -> list[Finding]:
+    """`gatewaySourceRanges` limits a public Envoy Gateway, whose Service carries them to the cloud's load balancer."""
+    ranges = list(exposure.gateway_source_ranges)
+    if not ranges:
+        return []
+    key = "gatewaySourceRanges"
+    if exposure.gateway_internal:
+        return [Finding(key, f"{ranges} only applies to a public Gateway, and gatewayInternal is true; remove one")]
+    if cloud is None or cloud is Cloud.GCP:
+        # GKE's managed Gateway has no Service to carry them; on 'existing' the cluster's load balancer decides.
+        where = "'existing' (the cluster's load balancer decides)" if cloud is None else "gcp (GKE's managed Gateway)"
+        return [Finding(key, f"{ranges} only applies on aws and azure, not on {where}; remove the key")]
+    findings = source_range_findings(key, ranges, exposes="the Gateway")
+    if exposure.acme_email is not None:
+        # Let's Encrypt publishes no addresses for its HTTP-01 checks (letsencrypt.org/docs/faq).
+        findings.append(
+            Finding(
+                "acmeEmail",
+                "needs the Gateway open to the whole internet: Let's Encrypt checks HTTP-01 challenges from addresses "
+                "it does not publish, and gatewaySourceRanges limits who reaches it. Name a ClusterIssuer of yours "
+                "(DNS-01, a private CA) in tlsClusterIssuer",
             )
         )
     return findings

@@ -14,6 +14,7 @@ from components.catalog.instances import Cloud
 from components.clusters.efa import EfaDevicePlugin
 from components.clusters.efs import EfsStorage, EfsStorageArgs
 from components.clusters.eks import SYSTEM_POOL_LABEL, EksCluster, EksClusterArgs
+from components.storage.s3_weights import S3Weights, S3WeightsArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
 from stacks.cost import StackCost
@@ -52,6 +53,7 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     if cluster.gpu_pools:
         _autoscale_gpu_pools(config, cluster, provider)
     cache_class = _model_cache_class(config, cluster, provider)
+    store = _weight_store(config, cluster, provider)
     return {
         **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
         "autoscaling": autoscaling_output(
@@ -69,7 +71,9 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             # EFS sizes are nominal and its driver expands nothing (efs.py).
             cache_size_is_nominal=cache_class is not None,
             cost=cost,
+            weights=store.models if store is not None else None,
         ),
+        **({"weightsBucket": store.bucket_name} if store is not None else {}),
     }
 
 
@@ -96,6 +100,23 @@ def _autoscale_gpu_pools(config: StackConfig, cluster: EksCluster, provider: aws
             system_selector=SYSTEM_POOL_LABEL,
         ),
         opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
+    )
+
+
+def _weight_store(config: StackConfig, cluster: EksCluster, provider: aws.Provider) -> S3Weights | None:
+    """The S3 bucket the models that stream their weights read from, with their identities; None when none does."""
+    streaming = [name for name, model in config.models.items() if model.cold_start.streams_weights]
+    if not streaming:
+        return None
+    return S3Weights(
+        "weights",
+        S3WeightsArgs(
+            cluster_name=cluster.cluster_name,
+            region=config.region or "",
+            namespace=config.namespace,
+            models=streaming,
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
     )
 
 

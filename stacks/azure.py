@@ -12,6 +12,7 @@ from components.autoscaling.priority_expander import PriorityExpander, PriorityE
 from components.catalog.instances import Cloud
 from components.clusters.aks import INTERNET, AksCluster, AksClusterArgs, Deployer, aks_pool_name
 from components.serving.gateway import Implementation
+from components.storage.blob_weights import BlobWeights, BlobWeightsArgs
 from stacks.cloud import cluster_args
 from stacks.config import DeployerType, StackConfig
 from stacks.cost import StackCost
@@ -80,6 +81,7 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             ),
             opts=pulumi.ResourceOptions(provider=cluster.provider),
         )
+    store = _weight_store(config, cluster)
     return {
         **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
         "autoscaling": autoscaling_output(
@@ -88,5 +90,37 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             cluster.gpu_pools,
         ),
         "devicePlugin": gpus.description,
-        **deploy_models(config, cluster, gpus.ready, prometheus, cost=cost),
+        **deploy_models(
+            config,
+            cluster,
+            gpus.ready,
+            prometheus,
+            cost=cost,
+            weights=store.models if store is not None else None,
+        ),
+        **({"weightsAccount": store.account_name} if store is not None else {}),
     }
+
+
+def _weight_store(config: StackConfig, cluster: AksCluster) -> BlobWeights | None:
+    """The storage account the models that stream their weights read from, a container and identities per model;
+    None when none does."""
+    streaming = [name for name, model in config.models.items() if model.cold_start.streams_weights]
+    if not streaming:
+        return None
+    client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=cluster))
+    return BlobWeights(
+        "weights",
+        BlobWeightsArgs(
+            resource_group_name=cluster.resource_group.name,
+            location=config.region or "",
+            cluster_name=config.cluster_name,
+            oidc_issuer_url=cluster.aks_cluster.oidc_issuer_profile.apply(
+                lambda profile: profile.issuer_url if profile is not None else None
+            ),
+            subscription_id=client.subscription_id,
+            namespace=config.namespace,
+            models=streaming,
+        ),
+        opts=pulumi.ResourceOptions(parent=cluster),
+    )

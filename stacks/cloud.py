@@ -6,10 +6,12 @@ from typing import Any
 
 from components.catalog.fabric import fabric_of
 from components.clusters.contract import GpuPoolArgs
+from components.cold_start import ImageDelivery
 from stacks.config import Capacity, StackConfig
 
 
 def gpu_pool_args(config: StackConfig) -> dict[str, GpuPoolArgs]:
+    streaming = _pools_streaming_images(config)
     return {
         name: GpuPoolArgs(
             instance=config.pool_instances[name],
@@ -20,10 +22,23 @@ def gpu_pool_args(config: StackConfig) -> dict[str, GpuPoolArgs]:
             labels=pool.labels,
             zones=tuple(pool.zones),
             sharing=pool.sharing.as_sharing(),
+            stream_images=name in streaming,
             fabric=fabric_of(config.cloud, config.pool_instances[name].name) if pool.fabric and config.cloud else None,
         )
         for name, pool in config.gpu_pools.items()
     }
+
+
+def _pools_streaming_images(config: StackConfig) -> set[str]:
+    """The pools whose nodes stream images: those of a model that does, and their stand-ins (same GPU, count and
+    sharing), where the autoscaler may put the model's pods instead."""
+    wanted = {
+        model.spec.pool
+        for model in config.models.values()
+        if model.spec.pool is not None and model.cold_start.images is ImageDelivery.STREAM
+    }
+    shapes = {(p.gpu, p.gpus_per_node, p.sharing) for n, p in config.gpu_pools.items() if n in wanted}
+    return {name for name, p in config.gpu_pools.items() if (p.gpu, p.gpus_per_node, p.sharing) in shapes}
 
 
 def cluster_args(config: StackConfig, *, default_system_instance_type: str) -> dict[str, Any]:

@@ -338,7 +338,9 @@ def _fixed_parts(
         return prices.fixed_price(cloud, region, item)
 
     balancers = _load_balanced(config)
-    caches = len(config.models) if config.model_cache_storage_class else 0
+    # One cache claim per model that downloads its weights (those that stream read the bucket instead).
+    downloading = [model for model in config.models.values() if not model.cold_start.streams_weights]
+    caches = len(downloading) if config.model_cache_storage_class else 0
     parts: list[tuple[FixedCost, Price]] = []
     if cloud is Cloud.AWS:
         parts.append(_fixed("eks-control-plane", "EKS control plane", 1, price("eks-control-plane")))

@@ -11,6 +11,7 @@ from components.autoscaling.compute_class import GpuComputeClasses, GpuComputeCl
 from components.catalog.instances import Cloud
 from components.clusters.filestore import FilestoreStorage, FilestoreStorageArgs
 from components.clusters.gke import GkeCluster, GkeClusterArgs
+from components.storage.gcs_weights import GcsWeights, GcsWeightsArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
 from stacks.cost import StackCost
@@ -59,6 +60,7 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             ),
             opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
         ).storage_class_name
+    store = _weight_store(config, provider)
     return {
         **cluster_outputs(cluster, kubeconfig=cluster.kubeconfig),
         "autoscaling": autoscaling_output(
@@ -68,6 +70,31 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
         ),
         "devicePlugin": enable_gpus(config, cluster, Cloud.GCP).description,
         **deploy_models(
-            config, cluster, [], prometheus_for(config, cluster, Cloud.GCP), cache_class=cache_class, cost=cost
+            config,
+            cluster,
+            [],
+            prometheus_for(config, cluster, Cloud.GCP),
+            cache_class=cache_class,
+            cost=cost,
+            weights=store.models if store is not None else None,
         ),
+        **({"weightsBucket": store.bucket_name} if store is not None else {}),
     }
+
+
+def _weight_store(config: StackConfig, provider: gcp.Provider) -> GcsWeights | None:
+    """The GCS bucket the models that stream their weights read from, with their folders; None when none does."""
+    streaming = [name for name, model in config.models.items() if model.cold_start.streams_weights]
+    if not streaming:
+        return None
+    return GcsWeights(
+        "weights",
+        GcsWeightsArgs(
+            project=config.gcp_project or "",
+            region=config.region or "",
+            cluster_name=config.cluster_name,
+            namespace=config.namespace,
+            models=streaming,
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )

@@ -41,7 +41,9 @@ from components.serving.namespace import ServingNamespace
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS, Backend, ModelRoute, ModelRouteArgs
 from components.serving.vllm import HEALTH_PATH as VLLM_HEALTH_PATH
 from components.serving.vllm import PORT as VLLM_PORT
-from components.serving.vllm import PROGRESS_DEADLINE_SECONDS, STARTUP_BUDGET_SECONDS, VllmServer, VllmServerArgs
+from components.serving.vllm import VllmServer, VllmServerArgs
+from components.serving.weights_copy import WeightsCopy, WeightsCopyArgs
+from components.storage.model_weights import ModelWeights, writer_account
 from stacks.config import Engine, ModelPlan, RouteMember
 from stacks.monitoring import Prometheus
 from stacks.observability import observe_model, watched
@@ -94,8 +96,10 @@ class ModelArgs:
     server: VllmServerArgs
     """The server's settings; the model fills in its cache claim and the stack's PriorityClass."""
     cache: ModelCacheArgs | None
-    """The model's weight cache, when the stack has a cache StorageClass."""
+    """The model's weight cache, when the stack has a cache StorageClass (and the model downloads its weights)."""
     shared: Shared
+    weights: ModelWeights | None = None
+    """Where the model streams its weights from, when it does: its copy Job fills the prefix first."""
 
 
 class Model(pulumi.ComponentResource):
@@ -129,7 +133,8 @@ class Model(pulumi.ComponentResource):
             priority_class=shared.priority_class,
             cache_claim=cache.claim_name if cache is not None else None,
         )
-        server, endpoint = _serve(model, self.server_args, shared, in_cluster)
+        copied = _copy_weights(model, self.server_args, args.weights, shared, in_cluster)
+        server, endpoint = _serve(model, self.server_args, shared, in_cluster, after=copied)
         _let_clients_out(model, endpoint, shared, in_cluster)
         pool = _pick_endpoints(model, endpoint, shared, in_cluster)
         self.public_url = _expose(model, endpoint, shared, in_cluster, after=[pool] if pool is not None else [])
@@ -152,12 +157,46 @@ class Model(pulumi.ComponentResource):
         self.register_outputs({"baseUrl": self.base_url})
 
 
+def _copy_weights(
+    model: ModelPlan,
+    args: VllmServerArgs,
+    weights: ModelWeights | None,
+    shared: Shared,
+    in_cluster: pulumi.ResourceOptions,
+) -> list[pulumi.Resource]:
+    """The model's copy Job, when it streams its weights: what its server waits for (with the identities' cloud
+    resources), so that no replica starts before the weights are in its prefix."""
+    if weights is None:
+        return []
+    copy = WeightsCopy(
+        model.name,
+        WeightsCopyArgs(
+            namespace=shared.namespace.name,
+            image=args.image,
+            model_id=model.spec.hugging_face_id,
+            revision=model.spec.revision,
+            writer=weights.writer,
+            account_name=writer_account(model.name),
+            hf_token_secret=args.hf_token_secret,
+            node_selector={"kubernetes.io/os": "linux"},
+        ),
+        opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=weights.ready)),
+    )
+    return [copy.job, *weights.ready]
+
+
 def _serve(
-    model: ModelPlan, args: VllmServerArgs, shared: Shared, in_cluster: pulumi.ResourceOptions
+    model: ModelPlan,
+    args: VllmServerArgs,
+    shared: Shared,
+    in_cluster: pulumi.ResourceOptions,
+    *,
+    after: list[pulumi.Resource],
 ) -> tuple[VllmServer | KServeModel | LeaderWorkerSetServer, Endpoint]:
     # GPU servers wait for the device plugin, so their pods never meet a node without `nvidia.com/gpu`.
     opts = pulumi.ResourceOptions.merge(
-        in_cluster, pulumi.ResourceOptions(depends_on=shared.gpu_ready if args.placement is not None else [])
+        in_cluster,
+        pulumi.ResourceOptions(depends_on=[*(shared.gpu_ready if args.placement is not None else []), *after]),
     )
     if model.spec.engine is Engine.KSERVE and shared.kserve is not None:
         isvc = KServeModel(model.name, KServeModelArgs(server=args, platform_ready=shared.kserve.ready), opts=opts)
@@ -327,7 +366,7 @@ def _load_balance(
     if settings is None:
         return None
     rollout = awaits.model_rollout_seconds(
-        progress_deadline_seconds=PROGRESS_DEADLINE_SECONDS, max_replicas=model.max_replicas
+        progress_deadline_seconds=2 * model.startup_budget_seconds, max_replicas=model.max_replicas
     )
     load_balancer = ModelLoadBalancer(
         model.name,
@@ -378,7 +417,7 @@ def _scale_on_queue(
                     hosts=wake_hosts(model.name, model.namespace, model.spec.host),
                     port=endpoint.port,
                     keda_namespace=KEDA_NAMESPACE,
-                    ready_within_seconds=STARTUP_BUDGET_SECONDS,
+                    ready_within_seconds=model.wake_budget_seconds,
                     response_within_seconds=REQUEST_TIMEOUT_SECONDS,
                     add_on=shared.wake_add_on.release,
                 )

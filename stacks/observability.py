@@ -15,7 +15,6 @@ from components.observability.watch import (
     PlatformObservability,
     PlatformObservabilityArgs,
 )
-from components.serving.vllm import STARTUP_BUDGET_SECONDS
 from stacks.config import ModelPlan, StackConfig
 from stacks.cost import Amount, StackCost
 from stacks.monitoring import Prometheus
@@ -34,7 +33,8 @@ def model_watch(model: ModelPlan, *, deployment: str, service: str, gpu_metrics:
         service=service,
         max_replicas=model.max_replicas,
         queue_per_replica=model.spec.queue_per_replica,
-        startup_budget_seconds=STARTUP_BUDGET_SECONDS,
+        # No ready replica for longer than a wake from zero may take (the prediction's, components/cold_start.py).
+        startup_budget_seconds=model.wake_budget_seconds,
         on_gpu=model.spec.pool is not None,
         gpu_metrics=gpu_metrics,
         objectives=model.objectives,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,9 @@ from components.serving.leader_worker_set import LwsPlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS
 from components.serving.vllm import VllmServerArgs, footprint
+from components.serving.weights_copy import copy_footprint
 from components.sizing import Sizing
+from components.storage.model_weights import ModelWeights
 from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.cost import StackCost
 from stacks.model import Model, ModelArgs, Shared
@@ -62,6 +65,7 @@ def deploy_models(
     cache_size_is_nominal: bool = False,
     *,
     cost: StackCost | None = None,
+    weights: Mapping[str, ModelWeights] | None = None,
 ) -> dict[str, Any]:
     """Create the serving namespace and each model's server; return the `models` stack output, and `gateway` when
     models are exposed through one.
@@ -70,7 +74,9 @@ def deploy_models(
     `nvidia.com/gpu` on the first `pulumi up`. `cache_class`: the cache StorageClass when the stack creates it
     (its output, so that claims wait for it); otherwise `config.model_cache_storage_class`. `cache_size_is_nominal`:
     that class can neither honour nor expand a claim's size (EFS), so claims keep the size they were created with.
-    `cost`: the stack's cost (stacks/cost.py), which the overview dashboard shows."""
+    `cost`: the stack's cost (stacks/cost.py), which the overview dashboard shows. `weights`: the models that stream
+    their weights, with their prefix and identities in the cloud's weight store."""
+    weights = weights or {}
     in_cluster = pulumi.ResourceOptions(provider=cluster.provider)
     namespace = ServingNamespace(
         "serving",
@@ -82,13 +88,25 @@ def deploy_models(
     cache = _cache(config, namespace, cache_class, cache_size_is_nominal=cache_size_is_nominal)
     gateway = stack_gateway_ref(config)
     keda = _keda(config, gateway, in_cluster)
-    servers = {name: _server_args(config, model, cluster, namespace, gateway) for name, model in config.models.items()}
+    servers = {
+        name: _server_args(config, model, cluster, namespace, gateway, weights.get(name))
+        for name, model in config.models.items()
+    }
     guards = _guards(config, namespace, servers, cache, cluster.provider)
     platform = _platform(config, gateway, in_cluster)
     shared = _shared(config, namespace, cluster, gpu_ready or [], guards, keda, platform, prometheus, gateway)
     models = {
         name: Model(
-            name, ModelArgs(model=config.models[name], server=args, cache=cache, shared=shared), opts=in_cluster
+            name,
+            ModelArgs(
+                model=config.models[name],
+                server=args,
+                # A model that streams its weights reads them from object storage, never from the shared cache.
+                cache=cache if name not in weights else None,
+                shared=shared,
+                weights=weights.get(name),
+            ),
+            opts=in_cluster,
         )
         for name, args in servers.items()
     }
@@ -192,9 +210,14 @@ def _guards(
             namespace=namespace.name,
             footprints=[
                 *(
-                    dataclasses.replace(footprint(args), cache_gib=config.model_cache_gib if cache is not None else 0)
+                    dataclasses.replace(
+                        footprint(args),
+                        cache_gib=config.model_cache_gib if cache is not None and args.weights is None else 0,
+                    )
                     for args in servers.values()
                 ),
+                # Each copy Job's pod, for the models that stream their weights.
+                *(copy_footprint() for args in servers.values() if args.weights is not None),
                 # Each endpoint picker's pod, in the same namespace and quota.
                 *(picker_footprint() for model in config.models.values() if model.through_pool),
             ],
@@ -272,6 +295,7 @@ def _server_args(
     cluster: GpuCluster,
     namespace: ServingNamespace,
     gateway: GatewayRef | None,
+    weights: ModelWeights | None,
 ) -> VllmServerArgs:
     """The model's server, whichever engine runs it: image, sizing, placement, volumes (its cache claim comes from
     the model's own component, which creates the claim)."""
@@ -298,6 +322,8 @@ def _server_args(
         memory_gib=model.spec.memory_gib,
         hf_token_secret=namespace.hf_token_secret if model.needs_token else None,
         autoscaled=model.autoscaled,
+        startup_budget_seconds=model.startup_budget_seconds,
+        weights=weights.reader if weights is not None else None,
         clients=_unique(
             *model.clients,
             *((gateway.proxies,) if through_gateway and gateway is not None and gateway.proxies is not None else ()),
@@ -366,7 +392,19 @@ def _model_output(model: ModelPlan, deployed: Model) -> dict[str, Any]:
             else "fixed"
         ),
         "contextLength": model.context_length,
+        "coldStart": cold_start_output(model),
         "group": _group_output(model),
+    }
+
+
+def cold_start_output(model: ModelPlan) -> dict[str, Any]:
+    """The model's predicted cold start, term by term, with what it chose and the budgets derived from it."""
+    return {
+        "weights": model.cold_start.weights.value,
+        "images": model.cold_start.images.value,
+        **model.prediction.as_output(),
+        "startupBudgetSeconds": model.startup_budget_seconds,
+        "wakeBudgetSeconds": model.wake_budget_seconds,
     }
 
 

@@ -263,6 +263,9 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
                 "vpcId": f"vpc-{_hex_id(name)}",
             },
         }
+    if type_ == "aws:s3/bucket:Bucket":
+        bucket = f"{name}-{_hex_id(name)}"
+        return {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
     if type_ == "aws:efs/fileSystem:FileSystem":
         return {"id": f"fs-{_hex_id(name)}", "arn": f"arn:aws:elasticfilesystem:{region}:{_ACCOUNT}:file-system/{name}"}
     if type_ == "aws:ec2/securityGroup:SecurityGroup":
@@ -312,7 +315,8 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
                 resource_id: _entra_ids(str(resource_id).rsplit("/", 1)[-1])
                 for resource_id in identity["userAssignedIdentities"]
             }
-        return {**_azure_resource_id(type_, resource_name), "identity": identity}
+        issuer = {"enabled": True, "issuerURL": f"https://{region}.oic.prod-aks.azure.com/tenant/{name}/"}
+        return {**_azure_resource_id(type_, resource_name), "identity": identity, "oidcIssuerProfile": issuer}
     if type_.startswith("azure-native:"):
         return _azure_resource_id(type_, resource_name)
     if type_.startswith("aws:"):

@@ -204,6 +204,8 @@ def summary(plan: Plan) -> str:
         sizing = model.get("sizing")
         if sizing:
             lines.extend(sizing_lines(sizing))
+        if model.get("coldStart"):
+            lines.append(cold_start_line(model["coldStart"]))
         lines.append(f"    autoscaling: {model['autoscaling']}")
         if model["replicas"]["min"] == 0:
             lines.append(f"    warning: {_cold_start_warning(plan, name)}")
@@ -261,18 +263,16 @@ def _load_balancer_line(plan: Plan, model: str) -> str:
 
 
 def _cold_start_warning(plan: Plan, model: str) -> str:
-    """What a model that scales to zero costs its first caller: a whole start, as long as the startup probe of its
-    planned Deployment allows (node scale-up, image pull, weight download, load)."""
-    budget = "its startup budget"
-    for body in plan.manifests.values():
-        if body["kind"] == "Deployment" and body["metadata"].get("name") == model:
-            probe = body["spec"]["template"]["spec"]["containers"][0].get("startupProbe") or {}
-            if "failureThreshold" in probe:
-                seconds = probe["failureThreshold"] * probe.get("periodSeconds", 10)
-                budget = f"up to {seconds // 60} min, its startup budget"
+    """What a model that scales to zero costs its first caller: a whole start (its prediction), held at most as long
+    as its wake budget."""
+    cold_start = (plan.document["outputs"].get("models", {}).get(model) or {}).get("coldStart") or {}
+    total = cold_start.get("seconds")
+    predicted = f"predicted {total / 60:.1f} min" if total is not None else "not predicted"
+    wake = cold_start.get("wakeBudgetSeconds")
+    held = f", held up to {wake // 60} min" if wake is not None else ""
     return (
-        "minReplicas 0: the first request after the model sleeps waits for a full cold start (node scale-up, "
-        f"image pull, weight download, load: {budget})"
+        "minReplicas 0: the first request after the model sleeps waits for a full cold start (node, image, "
+        f"weights, engine: {predicted}{held})"
     )
 
 
@@ -299,6 +299,21 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(plan))
     print(f"Wrote {out / 'plan.json'} and {len(plan.manifests)} manifests in {out / 'manifests'}")
     return 0
+
+
+def cold_start_line(cold_start: dict[str, Any]) -> str:
+    """A new replica's predicted start, term by term (components/cold_start.py), and what bounds it."""
+    terms = " + ".join(
+        f"{name} {'?' if seconds is None else f'{seconds} s'}" for name, seconds in cold_start["terms"].items()
+    )
+    total = cold_start["seconds"]
+    predicted = f"{total} s ({total / 60:.1f} min)" if total is not None else "not predicted"
+    assumed = f"; not measured for this case: {', '.join(cold_start['assumed'])}" if cold_start["assumed"] else ""
+    return (
+        f"    cold start: {terms} = {predicted} (weights {cold_start['weights']}, images {cold_start['images']}); "
+        f"startup probe {cold_start['startupBudgetSeconds'] // 60} min, wake {cold_start['wakeBudgetSeconds'] // 60} "
+        f"min{assumed}"
+    )
 
 
 def sizing_lines(sizing: dict[str, Any]) -> list[str]:

@@ -52,7 +52,17 @@ def _model_facts(model: Mapping[str, Any]) -> dict[str, Any]:
         # A rollout's step: the share of its Gateway route's requests.
         "route weight": f"{model['routeWeight']}%" if model.get("routeWeight") is not None else None,
         "load balancer URL": model.get("loadBalancerUrl"),
+        "cold start": _cold_start(model.get("coldStart")),
     }
+
+
+def _cold_start(cold_start: Mapping[str, Any] | None) -> str | None:
+    """A model's predicted cold start, as the plan diff shows it ("cold start 13.8 min → 9.2 min")."""
+    if not cold_start:
+        return None
+    seconds = cold_start.get("seconds")
+    predicted = f"{seconds / 60:.1f} min" if isinstance(seconds, int | float) else "not predicted"
+    return f"{predicted} (weights {cold_start.get('weights')}, images {cold_start.get('images')})"
 
 
 def _pool_facts(pool: Mapping[str, Any], machine: Mapping[str, Any] | None) -> dict[str, Any]:

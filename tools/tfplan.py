@@ -63,6 +63,17 @@ TF_TYPES: dict[str, str] = {
     "aws:kms/alias:Alias": "aws_kms_alias",
     "aws:kms/key:Key": "aws_kms_key",
     "aws:kms/keyPolicy:KeyPolicy": "aws_kms_key_policy",
+    "aws:s3/bucket:Bucket": "aws_s3_bucket",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "aws_s3_bucket_lifecycle_configuration",
+    "aws:s3/bucketLogging:BucketLogging": "aws_s3_bucket_logging",
+    "aws:s3/bucketNotification:BucketNotification": "aws_s3_bucket_notification",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "aws_s3_bucket_ownership_controls",
+    "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "aws_s3_bucket_public_access_block",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "aws_s3_bucket_server_side_encryption_configuration"
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
     "gcp:compute/firewall:Firewall": "google_compute_firewall",
     "gcp:compute/network:Network": "google_compute_network",
     "gcp:compute/router:Router": "google_compute_router",
@@ -76,13 +87,19 @@ TF_TYPES: dict[str, str] = {
     "gcp:projects/iAMMember:IAMMember": "google_project_iam_member",
     "gcp:projects/service:Service": "google_project_service",
     "gcp:serviceaccount/account:Account": "google_service_account",
+    "gcp:storage/bucket:Bucket": "google_storage_bucket",
+    "gcp:storage/bucketIAMMember:BucketIAMMember": "google_storage_bucket_iam_member",
+    "gcp:storage/managedFolder:ManagedFolder": "google_storage_managed_folder",
+    "gcp:storage/managedFolderIamMember:ManagedFolderIamMember": "google_storage_managed_folder_iam_member",
     "gcp:serviceaccount/iAMMember:IAMMember": "google_service_account_iam_member",
 }
 # List blocks whose Terraform name the bridge pluralized (tfbridge names a list `<name>s` unless told otherwise).
 RENAMES: dict[str, str] = {
     "guest_accelerators": "guest_accelerator",
+    "lifecycle_rules": "lifecycle_rule",
     "pod_identity_associations": "pod_identity_association",
     "routes": "route",
+    "rules": "rule",
     "secondary_ip_ranges": "secondary_ip_range",
     "taints": "taint",
 }
@@ -254,6 +271,45 @@ def _subnet_nsg_association(inputs: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"network_security_group_id": nsg} if nsg else None
 
 
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+"""Merged into its account (azurerm has no resource of its own for it: `blob_properties` of the account)."""
+
+
+def _storage_account(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    sku = str((inputs.get("sku") or {}).get("name", "Standard_LRS"))
+    encryption = inputs.get("encryption") or {}
+    return {
+        "name": inputs.get("accountName"),
+        "location": inputs.get("location"),
+        "resource_group_name": inputs.get("resourceGroupName"),
+        "account_kind": inputs.get("kind"),
+        "account_tier": sku.split("_")[0],
+        "account_replication_type": sku.split("_")[1],
+        "https_traffic_only_enabled": inputs.get("enableHttpsTrafficOnly", True),
+        "min_tls_version": inputs.get("minimumTlsVersion"),
+        "allow_nested_items_to_be_public": inputs.get("allowBlobPublicAccess", False),
+        "shared_access_key_enabled": inputs.get("allowSharedKeyAccess", True),
+        "default_to_oauth_authentication": inputs.get("defaultToOAuthAuthentication", False),
+        "cross_tenant_replication_enabled": inputs.get("allowCrossTenantReplication", False),
+        "infrastructure_encryption_enabled": encryption.get("requireInfrastructureEncryption", False),
+        "public_network_access_enabled": inputs.get("publicNetworkAccess", "Enabled") == "Enabled",
+        **({"network_rules": [inputs["networkRuleSet"]]} if inputs.get("networkRuleSet") else {}),
+    }
+
+
+def _blob_properties(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A BlobServiceProperties' settings as the account's `blob_properties` block."""
+    properties: dict[str, Any] = {"versioning_enabled": inputs.get("isVersioningEnabled", False)}
+    for source, target in (
+        ("deleteRetentionPolicy", "delete_retention_policy"),
+        ("containerDeleteRetentionPolicy", "container_delete_retention_policy"),
+    ):
+        policy = inputs.get(source) or {}
+        if policy.get("enabled"):
+            properties[target] = [{"days": policy.get("days")}]
+    return properties
+
+
 _AzureMapping = Callable[[Mapping[str, Any]], dict[str, Any]]
 AZURE_TYPES: dict[str, tuple[str, _AzureMapping]] = {
     "azure-native:authorization:RoleAssignment": (
@@ -306,6 +362,30 @@ AZURE_TYPES: dict[str, tuple[str, _AzureMapping]] = {
             "retention_in_days": i.get("retentionInDays"),
         },
     ),
+    "azure-native:storage:StorageAccount": ("azurerm_storage_account", _storage_account),
+    "azure-native:storage:BlobContainer": (
+        "azurerm_storage_container",
+        lambda i: {
+            "name": i.get("containerName"),
+            "storage_account_name": i.get("accountName"),
+            "container_access_type": "private" if i.get("publicAccess", "None") == "None" else i.get("publicAccess"),
+        },
+    ),
+    "azure-native:storage:ManagementPolicy": (
+        "azurerm_storage_management_policy",
+        lambda i: {"storage_account_id": i.get("accountName"), "rule": (i.get("policy") or {}).get("rules")},
+    ),
+    "azure-native:managedidentity:FederatedIdentityCredential": (
+        "azurerm_federated_identity_credential",
+        lambda i: {
+            "name": i.get("federatedIdentityCredentialResourceName"),
+            "resource_group_name": i.get("resourceGroupName"),
+            "parent_id": i.get("resourceName"),
+            "issuer": i.get("issuer"),
+            "subject": i.get("subject"),
+            "audience": i.get("audiences"),
+        },
+    ),
     "azure-native:resources:ResourceGroup": (
         "azurerm_resource_group",
         lambda i: {"name": i.get("resourceGroupName"), "location": i.get("location")},
@@ -324,14 +404,23 @@ def is_cloud(type_: str) -> bool:
     return not type_.startswith(NOT_CLOUD)
 
 
-def _terraform_resources(registration: Registration) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(Terraform type, name, values) for one registration: usually one, two for an azure-native subnet with an NSG."""
+def _terraform_resources(
+    registration: Registration, blob_services: Mapping[str, Mapping[str, Any]] | None = None
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(Terraform type, name, values) for one registration: usually one, two for an azure-native subnet with an NSG;
+    `blob_services`: each storage account's BlobServiceProperties, by account name, for its `blob_properties`."""
     inputs = reveal(registration.inputs)
+    if registration.type == BLOB_SERVICE:
+        return
     if registration.type in TF_TYPES:
         yield TF_TYPES[registration.type], registration.name, bridged_values(inputs)
     elif registration.type in AZURE_TYPES:
         tf_type, mapping = AZURE_TYPES[registration.type]
-        yield tf_type, registration.name, mapping(inputs)
+        values = mapping(inputs)
+        blob_service = (blob_services or {}).get(str(inputs.get("accountName")))
+        if registration.type == "azure-native:storage:StorageAccount" and blob_service is not None:
+            values["blob_properties"] = [_blob_properties(blob_service)]
+        yield tf_type, registration.name, values
         if registration.type == "azure-native:network:Subnet":
             association = _subnet_nsg_association(inputs)
             if association is not None:
@@ -406,8 +495,11 @@ def terraform_plan(run: ProgramRun) -> dict[str, Any]:
     index = reference_index(registrations, region)
     planned, changes, configuration = [], [], []
     seen: set[str] = set()
+    blob_services = {
+        str(reveal(r.inputs).get("accountName")): reveal(r.inputs) for r in registrations if r.type == BLOB_SERVICE
+    }
     for registration in registrations:
-        for tf_type, name, values in _terraform_resources(registration):
+        for tf_type, name, values in _terraform_resources(registration, blob_services):
             address = f"{tf_type}.{name}"
             if address in seen:
                 raise ValueError(f"two resources would be {address}")

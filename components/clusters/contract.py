@@ -168,6 +168,9 @@ class GpuPoolArgs:
     """How pods share the pool's GPUs."""
     disk_gib: int = 200
     """Root/OS disk: GPU serving images are large."""
+    stream_images: bool = False
+    """A model placed on the pool streams its image (`coldStart.images: stream`): EKS FastImagePull, GKE image
+    streaming."""
     fabric: Fabric | None = None
     """The machine type's GPU network between nodes, when the pool asks for it (`fabric`): the cluster component
     attaches every interface and keeps the pool's nodes in one placement."""

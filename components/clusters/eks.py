@@ -7,6 +7,7 @@ Kubernetes provider for the cluster.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import re
@@ -344,6 +345,7 @@ class EksCluster(pulumi.ComponentResource):
                 labels=info.labels,
                 taints=taints,
                 root_volume_gib=pool.disk_gib,
+                fast_image_pull=pool.stream_images,
                 fabric=fabric,
             )
             asg_name = group.resources.apply(lambda resources: resources[0].autoscaling_groups[0].name)
@@ -532,6 +534,7 @@ class EksCluster(pulumi.ComponentResource):
         labels: Mapping[str, str],
         taints: list[tuple[str, str, str]],
         root_volume_gib: int,
+        fast_image_pull: bool = False,
         fabric: dict[str, Any] | None = None,
     ) -> aws.eks.NodeGroup:
         template = aws.ec2.LaunchTemplate(
@@ -546,9 +549,11 @@ class EksCluster(pulumi.ComponentResource):
                         "volume_type": "gp3",
                         "encrypted": "true",
                         "delete_on_termination": "true",
+                        **(FAST_IMAGE_PULL_VOLUME if fast_image_pull else {}),
                     },
                 }
             ],
+            **({"user_data": fast_image_pull_user_data()} if fast_image_pull else {}),
             update_default_version=True,
             **(fabric or {}),
             opts=pulumi.ResourceOptions(parent=self),
@@ -595,6 +600,39 @@ class EksCluster(pulumi.ComponentResource):
             "network_interfaces": efa_interfaces(pool.fabric, [self.node_security_group_id, group.id]),
             "placement": {"group_name": placement.name},
         }
+
+
+# EKS FastImagePull: nodeadm's feature gate (amazon-eks-ami nodeadm/internal/api, `FastImagePull`) turns on the SOCI
+# snapshotter's parallel pull and unpack, on nodes of at least 4 vCPU and 7 GiB (containerd.UseSOCISnapshotter: smaller
+# ones ignore it silently). AWS documents pulls getting slower with it below 600 MiB/s of root volume throughput; gp3
+# allows 0.25 MiB/s per provisioned IOPS, so its baseline 3000 IOPS carry 750 MiB/s.
+FAST_IMAGE_PULL_THROUGHPUT_MIBPS = 600
+FAST_IMAGE_PULL_VOLUME = {"throughput": FAST_IMAGE_PULL_THROUGHPUT_MIBPS, "iops": 3000}
+_NODE_CONFIG_BOUNDARY = "//"
+
+
+def fast_image_pull_user_data() -> str:
+    """The launch template's user data: a NodeConfig part turning FastImagePull on, which the managed node group
+    merges with the NodeConfig it writes itself (cluster name, endpoint, CA) for AL2023 AMIs."""
+    document = "\n".join(
+        [
+            "MIME-Version: 1.0",
+            f'Content-Type: multipart/mixed; boundary="{_NODE_CONFIG_BOUNDARY}"',
+            "",
+            f"--{_NODE_CONFIG_BOUNDARY}",
+            "Content-Type: application/node.eks.aws",
+            "",
+            "apiVersion: node.eks.aws/v1alpha1",
+            "kind: NodeConfig",
+            "spec:",
+            "  featureGates:",
+            "    FastImagePull: true",
+            "",
+            f"--{_NODE_CONFIG_BOUNDARY}--",
+            "",
+        ]
+    )
+    return base64.b64encode(document.encode()).decode()
 
 
 def _slug(text: str) -> str:

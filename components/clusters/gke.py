@@ -348,6 +348,9 @@ class GkeCluster(pulumi.ComponentResource):
                     ],
                     # GKE installs the driver and its own device plugin, and taints the nodes nvidia.com/gpu.
                     guest_accelerators=[accelerator(pool)],
+                    # Image streaming: Artifact Registry images start before their layers are all on the node
+                    # (others are pulled as usual: stacks/config/rules/cold_start.py allows it for those only).
+                    **({"gcfs_config": {"enabled": True}} if pool.stream_images else {}),
                     **(node_config_settings(fabric) if fabric else {}),
                 ),
                 # GKE taints GPU nodes nvidia.com/gpu only when the cluster has a non-GPU pool already

@@ -34,10 +34,12 @@ DEFAULT_TIMEOUT_SECONDS = 600
 """What pulumi-kubernetes waits for an object without `pulumi.com/timeoutSeconds`."""
 CLAIM_TIMEOUT_SECONDS = 300
 """The fixed limit of a claim's wait; `pulumi.com/timeoutSeconds` can only shorten it."""
-AWAITED_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Service", "Ingress", "PersistentVolumeClaim"})
-"""Kinds pulumi-kubernetes waits for with logic of its own, among those this stack can create (Jobs, Pods and
+AWAITED_KINDS = frozenset(
+    {"Deployment", "StatefulSet", "DaemonSet", "Service", "Ingress", "PersistentVolumeClaim", "Job"}
+)
+"""Kinds pulumi-kubernetes waits for with logic of its own, among those this stack can create (Pods and
 ReplicationControllers it never creates; ResourceQuota waits a minute for the quota controller, which is part of
-every cluster)."""
+every cluster). A Job until its Complete condition (job.go), failing at once on Failed."""
 
 NOT_AWAITED = {SKIP_AWAIT: "true"}
 
@@ -103,6 +105,12 @@ def gateway(wait_seconds: int | None) -> dict[str, str]:
     return {WAIT_FOR: GATEWAY_READY, TIMEOUT_SECONDS: str(wait_seconds)}
 
 
+def weights_copy(seconds: int) -> dict[str, str]:
+    """A model's weight copy Job: its pods run on the system nodes with the stack's identity and token, so Pulumi
+    waits until it completes, for as long as the copy may run; the model's Deployment comes after it."""
+    return {TIMEOUT_SECONDS: str(seconds)}
+
+
 def cache_claim() -> dict[str, str]:
     """A model's cache claim: the Deployment that mounts it waits until it is Bound, within the model's rollout
     time; the claim's own wait would end after a fixed five minutes, however long the file share takes."""
@@ -158,6 +166,8 @@ def await_of(manifest: Mapping[str, Any]) -> Await | None:
         return Await(min(timeout, CLAIM_TIMEOUT_SECONDS), "a bound volume")
     if kind == "Ingress":
         return Await(timeout, "an address from an ingress controller")
+    if kind == "Job":
+        return Await(timeout, "its completion")
     return Await(timeout, "the rollout")
 
 

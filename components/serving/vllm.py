@@ -24,6 +24,7 @@ from components.serving.metadata import (
     scanner_skips,
 )
 from components.serving.pooling import pooling_flags
+from components.serving.weights import StreamedWeights, streaming_flags
 
 PORT = 8000
 HEALTH_PATH = "/health"
@@ -38,12 +39,14 @@ PRE_STOP_SLEEP_SECONDS = 15
 SHUTDOWN_TIMEOUT_SECONDS = 60
 TERMINATION_GRACE_SECONDS = PRE_STOP_SLEEP_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 15
 
-# Worst case from pod creation to serving: node scale-up, image pull, weight download, load and
-# CUDA-graph capture. The startup probe allows this long; liveness only starts after it (§4.1, R2).
+# The longest startup probe: a model that downloads its weights from the Hub gets it whole (the Hub's throughput is not
+# the stack's to predict); one that streams them gets twice its predicted load and engine start, never more than
+# this (components/cold_start.py, `startup_budget_seconds`). Liveness only starts after it (§4.1, R2).
 STARTUP_BUDGET_SECONDS = 1800
 PROBE_PERIOD_SECONDS = 10
 # The startup probe's clock starts only once the image is pulled, after any node scale-up: one rollout step
-# (a new pod ready) may take up to twice the budget before Kubernetes calls the rollout stalled.
+# (a new pod ready) may take up to twice the budget before Kubernetes calls the rollout stalled (per model:
+# VllmServerArgs.progress_deadline_seconds).
 PROGRESS_DEADLINE_SECONDS = 2 * STARTUP_BUDGET_SECONDS
 
 # Hugging Face token, when the stack has one: a file, never an environment variable (K1).
@@ -115,26 +118,39 @@ class VllmServerArgs:
     add-on's interceptor of a sleeping one. No other pod, of the namespace or elsewhere, may."""
     clients_from_cidrs: tuple[str, ...] = ()
     """Client address ranges that may call the API (through a load balancer that keeps the client's address)."""
+    startup_budget_seconds: int = STARTUP_BUDGET_SECONDS
+    """How long the startup probe waits for /health (the model's predicted weights and engine start, twice over;
+    components/cold_start.py); at most STARTUP_BUDGET_SECONDS."""
+    weights: StreamedWeights | None = None
+    """Weights streamed from the stack's object storage; None: downloaded from the Hub into the cache."""
+
+    @property
+    def progress_deadline_seconds(self) -> int:
+        return 2 * self.startup_budget_seconds
+
     task: str = "generate"
     """`embed`: vLLM's pooling runner, answering /v1/embeddings (components/serving/pooling.py)."""
 
 
-def vllm_args(args: VllmServerArgs) -> list[str]:
-    """The server's command-line arguments."""
-    flags = [
-        args.model_id,
+def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
+    """The server's command-line arguments: the model from the Hub (into the cache), or streamed from its prefix in
+    the stack's object storage (components/serving/weights.py)."""
+    flags: list[pulumi.Input[str]] = [
+        args.model_id if args.weights is None else args.weights.uri,
         "--served-model-name",
         args.served_model_name,
         "--port",
         str(PORT),
-        "--download-dir",
-        f"{MODEL_CACHE_DIR}/hub",
         "--shutdown-timeout",
         str(SHUTDOWN_TIMEOUT_SECONDS),
         *pooling_flags(args.task),
     ]
-    if args.revision is not None:
-        flags += ["--revision", args.revision]
+    if args.weights is not None:
+        flags += streaming_flags(args.gpus if args.placement is not None else 1)
+    else:
+        flags += ["--download-dir", f"{MODEL_CACHE_DIR}/hub"]
+        if args.revision is not None:
+            flags += ["--revision", args.revision]
     if args.context_length is not None:
         flags += ["--max-model-len", str(args.context_length)]
     if args.placement is not None:
@@ -167,7 +183,7 @@ def surge_pods(capacity: int | None, max_replicas: int) -> int:
     return 1 if capacity is None or capacity >= max_replicas + 1 else 0
 
 
-def probes() -> dict[str, object]:
+def probes(startup_budget_seconds: int = STARTUP_BUDGET_SECONDS) -> dict[str, object]:
     """httpGet probes on /health, which answers only once the model is loaded (SECURITY.md §4.1)."""
     health = {"path": HEALTH_PATH, "port": "http"}
     return {
@@ -175,7 +191,7 @@ def probes() -> dict[str, object]:
             "httpGet": health,
             "periodSeconds": PROBE_PERIOD_SECONDS,
             "timeoutSeconds": 5,
-            "failureThreshold": STARTUP_BUDGET_SECONDS // PROBE_PERIOD_SECONDS,
+            "failureThreshold": startup_budget_seconds // PROBE_PERIOD_SECONDS,
         },
         "readinessProbe": {"httpGet": health, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
         "livenessProbe": {"httpGet": health, "periodSeconds": 15, "timeoutSeconds": 10, "failureThreshold": 4},
@@ -193,8 +209,8 @@ def footprint(args: VllmServerArgs) -> ModelFootprint:
     )
 
 
-def environment(args: VllmServerArgs) -> list[dict[str, str]]:
-    env = [
+def environment(args: VllmServerArgs) -> list[dict[str, pulumi.Input[str]]]:
+    env: list[dict[str, pulumi.Input[str]]] = [
         # The root filesystem is read-only: every cache goes to a mounted volume.
         {"name": "HOME", "value": "/tmp"},
         # UID 10001 has no passwd entry; getpass.getuser() (torch's compile cache) then needs LOGNAME.
@@ -207,6 +223,8 @@ def environment(args: VllmServerArgs) -> list[dict[str, str]]:
         env.append({"name": "VLLM_CPU_KVCACHE_SPACE", "value": str(CPU_KV_CACHE_GIB)})
     if args.hf_token_secret is not None:
         env.append({"name": "HF_TOKEN_PATH", "value": f"{TOKEN_DIR}/token"})
+    if args.weights is not None:
+        env.extend({"name": name, "value": value} for name, value in args.weights.env)
     return env
 
 
@@ -297,6 +315,7 @@ def serving_network_policy(
                     "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}],
                     "ports": [{"port": 443, "protocol": "TCP"}],
                 },
+                *(args.weights.credential_egress if args.weights is not None else ()),
             ],
         },
         opts=opts,
@@ -366,7 +385,12 @@ class VllmServer(pulumi.ComponentResource):
 
         account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
-            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            metadata={
+                "name": name,
+                "namespace": args.namespace,
+                "labels": labels,
+                **({"annotations": args.weights.account_annotations} if args.weights is not None else {}),
+            },
             automount_service_account_token=False,
             opts=child,
         )
@@ -379,7 +403,7 @@ class VllmServer(pulumi.ComponentResource):
             "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
             "env": environment(args),
             "resources": resources(args),
-            **probes(),
+            **probes(args.startup_budget_seconds),
             "lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SLEEP_SECONDS}}},
             "securityContext": CONTAINER_SECURITY,
             "volumeMounts": mounts,
@@ -392,7 +416,7 @@ class VllmServer(pulumi.ComponentResource):
                 "labels": labels,
                 "annotations": {
                     **awaits.model_workload(
-                        progress_deadline_seconds=PROGRESS_DEADLINE_SECONDS, max_replicas=args.max_replicas
+                        progress_deadline_seconds=args.progress_deadline_seconds, max_replicas=args.max_replicas
                     ),
                     **scanner_skips(image_pin_exceptions(args.image)),
                 },
@@ -400,11 +424,11 @@ class VllmServer(pulumi.ComponentResource):
             spec={
                 **({} if args.autoscaled else {"replicas": args.replicas}),
                 "revisionHistoryLimit": 3,
-                "progressDeadlineSeconds": PROGRESS_DEADLINE_SECONDS,
+                "progressDeadlineSeconds": args.progress_deadline_seconds,
                 "strategy": rollout_strategy(args),
                 "selector": {"matchLabels": selector},
                 "template": {
-                    "metadata": {"labels": labels},
+                    "metadata": {"labels": {**labels, **(args.weights.pod_labels if args.weights is not None else {})}},
                     "spec": {
                         "serviceAccountName": account.metadata.name,
                         "automountServiceAccountToken": False,

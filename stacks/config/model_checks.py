@@ -29,8 +29,9 @@ from stacks.config.model_plan import (
 )
 from stacks.config.multinode_checks import check_multinode, check_pool_fabric, nodes_that_would
 from stacks.config.rules.capacity import capacity_findings
+from stacks.config.rules.cold_start import cold_start_findings, offered_weights, resolve_cold_start
 from stacks.config.rules.cpu_fit import cpu_model_findings
-from stacks.config.rules.embedding import embedding_findings
+from stacks.config.rules.embedding import embedding_findings, model_task
 from stacks.config.rules.exposure import (
     Exposure,
     canary_findings,
@@ -47,6 +48,7 @@ from stacks.config.schema import (
     ModelServing,
     RawConfig,
     Routing,
+    Task,
 )
 
 
@@ -88,6 +90,10 @@ def check_rules(
                 )
             )
         )
+    if config is not None:
+        gpu_image = config.vllm_image or versions.VLLM_GPU_IMAGE
+        spans = {name: sizing.nodes for name, sizing in sizings.items() if sizing is not None}
+        issues.extend(as_issues(cold_start_findings(models, cloud=cloud, gpu_image=gpu_image, nodes=spans)))
     for name, model in models.items():
         issues.extend(check_model(name, model, pools, pool_names, sizings[name], has_token=has_token, cloud=cloud))
     issues.extend(as_issues(capacity_findings(models, pools, sizings)))
@@ -95,7 +101,13 @@ def check_rules(
         issues.extend(as_issues(cpu_model_findings(cloud, config.system_instance_type, models)))
     issues.extend(check_clients(config.namespace if config is not None else None, models))
     if config is not None:
-        names = {name: model_object_names(model, config.namespace) for name, model in models.items()}
+        gpu_image = config.vllm_image or versions.VLLM_GPU_IMAGE
+        names = {
+            name: model_object_names(
+                model, config.namespace, streams=_streams(model, cloud, gpu_image, _nodes(sizings[name]))
+            )
+            for name, model in models.items()
+        }
         issues.extend(as_issues(model_name_findings(names)))
     issues.extend(as_issues(host_findings({name: (model.host, model.path) for name, model in models.items()})))
     return issues
@@ -111,13 +123,28 @@ def model_exposure(config: RawConfig) -> Exposure:
     )
 
 
-def model_object_names(model: ModelServing, namespace: str) -> ModelNames:
+def _nodes(sizing: Sizing | None) -> int:
+    return sizing.nodes if sizing is not None else 1
+
+
+def _streams(model: ModelServing, cloud: Cloud | None, gpu_image: str, nodes: int) -> bool:
+    """Whether the model streams its weights, as resolved once its choices are valid (a refused one: not)."""
+    offered = offered_weights(
+        cloud, model.engine, on_gpu=model.pool is not None, nodes=nodes, embeds=model_task(model) is Task.EMBED
+    )
+    if model.cold_start.weights is not None and model.cold_start.weights not in offered:
+        return False
+    return resolve_cold_start(model, cloud, gpu_image, nodes=nodes).streams_weights
+
+
+def model_object_names(model: ModelServing, namespace: str, *, streams: bool = False) -> ModelNames:
     return ModelNames(
         engine=model.engine.value,
         sleeps=model.min_replicas == 0,
         host=model.host,
         load_balancer=model.load_balancer is not None,
         inference=model.routing is Routing.INFERENCE,
+        streams_weights=streams,
         clients_in_namespace=[i for i, client in enumerate(model.clients) if client.namespace in (None, namespace)],
     )
 

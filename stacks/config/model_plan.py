@@ -14,15 +14,23 @@ from components.catalog.instances import Cloud, InstanceType, carrying, choose_i
 from components.catalog.models import MODELS, ModelArchitecture
 from components.clusters.contract import slots_per_node
 from components.clusters.gpu_nodes import device_plugin_needed
+from components.cold_start import (
+    CacheKind,
+    Prediction,
+    predict,
+    startup_budget_seconds,
+    wake_budget_seconds,
+)
 from components.node_fit import PodShape, PoolFit, describe_room, holding, node_demand
 from components.observability.alerts import Objective, request_latency_objective, tpot_objective, ttft_objective
 from components.serving.clients import Client
 from components.serving.vllm import surge_pods
-from components.sizing import Sizing, size_model
+from components.sizing import Sizing, size_model, weights_bytes
 from stacks.config.issues import (
     ConfigIssue,
     quoted,
 )
+from stacks.config.rules.cold_start import ColdStart, resolve_cold_start
 from stacks.config.rules.embedding import model_task
 from stacks.config.rules.exposure import route_backends, served_name
 from stacks.config.schema import (
@@ -103,6 +111,22 @@ class ModelPlan:
     """Its replica range lets KEDA scale it on its queue."""
     objectives: tuple[Objective, ...]
     """Its latency objectives (`slo`), which its alerts and dashboard watch."""
+    cold_start: ColdStart
+    """Where a new replica's weights and image come from."""
+    prediction: Prediction
+    """How long a new replica takes, term by term (components/cold_start.py)."""
+
+    @property
+    def startup_budget_seconds(self) -> int:
+        """The startup probe's budget, from the prediction."""
+        return startup_budget_seconds(self.prediction)
+
+    @property
+    def wake_budget_seconds(self) -> int:
+        """From a waking request to a ready replica: the interceptor's hold, KEDA's least cooldown, the
+        no-ready-replica alert's wait."""
+        return wake_budget_seconds(self.prediction)
+
     fabric: Fabric | None = None
     """Its pool's GPU network between nodes, when the pool has `fabric` on a cloud target."""
     task: Task = Task.GENERATE
@@ -247,9 +271,14 @@ def plan_model(
     namespace: str,
     sizing: Sizing | None,
     *,
+    cloud: Cloud | None,
+    gpu_image: str,
+    cache: CacheKind,
+    cache_gib: int,
     fabric: Fabric | None = None,
 ) -> ModelPlan:
     architecture = model_architecture(spec)
+    cold_start = resolve_cold_start(spec, cloud, gpu_image, nodes=sizing.nodes if sizing is not None else 1)
     pool = pools[spec.pool] if spec.pool is not None else None
     context = spec.context_length or (architecture.default_context if architecture else None)
     max_replicas = spec.max_replicas if spec.max_replicas is not None else max(spec.min_replicas, 1)
@@ -278,6 +307,15 @@ def plan_model(
         route=route_plan(name, models),
         autoscaled=max_replicas > spec.min_replicas,
         objectives=objectives(spec),
+        cold_start=cold_start,
+        prediction=predict(
+            cloud,
+            weights=cold_start.weights,
+            images=cold_start.images,
+            checkpoint_bytes=weights_bytes(architecture) if architecture is not None else None,
+            cache=cache,
+            cache_gib=cache_gib,
+        ),
         fabric=fabric,
         task=model_task(spec),
     )

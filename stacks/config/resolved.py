@@ -10,10 +10,12 @@ import pulumi
 
 from components import versions
 from components.catalog.instances import Cloud, InstanceType
+from components.cold_start import CacheKind, WeightsSource
 from components.node_fit import PoolFit
 from components.sizing import Sizing
 from stacks.config.model_plan import ModelPlan, plan_model, pool_fabric
 from stacks.config.rules.capacity import replicas_held
+from stacks.config.rules.cold_start import resolve_cold_start
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
     DeployerType,
@@ -106,7 +108,14 @@ def resolve(
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
-    cache_class, cache_class_created = _model_cache_class(top, serves_models=bool(models))
+    cloud = CLOUD_OF_TARGET.get(top.target)
+    gpu_image = top.vllm_image or versions.VLLM_GPU_IMAGE
+    downloads = any(
+        resolve_cold_start(spec, cloud, gpu_image, nodes=_nodes(sizings[name])).weights is WeightsSource.DOWNLOAD
+        for name, spec in models.items()
+    )
+    # A cache for the models that download their weights; those that stream never read one.
+    cache_class, cache_class_created = _model_cache_class(top, serves_models=downloads)
     return StackConfig(
         project=project,
         stack=stack,
@@ -150,6 +159,10 @@ def resolve(
                 models,
                 top.namespace,
                 sizings[name],
+                cloud=cloud,
+                gpu_image=gpu_image,
+                cache=_cache_kind(cache_class, created=cache_class_created),
+                cache_gib=top.model_cache_gib,
                 fabric=pool_fabric(CLOUD_OF_TARGET.get(top.target), spec.pool, pools, instances),
             )
             for name, spec in models.items()
@@ -169,6 +182,21 @@ def resolve(
 # emptyDir unless modelCacheStorageClass names a class.
 _DEFAULT_RWX_CLASS = {Target.AZURE: "azurefile-csi-premium"}
 _CREATED_RWX_CLASS = {Target.AWS: "efs-model-cache", Target.GCP: "filestore-model-cache"}
+
+
+def _nodes(sizing: Sizing | None) -> int:
+    return sizing.nodes if sizing is not None else 1
+
+
+def _cache_kind(cache_class: str | None, *, created: bool) -> CacheKind:
+    """What the models' cache is, for the prediction of its read throughput."""
+    if cache_class is None:
+        return CacheKind.NONE
+    if cache_class == _DEFAULT_RWX_CLASS[Target.AZURE]:
+        return CacheKind.AZURE_FILES
+    if created:
+        return CacheKind.EFS if cache_class == _CREATED_RWX_CLASS[Target.AWS] else CacheKind.FILESTORE
+    return CacheKind.OTHER
 
 
 def _model_cache_class(top: RawConfig, *, serves_models: bool) -> tuple[str | None, bool]:

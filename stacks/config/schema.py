@@ -15,6 +15,7 @@ from components.catalog.gpus import GpuType
 from components.catalog.instances import Cloud
 from components.catalog.models import WeightFormat
 from components.clusters.contract import Sharing, SharingMode
+from components.cold_start import ImageDelivery, WeightsSource
 from components.sizing import KvCacheDtype
 from stacks.config.inputs import (
     boolean_as_number,
@@ -192,6 +193,18 @@ class LoadBalancerConfig(ConfigModel):
     """Cloud targets: a private address in the cluster's network (default) or, false, a public one."""
 
 
+class ColdStartConfig(ConfigModel):
+    """How a new replica gets its weights and image; unset keys: the fastest the target offers
+    (stacks/config/rules/cold_start.py)."""
+
+    weights: WeightsSource | None = None
+    """`stream` from the stack's object storage into GPU memory (cloud targets, vLLM on GPU pools, one node per
+    replica), or `download` from the Hugging Face Hub into the shared cache; default: the fastest offered."""
+    images: ImageDelivery | None = None
+    """`stream` (EKS FastImagePull; GKE image streaming of an Artifact Registry image) or `pull`; `cache` is not
+    offered yet; default: the fastest the target offers a GPU model."""
+
+
 class ClientConfig(ConfigModel):
     """Pods that may call a model: every pod of `namespace`, or only those carrying all of `podLabels`."""
 
@@ -258,6 +271,8 @@ class ModelServing(ConfigModel):
     """`--kv-cache-dtype`: fp8 halves the KV cache per token (GPUs of compute capability 8.9 and up)."""
     slo: SloConfig | None = None
     """Latency objectives at p95 (README, "Observability"), alerted on their error budget's burn rate."""
+    cold_start: ColdStartConfig = ColdStartConfig()
+    """Where a new replica's weights and image come from (README, "What waking costs")."""
     nodes_per_replica: int | None = Field(default=None, ge=1, le=16)
     """Nodes each replica spans (README "Models past one node"); default: the fewest of its pool's that start it."""
 

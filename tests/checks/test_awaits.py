@@ -11,7 +11,6 @@ import pytest
 
 from components.serving import awaits
 from components.serving.awaits import await_of
-from components.serving.vllm import STARTUP_BUDGET_SECONDS
 from tests.support import stack_config
 from tools.offline import Mode, run_program, stack_names
 from tools.plan import build_plan
@@ -101,7 +100,7 @@ def test_whatever_pulumi_waits_for_in_front_of_a_model_waits_out_its_rollout(pla
         model = _model_of(manifest, models)
         wait = await_of(manifest)
         if model is not None and wait is not None:
-            need = max(1, models[model]["replicas"]["max"]) * STARTUP_BUDGET_SECONDS
+            need = max(1, models[model]["replicas"]["max"]) * models[model]["coldStart"]["startupBudgetSeconds"]
             assert wait.seconds >= need, (manifest["kind"], manifest["metadata"]["name"], wait, need)
 
 

@@ -23,6 +23,7 @@ from tools.plan_diff import (
     diff_documents,
     render_report,
 )
+from tools.plan_facts import highlights
 from tools.plan_headlines import requirement_pins
 from tools.replacement_rules import REJECTED, REPLACE, matching_rules
 
@@ -360,3 +361,15 @@ def test_a_change_that_leaves_the_cost_as_it_was_has_no_cost_line() -> None:
     document = {"stack": "s", "resources": [], "outputs": {"cost": cost}}
     diff = diff_documents(document, json.loads(json.dumps(document)), stack="s")
     assert not [line for line in diff.highlights if line.startswith("Cost:")]
+
+
+def test_the_diff_names_a_models_cold_start_before_and_after() -> None:
+    def outputs(seconds: int, weights: str) -> dict[str, Any]:
+        cold_start = {"seconds": seconds, "weights": weights, "images": "pull"}
+        return {
+            "models": {"qwen": {"huggingFaceId": "Qwen/x", "replicas": {"min": 1, "max": 1}, "coldStart": cold_start}}
+        }
+
+    lines = highlights(outputs(826, "download"), outputs(553, "stream"), {}, {})
+    [line] = [line for line in lines if "cold start" in line]
+    assert "cold start 13.8 min (weights download, images pull) → 9.2 min (weights stream, images pull)" in line

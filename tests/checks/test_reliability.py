@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.serving import kserve, vllm
+from components.serving import kserve
 from components.serving.gateway import ENVOY_PROXY_LABELS, PROXY_PORT_SHIFT
 from stacks.config import StackConfig, parse_config
 from stacks.serving import stack_gateway_ref
@@ -61,7 +61,13 @@ def test_r2_probes_are_http_and_the_startup_window_covers_the_load_budget(plans:
             assert 5 <= container[probe]["timeoutSeconds"] <= 10
         startup = container["startupProbe"]
         window = startup.get("initialDelaySeconds", 0) + startup["periodSeconds"] * startup["failureThreshold"]
-        assert window >= 1800
+        cold_start = plans[(stack, Mode.UPDATE)].document["outputs"]["models"][workload["metadata"]["name"]][
+            "coldStart"
+        ]
+        assert window >= cold_start["startupBudgetSeconds"]
+        # Twice the predicted weights and engine start, or the whole 30 minutes when a pod may download the weights.
+        weights, engine = cold_start["terms"]["weights"], cold_start["terms"]["engine"]
+        assert window >= (2 * (weights + engine) if cold_start["weights"] == "stream" else 1800)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -81,7 +87,10 @@ def test_r4_rollouts_are_feasible(plans: dict[Any, Any], stack: str) -> None:
     [quota] = _objects(plans, stack, "ResourceQuota")
     needed = 0
     for workload in _model_workloads(plans, stack):
-        assert workload["spec"]["progressDeadlineSeconds"] >= 2 * vllm.STARTUP_BUDGET_SECONDS
+        cold_start = plans[(stack, Mode.UPDATE)].document["outputs"]["models"][workload["metadata"]["name"]][
+            "coldStart"
+        ]
+        assert workload["spec"]["progressDeadlineSeconds"] >= 2 * cold_start["startupBudgetSeconds"]
         limits = _container(workload)["resources"]["limits"]
         gpus = int(limits.get("nvidia.com/gpu", 0))
         surge = workload["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
@@ -345,9 +354,11 @@ CLOUD_CACHE_CLASSES = {
 
 
 @pytest.mark.parametrize("stack", sorted(CLOUD_CACHE_CLASSES))
-def test_r5_cloud_stacks_give_every_model_a_shared_cache(plans: dict[Any, Any], stack: str) -> None:
+def test_r5_cloud_stacks_give_every_model_that_downloads_a_shared_cache(plans: dict[Any, Any], stack: str) -> None:
     claims = _objects(plans, stack, "PersistentVolumeClaim")
-    assert len(claims) == len(plans[(stack, Mode.UPDATE)].document["outputs"]["models"])
+    models = plans[(stack, Mode.UPDATE)].document["outputs"]["models"]
+    downloading = {name for name, model in models.items() if model["coldStart"]["weights"] == "download"}
+    assert {c["metadata"]["name"].removesuffix("-cache") for c in claims} == downloading
     assert {c["spec"]["storageClassName"] for c in claims} == {CLOUD_CACHE_CLASSES[stack]}
 
 

@@ -9,7 +9,7 @@ import yaml
 
 from components.serving.metadata import scanner_skips
 from tools.cloud_skips import CLOUD_SKIPS
-from tools.scan import BASELINE_WORKLOAD_CHECKS, evaluate, evaluate_cloud, skip_reasons
+from tools.scan import BASELINE_WORKLOAD_CHECKS, PROBE_CHECKS, evaluate, evaluate_cloud, skip_reasons
 
 RESOURCE = "Deployment.ns.m"
 
@@ -58,6 +58,16 @@ def test_a_check_that_gave_no_result_is_a_problem(tmp_path: Path) -> None:
     path = _manifest(tmp_path, {})
     _, problems = evaluate(_report(path, passed=BASELINE_WORKLOAD_CHECKS - {"CKV_K8S_40"}))
     assert problems == ["NO RESULT CKV_K8S_40 for Deployment.ns.m (deployment.yaml)"]
+
+
+def test_a_job_needs_no_probe_result_but_every_other_baseline_check(tmp_path: Path) -> None:
+    path = _manifest(tmp_path, {})
+    job = [{**_check(c, path), "resource": "Job.ns.copy"} for c in sorted(BASELINE_WORKLOAD_CHECKS - PROBE_CHECKS)]
+    assert evaluate([{"results": {"passed_checks": job}}])[1] == []
+    without_uid = [check for check in job if check["check_id"] != "CKV_K8S_40"]
+    assert evaluate([{"results": {"passed_checks": without_uid}}])[1] == [
+        "NO RESULT CKV_K8S_40 for Job.ns.copy (deployment.yaml)"
+    ]
 
 
 def test_a_skip_with_its_reason_on_the_object_counts_as_a_result(tmp_path: Path) -> None:

@@ -10,7 +10,15 @@ import pytest
 
 from tests.support import record
 from tools.offline import Mode, ProgramRun, StackFiles
-from tools.tfplan import UnmappedResourceError, bridged_values, is_cloud, snake, split_references, terraform_plan
+from tools.tfplan import (
+    BLOB_SERVICE,
+    UnmappedResourceError,
+    bridged_values,
+    is_cloud,
+    snake,
+    split_references,
+    terraform_plan,
+)
 
 
 def _run(program: Any) -> ProgramRun:
@@ -92,9 +100,9 @@ def test_an_azure_subnet_with_an_nsg_becomes_an_azurerm_subnet_and_its_associati
 
 def test_a_cloud_resource_without_a_terraform_type_stops_the_conversion() -> None:
     def program() -> None:
-        aws.s3.Bucket("unmapped")
+        aws.sqs.Queue("unmapped")
 
-    with pytest.raises(UnmappedResourceError, match=r"aws:s3/bucket:Bucket \(unmapped\)"):
+    with pytest.raises(UnmappedResourceError, match=r"aws:sqs/queue:Queue \(unmapped\)"):
         terraform_plan(_run(program))
 
 
@@ -104,5 +112,16 @@ def test_every_example_stack_converts_with_every_cloud_resource(plans: dict[Any,
             continue
         converted = terraform_plan(plan.run)
         names = {r["name"] for r in converted["planned_values"]["root_module"]["resources"]}
-        cloud = {r.name for r in plan.run.registrations if r.custom and is_cloud(r.type)}
+        # A BlobServiceProperties is its account's `blob_properties` in azurerm, not a resource of its own.
+        cloud = {r.name for r in plan.run.registrations if r.custom and is_cloud(r.type) and r.type != BLOB_SERVICE}
         assert names == cloud, stack
+
+
+def test_an_azure_accounts_blob_service_settings_become_its_blob_properties(plans: dict[Any, Any]) -> None:
+    converted = terraform_plan(plans[("prod-azure", Mode.UPDATE)].run)
+    [account] = [
+        r for r in converted["planned_values"]["root_module"]["resources"] if r["type"] == "azurerm_storage_account"
+    ]
+    [properties] = account["values"]["blob_properties"]
+    assert properties["versioning_enabled"] is True
+    assert properties["delete_retention_policy"] == [{"days": 30}]

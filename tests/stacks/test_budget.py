@@ -161,12 +161,13 @@ def test_idle_from_a_pool_minimum_above_its_models_needs_offers_a_lower_min_node
 
 
 def test_an_unknown_price_means_the_guard_cannot_confirm_and_refuses_naming_it_and_the_override() -> None:
-    # prod-azure's model caches: the catalogue has no price for Azure Files premium.
+    # prod-azure's model cache (qwen-32b on KServe downloads; qwen-small streams from Blob): the catalogue has no price
+    # for Azure Files premium.
     [message] = messages(example("prod-azure", maxHourlyCost="1000"))
     assert message.startswith("maxHourlyCost: 1000, but the ceiling costs $")
     assert message.endswith(
-        "the guard cannot confirm it stays under the limit without the price of 2 Azure Files premium caches, "
-        "400 GiB; give it in priceOverrides (a machine type's onDemand or spot, a fixed item's usd: README, "
+        "the guard cannot confirm it stays under the limit without the price of 1 Azure Files premium caches, "
+        "200 GiB; give it in priceOverrides (a machine type's onDemand or spot, a fixed item's usd: README, "
         '"Cost"), add it to components/catalog/prices.json (tools/prices.py), or remove maxHourlyCost'
     )
 

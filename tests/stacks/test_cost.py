@@ -111,15 +111,16 @@ def test_gke_pays_the_cluster_fee_cloud_nat_per_node_and_the_filestore_minimum()
     # at the ceiling; $0.0014 per VM.
     assert fixed["cloud-nat"].idle.usd == pytest.approx(6 * 0.0014)
     assert fixed["cloud-nat"].ceiling.usd == pytest.approx(15 * 0.0014)
-    # Three models, a 200 GiB cache each, on Basic HDD (100 GiB minimum): the per-GiB price is not in the catalogue.
-    assert fixed["filestore-basic-hdd"].ceiling.unknown == ("3 Filestore Basic HDD caches, 600 GiB",)
+    # Two models download (qwen-7b, embed; qwen-72b streams from GCS), a 200 GiB cache each, on Basic HDD (100 GiB
+    # minimum): the per-GiB price is not in the catalogue.
+    assert fixed["filestore-basic-hdd"].ceiling.unknown == ("2 Filestore Basic HDD caches, 400 GiB",)
 
 
 def test_the_filestore_minimum_applies_to_small_caches() -> None:
     cost = stack_cost(example("prod-gcp", modelCacheGiB=50))
     assert cost is not None
     assert [part.description for part in cost.fixed if part.item == "filestore-basic-hdd"] == [
-        "3 Filestore Basic HDD caches, 300 GiB"
+        "2 Filestore Basic HDD caches, 200 GiB"
     ]
 
 
@@ -140,7 +141,7 @@ def test_no_nat_gateways_are_counted_on_existing_subnets() -> None:
 def test_an_unknown_price_makes_the_amount_a_lower_bound_that_names_what_is_missing() -> None:
     cost = stack_cost(example("prod-gcp"))
     assert cost is not None
-    missing = "2 prices unknown: a3-highgpu-8g on-demand in us-central1, 3 Filestore Basic HDD caches, 600 GiB"
+    missing = "2 prices unknown: a3-highgpu-8g on-demand in us-central1, 2 Filestore Basic HDD caches, 400 GiB"
     assert money(cost.ceiling) == f"at least ${cost.ceiling.usd:,.2f}/h ({missing})"
     assert money(cost.ceiling, "month") == f"at least ${cost.ceiling.usd * HOURS_PER_MONTH:,.2f}/month ({missing})"
 
@@ -177,10 +178,10 @@ def test_the_plan_summary_states_idle_and_ceiling_and_names_the_unknown_prices()
     cost = stack_cost(example("prod-gcp"))
     assert cost is not None
     lines = summary_lines({"estimated": True, **cost.as_output()})
-    unknown = "a3-highgpu-8g on-demand in us-central1, 3 Filestore Basic HDD caches, 600 GiB"
+    unknown = "a3-highgpu-8g on-demand in us-central1, 2 Filestore Basic HDD caches, 400 GiB"
     ceiling = f"${cost.ceiling.usd:,.2f}/h, ${cost.ceiling.usd * HOURS_PER_MONTH:,.2f}/month"
     assert f"  ceiling (maximum scale): at least {ceiling} (2 prices unknown: {unknown})" in lines
-    listed = "3 Filestore Basic HDD caches, 600 GiB, a3-highgpu-8g on-demand in us-central1"
+    listed = "2 Filestore Basic HDD caches, 400 GiB, a3-highgpu-8g on-demand in us-central1"
     assert lines[-1] == f"  prices unknown (not counted; give them with priceOverrides): {listed}"
     # Nothing known is not free: the h100 pool's price is unknown.
     assert not any("at least $0.00/h" in line for line in lines)

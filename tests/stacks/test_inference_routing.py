@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.serving.endpoint_picker import CPU_CORES, MEMORY_GIB, REPLICAS
+from components.serving.weights_copy import COPY_CPU, COPY_MEMORY_GIB
 from tools.offline import Mode, run_program
 from tools.plan import build_plan
 
@@ -59,12 +60,13 @@ def test_the_serving_quota_holds_the_pickers_leader_and_standby(plans: dict[Any,
     [container] = pickers[0]["spec"]["template"]["spec"]["containers"]
     assert container["resources"]["requests"] == {"cpu": str(CPU_CORES), "memory": f"{MEMORY_GIB}Gi"}
     # qwen-7b: 4 replicas and a surge pod of 6 cores, 24 GiB; embed: 2 replicas and a surge pod of 4 cores, 16 GiB;
-    # qwen-72b: 2 replicas, no surge on its single H100 node, of 16 cores, 160 GiB; and the picker's two pods.
+    # qwen-72b: 2 replicas, no surge on its single H100 node, of 16 cores, 160 GiB, and its weight copy Job's pod (it
+    # streams its weights); and the picker's two pods.
     assert REPLICAS == pickers[0]["spec"]["replicas"] == 2
     assert (hard["pods"], hard["requests.cpu"], hard["requests.memory"]) == (
-        str(5 + 3 + 2 + 2),
-        str(5 * 6 + 3 * 4 + 2 * 16 + 2 * CPU_CORES),
-        f"{5 * 24 + 3 * 16 + 2 * 160 + 2 * MEMORY_GIB}Gi",
+        str(5 + 3 + 2 + 1 + 2),
+        str(5 * 6 + 3 * 4 + 2 * 16 + COPY_CPU + 2 * CPU_CORES),
+        f"{5 * 24 + 3 * 16 + 2 * 160 + COPY_MEMORY_GIB + 2 * MEMORY_GIB}Gi",
     )
 
 

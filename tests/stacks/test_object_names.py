@@ -13,7 +13,7 @@ from tests.support import stack_config
 from tools.offline import Mode, stack_names
 
 
-def _names(spec: dict[str, Any], namespace: str) -> ModelNames:
+def _names(spec: dict[str, Any], namespace: str, streams: bool) -> ModelNames:
     clients = spec.get("clients", [])
     return ModelNames(
         engine=spec.get("engine", "vllm"),
@@ -22,6 +22,7 @@ def _names(spec: dict[str, Any], namespace: str) -> ModelNames:
         load_balancer="loadBalancer" in spec,
         clients_in_namespace=[i for i, c in enumerate(clients) if c.get("namespace") in (None, namespace)],
         inference=spec.get("routing") == "inference",
+        streams_weights=streams,
     )
 
 
@@ -34,8 +35,10 @@ def test_every_planned_object_of_the_serving_namespace_is_known_to_the_name_rule
     models = config["llm-platform:models"]
     models = json.loads(models) if isinstance(models, str) else models
     known = set(NAMESPACE_OBJECTS)
+    outputs = plans[(stack, Mode.UPDATE)].document["outputs"]["models"]
     for name, spec in models.items():
-        known |= set(model_objects(name, _names(spec, namespace)))
+        streams = outputs[name]["coldStart"]["weights"] == "stream"
+        known |= set(model_objects(name, _names(spec, namespace, streams)))
         # Named by the stack file; the routing rule keeps each name to one model.
         known |= {("InferenceObjective", objective) for objective in spec.get("objectives", {})}
     planned = {

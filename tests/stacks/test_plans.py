@@ -188,13 +188,28 @@ def test_summary_warns_that_a_sleeping_models_first_request_waits_for_a_cold_sta
 ) -> None:
     # prod-aws: qwen-32b sleeps (minReplicas 0), qwen-7b does not.
     text = summary(plans[("prod-aws", mode)])
+    cold_start = plans[("prod-aws", mode)].document["outputs"]["models"]["qwen-32b"]["coldStart"]
     warning = (
-        "    warning: minReplicas 0: the first request after the model sleeps waits for a full cold start (node "
-        "scale-up, image pull, weight download, load: up to 30 min, its startup budget)"
+        "    warning: minReplicas 0: the first request after the model sleeps waits for a full cold start (node, "
+        f"image, weights, engine: predicted {cold_start['seconds'] / 60:.1f} min, held up to "
+        f"{cold_start['wakeBudgetSeconds'] // 60} min)"
     )
     assert text.count(warning) == 1
     section = text[text.index("  qwen-32b: ") :]
     assert warning in section.split("\n  qwen-7b: ")[0]
+
+
+def test_summary_shows_each_models_predicted_cold_start_term_by_term(plans: dict[Any, Any]) -> None:
+    text = summary(plans[("prod-aws", Mode.UPDATE)])
+    cold_start = plans[("prod-aws", Mode.UPDATE)].document["outputs"]["models"]["qwen-7b"]["coldStart"]
+    terms = cold_start["terms"]
+    line = (
+        f"    cold start: node {terms['node']} s + image {terms['image']} s + weights {terms['weights']} s + engine "
+        f"{terms['engine']} s = {cold_start['seconds']} s"
+    )
+    section = text[text.index("  qwen-7b: ") :]
+    assert line in section
+    assert "(weights stream, images stream)" in section
 
 
 # --- the command line ----------------------------------------------------------------------------

@@ -352,7 +352,15 @@ def test_model_cache_defaults_to_the_clouds_shared_class() -> None:
     assert not parse_config(azure(), stack="t").model_cache_class_created
 
 
-SERVED = {"m": {"huggingFaceId": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4"}}
+SERVED = {"m": {"huggingFaceId": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4", "coldStart": {"weights": "download"}}}
+"""A model that downloads its weights into the shared cache (one that streams them needs none)."""
+
+
+def test_stacks_whose_models_all_stream_their_weights_create_no_cache_class() -> None:
+    streaming = {"m": {"huggingFaceId": "Qwen/Qwen2.5-7B-Instruct", "pool": "l4"}}
+    for raw in (aws, gcp):
+        config = parse_config(raw(gpuPools={"l4": {"gpu": "L4"}}, models=streaming), stack="t")
+        assert (config.model_cache_storage_class, config.model_cache_class_created) == (None, False)
 
 
 def test_gcp_stacks_that_serve_models_create_a_filestore_class_in_their_own_network() -> None:

@@ -46,6 +46,8 @@ class ModelNames:
     inference: bool = False
     """`routing: inference`: an InferencePool and its endpoint picker `<model>-epp` (components/serving/
     endpoint_picker.py)."""
+    streams_weights: bool = False
+    """`coldStart.weights: stream`: its copy Job `<model>-weights` (components/serving/weights_copy.py)."""
 
 
 def pool_name_findings(target: str, names: Sequence[str]) -> list[Finding]:
@@ -97,6 +99,10 @@ def model_objects(name: str, model: ModelNames) -> dict[tuple[str, str], str]:
             objects[(kind, f"{name}-epp")] = f"its endpoint picker's {kind}"
         objects[("ServiceMonitor", f"{name}-epp")] = "its endpoint picker's ServiceMonitor (with `monitoring`)"
         objects[("PrometheusRule", f"{name}-epp-alerts")] = "its endpoint picker's alerts (with `monitoring`)"
+    if model.streams_weights:
+        for kind in ("Job", "ServiceAccount", "NetworkPolicy"):
+            objects[(kind, f"{name}-weights")] = f"its weight copy Job's {kind}"
+        objects[("ConfigMap", f"{name}-weights-script")] = "its weight copy Job's script"
     for index in model.clients_in_namespace:
         objects[("NetworkPolicy", f"{name}-client-{index}")] = f"its egress NetworkPolicy for clients[{index}]"
     return objects

@@ -283,6 +283,17 @@ def _translate_models(
             )
             if "objectives" in model:
                 notes.append(f"models.{name}.objectives {model.pop('objectives')!r}: they prioritise within the pool")
+        cold_start = dict(model.get("coldStart") or {})
+        if "images" in cold_start:
+            # How an image reaches a node is the cloud's own (FastImagePull, GKE image streaming, AKS pulls only).
+            notes.append(
+                f"models.{name}.coldStart.images {cold_start.pop('images')!r}: left to the fastest {cloud.value} "
+                "offers (stacks/config/rules/cold_start.py)"
+            )
+            if cold_start:
+                model["coldStart"] = cold_start
+            else:
+                model.pop("coldStart")
         translated[name] = model
     return translated
 

@@ -243,3 +243,14 @@ def test_a_pool_whose_gpu_cannot_hold_its_model_takes_the_next_option_and_says_w
     spot = next(choice for choice in translation.pools if choice.source_name == "a100spot")
     assert (spot.gpu, spot.gpus) != (GpuType.H100, 1)
     assert "fits model qwen-32b (sizing: models.qwen-32b.contextLength)" in spot.reason
+
+
+def test_a_model_s_image_delivery_is_left_to_the_target_cloud_with_a_note(root: Path) -> None:
+    # EKS's FastImagePull has no AKS equivalent in azure-native 3.29.0: `images: stream` is refused on azure.
+    source = root / "Pulumi.prod-aws.yaml"
+    document = yaml.safe_load(source.read_text())
+    document["config"]["llm-platform:models"]["qwen-7b"]["coldStart"] = {"images": "stream"}
+    source.write_text(yaml.safe_dump(document, sort_keys=False))
+    translation = translate(root, "prod-aws", Cloud.AZURE)
+    assert "coldStart" not in translation.config["models"]["qwen-7b"]
+    assert any(note.startswith("models.qwen-7b.coldStart.images 'stream'") for note in translation.notes)

@@ -36,6 +36,7 @@ from components.serving.vllm import (
     TERMINATION_GRACE_SECONDS,
     VllmServerArgs,
     environment,
+    model_service,
     placement,
     pod_volumes,
     probes,
@@ -280,21 +281,8 @@ class LeaderWorkerSetServer(pulumi.ComponentResource):
             spec=leader_worker_set_spec(name, args, account.metadata.name),
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.platform_ready),
         )
-        service = k8s.core.v1.Service(
-            f"{name}-service",
-            metadata={
-                "name": name,
-                "namespace": server.namespace,
-                "labels": labels,
-                "annotations": awaits.model_service(),
-            },
-            spec={
-                "type": "ClusterIP",
-                "selector": {**selector, WORKER_INDEX_LABEL: "0"},
-                "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}],
-            },
-            opts=child,
-        )
+        # The leader alone serves: workers run headless.
+        service = model_service(name, server.namespace, labels, {**selector, WORKER_INDEX_LABEL: "0"}, child)
         serving_network_policy(name, server, selector, labels, child)
         k8s.networking.v1.NetworkPolicy(
             f"{name}-group-policy",

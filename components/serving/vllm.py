@@ -294,6 +294,22 @@ def spread(selector: dict[str, str]) -> list[dict[str, object]]:
     ]
 
 
+def model_service(
+    name: str, namespace: str, labels: dict[str, str], selector: dict[str, str], opts: pulumi.ResourceOptions
+) -> k8s.core.v1.Service:
+    """The model's ClusterIP Service on vLLM's port: what routes, clients and the wake path address."""
+    return k8s.core.v1.Service(
+        f"{name}-service",
+        metadata={"name": name, "namespace": namespace, "labels": labels, "annotations": awaits.model_service()},
+        spec={
+            "type": "ClusterIP",
+            "selector": selector,
+            "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}],
+        },
+        opts=opts,
+    )
+
+
 def serving_network_policy(
     name: str, args: VllmServerArgs, selector: dict[str, str], labels: dict[str, str], opts: pulumi.ResourceOptions
 ) -> k8s.networking.v1.NetworkPolicy:
@@ -445,21 +461,7 @@ class VllmServer(pulumi.ComponentResource):
             },
             opts=child,
         )
-        service = k8s.core.v1.Service(
-            f"{name}-service",
-            metadata={
-                "name": name,
-                "namespace": args.namespace,
-                "labels": labels,
-                "annotations": awaits.model_service(),
-            },
-            spec={
-                "type": "ClusterIP",
-                "selector": selector,
-                "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}],
-            },
-            opts=child,
-        )
+        service = model_service(name, args.namespace, labels, selector, child)
         serving_network_policy(name, args, selector, labels, child)
         disruption_budget(name, args, selector, labels, child)
         self.service_name = service.metadata.name

@@ -56,7 +56,7 @@ def _cannot_confirm(key: str, limit: float, scale: str, amount: Amount) -> str:
     return (
         f"{limit:g}, but {scale} costs {money(amount)}: the guard cannot confirm it stays under the limit without "
         f"the price of {unknown}; give it in priceOverrides (a machine type's onDemand or spot, a fixed item's usd: "
-        f'README, "Cost"), add it to components/catalog/prices.json (tools/prices.py), or remove {key}'
+        f'docs/manual.md, "Cost"), add it to components/catalog/prices.json (tools/prices.py), or remove {key}'
     )
 
 

@@ -3,7 +3,7 @@ picker, route, load balancer, queue scaler and wake route) is a child of `llm-pl
 model, so that `pulumi preview` and the plan diff read model by model.
 
 The parts keep their own components and resource names; only their parent is the model. A parent is part of every
-child's URN, so this grouping changed the URNs once, before any stack was deployed (README "Upgrade notes").
+child's URN, so this grouping changed the URNs once, before any stack was deployed (docs/manual.md "Upgrade notes").
 """
 
 from __future__ import annotations
@@ -433,7 +433,7 @@ def _scale_on_queue(
 def fabric_resources(cloud: Cloud | None, model: ModelPlan) -> dict[str, str]:
     """What each pod of a group requests for the fabric: on EKS every EFA interface of its node, through the EFA
     device plugin's `vpc.amazonaws.com/efa` (aws-efa-k8s-device-plugin), so NCCL's aws-ofi-nccl sees them all.
-    GKE's GPUDirect and AKS's InfiniBand reach the pods through their own paths (README "Models past one node")."""
+    GKE's GPUDirect and AKS's InfiniBand reach the pods through their own paths (manual "Models past one node")."""
     if cloud is Cloud.AWS and model.fabric is not None:
         return {EFA_RESOURCE: str(model.fabric.interfaces)}
     return {}

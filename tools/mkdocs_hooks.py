@@ -1,35 +1,25 @@
-"""MkDocs hooks of the documentation site (mkdocs.yml): the README is published as the page `manual.md`, so the
-concept pages link its sections (and the strict build checks each anchor) instead of copying them."""
+"""MkDocs hooks of the documentation site (mkdocs.yml): a page may link a file of the repository outside `docs/`
+(`../examples/`, `../tools/prices.py`), which works where the Markdown is read on GitHub but is not a page of the
+site; the site shows such a link as its text, so the strict build checks every link that stays a link."""
 
 from __future__ import annotations
 
+import posixpath
 import re
-from pathlib import Path
 from typing import Any
 
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import Files
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-MANUAL = "manual.md"
-
-# A README link into the repository: `docs/<page>` is a page of the site; any other path (`examples/`) is a file
-# the site does not publish, kept as its text.
-_REPOSITORY_LINK = re.compile(r"\[([^\]]+)\]\((?!https?:|#)([^)]+)\)")
-
-
-def on_files(files: Files, config: Any) -> Files:
-    files.append(File.generated(config, MANUAL, abs_src_path=str(README)))
-    return files
+# A relative link: neither a URL nor an anchor of the same page.
+_RELATIVE_LINK = re.compile(r"\[([^\]]+)\]\((?![a-z]+:|#)([^)\s]+)\)")
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
-    if page.file.src_uri != MANUAL:
-        return markdown
-    return _REPOSITORY_LINK.sub(_site_link, markdown)
+    page_dir = posixpath.dirname(page.file.src_uri)
 
+    def _site_link(match: re.Match[str]) -> str:
+        text, target = match.groups()
+        resolved = posixpath.normpath(posixpath.join(page_dir, target.split("#", 1)[0]))
+        return match.group(0) if not resolved.startswith("../") and resolved != ".." else text
 
-def _site_link(match: re.Match[str]) -> str:
-    text, target = match.groups()
-    if target.startswith("docs/"):
-        return f"[{text}]({target.removeprefix('docs/')})"
-    return text
+    return _RELATIVE_LINK.sub(_site_link, markdown)

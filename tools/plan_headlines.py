@@ -108,7 +108,7 @@ def kubernetes_headline(base: Mapping[str, Any], head: Mapping[str, Any]) -> str
     pools = _count(head, _NODE_POOL_TYPES)
     return (
         f"Kubernetes {before} → {after}: the control plane upgrades first, then every node pool ({pools}) rolls "
-        "its nodes, evicting each model's pods (read the README's upgrade notes and the API removals)"
+        "its nodes, evicting each model's pods (read the upgrade notes in docs/manual.md and the API removals)"
     )
 
 

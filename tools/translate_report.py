@@ -124,7 +124,7 @@ def render_report(translation: Translation) -> str:
     lines += [
         "",
         "Capacity (spot, on-demand), node counts and priorities are kept; machine types are chosen by the",
-        'fit rules (README, "Machine types: room for the pods").',
+        'fit rules (docs/manual.md, "Machine types: room for the pods").',
         "",
         "## Cost",
         "",

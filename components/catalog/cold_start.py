@@ -24,8 +24,8 @@ class Figure:
 NODE_READY = Figure(
     value=300,
     unit="s",
-    source="README 'Autoscaling on the queue' (3-8 min from a Pending pod to a GPU node with its driver and device "
-    "plugin); no published measurement for these node types and autoscalers",
+    source="docs/manual.md 'Autoscaling on the queue' (3-8 min from a Pending pod to a GPU node with its driver and "
+    "device plugin); no published measurement for these node types and autoscalers",
     measured=False,
 )
 

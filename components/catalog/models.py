@@ -391,7 +391,7 @@ MODELS: dict[str, ModelArchitecture] = {
     "RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic": _model(
         70.6, 80, 64, 8, 128, 131072, gated=False, weights="fp8", **_LLAMA_70B
     ),
-    # Past one node on 80 GB cards (README "Models past one node"): 405B in bf16 needs two nodes of 8 x H100, in
+    # Past one node on 80 GB cards (docs/manual.md "Models past one node"): 405B in bf16 needs two nodes of 8 x H100, in
     # FP8 one; DeepSeek's FP8 checkpoint (128 x 128 block scales, about 0.02% more, left out) needs two.
     "meta-llama/Llama-3.1-405B-Instruct": _model(405, 126, 128, 8, 128, 131072, gated=True, **_LLAMA_405B),
     "RedHatAI/Meta-Llama-3.1-405B-Instruct-FP8": _model(

@@ -86,7 +86,7 @@ class ExistingCluster(pulumi.ComponentResource):
                 priority=pool.priority,
                 min_nodes=pool.min_nodes,
                 max_nodes=pool.max_nodes,
-                # The nodes must carry these; the README says how to label them.
+                # The nodes must carry these; docs/manual.md says how to label them.
                 labels={
                     **pool.labels,
                     POOL_LABEL: pool_name,

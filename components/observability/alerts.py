@@ -2,7 +2,7 @@
 platform's (the GPUs themselves). Pure functions: the components only wrap the groups in PrometheusRules.
 
 Every rule carries `severity` (critical: users are affected now; warning: soon, or a ticket) and a summary, a
-description saying what to do; README "Observability" lists them.
+description saying what to do; docs/manual.md, "Observability", lists them.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Which implementation, per target:
   Its policy CRDs are in schemas/crds/. Envoy Gateway routes to an InferencePool only through an extension
   server (v1.9.0 routes custom backends through its extension manager; Envoy AI Gateway is the one that provides
   it), which this stack does not install: `routing: inference` is refused off GKE (stacks/config/rules/routing.py).
-  Istio 1.30.1, the conformant inference Gateway chosen to replace it (README "The Gateway off GKE"), is not
+  Istio 1.30.1, the conformant inference Gateway chosen to replace it (docs/manual.md "The Gateway off GKE"), is not
   built yet.
 - gcp: GKE's managed Gateway controller (the cluster's Gateway API channel on): a regional Application Load Balancer,
   `gke-l7-regional-external-managed` (public) or `gke-l7-rilb` (internal), whose proxies run in the network's

@@ -281,7 +281,7 @@ GKE_MAX_SHARED_CLIENTS = 48
 
 
 def check_sharing_on_cloud(target: Target, name: str, pool: GpuPool) -> list[ConfigIssue]:
-    """What each cloud can do with GPU sharing (README, "GPU sharing per cloud")."""
+    """What each cloud can do with GPU sharing (docs/manual.md, "GPU sharing per cloud")."""
     sharing, path = pool.sharing, f"gpuPools.{name}.sharing"
     profile = sharing.mig_profile or ""
     if sharing.mode is SharingMode.MIG and target is Target.AWS:

@@ -212,4 +212,7 @@ def describe(
     if kind == "value_error":
         # A field validator's own words ("must not contain white space"): pydantic prefixes "Value error, ".
         return f"{show(value)} {str(item['msg']).removeprefix('Value error, ')}"
-    return f"{show(value)} is not valid here; see the configuration reference in README.md for what {loc[-1]} allows"
+    return (
+        f"{show(value)} is not valid here; see the configuration reference (docs/reference/configuration.md) for what "
+        f"{loc[-1]} allows"
+    )

@@ -124,7 +124,7 @@ class GpuPool(ConfigModel):
     """GPUs on each node: a count the cloud offers for that GPU."""
     instance_type: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{2,60}$")
     """Cloud targets: the machine type; default: the smallest with `gpusPerNode` GPUs that holds the pool's pods
-    (README, "Sizing"). An explicit type must hold them too."""
+    (docs/manual.md, "Sizing"). An explicit type must hold them too."""
     zones: list[Annotated[str, Field(pattern=r"^[a-z0-9-]{3,40}$")]] = Field(default_factory=list, max_length=6)
     """gcp: zones of the region that have this GPU (GKE node locations); default: the cluster's zones."""
     capacity: Capacity = Capacity.ON_DEMAND
@@ -225,7 +225,7 @@ class ModelServing(ConfigModel):
     """vllm (a Deployment of vLLM), or kserve (an InferenceService; needs a `pool`)."""
     task: Task | None = None
     """`embed`: an embedding model on vLLM's pooling runner, answering /v1/embeddings; `generate`: chat and
-    completions. Empty: the catalogue's task for the model, else generate (README "Embedding models")."""
+    completions. Empty: the catalogue's task for the model, else generate (docs/manual.md "Embedding models")."""
     pool: str | None = None
     """The GPU pool the model runs on; absent: the model runs on CPU (vLLM's CPU build)."""
     min_replicas: int = Field(default=1, ge=0, le=100)
@@ -241,7 +241,7 @@ class ModelServing(ConfigModel):
     served_model_name: str | None = Field(default=None, min_length=1, max_length=200)
     """The `model` value clients send; empty: the `huggingFaceId`. No white space."""
     host: str | None = Field(default=None, pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
-    """Expose the model outside the cluster on this DNS name, on the stack's Gateway with TLS (README "Exposure")."""
+    """Expose the model outside the cluster on this DNS name, on the stack's Gateway with TLS (manual, "Exposure")."""
     path: str | None = Field(default=None, pattern=r"^(/[a-z0-9._~-]+)+$", max_length=100)
     """With `host`: route only requests under this path prefix to the model (the prefix is removed on the way)."""
     canary_of: str | None = None
@@ -270,11 +270,11 @@ class ModelServing(ConfigModel):
     kv_cache_dtype: KvCacheDtype = "auto"
     """`--kv-cache-dtype`: fp8 halves the KV cache per token (GPUs of compute capability 8.9 and up)."""
     slo: SloConfig | None = None
-    """Latency objectives at p95 (README, "Observability"), alerted on their error budget's burn rate."""
+    """Latency objectives at p95 (docs/manual.md, "Observability"), alerted on their error budget's burn rate."""
     cold_start: ColdStartConfig = ColdStartConfig()
-    """Where a new replica's weights and image come from (README, "What waking costs")."""
+    """Where a new replica's weights and image come from (docs/manual.md, "What waking costs")."""
     nodes_per_replica: int | None = Field(default=None, ge=1, le=16)
-    """Nodes each replica spans (README "Models past one node"); default: the fewest of its pool's that start it."""
+    """Nodes each replica spans (manual, "Models past one node"); default: the fewest of its pool's that start it."""
 
     @field_validator("served_model_name")
     @classmethod

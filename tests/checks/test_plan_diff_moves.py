@@ -144,7 +144,7 @@ def test_a_kubernetes_minor_says_the_control_plane_then_every_node_group_rolls(m
     diff = moves["kubernetes"]
     assert diff.highlights[0] == (
         "Kubernetes 1.34 → 1.35: the control plane upgrades first, then every node pool (4) rolls its nodes, "
-        "evicting each model's pods (read the README's upgrade notes and the API removals)"
+        "evicting each model's pods (read the upgrade notes in docs/manual.md and the API removals)"
     )
     # An in-place upgrade: nothing is replaced.
     assert not _replaced(diff)

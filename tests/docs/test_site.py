@@ -17,7 +17,7 @@ from tools.offline import ROOT
 
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("**/*.md"))
-PUBLISHED = [*PAGES, ROOT / "README.md"]  # the README is the site's manual (tools/mkdocs_hooks.py)
+PUBLISHED = [*PAGES, ROOT / "README.md"]  # the README links into docs/ and examples/ as GitHub shows it
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 

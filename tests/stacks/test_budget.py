@@ -167,7 +167,7 @@ def test_an_unknown_price_means_the_guard_cannot_confirm_and_refuses_naming_it_a
     assert message.startswith("maxHourlyCost: 1000, but the ceiling costs $")
     assert message.endswith(
         "the guard cannot confirm it stays under the limit without the price of 1 Azure Files premium caches, "
-        "200 GiB; give it in priceOverrides (a machine type's onDemand or spot, a fixed item's usd: README, "
+        "200 GiB; give it in priceOverrides (a machine type's onDemand or spot, a fixed item's usd: docs/manual.md, "
         '"Cost"), add it to components/catalog/prices.json (tools/prices.py), or remove maxHourlyCost'
     )
 

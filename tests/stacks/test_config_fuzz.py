@@ -58,7 +58,7 @@ VALUES: list[Any] = [
 ]
 PROBLEM_LINE = re.compile(r"^  - (?P<path>[A-Za-z][\w-]*(:[\w-]+)?([.\[].*?)?): \S")
 FILE_PROBLEM_LINE = re.compile(r"^  - line \d+(, column \d+)?: \S")
-PYDANTIC_WORDING = ("Input should", "Value error", "Field required", "Extra inputs", "see README")
+PYDANTIC_WORDING = ("Input should", "Value error", "Field required", "Extra inputs", "see the configuration reference")
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -1,4 +1,4 @@
-"""The dev stack on a laptop's kind cluster: what its pods request, rollouts included, fits what the README asks
+"""The dev stack on a laptop's kind cluster: what its pods request, rollouts included, fits what the manual asks
 the reader's Docker engine to give kind's node. The planned manifests give the stack's own pods; a Helm release's
 pods are not in the plan, so they are counted from the release's values, pod by pod, as the pinned chart renders
 them."""
@@ -140,7 +140,7 @@ def dev_releases(plans: dict[Any, Any]) -> list[dict[str, Any]]:
 
 
 def stated() -> tuple[int, int]:
-    [(cpu, memory)] = STATED.findall(" ".join((ROOT / "README.md").read_text().split()))
+    [(cpu, memory)] = STATED.findall(" ".join((ROOT / "docs" / "manual.md").read_text().split()))
     return int(cpu), int(memory)
 
 

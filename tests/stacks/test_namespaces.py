@@ -11,7 +11,7 @@ from stacks.config import ConfigError, parse_config
 from tools.offline import ROOT, Mode, Registration, reveal, run_program, stack_names
 from tools.plan import is_kubernetes_object
 
-README = (ROOT / "README.md").read_text()
+MANUAL = (ROOT / "docs" / "manual.md").read_text()
 CASES = [(stack, mode) for stack in stack_names() for mode in Mode.ALL]
 
 
@@ -84,7 +84,7 @@ def cluster_wide_names(registrations: list[Registration]) -> set[tuple[str, str]
 def test_two_existing_cluster_stacks_with_their_own_namespaces_claim_no_cluster_wide_name_in_common() -> None:
     # On one cluster, a second stack's create of an object the first one owns fails with AlreadyExists
     # (pulumi-kubernetes 4.29+): whatever a stack creates cluster-wide for itself is named after its namespace.
-    # The add-ons exist once per cluster: the second stack uses the first one's Prometheus (README, "Two stacks
+    # The add-ons exist once per cluster: the second stack uses the first one's Prometheus (docs/manual.md, "Two stacks
     # on one cluster").
     first_prometheus = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
     team_a, team_b = (
@@ -111,6 +111,6 @@ def test_the_readme_names_every_namespace_and_release_a_stack_may_create_in_an_e
     created = {
         f"`{reveal(r.inputs)['metadata']['name']}`" for r in registrations if r.type == "kubernetes:core/v1:Namespace"
     } | {f"`{reveal(r.inputs)['name']}`" for r in registrations if r.type == "kubernetes:helm.sh/v3:Release"}
-    section = README.split("## Deploying to an existing cluster", 1)[1].split("\n## ", 1)[0]
+    section = MANUAL.split("## Deploying to an existing cluster", 1)[1].split("\n## ", 1)[0]
     assert {"`nvidia-gpu`", "`keda`", "`http-add-on`", "`kserve-resources`", "`llm-serving`"} <= created
     assert sorted(name for name in created if name not in section) == []

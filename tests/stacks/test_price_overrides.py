@@ -11,7 +11,7 @@ from stacks.cost import stack_cost
 from tests.stacks.test_cost import example
 from tools.offline import Mode, run_program
 
-# The prices of the example stacks no public source read for the catalogue gives (README, "Cost"): a stack that
+# The prices of the example stacks no public source read for the catalogue gives (docs/manual.md, "Cost"): a stack that
 # uses them names its own. The values are placeholders for the test; the guard only needs some price.
 UNSOURCED = {
     "prod-aws": {},

@@ -98,7 +98,8 @@ def test_the_report_names_the_machine_types_the_plan_creates(translated: Transla
 
 
 def test_the_readme_s_worked_example_is_the_report_the_tool_writes(translated: Translated) -> None:
-    readme = (ROOT / "README.md").read_text().split("\n## Moving a stack to another cloud\n", 1)[1].split("\n## ", 1)[0]
+    manual = (ROOT / "docs" / "manual.md").read_text()
+    readme = manual.split("\n## Moving a stack to another cloud\n", 1)[1].split("\n## ", 1)[0]
     report = translated.reports[("prod-aws", Cloud.AZURE)]
     rows = [line for line in report.splitlines() if line.startswith(("| ", "- "))]
     assert rows

@@ -1,4 +1,4 @@
-"""Pulumi.yaml, the README and requirements agree with the config model."""
+"""Pulumi.yaml, the manual (docs/manual.md) and requirements agree with the config model."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from stacks.config.schema import (
 from tools.offline import ROOT
 
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
-README = (ROOT / "README.md").read_text()
+MANUAL = (ROOT / "docs" / "manual.md").read_text()
 
 
 def _keys(model: type) -> list[str]:
@@ -61,7 +61,7 @@ def test_structured_and_secret_keys_are_explained_in_pulumi_yaml() -> None:
 
 
 def test_readme_documents_every_key() -> None:
-    documented = set(re.findall(r"^\| `([A-Za-z.\[\]]+)` \|", README, re.MULTILINE))
+    documented = set(re.findall(r"^\| `([A-Za-z.\[\]]+)` \|", MANUAL, re.MULTILINE))
     expected = {*_keys(RawConfig), *OBJECT_KEYS, *SECRET_KEYS, *_keys(GpuPool), *_keys(ModelServing)}
     expected |= {f"sharing.{key}" for key in _keys(GpuSharing)}
     expected |= {f"loadBalancer.{key}" for key in _keys(LoadBalancerConfig)}
@@ -69,7 +69,7 @@ def test_readme_documents_every_key() -> None:
     expected -= {"sharing", "loadBalancer"}
     assert expected <= documented, sorted(expected - documented)
     for key in _keys(ModelArchitectureConfig):
-        assert f"`{key}`" in README, key
+        assert f"`{key}`" in MANUAL, key
 
 
 def test_runtime_requirements_are_pinned_exactly() -> None:
@@ -89,7 +89,7 @@ def test_program_dependencies_stay_out_of_the_dev_only_tools() -> None:
 
 
 def _stack_rows() -> dict[str, list[str]]:
-    section = README.split("## Stacks", 1)[1].split("\n\n", 2)[1]
+    section = MANUAL.split("## Stacks", 1)[1].split("\n\n", 2)[1]
     rows = [line.strip("|").split("|") for line in section.splitlines()[2:]]
     return {cells[0].strip().strip("`"): [cell.strip() for cell in cells[1:]] for cells in rows}
 
@@ -112,7 +112,7 @@ def test_readme_stack_matrix_matches_the_stack_files() -> None:
 
 def test_the_destroy_caution_says_how_to_recover_the_log_group_eks_recreates() -> None:
     # EKS recreates its control-plane log group after destroy (terraform-aws-eks#2763); the next up fails on it.
-    caution = README.split("> [!CAUTION]\n> `deletionProtection`", 1)[1].split("\n\n", 1)[0]
+    caution = MANUAL.split("> [!CAUTION]\n> `deletionProtection`", 1)[1].split("\n\n", 1)[0]
     group = control_plane_log_group("<clusterName>")
     assert f"aws logs delete-log-group --log-group-name {group}" in caution
     assert "aws eks update-cluster-config --name <clusterName>" in caution

@@ -1,5 +1,5 @@
-"""The README's Layout section names every module of the configuration package and every composition module, so
-that a newcomer finds each where the README says."""
+"""The manual's Layout section names every module of the configuration package and every composition module, so
+that a newcomer finds each where the manual says."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from tools.offline import ROOT
 
-LAYOUT = (ROOT / "README.md").read_text().split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+LAYOUT = (ROOT / "docs" / "manual.md").read_text().split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
 
 
 def modules(folder: str) -> list[str]:

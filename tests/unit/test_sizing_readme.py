@@ -1,4 +1,4 @@
-"""The README's worked examples are the formula's own numbers."""
+"""The manual's worked examples (docs/manual.md) are the formula's own numbers."""
 
 from __future__ import annotations
 
@@ -38,6 +38,6 @@ def test_readme_worked_example_is_what_the_formula_computes(
         f"{terms.activation_gib:.2f} | {terms.non_torch_gib:.2f} | {terms.cuda_graph_gib:.1f} | "
         f"{terms.kv_room_gib:.2f} | {need:.2f} | {chosen} |"
     )
-    assert row in (ROOT / "README.md").read_text()
+    assert row in (ROOT / "docs" / "manual.md").read_text()
     sizing = size_model(architecture, context, concurrency, gpu, 8, Sharing())
     assert str(sizing.tensor_parallel) == chosen.removeprefix("no: ")

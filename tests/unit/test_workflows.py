@@ -321,10 +321,10 @@ def test_an_empty_backend_variable_fails_the_job_first_naming_the_variable(name:
 @pytest.mark.parametrize(("name", "job"), STACK_JOBS)
 def test_no_job_creates_a_stack_the_one_time_setup_creates_them(name: str, job: str) -> None:
     # upsert would create a missing stack with the passphrase secrets provider and no passphrase; the preview
-    # identity cannot write state at all. The README's setup creates each stack with its cloud's KMS.
+    # identity cannot write state at all. The manual's setup creates each stack with its cloud's KMS.
     for step in _job_steps_using(name, job, "pulumi/actions"):
         assert "upsert" not in step["with"]
-    setup = (ROOT / "README.md").read_text().split("### One-time setup", 1)[1].split("\n## ", 1)[0]
+    setup = (ROOT / "docs" / "manual.md").read_text().split("### One-time setup", 1)[1].split("\n## ", 1)[0]
     for entry in _job(name, job)["strategy"]["matrix"]["include"]:
         assert f"pulumi stack init {entry['stack']} --secrets-provider=" in setup, entry["stack"]
 

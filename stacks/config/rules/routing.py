@@ -2,7 +2,7 @@
 
 Only GKE's managed Gateway routes to an InferencePool by itself (GKE Inference Gateway). Envoy Gateway v1.9.0, the
 stack's Gateway elsewhere, does so only through an extension server (Envoy AI Gateway, built against Envoy Gateway
-v1.8.1) the stack does not install; the Gateway chosen to replace it off GKE (Istio, README "The Gateway off GKE")
+v1.8.1) the stack does not install; the Gateway chosen to replace it off GKE (Istio, manual "The Gateway off GKE")
 is not built yet. An existing Gateway's support is not known to the stack. A pool sends requests straight to the
 model's ready replicas, so a sleeping model (no replica, woken by KEDA's interceptor) cannot be behind one.
 """

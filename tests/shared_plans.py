@@ -15,7 +15,7 @@ import pickle
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from tools.offline import ROOT, Mode, run_program, stack_names
+from tools.offline import ROOT, Mode, planned_stack_names, run_program
 from tools.plan import Plan, build_plan
 
 # What the plan cannot depend on: caches, environments, outputs, version control and the tests themselves.
@@ -38,7 +38,7 @@ class SharedPlans(Mapping[tuple[str, str], Plan]):
     def __init__(self, directory: Path) -> None:
         self._directory = directory
         self._digest = source_digest()
-        self._keys = [(stack, mode) for stack in stack_names() for mode in Mode.ALL]
+        self._keys = [(stack, mode) for stack in planned_stack_names() for mode in Mode.ALL]
         self._loaded: dict[tuple[str, str], Plan] = {}
 
     def __getitem__(self, key: tuple[str, str]) -> Plan:

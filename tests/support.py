@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from tools.offline import ROOT, Registration, reveal, run_under_mocks, stack_names
+from tools.offline import Registration, planned_stack_names, reveal, run_under_mocks, stack_file, stack_names
 from tools.reachability import Pod
 
 
@@ -38,12 +38,17 @@ def record(program: Callable[[], Mapping[str, Any] | None], *, preview: bool = F
 
 def stack_config(stack: str) -> dict[str, Any]:
     """The `config:` map of Pulumi.<stack>.yaml, as written."""
-    return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return yaml.safe_load(stack_file(stack).read_text())["config"]
 
 
 def stacks_for(target: str) -> list[str]:
     """The example stacks whose target is `target`."""
     return [stack for stack in stack_names() if stack_config(stack)["llm-platform:target"] == target]
+
+
+def planned_stacks_for(target: str) -> list[str]:
+    """The root's and the examples' stacks whose target is `target` (tools.offline.planned_stack_names)."""
+    return [stack for stack in planned_stack_names() if stack_config(stack)["llm-platform:target"] == target]
 
 
 def interceptor_pod() -> Pod:

@@ -65,6 +65,28 @@ def stack_names(root: Path = ROOT) -> list[str]:
     return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in root.glob("Pulumi.*.yaml"))
 
 
+# Example stacks kept out of the root, so that the preview and deploy workflows do not pick them up, but planned
+# and checked like the root's stacks.
+EXAMPLE_DIRECTORIES = (ROOT / "examples" / "multinode",)
+
+
+def example_stack_names() -> list[str]:
+    return sorted(name for directory in EXAMPLE_DIRECTORIES for name in stack_names(directory))
+
+
+def planned_stack_names() -> list[str]:
+    """Every stack the checks plan: the root's and the examples'."""
+    return stack_names() + example_stack_names()
+
+
+def stack_file(stack: str, root: Path = ROOT) -> Path:
+    """`Pulumi.<stack>.yaml` in `root` or, for the project's own root, in an example directory."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists() and root == ROOT:
+        path = next((d / path.name for d in EXAMPLE_DIRECTORIES if (d / path.name).exists()), path)
+    return path
+
+
 def _as_config_string(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -81,7 +103,7 @@ def load_stack_files(stack: str, root: Path = ROOT) -> StackFiles:
     refuse raises StackFileError (tools/stack_file.py)."""
     project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
     project = project_file["name"]
-    stack_path = root / f"Pulumi.{stack}.yaml"
+    stack_path = stack_file(stack, root)
     if not stack_path.exists():
         raise FileNotFoundError(f"no stack file {stack_path.name}; stacks here: {', '.join(stack_names(root))}")
     stack_values = read_stack_config(stack_path)

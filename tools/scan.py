@@ -1,4 +1,4 @@
-"""Security scan: checkov over every example stack, as Terraform users scan theirs.
+"""Security scan: checkov over every stack (the root's and examples/multinode/), as Terraform users scan theirs.
 
     python -m tools.scan [--checkov PATH]
 
@@ -26,7 +26,7 @@ import yaml
 
 from tools import heap
 from tools.cloud_skips import CLOUD_SKIPS, Skips, skip_reason
-from tools.offline import ROOT, Mode, run_program, stack_names
+from tools.offline import ROOT, Mode, planned_stack_names, run_program, stack_file
 from tools.plan import build_plan, write_plan
 from tools.tfplan import terraform_plan
 
@@ -75,7 +75,7 @@ TFPLAN_SUFFIX = ".tfplan.json"
 def plan_all(out: Path) -> list[Path]:
     """Plan every stack; returns its directory, which holds `manifests/` and `<stack>.tfplan.json`."""
     directories = []
-    for stack in stack_names():
+    for stack in planned_stack_names():
         directory = out / stack
         run = run_program(stack, Mode.UPDATE)
         write_plan(build_plan(run), directory)
@@ -88,7 +88,7 @@ def public_api_reasons(stacks: list[str]) -> dict[str, str | None]:
     """Each stack's `publicApiReason`: the reason its public API endpoint checks are skipped, if any."""
     reasons: dict[str, str | None] = {}
     for stack in stacks:
-        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()).get("config") or {}
+        config = yaml.safe_load(stack_file(stack).read_text()).get("config") or {}
         reasons[stack] = config.get("llm-platform:publicApiReason")
     return reasons
 

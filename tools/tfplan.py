@@ -43,6 +43,7 @@ TF_TYPES: dict[str, str] = {
     "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",
     "aws:ec2/launchTemplate:LaunchTemplate": "aws_launch_template",
     "aws:ec2/natGateway:NatGateway": "aws_nat_gateway",
+    "aws:ec2/placementGroup:PlacementGroup": "aws_placement_group",
     "aws:ec2/routeTable:RouteTable": "aws_route_table",
     "aws:ec2/routeTableAssociation:RouteTableAssociation": "aws_route_table_association",
     "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
@@ -74,6 +75,8 @@ TF_TYPES: dict[str, str] = {
         "aws_s3_bucket_server_side_encryption_configuration"
     ),
     "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
     "gcp:compute/firewall:Firewall": "google_compute_firewall",
     "gcp:compute/network:Network": "google_compute_network",
     "gcp:compute/router:Router": "google_compute_router",
@@ -327,6 +330,15 @@ AZURE_TYPES: dict[str, tuple[str, _AzureMapping]] = {
         "azurerm_user_assigned_identity",
         lambda i: {
             "name": i.get("resourceName"),
+            "location": i.get("location"),
+            "resource_group_name": i.get("resourceGroupName"),
+        },
+    ),
+    # azurerm has no type argument: every proximity placement group it creates is Standard.
+    "azure-native:compute:ProximityPlacementGroup": (
+        "azurerm_proximity_placement_group",
+        lambda i: {
+            "name": i.get("proximityPlacementGroupName"),
             "location": i.get("location"),
             "resource_group_name": i.get("resourceGroupName"),
         },

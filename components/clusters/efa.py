@@ -60,7 +60,9 @@ def self_rules(name: str, group_id: pulumi.Input[str], opts: pulumi.ResourceOpti
 
 class EfaDevicePlugin(pulumi.ComponentResource):
     """aws-efa-k8s-device-plugin (eks-charts, pinned): advertises `vpc.amazonaws.com/efa` on the fabric pools'
-    nodes. Its DaemonSet is privileged (it opens the EFA devices), so it gets a namespace of its own.
+    nodes. Its namespace is the one Pod Security level that admits the chart's DaemonSet, "privileged": the template
+    (eks-charts v0.5.30 templates/daemonset.yaml) hard-codes `hostNetwork: true` and hostPath volumes (the kubelet's
+    device-plugin sockets, /dev/infiniband), both forbidden by "baseline", whatever its securityContext value says.
 
     Example::
 

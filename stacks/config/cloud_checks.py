@@ -12,9 +12,11 @@ from components.catalog.instances import INSTANCES, Cloud, carrying, choose_inst
 from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profile
 from components.clusters.aks import OWN_POOLS, aks_pool_name
 from components.clusters.contract import SharingMode
+from components.clusters.efa import PLUGIN_NAMESPACE as EFA_NAMESPACE
 from components.gpu.device_plugin import NAMESPACE as DEVICE_PLUGIN_NAMESPACE
 from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPACE
 from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
+from components.serving.leader_worker_set import NAMESPACE as LWS_NAMESPACE
 from components.serving.metadata import METRICS_NAMESPACES
 from stacks.config.issues import (
     ConfigIssue,
@@ -96,6 +98,8 @@ _ADD_ON_NAMESPACES: dict[str, str] = {
     **{namespace: "where Prometheus runs" for namespace in METRICS_NAMESPACES},
     PROMETHEUS_NAMESPACE: "where the stack installs kube-prometheus-stack",
     DEVICE_PLUGIN_NAMESPACE: "where the stack installs the NVIDIA device plugin",
+    EFA_NAMESPACE: "where the stack installs the EFA device plugin",
+    LWS_NAMESPACE: "where the stack installs the LeaderWorkerSet controller",
     KEDA_NAMESPACE: "where the stack installs KEDA",
     **{namespace: "a namespace of the KServe platform the stack installs" for namespace in KSERVE_NAMESPACES},
     **GATEWAY_NAMESPACES,

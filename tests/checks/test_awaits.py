@@ -12,17 +12,19 @@ import pytest
 from components.serving import awaits
 from components.serving.awaits import await_of
 from tests.support import stack_config
-from tools.offline import Mode, run_program, stack_names
+from tools.offline import Mode, planned_stack_names, run_program
 from tools.plan import build_plan
 
-STACKS = stack_names()
+STACKS = planned_stack_names()
 CLUSTER = "the cluster's own controllers"
 CLOUD_LOAD_BALANCER = "the cloud's load-balancer controller, in the stack's own network"
 INGRESS_CONTROLLER = "an ingress controller"
 INGRESS_CONTROLLER_CHARTS = {"ingress-nginx", "traefik", "haproxy-ingress", "contour"}
 GATEWAY_ADDRESS = "a Gateway implementation the stack installs or the cluster runs, and the cloud's load balancer"
 # Custom resources that wait, by API group: the chart that installs the controller setting their condition.
-OPERATOR_CHARTS = {"serving.kserve.io": "kserve-resources"}
+OPERATOR_CHARTS = {"serving.kserve.io": "kserve-resources", "leaderworkerset.x-k8s.io": "lws"}
+# What runs a model: one pod (Deployment), KServe's predictor, or a group of nodes (LeaderWorkerSet).
+MODEL_WORKLOADS = {"Deployment", "InferenceService", "LeaderWorkerSet"}
 # What the selector of a Service in front of a model names it by.
 MODEL_SELECTOR_KEYS = ("app.kubernetes.io/instance", "serving.kserve.io/inferenceservice")
 
@@ -72,13 +74,24 @@ def _ready_by(manifest: dict[str, Any]) -> str:
 def _model_of(manifest: dict[str, Any], models: dict[str, Any]) -> str | None:
     """The model this object runs or stands in front of, if any."""
     metadata = manifest["metadata"]
-    if manifest["kind"] in {"Deployment", "InferenceService"} and metadata["name"] in models:
+    if manifest["kind"] in MODEL_WORKLOADS and metadata["name"] in models:
         return str(metadata["name"])
     selector = (manifest.get("spec") or {}).get("selector") or {}
     for key in MODEL_SELECTOR_KEYS:
         if selector.get(key) in models:
             return str(selector[key])
     return None
+
+
+def _pod_specs(workload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pod specs a model workload runs: a LeaderWorkerSet's leader (when it has its own template) and workers."""
+    spec = workload["spec"]
+    if workload["kind"] == "Deployment":
+        return [spec["template"]["spec"]]
+    if workload["kind"] == "InferenceService":
+        return [spec["predictor"]]
+    templates = spec["leaderWorkerTemplate"]
+    return [t["spec"] for t in (templates.get("leaderTemplate"), templates["workerTemplate"]) if t]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -110,7 +123,7 @@ def test_pulumi_up_ends_only_when_every_model_serves(plans: dict[Any, Any], stac
     awaited = {
         _model_of(manifest, models)
         for manifest in _manifests(plans, stack)
-        if manifest["kind"] in {"Deployment", "InferenceService"} and await_of(manifest) is not None
+        if manifest["kind"] in MODEL_WORKLOADS and await_of(manifest) is not None
     }
     # Workloads of no model (an endpoint picker) are awaited too; every model must be among the awaited.
     assert awaited - {None} == set(models)
@@ -123,13 +136,13 @@ def test_cache_claims_are_awaited_through_the_workload_that_mounts_them(plans: d
     claims = [m["metadata"]["name"] for m in manifests if m["kind"] == "PersistentVolumeClaim"]
     mounted_by_awaited: set[str] = set()
     for manifest in manifests:
-        if await_of(manifest) is None or manifest["kind"] not in {"Deployment", "InferenceService"}:
+        if await_of(manifest) is None or manifest["kind"] not in MODEL_WORKLOADS:
             continue
-        pod = (
-            manifest["spec"]["template"]["spec"] if manifest["kind"] == "Deployment" else manifest["spec"]["predictor"]
-        )
         mounted_by_awaited |= {
-            v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v
+            v["persistentVolumeClaim"]["claimName"]
+            for pod in _pod_specs(manifest)
+            for v in pod["volumes"]
+            if "persistentVolumeClaim" in v
         }
     for manifest in manifests:
         if manifest["kind"] == "PersistentVolumeClaim":

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from components import versions
-from tests.support import stack_config, stacks_for
+from tests.support import planned_stacks_for, stack_config
 from tools.offline import Mode
 
-AWS_STACKS = stacks_for("aws")
+AWS_STACKS = planned_stacks_for("aws")
 
 
 def _resources(plans: dict[Any, Any], stack: str, type_: str) -> list[dict[str, Any]]:
@@ -116,7 +116,7 @@ def test_eks_gpu_node_groups_use_the_nvidia_al2023_ami(plans: dict[Any, Any], st
 
 # --- GKE ------------------------------------------------------------------------------------------
 
-GCP_STACKS = stacks_for("gcp")
+GCP_STACKS = planned_stacks_for("gcp")
 
 
 def test_there_is_a_gcp_stack() -> None:
@@ -186,7 +186,7 @@ def test_gke_encrypts_secrets_and_uses_workload_identity(plans: dict[Any, Any], 
 
 # --- AKS ------------------------------------------------------------------------------------------
 
-AZURE_STACKS = stacks_for("azure")
+AZURE_STACKS = planned_stacks_for("azure")
 
 
 def test_there_is_an_azure_stack() -> None:

@@ -8,14 +8,16 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support import stack_config, stacks_for
-from tools.offline import Mode, mock_asg_name, stack_names
+from stacks.config.schema import GpuPool
+from tests.support import planned_stacks_for, stack_config, stacks_for
+from tools.offline import Mode, mock_asg_name, planned_stack_names
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
+DEFAULT_PRIORITY = GpuPool.model_fields["priority"].default
 
 
-STACKS = stack_names()
-STACKS_BY_TARGET = {target: stacks_for(target) for target in ("aws", "gcp", "azure", "existing")}
+STACKS = planned_stack_names()
+STACKS_BY_TARGET = {target: planned_stacks_for(target) for target in ("aws", "gcp", "azure", "existing")}
 
 
 def _resources(plans: dict[Any, Any], stack: str, type_: str) -> list[dict[str, Any]]:
@@ -34,7 +36,9 @@ def _priorities(plans: dict[Any, Any], stack: str) -> dict[int, list[str]]:
 
 
 def _gpu_pools(stack: str) -> dict[str, dict[str, Any]]:
-    return stack_config(stack).get("llm-platform:gpuPools", {})
+    """The stack's GPU pools as written, with the schema's default `priority` where a pool leaves it out."""
+    pools = stack_config(stack).get("llm-platform:gpuPools", {})
+    return {name: {"priority": DEFAULT_PRIORITY, **pool} for name, pool in pools.items()}
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -123,7 +127,7 @@ def test_gpu_models_request_whole_gpus_select_their_group_and_tolerate_it(
         assert "nvidia.com/gpu" in keys
 
 
-@pytest.mark.parametrize("stack", STACKS_BY_TARGET["azure"])
+@pytest.mark.parametrize("stack", stacks_for("azure"))  # the root's azure stacks share a pool by time-slicing
 def test_time_sliced_models_take_only_their_share_of_the_gpu(plans: dict[Any, Any], stack: str) -> None:
     pools = _gpu_pools(stack)
     for body in plans[(stack, Mode.UPDATE)].manifests.values():

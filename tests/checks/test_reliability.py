@@ -13,7 +13,7 @@ from components.serving.gateway import ENVOY_PROXY_LABELS, PROXY_PORT_SHIFT
 from stacks.config import StackConfig, parse_config
 from stacks.serving import stack_gateway_ref
 from tests.support import interceptor_pod
-from tools.offline import Mode, load_stack_files, stack_names
+from tools.offline import Mode, load_stack_files, planned_stack_names
 from tools.reachability import Address, Network, Pod
 
 
@@ -23,7 +23,7 @@ def _config(stack: str) -> StackConfig:
     return parse_config(raw, stack=stack, secret_keys={"hfToken": True})
 
 
-STACKS = stack_names()
+STACKS = planned_stack_names()
 # Pod Security "restricted" (kubernetes/pod-security-admission, policy/check_*.go): the volume types it allows.
 RESTRICTED_VOLUME_TYPES = {
     "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
@@ -132,6 +132,8 @@ PLATFORM_NAMESPACES = {
     "kserve",
     "envoy-gateway-system",
     "llm-gateway",
+    "lws-system",  # LeaderWorkerSet's controller (examples/multinode)
+    "aws-efa",  # the EFA device plugin (examples/multinode)
 }
 # Container ports of the webhooks and aggregated APIs the API server calls (KEDA, cert-manager, KServe, the
 # Prometheus Operator); the only ports a platform namespace opens to any source.
@@ -211,8 +213,9 @@ def test_p2_every_namespace_declares_its_pod_security_level(plans: dict[Any, Any
         labels = namespace["metadata"]["labels"]
         level = labels["pod-security.kubernetes.io/enforce"]
         assert labels["pod-security.kubernetes.io/enforce-version"]
-        # Only the GPU node agents' namespace may run privileged pods; Prometheus's meets "baseline".
-        expected = {"nvidia-gpu": "privileged", "monitoring": "baseline"}.get(
+        # Only the node agents' namespaces may run privileged pods (the GPU agents', and the EFA device plugin's, whose
+        # chart sets hostNetwork and hostPath volumes, which "baseline" forbids); Prometheus's meets "baseline".
+        expected = {"nvidia-gpu": "privileged", "aws-efa": "privileged", "monitoring": "baseline"}.get(
             namespace["metadata"]["name"], "restricted"
         )
         assert level == expected

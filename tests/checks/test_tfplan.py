@@ -98,6 +98,38 @@ def test_an_azure_subnet_with_an_nsg_becomes_an_azurerm_subnet_and_its_associati
     }
 
 
+def test_a_fabric_pools_placement_group_and_self_rules_become_their_terraform_resources() -> None:
+    """pulumi-aws v7.51.1 provider/resources.go: aws_placement_group, aws_vpc_security_group_ingress_rule and
+    aws_vpc_security_group_egress_rule, the types checkov's network checks read."""
+
+    def program() -> None:
+        aws.ec2.PlacementGroup("fabric", strategy="cluster")
+        pool = aws.ec2.SecurityGroup("pool", vpc_id="vpc-1")
+        aws.vpc.SecurityGroupIngressRule(
+            "efa-in", security_group_id=pool.id, referenced_security_group_id=pool.id, ip_protocol="-1"
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            "efa-out", security_group_id=pool.id, referenced_security_group_id=pool.id, ip_protocol="-1"
+        )
+
+    plan = terraform_plan(_run(program))
+    assert _resource(plan, "aws_placement_group.fabric")["values"] == {"strategy": "cluster"}
+    for rule in ("aws_vpc_security_group_ingress_rule.efa-in", "aws_vpc_security_group_egress_rule.efa-out"):
+        assert _resource(plan, rule)["values"]["ip_protocol"] == "-1"
+        assert _expressions(plan, rule)["referenced_security_group_id"]["references"][0] == "aws_security_group.pool.id"
+
+
+def test_an_azure_proximity_placement_group_becomes_azurerm_proximity_placement_group() -> None:
+    def program() -> None:
+        azure_native.compute.ProximityPlacementGroup(
+            "fabric", resource_group_name="rg", location="eastus2", proximity_placement_group_type="Standard"
+        )
+
+    plan = terraform_plan(_run(program))
+    values = _resource(plan, "azurerm_proximity_placement_group.fabric")["values"]
+    assert values == {"name": None, "location": "eastus2", "resource_group_name": "rg"}
+
+
 def test_a_cloud_resource_without_a_terraform_type_stops_the_conversion() -> None:
     def program() -> None:
         aws.sqs.Queue("unmapped")

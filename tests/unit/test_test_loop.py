@@ -11,13 +11,13 @@ from pulumi.runtime import resource as runtime_resource
 
 from tests.shared_plans import SharedPlans, source_digest
 from tools.bench import loaded_modules
-from tools.offline import Mode, run_under_mocks, stack_names
+from tools.offline import Mode, planned_stack_names, run_under_mocks
 
 SDK_STACK_TRACE = runtime_resource._get_stack_trace
 
 
 def test_the_shared_plans_hold_every_example_stack_in_both_modes(tmp_path: Path) -> None:
-    assert set(SharedPlans(tmp_path)) == {(stack, mode) for stack in stack_names() for mode in Mode.ALL}
+    assert set(SharedPlans(tmp_path)) == {(stack, mode) for stack in planned_stack_names() for mode in Mode.ALL}
 
 
 def test_a_plan_one_worker_made_is_read_by_another_as_its_own_copy(tmp_path: Path) -> None:

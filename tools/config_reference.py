@@ -8,12 +8,12 @@ and description, so the page cannot drift from what the program accepts.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import Any
 
 from stacks.config.loader import PROJECT
+from tools.generated import write_or_check
 from tools.stack_schema import ROOT, stack_file_schema
 
 PAGE_PATH = ROOT / "docs" / "reference" / "configuration.md"
@@ -176,19 +176,7 @@ def _cell(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="exit 1 when the committed page is stale")
-    args = parser.parse_args(argv)
-    text = reference_page()
-    if args.check:
-        if not PAGE_PATH.exists() or PAGE_PATH.read_text() != text:
-            print(f"{PAGE_PATH.relative_to(ROOT)} is stale: run `python -m tools.config_reference`", file=sys.stderr)
-            return 1
-        return 0
-    PAGE_PATH.parent.mkdir(parents=True, exist_ok=True)
-    PAGE_PATH.write_text(text)
-    print(f"wrote {PAGE_PATH.relative_to(ROOT)}")
-    return 0
+    return write_or_check(PAGE_PATH, reference_page(), module="tools.config_reference", doc=__doc__, argv=argv)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ writes `"3"`), and an optional top-level key may be left empty (`~`: its default
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 
 from stacks.config.loader import PROJECT
 from stacks.config.schema import OBJECT_KEYS, GpuPool, ModelServing, PriceOverride, RawConfig
+from tools.generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "schemas" / "stack-file.schema.json"
@@ -150,19 +150,7 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="exit 1 when the committed schema is stale")
-    args = parser.parse_args(argv)
-    text = render(stack_file_schema())
-    if args.check:
-        if not SCHEMA_PATH.exists() or SCHEMA_PATH.read_text() != text:
-            print(f"{SCHEMA_PATH.relative_to(ROOT)} is stale: run `python -m tools.stack_schema`", file=sys.stderr)
-            return 1
-        return 0
-    SCHEMA_PATH.parent.mkdir(parents=True, exist_ok=True)
-    SCHEMA_PATH.write_text(text)
-    print(f"wrote {SCHEMA_PATH.relative_to(ROOT)}")
-    return 0
+    return write_or_check(SCHEMA_PATH, render(stack_file_schema()), module="tools.stack_schema", doc=__doc__, argv=argv)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,11 @@ CERT_MANAGER_CHART = "v1.21.1"
 ENVOY_GATEWAY_CHART = "oci://docker.io/envoyproxy/gateway-helm"
 ENVOY_GATEWAY_VERSION = "v1.9.0"
 
+# agentgateway: the stack's Gateway (docs/manual.md "The Gateway"), conformant to the inference extension (its
+# v1.6.0 implementations list; agentgateway runs that conformance suite in CI on every change, Makefile
+# `all-conformance`). Two OCI charts per release, the CRDs apart from the controller; CRD schemas in schemas/crds/.
+AGENTGATEWAY_VERSION = "v1.4.1"
+
 # The endpoint picker of `routing: inference` (EPP): llm-d/llm-d-router's release, its maintained home since
 # kubernetes-sigs/gateway-api-inference-extension v1.6.0 stopped building it. Pinned to the release tag: the
 # chart's default (routerlib values.yaml at v0.10.0) is the floating `main`. Its chart config/charts/routerlib at

@@ -91,6 +91,11 @@ SOURCES: tuple[CrdSource, ...] = (
               "config/crd/networking.gke.io_gcpgatewaypolicies.yaml", ("v1",)),
     CrdSource("datreeio/CRDs-catalog", CRDS_CATALOG_COMMIT, "cloud.google.com/computeclass_v1.json", ("v1",),
               json_schema_of="ComputeClass/cloud.google.com/v1"),
+    *(
+        CrdSource("agentgateway/agentgateway", versions.AGENTGATEWAY_VERSION,
+                  f"controller/install/helm/agentgateway-crds/templates/agentgateway.dev_{plural}.yaml", ("v1alpha1",))
+        for plural in ("agentgatewaybackends", "agentgatewayparameters", "agentgatewaypolicies")
+    ),
     # LeaderWorkerSet (models past one node); the stack also creates this CRD itself (tools/vendor_lws_crd.py).
     CrdSource("kubernetes-sigs/lws", versions.LWS_VERSION,
               "charts/lws/crds/leaderworkerset.x-k8s.io_leaderworkersets.yaml", ("v1",)),

@@ -98,6 +98,28 @@ def _policy_on(kind: str, api_version: str) -> dict[str, Any]:
 
 
 ENVOY_POLICY = "gateway.envoyproxy.io/v1alpha1"
+AGENTGATEWAY = "agentgateway.dev/v1alpha1"
+
+
+def _agentgateway(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": AGENTGATEWAY,
+        "kind": kind,
+        "metadata": {"name": "llm-platform", "namespace": "agentgateway-system"},
+        "spec": spec,
+    }
+
+
+def _backend_both_static_and_dynamic(backend: dict[str, Any]) -> None:
+    backend["spec"]["dynamicForwardProxy"] = {}
+
+
+def _parameters_with_a_shutdown_window_upside_down(parameters: dict[str, Any]) -> None:
+    parameters["spec"]["shutdown"] = {"min": 30, "max": 10}
+
+
+def _policy_with_nothing_to_apply(policy: dict[str, Any]) -> None:
+    del policy["spec"]["frontend"]
 
 # kind → (the object to break: a planned one, or a minimal valid one for kinds no example stack plans yet; how it is
 # broken; the message of the rule that must fire)
@@ -123,6 +145,16 @@ BROKEN: dict[str, tuple[str | dict[str, Any], Callable[[dict[str, Any]], None], 
                              _backend_policy_with_a_timeout_past_its_interval, "timeout must be less than interval"),
     "ClientTrafficPolicy": (_policy_on("ClientTrafficPolicy", ENVOY_POLICY), _client_policy_without_a_client_ip_source,
                             "exactly one of xForwardedFor, customHeader, or directSourceIP must be set"),
+    "AgentgatewayBackend": (_agentgateway("AgentgatewayBackend", {"static": {"host": "example.com", "port": 443}}),
+                            _backend_both_static_and_dynamic, "exactly one of the fields in [ai static"),
+    "AgentgatewayParameters": (_agentgateway("AgentgatewayParameters", {"shutdown": {"min": 10, "max": 30}}),
+                               _parameters_with_a_shutdown_window_upside_down,
+                               "The 'min' value must be less than or equal to the 'max' value."),
+    "AgentgatewayPolicy": ({**_policy_on("AgentgatewayPolicy", AGENTGATEWAY),
+                            "spec": {**_policy_on("AgentgatewayPolicy", AGENTGATEWAY)["spec"],
+                                     "frontend": {"tcp": {"keepalive": {"time": "60s"}}}}},
+                           _policy_with_nothing_to_apply,
+                           "At least one of traffic, frontend, or backend must be provided."),
 }  # fmt: skip
 
 

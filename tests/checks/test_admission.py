@@ -121,6 +121,7 @@ def _parameters_with_a_shutdown_window_upside_down(parameters: dict[str, Any]) -
 def _policy_with_nothing_to_apply(policy: dict[str, Any]) -> None:
     del policy["spec"]["frontend"]
 
+
 # kind → (the object to break: a planned one, or a minimal valid one for kinds no example stack plans yet; how it is
 # broken; the message of the rule that must fire)
 BROKEN: dict[str, tuple[str | dict[str, Any], Callable[[dict[str, Any]], None], str]] = {

@@ -267,6 +267,7 @@ def _pick_endpoints(
             model_selector=endpoint.service_selector,
             model_port=endpoint.pod_port,
             proxy_cidrs=shared.gateway.proxy_cidrs,
+            proxies=shared.gateway.proxies,
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             priority_class=shared.priority_class,
             after=shared.gateway_ready,

@@ -18,6 +18,7 @@ from components.serving.endpoint_picker import (
     EndpointPickerArgs,
     picker_selector,
 )
+from components.serving.gateway import Implementation
 from components.serving.routes import Backend, backend_ref
 from tests.support import Registered, record
 
@@ -271,7 +272,7 @@ def test_gkes_backend_timeout_for_the_pool_is_the_routes(picker: Registered) -> 
 
 def test_a_pooled_backend_names_the_pool_without_a_port() -> None:
     backend = Backend(model="chat", service="chat", namespace=None, port=8000, weight=90, pool=True)
-    assert backend_ref(backend) == {
+    assert backend_ref(backend, Implementation.AGENTGATEWAY) == {
         "group": "inference.networking.k8s.io",
         "kind": "InferencePool",
         "name": "chat",

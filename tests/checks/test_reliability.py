@@ -492,9 +492,11 @@ def test_an_exposed_sleeping_models_route_leads_to_the_interceptor_with_its_wake
         "keda",
         8080,
     )
-    [rewrite] = backend["filters"]
+    [host_header] = backend["filters"]
     [interceptor_route] = [body for body in sleeping_exposed_model.values() if body["kind"] == "InterceptorRoute"]
-    assert rewrite["urlRewrite"]["hostname"] in interceptor_route["spec"]["rules"][0]["hosts"]
+    [wake_host] = host_header["requestHeaderModifier"]["set"]
+    assert wake_host["name"] == "Host"
+    assert wake_host["value"] in interceptor_route["spec"]["rules"][0]["hosts"]
     [grant] = [body for body in sleeping_exposed_model.values() if body["kind"] == "ReferenceGrant"]
     assert grant["metadata"]["namespace"] == "keda"
     assert grant["spec"]["to"] == [{"group": "", "kind": "Service", "name": "keda-add-ons-http-interceptor-proxy"}]

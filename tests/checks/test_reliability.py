@@ -414,7 +414,7 @@ def test_n2_every_ingress_host_is_served_over_tls(plans: dict[Any, Any], stack: 
 
 def _gateways(plans: dict[Any, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = [(s, g) for s in STACKS for g in plans[(s, Mode.UPDATE)].manifests.values() if g["kind"] == "Gateway"]
-    assert {stack for stack, _ in found} >= {"prod-aws", "prod-gcp"}, "a stack on Envoy Gateway and one on GKE's"
+    assert {stack for stack, _ in found} >= {"prod-aws", "prod-gcp"}, "a stack on agentgateway and one on GKE's"
     return found
 
 

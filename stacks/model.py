@@ -29,7 +29,7 @@ from components.serving import awaits
 from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.clients import ClientEgress, ClientEgressArgs, Target
 from components.serving.endpoint_picker import EndpointPicker, EndpointPickerArgs
-from components.serving.gateway import GatewayRef
+from components.serving.gateway import GatewayRef, Implementation
 from components.serving.gke_backend import HealthCheck
 from components.serving.kserve import PORT as KSERVE_PORT
 from components.serving.kserve import READY_PATH as KSERVE_READY_PATH
@@ -268,6 +268,7 @@ def _pick_endpoints(
             model_port=endpoint.pod_port,
             proxy_cidrs=shared.gateway.proxy_cidrs,
             proxies=shared.gateway.proxies,
+            gke=shared.gateway.implementation is Implementation.GKE,
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             priority_class=shared.priority_class,
             after=shared.gateway_ready,

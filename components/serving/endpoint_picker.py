@@ -315,6 +315,9 @@ class EndpointPickerArgs:
     """Where the Gateway's proxies call the picker from (GKE's proxy-only subnet and health-check ranges)."""
     proxies: Client | None = None
     """The Gateway's proxies when they run in pods (agentgateway's): they call the picker from there."""
+    gke: bool = False
+    """GKE's managed Gateway routes to the pool: its HealthCheckPolicy and GCPBackendPolicy go on it (CRDs that only
+    GKE serves, so nowhere else)."""
     timeout_seconds: int
     priority_class: pulumi.Input[str] | None
     after: list[pulumi.Resource]
@@ -446,10 +449,11 @@ class EndpointPicker(pulumi.ComponentResource):
             },
             opts=child,
         )
-        for kind, suffix, spec in (
+        gke_policies = (
             ("HealthCheckPolicy", "health-check", gke_health_check_spec(name, args.model_port)),
             ("GCPBackendPolicy", "backend-policy", gke_backend_spec(name, args.timeout_seconds)),
-        ):
+        )
+        for kind, suffix, spec in gke_policies if args.gke else ():
             k8s.apiextensions.CustomResource(
                 f"{name}-pool-{suffix}",
                 api_version="networking.gke.io/v1",

@@ -292,10 +292,12 @@ def pickers(plans: dict[Any, Any], worlds: dict[tuple[str, str], World]) -> dict
     return {case: _pickers(plans[case], worlds[case]) for case in CASES}
 
 
-def test_an_example_stack_routes_a_model_through_an_endpoint_picker(
+def test_an_example_stack_on_each_cloud_routes_a_model_through_an_endpoint_picker(
     pickers: dict[tuple[str, str], dict[str, Pod]],
 ) -> None:
     assert set(pickers[("prod-gcp", Mode.PREVIEW)]) == {"qwen-7b"}
+    assert set(pickers[("prod-aws", Mode.PREVIEW)]) == {"qwen-7b"}
+    assert set(pickers[("prod-azure", Mode.PREVIEW)]) == {"qwen-small"}
 
 
 @pytest.mark.parametrize(("stack", "mode"), CASES)

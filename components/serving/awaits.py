@@ -22,6 +22,7 @@ installs, and then for as long as the model behind it may take; otherwise Pulumi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +66,11 @@ def model_service() -> dict[str, str]:
 
 
 GATEWAY_READY = "condition=Programmed"
-"""A Gateway is Programmed once its implementation has configured the data plane and it has an address."""
+"""A Gateway is Programmed once its implementation has configured the data plane (GKE's, once it has an address)."""
+GATEWAY_ADDRESSED = json.dumps([GATEWAY_READY, "jsonpath={.status.addresses[0].value}"])
+"""Programmed and addressed, both (a JSON list of conditions: pulumi-kubernetes waits for all of them). agentgateway
+v1.4.1 reports Programmed from its translation alone and writes the address from its proxies' Service once the cloud
+assigns one (controller/pkg/controller/gw_controller.go), so Programmed alone may come first."""
 
 
 def gateway_wait_seconds(
@@ -98,11 +103,12 @@ GATEWAY_WAIT_SECONDS = 900
 Gateway's own readiness."""
 
 
-def gateway(wait_seconds: int | None) -> dict[str, str]:
-    """The annotations of the stack's Gateway (a custom resource: awaited only with `pulumi.com/waitFor`)."""
+def gateway(wait_seconds: int | None, *, until_addressed: bool = False) -> dict[str, str]:
+    """The annotations of the stack's Gateway (a custom resource: awaited only with `pulumi.com/waitFor`);
+    `until_addressed`: also until its status has an address, where Programmed does not imply one."""
     if wait_seconds is None:
         return dict(NOT_AWAITED)
-    return {WAIT_FOR: GATEWAY_READY, TIMEOUT_SECONDS: str(wait_seconds)}
+    return {WAIT_FOR: GATEWAY_ADDRESSED if until_addressed else GATEWAY_READY, TIMEOUT_SECONDS: str(wait_seconds)}
 
 
 def weights_copy(seconds: int) -> dict[str, str]:

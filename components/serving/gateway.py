@@ -315,7 +315,7 @@ class StackGateway(pulumi.ComponentResource):
                 "labels": labels,
                 "annotations": {
                     **({"cert-manager.io/cluster-issuer": issuer} if issuer else {}),
-                    **awaits.gateway(args.await_seconds),
+                    **awaits.gateway(args.await_seconds, until_addressed=own),
                 },
             },
             spec={"gatewayClassName": class_name, "listeners": listeners(args.hosts, args.serving_namespace)},

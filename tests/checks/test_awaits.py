@@ -162,7 +162,9 @@ def test_every_helm_release_waits_for_what_the_rule_says(plans: dict[Any, Any], 
 
 def test_the_agentgateway_gateway_a_cloud_stack_installs_is_awaited_until_programmed(plans: dict[Any, Any]) -> None:
     [gateway] = [m for m in _manifests(plans, "prod-aws") if m["kind"] == "Gateway"]
-    assert await_of(gateway) == awaits.Await(awaits.GATEWAY_WAIT_SECONDS, "condition=Programmed")
+    assert await_of(gateway) == awaits.Await(
+        awaits.GATEWAY_WAIT_SECONDS, '["condition=Programmed", "jsonpath={.status.addresses[0].value}"]'
+    )
 
 
 def test_gkes_gateway_is_not_awaited_while_its_certificate_comes_from_an_issuer_the_stack_does_not_create(

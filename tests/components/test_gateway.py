@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -316,3 +317,15 @@ def test_gkes_gateway_gets_no_agentgateway_object() -> None:
     assert registered.all(AGENTGATEWAY_POLICY) == []
     assert registered.all(TYPES["AgentgatewayParameters"]) == []
     assert registered.all(CRD_PATCH) == []
+
+
+def test_agentgateways_gateway_is_awaited_until_it_has_an_address_too(agw: Registered) -> None:
+    # agentgateway reports Programmed from its translation; the address follows from its proxies' Service.
+    [gateway] = _custom(agw, "Gateway")
+    wait_for = json.loads(gateway["metadata"]["annotations"]["pulumi.com/waitFor"])
+    assert wait_for == ["condition=Programmed", "jsonpath={.status.addresses[0].value}"]
+
+
+def test_gkes_gateway_is_awaited_until_programmed_alone() -> None:
+    [gateway] = _custom(record(lambda: build(GKE, Cloud.GCP)), "Gateway")
+    assert gateway["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=Programmed"

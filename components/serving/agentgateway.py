@@ -18,10 +18,11 @@ What agentgateway v1.4.1 is, read from its source at that tag (agentgateway/agen
 - Neither chart installs Gateway API or the InferencePool CRD; the controller waits for each (delayed informers,
   pkg/agentgateway/plugins/collection.go), and reads InferencePools only with `inferenceExtension.enabled`
   (AGW_ENABLE_INFER_EXT). The stack creates both sets of CRDs from components/serving/crds/gateway-crds.json
-  (tools/vendor_gateway_crds.py) as patches, not creates: a cluster that already has them (an existing cluster's own,
-  or the experimental channel Envoy Gateway's chart left on a stack deployed before) is brought to the stack's
-  version instead of failing with AlreadyExists (pulumi-kubernetes 4.29 on), and they are never deleted, as deleting
-  a CRD deletes every object of it.
+  (tools/vendor_gateway_crds.py) as server-side-apply patches, not creates: a patch creates an object that does not
+  exist (pulumi/pulumi-kubernetes#2011, #2194), and a cluster that already has them (an existing cluster's own, or the
+  experimental channel Envoy Gateway's chart left on a stack deployed before) is brought to the stack's version
+  instead of failing with AlreadyExists (pulumi-kubernetes 4.29 on); they are never deleted, as deleting a CRD
+  deletes every object of it.
 """
 
 from __future__ import annotations

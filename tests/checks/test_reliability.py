@@ -134,6 +134,8 @@ PLATFORM_NAMESPACES = {
     "llm-gateway",
     "lws-system",  # LeaderWorkerSet's controller (examples/multinode)
     "aws-efa",  # the EFA device plugin (examples/multinode)
+    "gke-gpudirect",  # GKE's NCCL plugin installers (examples/multinode)
+    "nvidia-network-operator",  # InfiniBand in pods on AKS (examples/multinode)
 }
 # Container ports of the webhooks and aggregated APIs the API server calls (KEDA, cert-manager, KServe, the
 # Prometheus Operator); the only ports a platform namespace opens to any source.
@@ -213,12 +215,22 @@ def test_p2_every_namespace_declares_its_pod_security_level(plans: dict[Any, Any
         labels = namespace["metadata"]["labels"]
         level = labels["pod-security.kubernetes.io/enforce"]
         assert labels["pod-security.kubernetes.io/enforce-version"]
-        # Only the node agents' namespaces may run privileged pods (the GPU agents', and the EFA device plugin's, whose
-        # chart sets hostNetwork and hostPath volumes, which "baseline" forbids); Prometheus's meets "baseline".
-        expected = {"nvidia-gpu": "privileged", "aws-efa": "privileged", "monitoring": "baseline"}.get(
+        # Only the node agents' namespaces may run privileged pods (the GPU agents', the EFA device plugin's, whose
+        # chart sets hostNetwork and hostPath volumes, which "baseline" forbids, GKE's NCCL installers and the
+        # Network Operator's driver); Prometheus's meets "baseline". The serving namespace runs at "privileged" only
+        # where a group's pods need their node's GPU network from the host (components/serving/fabric_pods.py).
+        node_agents = ("nvidia-gpu", "aws-efa", "gke-gpudirect", "nvidia-network-operator")
+        expected = {**dict.fromkeys(node_agents, "privileged"), "monitoring": "baseline"}.get(
             namespace["metadata"]["name"], "restricted"
         )
+        if namespace["metadata"]["name"] == _config(stack).namespace and stack in SERVING_HOST_ACCESS:
+            expected = "privileged"
         assert level == expected
+
+
+SERVING_HOST_ACCESS = ("multinode-gcp", "multinode-azure")
+"""Stacks whose serving namespace enforces "privileged": GKE's TCPXO pods mount host paths and run the RxDM with
+NET_ADMIN; AKS's InfiniBand pods add IPC_LOCK."""
 
 
 def restricted_violations(pod: dict[str, Any]) -> list[str]:

@@ -1,0 +1,228 @@
+"""GKE's GPUDirect inside the cluster, for the fabric pools: the `GKENetworkParamSet` and `Network` per GPU NIC that
+pods attach (networking.gke.io/v1; GKE "Maximize GPU network bandwidth", "Create the GKE environment"), and the
+NCCL plugin installer DaemonSet GKE requires per machine type, from GoogleCloudPlatform/container-engine-accelerators
+at versions.GKE_ACCELERATORS_COMMIT: gpudirect-tcpxo/nccl-tcpxo-installer.yaml (a3-megagpu-8g) and
+gpudirect-rdma/nccl-rdma-installer.yaml (a3-ultragpu-8g). The pods' side is components/serving/fabric_pods.py.
+
+The installers run in their own namespace at Pod Security "privileged" (they are privileged, on the host's network
+and PID namespace, and write the host's /home/kubernetes/bin), not in kube-system as the upstream manifests do,
+so that every namespace the stack writes to declares its level. Without upstream's `system-node-critical`
+PriorityClass: GKE admits the critical classes outside kube-system only under a ResourceQuota that names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import versions
+from components.catalog.fabric import Fabric, FabricKind
+from components.clusters.contract import POOL_LABEL
+from components.clusters.gke_fabric import PodNetwork, pod_networks
+from components.serving.metadata import PART_OF, platform_namespace
+
+NAMESPACE = "gke-gpudirect"
+API_VERSION = "networking.gke.io/v1"
+
+TCPXO_PRE_INSTALL = """\
+/sbin/iptables -I INPUT -p tcp -m tcp -j ACCEPT && modprobe import-helper
+sudo mkdir -p /dev/aperture_devices
+while IFS= read -r line; do
+  BDF=$( echo "$line" | awk '{print $1}' );
+  target_aperture_path="/dev/aperture_devices/$BDF"
+  host_aperture_device=$(readlink -f "/sys/bus/pci/devices/$BDF");
+  sudo mkdir -p $target_aperture_path;
+  sudo umount -R $target_aperture_path;
+  sudo mount --bind $host_aperture_device $target_aperture_path;
+done < <(lspci -nn -D | grep '1ae0:0084')
+if [ -d /dev/aperture_devices ]; then
+    chmod -R a+r /dev/aperture_devices/
+    chmod a+rw /dev/aperture_devices/*/resource*
+fi
+"""
+"""nccl-tcpxo-installer.yaml's `pre-installation` step, run in the host's namespaces: it exposes the NICs'
+LLCM aperture devices under /dev/aperture_devices, which the pods mount (fabric_pods.tcpxo_pod)."""
+TCPXO_INSTALL = """\
+set -ex
+chmod 755 /scripts/container_entry.sh
+/scripts/container_entry.sh install --install-nccl
+mkdir -p /usr/local/nvidia/lib64
+cp -r /var/lib/tcpxo/lib64/. /usr/local/nvidia/lib64
+echo "installation finishes"
+"""
+RDMA_INSTALL = """\
+set -ex
+/scripts/container_entry.sh install
+cp -r /var/lib/gib/lib64/. /usr/local/home/kubernetes/bin/nvidia/lib64
+cp -r /var/lib/gib/. /usr/local/home/kubernetes/bin/gib
+echo "installation finishes"
+"""
+
+
+@dataclass(frozen=True)
+class FabricPool:
+    """A GKE pool with a fabric, as the in-cluster objects need it."""
+
+    name: str
+    fabric: Fabric
+    prefix: str
+    """Its VPCs' and subnets' name prefix, `<cluster>-<pool>` (gke_fabric.gpu_networks)."""
+
+    @property
+    def networks(self) -> list[PodNetwork]:
+        return pod_networks(self.prefix, self.name, self.fabric)
+
+
+def network_objects(network: PodNetwork) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The GKENetworkParamSet and the Network of one GPU NIC, both cluster-scoped and named after it."""
+    params = {"vpc": network.vpc, "vpcSubnet": network.subnet, "deviceMode": network.device_mode}
+    ref = {"group": "networking.gke.io", "kind": "GKENetworkParamSet", "name": network.name}
+    return params, {"type": "Device", "parametersRef": ref}
+
+
+def _host_path(name: str, path: str, **extra: str) -> dict[str, Any]:
+    return {"name": name, "hostPath": {"path": path, **extra}}
+
+
+def installer_spec(kind: FabricKind, pools: list[str]) -> dict[str, Any]:
+    """The installer DaemonSet's spec on the named pools: privileged init containers that put NCCL and the net plugin
+    under the host's /home/kubernetes/bin, then a pause container that keeps the pod (and its readiness) up."""
+    name = "nccl-tcpxo-installer" if kind is FabricKind.TCPXO else "nccl-rdma-installer"
+    privileged = {"privileged": True}
+    if kind is FabricKind.TCPXO:
+        volumes = [
+            _host_path("var-lib", "/var/lib"),
+            _host_path("tcpxo", "/var/lib/tcpxo"),
+            _host_path("library-dir-host", "/home/kubernetes/bin"),
+        ]
+        init = [
+            {
+                "name": "pre-installation",
+                "image": versions.UBUNTU_IMAGE,
+                "securityContext": privileged,
+                "command": ["nsenter", "-at", "1", "--", "sh", "-c", TCPXO_PRE_INSTALL],
+            },
+            {
+                "name": "nccl-tcpxo-installer",
+                "image": versions.TCPXO_INSTALLER_IMAGE,
+                "resources": {"requests": {"cpu": "150m"}},
+                "securityContext": privileged,
+                "volumeMounts": [
+                    {"name": "var-lib", "mountPath": "/var/lib"},
+                    {"name": "library-dir-host", "mountPath": "/usr/local"},
+                ],
+                "command": ["/bin/sh", "-c"],
+                "args": [TCPXO_INSTALL],
+            },
+        ]
+    else:
+        volumes = [
+            _host_path("library-dir-host", "/home/kubernetes/bin/nvidia/lib64", type="DirectoryOrCreate"),
+            _host_path("gib", "/home/kubernetes/bin/gib"),
+        ]
+        init = [
+            {
+                "name": "nccl-rdma-installer",
+                "image": versions.GIB_INSTALLER_IMAGE,
+                "resources": {"requests": {"cpu": "150m"}},
+                "securityContext": privileged,
+                "volumeMounts": [
+                    {"name": "library-dir-host", "mountPath": "/usr/local/home/kubernetes/bin/nvidia/lib64"},
+                    {"name": "gib", "mountPath": "/usr/local/home/kubernetes/bin/gib"},
+                ],
+                "command": ["/bin/sh", "-c"],
+                "args": [RDMA_INSTALL],
+            }
+        ]
+    labels = {"k8s-app": name, "app.kubernetes.io/part-of": PART_OF}
+    affinity = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": [{"key": POOL_LABEL, "operator": "In", "values": pools}]}]
+            }
+        }
+    }
+    return {
+        "selector": {"matchLabels": {"k8s-app": name}},
+        "updateStrategy": {"type": "RollingUpdate"},
+        "template": {
+            "metadata": {"labels": labels},
+            "spec": {
+                "affinity": affinity,
+                "tolerations": [{"operator": "Exists"}],
+                "hostNetwork": True,
+                "hostPID": True,
+                "automountServiceAccountToken": False,
+                "volumes": volumes,
+                "initContainers": init,
+                "containers": [
+                    {
+                        "name": "pause",
+                        "image": versions.GKE_PAUSE_IMAGE_BY_DIGEST,
+                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "16Mi"}},
+                        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                    }
+                ],
+            },
+        },
+    }
+
+
+class GkeGpuDirect(pulumi.ComponentResource):
+    """The fabric pools' GPU networks as pods attach them, and the NCCL plugin installer per GPUDirect kind.
+
+    Example::
+
+        GkeGpuDirect("gpudirect", {"h100": FabricPool("h100", fabric, "llm-h100")}, opts=ResourceOptions(provider=p))
+    """
+
+    ready: list[pulumi.Resource]
+    """What group pods come after: the installers (NCCL on the node) and the Networks (their interfaces)."""
+
+    def __init__(self, name: str, pools: Mapping[str, FabricPool], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:clusters:GkeGpuDirect", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.ready = []
+        for pool in pools.values():
+            for network in pool.networks:
+                params, spec = network_objects(network)
+                param_set = k8s.apiextensions.CustomResource(
+                    f"{name}-{network.name}-params",
+                    api_version=API_VERSION,
+                    kind="GKENetworkParamSet",
+                    metadata={"name": network.name, "labels": {"app.kubernetes.io/part-of": PART_OF}},
+                    spec=params,
+                    opts=child,
+                )
+                self.ready.append(
+                    k8s.apiextensions.CustomResource(
+                        f"{name}-{network.name}-network",
+                        api_version=API_VERSION,
+                        kind="Network",
+                        metadata={"name": network.name, "labels": {"app.kubernetes.io/part-of": PART_OF}},
+                        spec=spec,
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=[param_set]),
+                    )
+                )
+        namespace = platform_namespace(f"{name}-namespace", NAMESPACE, level="privileged", opts=child)
+        for kind in sorted({pool.fabric.kind for pool in pools.values()}):
+            on = sorted(pool.name for pool in pools.values() if pool.fabric.kind is kind)
+            spec = installer_spec(kind, on)
+            installer_name = spec["selector"]["matchLabels"]["k8s-app"]
+            self.ready.append(
+                k8s.apps.v1.DaemonSet(
+                    f"{name}-{installer_name}",
+                    metadata={
+                        "name": installer_name,
+                        "namespace": namespace.metadata.name,
+                        "labels": {"k8s-app": installer_name, "app.kubernetes.io/part-of": PART_OF},
+                    },
+                    spec=spec,
+                    opts=child,
+                )
+            )
+        self.register_outputs({})

@@ -23,7 +23,7 @@ from components import versions
 from components.catalog.fabric import Fabric, FabricKind
 from components.clusters.contract import POOL_LABEL
 from components.clusters.gke_fabric import PodNetwork, pod_networks
-from components.serving.metadata import PART_OF, platform_namespace
+from components.serving.metadata import PART_OF, platform_namespace, scanner_skips
 
 NAMESPACE = "gke-gpudirect"
 API_VERSION = "networking.gke.io/v1"
@@ -61,6 +61,32 @@ cp -r /var/lib/gib/lib64/. /usr/local/home/kubernetes/bin/nvidia/lib64
 cp -r /var/lib/gib/. /usr/local/home/kubernetes/bin/gib
 echo "installation finishes"
 """
+
+
+HOST_INSTALLER = "an installer of GKE's NCCL plugin on the node (container-engine-accelerators' manifest)"
+INSTALLER_SKIPS = {
+    "CKV_K8S_16": f"privileged: {HOST_INSTALLER} writes the host's /home/kubernetes/bin and loads a kernel module",
+    "CKV_K8S_17": f"host PID: {HOST_INSTALLER} enters the host's namespaces with nsenter",
+    "CKV_K8S_19": f"host network: {HOST_INSTALLER} opens the host's firewall for the GPU NICs",
+    "CKV_K8S_20": f"privileged init containers: {HOST_INSTALLER}",
+    "CKV_K8S_22": f"the installer images write their own filesystem while unpacking: {HOST_INSTALLER}",
+    "CKV_K8S_23": f"runs as root: {HOST_INSTALLER}",
+    "CKV_K8S_28": f"privileged init containers hold every capability: {HOST_INSTALLER}",
+    "CKV_K8S_37": f"privileged init containers hold every capability: {HOST_INSTALLER}",
+    "CKV_K8S_40": f"runs as root: {HOST_INSTALLER}",
+    "CKV_K8S_43": "the installer images are pinned to the release tags of gpudirect-tcpxo/README.md and the RDMA "
+    "installer manifest in components/versions.py; a digest cannot be resolved without registry access",
+    "CKV_K8S_8": "the init containers do the work and exit; the pause container that stays has nothing to probe",
+    "CKV_K8S_9": "the init containers do the work and exit; the pause container that stays has nothing to probe",
+}
+"""What the scanner flags on an installer DaemonSet, each waived with why it is so (Pod Security "privileged" in
+its namespace for the same reasons)."""
+RESOURCES = {
+    # CPU as upstream requests it; memory is the installers' file copies (page cache, reclaimable) with room.
+    "pre-installation": {"requests": {"cpu": "10m", "memory": "64Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}},
+    "installer": {"requests": {"cpu": "150m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
+    "pause": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "10m", "memory": "16Mi"}},
+}
 
 
 @dataclass(frozen=True)
@@ -103,13 +129,16 @@ def installer_spec(kind: FabricKind, pools: list[str]) -> dict[str, Any]:
             {
                 "name": "pre-installation",
                 "image": versions.UBUNTU_IMAGE,
+                "imagePullPolicy": "Always",
+                "resources": RESOURCES["pre-installation"],
                 "securityContext": privileged,
                 "command": ["nsenter", "-at", "1", "--", "sh", "-c", TCPXO_PRE_INSTALL],
             },
             {
                 "name": "nccl-tcpxo-installer",
                 "image": versions.TCPXO_INSTALLER_IMAGE,
-                "resources": {"requests": {"cpu": "150m"}},
+                "imagePullPolicy": "Always",
+                "resources": RESOURCES["installer"],
                 "securityContext": privileged,
                 "volumeMounts": [
                     {"name": "var-lib", "mountPath": "/var/lib"},
@@ -128,7 +157,8 @@ def installer_spec(kind: FabricKind, pools: list[str]) -> dict[str, Any]:
             {
                 "name": "nccl-rdma-installer",
                 "image": versions.GIB_INSTALLER_IMAGE,
-                "resources": {"requests": {"cpu": "150m"}},
+                "imagePullPolicy": "Always",
+                "resources": RESOURCES["installer"],
                 "securityContext": privileged,
                 "volumeMounts": [
                     {"name": "library-dir-host", "mountPath": "/usr/local/home/kubernetes/bin/nvidia/lib64"},
@@ -157,14 +187,20 @@ def installer_spec(kind: FabricKind, pools: list[str]) -> dict[str, Any]:
                 "hostNetwork": True,
                 "hostPID": True,
                 "automountServiceAccountToken": False,
+                "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
                 "volumes": volumes,
                 "initContainers": init,
                 "containers": [
                     {
                         "name": "pause",
                         "image": versions.GKE_PAUSE_IMAGE_BY_DIGEST,
-                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "16Mi"}},
-                        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                        "imagePullPolicy": "Always",
+                        "resources": RESOURCES["pause"],
+                        "securityContext": {
+                            "allowPrivilegeEscalation": False,
+                            "readOnlyRootFilesystem": True,
+                            "capabilities": {"drop": ["ALL"]},
+                        },
                     }
                 ],
             },
@@ -220,6 +256,7 @@ class GkeGpuDirect(pulumi.ComponentResource):
                         "name": installer_name,
                         "namespace": namespace.metadata.name,
                         "labels": {"k8s-app": installer_name, "app.kubernetes.io/part-of": PART_OF},
+                        "annotations": scanner_skips(INSTALLER_SKIPS),
                     },
                     spec=spec,
                     opts=child,

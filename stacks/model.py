@@ -442,4 +442,4 @@ def group_fabric(cloud: Cloud | None, cluster_name: str, model: ModelPlan) -> Fa
         return FabricPod()
     pool = model.spec.pool
     networks = pod_networks(f"{cluster_name}-{pool}", pool, fabric) if cloud is Cloud.GCP else []
-    return fabric_pod(fabric, networks, model.pool.gpus_per_node, versions.TCPXO_DAEMON_IMAGE)
+    return fabric_pod(fabric, pool, networks, model.pool.gpus_per_node, versions.TCPXO_DAEMON_IMAGE)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.catalog.fabric import Fabric, FabricKind
+from components.clusters.contract import POOL_LABEL
 from components.clusters.gke_fabric import PodNetwork
 
 EFA_RESOURCE = "vpc.amazonaws.com/efa"
@@ -60,6 +61,8 @@ class FabricPod:
     """Containers beside vLLM's."""
     command: tuple[str, ...] = ()
     """Replaces the image's entrypoint (`vllm serve`) and passes vLLM's arguments on; empty: the entrypoint."""
+    affinity: Mapping[str, Any] = field(default_factory=dict)
+    """The pod's affinity, when the fabric holds it to nodes its group selector does not single out."""
 
     @property
     def needs_host(self) -> bool:
@@ -87,6 +90,13 @@ def interfaces_annotation(networks: list[PodNetwork]) -> dict[str, str]:
         "networking.gke.io/default-interface": "eth0",
         "networking.gke.io/interfaces": json.dumps(interfaces),
     }
+
+
+def on_pool(pool: str) -> dict[str, Any]:
+    """Required node affinity to one pool. A GKE group pod names its pool's own Networks, which no other pool's
+    nodes carry (not even a stand-in of the same GPU group, whose ComputeClass the pod selects)."""
+    term = {"matchExpressions": [{"key": POOL_LABEL, "operator": "In", "values": [pool]}]}
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}
 
 
 def _host_path(name: str, path: str) -> dict[str, Any]:
@@ -149,7 +159,7 @@ def tcpxo_daemon(daemon_image: str) -> dict[str, Any]:
     }
 
 
-def tcpxo_pod(networks: list[PodNetwork], gpus: int, daemon_image: str) -> FabricPod:
+def tcpxo_pod(pool: str, networks: list[PodNetwork], gpus: int, daemon_image: str) -> FabricPod:
     """A3 Mega: the eight GPU networks, the RxDM beside vLLM with the GPUs it serves (GKE's device annotation, as
     the daemon requests no GPU), and NCCL from the installer."""
     devices = [f"/dev/nvidia{n}" for n in range(gpus)]
@@ -175,10 +185,11 @@ def tcpxo_pod(networks: list[PodNetwork], gpus: int, daemon_image: str) -> Fabri
             {"name": "aperture-devices", "mountPath": "/dev/aperture_devices"},
         ),
         sidecars=(tcpxo_daemon(daemon_image),),
+        affinity=on_pool(pool),
     )
 
 
-def rdma_pod(networks: list[PodNetwork]) -> FabricPod:
+def rdma_pod(pool: str, networks: list[PodNetwork]) -> FabricPod:
     """A3 Ultra: the eight RDMA networks, the gIB plugin and NCCL from the host, and the plugin's NCCL settings
     sourced before `vllm serve` (vLLM's arguments pass through as "$@")."""
     return FabricPod(
@@ -193,6 +204,7 @@ def rdma_pod(networks: list[PodNetwork]) -> FabricPod:
             {"name": "gib", "mountPath": "/usr/local/gib"},
         ),
         command=("/bin/bash", "-c", f'source {GIB_NCCL_ENV} && exec vllm serve "$@"', "vllm"),
+        affinity=on_pool(pool),
     )
 
 
@@ -206,14 +218,16 @@ def infiniband_pod() -> FabricPod:
     )
 
 
-def fabric_pod(fabric: Fabric | None, networks: list[PodNetwork], gpus: int, tcpxo_daemon_image: str) -> FabricPod:
+def fabric_pod(
+    fabric: Fabric | None, pool: str, networks: list[PodNetwork], gpus: int, tcpxo_daemon_image: str
+) -> FabricPod:
     """The pod side of a pool's fabric; nothing without one."""
     if fabric is None:
         return FabricPod()
     if fabric.kind is FabricKind.EFA:
         return efa_pod(fabric)
     if fabric.kind is FabricKind.TCPXO:
-        return tcpxo_pod(networks, gpus, tcpxo_daemon_image)
+        return tcpxo_pod(pool, networks, gpus, tcpxo_daemon_image)
     if fabric.kind is FabricKind.RDMA:
-        return rdma_pod(networks)
+        return rdma_pod(pool, networks)
     return infiniband_pod()

@@ -208,6 +208,7 @@ def group_pod(
             "priorityClassName": server.priority_class,
             "securityContext": POD_SECURITY,
             **placement(server),
+            **({"affinity": dict(fabric.affinity)} if fabric.affinity else {}),
             "containers": [container, *fabric.sidecars],
             "volumes": volumes,
         },

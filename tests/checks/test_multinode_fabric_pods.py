@@ -73,6 +73,18 @@ def test_gke_group_pods_attach_every_gpu_network_after_the_default_one(plans: An
         assert {i["network"] for i in interfaces[1:]} == networks, role
 
 
+def test_gke_group_pods_are_held_to_the_pool_whose_networks_they_name(plans: Any) -> None:
+    """The Networks are the pool's own VPCs: a stand-in of the same GPU group (which the ComputeClass selector
+    admits) has none of them, so a group pod there would never get its interfaces."""
+    for role, pod in _group_pods(plans, "multinode-gcp").items():
+        terms = pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        assert terms["nodeSelectorTerms"] == [
+            {"matchExpressions": [{"key": POOL_LABEL, "operator": "In", "values": [POOL]}]}
+        ], role
+    for role, pod in _group_pods(plans, "multinode-azure").items():
+        assert "affinity" not in pod["spec"], role  # `rdma/shared_ib` exists only on the policy's pools
+
+
 def test_gke_tcpxo_pods_run_the_rxdm_beside_vllm_with_the_gpus_of_the_node(plans: Any) -> None:
     """nccl-test-latest.yaml: the tcpxo-daemon at the image paired with the installer, NET_ADMIN, the host's sysfs,
     and GKE's device annotation naming each GPU of the pod, which the daemon does not request."""

@@ -68,7 +68,7 @@ def test_the_rdma_pod_sources_the_gib_nccl_settings_and_still_passes_vllms_argum
     fake = tmp_path / "vllm"
     fake.write_text('#!/bin/sh\necho "$NCCL_NET|$*"\n')
     fake.chmod(0o755)
-    container = _group(rdma_pod(pod_networks("c", "ultra", A3_ULTRA)))["spec"]["containers"][0]
+    container = _group(rdma_pod("ultra", pod_networks("c", "ultra", A3_ULTRA)))["spec"]["containers"][0]
     command = [part.replace(fabric_pods.GIB_NCCL_ENV, str(settings)) for part in container["command"]]
     args = [str(arg) for arg in container["args"]]
     env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
@@ -77,7 +77,7 @@ def test_the_rdma_pod_sources_the_gib_nccl_settings_and_still_passes_vllms_argum
 
 
 def test_the_rdma_pod_mounts_the_hosts_nccl_and_gib_where_the_plugin_expects_them() -> None:
-    pod = _group(rdma_pod(pod_networks("c", "ultra", A3_ULTRA)))
+    pod = _group(rdma_pod("ultra", pod_networks("c", "ultra", A3_ULTRA)))
     volumes = {v["name"]: v.get("hostPath", {}).get("path") for v in pod["spec"]["volumes"]}
     mounts = {m["mountPath"]: volumes[m["name"]] for m in pod["spec"]["containers"][0]["volumeMounts"]}
     assert mounts["/usr/local/nvidia"] == "/home/kubernetes/bin/nvidia"
@@ -114,7 +114,7 @@ def test_the_tcpxo_nccl_settings_are_the_readmes_for_the_pinned_plugin() -> None
 def test_only_fabrics_that_need_the_host_raise_the_serving_namespace(cloud: Cloud, machine: str, level: str) -> None:
     fabric = FABRICS[cloud][machine]
     networks = pod_networks("c", "p", fabric) if cloud is Cloud.GCP else []
-    pod = fabric_pod(fabric, networks, 8, DAEMON)
+    pod = fabric_pod(fabric, "p", networks, 8, DAEMON)
     assert pod_security_level([FabricPod(), pod]) == level
     assert pod_security_level([FabricPod()]) == "restricted"
 
@@ -155,4 +155,4 @@ def test_a_pod_without_a_fabric_is_unchanged() -> None:
     assert [c["name"] for c in plain["spec"]["containers"]] == ["vllm"]
     assert "annotations" not in plain["metadata"]
     assert "command" not in plain["spec"]["containers"][0]
-    assert dataclasses.asdict(fabric_pod(None, [], 8, DAEMON)) == dataclasses.asdict(FabricPod())
+    assert dataclasses.asdict(fabric_pod(None, "p", [], 8, DAEMON)) == dataclasses.asdict(FabricPod())

@@ -6,8 +6,10 @@ gpudirect-rdma/nccl-rdma-installer.yaml (a3-ultragpu-8g). The pods' side is comp
 
 The installers run in their own namespace at Pod Security "privileged" (they are privileged, on the host's network
 and PID namespace, and write the host's /home/kubernetes/bin), not in kube-system as the upstream manifests do,
-so that every namespace the stack writes to declares its level. Without upstream's `system-node-critical`
-PriorityClass: GKE admits the critical classes outside kube-system only under a ResourceQuota that names them.
+so that every namespace the stack writes to declares its level. They keep upstream's `system-node-critical`
+PriorityClass, which GKE admits outside kube-system only under a ResourceQuota naming it (GKE's own quota is
+kube-system's `gcp-critical-pods`; open-policy-agent/gatekeeper#1120, openservicemesh/osm#4408): the namespace has
+one.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from components.clusters.gke_fabric import PodNetwork, pod_networks
 from components.serving.metadata import PART_OF, platform_namespace, scanner_skips
 
 NAMESPACE = "gke-gpudirect"
+PRIORITY_CLASS = "system-node-critical"
+CRITICAL_PODS = "1k"
+"""The quota's bound on critical pods in the namespace: one installer per fabric node, far below it."""
 API_VERSION = "networking.gke.io/v1"
 
 TCPXO_PRE_INSTALL = """\
@@ -186,6 +191,7 @@ def installer_spec(kind: FabricKind, pools: list[str]) -> dict[str, Any]:
                 "tolerations": [{"operator": "Exists"}],
                 "hostNetwork": True,
                 "hostPID": True,
+                "priorityClassName": PRIORITY_CLASS,
                 "automountServiceAccountToken": False,
                 "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
                 "volumes": volumes,
@@ -206,6 +212,12 @@ def installer_spec(kind: FabricKind, pools: list[str]) -> dict[str, Any]:
             },
         },
     }
+
+
+def critical_pods_quota() -> dict[str, Any]:
+    """What admits the installers' PriorityClass in the namespace on GKE."""
+    selector = {"matchExpressions": [{"operator": "In", "scopeName": "PriorityClass", "values": [PRIORITY_CLASS]}]}
+    return {"hard": {"pods": CRITICAL_PODS}, "scopeSelector": selector}
 
 
 class GkeGpuDirect(pulumi.ComponentResource):
@@ -245,6 +257,16 @@ class GkeGpuDirect(pulumi.ComponentResource):
                     )
                 )
         namespace = platform_namespace(f"{name}-namespace", NAMESPACE, level="privileged", opts=child)
+        quota = k8s.core.v1.ResourceQuota(
+            f"{name}-critical-pods",
+            metadata={
+                "name": "critical-pods",
+                "namespace": namespace.metadata.name,
+                "labels": {"app.kubernetes.io/part-of": PART_OF},
+            },
+            spec=critical_pods_quota(),
+            opts=child,
+        )
         for kind in sorted({pool.fabric.kind for pool in pools.values()}):
             on = sorted(pool.name for pool in pools.values() if pool.fabric.kind is kind)
             spec = installer_spec(kind, on)
@@ -259,7 +281,7 @@ class GkeGpuDirect(pulumi.ComponentResource):
                         "annotations": scanner_skips(INSTALLER_SKIPS),
                     },
                     spec=spec,
-                    opts=child,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[quota]),
                 )
             )
         self.register_outputs({})

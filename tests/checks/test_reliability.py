@@ -34,6 +34,12 @@ def _objects(plans: dict[Any, Any], stack: str, kind: str) -> list[dict[str, Any
     return [body for body in plans[(stack, Mode.UPDATE)].manifests.values() if body["kind"] == kind]
 
 
+def _serving_quota(plans: dict[Any, Any], stack: str) -> list[dict[str, Any]]:
+    """The serving namespace's ResourceQuota (gke-gpudirect has one of its own, for its critical pods)."""
+    namespace = _config(stack).namespace
+    return [q for q in _objects(plans, stack, "ResourceQuota") if q["metadata"]["namespace"] == namespace]
+
+
 def _model_workloads(plans: dict[Any, Any], stack: str) -> list[dict[str, Any]]:
     return [
         d
@@ -84,7 +90,7 @@ def test_r3_shutdown_drains_within_the_grace_period(plans: dict[Any, Any], stack
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_r4_rollouts_are_feasible(plans: dict[Any, Any], stack: str) -> None:
-    [quota] = _objects(plans, stack, "ResourceQuota")
+    [quota] = _serving_quota(plans, stack)
     needed = 0
     for workload in _model_workloads(plans, stack):
         cold_start = plans[(stack, Mode.UPDATE)].document["outputs"]["models"][workload["metadata"]["name"]][
@@ -355,7 +361,7 @@ def test_r5_model_caches_never_deadlock_on_multi_attach(plans: dict[Any, Any], s
                 assert claim["accessModes"] == ["ReadWriteMany"]
         assert pod["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
     if claims:
-        [quota] = _objects(plans, stack, "ResourceQuota")
+        [quota] = _serving_quota(plans, stack)
         assert int(quota["spec"]["hard"]["persistentvolumeclaims"]) >= len(claims)
         total = sum(int(c["resources"]["requests"]["storage"].removesuffix("Gi")) for c in claims.values())
         assert int(quota["spec"]["hard"]["requests.storage"].removesuffix("Gi")) >= total

@@ -131,7 +131,7 @@ def test_the_rdma_installer_puts_the_gib_plugin_under_the_hosts_kubernetes_bin_o
     assert paths["library-dir-host"] == {"path": "/home/kubernetes/bin/nvidia/lib64", "type": "DirectoryOrCreate"}
     [term] = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     assert term["matchExpressions"] == [{"key": POOL_LABEL, "operator": "In", "values": ["ultra"]}]
-    assert "priorityClassName" not in spec
+    assert spec["priorityClassName"] == "system-node-critical"
 
 
 def test_an_rdma_pool_gets_its_installer_and_rdma_networks_that_pass_the_vendored_crds(under_mocks: Any) -> None:
@@ -148,6 +148,22 @@ def test_an_rdma_pool_gets_its_installer_and_rdma_networks_that_pass_the_vendore
     for registration in [*params, *networks]:
         body = {k: registration.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
         assert custom_resource_errors(body) == []
+
+
+def test_the_installers_namespace_admits_their_critical_priority_class_as_gke_requires(under_mocks: Any) -> None:
+    """GKE admits system-node-critical pods outside kube-system only under a ResourceQuota scoped to that class
+    (open-policy-agent/gatekeeper#1120: "insufficient quota to match these scopes"); the installers come after it."""
+
+    def program() -> None:
+        GkeGpuDirect("gpudirect", {"mega": FabricPool("mega", A3_MEGA, "c-mega")})
+
+    registered = under_mocks(program)
+    quota = registered.inputs("kubernetes:core/v1:ResourceQuota")
+    [installer] = registered.all("kubernetes:apps/v1:DaemonSet")
+    priority = installer.inputs["spec"]["template"]["spec"]["priorityClassName"]
+    assert quota["metadata"]["namespace"] == installer.inputs["metadata"]["namespace"] == "gke-gpudirect"
+    [scope] = quota["spec"]["scopeSelector"]["matchExpressions"]
+    assert (scope["scopeName"], scope["operator"], scope["values"]) == ("PriorityClass", "In", [priority])
 
 
 def test_a_pod_without_a_fabric_is_unchanged() -> None:

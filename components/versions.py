@@ -126,3 +126,26 @@ LWS_IMAGE_REPOSITORY = "registry.k8s.io/lws/lws"
 # renovate: datasource=helm registryUrl=https://aws.github.io/eks-charts depName=aws-efa-k8s-device-plugin
 EKS_CHARTS_REPO = "https://aws.github.io/eks-charts"
 EFA_DEVICE_PLUGIN_CHART = "v0.5.30"
+
+# GKE GPUDirect (gcp pools with `fabric`): GoogleCloudPlatform/container-engine-accelerators at commit
+# 992db81 (2026-06-11), gpudirect-tcpxo/README.md "Jan 9, 2026" release (installer and daemon are released as a
+# pair: the daemon must match the installed plugin) and gpudirect-rdma/nccl-rdma-installer.yaml.
+GKE_ACCELERATORS_COMMIT = "992db81257553607f1477945f1b3219632991829"
+TCPXO_INSTALLER_IMAGE = "us-docker.pkg.dev/gce-ai-infra/gpudirect-tcpxo/nccl-plugin-gpudirecttcpx-dev:v1.0.15"
+TCPXO_DAEMON_IMAGE = "us-docker.pkg.dev/gce-ai-infra/gpudirect-tcpxo/tcpgpudmarxd-dev:v1.0.21"
+GIB_INSTALLER_IMAGE = "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.1"
+# Pinned by the digest the manifests give.
+GKE_PAUSE_IMAGE_BY_DIGEST = (
+    "gke.gcr.io/pause:3.8@sha256:880e63f94b145e46f1b1082bb71b85e21f16b99b180b9996407d61240ceb9830"
+)
+# The installers' first step (nsenter into the host) runs in a stock Ubuntu image; the manifest says `ubuntu`.
+UBUNTU_IMAGE = "docker.io/library/ubuntu:24.04"
+
+# NVIDIA Network Operator (azure pools with `fabric`: InfiniBand in pods), the path of Azure/aks-rdma-infiniband.
+# Chart version = Mellanox/network-operator's tag without `v` (.github/workflows/release.yaml); the driver and
+# RDMA shared device plugin tags are the ones its example NicClusterPolicy (example/crs/) names at v26.4.1.
+# renovate: datasource=helm registryUrl=https://helm.ngc.nvidia.com/nvidia depName=network-operator
+NETWORK_OPERATOR_REPO = "https://helm.ngc.nvidia.com/nvidia"
+NETWORK_OPERATOR_CHART = "26.4.1"
+DOCA_DRIVER_VERSION = "doca3.4.1-26.04-1.1.0.0-1"
+RDMA_SHARED_DEVICE_PLUGIN_VERSION = "network-operator-v26.4.1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pulumi
@@ -11,6 +12,7 @@ from pulumi_azure_native import authorization
 from components.autoscaling.priority_expander import PriorityExpander, PriorityExpanderArgs, vmss_regex
 from components.catalog.instances import Cloud
 from components.clusters.aks import INTERNET, AksCluster, AksClusterArgs, Deployer, aks_pool_name
+from components.clusters.network_operator import NetworkOperator
 from components.serving.gateway import Implementation
 from components.storage.blob_weights import BlobWeights, BlobWeightsArgs
 from stacks.cloud import cluster_args
@@ -73,6 +75,13 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     )
     prometheus = prometheus_for(config, cluster, Cloud.AZURE)
     gpus = enable_gpus(config, cluster, Cloud.AZURE, prometheus)
+    fabric_pools = [cluster.gpu_pools[name] for name, pool in config.gpu_pools.items() if pool.fabric]
+    if fabric_pools:
+        # Group pods request `rdma/shared_ib`: they wait for the policy whose device plugin advertises it.
+        operator = NetworkOperator(
+            "network-operator", fabric_pools, opts=pulumi.ResourceOptions(provider=cluster.provider)
+        )
+        gpus = dataclasses.replace(gpus, ready=[*gpus.ready, *operator.ready])
     if cluster.gpu_pools:
         PriorityExpander(
             "autoscaler-priorities",

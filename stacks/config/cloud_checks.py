@@ -13,6 +13,8 @@ from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profi
 from components.clusters.aks import OWN_POOLS, aks_pool_name
 from components.clusters.contract import SharingMode
 from components.clusters.efa import PLUGIN_NAMESPACE as EFA_NAMESPACE
+from components.clusters.gke_gpudirect import NAMESPACE as GPUDIRECT_NAMESPACE
+from components.clusters.network_operator import NAMESPACE as NETWORK_OPERATOR_NAMESPACE
 from components.gpu.device_plugin import NAMESPACE as DEVICE_PLUGIN_NAMESPACE
 from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPACE
 from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
@@ -99,6 +101,8 @@ _ADD_ON_NAMESPACES: dict[str, str] = {
     PROMETHEUS_NAMESPACE: "where the stack installs kube-prometheus-stack",
     DEVICE_PLUGIN_NAMESPACE: "where the stack installs the NVIDIA device plugin",
     EFA_NAMESPACE: "where the stack installs the EFA device plugin",
+    GPUDIRECT_NAMESPACE: "where the stack installs GKE's NCCL plugin installers",
+    NETWORK_OPERATOR_NAMESPACE: "where the stack installs NVIDIA's Network Operator",
     LWS_NAMESPACE: "where the stack installs the LeaderWorkerSet controller",
     KEDA_NAMESPACE: "where the stack installs KEDA",
     **{namespace: "a namespace of the KServe platform the stack installs" for namespace in KSERVE_NAMESPACES},

@@ -7,7 +7,8 @@ import re
 from components import versions
 
 FLOATING = re.compile(r"(^|[:@/])(latest|main|master|nightly|edge|dev|stable)$")
-RELEASE = re.compile(r"v?\d+\.\d+(\.\d+)?([-.][A-Za-z0-9.]+)?$")
+# A release may carry its project's prefix (`network-operator-v26.4.1`, `doca3.4.1-26.04-...`).
+RELEASE = re.compile(r"([A-Za-z]+-?)*v?\d+\.\d+(\.\d+)?([-.][A-Za-z0-9.]+)*$")
 
 
 def _pins() -> dict[str, str]:

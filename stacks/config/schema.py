@@ -60,6 +60,10 @@ class Task(enum.StrEnum):
     EMBED = "embed"
 
 
+ApiPath = Literal["/v1/embeddings", "/v1/chat/completions", "/v1/completions"]
+"""The OpenAI paths a route can match exactly (`apiPaths`): what vLLM serves for `task: embed` and `generate`."""
+
+
 class Routing(enum.StrEnum):
     SERVICE = "service"
     INFERENCE = "inference"
@@ -244,6 +248,9 @@ class ModelServing(ConfigModel):
     """Expose the model outside the cluster on this DNS name, on the stack's Gateway with TLS (manual, "Exposure")."""
     path: str | None = Field(default=None, pattern=r"^(/[a-z0-9._~-]+)+$", max_length=100)
     """With `host`: route only requests under this path prefix to the model (the prefix is removed on the way)."""
+    api_paths: list[ApiPath] = Field(default_factory=list, max_length=3)
+    """With `host`, instead of `path`: route only these OpenAI paths of the host to the model, unchanged, so that an
+    embedding and a chat model share one host and one base URL (docs/manual.md, "Retrieval-augmented example")."""
     canary_of: str | None = None
     """Serve the named model's route too (same host, path and served name), taking `weight` percent of its requests."""
     weight: int | None = Field(default=None, ge=0, le=100)

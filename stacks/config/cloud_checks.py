@@ -18,6 +18,8 @@ from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPAC
 from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
 from components.serving.leader_worker_set import NAMESPACE as LWS_NAMESPACE
 from components.serving.metadata import METRICS_NAMESPACES
+from components.storage.vector_store import NAMESPACE as VECTOR_STORE_NAMESPACE
+from components.storage.vector_store import OPERATOR_NAMESPACE as CNPG_NAMESPACE
 from stacks.config.issues import (
     ConfigIssue,
     as_issues,
@@ -29,6 +31,7 @@ from stacks.config.rules.exposure import (
 from stacks.config.rules.names import pool_name_findings
 from stacks.config.rules.networks import network_cidr_findings, source_range_findings
 from stacks.config.rules.regions import gpu_zone_findings, region_findings, zone_findings
+from stacks.config.rules.vector_store import vector_store_findings
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
     CLOUD_ONLY_KEYS,
@@ -83,6 +86,16 @@ def check_top_level(config: RawConfig) -> list[ConfigIssue]:
                 f"{quoted(versions.SUPPORTED_KUBERNETES_VERSIONS)}",
             )
         )
+    issues.extend(
+        as_issues(
+            vector_store_findings(
+                config.vector_store,
+                target=config.target,
+                serving_namespace=config.namespace,
+                namespace_taken=namespace_taken,
+            )
+        )
+    )
     namespace_issue = namespace_taken(config.namespace)
     if namespace_issue:
         issues.append(
@@ -103,6 +116,8 @@ _ADD_ON_NAMESPACES: dict[str, str] = {
     KEDA_NAMESPACE: "where the stack installs KEDA",
     **{namespace: "a namespace of the KServe platform the stack installs" for namespace in KSERVE_NAMESPACES},
     **GATEWAY_NAMESPACES,
+    VECTOR_STORE_NAMESPACE: "where the stack runs the vector store",
+    CNPG_NAMESPACE: "where the stack installs CloudNativePG",
 }
 
 

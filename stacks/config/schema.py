@@ -309,6 +309,27 @@ class PriceOverride(ConfigModel):
 _DIGEST_PINNED_IMAGE = r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}$"
 
 
+class VectorStoreConfig(ConfigModel):
+    """PostgreSQL with pgvector (CloudNativePG) that only `applicationNamespace` reaches, its credentials delivered
+    there as the Secret `vector-store` (libpq's PG* variables)."""
+
+    application_namespace: str = Field(pattern=DNS_LABEL, max_length=63)
+    """The application's namespace, which the stack creates (Pod Security "restricted"): the only one whose pods may
+    connect to the database."""
+    instances: int = Field(default=1, ge=1, le=5)
+    """PostgreSQL instances: one primary, the rest streaming replicas that take over when it fails."""
+    storage_gib: int = Field(default=20, ge=1, le=16_000, alias="storageGiB")
+    """Each instance's volume, encrypted at rest (the stack's encrypted gp3 class on aws; the default Persistent
+    Disk and Azure Disk classes, encrypted by the cloud, on gcp and azure)."""
+    storage_class: str | None = Field(default=None, pattern=DNS_LABEL, max_length=63)
+    """A StorageClass of the cluster instead; required on `existing`, whose classes the stack cannot know to be
+    encrypted."""
+    cpu_cores: int = Field(default=1, ge=1, le=64)
+    """CPU cores requested and limited per instance."""
+    memory_gib: int = Field(default=2, ge=1, le=512, alias="memoryGiB")
+    """Memory in GiB requested and limited per instance."""
+
+
 class RawConfig(ConfigModel):
     """The scalar keys of the stack configuration; the maps (`gpuPools`, `models`) are checked entry by
     entry so that one bad pool does not hide the problems of the others."""
@@ -381,6 +402,9 @@ class RawConfig(ConfigModel):
     """USD per hour the autoscalers' ceiling may cost at list prices (stacks/budget.py); empty: no limit."""
     max_idle_hourly_cost: float | None = Field(default=None, gt=0, le=1_000_000)
     """USD per hour what runs at minimum scale may cost at list prices; empty: no limit."""
+    vector_store: VectorStoreConfig | None = None
+    """A PostgreSQL with pgvector in the cluster for a retrieval application (docs/manual.md, "Retrieval-augmented
+    example"); empty: none."""
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.

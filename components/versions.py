@@ -145,7 +145,7 @@ EFA_DEVICE_PLUGIN_CHART = "v0.5.30"
 CLOUDNATIVE_PG_REPO = "https://cloudnative-pg.github.io/charts"
 CLOUDNATIVE_PG_CHART = "0.29.0"
 CLOUDNATIVE_PG_VERSION = "1.30.0"
-CLOUDNATIVE_PG_IMAGE = "ghcr.io/cloudnative-pg/cloudnative-pg"
+CLOUDNATIVE_PG_IMAGE_REPOSITORY = "ghcr.io/cloudnative-pg/cloudnative-pg"
 PGVECTOR_POSTGRES_IMAGE = (
     "ghcr.io/cloudnative-pg/postgresql:18.6-202608170814-system-bookworm"
     "@sha256:83229f82cf85a38c3b13d9edbc0667763006514b499510540d704a21c9aa725a"

@@ -57,7 +57,7 @@ PG_HBA = ("hostnossl all all all reject",)
 CHART_VALUES: dict[str, Any] = {
     # Pinned to the release the vendored CRD is from; the chart's empty tag would follow its appVersion.
     "image": {
-        "repository": versions.CLOUDNATIVE_PG_IMAGE,
+        "repository": versions.CLOUDNATIVE_PG_IMAGE_REPOSITORY,
         "tag": versions.CLOUDNATIVE_PG_VERSION,
         "pullPolicy": "IfNotPresent",
     },

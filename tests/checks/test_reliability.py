@@ -134,6 +134,7 @@ PLATFORM_NAMESPACES = {
     "llm-gateway",
     "lws-system",  # LeaderWorkerSet's controller (examples/multinode)
     "aws-efa",  # the EFA device plugin (examples/multinode)
+    "cnpg-system",  # CloudNativePG's operator (examples/rag)
 }
 # Container ports of the webhooks and aggregated APIs the API server calls (KEDA, cert-manager, KServe, the
 # Prometheus Operator); the only ports a platform namespace opens to any source.

@@ -31,7 +31,6 @@ from stacks.config.rules.exposure import (
 from stacks.config.rules.names import pool_name_findings
 from stacks.config.rules.networks import network_cidr_findings, source_range_findings
 from stacks.config.rules.regions import gpu_zone_findings, region_findings, zone_findings
-from stacks.config.rules.vector_store import vector_store_findings
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
     CLOUD_ONLY_KEYS,
@@ -86,16 +85,6 @@ def check_top_level(config: RawConfig) -> list[ConfigIssue]:
                 f"{quoted(versions.SUPPORTED_KUBERNETES_VERSIONS)}",
             )
         )
-    issues.extend(
-        as_issues(
-            vector_store_findings(
-                config.vector_store,
-                target=config.target,
-                serving_namespace=config.namespace,
-                namespace_taken=namespace_taken,
-            )
-        )
-    )
     namespace_issue = namespace_taken(config.namespace)
     if namespace_issue:
         issues.append(

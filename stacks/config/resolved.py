@@ -108,6 +108,7 @@ def resolve(
     hf_token: pulumi.Output[str] | None,
     alert_receivers: Mapping[str, pulumi.Output[str]],
     price_overrides: Mapping[str, PriceOverride] | None = None,
+    vector_store: VectorStoreConfig | None = None,
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
@@ -176,7 +177,7 @@ def resolve(
         grafana=top.grafana,
         alert_receivers=dict(alert_receivers),
         price_overrides=dict(price_overrides or {}),
-        vector_store=top.vector_store,
+        vector_store=vector_store,
     )
 
 

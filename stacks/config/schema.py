@@ -402,13 +402,10 @@ class RawConfig(ConfigModel):
     """USD per hour the autoscalers' ceiling may cost at list prices (stacks/budget.py); empty: no limit."""
     max_idle_hourly_cost: float | None = Field(default=None, gt=0, le=1_000_000)
     """USD per hour what runs at minimum scale may cost at list prices; empty: no limit."""
-    vector_store: VectorStoreConfig | None = None
-    """A PostgreSQL with pgvector in the cluster for a retrieval application (docs/manual.md, "Retrieval-augmented
-    example"); empty: none."""
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
-OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides"})
+OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides", "vectorStore"})
 
 
 LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds", "gatewaySourceRanges"})

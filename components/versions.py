@@ -140,7 +140,8 @@ EFA_DEVICE_PLUGIN_CHART = "v0.5.30"
 # that ships pgvector: the `system` images build FROM `standard`, which installs postgresql-<major>-pgvector
 # (cloudnative-pg/postgres-containers Dockerfile and docker-bake.hcl `extensions`); this digest is the major-18 entry of
 # that repository's Debian/ClusterImageCatalog-bookworm.yaml of 2026-08-17. The operator's own default, 18.4-system-
-# trixie (pkg/versions/versions.go at v1.30.0), names a tag, not a digest.
+# trixie (pkg/versions/versions.go at v1.30.0), names a tag, not a digest. The tag stays beside the digest: the
+# operator's webhook refuses a digest alone and reads the major version from the tag (validateImageName).
 # renovate: datasource=helm registryUrl=https://cloudnative-pg.github.io/charts depName=cloudnative-pg
 CLOUDNATIVE_PG_REPO = "https://cloudnative-pg.github.io/charts"
 CLOUDNATIVE_PG_CHART = "0.29.0"

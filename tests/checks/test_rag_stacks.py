@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -244,6 +245,20 @@ def test_the_instances_keep_the_operators_restricted_security_and_tls_only(
     assert spec["enableSuperuserAccess"] is False
     assert spec["postgresql"]["pg_hba"] == ["hostnossl all all all reject"]
     assert spec["imageName"].split("@")[1].startswith("sha256:")
+
+
+def test_the_postgres_image_keeps_a_version_tag_beside_its_digest() -> None:
+    """CloudNativePG's webhook (internal/webhook/v1/cluster_webhook.go validateImageName, with cloudnative-pg/machinery
+    v0.5.0 reference.New and version.FromTag) refuses an image named by digest alone ("Can't use just the image sha
+    as we can't detect upgrades") and reads the PostgreSQL major from the tag's leading `(\\d\\.?)+`."""
+    from components import versions
+
+    name, digest = versions.PGVECTOR_POSTGRES_IMAGE.split("@")
+    tag = name.rsplit(":", 1)[1]
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest)
+    version = re.match(r"(\d\.?)+", tag)
+    assert version is not None
+    assert version.group(0).split(".")[0] == "18"
 
 
 @pytest.mark.parametrize(("stack", "mode"), CASES)

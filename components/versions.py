@@ -61,6 +61,14 @@ EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
     },
     "eks-pod-identity-agent": {minor: "v1.3.10-eksbuild.2" for minor in SUPPORTED_KUBERNETES_VERSIONS},
     "aws-efs-csi-driver": {minor: "v3.3.0-eksbuild.1" for minor in SUPPORTED_KUBERNETES_VERSIONS},
+    # The vector store's block volumes (vectorStore on aws): awslabs/cdk-eks-blueprints
+    # lib/addons/ebs-csi-driver/index.ts (2026-04).
+    "aws-ebs-csi-driver": {
+        "1.32": "v1.56.0-eksbuild.1",
+        "1.33": "v1.56.0-eksbuild.1",
+        "1.34": "v1.56.0-eksbuild.1",
+        "1.35": "v1.57.1-eksbuild.1",
+    },
 }
 
 # NVIDIA DCGM exporter: GPU metrics where the cloud has no managed one (GKE has, with Managed Prometheus).
@@ -149,3 +157,20 @@ NETWORK_OPERATOR_REPO = "https://helm.ngc.nvidia.com/nvidia"
 NETWORK_OPERATOR_CHART = "26.4.1"
 DOCA_DRIVER_VERSION = "doca3.4.1-26.04-1.1.0.0-1"
 RDMA_SHARED_DEVICE_PLUGIN_VERSION = "network-operator-v26.4.1"
+
+# The retrieval example's vector store (vectorStore): CloudNativePG's operator, chart cloudnative-pg-v0.29.0 of
+# cloudnative-pg/charts (appVersion 1.30.0, whose Cluster CRD is vendored in schemas/crds/), and a PostgreSQL image
+# that ships pgvector: the `system` images build FROM `standard`, which installs postgresql-<major>-pgvector
+# (cloudnative-pg/postgres-containers Dockerfile and docker-bake.hcl `extensions`); this digest is the major-18 entry of
+# that repository's Debian/ClusterImageCatalog-bookworm.yaml of 2026-08-17. The operator's own default, 18.4-system-
+# trixie (pkg/versions/versions.go at v1.30.0), names a tag, not a digest. The tag stays beside the digest: the
+# operator's webhook refuses a digest alone and reads the major version from the tag (validateImageName).
+# renovate: datasource=helm registryUrl=https://cloudnative-pg.github.io/charts depName=cloudnative-pg
+CLOUDNATIVE_PG_REPO = "https://cloudnative-pg.github.io/charts"
+CLOUDNATIVE_PG_CHART = "0.29.0"
+CLOUDNATIVE_PG_VERSION = "1.30.0"
+CLOUDNATIVE_PG_IMAGE_REPOSITORY = "ghcr.io/cloudnative-pg/cloudnative-pg"
+PGVECTOR_POSTGRES_IMAGE = (
+    "ghcr.io/cloudnative-pg/postgresql:18.6-202608170814-system-bookworm"
+    "@sha256:83229f82cf85a38c3b13d9edbc0667763006514b499510540d704a21c9aa725a"
+)

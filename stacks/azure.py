@@ -22,6 +22,7 @@ from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models, stack_gateway_ref
+from stacks.vector_store import deploy_vector_store
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "Standard_D4ds_v5"
 _PRINCIPAL_TYPES = {
@@ -108,6 +109,7 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             weights=store.models if store is not None else None,
         ),
         **({"weightsAccount": store.account_name} if store is not None else {}),
+        **deploy_vector_store(config, cluster),
     }
 
 

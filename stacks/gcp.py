@@ -22,6 +22,7 @@ from stacks.monitoring import prometheus_for
 from stacks.observability import observe_gke_gpus
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
+from stacks.vector_store import deploy_vector_store
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "e2-standard-4"
 
@@ -82,6 +83,7 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             weights=store.models if store is not None else None,
         ),
         **({"weightsBucket": store.bucket_name} if store is not None else {}),
+        **deploy_vector_store(config, cluster),
     }
 
 

@@ -314,6 +314,7 @@ def _expose(
             gateway=shared.gateway,
             host=route.host,
             path=route.path,
+            api_paths=route.api_paths,
             backends=backends,
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             after=[

@@ -108,6 +108,9 @@ SOURCES: tuple[CrdSource, ...] = (
     # LeaderWorkerSet (models past one node); the stack also creates this CRD itself (tools/vendor_lws_crd.py).
     CrdSource("kubernetes-sigs/lws", versions.LWS_VERSION,
               "charts/lws/crds/leaderworkerset.x-k8s.io_leaderworkersets.yaml", ("v1",)),
+    # CloudNativePG's Cluster (vectorStore), at the operator release the pinned chart installs.
+    CrdSource("cloudnative-pg/cloudnative-pg", f"v{versions.CLOUDNATIVE_PG_VERSION}",
+              "config/crd/bases/postgresql.cnpg.io_clusters.yaml", ("v1",)),
 )  # fmt: skip
 
 

@@ -20,6 +20,8 @@ from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPAC
 from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
 from components.serving.leader_worker_set import NAMESPACE as LWS_NAMESPACE
 from components.serving.metadata import METRICS_NAMESPACES
+from components.storage.vector_store import NAMESPACE as VECTOR_STORE_NAMESPACE
+from components.storage.vector_store import OPERATOR_NAMESPACE as CNPG_NAMESPACE
 from stacks.config.issues import (
     ConfigIssue,
     as_issues,
@@ -107,6 +109,8 @@ _ADD_ON_NAMESPACES: dict[str, str] = {
     KEDA_NAMESPACE: "where the stack installs KEDA",
     **{namespace: "a namespace of the KServe platform the stack installs" for namespace in KSERVE_NAMESPACES},
     **GATEWAY_NAMESPACES,
+    VECTOR_STORE_NAMESPACE: "where the stack runs the vector store",
+    CNPG_NAMESPACE: "where the stack installs CloudNativePG",
 }
 
 

@@ -64,6 +64,8 @@ class RoutePlan:
     primary: str
     host: str
     path: str | None
+    api_paths: tuple[str, ...] = ()
+    """`apiPaths`: the OpenAI paths the route matches exactly (then `path` is None)."""
     weight: int
     """The percent of the route's requests this model gets."""
     members: tuple[RouteMember, ...]
@@ -342,6 +344,7 @@ def route_plan(name: str, models: Mapping[str, ModelServing]) -> RoutePlan | Non
         primary=primary,
         host=host,
         path=models[primary].path,
+        api_paths=tuple(models[primary].api_paths),
         weight=dict(weights)[name],
         members=tuple(
             RouteMember(

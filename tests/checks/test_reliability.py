@@ -142,6 +142,7 @@ PLATFORM_NAMESPACES = {
     "aws-efa",  # the EFA device plugin (examples/multinode)
     "gke-gpudirect",  # GKE's NCCL plugin installers (examples/multinode)
     "nvidia-network-operator",  # InfiniBand in pods on AKS (examples/multinode)
+    "cnpg-system",  # CloudNativePG's operator (examples/rag)
 }
 # Container ports of the webhooks and aggregated APIs the API server calls (KEDA, cert-manager, KServe, the
 # Prometheus Operator); the only ports a platform namespace opens to any source.

@@ -5,9 +5,8 @@ server reads and its copy Job writes, each with a user-assigned identity federat
 ServiceAccount (Azure workload identity) and a role on that container only: Storage Blob Data Reader, Storage Blob
 Data Contributor.
 
-The pods reach the account's public endpoint over HTTPS from the cluster's network; its network rules are not
-narrowed to the node subnet here (that needs a service endpoint or a private endpoint and DNS zone on the stack's
-network, not built yet). The streamer reads `az://<container>/` with AZURE_STORAGE_ACCOUNT_NAME and
+Public network access is off: the pods reach the account through a private endpoint in the node subnet, and every
+blob and queue request is logged to the cluster's workspace (components/storage/blob_private_access.py). The streamer reads `az://<container>/` with AZURE_STORAGE_ACCOUNT_NAME and
 DefaultAzureCredential, which uses the federated token the workload identity webhook mounts in a pod labelled
 `azure.workload.identity/use: "true"` whose ServiceAccount names the identity's client id.
 """
@@ -23,6 +22,7 @@ import pulumi_random
 from pulumi_azure_native import authorization, managedidentity, storage
 
 from components.serving.weights import StreamedWeights
+from components.storage.blob_private_access import PrivateAccessArgs, private_access
 from components.storage.model_weights import ModelWeights, writer_account
 
 BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
@@ -43,6 +43,10 @@ class BlobWeightsArgs:
     subscription_id: pulumi.Input[str]
     namespace: str
     models: Sequence[str]
+    subnet_id: pulumi.Input[str]
+    """The node subnet: the private endpoint takes an address there."""
+    virtual_network_id: pulumi.Input[str]
+    log_workspace_id: pulumi.Input[str]
 
 
 def container_name(model: str) -> str:
@@ -65,7 +69,8 @@ class BlobWeights(pulumi.ComponentResource):
     Example::
 
         BlobWeights("weights", BlobWeightsArgs(resource_group_name=rg.name, location="eastus2", cluster_name="llm",
-                    oidc_issuer_url=issuer, subscription_id=sub, namespace="llm-serving", models=["chat"]))
+                    oidc_issuer_url=issuer, subscription_id=sub, namespace="llm-serving", models=["chat"],
+                    subnet_id=subnet, virtual_network_id=vnet, log_workspace_id=workspace))
     """
 
     models: dict[str, ModelWeights]
@@ -89,6 +94,7 @@ class BlobWeights(pulumi.ComponentResource):
             allow_shared_key_access=False,
             default_to_o_auth_authentication=True,
             allow_cross_tenant_replication=False,
+            public_network_access=storage.PublicNetworkAccess.DISABLED,
             encryption={
                 "key_source": storage.KeySource.MICROSOFT_STORAGE,
                 "require_infrastructure_encryption": True,
@@ -128,8 +134,22 @@ class BlobWeights(pulumi.ComponentResource):
             },
             opts=in_account,
         )
+        reachable = private_access(
+            name,
+            PrivateAccessArgs(
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                account_id=account.id,
+                subnet_id=args.subnet_id,
+                virtual_network_id=args.virtual_network_id,
+                log_workspace_id=args.log_workspace_id,
+            ),
+            parent=self,
+        )
         self.account_name = account_name
-        self.models = {model: self._model(name, model, account_name, args, in_account) for model in args.models}
+        self.models = {
+            model: self._model(name, model, account_name, args, in_account, reachable) for model in args.models
+        }
         self.register_outputs({"account": account_name})
 
     def _model(
@@ -139,6 +159,7 @@ class BlobWeights(pulumi.ComponentResource):
         account_name: pulumi.Output[str],
         args: BlobWeightsArgs,
         child: pulumi.ResourceOptions,
+        reachable: list[pulumi.Resource],
     ) -> ModelWeights:
         container = storage.BlobContainer(
             f"{name}-{model}",
@@ -149,7 +170,7 @@ class BlobWeights(pulumi.ComponentResource):
             opts=child,
         )
         child = pulumi.ResourceOptions(parent=self)
-        ready: list[pulumi.Resource] = []
+        ready: list[pulumi.Resource] = list(reachable)
         streamed: dict[str, StreamedWeights] = {}
         for role_name, service_account, role in (
             ("reader", model, BLOB_DATA_READER),

@@ -11,7 +11,7 @@ import pytest
 from tests.support import record
 from tools.offline import Mode, ProgramRun, StackFiles
 from tools.tfplan import (
-    BLOB_SERVICE,
+    MERGED,
     UnmappedResourceError,
     bridged_values,
     is_cloud,
@@ -144,8 +144,8 @@ def test_every_example_stack_converts_with_every_cloud_resource(plans: dict[Any,
             continue
         converted = terraform_plan(plan.run)
         names = {r["name"] for r in converted["planned_values"]["root_module"]["resources"]}
-        # A BlobServiceProperties is its account's `blob_properties` in azurerm, not a resource of its own.
-        cloud = {r.name for r in plan.run.registrations if r.custom and is_cloud(r.type) and r.type != BLOB_SERVICE}
+        # A BlobServiceProperties or PrivateDnsZoneGroup is a block of another resource in azurerm.
+        cloud = {r.name for r in plan.run.registrations if r.custom and is_cloud(r.type) and r.type not in MERGED}
         assert names == cloud, stack
 
 
@@ -157,3 +157,62 @@ def test_an_azure_accounts_blob_service_settings_become_its_blob_properties(plan
     [properties] = account["values"]["blob_properties"]
     assert properties["versioning_enabled"] is True
     assert properties["delete_retention_policy"] == [{"days": 30}]
+
+
+def test_an_azure_private_endpoint_carries_its_dns_zone_group_and_references_its_account() -> None:
+    """azurerm keeps a zone group inside azurerm_private_endpoint (`private_dns_zone_group`); checkov's
+    CKV2_AZURE_33 follows the endpoint's reference to the account."""
+
+    def program() -> None:
+        account = azure_native.storage.StorageAccount(
+            "account", resource_group_name="rg", account_name="weights", kind="StorageV2", sku={"name": "Standard_GZRS"}
+        )
+        zone = azure_native.privatedns.PrivateZone(
+            "zone", resource_group_name="rg", private_zone_name="privatelink.blob.core.windows.net"
+        )
+        endpoint = azure_native.network.PrivateEndpoint(
+            "endpoint",
+            resource_group_name="rg",
+            subnet={"id": "subnet-1"},
+            private_link_service_connections=[
+                {"name": "blob", "private_link_service_id": account.id, "group_ids": ["blob"]}
+            ],
+        )
+        azure_native.network.PrivateDnsZoneGroup(
+            "records",
+            resource_group_name="rg",
+            private_endpoint_name=endpoint.name,
+            private_dns_zone_group_name="default",
+            private_dns_zone_configs=[{"name": "blob", "private_dns_zone_id": zone.id}],
+        )
+
+    plan = terraform_plan(_run(program))
+    values = _resource(plan, "azurerm_private_endpoint.endpoint")["values"]
+    assert values["private_service_connection"][0]["subresource_names"] == ["blob"]
+    assert values["private_dns_zone_group"][0]["name"] == "default"
+    expressions = _expressions(plan, "azurerm_private_endpoint.endpoint")
+    assert expressions["private_service_connection"][0]["private_connection_resource_id"]["references"][0] == (
+        "azurerm_storage_account.account.id"
+    )
+    assert expressions["private_dns_zone_group"][0]["private_dns_zone_ids"]["references"][0] == (
+        "azurerm_private_dns_zone.zone.id"
+    )
+    assert not [r for r in plan["planned_values"]["root_module"]["resources"] if r["name"] == "records"]
+
+
+def test_a_diagnostic_setting_on_an_accounts_queue_service_is_its_queue_logging() -> None:
+    def program() -> None:
+        account = azure_native.storage.StorageAccount(
+            "account", resource_group_name="rg", account_name="weights", kind="StorageV2", sku={"name": "Standard_GZRS"}
+        )
+        azure_native.monitor.DiagnosticSetting(
+            "queue-logs",
+            resource_uri=account.id.apply(lambda id_: f"{id_}/queueServices/default"),
+            workspace_id="workspace",
+            logs=[{"category": c, "enabled": True} for c in ("StorageRead", "StorageWrite", "StorageDelete")],
+        )
+
+    plan = terraform_plan(_run(program))
+    [properties] = _resource(plan, "azurerm_storage_account.account")["values"]["queue_properties"]
+    assert properties["logging"] == [{"read": True, "write": True, "delete": True, "version": "2.0"}]
+    assert _resource(plan, "azurerm_monitor_diagnostic_setting.queue-logs")["values"]["log_analytics_workspace_id"]

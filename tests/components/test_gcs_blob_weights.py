@@ -28,6 +28,8 @@ GCS_PERMISSIONS = {
 }
 AZURE_PERMISSIONS = {BLOB_DATA_READER: {"read"}, BLOB_DATA_CONTRIBUTOR: {"read", "write", "delete"}}
 MODELS = ["qwen", "qwen-7b"]
+VNET = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/llm-vnet"
+SUBNET = f"{VNET}/subnets/nodes"
 
 
 def gcs() -> None:
@@ -50,6 +52,9 @@ def blob() -> None:
             subscription_id="sub",
             namespace="llm-serving",
             models=MODELS,
+            subnet_id=SUBNET,
+            virtual_network_id=VNET,
+            log_workspace_id="workspace-id",
         ),
     )
 

@@ -1,0 +1,89 @@
+"""How a weight store's storage account is reached and watched: only through a private endpoint in the cluster's
+node subnet, whose name resolves there through the private DNS zone `privatelink.blob.core.windows.net` linked to
+the VNet; and every request on its blob and queue services logged to the cluster's Log Analytics workspace.
+
+With the account's public network access disabled, the data plane answers only through the endpoint (the nodes,
+the streamer in the server pods, the copy Job); Pulumi itself reaches only Azure Resource Manager (the account, its
+containers, lifecycle, roles), which the setting does not close. Pods resolve `<account>.blob.core.windows.net` to
+its CNAME `<account>.privatelink.blob.core.windows.net` and that to the endpoint's address through the zone, which
+answers only in a VNet that uses Azure-provided DNS (168.63.129.16): a VNet of `existingSubnetIds` with its own DNS
+servers must forward the zone there, and one already linked to another `privatelink.blob.core.windows.net` zone
+cannot take this one (Azure Private Endpoint DNS docs, "Azure services DNS zone configuration").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import monitor, network, privatedns
+
+BLOB_ZONE = "privatelink.blob.core.windows.net"
+"""The private DNS zone of the `blob` sub-resource (Azure Private Endpoint DNS docs)."""
+BLOB_GROUP = "blob"
+STORAGE_LOG_CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
+"""The resource-log categories of a storage service (Azure Monitor, supported categories of
+Microsoft.Storage/storageAccounts/blobServices and /queueServices)."""
+LOGGED_SERVICES = ("blobServices", "queueServices")
+"""The blob service holds the weights; the queue service is unused, and logged so that any use of it shows."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrivateAccessArgs:
+    resource_group_name: pulumi.Input[str]
+    location: str
+    account_id: pulumi.Input[str]
+    subnet_id: pulumi.Input[str]
+    virtual_network_id: pulumi.Input[str]
+    log_workspace_id: pulumi.Input[str]
+
+
+def private_access(name: str, args: PrivateAccessArgs, parent: pulumi.Resource) -> list[pulumi.Resource]:
+    """The endpoint, its DNS zone, link and record group, and the services' log settings; returns what a pod that
+    reads the account must wait for (the endpoint's name resolving to its address)."""
+    child = pulumi.ResourceOptions(parent=parent)
+    endpoint = network.PrivateEndpoint(
+        f"{name}-endpoint",
+        resource_group_name=args.resource_group_name,
+        location=args.location,
+        subnet={"id": args.subnet_id},
+        private_link_service_connections=[
+            {"name": f"{name}-blob", "private_link_service_id": args.account_id, "group_ids": [BLOB_GROUP]}
+        ],
+        opts=child,
+    )
+    zone = privatedns.PrivateZone(
+        f"{name}-blob-zone",
+        private_zone_name=BLOB_ZONE,
+        resource_group_name=args.resource_group_name,
+        location="global",
+        opts=child,
+    )
+    link = privatedns.VirtualNetworkLink(
+        f"{name}-blob-zone-link",
+        private_zone_name=zone.name,
+        resource_group_name=args.resource_group_name,
+        location="global",
+        virtual_network={"id": args.virtual_network_id},
+        registration_enabled=False,
+        opts=child,
+    )
+    # The group writes the endpoint's A record into the zone and keeps it when the endpoint's address changes.
+    records = network.PrivateDnsZoneGroup(
+        f"{name}-blob-zone-group",
+        private_endpoint_name=endpoint.name,
+        resource_group_name=args.resource_group_name,
+        private_dns_zone_group_name="default",
+        private_dns_zone_configs=[{"name": BLOB_GROUP, "private_dns_zone_id": zone.id}],
+        opts=child,
+    )
+    for service in LOGGED_SERVICES:
+        monitor.DiagnosticSetting(
+            f"{name}-{service}-logs",
+            name=f"{service}-logs",
+            resource_uri=pulumi.Output.concat(args.account_id, f"/{service}/default"),
+            workspace_id=args.log_workspace_id,
+            logs=[{"category": category, "enabled": True} for category in STORAGE_LOG_CATEGORIES],
+            opts=child,
+        )
+    return [endpoint, link, records]

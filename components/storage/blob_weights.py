@@ -6,9 +6,10 @@ ServiceAccount (Azure workload identity) and a role on that container only: Stor
 Data Contributor.
 
 Public network access is off: the pods reach the account through a private endpoint in the node subnet, and every
-blob and queue request is logged to the cluster's workspace (components/storage/blob_private_access.py). The streamer reads `az://<container>/` with AZURE_STORAGE_ACCOUNT_NAME and
-DefaultAzureCredential, which uses the federated token the workload identity webhook mounts in a pod labelled
-`azure.workload.identity/use: "true"` whose ServiceAccount names the identity's client id.
+blob and queue request is logged to the cluster's workspace (components/storage/blob_private_access.py). The
+streamer reads `az://<container>/` with AZURE_STORAGE_ACCOUNT_NAME and DefaultAzureCredential, which uses the
+federated token the workload identity webhook mounts in a pod labelled `azure.workload.identity/use: "true"` whose
+ServiceAccount names the identity's client id.
 """
 
 from __future__ import annotations

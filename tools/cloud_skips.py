@@ -22,13 +22,10 @@ CLOUD_SKIPS: Mapping[str, tuple[frozenset[str], str]] = {
     ),
     "CKV_AWS_144": (
         frozenset({"aws_s3_bucket"}),
-        "the weight bucket holds copies of Hugging Face Hub checkpoints that the copy Job re-creates; a replica in a "
-        "second region would double the storage and add transfer for data that cannot be lost",
-    ),
-    "CKV2_AZURE_1": (
-        frozenset({"azurerm_storage_account"}),
-        "the weight store holds copies of public Hub checkpoints, encrypted with platform keys and infrastructure "
-        "encryption; customer-managed keys need a Key Vault the stack does not create",
+        "the weight bucket is a regional cache of Hugging Face Hub checkpoints, never their only copy: losing the "
+        "region loses the cluster that reads it too, and the copy Job refills a bucket in a new region from the Hub; "
+        "replication would double the storage, add inter-region transfer per GB and a second bucket with its own "
+        "key, logs and role, for data that is versioned here and re-created on demand",
     ),
     "CKV2_AZURE_21": (
         frozenset({"azurerm_storage_container"}),
@@ -39,7 +36,7 @@ CLOUD_SKIPS: Mapping[str, tuple[frozenset[str], str]] = {
     "CKV_AZURE_117": (
         frozenset({"azurerm_kubernetes_cluster"}),
         "node disks are encrypted at host with platform keys (CKV_AZURE_227 passes); customer-managed keys "
-        "need a Key Vault and disk encryption set the stack does not create",
+        "need a disk encryption set (and a Key Vault key of its own) the stack does not create",
     ),
     "CKV_AZURE_172": (
         frozenset({"azurerm_kubernetes_cluster"}),

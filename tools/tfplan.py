@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from tools.offline import Mode, ProgramRun, Registration, computed_outputs, reveal
@@ -303,6 +304,79 @@ def _storage_account(inputs: Mapping[str, Any]) -> dict[str, Any]:
         "infrastructure_encryption_enabled": encryption.get("requireInfrastructureEncryption", False),
         "public_network_access_enabled": inputs.get("publicNetworkAccess", "Enabled") == "Enabled",
         **({"network_rules": [inputs["networkRuleSet"]]} if inputs.get("networkRuleSet") else {}),
+        **_account_identity(inputs),
+        **_customer_managed_key(encryption),
+    }
+
+
+def _account_identity(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    identity = inputs.get("identity")
+    if not identity:
+        return {}
+    return {
+        "identity": [{"type": identity.get("type"), "identity_ids": list(identity.get("userAssignedIdentities") or [])}]
+    }
+
+
+def _customer_managed_key(encryption: Mapping[str, Any]) -> dict[str, Any]:
+    """An account's Key Vault key as azurerm's `customer_managed_key` block: azurerm names the key by its versionless
+    id (`<vault uri>keys/<name>`), ARM by the vault's URI and the key's name."""
+    if str(encryption.get("keySource", "")).lower() != "microsoft.keyvault":
+        return {}
+    key = encryption.get("keyVaultProperties") or {}
+    key_id = f"{key.get('keyVaultUri')}keys/{key.get('keyName')}" if key.get("keyName") else None
+    identity = (encryption.get("encryptionIdentity") or {}).get("encryptionUserAssignedIdentity")
+    return {"customer_managed_key": [{"key_vault_key_id": key_id, "user_assigned_identity_id": identity}]}
+
+
+def _key_vault(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    properties = inputs.get("properties") or {}
+    acls = properties.get("networkAcls")
+    return {
+        "name": inputs.get("vaultName"),
+        "location": inputs.get("location"),
+        "resource_group_name": inputs.get("resourceGroupName"),
+        "tenant_id": properties.get("tenantId"),
+        "sku_name": (properties.get("sku") or {}).get("name"),
+        "rbac_authorization_enabled": properties.get("enableRbacAuthorization", False),
+        "soft_delete_retention_days": properties.get("softDeleteRetentionInDays"),
+        "purge_protection_enabled": properties.get("enablePurgeProtection", False),
+        "public_network_access_enabled": properties.get("publicNetworkAccess", "Enabled") == "Enabled",
+        **(
+            {"network_acls": [{"default_action": acls.get("defaultAction"), "bypass": acls.get("bypass")}]}
+            if acls
+            else {}
+        ),
+    }
+
+
+def _key_vault_key(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    properties = inputs.get("properties") or {}
+    expires = (properties.get("attributes") or {}).get("expires")
+    rotation = properties.get("rotationPolicy") or {}
+    before_expiry = [
+        (action.get("trigger") or {}).get("timeBeforeExpiry")
+        for action in rotation.get("lifetimeActions") or []
+        if (action.get("action") or {}).get("type", "").lower() == "rotate"
+    ]
+    return {
+        "name": inputs.get("keyName"),
+        "key_vault_id": inputs.get("vaultName"),
+        "key_type": properties.get("kty"),
+        "key_size": properties.get("keySize"),
+        "key_opts": properties.get("keyOps"),
+        # ARM takes seconds since the epoch; azurerm an RFC 3339 date.
+        "expiration_date": (
+            datetime.fromtimestamp(float(expires), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None
+        ),
+        "rotation_policy": [
+            {
+                "expire_after": (rotation.get("attributes") or {}).get("expiryTime"),
+                "automatic": [{"time_before_expiry": before_expiry[0]}] if before_expiry else [],
+            }
+        ]
+        if rotation
+        else [],
     }
 
 
@@ -374,6 +448,8 @@ AZURE_TYPES: dict[str, tuple[str, _AzureMapping]] = {
             "principal_type": i.get("principalType"),
         },
     ),
+    "azure-native:keyvault:Vault": ("azurerm_key_vault", _key_vault),
+    "azure-native:keyvault:Key": ("azurerm_key_vault_key", _key_vault_key),
     "azure-native:containerservice:AgentPool": ("azurerm_kubernetes_cluster_node_pool", _pool_values),
     "azure-native:containerservice:ManagedCluster": ("azurerm_kubernetes_cluster", _managed_cluster),
     "azure-native:managedidentity:UserAssignedIdentity": (

@@ -216,3 +216,52 @@ def test_a_diagnostic_setting_on_an_accounts_queue_service_is_its_queue_logging(
     [properties] = _resource(plan, "azurerm_storage_account.account")["values"]["queue_properties"]
     assert properties["logging"] == [{"read": True, "write": True, "delete": True, "version": "2.0"}]
     assert _resource(plan, "azurerm_monitor_diagnostic_setting.queue-logs")["values"]["log_analytics_workspace_id"]
+
+
+def test_an_azure_key_vault_its_key_and_an_accounts_customer_managed_key_become_their_azurerm_attributes() -> None:
+    def program() -> None:
+        vault = azure_native.keyvault.Vault(
+            "vault",
+            resource_group_name="rg",
+            vault_name="llm-kv",
+            properties={
+                "tenant_id": "tenant",
+                "sku": {"family": "A", "name": "premium"},
+                "enable_purge_protection": True,
+                "public_network_access": "Disabled",
+                "network_acls": {"default_action": "Deny", "bypass": "AzureServices"},
+            },
+        )
+        azure_native.keyvault.Key(
+            "key",
+            resource_group_name="rg",
+            vault_name=vault.name,
+            key_name="weights",
+            properties={"kty": "RSA-HSM", "attributes": {"expires": 1_830_297_600}},
+        )
+        azure_native.storage.StorageAccount(
+            "account",
+            resource_group_name="rg",
+            account_name="weights",
+            kind="StorageV2",
+            sku={"name": "Standard_GZRS"},
+            encryption={
+                "key_source": "Microsoft.Keyvault",
+                "key_vault_properties": {"key_vault_uri": "https://llm-kv.vault.azure.net/", "key_name": "weights"},
+                "encryption_identity": {"encryption_user_assigned_identity": "identity-1"},
+            },
+        )
+
+    plan = terraform_plan(_run(program))
+    vault = _resource(plan, "azurerm_key_vault.vault")["values"]
+    assert vault["purge_protection_enabled"] is True
+    assert vault["public_network_access_enabled"] is False
+    assert vault["network_acls"] == [{"default_action": "Deny", "bypass": "AzureServices"}]
+    key = _resource(plan, "azurerm_key_vault_key.key")["values"]
+    assert key["key_type"] == "RSA-HSM"
+    assert key["expiration_date"] == "2028-01-01T00:00:00Z"
+    [cmk] = _resource(plan, "azurerm_storage_account.account")["values"]["customer_managed_key"]
+    assert cmk == {
+        "key_vault_key_id": "https://llm-kv.vault.azure.net/keys/weights",
+        "user_assigned_identity_id": "identity-1",
+    }

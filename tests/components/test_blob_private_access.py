@@ -26,6 +26,7 @@ def store() -> None:
             cluster_name="llm",
             oidc_issuer_url="https://issuer.example/",
             subscription_id="sub",
+            tenant_id="tenant",
             namespace="llm-serving",
             models=["qwen"],
             subnet_id=SUBNET,
@@ -44,30 +45,46 @@ def test_the_account_refuses_every_network_but_its_private_endpoint(registered: 
     assert registered.inputs("azure-native:storage:StorageAccount")["publicNetworkAccess"] == "Disabled"
 
 
-def test_the_endpoint_takes_an_address_in_the_node_subnet_for_the_accounts_blob_service(
-    registered: Registered,
+@pytest.mark.parametrize(
+    ("endpoint", "target_type", "group"),
+    [
+        ("weights-endpoint", "azure-native:storage:StorageAccount", "blob"),
+        ("weights-vault-endpoint", "azure-native:keyvault:Vault", "vault"),
+    ],
+)
+def test_each_endpoint_takes_an_address_in_the_node_subnet_for_its_resources_service(
+    registered: Registered, endpoint: str, target_type: str, group: str
 ) -> None:
-    endpoint = registered.inputs("azure-native:network:PrivateEndpoint")
-    account = registered.one("azure-native:storage:StorageAccount")
-    assert endpoint["subnet"] == {"id": SUBNET}
-    [connection] = endpoint["privateLinkServiceConnections"]
-    assert connection["groupIds"] == ["blob"]
-    assert connection["privateLinkServiceId"].endswith(f"/{account.name}")
+    inputs = registered.inputs("azure-native:network:PrivateEndpoint", endpoint)
+    target = registered.one(target_type)
+    assert inputs["subnet"] == {"id": SUBNET}
+    [connection] = inputs["privateLinkServiceConnections"]
+    assert connection["groupIds"] == [group]
+    assert connection["privateLinkServiceId"].endswith(f"/{target.name}")
 
 
-def test_the_blob_privatelink_zone_answers_in_the_clusters_vnet_and_holds_the_endpoints_record(
-    registered: Registered,
+@pytest.mark.parametrize(
+    ("group", "zone_name"),
+    [("blob", "privatelink.blob.core.windows.net"), ("vault", "privatelink.vaultcore.azure.net")],
+)
+def test_each_privatelink_zone_answers_in_the_clusters_vnet_and_holds_its_endpoints_record(
+    registered: Registered, group: str, zone_name: str
 ) -> None:
-    zone = registered.inputs("azure-native:privatedns:PrivateZone")
-    link = registered.inputs("azure-native:privatedns:VirtualNetworkLink")
-    group = registered.inputs("azure-native:network:PrivateDnsZoneGroup")
-    assert zone["privateZoneName"] == "privatelink.blob.core.windows.net"
-    assert zone["location"] == "global"
+    [zone] = [
+        z for z in registered.all("azure-native:privatedns:PrivateZone") if z.inputs["privateZoneName"] == zone_name
+    ]
+    [link] = [
+        r.inputs for r in registered.all("azure-native:privatedns:VirtualNetworkLink") if r.name == f"{zone.name}-link"
+    ]
+    [records] = [
+        r.inputs for r in registered.all("azure-native:network:PrivateDnsZoneGroup") if r.name == f"{zone.name}-group"
+    ]
+    assert zone.name.endswith(f"-{group}-zone")
+    assert zone.inputs["location"] == "global"
     assert link["virtualNetwork"] == {"id": VNET}
     assert link["registrationEnabled"] is False
-    [config] = group["privateDnsZoneConfigs"]
-    zone_name = registered.one("azure-native:privatedns:PrivateZone").name
-    assert config["privateDnsZoneId"].endswith(f"/{zone_name}")
+    [config] = records["privateDnsZoneConfigs"]
+    assert config["privateDnsZoneId"].endswith(f"/{zone.name}")
 
 
 def test_a_models_pods_wait_until_the_accounts_name_resolves_to_the_endpoint(registered: Registered) -> None:

@@ -50,6 +50,7 @@ def blob() -> None:
             cluster_name="llm",
             oidc_issuer_url="https://issuer.example/",
             subscription_id="sub",
+            tenant_id="tenant",
             namespace="llm-serving",
             models=MODELS,
             subnet_id=SUBNET,

@@ -9,7 +9,7 @@ import pulumi_azure_native as azure_native
 import pytest
 
 from tests.support import record
-from tools.offline import Mode, ProgramRun, StackFiles
+from tools.offline import Mode, ProgramRun, StackFiles, run_program
 from tools.tfplan import (
     MERGED,
     UnmappedResourceError,
@@ -265,3 +265,52 @@ def test_an_azure_key_vault_its_key_and_an_accounts_customer_managed_key_become_
         "key_vault_key_id": "https://llm-kv.vault.azure.net/keys/weights",
         "user_assigned_identity_id": "identity-1",
     }
+
+
+def test_an_image_cache_reaches_the_launch_templates_and_node_pools_the_scan_reads() -> None:
+    aws_plan = terraform_plan(
+        run_program("prod-aws", Mode.UPDATE, config_overrides={"imageCache": "snap-0123456789abcdef0"})
+    )
+    caches = [
+        mapping["ebs"][0]
+        for r in aws_plan["planned_values"]["root_module"]["resources"]
+        if r["type"] == "aws_launch_template"
+        for mapping in r["values"]["block_device_mappings"]
+        if mapping["device_name"] == "/dev/xvdb"
+    ]
+    assert caches
+    assert all(ebs["snapshot_id"] == "snap-0123456789abcdef0" and ebs["encrypted"] == "true" for ebs in caches)
+    gcp_plan = terraform_plan(run_program("prod-gcp", Mode.UPDATE, config_overrides={"imageCache": "global/images/c"}))
+    disks = [
+        r["values"]["node_config"][0]["secondary_boot_disks"]
+        for r in gcp_plan["planned_values"]["root_module"]["resources"]
+        if r["type"] == "google_container_node_pool" and "secondary_boot_disks" in r["values"]["node_config"][0]
+    ]
+    assert disks
+    assert all(disk == [{"disk_image": "global/images/c", "mode": "CONTAINER_IMAGE_CACHE"}] for disk in disks)
+
+
+def test_the_azure_weight_store_gives_checkov_what_its_storage_checks_read(plans: dict[Any, Any]) -> None:
+    """CKV_AZURE_59 (no public network access), CKV2_AZURE_33 (a private endpoint connected), CKV2_AZURE_1 (a
+    customer-managed key), CKV_AZURE_33 (queue logging for read, write and delete), without a skip."""
+    converted = terraform_plan(plans[("prod-azure", Mode.UPDATE)].run)
+    [account] = [
+        r for r in converted["planned_values"]["root_module"]["resources"] if r["type"] == "azurerm_storage_account"
+    ]
+    values = account["values"]
+    assert values["public_network_access_enabled"] is False
+    assert values["customer_managed_key"][0]["key_vault_key_id"]
+    assert values["queue_properties"][0]["logging"][0] | {"version": None} == {
+        "read": True,
+        "write": True,
+        "delete": True,
+        "version": None,
+    }
+    endpoints = [
+        expressions
+        for r in converted["configuration"]["root_module"]["resources"]
+        if r["type"] == "azurerm_private_endpoint"
+        for expressions in [r["expressions"]]
+    ]
+    targets = {e["private_service_connection"][0]["private_connection_resource_id"]["references"][1] for e in endpoints}
+    assert account["address"] in targets

@@ -130,8 +130,12 @@ def _weight_store(config: StackConfig, cluster: AksCluster) -> BlobWeights | Non
                 lambda profile: profile.issuer_url if profile is not None else None
             ),
             subscription_id=client.subscription_id,
+            tenant_id=client.tenant_id,
             namespace=config.namespace,
             models=streaming,
+            subnet_id=cluster.node_subnet_id,
+            virtual_network_id=cluster.virtual_network_id,
+            log_workspace_id=cluster.log_workspace_id,
         ),
         opts=pulumi.ResourceOptions(parent=cluster),
     )

@@ -95,7 +95,13 @@ def check_rules(
     if config is not None:
         gpu_image = config.vllm_image or versions.VLLM_GPU_IMAGE
         spans = {name: sizing.nodes for name, sizing in sizings.items() if sizing is not None}
-        issues.extend(as_issues(cold_start_findings(models, cloud=cloud, gpu_image=gpu_image, nodes=spans)))
+        issues.extend(
+            as_issues(
+                cold_start_findings(
+                    models, cloud=cloud, gpu_image=gpu_image, nodes=spans, image_cache=config.image_cache
+                )
+            )
+        )
     for name, model in models.items():
         issues.extend(check_model(name, model, pools, pool_names, sizings[name], has_token=has_token, cloud=cloud))
     issues.extend(as_issues(capacity_findings(models, pools, sizings)))

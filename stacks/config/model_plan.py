@@ -275,12 +275,15 @@ def plan_model(
     *,
     cloud: Cloud | None,
     gpu_image: str,
+    image_cache: str | None = None,
     cache: CacheKind,
     cache_gib: int,
     fabric: Fabric | None = None,
 ) -> ModelPlan:
     architecture = model_architecture(spec)
-    cold_start = resolve_cold_start(spec, cloud, gpu_image, nodes=sizing.nodes if sizing is not None else 1)
+    cold_start = resolve_cold_start(
+        spec, cloud, gpu_image, nodes=sizing.nodes if sizing is not None else 1, image_cache=image_cache
+    )
     pool = pools[spec.pool] if spec.pool is not None else None
     context = spec.context_length or (architecture.default_context if architecture else None)
     max_replicas = spec.max_replicas if spec.max_replicas is not None else max(spec.min_replicas, 1)

@@ -53,6 +53,8 @@ class StackConfig:
     monitoring: bool
     install_device_plugin: bool
     vllm_image: str
+    image_cache: str | None
+    """The snapshot (aws) or disk image (gcp) GPU nodes of caching models start with (`imageCache`)."""
     """vLLM's CUDA image: the configured digest, or the release tag of components/versions.py."""
     vllm_cpu_image: str
     prometheus_url: str | None
@@ -142,6 +144,7 @@ def resolve(
         monitoring=top.monitoring,
         install_device_plugin=top.install_device_plugin,
         vllm_image=top.vllm_image or versions.VLLM_GPU_IMAGE,
+        image_cache=top.image_cache,
         vllm_cpu_image=top.vllm_cpu_image or versions.VLLM_CPU_IMAGE,
         prometheus_url=top.prometheus_url,
         model_cache_storage_class=cache_class,
@@ -165,6 +168,7 @@ def resolve(
                 sizings[name],
                 cloud=cloud,
                 gpu_image=gpu_image,
+                image_cache=top.image_cache,
                 cache=_cache_kind(cache_class, created=cache_class_created),
                 cache_gib=top.model_cache_gib,
                 fabric=pool_fabric(CLOUD_OF_TARGET.get(top.target), spec.pool, pools, instances),

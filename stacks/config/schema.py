@@ -205,8 +205,9 @@ class ColdStartConfig(ConfigModel):
     """`stream` from the stack's object storage into GPU memory (cloud targets, vLLM on GPU pools, one node per
     replica), or `download` from the Hugging Face Hub into the shared cache; default: the fastest offered."""
     images: ImageDelivery | None = None
-    """`stream` (EKS FastImagePull; GKE image streaming of an Artifact Registry image) or `pull`; `cache` is not
-    offered yet; default: the fastest the target offers a GPU model."""
+    """`cache` (the image on a disk each new node starts with, which `imageCache` names: aws, gcp), `stream` (EKS
+    FastImagePull; GKE image streaming of an Artifact Registry image) or `pull`; default: the fastest the target
+    offers a GPU model."""
 
 
 class ClientConfig(ConfigModel):
@@ -398,6 +399,10 @@ class RawConfig(ConfigModel):
     """vLLM's CUDA image pinned by digest (a mirror's copy, say); empty: the release tag in components/versions.py."""
     vllm_cpu_image: str | None = Field(default=None, pattern=_DIGEST_PINNED_IMAGE, max_length=400)
     """vLLM's CPU image pinned by digest; empty: the release tag in components/versions.py."""
+    image_cache: str | None = Field(default=None, max_length=200)
+    """aws: an EBS snapshot ID, gcp: a disk image (`global/images/NAME`), holding the GPU models' images, built once
+    (docs/manual.md, "Images cached on the node"); GPU pools of models with `coldStart.images: cache` (the default
+    when set) start their nodes with it. Empty: no image cache."""
     max_hourly_cost: float | None = Field(default=None, gt=0, le=1_000_000)
     """USD per hour the autoscalers' ceiling may cost at list prices (stacks/budget.py); empty: no limit."""
     max_idle_hourly_cost: float | None = Field(default=None, gt=0, le=1_000_000)

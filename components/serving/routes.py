@@ -85,9 +85,13 @@ def route_spec(
     path: str | None,
     backends: Sequence[Backend],
     timeout_seconds: int,
+    api_paths: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """One rule: the host (and path prefix, removed before the model sees it), the weighted backends, and a request
-    timeout as long as the longest completion the server would finish."""
+    """One rule: the host (and path prefix, removed before the model sees it; or `api_paths`, OpenAI paths matched
+    exactly and passed on unchanged), the weighted backends, and a request timeout as long as the longest
+    completion the server would finish."""
+    if path and api_paths:
+        raise ValueError(f"route for {host!r}: a path prefix ({path!r}) or exact API paths, not both")
     parent: dict[str, Any] = {
         "group": "gateway.networking.k8s.io",
         "kind": "Gateway",
@@ -97,8 +101,13 @@ def route_spec(
     listener = gateway.https_listener(host)
     if listener is not None:
         parent["sectionName"] = listener
+    matches = (
+        [{"path": {"type": "Exact", "value": api_path}} for api_path in api_paths]
+        if api_paths
+        else [{"path": {"type": "PathPrefix", "value": path or "/"}}]
+    )
     rule: dict[str, Any] = {
-        "matches": [{"path": {"type": "PathPrefix", "value": path or "/"}}],
+        "matches": matches,
         "backendRefs": [backend_ref(backend, gateway.implementation) for backend in backends],
         "timeouts": {"request": f"{timeout_seconds}s"},
     }
@@ -127,6 +136,8 @@ class ModelRouteArgs:
     backends: tuple[Backend, ...]
     timeout_seconds: int
     after: list[pulumi.Resource]
+    api_paths: tuple[str, ...] = ()
+    """Instead of `path`: OpenAI paths matched exactly, so that several models share the host."""
     """The Gateway (or its CRDs), and the interceptor's chart when a backend sleeps."""
     interceptor_namespace: pulumi.Input[str] | None = None
     """KEDA's namespace as an output (`Keda.namespace`), so that the ReferenceGrant in it waits for the Namespace."""
@@ -172,6 +183,7 @@ class ModelRoute(pulumi.ComponentResource):
                 path=args.path,
                 backends=args.backends,
                 timeout_seconds=args.timeout_seconds,
+                api_paths=args.api_paths,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
         )

@@ -24,6 +24,7 @@ from stacks.config.schema import (
     PriceOverride,
     RawConfig,
     Target,
+    VectorStoreConfig,
 )
 
 
@@ -52,6 +53,8 @@ class StackConfig:
     monitoring: bool
     install_device_plugin: bool
     vllm_image: str
+    image_cache: str | None
+    """The snapshot (aws) or disk image (gcp) GPU nodes of caching models start with (`imageCache`)."""
     """vLLM's CUDA image: the configured digest, or the release tag of components/versions.py."""
     vllm_cpu_image: str
     prometheus_url: str | None
@@ -82,6 +85,8 @@ class StackConfig:
     """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
     price_overrides: Mapping[str, PriceOverride] = field(default_factory=dict)
     """priceOverrides: machine type or fixed item -> the price the stack gives (stacks/cost.py applies them)."""
+    vector_store: VectorStoreConfig | None = None
+    """vectorStore: the retrieval application's PostgreSQL with pgvector, or None."""
 
     def replicas_held(self, pool: str, gpus_per_replica: int, max_nodes: Mapping[str, int] | None = None) -> int:
         """Replicas of `gpus_per_replica` GPUs that `pool` and its stand-ins hold at maxNodes (or `max_nodes`)."""
@@ -105,6 +110,7 @@ def resolve(
     hf_token: pulumi.Output[str] | None,
     alert_receivers: Mapping[str, pulumi.Output[str]],
     price_overrides: Mapping[str, PriceOverride] | None = None,
+    vector_store: VectorStoreConfig | None = None,
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
@@ -138,6 +144,7 @@ def resolve(
         monitoring=top.monitoring,
         install_device_plugin=top.install_device_plugin,
         vllm_image=top.vllm_image or versions.VLLM_GPU_IMAGE,
+        image_cache=top.image_cache,
         vllm_cpu_image=top.vllm_cpu_image or versions.VLLM_CPU_IMAGE,
         prometheus_url=top.prometheus_url,
         model_cache_storage_class=cache_class,
@@ -161,6 +168,7 @@ def resolve(
                 sizings[name],
                 cloud=cloud,
                 gpu_image=gpu_image,
+                image_cache=top.image_cache,
                 cache=_cache_kind(cache_class, created=cache_class_created),
                 cache_gib=top.model_cache_gib,
                 fabric=pool_fabric(CLOUD_OF_TARGET.get(top.target), spec.pool, pools, instances),
@@ -173,6 +181,7 @@ def resolve(
         grafana=top.grafana,
         alert_receivers=dict(alert_receivers),
         price_overrides=dict(price_overrides or {}),
+        vector_store=vector_store,
     )
 
 

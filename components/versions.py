@@ -104,15 +104,16 @@ KSERVE_HUGGINGFACE_IMAGE = f"kserve/huggingfaceserver:{KSERVE_VERSION}"
 CERT_MANAGER_REPO = "https://charts.jetstack.io"
 CERT_MANAGER_CHART = "v1.21.1"
 
-# Envoy Gateway, the Gateway implementation off GKE (its Gateway API CRDs v1.6.1 and policy CRDs come with the chart;
-# the same versions as schemas/crds/). Published as an OCI chart, versions with a leading `v`.
-ENVOY_GATEWAY_CHART = "oci://docker.io/envoyproxy/gateway-helm"
-ENVOY_GATEWAY_VERSION = "v1.9.0"
-
-# agentgateway: the stack's Gateway (docs/manual.md "The Gateway"), conformant to the inference extension (its
-# v1.6.0 implementations list; agentgateway runs that conformance suite in CI on every change, Makefile
-# `all-conformance`). Two OCI charts per release, the CRDs apart from the controller; CRD schemas in schemas/crds/.
+# agentgateway: the stack's Gateway off GKE (docs/manual.md "The Gateway off GKE"), conformant to the inference
+# extension (its v1.6.0 implementations list; agentgateway runs that conformance suite in CI on every change,
+# controller/Makefile `all-conformance`). Two OCI charts per release (controller/Makefile `release-charts`, pushed by
+# .github/workflows/release.yml to ghcr.io/<owner>/charts, chart version = the tag): its CRDs apart from its
+# controller. Its images are the release's (release.yml REGISTRY_IMAGE, CONTROLLER_REGISTRY_IMAGE), named in the
+# chart's values rather than the chart's default registry. CRD schemas in schemas/crds/.
 AGENTGATEWAY_VERSION = "v1.4.1"
+AGENTGATEWAY_CRD_CHART = "oci://ghcr.io/agentgateway/charts/agentgateway-crds"
+AGENTGATEWAY_CHART = "oci://ghcr.io/agentgateway/charts/agentgateway"
+AGENTGATEWAY_IMAGE_REGISTRY = "ghcr.io/agentgateway"
 
 # The endpoint picker of `routing: inference` (EPP): llm-d/llm-d-router's release, its maintained home since
 # kubernetes-sigs/gateway-api-inference-extension v1.6.0 stopped building it. Pinned to the release tag: the

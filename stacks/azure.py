@@ -54,7 +54,7 @@ def public_gateway_sources(config: StackConfig) -> tuple[str, ...]:
     """Who reaches the stack's own Gateway when it is public: `gatewaySourceRanges`, else anyone (its listeners
     decide what they serve)."""
     gateway = stack_gateway_ref(config)
-    if gateway is None or gateway.implementation is not Implementation.ENVOY or config.gateway_internal:
+    if gateway is None or gateway.implementation is not Implementation.AGENTGATEWAY or config.gateway_internal:
         return ()
     return config.gateway_source_ranges or (INTERNET,)
 

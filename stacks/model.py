@@ -32,7 +32,7 @@ from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.clients import ClientEgress, ClientEgressArgs, Target
 from components.serving.endpoint_picker import EndpointPicker, EndpointPickerArgs
 from components.serving.fabric_pods import FabricPod, fabric_pod
-from components.serving.gateway import GatewayRef
+from components.serving.gateway import GatewayRef, Implementation
 from components.serving.gke_backend import HealthCheck
 from components.serving.kserve import PORT as KSERVE_PORT
 from components.serving.kserve import READY_PATH as KSERVE_READY_PATH
@@ -271,6 +271,8 @@ def _pick_endpoints(
             model_selector=endpoint.service_selector,
             model_port=endpoint.pod_port,
             proxy_cidrs=shared.gateway.proxy_cidrs,
+            proxies=shared.gateway.proxies,
+            gke=shared.gateway.implementation is Implementation.GKE,
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             priority_class=shared.priority_class,
             after=shared.gateway_ready,

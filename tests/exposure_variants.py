@@ -33,13 +33,18 @@ def _exposed(stack: str, name: str, host: str, **changes: Any) -> str:
     return json.dumps(models)
 
 
-def _without_loadbalancer(model: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in model.items() if key != "loadBalancer"}
+def _without_keys(model: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: value for key, value in model.items() if key not in keys}
 
 
 PUBLIC = {"gatewayInternal": "false", "acmeEmail": "ops@example.com", "tlsClusterIssuer": ""}
 INTERNAL = {"gatewayInternal": "true", "tlsClusterIssuer": "internal-ca", "acmeEmail": ""}
-LIMITED = {"gatewaySourceRanges": json.dumps([GATEWAY_SOURCE_RANGE]), "tlsClusterIssuer": "own-ca", "acmeEmail": ""}
+LIMITED = {
+    "gatewayInternal": "false",
+    "gatewaySourceRanges": json.dumps([GATEWAY_SOURCE_RANGE]),
+    "tlsClusterIssuer": "own-ca",
+    "acmeEmail": "",
+}
 VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "aws-internal": ("prod-aws", INTERNAL),
     "aws-sleeper": ("prod-aws", {"models": _exposed("prod-aws", "qwen-32b", "big.example.com")}),
@@ -59,8 +64,9 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
             "models": json.dumps(
                 {
                     **_models("prod-azure"),
+                    # Asleep, it is reached through the interceptor, not an InferencePool.
                     "qwen-small": {
-                        **_without_loadbalancer(_models("prod-azure")["qwen-small"]),
+                        **_without_keys(_models("prod-azure")["qwen-small"], "loadBalancer", "routing"),
                         "host": "small.example.com",
                         "minReplicas": 0,
                     },
@@ -68,10 +74,17 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
-    # An existing cluster: the stack's Envoy Gateway on the cluster's own load balancer, or a Gateway it runs.
+    # An existing cluster: the stack's agentgateway on the cluster's own load balancer, or a Gateway it runs.
     "existing-sleeper": (
         "dev",
         {"acmeEmail": "ops@example.com", "models": _exposed("dev", "qwen", "chat.example.com", minReplicas=0)},
+    ),
+    "existing-pool": (
+        "dev",
+        {
+            "acmeEmail": "ops@example.com",
+            "models": _exposed("dev", "qwen", "chat.example.com", routing="inference", minReplicas=1),
+        },
     ),
     "existing-gateway": (
         "dev",

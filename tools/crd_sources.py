@@ -13,11 +13,12 @@ from tools.offline import ROOT
 CRD_SCHEMA_DIR = ROOT / "schemas" / "crds"
 
 GATEWAY_API_VERSION = "v1.6.1"
-"""The Gateway API bundle Envoy Gateway v1.9.0's chart installs (its gatewayapi-crds.yaml, bundle-version v1.6.1)."""
+"""The Gateway API bundle agentgateway v1.4.1 is built against (its go.mod), whose standard channel the stack installs
+with it off GKE (tools/vendor_gateway_crds.py)."""
 EXPERIMENTAL = "experimental"
-"""Gateway API's experimental channel: what Envoy Gateway's chart installs (its HTTPRoute has 106 CEL rules to the
-standard channel's 89, among them unique rule names), where GKE serves the standard one. An HTTPRoute is admitted
-under both (the experimental Gateway has the standard one's rules)."""
+"""Gateway API's experimental channel: what stacks deployed with Envoy Gateway's chart have (its HTTPRoute has 106
+CEL rules to the standard channel's 89, among them unique rule names), and what an existing cluster may run, where
+GKE and the stack's own install serve the standard one. An HTTPRoute is admitted under both."""
 INFERENCE_EXTENSION_VERSION = "v1.6.0"
 LLM_D_ROUTER_VERSION = versions.ENDPOINT_PICKER_IMAGE.rsplit(":", 1)[1]
 """The endpoint picker's release: its InferenceObjective CRD (`llm-d.ai`, the group it reconciles) is the stack's."""
@@ -67,14 +68,6 @@ SOURCES: tuple[CrdSource, ...] = (
     CrdSource("kedacore/keda", f"v{versions.KEDA_CHART}", "config/crd/bases/keda.sh_scaledobjects.yaml", ("v1alpha1",)),
     CrdSource("kedacore/http-add-on", f"v{versions.KEDA_HTTP_ADD_ON_CHART}",
               "config/crd/bases/http.keda.sh_interceptorroutes.yaml", ("v1beta1",)),
-    CrdSource("envoyproxy/gateway", versions.ENVOY_GATEWAY_VERSION,
-              "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_envoyproxies.yaml", ("v1alpha1",)),
-    CrdSource("envoyproxy/gateway", versions.ENVOY_GATEWAY_VERSION,
-              "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_backendtrafficpolicies.yaml",
-              ("v1alpha1",)),
-    CrdSource("envoyproxy/gateway", versions.ENVOY_GATEWAY_VERSION,
-              "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_clienttrafficpolicies.yaml",
-              ("v1alpha1",)),
     CrdSource("prometheus-operator/prometheus-operator", PROMETHEUS_OPERATOR_VERSION,
               "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml", ("v1",)),
     CrdSource("prometheus-operator/prometheus-operator", PROMETHEUS_OPERATOR_VERSION,

@@ -5,9 +5,13 @@ and whether the pods answer 200 there.
 
 Each hop reads the planned objects; what a controller adds in the cloud, outside the plan, is modelled from upstream:
 
-- Envoy Gateway's proxy Service is `externalTrafficPolicy: Local` (envoyproxy/gateway v1.9.0 api/v1alpha1/
-  kubernetes_helpers.go), so the client's address reaches the proxies' NetworkPolicy; the cloud load balancer checks
-  the nodes' health-check node port (kube-proxy's /healthz), outside NetworkPolicies.
+- agentgateway's proxies (v1.4.1: tools/planned_cluster.py agentgateway_proxy) sit behind the Service its deployer
+  makes from the GatewayClass's AgentgatewayParameters (the plan's `service` overlay: annotations, source ranges,
+  `externalTrafficPolicy: Local`, which keeps the client's address for the proxies' NetworkPolicy); the cloud load
+  balancer checks the nodes' health-check node port (kube-proxy's /healthz), outside NetworkPolicies.
+- An InferencePool's requests go to the pod its endpoint picker names; with the picker down, a pool whose
+  `endpointPickerRef.failureMode` is FailOpen still sends them to one of its pods (agentgateway v1.4.1 crates/
+  agentgateway/src/proxy/httpproxy.rs select_service_target_port), one that fails closed answers an error.
 - Azure evaluates the node subnet's NSG (the plan's rules, then Azure's defaults: AllowVnetInBound, AllowAzureLoad
   BalancerInBound, DenyAllInBound); the load balancer keeps the Service's port (floating IP). AKS opens the Service's
   own ports in the NIC-level NSG it manages (Azure/AKS#674), modelled as open.
@@ -32,7 +36,6 @@ from typing import Any
 
 from tools.planned_cluster import (
     AZURE_LOAD_BALANCER,
-    ENVOY_SHIFT,
     GOOGLE_HEALTH_CHECKS,
     INTERCEPTOR_POD,
     INTERNAL_ANNOTATIONS,
@@ -40,11 +43,15 @@ from tools.planned_cluster import (
     BlockedError,
     Cluster,
     Served,
+    agentgateway_proxy,
     first_host,
     is_private,
     key,
 )
 from tools.reachability import Address, Endpoint, Pod, selects
+
+AGENTGATEWAY_CONTROLLER = "agentgateway.dev/agentgateway"
+"""The controller name agentgateway v1.4.1 serves (controller/pkg/wellknown/controller.go)."""
 
 
 @dataclass
@@ -74,16 +81,17 @@ def routes(cluster: Cluster) -> list[tuple[str, str]]:
     return sorted(set(found))
 
 
-def walk_route(cluster: Cluster, source: Address, host: str, path: str) -> Walk:
+def walk_route(cluster: Cluster, source: Address, host: str, path: str, *, picker_down: bool = False) -> Walk:
+    """A client's request to host and path; `picker_down`: with every endpoint picker unreachable (fail-open)."""
     walk = Walk()
     try:
-        _walk_route(cluster, source, host, path, walk)
+        _walk_route(cluster, source, host, path, walk, picker_down=picker_down)
     except BlockedError as blocked:
         walk.blocked = str(blocked)
     return walk
 
 
-def _walk_route(cluster: Cluster, source: Address, host: str, path: str, walk: Walk) -> None:
+def _walk_route(cluster: Cluster, source: Address, host: str, path: str, walk: Walk, *, picker_down: bool) -> None:
     route, rule = _route_for(cluster, host, path)
     walk.relied_on.append(("object", "HTTPRoute", *key(route)))
     [parent] = route["spec"]["parentRefs"]
@@ -97,7 +105,7 @@ def _walk_route(cluster: Cluster, source: Address, host: str, path: str, walk: W
     for ref in rule["backendRefs"]:
         if ref.get("weight", 1) == 0:
             continue
-        for served in _backend(cluster, route, ref, walk):
+        for served in _backend(cluster, route, ref, walk, picker_down=picker_down):
             _admit(cluster, served, proxy, walk, f"proxy {proxy}")
             if served.pod == INTERCEPTOR_POD:
                 _through_interceptor(cluster, ref, walk)
@@ -132,28 +140,24 @@ def _through_gateway(cluster: Cluster, gateway: dict[str, Any], source: Address,
     gateway_class = cluster.find("GatewayClass", None, class_name)
     if gateway_class is None:
         raise BlockedError(f"no GatewayClass {class_name}")
+    if gateway_class["spec"]["controllerName"] != AGENTGATEWAY_CONTROLLER:
+        raise BlockedError(f"GatewayClass {class_name} is not served by agentgateway")
     reference = gateway_class["spec"]["parametersRef"]
-    envoy_proxy = cluster.find("EnvoyProxy", reference["namespace"], reference["name"])
-    service = (envoy_proxy or {}).get("spec", {}).get("provider", {}).get("kubernetes", {}).get("envoyService", {})
-    annotations = service.get("annotations") or {}
+    parameters = cluster.find("AgentgatewayParameters", reference["namespace"], reference["name"])
+    if parameters is None:
+        raise BlockedError(f"no AgentgatewayParameters {reference['namespace']}/{reference['name']}")
+    service = parameters["spec"].get("service", {})
+    annotations = service.get("metadata", {}).get("annotations") or {}
+    spec = service.get("spec", {})
     internal = any(annotations.get(key) == value for key, value in INTERNAL_ANNOTATIONS.items())
-    ranges = service.get("loadBalancerSourceRanges") or []
+    ranges = spec.get("loadBalancerSourceRanges") or []
     if ranges and not any(ipaddress.ip_address(source.ip) in ipaddress.ip_network(cidr) for cidr in ranges):
         raise BlockedError(f"{source} is outside the Gateway Service's loadBalancerSourceRanges {ranges}")
-    _reach_load_balancer(source, internal, walk, "Envoy's load balancer")
+    _reach_load_balancer(source, internal, walk, "agentgateway's load balancer")
     _cloud_rules(cluster, source, 443, walk)
-    proxy = Pod(
-        namespace=namespace,
-        name="envoy",
-        labels={
-            "app.kubernetes.io/name": "envoy",
-            "app.kubernetes.io/component": "proxy",
-            "app.kubernetes.io/managed-by": "envoy-gateway",
-            "gateway.envoyproxy.io/owning-gateway-name": name,
-            "gateway.envoyproxy.io/owning-gateway-namespace": namespace,
-        },
-    )
-    _admit_port(cluster, proxy, source, 443 + ENVOY_SHIFT, walk, f"{source} (the client's address kept)")
+    proxy = agentgateway_proxy(namespace, name, class_name)
+    kept = spec.get("externalTrafficPolicy") == "Local"
+    _admit_port(cluster, proxy, source, 443, walk, f"{source} ({'the client' if kept else 'a node'}'s address)")
     return proxy
 
 
@@ -193,7 +197,9 @@ def _listener(
     raise BlockedError(f"the Gateway has no HTTPS listener for {host}")
 
 
-def _backend(cluster: Cluster, route: dict[str, Any], ref: Mapping[str, Any], walk: Walk) -> list[Served]:
+def _backend(
+    cluster: Cluster, route: dict[str, Any], ref: Mapping[str, Any], walk: Walk, *, picker_down: bool = False
+) -> list[Served]:
     route_namespace = route["metadata"]["namespace"]
     if ref.get("kind") == "InferencePool":
         pool = cluster.find("InferencePool", route_namespace, ref["name"])
@@ -204,6 +210,12 @@ def _backend(cluster: Cluster, route: dict[str, Any], ref: Mapping[str, Any], wa
         if not served:
             raise BlockedError(f"InferencePool {ref['name']} selects no pod")
         picker = spec["endpointPickerRef"]
+        if picker_down:
+            if picker.get("failureMode") != "FailOpen":
+                raise BlockedError(f"InferencePool {ref['name']} fails closed: with its picker down, requests fail")
+            walk.relied_on.append(("object", "InferencePool", route_namespace, ref["name"]))
+            walk.hops.append(f"picker {picker['name']} down: InferencePool {ref['name']} fails open to its pods")
+            return served
         pickers = cluster.behind_service(route_namespace, picker["name"], picker["port"]["number"])
         walk.hops.append(f"InferencePool {ref['name']} asks picker {picker['name']}")
         return [*served, *pickers]
@@ -228,8 +240,15 @@ def _reference_grant(cluster: Cluster, namespace: str, route_namespace: str, ser
 
 
 def _through_interceptor(cluster: Cluster, ref: Mapping[str, Any], walk: Walk) -> None:
-    """The interceptor routes by the rewritten host to its InterceptorRoute's target."""
+    """The interceptor routes by the rewritten host (a backend's hostname rewrite, or its Host header set) to its
+    InterceptorRoute's target."""
     hosts = [f["urlRewrite"]["hostname"] for f in ref.get("filters") or [] if "hostname" in f.get("urlRewrite", {})]
+    hosts += [
+        header["value"]
+        for f in ref.get("filters") or []
+        for header in f.get("requestHeaderModifier", {}).get("set", [])
+        if header["name"].lower() == "host"
+    ]
     if not hosts:
         raise BlockedError("a request reaches the interceptor without a wake host: it answers 404")
     for interceptor_route in cluster.kind("InterceptorRoute"):

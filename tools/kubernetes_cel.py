@@ -3,8 +3,10 @@
 What Kubernetes adds to standard CEL and celpy lacks, each only where a vendored rule uses it:
 - property names escaped the way `k8s.io/apiserver/pkg/cel/escaping.go` does (`namespace` is `__namespace__`, `-` is
   `__dash__`, ...): Gateway API's rules read `p.__namespace__`. Map keys (additionalProperties) are not escaped;
-- the string extension functions Kubernetes enables (cel-go `ext.Strings`): `upperAscii` (Envoy Gateway's
-  health-check rule) and `split` (GKE's ComputeClass rules);
+- the string extension functions Kubernetes enables (cel-go `ext.Strings`): `split` (GKE's ComputeClass rules),
+  `indexOf` and `lastIndexOf` (agentgateway's header-name rules);
+- Kubernetes' quantity library (k8s.io/apiserver/pkg/cel/library/quantity.go): `quantity()`, `isLessThan`,
+  `isGreaterThan` (agentgateway's buffer-size rules), a quantity compared by its exact value;
 - `number` fields are doubles even when the JSON holds an integer.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from fractions import Fraction
 from typing import Any
 
 import celpy
@@ -37,8 +40,40 @@ def escape_property(name: str) -> str | None:
     return _ESCAPABLE.sub(lambda match: _ESCAPED[match.group(0)], name)
 
 
-def _upper_ascii(text: celtypes.StringType) -> celtypes.StringType:
-    return celtypes.StringType("".join(c.upper() if c.isascii() else c for c in text))
+def _index_of(text: celtypes.StringType, sub: celtypes.StringType) -> celtypes.IntType:
+    return celtypes.IntType(text.find(sub))
+
+
+def _last_index_of(text: celtypes.StringType, sub: celtypes.StringType) -> celtypes.IntType:
+    return celtypes.IntType(text.rfind(sub))
+
+
+_BINARY_SUFFIXES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_QUANTITY = re.compile(r"([+-]?[0-9]*\.?[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?")
+
+
+def _quantity(text: celtypes.StringType) -> celtypes.StringType:
+    """A resource.Quantity's exact value, as a string `isLessThan` and `isGreaterThan` compare as a fraction."""
+    match = _QUANTITY.fullmatch(str(text))
+    if match is None:
+        raise ValueError(f"invalid quantity {text!r}")
+    number, suffix = Fraction(match.group(1)), match.group(2) or ""
+    if suffix in _BINARY_SUFFIXES:
+        value = number * _BINARY_SUFFIXES[suffix]
+    elif suffix in _DECIMAL_SUFFIXES:
+        value = number * Fraction(10) ** _DECIMAL_SUFFIXES[suffix]
+    else:
+        value = number * Fraction(10) ** int(suffix[1:])
+    return celtypes.StringType(str(value))
+
+
+def _is_less_than(left: celtypes.StringType, right: celtypes.StringType) -> celtypes.BoolType:
+    return celtypes.BoolType(Fraction(str(left)) < Fraction(str(right)))
+
+
+def _is_greater_than(left: celtypes.StringType, right: celtypes.StringType) -> celtypes.BoolType:
+    return celtypes.BoolType(Fraction(str(left)) > Fraction(str(right)))
 
 
 def _split(text: celtypes.StringType, separator: celtypes.StringType, limit: Any = None) -> celtypes.ListType:
@@ -49,7 +84,14 @@ def _split(text: celtypes.StringType, separator: celtypes.StringType, limit: Any
     return celtypes.ListType([celtypes.StringType(part) for part in parts])
 
 
-KUBERNETES_FUNCTIONS: dict[str, Any] = {"upperAscii": _upper_ascii, "split": _split}
+KUBERNETES_FUNCTIONS: dict[str, Any] = {
+    "split": _split,
+    "indexOf": _index_of,
+    "lastIndexOf": _last_index_of,
+    "quantity": _quantity,
+    "isLessThan": _is_less_than,
+    "isGreaterThan": _is_greater_than,
+}
 """The Kubernetes CEL library functions the vendored rules call that celpy does not define."""
 
 

@@ -26,8 +26,7 @@ AZURE_LOAD_BALANCER = Address("168.63.129.16")
 """Where Azure's load-balancer probes come from (the AzureLoadBalancer service tag)."""
 GOOGLE_HEALTH_CHECKS = (Address("35.191.0.7"), Address("130.211.0.7"))
 """One address in each of Google Cloud's health-check ranges."""
-ENVOY_SHIFT = 10000
-"""Envoy Gateway's proxies listen on the listener's port plus 10000 below 1024 (translator.go wellKnownPortShift)."""
+
 NODE_PORT = 31000
 """Some node port: a load balancer's health check on the Service's healthCheckNodePort."""
 INTERCEPTOR_SERVICE = ("keda", "keda-add-ons-http-interceptor-proxy")
@@ -53,6 +52,25 @@ _AZURE_DEFAULT_RULES = [
     {"name": "AllowAzureLoadBalancerInBound", "priority": 65001, "access": "Allow", "source": "AzureLoadBalancer"},
     {"name": "DenyAllInBound", "priority": 65500, "access": "Deny", "source": "*"},
 ]
+
+
+def agentgateway_proxy(namespace: str, gateway: str, gateway_class: str) -> Pod:
+    """A proxy pod of one agentgateway Gateway, as agentgateway v1.4.1's deployer makes it: in the Gateway's namespace,
+    labelled with the Gateway's name and class (controller/pkg/helm/agentgateway templates/_helpers.tpl), listening
+    on the listeners' own ports (pkg/deployer/values_helpers.go: targetPort = port; the pod's sysctl
+    net.ipv4.ip_unprivileged_port_start=0 lets it bind 80 and 443)."""
+    return Pod(
+        namespace=namespace,
+        name="agentgateway-proxy",
+        labels={
+            "app.kubernetes.io/name": gateway,
+            "app.kubernetes.io/instance": gateway,
+            "gateway.networking.k8s.io/gateway-name": gateway,
+            "gateway.networking.k8s.io/gateway-class-name": gateway_class,
+            "pod-template-hash": "5d8f9c",
+        },
+        ports={"listener-80": 80, "listener-443": 443},
+    )
 
 
 PRIVATE_RANGES = tuple(ipaddress.ip_network(cidr) for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))

@@ -277,14 +277,6 @@ def _translate_models(
         model = dict(body)
         if model.get("pool") in renamed:
             model["pool"] = renamed[model["pool"]]
-        if model.get("routing") == "inference" and cloud is not Cloud.GCP:
-            model.pop("routing")
-            notes.append(
-                f"models.{name}.routing 'inference': only GKE's managed Gateway routes to an InferencePool; "
-                f"on {cloud.value} the Service balances its replicas"
-            )
-            if "objectives" in model:
-                notes.append(f"models.{name}.objectives {model.pop('objectives')!r}: they prioritise within the pool")
         cold_start = dict(model.get("coldStart") or {})
         if "images" in cold_start:
             # How an image reaches a node is the cloud's own (FastImagePull, GKE image streaming, AKS pulls only).

@@ -506,8 +506,8 @@ def node_subnet_rules(
     `VirtualNetwork` tag does not cover them: node and pod ranges are allowed to each other explicitly (AKS docs
     azure-cni-overlay, "Network security groups"). AKS opens public LoadBalancer Services only in the NSG it
     manages on the nodes' NICs, never in a subnet NSG (Azure/AKS#674): their sources are allowed here, and so are the
-    public Gateway's (Envoy's Service keeps client addresses, `externalTrafficPolicy: Local`, envoyproxy/gateway
-    v1.9.0 api/v1alpha1/kubernetes_helpers.go), or its clients and Let's Encrypt's HTTP-01 check meet DenyAllInBound.
+    public Gateway's (its proxies' Service keeps client addresses, `externalTrafficPolicy: Local` in the stack's
+    AgentgatewayParameters), or its clients and Let's Encrypt's HTTP-01 check meet DenyAllInBound.
     The load balancers' rules keep the Service's port on the nodes (floating IP), so the rules name those ports."""
     cluster = [nodes_cidr, POD_CIDR]
     rules: list[dict[str, object]] = [

@@ -36,7 +36,7 @@ class GkeRanges:
     pods: str
     services: str
     proxy_only: str
-    """The region's proxy-only subnet, where GKE's regional Gateway proxies (Envoy-based load balancers) run."""
+    """The region's proxy-only subnet, where GKE's regional Gateway proxies (Google's managed load balancers) run."""
 
 
 def gke_ranges(cidr: str) -> GkeRanges:

@@ -22,6 +22,7 @@ installs, and then for as long as the model behind it may take; otherwise Pulumi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +66,11 @@ def model_service() -> dict[str, str]:
 
 
 GATEWAY_READY = "condition=Programmed"
-"""A Gateway is Programmed once its implementation has configured the data plane and it has an address."""
+"""A Gateway is Programmed once its implementation has configured the data plane (GKE's, once it has an address)."""
+GATEWAY_ADDRESSED = json.dumps([GATEWAY_READY, "jsonpath={.status.addresses[0].value}"])
+"""Programmed and addressed, both (a JSON list of conditions: pulumi-kubernetes waits for all of them). agentgateway
+v1.4.1 reports Programmed from its translation alone and writes the address from its proxies' Service once the cloud
+assigns one (controller/pkg/controller/gw_controller.go), so Programmed alone may come first."""
 
 
 def gateway_wait_seconds(
@@ -76,18 +81,18 @@ def gateway_wait_seconds(
     closed_controller: bool = False,
     stack_issuer: bool = True,
 ) -> int | None:
-    """How long to wait for the stack's Gateway, or None: not at all. Its implementation is the stack's (Envoy
-    Gateway) or the cluster's (GKE); its address comes, like a model's load balancer, from the cloud's controller in
-    the network the stack creates. An existing Gateway is not the stack's object; on an existing cluster, or in
-    subnets the stack did not create, nothing the stack installs or checks gives the address.
+    """How long to wait for the stack's Gateway, or None: not at all. Its implementation is the stack's
+    (agentgateway) or the cluster's (GKE); its address comes, like a model's load balancer, from the cloud's
+    controller in the network the stack creates. An existing Gateway is not the stack's object; on an existing
+    cluster, or in subnets the stack did not create, nothing the stack installs or checks gives the address.
 
     `closed_controller`: the Gateway's controller is GKE's, whose source is not public, so what it needs before it
     reports Programmed cannot be read; `stack_issuer`: the listeners' certificates come from the issuer the stack
     creates (`acmeEmail`). A certificate from a ClusterIssuer of the user's may not exist during the first
     `pulumi up` (the stack file creates that issuer after it, once cert-manager is installed), so GKE's Gateway is
-    then not awaited: the first up never hangs on a controller nobody can read. Envoy Gateway reports Programmed
-    from the proxies' address and ready replicas alone, whatever the listeners' certificates (v1.9.0
-    internal/gatewayapi/status/gateway.go updateGatewayProgrammedCondition), so it is awaited either way."""
+    then not awaited: the first up never hangs on a controller nobody can read. agentgateway reports Programmed
+    whatever the listeners' certificates (a listener without its Secret is not Programmed, the Gateway is: v1.4.1
+    controller/pkg/agentgateway/translator/testdata/gateways/invalid-tls.yaml), so it is awaited either way."""
     if closed_controller and not stack_issuer:
         return None
     return GATEWAY_WAIT_SECONDS if installed and cloud_cluster and own_network else None
@@ -98,11 +103,12 @@ GATEWAY_WAIT_SECONDS = 900
 Gateway's own readiness."""
 
 
-def gateway(wait_seconds: int | None) -> dict[str, str]:
-    """The annotations of the stack's Gateway (a custom resource: awaited only with `pulumi.com/waitFor`)."""
+def gateway(wait_seconds: int | None, *, until_addressed: bool = False) -> dict[str, str]:
+    """The annotations of the stack's Gateway (a custom resource: awaited only with `pulumi.com/waitFor`);
+    `until_addressed`: also until its status has an address, where Programmed does not imply one."""
     if wait_seconds is None:
         return dict(NOT_AWAITED)
-    return {WAIT_FOR: GATEWAY_READY, TIMEOUT_SECONDS: str(wait_seconds)}
+    return {WAIT_FOR: GATEWAY_ADDRESSED if until_addressed else GATEWAY_READY, TIMEOUT_SECONDS: str(wait_seconds)}
 
 
 def weights_copy(seconds: int) -> dict[str, str]:
@@ -177,7 +183,8 @@ HELM_RELEASE_WAITS: Mapping[str, str] = {
     "cert-manager": "controller, webhook and cainjector Deployments on the system nodes",
     "cluster-autoscaler": "its Deployment on the system nodes",
     "dcgm-exporter": "its DaemonSet on the GPU nodes that exist",
-    "gateway-helm": "Envoy Gateway's controller on the system nodes (its proxies are created later, per Gateway)",
+    "agentgateway": "agentgateway's controller on the system nodes (its proxies are created later, per Gateway)",
+    "agentgateway-crds": "nothing (CRDs)",
     "keda": "operator, metrics server and webhooks on the system nodes",
     "keda-add-ons-http": "operator, scaler and interceptor on the system nodes",
     "kserve-crd": "nothing (CRDs)",

@@ -39,7 +39,7 @@ class CertManager(pulumi.ComponentResource):
 
     Example::
 
-        CertManager("cert-manager", gateway_crds=[envoy_gateway_release],
+        CertManager("cert-manager", gateway_crds=gateway.crds,
                     opts=pulumi.ResourceOptions(provider=k8s_provider))
     """
 

@@ -15,7 +15,12 @@ Hence no PodDisruptionBudget: one counts Ready pods, and with one Ready pod of t
 (the leader's node never drains) or protects nothing. And Pulumi waits for one Ready replica, not two.
 
 Fail-open: the pool's `endpointPickerRef.failureMode` is FailOpen, so when the picker does not answer the Gateway
-sends the request to a replica of the pool by its own load balancing instead of failing it.
+sends the request to a replica of the pool by its own load balancing instead of failing it. agentgateway v1.4.1 reads
+it so (controller/pkg/agentgateway/plugins/inference_plugin.go: FailOpen, else FAIL_CLOSED; crates/agentgateway/src/
+proxy/httpproxy.rs select_service_target_port: a failed-open request goes to a random endpoint of the pool). It calls
+the picker over TLS without verifying it (inference_plugin.go, "inferencetls"), which the picker serves by default
+(`--secure-serving`, pkg/epp/server/options.go); llm-d-router's charts turn it off only for their standalone
+agentgateway proxy, which this is not.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from components.serving.metadata import (
 from components.serving.vllm import HEALTH_PATH as VLLM_HEALTH_PATH
 
 EXT_PROC_PORT = 9002
-"""The picker's Envoy external-processing (gRPC) port, which the Gateway's proxies call."""
+"""The picker's external-processing (gRPC, Envoy's ext_proc API) port, which the Gateway's proxies call."""
 HEALTH_PORT = 9003
 """Its gRPC health server, for the kubelet's probes: `liveness` (the process answers) and `readiness` (the leader,
 synced with its pool), the services the chart probes with more than one replica."""
@@ -241,18 +246,27 @@ def picker_pod_spec(model: str, namespace: str, priority_class: pulumi.Input[str
 
 
 def picker_policy_spec(
-    model: str, *, model_selector: dict[str, str], model_port: int, proxy_cidrs: tuple[str, ...]
+    model: str,
+    *,
+    model_selector: dict[str, str],
+    model_port: int,
+    proxy_cidrs: tuple[str, ...],
+    proxies: Client | None = None,
 ) -> dict[str, Any]:
-    """The picker admits the Gateway's proxies (GKE's: its proxy-only subnet and health-check ranges) on ext-proc
-    and gRPC health and Prometheus on its metrics port, and sends only to DNS, the model's pods on the serving port
-    (vLLM's /metrics) and the API server (to watch the pool and its pods and hold its lease; its address is not
-    known at plan time, so any but the metadata endpoint on 443, as the models' own policy allows)."""
+    """The picker admits the Gateway's proxies (agentgateway's pods; GKE's: its proxy-only subnet and health-check
+    ranges) on ext-proc and gRPC health and Prometheus on its metrics port, and sends only to DNS, the model's pods
+    on the serving port (vLLM's /metrics) and the API server (to watch the pool and its pods and hold its lease;
+    its address is not known at plan time, so any but the metadata endpoint on 443, as the models' own policy
+    allows)."""
     return {
         "podSelector": {"matchLabels": picker_selector(model)},
         "policyTypes": ["Ingress", "Egress"],
         "ingress": [
             {
-                "from": [{"ipBlock": {"cidr": cidr}} for cidr in proxy_cidrs],
+                "from": [
+                    *({"ipBlock": {"cidr": cidr}} for cidr in proxy_cidrs),
+                    *((proxies.peer(),) if proxies is not None else ()),
+                ],
                 "ports": [{"protocol": "TCP", "port": EXT_PROC_PORT}, {"protocol": "TCP", "port": HEALTH_PORT}],
             },
             {
@@ -299,6 +313,11 @@ class EndpointPickerArgs:
     """The port they serve (and expose /metrics) on."""
     proxy_cidrs: tuple[str, ...]
     """Where the Gateway's proxies call the picker from (GKE's proxy-only subnet and health-check ranges)."""
+    proxies: Client | None = None
+    """The Gateway's proxies when they run in pods (agentgateway's): they call the picker from there."""
+    gke: bool = False
+    """GKE's managed Gateway routes to the pool: its HealthCheckPolicy and GCPBackendPolicy go on it (CRDs that only
+    GKE serves, so nowhere else)."""
     timeout_seconds: int
     priority_class: pulumi.Input[str] | None
     after: list[pulumi.Resource]
@@ -380,7 +399,11 @@ class EndpointPicker(pulumi.ComponentResource):
             f"{name}-epp-network-policy",
             metadata=metadata(picker),
             spec=picker_policy_spec(
-                name, model_selector=args.model_selector, model_port=args.model_port, proxy_cidrs=args.proxy_cidrs
+                name,
+                model_selector=args.model_selector,
+                model_port=args.model_port,
+                proxy_cidrs=args.proxy_cidrs,
+                proxies=args.proxies,
             ),
             opts=child,
         )
@@ -426,10 +449,11 @@ class EndpointPicker(pulumi.ComponentResource):
             },
             opts=child,
         )
-        for kind, suffix, spec in (
+        gke_policies = (
             ("HealthCheckPolicy", "health-check", gke_health_check_spec(name, args.model_port)),
             ("GCPBackendPolicy", "backend-policy", gke_backend_spec(name, args.timeout_seconds)),
-        ):
+        )
+        for kind, suffix, spec in gke_policies if args.gke else ():
             k8s.apiextensions.CustomResource(
                 f"{name}-pool-{suffix}",
                 api_version="networking.gke.io/v1",

@@ -2,15 +2,10 @@
 
 Which implementation, per target:
 
-- aws, azure, existing: Envoy Gateway (pinned chart), a CNCF project maintained by Envoy's maintainers whose
-  controller, certgen job and proxies all run under Pod Security "restricted" (chart values.tmpl.yaml and
-  internal/infrastructure/kubernetes/proxy/resource.go at v1.9.0: non-root 65532, no privilege escalation, all
-  capabilities dropped, RuntimeDefault seccomp; proxies listen on unprivileged ports, 80 and 443 shifted by 10000).
-  Its policy CRDs are in schemas/crds/. Envoy Gateway routes to an InferencePool only through an extension
-  server (v1.9.0 routes custom backends through its extension manager; Envoy AI Gateway is the one that provides
-  it), which this stack does not install: `routing: inference` is refused off GKE (stacks/config/rules/routing.py).
-  Istio 1.30.1, the conformant inference Gateway chosen to replace it (docs/manual.md "The Gateway off GKE"), is not
-  built yet.
+- aws, azure, existing: agentgateway (pinned charts; components/serving/agentgateway.py), conformant to the
+  inference extension: it routes to InferencePools natively, asking each pool's endpoint picker (docs/manual.md
+  "The Gateway off GKE" for the choice). Its controller and proxies run under Pod Security "restricted" in
+  `agentgateway-system`, where the Gateway is and its proxies run.
 - gcp: GKE's managed Gateway controller (the cluster's Gateway API channel on): a regional Application Load Balancer,
   `gke-l7-regional-external-managed` (public) or `gke-l7-rilb` (internal), whose proxies run in the network's
   proxy-only subnet, not in pods.
@@ -31,34 +26,21 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import versions
 from components.catalog.instances import Cloud
-from components.serving import awaits
+from components.serving import agentgateway, awaits
 from components.serving.clients import Client
 from components.serving.gateway_address import StatusReadable, first_address
-from components.serving.load_balancer import load_balancer_annotations
 from components.serving.metadata import PART_OF, namespace_peer, platform_namespace
 
 NAME = "llm-platform"
-"""The Gateway's and its GatewayClass's name."""
-ENVOY_NAMESPACE = "envoy-gateway-system"
-"""Envoy Gateway's namespace; its proxies run there too (the default, not its Gateway-namespace mode)."""
+"""The Gateway's name, and its AgentgatewayParameters'."""
+CLASS_NAME = "llm-platform-agentgateway"
+"""The stack's GatewayClass off GKE. Not `llm-platform`, the name of the Envoy Gateway class it replaces: a class's
+controllerName is immutable (Gateway API's CEL rule), so the new class is a new object, created before the old one
+goes."""
 GKE_NAMESPACE = "llm-gateway"
 """The GKE Gateway's namespace: the Gateway object, its certificates and cert-manager's HTTP-01 solver pods."""
-ENVOY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller"
-# The labels Envoy Gateway gives the proxies of one Gateway (v1.9.0 internal/infrastructure/kubernetes/proxy/
-# resource.go EnvoyAppLabel, internal/gatewayapi/translator.go OwningGateway*Label).
-ENVOY_PROXY_LABELS = {
-    "app.kubernetes.io/name": "envoy",
-    "app.kubernetes.io/component": "proxy",
-    "app.kubernetes.io/managed-by": "envoy-gateway",
-}
-# What the proxies' containers listen on: the listener's port plus 10000 below 1024 (translator.go
-# wellKnownPortShift), so that they need no NET_BIND_SERVICE.
-HTTP_PORT, HTTPS_PORT = 80, 443
-PROXY_PORT_SHIFT = 10000
-# The API server calls Envoy Gateway's topology-injector webhook (chart envoy-gateway-service.yaml, on by default).
-ENVOY_WEBHOOK_PORT = 9443
+HTTP_PORT, HTTPS_PORT = agentgateway.HTTP_PORT, agentgateway.HTTPS_PORT
 GKE_CLASSES = {True: "gke-l7-rilb", False: "gke-l7-regional-external-managed"}
 """GKE's regional Gateway classes by `internal` (cloud.google.com kubernetes-engine/docs/concepts/gateway-api)."""
 GOOGLE_HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
@@ -66,16 +48,12 @@ GOOGLE_HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
 ACME_SOLVER_PORT = 8089
 ACME_SOLVER_LABEL = {"acme.cert-manager.io/http01-solver": "true"}
 """cert-manager's HTTP-01 solver pods (pkg/issuer/acme/http: SolverIdentificationLabelKey, port 8089)."""
-KEEPALIVE_IDLE_SECONDS = KEEPALIVE_INTERVAL_SECONDS = 60
-"""TCP keepalives on clients' connections to Envoy's proxies: a silent connection (a completion that answers only at
-the end, a cold start held at the interceptor) carries a packet every minute, which resets the idle timer of the
-cloud load balancer in front (AWS NLB: 350 s, fixed; Azure: its idle timeout) before it could cut the request."""
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 ACME_ISSUER = "llm-platform-letsencrypt"
 
 
 class Implementation(Enum):
-    ENVOY = "envoy-gateway"
+    AGENTGATEWAY = "agentgateway"
     GKE = "gke"
     EXISTING = "existing"
 
@@ -92,28 +70,21 @@ class GatewayRef:
 
     @property
     def proxies(self) -> Client | None:
-        """The data plane's pods, when it runs in pods: Envoy's proxies of this Gateway, or every pod of an existing
-        Gateway's namespace (where most implementations run a Gateway's own proxies)."""
-        if self.implementation is Implementation.ENVOY:
-            return Client(
-                namespace=self.namespace,
-                pod_labels={
-                    **ENVOY_PROXY_LABELS,
-                    "gateway.envoyproxy.io/owning-gateway-name": self.name,
-                    "gateway.envoyproxy.io/owning-gateway-namespace": self.namespace,
-                },
-            )
+        """The data plane's pods, when it runs in pods: agentgateway's proxies of this Gateway, or every pod of an
+        existing Gateway's namespace (where most implementations run a Gateway's own proxies)."""
+        if self.implementation is Implementation.AGENTGATEWAY:
+            return Client(namespace=self.namespace, pod_labels=agentgateway.proxy_labels(self.name, CLASS_NAME))
         if self.implementation is Implementation.EXISTING:
             return Client(namespace=self.namespace)
         return None
 
     @property
     def reference_grant_api_version(self) -> str:
-        """ReferenceGrant's version the cluster serves: `v1` from Gateway API 1.5, which Envoy Gateway's chart
-        installs (its bundle is pinned with it); `v1beta1` on GKE and behind an existing Gateway, whose installed
+        """ReferenceGrant's version the cluster serves: `v1` from Gateway API 1.5, which the stack installs with
+        agentgateway (its bundle is pinned with it); `v1beta1` on GKE and behind an existing Gateway, whose installed
         bundle the cluster decides (served by every standard bundle from v0.6.0 to v1.6.1,
         config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml)."""
-        version = "v1" if self.implementation is Implementation.ENVOY else "v1beta1"
+        version = "v1" if self.implementation is Implementation.AGENTGATEWAY else "v1beta1"
         return f"gateway.networking.k8s.io/{version}"
 
     def https_listener(self, host: str) -> str | None:
@@ -132,7 +103,7 @@ def gateway_ref(*, existing: str | None, cloud: Cloud | None, proxy_only_cidr: s
             name=NAME,
             proxy_cidrs=(*((proxy_only_cidr,) if proxy_only_cidr else ()), *GOOGLE_HEALTH_CHECK_RANGES),
         )
-    return GatewayRef(implementation=Implementation.ENVOY, namespace=ENVOY_NAMESPACE, name=NAME)
+    return GatewayRef(implementation=Implementation.AGENTGATEWAY, namespace=agentgateway.NAMESPACE, name=NAME)
 
 
 def address_command(gateway: GatewayRef) -> str:
@@ -227,45 +198,6 @@ def acme_issuer_spec(email: str, gateway: GatewayRef) -> dict[str, Any]:
     }
 
 
-def envoy_proxy_spec(cloud: Cloud | None, *, internal: bool, source_ranges: Sequence[str] = ()) -> dict[str, Any]:
-    """The proxies' Service: the cloud's internal or public load balancer (the same annotations as a model's own
-    load balancer), admitting only `source_ranges` when given. Their pods keep Envoy Gateway's restricted security
-    contexts (nothing here replaces them)."""
-    service: dict[str, Any] = {"type": "LoadBalancer"}
-    if source_ranges:
-        service["loadBalancerSourceRanges"] = list(source_ranges)
-    annotations = load_balancer_annotations(cloud, internal=internal)
-    if annotations:
-        service["annotations"] = annotations
-    return {"provider": {"type": "Kubernetes", "kubernetes": {"envoyService": service}}}
-
-
-def listener_policy_spec() -> dict[str, Any]:
-    """The proxies accept connections on their listener ports from anywhere: the load balancer in front of them
-    decides who reaches it (internal or public address)."""
-    return {
-        "podSelector": {"matchLabels": ENVOY_PROXY_LABELS},
-        "policyTypes": ["Ingress"],
-        "ingress": [
-            {
-                "ports": [
-                    {"protocol": "TCP", "port": HTTP_PORT + PROXY_PORT_SHIFT},
-                    {"protocol": "TCP", "port": HTTPS_PORT + PROXY_PORT_SHIFT},
-                ]
-            }
-        ],
-    }
-
-
-def client_traffic_policy_spec(gateway: GatewayRef) -> dict[str, Any]:
-    """Keepalives on the Gateway's client connections (Envoy Gateway v1.9.0 ClientTrafficPolicy `tcpKeepalive`, which
-    sets SO_KEEPALIVE on the listeners' sockets)."""
-    return {
-        "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway.name}],
-        "tcpKeepalive": {"idleTime": f"{KEEPALIVE_IDLE_SECONDS}s", "interval": f"{KEEPALIVE_INTERVAL_SECONDS}s"},
-    }
-
-
 def gke_solver_policy_spec(gateway: GatewayRef) -> dict[str, Any]:
     """GKE's proxies, outside the pod network, reach cert-manager's HTTP-01 solver pods in the Gateway's namespace."""
     return {
@@ -283,7 +215,7 @@ def gke_solver_policy_spec(gateway: GatewayRef) -> dict[str, Any]:
 @dataclass(frozen=True, kw_only=True)
 class StackGatewayArgs:
     gateway: GatewayRef
-    """Envoy Gateway or GKE's (never an existing one: nothing is created for it)."""
+    """agentgateway's or GKE's (never an existing one: nothing is created for it)."""
     cloud: Cloud | None
     internal: bool
     hosts: tuple[str, ...]
@@ -295,12 +227,12 @@ class StackGatewayArgs:
     await_seconds: int | None
     """How long Pulumi waits for the Gateway to be Programmed (an address from the cloud); None: not at all."""
     source_ranges: tuple[str, ...] = ()
-    """Envoy Gateway: the only CIDR blocks its load balancer admits; empty: anyone."""
+    """agentgateway: the only CIDR blocks its load balancer admits; empty: anyone."""
 
 
 class StackGateway(pulumi.ComponentResource):
-    """The stack's Gateway and what it needs: Envoy Gateway's chart, namespace and GatewayClass off GKE, TLS from
-    cert-manager (the issuer named, or `acme_issuer`'s with `acme_email`) and the HTTP-to-HTTPS redirect.
+    """The stack's Gateway and what it needs: agentgateway's CRDs, charts, parameters and GatewayClass off GKE, TLS
+    from cert-manager (the issuer named, or `acme_issuer`'s with `acme_email`) and the HTTP-to-HTTPS redirect.
 
     Example::
 
@@ -311,10 +243,10 @@ class StackGateway(pulumi.ComponentResource):
     """
 
     crds: list[pulumi.Resource]
-    """What installs the Gateway API CRDs (Envoy Gateway's chart; on GKE the cluster itself): cert-manager's Gateway
+    """What installs the Gateway API CRDs (the stack's own off GKE; on GKE the cluster itself): cert-manager's Gateway
     shim needs them when it starts."""
     ready: list[pulumi.Resource]
-    """What HTTPRoutes come after."""
+    """What HTTPRoutes (and InferencePools) come after."""
     address: pulumi.Output[str | None]
     """The Gateway's hostname or IP once Pulumi has read it from the cluster with an address (after waiting for it,
     `await_seconds`, or on a refresh); None until then."""
@@ -324,59 +256,47 @@ class StackGateway(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         gateway = args.gateway
         labels = {"app.kubernetes.io/part-of": PART_OF}
-        envoy = gateway.implementation is Implementation.ENVOY
-        namespace = platform_namespace(
-            f"{name}-namespace",
-            gateway.namespace,
-            level="restricted",
-            api_server_ports=(ENVOY_WEBHOOK_PORT,) if envoy else (),
-            opts=child,
-        )
+        own = gateway.implementation is Implementation.AGENTGATEWAY
+        namespace = platform_namespace(f"{name}-namespace", gateway.namespace, level="restricted", opts=child)
         after: list[pulumi.Resource] = [namespace]
+        self.crds = after[:1]
         class_name = GKE_CLASSES[args.internal]
-        if envoy:
-            release = k8s.helm.v3.Release(
-                f"{name}-envoy-gateway",
-                name="envoy-gateway",
-                chart=versions.ENVOY_GATEWAY_CHART,
-                version=versions.ENVOY_GATEWAY_VERSION,
-                namespace=namespace.metadata.name,
-                max_history=5,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
-            )
-            after = [release]
+        if own:
+            platform = agentgateway.Agentgateway(name, namespace, opts=child)
+            self.crds = platform.crds
+            after = [namespace, *platform.ready]
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-listeners",
                 metadata={"name": "allow-gateway-listeners", "namespace": gateway.namespace, "labels": labels},
-                spec=listener_policy_spec(),
+                spec=agentgateway.listener_policy_spec(agentgateway.proxy_labels(gateway.name, CLASS_NAME)),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
             )
-            proxy = k8s.apiextensions.CustomResource(
-                f"{name}-envoy-proxy",
-                api_version="gateway.envoyproxy.io/v1alpha1",
-                kind="EnvoyProxy",
+            parameters = k8s.apiextensions.CustomResource(
+                f"{name}-parameters",
+                api_version=agentgateway.API_VERSION,
+                kind="AgentgatewayParameters",
                 metadata={"name": NAME, "namespace": gateway.namespace, "labels": labels},
-                spec=envoy_proxy_spec(args.cloud, internal=args.internal, source_ranges=args.source_ranges),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after]),
+                spec=agentgateway.parameters_spec(args.cloud, internal=args.internal, source_ranges=args.source_ranges),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after),
             )
             gateway_class = k8s.apiextensions.CustomResource(
                 f"{name}-class",
                 api_version="gateway.networking.k8s.io/v1",
                 kind="GatewayClass",
-                metadata={"name": NAME, "labels": labels},
+                metadata={"name": CLASS_NAME, "labels": labels},
                 spec={
-                    "controllerName": ENVOY_CONTROLLER,
+                    "controllerName": agentgateway.CONTROLLER,
                     "parametersRef": {
-                        "group": "gateway.envoyproxy.io",
-                        "kind": "EnvoyProxy",
+                        "group": agentgateway.GROUP,
+                        "kind": "AgentgatewayParameters",
                         "name": NAME,
                         "namespace": gateway.namespace,
                     },
                 },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, proxy]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, parameters]),
             )
             after = [*after, gateway_class]
-            class_name = NAME
+            class_name = CLASS_NAME
         else:
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-acme-solver",
@@ -384,7 +304,6 @@ class StackGateway(pulumi.ComponentResource):
                 spec=gke_solver_policy_spec(gateway),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
             )
-        self.crds = after[:1]
         issuer = args.cluster_issuer or (ACME_ISSUER if args.acme_email is not None else None)
         gateway_object = StatusReadable(
             f"{name}-gateway",
@@ -396,19 +315,19 @@ class StackGateway(pulumi.ComponentResource):
                 "labels": labels,
                 "annotations": {
                     **({"cert-manager.io/cluster-issuer": issuer} if issuer else {}),
-                    **awaits.gateway(args.await_seconds),
+                    **awaits.gateway(args.await_seconds, until_addressed=own),
                 },
             },
             spec={"gatewayClassName": class_name, "listeners": listeners(args.hosts, args.serving_namespace)},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after]),
         )
-        if envoy:
+        if own:
             k8s.apiextensions.CustomResource(
                 f"{name}-client-keepalive",
-                api_version="gateway.envoyproxy.io/v1alpha1",
-                kind="ClientTrafficPolicy",
+                api_version=agentgateway.API_VERSION,
+                kind="AgentgatewayPolicy",
                 metadata={"name": "client-keepalive", "namespace": gateway.namespace, "labels": labels},
-                spec=client_traffic_policy_spec(gateway),
+                spec=agentgateway.keepalive_policy_spec(gateway.name),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after, gateway_object]),
             )
         k8s.apiextensions.CustomResource(

@@ -2,11 +2,15 @@
 `routing: inference`), or to KEDA's HTTP add-on interceptor when the model sleeps (it wakes the
 model and holds the request), split by weight when a canary shares the route.
 
-The interceptor picks a model by the Host header, so a sleeping backend's requests are rewritten to the model's wake
-host name (a backendRef-level URLRewrite of the hostname, which Envoy Gateway v1.9.0 supports: internal/gatewayapi/
-validate.go validateBackendRefFilters). The wake Service itself is an ExternalName alias, which Envoy Gateway refuses
-as a backend (route.go, "not supported as a backend"), hence the interceptor's Service is named directly, across
-namespaces, which a ReferenceGrant in KEDA's namespace allows.
+The interceptor picks a model by the Host header, so a sleeping backend's requests carry the model's wake host name,
+set on that backend alone. agentgateway v1.4.1 takes only header modifiers, redirects and mirrors as a backendRef's
+filters and refuses the whole route over a URLRewrite there (controller/pkg/agentgateway/translator/conversion.go
+BuildAgwBackendPolicyFilters: "unsupported filter type"); a RequestHeaderModifier that sets `Host` rewrites the
+request's authority (crates/agentgateway/src/http/mod.rs apply_header: "Normalize modification of host header to
+authority header"), which is what the interceptor reads. GKE's and an existing Gateway keep the backendRef-level
+URLRewrite of the hostname. The wake Service itself is an ExternalName alias, which Gateways refuse as a backend,
+hence the interceptor's Service is named directly, across namespaces, which a ReferenceGrant in KEDA's namespace
+allows (agentgateway checks it: conversion.go buildAgwDestination).
 """
 
 from __future__ import annotations
@@ -47,7 +51,17 @@ class Backend:
     namespace; the interceptor's and a pool's checks are their owners')."""
 
 
-def backend_ref(backend: Backend) -> dict[str, Any]:
+def wake_filter(wake_host: str, implementation: Implementation) -> dict[str, Any]:
+    """The filter that gives a sleeping backend's requests the model's wake host name."""
+    if implementation is Implementation.AGENTGATEWAY:
+        return {
+            "type": "RequestHeaderModifier",
+            "requestHeaderModifier": {"set": [{"name": "Host", "value": wake_host}]},
+        }
+    return {"type": "URLRewrite", "urlRewrite": {"hostname": wake_host}}
+
+
+def backend_ref(backend: Backend, implementation: Implementation) -> dict[str, Any]:
     if backend.pool:
         # No port: the pool's targetPorts name it (Gateway API requires a port only for a Service).
         return {
@@ -60,7 +74,7 @@ def backend_ref(backend: Backend) -> dict[str, Any]:
     if backend.namespace is not None:
         ref["namespace"] = backend.namespace
     if backend.wake_host is not None:
-        ref["filters"] = [{"type": "URLRewrite", "urlRewrite": {"hostname": backend.wake_host}}]
+        ref["filters"] = [wake_filter(backend.wake_host, implementation)]
     return ref
 
 
@@ -94,7 +108,7 @@ def route_spec(
     )
     rule: dict[str, Any] = {
         "matches": matches,
-        "backendRefs": [backend_ref(backend) for backend in backends],
+        "backendRefs": [backend_ref(backend, gateway.implementation) for backend in backends],
         "timeouts": {"request": f"{timeout_seconds}s"},
     }
     if path:

@@ -69,7 +69,7 @@ class StackConfig:
     existing_gateway: str | None
     gateway_internal: bool
     gateway_source_ranges: tuple[str, ...]
-    """Who may reach the stack's public Envoy Gateway; empty: anyone."""
+    """Who may reach the stack's public agentgateway Gateway; empty: anyone."""
     gpu_pools: Mapping[str, GpuPool]
     pool_instances: Mapping[str, InstanceType]
     """Cloud targets: each GPU pool's machine type, resolved from the catalogue; empty for `existing`."""

@@ -75,29 +75,6 @@ def _compute_class_with_node_pools_under_autopilot(compute_class: dict[str, Any]
     compute_class["spec"]["autopilot"] = {"enabled": True}
 
 
-def _envoy_proxy_with_a_load_balancer_ip_that_is_no_ip(proxy: dict[str, Any]) -> None:
-    proxy["spec"]["provider"]["kubernetes"]["envoyService"]["loadBalancerIP"] = "10.0.0"
-
-
-def _backend_policy_with_a_timeout_past_its_interval(policy: dict[str, Any]) -> None:
-    policy["spec"]["http2"] = {"connectionKeepalive": {"timeout": "60s", "interval": "30s"}}
-
-
-def _client_policy_without_a_client_ip_source(policy: dict[str, Any]) -> None:
-    policy["spec"]["clientIPDetection"] = {}
-
-
-def _policy_on(kind: str, api_version: str) -> dict[str, Any]:
-    target = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "llm-platform"}
-    return {
-        "apiVersion": api_version,
-        "kind": kind,
-        "metadata": {"name": "llm-platform", "namespace": "envoy-gateway-system"},
-        "spec": {"targetRefs": [target]},
-    }
-
-
-ENVOY_POLICY = "gateway.envoyproxy.io/v1alpha1"
 AGENTGATEWAY = "agentgateway.dev/v1alpha1"
 
 
@@ -120,6 +97,14 @@ def _parameters_with_a_shutdown_window_upside_down(parameters: dict[str, Any]) -
 
 def _policy_with_nothing_to_apply(policy: dict[str, Any]) -> None:
     del policy["spec"]["frontend"]
+
+
+def _parameters_with_a_deployment_overlay_on_a_daemon_set(parameters: dict[str, Any]) -> None:
+    parameters["spec"]["workload"] = {"kind": "DaemonSet"}
+
+
+def _keepalive_on_a_listener(policy: dict[str, Any]) -> None:
+    policy["spec"]["targetRefs"][0]["sectionName"] = "https-llm-example-com"
 
 
 def _postgres_cluster_with_an_image_and_a_catalog(cluster: dict[str, Any]) -> None:
@@ -149,21 +134,11 @@ BROKEN: dict[str, tuple[str | dict[str, Any], Callable[[dict[str, Any]], None], 
     "ClusterIssuer": ("", _issuer_with_an_empty_venafi, "exactly one of tpp, cloud, or ngts must be configured"),
     "ComputeClass": ("", _compute_class_with_node_pools_under_autopilot,
                      "Nodepools priority cannot be used when Autopilot is enabled"),
-    "EnvoyProxy": ("", _envoy_proxy_with_a_load_balancer_ip_that_is_no_ip,
-                   "loadBalancerIP must be a valid IPv4 address"),
-    "BackendTrafficPolicy": (_policy_on("BackendTrafficPolicy", ENVOY_POLICY),
-                             _backend_policy_with_a_timeout_past_its_interval, "timeout must be less than interval"),
-    "ClientTrafficPolicy": (_policy_on("ClientTrafficPolicy", ENVOY_POLICY), _client_policy_without_a_client_ip_source,
-                            "exactly one of xForwardedFor, customHeader, or directSourceIP must be set"),
     "AgentgatewayBackend": (_agentgateway("AgentgatewayBackend", {"static": {"host": "example.com", "port": 443}}),
                             _backend_both_static_and_dynamic, "exactly one of the fields in [ai static"),
-    "AgentgatewayParameters": (_agentgateway("AgentgatewayParameters", {"shutdown": {"min": 10, "max": 30}}),
-                               _parameters_with_a_shutdown_window_upside_down,
-                               "The 'min' value must be less than or equal to the 'max' value."),
-    "AgentgatewayPolicy": ({**_policy_on("AgentgatewayPolicy", AGENTGATEWAY),
-                            "spec": {**_policy_on("AgentgatewayPolicy", AGENTGATEWAY)["spec"],
-                                     "frontend": {"tcp": {"keepalive": {"time": "60s"}}}}},
-                           _policy_with_nothing_to_apply,
+    "AgentgatewayParameters": ("llm-platform", _parameters_with_a_deployment_overlay_on_a_daemon_set,
+                               "deployment overlays are only valid when workload.kind is Deployment or unset"),
+    "AgentgatewayPolicy": ("client-keepalive", _policy_with_nothing_to_apply,
                            "At least one of traffic, frontend, or backend must be provided."),
     "Cluster": ("vectors", _postgres_cluster_with_an_image_and_a_catalog,
                 "imageName and imageCatalogRef are mutually exclusive"),
@@ -226,7 +201,44 @@ def test_the_redirect_route_passes_only_once_defaulted(plans: dict[Any, Any]) ->
     assert rule_errors(defaulted, schema) == []
 
 
-def test_an_http_route_is_admitted_under_the_experimental_channel_envoy_gateway_installs(plans: dict[Any, Any]) -> None:
+def test_the_planned_parameters_also_pass_the_shutdown_rule(plans: dict[Any, Any]) -> None:
+    parameters = _planned(plans, "AgentgatewayParameters")
+    parameters["spec"]["shutdown"] = {"min": 10, "max": 30}
+    assert admission_errors(parameters) == []
+    _parameters_with_a_shutdown_window_upside_down(parameters)
+    assert any(
+        "The 'min' value must be less than or equal to the 'max' value." in e for e in admission_errors(parameters)
+    )
+
+
+def test_the_keepalive_policy_may_not_target_one_listener(plans: dict[Any, Any]) -> None:
+    policy = _planned(plans, "AgentgatewayPolicy", "client-keepalive")
+    _keepalive_on_a_listener(policy)
+    assert any("may only target a Gateway or port, not a listener" in e for e in admission_errors(policy))
+
+
+def test_a_wake_route_setting_the_host_header_is_admitted(exposure_cases: dict[str, Any]) -> None:
+    """The agentgateway wake path: a backendRef's RequestHeaderModifier that sets Host (tests/exposure_variants.py
+    aws-sleeper), under both channels' CEL rules."""
+    cluster = exposure_cases["aws-sleeper"].cluster
+    wake_routes = [
+        route
+        for route in cluster.kind("HTTPRoute")
+        if any(
+            f.get("type") == "RequestHeaderModifier"
+            for rule in route["spec"]["rules"]
+            for ref in rule.get("backendRefs") or []
+            for f in ref.get("filters") or []
+        )
+    ]
+    assert wake_routes
+    for route in wake_routes:
+        assert admission_errors(route) == []
+
+
+def test_an_http_route_is_admitted_under_the_experimental_channel_an_existing_cluster_may_run(
+    plans: dict[Any, Any],
+) -> None:
     """Rule names unique within a route: a CEL rule of the experimental channel only (Gateway API v1.6.1)."""
     route = _planned(plans, "HTTPRoute", "qwen-7b")
     route["spec"]["rules"] = [rule | {"name": "chat"} for rule in route["spec"]["rules"] * 2]

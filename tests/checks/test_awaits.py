@@ -50,7 +50,7 @@ def _installed(plans: dict[Any, Any], stack: str) -> set[str]:
         installed.add(CLOUD_LOAD_BALANCER)
     if installed & INGRESS_CONTROLLER_CHARTS:
         installed.add(INGRESS_CONTROLLER)
-    gateway_controller = "gateway-helm" in installed or config["llm-platform:target"] == "gcp"
+    gateway_controller = "agentgateway" in installed or config["llm-platform:target"] == "gcp"
     if gateway_controller and CLOUD_LOAD_BALANCER in installed:
         installed.add(GATEWAY_ADDRESS)
     return installed
@@ -160,9 +160,11 @@ def test_every_helm_release_waits_for_what_the_rule_says(plans: dict[Any, Any], 
             assert inputs.get("timeout", awaits.HELM_WAIT_SECONDS) >= awaits.HELM_WAIT_SECONDS
 
 
-def test_the_envoy_gateway_a_cloud_stack_installs_is_awaited_until_programmed(plans: dict[Any, Any]) -> None:
+def test_the_agentgateway_gateway_a_cloud_stack_installs_is_awaited_until_programmed(plans: dict[Any, Any]) -> None:
     [gateway] = [m for m in _manifests(plans, "prod-aws") if m["kind"] == "Gateway"]
-    assert await_of(gateway) == awaits.Await(awaits.GATEWAY_WAIT_SECONDS, "condition=Programmed")
+    assert await_of(gateway) == awaits.Await(
+        awaits.GATEWAY_WAIT_SECONDS, '["condition=Programmed", "jsonpath={.status.addresses[0].value}"]'
+    )
 
 
 def test_gkes_gateway_is_not_awaited_while_its_certificate_comes_from_an_issuer_the_stack_does_not_create(
@@ -173,7 +175,7 @@ def test_gkes_gateway_is_not_awaited_while_its_certificate_comes_from_an_issuer_
     assert await_of(gateway) is None
 
 
-def test_gkes_gateway_is_awaited_with_the_stacks_own_acme_issuer_and_envoys_with_any_issuer() -> None:
+def test_gkes_gateway_is_awaited_with_the_stacks_own_acme_issuer_and_agentgateways_with_any_issuer() -> None:
     where = {"installed": True, "cloud_cluster": True, "own_network": True}
     assert awaits.gateway_wait_seconds(**where, closed_controller=True, stack_issuer=True) is not None
     assert awaits.gateway_wait_seconds(**where, closed_controller=True, stack_issuer=False) is None
@@ -188,7 +190,7 @@ def test_routes_and_pools_of_custom_kinds_are_not_awaited(plans: dict[Any, Any])
 
 
 def test_a_gateway_on_an_existing_cluster_is_not_awaited() -> None:
-    # No load-balancer controller the stack knows of gives Envoy's Service an address on a cluster it did not create.
+    # No load-balancer controller the stack knows of gives the proxies' Service an address on a cluster it did not make.
     assert awaits.gateway_wait_seconds(installed=True, cloud_cluster=False, own_network=True) is None
     assert awaits.gateway_wait_seconds(installed=True, cloud_cluster=True, own_network=False) is None
     assert awaits.gateway_wait_seconds(installed=False, cloud_cluster=True, own_network=True) is None

@@ -127,7 +127,8 @@ def test_an_aks_stack_opens_its_node_subnet_to_its_gateway_only_when_the_gateway
     models = {**models, name: {**models[name], **GATEWAY_HOST}}
     issuer = {"tlsClusterIssuer": "internal-ca"} if internal else {"acmeEmail": "ops@example.com"}
     overrides = {"models": json.dumps(models), "gatewayInternal": json.dumps(internal), **issuer}
-    run = run_program(stack, Mode.UPDATE, config_overrides=overrides)
+    removed = () if internal else ("tlsClusterIssuer",)
+    run = run_program(stack, Mode.UPDATE, config_overrides=overrides, removed_keys=removed)
     [nsg] = [r for r in run.registrations if r.type == "azure-native:network:NetworkSecurityGroup"]
     names = [rule["name"] for rule in reveal(nsg.inputs)["securityRules"]]
     assert ("public-gateway" in names) is opened

@@ -7,6 +7,7 @@ Each walk names the rules it relied on; taking any one of them away breaks the w
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from tools.exposure_paths import (
     walk_load_balancer,
     walk_route,
 )
-from tools.planned_cluster import INTERNET
+from tools.planned_cluster import INTERNET, Cluster
 from tools.reachability import Address, Pod
 
 
@@ -58,6 +59,58 @@ def test_the_variants_expose_a_public_and_an_internal_gateway_and_a_sleeping_mod
         if any(model.sleeps and model.spec.host for model in config.models.values()):
             seen.add((config.cloud.value, "sleeper"))
     assert seen == {(cloud, kind) for cloud in ("aws", "gcp", "azure") for kind in ("public", "internal", "sleeper")}
+
+
+def _pooled_routes(case: Case) -> list[tuple[str, str]]:
+    """The (host, path) of routes whose backends include an InferencePool."""
+    return [
+        (host, match["path"]["value"])
+        for route in case.cluster.kind("HTTPRoute")
+        for host in route["spec"].get("hostnames") or []
+        for rule in route["spec"]["rules"]
+        if any(ref.get("kind") == "InferencePool" for ref in rule["backendRefs"])
+        for match in rule.get("matches") or []
+    ]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_with_the_picker_down_a_pools_requests_still_reach_its_pods(cases: dict[str, Case], case: str) -> None:
+    world = cases[case]
+    reaching, _ = _sources(world)
+    for host, path in _pooled_routes(world):
+        for source in reaching:
+            walk = walk_route(world.cluster, source, host, path, picker_down=True)
+            assert walk.reaches, f"{source} -> {host}{path} with the picker down: {walk.blocked}"
+            assert any("fails open" in hop for hop in walk.hops)
+            _assert_each_rule_is_needed(
+                walk,
+                lambda rule, s=source, h=host, p=path: walk_route(
+                    world.cluster.without(rule), s, h, p, picker_down=True
+                ),
+            )
+
+
+def test_the_variants_route_through_a_pool_off_gke_too(cases: dict[str, Case]) -> None:
+    clouds = {case.config.cloud.value for case in cases.values() if case.config.cloud and _pooled_routes(case)}
+    assert {"aws", "azure"} <= clouds
+
+
+def test_a_pool_that_fails_closed_blocks_its_requests_when_the_picker_is_down(cases: dict[str, Case]) -> None:
+    world = next(case for case in cases.values() if case.config.cloud and _pooled_routes(case))
+    manifests = copy.deepcopy(world.cluster.manifests)
+    for body in manifests:
+        if body["kind"] == "InferencePool":
+            body["spec"]["endpointPickerRef"]["failureMode"] = "FailClose"
+    closed = Cluster(
+        cloud=world.cluster.cloud,
+        manifests=manifests,
+        nsg_rules=world.cluster.nsg_rules,
+        proxy_only_cidr=world.cluster.proxy_only_cidr,
+    )
+    host, path = _pooled_routes(world)[0]
+    source = _sources(world)[0][0]
+    assert not walk_route(closed, source, host, path, picker_down=True).reaches
+    assert walk_route(closed, source, host, path).reaches
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -163,13 +216,10 @@ def test_a_gateway_limited_to_source_ranges_is_reached_from_inside_them_and_not_
 
 
 @pytest.mark.parametrize("case", ["aws-limited", "azure-limited"])
-def test_the_gateways_envoy_proxy_service_admits_only_the_gateway_source_ranges(
-    cases: dict[str, Case], case: str
-) -> None:
-    [proxy] = cases[case].cluster.kind("EnvoyProxy")
-    service = proxy["spec"]["provider"]["kubernetes"]["envoyService"]
-    assert service["loadBalancerSourceRanges"] == [GATEWAY_SOURCE_RANGE]
-    assert admission_errors(proxy) == []
+def test_the_gateways_proxy_service_admits_only_the_gateway_source_ranges(cases: dict[str, Case], case: str) -> None:
+    [parameters] = cases[case].cluster.kind("AgentgatewayParameters")
+    assert parameters["spec"]["service"]["spec"]["loadBalancerSourceRanges"] == [GATEWAY_SOURCE_RANGE]
+    assert admission_errors(parameters) == []
 
 
 def test_aks_opens_its_node_subnet_to_the_gateway_source_ranges_instead_of_the_internet(

@@ -42,18 +42,18 @@ def test_the_address_is_unknown_in_a_preview(plans: dict[Any, Any]) -> None:
 
 
 def test_a_gateway_pulumi_does_not_wait_for_gives_no_address_but_the_command() -> None:
-    # An existing cluster: nothing the stack installs gives Envoy's Service an address.
+    # An existing cluster: nothing the stack installs gives agentgateway's Service an address.
     plan = build_plan(
         run_program("dev", Mode.UPDATE, config_overrides={"models": EXPOSED, "tlsClusterIssuer": "corp-ca"})
     )
     assert await_of(_gateway(plan)) is None
     assert plan.document["outputs"]["gateway"] == {
-        "namespace": "envoy-gateway-system",
+        "namespace": "agentgateway-system",
         "name": "llm-platform",
-        "implementation": "envoy-gateway",
+        "implementation": "agentgateway",
         "address": None,
         "addressCommand": (
-            "kubectl -n envoy-gateway-system get gateway llm-platform -o jsonpath='{.status.addresses[*].value}'"
+            "kubectl -n agentgateway-system get gateway llm-platform -o jsonpath='{.status.addresses[*].value}'"
         ),
         "hosts": ["chat.example.com"],
     }
@@ -112,8 +112,8 @@ def test_the_plan_summary_says_where_to_point_the_hosts(plans: dict[Any, Any]) -
     # An update's address is the mock runtime's invention: the summary gives the command, never the address.
     awaited = summary(plans[("prod-aws", Mode.UPDATE)]).splitlines()
     assert (
-        "Gateway envoy-gateway-system/llm-platform (envoy-gateway): point llm.example.com at its address, once "
-        "assigned: kubectl -n envoy-gateway-system get gateway llm-platform -o jsonpath='{.status.addresses[*].value}'"
+        "Gateway agentgateway-system/llm-platform (agentgateway): point llm.example.com at its address, once "
+        "assigned: kubectl -n agentgateway-system get gateway llm-platform -o jsonpath='{.status.addresses[*].value}'"
         in awaited
     )
     assert MOCK_ADDRESS not in summary(plans[("prod-aws", Mode.UPDATE)])

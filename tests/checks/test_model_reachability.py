@@ -76,7 +76,7 @@ class World:
         proxies: list[Endpoint] = [Address(cidr.split("/")[0].rsplit(".", 1)[0] + ".7") for cidr in gateway.proxy_cidrs]
         if gateway.proxies is not None:
             labels = {**gateway.proxies.pod_labels, "pod-template-hash": "abc"}
-            proxies.append(Pod(namespace=gateway.proxies.namespace, name="envoy", labels=labels))
+            proxies.append(Pod(namespace=gateway.proxies.namespace, name="proxy", labels=labels))
         return proxies
 
     def sleeper_clients(self) -> list[Pod]:
@@ -190,7 +190,7 @@ def test_the_gateway_reaches_each_model_behind_its_routes_directly_or_through_th
                 assert world.network.ingress_allows(served.pod, proxy, served.port), f"{proxy} -> {name}"
 
 
-def test_the_example_stacks_route_through_envoy_proxies_and_gkes_proxy_ranges(
+def test_the_example_stacks_route_through_agentgateway_proxies_and_gkes_proxy_ranges(
     worlds: dict[tuple[str, str], World],
 ) -> None:
     kinds = {type(proxy) for world in worlds.values() for proxy in world.gateway_proxies()}
@@ -204,7 +204,7 @@ def test_pods_of_the_gateways_namespace_other_than_its_proxies_reach_no_model(
         gateway = world.gateway
         if gateway is None or gateway.proxies is None or not gateway.proxies.pod_labels:
             continue
-        other = Pod(namespace=gateway.namespace, name="controller", labels={"control-plane": "envoy-gateway"})
+        other = Pod(namespace=gateway.namespace, name="controller", labels={"app.kubernetes.io/name": "agentgateway"})
         for name, served in world.models.items():
             assert not world.network.ingress_allows(served.pod, other, served.port), name
 
@@ -292,10 +292,12 @@ def pickers(plans: dict[Any, Any], worlds: dict[tuple[str, str], World]) -> dict
     return {case: _pickers(plans[case], worlds[case]) for case in CASES}
 
 
-def test_an_example_stack_routes_a_model_through_an_endpoint_picker(
+def test_an_example_stack_on_each_cloud_routes_a_model_through_an_endpoint_picker(
     pickers: dict[tuple[str, str], dict[str, Pod]],
 ) -> None:
     assert set(pickers[("prod-gcp", Mode.PREVIEW)]) == {"qwen-7b"}
+    assert set(pickers[("prod-aws", Mode.PREVIEW)]) == {"qwen-7b"}
+    assert set(pickers[("prod-azure", Mode.PREVIEW)]) == {"qwen-small"}
 
 
 @pytest.mark.parametrize(("stack", "mode"), CASES)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from components.serving import kserve
-from components.serving.gateway import ENVOY_PROXY_LABELS, PROXY_PORT_SHIFT
+from components.serving.agentgateway import HTTP_PORT, HTTPS_PORT, proxy_labels
+from components.serving.gateway import CLASS_NAME, NAME
 from stacks.config import StackConfig, parse_config
 from stacks.serving import stack_gateway_ref
 from tests.support import interceptor_pod
@@ -28,6 +29,15 @@ STACKS = planned_stack_names()
 RESTRICTED_VOLUME_TYPES = {
     "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
 }  # fmt: skip
+SAFE_SYSCTLS = {
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+}  # fmt: skip
+"""The sysctls Pod Security "baseline" allows, and so "restricted" (Pod Security Standards; pod-security-admission
+policy/check_sysctls.go: ip_unprivileged_port_start from 1.22, ip_local_reserved_ports from 1.27, the keepalive and
+fin timeouts from 1.29, all below the oldest minor the stacks support)."""
 
 
 def _objects(plans: dict[Any, Any], stack: str, kind: str) -> list[dict[str, Any]]:
@@ -136,7 +146,7 @@ PLATFORM_NAMESPACES = {
     "keda",
     "cert-manager",
     "kserve",
-    "envoy-gateway-system",
+    "agentgateway-system",
     "llm-gateway",
     "lws-system",  # LeaderWorkerSet's controller (examples/multinode)
     "aws-efa",  # the EFA device plugin (examples/multinode)
@@ -147,7 +157,9 @@ PLATFORM_NAMESPACES = {
 # Container ports of the webhooks and aggregated APIs the API server calls (KEDA, cert-manager, KServe, the
 # Prometheus Operator); the only ports a platform namespace opens to any source.
 API_SERVER_PORTS = {6443, 9443, 10250}
-GATEWAY_LISTENER_PORTS = {80 + PROXY_PORT_SHIFT, 443 + PROXY_PORT_SHIFT}
+GATEWAY_LISTENER_PORTS = {HTTP_PORT, HTTPS_PORT}
+"""agentgateway's proxies listen on the listeners' own ports (no shift: their pods may bind below 1024)."""
+GATEWAY_PROXY_LABELS = proxy_labels(NAME, CLASS_NAME)
 
 
 def _default_deny(policies: list[dict[str, Any]]) -> dict[str, set[str]]:
@@ -184,7 +196,7 @@ def test_n1_only_api_server_ports_are_open_to_any_source(plans: dict[Any, Any], 
                 assert policy["metadata"]["namespace"] in PLATFORM_NAMESPACES
                 assert rule["ports"], "a rule without sources or ports admits everything"
                 ports = {port["port"] for port in rule["ports"]}
-                if policy["spec"]["podSelector"] == {"matchLabels": ENVOY_PROXY_LABELS}:
+                if policy["spec"]["podSelector"] == {"matchLabels": GATEWAY_PROXY_LABELS}:
                     # The Gateway's proxies take traffic from its load balancer, whose address decides who reaches it.
                     assert ports == GATEWAY_LISTENER_PORTS
                 else:
@@ -247,6 +259,9 @@ def restricted_violations(pod: dict[str, Any]) -> list[str]:
     for field in ("hostNetwork", "hostPID", "hostIPC"):
         if pod.get(field):
             problems.append(field)
+    for sysctl in context.get("sysctls", []):
+        if sysctl["name"] not in SAFE_SYSCTLS:
+            problems.append(f"sysctl {sysctl['name']}")
     for volume in pod.get("volumes", []):
         kinds = set(volume) - {"name"}
         if not kinds <= RESTRICTED_VOLUME_TYPES:
@@ -298,6 +313,13 @@ def test_p1_check_rejects_what_the_standard_rejects() -> None:
     unconfined = {**good, "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "Unconfined"}}}
     assert restricted_violations(unconfined) == ["c: seccompProfile"]
     assert restricted_violations({**good, "hostNetwork": True}) == ["hostNetwork"]
+    unsafe = {**good, "securityContext": {**good["securityContext"], "sysctls": [{"name": "net.core.somaxconn"}]}}
+    assert restricted_violations(unsafe) == ["sysctl net.core.somaxconn"]
+    unprivileged_ports = [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]
+    assert (
+        restricted_violations({**good, "securityContext": {**good["securityContext"], "sysctls": unprivileged_ports}})
+        == []
+    )
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -411,7 +433,7 @@ def test_n2_every_ingress_host_is_served_over_tls(plans: dict[Any, Any], stack: 
 
 def _gateways(plans: dict[Any, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = [(s, g) for s in STACKS for g in plans[(s, Mode.UPDATE)].manifests.values() if g["kind"] == "Gateway"]
-    assert {stack for stack, _ in found} >= {"prod-aws", "prod-gcp"}, "a stack on Envoy Gateway and one on GKE's"
+    assert {stack for stack, _ in found} >= {"prod-aws", "prod-gcp"}, "a stack on agentgateway and one on GKE's"
     return found
 
 
@@ -426,7 +448,7 @@ def test_n2_acme_http01_challenges_reach_the_solver_through_the_gateway_namespac
         assert ref is not None
         proxies: list[Any] = [Address(cidr.split("/")[0]) for cidr in ref.proxy_cidrs]
         if ref.proxies is not None:
-            proxies.append(Pod(namespace=ref.proxies.namespace, labels=dict(ref.proxies.pod_labels), name="envoy"))
+            proxies.append(Pod(namespace=ref.proxies.namespace, labels=dict(ref.proxies.pod_labels), name="proxy"))
         assert proxies
         for proxy in proxies:
             assert network.ingress_allows(solver, proxy, 8089), (stack, proxy)
@@ -489,9 +511,11 @@ def test_an_exposed_sleeping_models_route_leads_to_the_interceptor_with_its_wake
         "keda",
         8080,
     )
-    [rewrite] = backend["filters"]
+    [host_header] = backend["filters"]
     [interceptor_route] = [body for body in sleeping_exposed_model.values() if body["kind"] == "InterceptorRoute"]
-    assert rewrite["urlRewrite"]["hostname"] in interceptor_route["spec"]["rules"][0]["hosts"]
+    [wake_host] = host_header["requestHeaderModifier"]["set"]
+    assert wake_host["name"] == "Host"
+    assert wake_host["value"] in interceptor_route["spec"]["rules"][0]["hosts"]
     [grant] = [body for body in sleeping_exposed_model.values() if body["kind"] == "ReferenceGrant"]
     assert grant["metadata"]["namespace"] == "keda"
     assert grant["spec"]["to"] == [{"group": "", "kind": "Service", "name": "keda-add-ons-http-interceptor-proxy"}]
@@ -518,12 +542,7 @@ def test_the_interceptor_admits_the_gateways_proxies_of_a_sleeping_model_and_not
     sleeping_exposed_model: dict[str, dict[str, Any]],
 ) -> None:
     network = _sleeper_network(sleeping_exposed_model)
-    labels = {
-        **ENVOY_PROXY_LABELS,
-        "gateway.envoyproxy.io/owning-gateway-name": "llm-platform",
-        "gateway.envoyproxy.io/owning-gateway-namespace": "envoy-gateway-system",
-    }
-    proxy = Pod(namespace="envoy-gateway-system", labels=labels)
+    proxy = Pod(namespace="agentgateway-system", labels={**GATEWAY_PROXY_LABELS, "pod-template-hash": "abc"})
     assert network.allows(proxy, interceptor_pod(), 8080)
-    assert not network.ingress_allows(interceptor_pod(), Pod(namespace="envoy-gateway-system", labels={}), 8080)
+    assert not network.ingress_allows(interceptor_pod(), Pod(namespace="agentgateway-system", labels={}), 8080)
     assert not network.ingress_allows(interceptor_pod(), Pod(namespace="llm-serving", labels={"app": "x"}), 8080)

@@ -5,9 +5,11 @@ sleeping model's request at least as long as the route and its cold start, and K
 to sleep before its startup budget has passed.
 
 Read from each plan: the HTTPRoute's request timeout, the cloud load balancer's idle timeout (Azure's annotation, or
-its default of 4 minutes; an AWS NLB's fixed 350 s) unless Envoy's client connections carry TCP keepalives more often
-(which reset it), GKE's backend timeout per backend (GCPBackendPolicy, 30 s without one), the InterceptorRoute's
-timeouts, the ScaledObject's cooldown and the model's startup probe."""
+its default of 4 minutes; an AWS NLB's fixed 350 s) unless the Gateway's client connections carry TCP keepalives more
+often (an AgentgatewayPolicy's `frontend.tcp.keepalive` on the Gateway; they reset it), GKE's backend timeout per
+backend (GCPBackendPolicy, 30 s without one), the InterceptorRoute's timeouts, the ScaledObject's cooldown and the
+model's startup probe. agentgateway honours the route's request timeout (v1.4.1 controller/pkg/agentgateway/
+translator/builtin_helpers.go ApplyTimeouts) and has none of its own by default."""
 
 from __future__ import annotations
 
@@ -59,8 +61,8 @@ def _load_balancer_cuts_after(cluster: Cluster, route: dict[str, Any], rule: dic
     if gateway["spec"]["gatewayClassName"].startswith("gke-l7"):
         return min(_gke_backend_timeout(cluster, route, ref) for ref in rule["backendRefs"])
     class_ref = cluster.find("GatewayClass", None, gateway["spec"]["gatewayClassName"])["spec"]["parametersRef"]
-    proxy = cluster.find("EnvoyProxy", class_ref["namespace"], class_ref["name"])
-    annotations = proxy["spec"]["provider"]["kubernetes"]["envoyService"].get("annotations") or {}
+    parameters = cluster.find("AgentgatewayParameters", class_ref["namespace"], class_ref["name"])
+    annotations = parameters["spec"]["service"].get("metadata", {}).get("annotations") or {}
     idle = (
         AWS_NLB_IDLE_SECONDS
         if cluster.cloud == "aws"
@@ -68,11 +70,12 @@ def _load_balancer_cuts_after(cluster: Cluster, route: dict[str, Any], rule: dic
         if cluster.cloud == "azure"
         else math.inf
     )
-    for policy in cluster.kind("ClientTrafficPolicy"):
+    for policy in cluster.kind("AgentgatewayPolicy"):
         targets = {(t["kind"], t["name"]) for t in policy["spec"].get("targetRefs") or []}
-        keepalive = policy["spec"].get("tcpKeepalive")
+        keepalive = policy["spec"].get("frontend", {}).get("tcp", {}).get("keepalive")
         ours = policy["metadata"]["namespace"] == parent["namespace"] and ("Gateway", parent["name"]) in targets
-        if ours and keepalive and seconds(keepalive.get("idleTime", "7200s")) < idle:
+        # agentgateway's defaults when a field is unset: 180 s (crates/agentgateway/src/types/agent.rs defaults).
+        if ours and keepalive and seconds(keepalive.get("time", "180s")) < idle:
             return math.inf
     return idle
 
@@ -90,12 +93,14 @@ def _gke_backend_timeout(cluster: Cluster, route: dict[str, Any], ref: dict[str,
 
 
 def _interceptor_routes(cluster: Cluster, rule: dict[str, Any]) -> list[dict[str, Any]]:
-    """The InterceptorRoutes a rule's sleeping backends reach through their wake host."""
-    hosts = {
-        f["urlRewrite"]["hostname"]
-        for ref in rule["backendRefs"]
-        for f in ref.get("filters") or []
-        if "hostname" in f.get("urlRewrite", {})
+    """The InterceptorRoutes a rule's sleeping backends reach through their wake host (a hostname rewrite, or the
+    Host header set)."""
+    filters = [f for ref in rule["backendRefs"] for f in ref.get("filters") or []]
+    hosts = {f["urlRewrite"]["hostname"] for f in filters if "hostname" in f.get("urlRewrite", {})} | {
+        header["value"]
+        for f in filters
+        for header in f.get("requestHeaderModifier", {}).get("set", [])
+        if header["name"].lower() == "host"
     }
     return [
         r for r in cluster.kind("InterceptorRoute") if any(hosts & set(item["hosts"]) for item in r["spec"]["rules"])

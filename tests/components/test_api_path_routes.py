@@ -8,13 +8,13 @@ from components.catalog.instances import Cloud
 from components.serving.gateway import gateway_ref
 from components.serving.routes import Backend, route_spec
 
-ENVOY = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
+AGENTGATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
 EMBED = Backend(model="embed", service="embed", namespace=None, port=8000, weight=100)
 
 
 def test_an_api_path_route_matches_each_path_exactly_and_rewrites_nothing() -> None:
     spec = route_spec(
-        gateway=ENVOY,
+        gateway=AGENTGATEWAY,
         host="llm.example.com",
         path=None,
         backends=(EMBED,),
@@ -30,7 +30,7 @@ def test_an_api_path_route_matches_each_path_exactly_and_rewrites_nothing() -> N
 def test_a_route_of_both_a_prefix_and_api_paths_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="not both"):
         route_spec(
-            gateway=ENVOY,
+            gateway=AGENTGATEWAY,
             host="llm.example.com",
             path="/small",
             backends=(EMBED,),

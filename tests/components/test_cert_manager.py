@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from components.serving.cert_manager import CertManager, cert_manager_values
+from tests.support import stack_config
 from tools.offline import Mode, run_program
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
+CRD_PATCH = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch"
 
 
 def _release_of(run: Any) -> Any:
@@ -47,9 +50,16 @@ def test_the_release_waits_for_what_installs_the_gateway_crds(under_mocks: Any) 
 
 
 def test_a_kserve_stack_without_a_gateway_gets_cert_manager_without_the_shim() -> None:
-    # prod-azure: a KServe model (its webhook certificate is cert-manager's) and no model exposed.
-    release = _release_of(run_program("prod-azure", Mode.UPDATE))
-    assert "config" not in release.inputs["values"]
+    # prod-azure less its exposure: a KServe model (its webhook certificate is cert-manager's) and no model exposed.
+    models = dict(stack_config("prod-azure")["llm-platform:models"])
+    models["qwen-small"] = {k: v for k, v in models["qwen-small"].items() if k not in {"host", "routing"}}
+    run = run_program(
+        "prod-azure",
+        Mode.UPDATE,
+        config_overrides={"models": json.dumps(models)},
+        removed_keys=("gatewayInternal", "tlsClusterIssuer"),
+    )
+    assert "config" not in _release_of(run).inputs["values"]
 
 
 def test_on_gke_the_shim_is_on_where_the_cluster_serves_the_gateway_api_crds() -> None:
@@ -59,9 +69,10 @@ def test_on_gke_the_shim_is_on_where_the_cluster_serves_the_gateway_api_crds() -
     }
 
 
-def test_a_stack_with_envoy_gateway_turns_the_shim_on_after_envoy_gateways_chart() -> None:
+def test_a_stack_with_agentgateway_turns_the_shim_on_after_the_gateway_api_crds() -> None:
     run = run_program("prod-aws", Mode.UPDATE)
     release = _release_of(run)
-    [envoy] = [r for r in run.registrations if r.type == RELEASE and r.inputs["name"] == "envoy-gateway"]
+    crds = [r for r in run.registrations if r.type == CRD_PATCH and r.name.endswith(".gateway.networking.k8s.io")]
     assert release.inputs["values"]["config"] == {"gatewayAPI": {"enabled": True}}
-    assert envoy.urn in release.dependencies
+    assert crds
+    assert {crd.urn for crd in crds} <= set(release.dependencies)

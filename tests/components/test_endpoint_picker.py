@@ -10,16 +10,21 @@ import pytest
 import yaml
 
 from components import versions
+from components.catalog.instances import Cloud
 from components.serving.endpoint_picker import (
     EXT_PROC_PORT,
     HEALTH_PORT,
     METRICS_PORT,
+    MODE_LABEL,
     EndpointPicker,
     EndpointPickerArgs,
+    picker_args,
     picker_selector,
 )
+from components.serving.gateway import Implementation, gateway_ref
 from components.serving.routes import Backend, backend_ref
 from tests.support import Registered, record
+from tools.reachability import Network, Pod
 
 SELECTOR = {"app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "chat"}
 PROXY_CIDRS = ("10.0.64.0/19", "35.191.0.0/16", "130.211.0.0/22")
@@ -49,8 +54,56 @@ def build(*, monitored: bool = True) -> None:
             priority_class="llm-serving",
             after=[],
             monitoring_after=[] if monitored else None,
+            gke=True,
         ),
     )
+
+
+AGENTGATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
+
+
+def agentgateway_build() -> None:
+    EndpointPicker(
+        "chat",
+        EndpointPickerArgs(
+            namespace="llm-serving",
+            namespace_name="llm-serving",
+            model_selector=SELECTOR,
+            model_port=8000,
+            proxy_cidrs=AGENTGATEWAY.proxy_cidrs,
+            proxies=AGENTGATEWAY.proxies,
+            timeout_seconds=600,
+            priority_class="llm-serving",
+            after=[],
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def agentgateway_picker() -> Registered:
+    return record(agentgateway_build)
+
+
+def test_off_gke_the_pool_gets_no_gke_policies(agentgateway_picker: Registered) -> None:
+    # networking.gke.io CRDs exist only on GKE: an object of them elsewhere would fail `pulumi up`.
+    assert agentgateway_picker.all(HEALTH_CHECK) == []
+    assert agentgateway_picker.all(BACKEND_POLICY) == []
+
+
+def test_agentgateways_proxy_pods_reach_the_pickers_ext_proc_port(agentgateway_picker: Registered) -> None:
+    policy = Network([{**agentgateway_picker.inputs(POLICY), "kind": "NetworkPolicy"}])
+    assert AGENTGATEWAY.proxies is not None
+    proxy = Pod(namespace="agentgateway-system", labels={**AGENTGATEWAY.proxies.pod_labels, "pod-template-hash": "x"})
+    picker = Pod(namespace="llm-serving", labels={**picker_selector("chat"), **MODE_LABEL})
+    assert policy.ingress_allows(picker, proxy, EXT_PROC_PORT)
+    controller = Pod(namespace="agentgateway-system", labels={"app.kubernetes.io/name": "agentgateway"})
+    assert not policy.ingress_allows(picker, controller, EXT_PROC_PORT)
+
+
+def test_the_picker_keeps_serving_tls_which_agentgateway_calls_it_with() -> None:
+    # agentgateway v1.4.1 calls the picker over TLS (plugins/inference_plugin.go "inferencetls"); the picker serves
+    # TLS unless --secure-serving=false (llm-d-router v0.10.0 pkg/epp/server/options.go: true by default).
+    assert not any(arg.startswith("--secure-serving") for arg in picker_args("chat", "llm-serving"))
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +324,7 @@ def test_gkes_backend_timeout_for_the_pool_is_the_routes(picker: Registered) -> 
 
 def test_a_pooled_backend_names_the_pool_without_a_port() -> None:
     backend = Backend(model="chat", service="chat", namespace=None, port=8000, weight=90, pool=True)
-    assert backend_ref(backend) == {
+    assert backend_ref(backend, Implementation.AGENTGATEWAY) == {
         "group": "inference.networking.k8s.io",
         "kind": "InferencePool",
         "name": "chat",

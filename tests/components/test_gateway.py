@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from components import versions
 from components.catalog.instances import Cloud
+from components.serving.agentgateway import CONTROLLER, proxy_labels
 from components.serving.gateway import (
-    ENVOY_CONTROLLER,
-    ENVOY_PROXY_LABELS,
+    CLASS_NAME,
+    NAME,
     Implementation,
     StackGateway,
     StackGatewayArgs,
@@ -24,15 +26,16 @@ TYPES = {
     "Gateway": "kubernetes:gateway.networking.k8s.io/v1:Gateway",
     "GatewayClass": "kubernetes:gateway.networking.k8s.io/v1:GatewayClass",
     "HTTPRoute": "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
-    "EnvoyProxy": "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy",
+    "AgentgatewayParameters": "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters",
 }
 RELEASE = "kubernetes:helm.sh/v3:Release"
+CRD_PATCH = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch"
 POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-ENVOY = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
+AGENTGATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
 GKE = gateway_ref(existing=None, cloud=Cloud.GCP, proxy_only_cidr="10.0.64.0/19")
 
 
-def build(gateway: Any = ENVOY, cloud: Cloud = Cloud.AWS, internal: bool = False) -> None:
+def build(gateway: Any = AGENTGATEWAY, cloud: Cloud = Cloud.AWS, internal: bool = False) -> None:
     StackGateway(
         "gateway",
         StackGatewayArgs(
@@ -49,7 +52,7 @@ def build(gateway: Any = ENVOY, cloud: Cloud = Cloud.AWS, internal: bool = False
 
 
 @pytest.fixture(scope="module")
-def envoy() -> Registered:
+def agw() -> Registered:
     return record(build)
 
 
@@ -57,29 +60,57 @@ def _custom(registered: Registered, kind: str) -> list[dict[str, Any]]:
     return [registered.inputs(TYPES[kind], r.name) for r in registered.all(TYPES[kind])]
 
 
-def test_envoy_gateway_is_installed_from_its_pinned_oci_chart(envoy: Registered) -> None:
-    release = envoy.inputs(RELEASE)
-    assert (release["chart"], release["version"]) == ("oci://docker.io/envoyproxy/gateway-helm", "v1.9.0")
-    assert release["version"] == versions.ENVOY_GATEWAY_VERSION
+def test_agentgateway_is_installed_from_its_two_pinned_oci_charts(agw: Registered) -> None:
+    releases = {(r.inputs["chart"], r.inputs["version"]) for r in agw.all(RELEASE)}
+    assert releases == {
+        ("oci://ghcr.io/agentgateway/charts/agentgateway-crds", "v1.4.1"),
+        ("oci://ghcr.io/agentgateway/charts/agentgateway", "v1.4.1"),
+    }
+    assert versions.AGENTGATEWAY_VERSION == "v1.4.1"
 
 
-def test_the_gateway_class_is_envoy_gateways_with_the_stacks_proxy_settings(envoy: Registered) -> None:
-    [gateway_class] = _custom(envoy, "GatewayClass")
-    assert gateway_class["spec"]["controllerName"] == ENVOY_CONTROLLER
-    assert gateway_class["spec"]["parametersRef"]["kind"] == "EnvoyProxy"
-    [proxy] = _custom(envoy, "EnvoyProxy")
-    service = proxy["spec"]["provider"]["kubernetes"]["envoyService"]
-    assert service["annotations"] == {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+def test_the_controller_chart_comes_after_the_gateway_api_crds_and_its_own(agw: Registered) -> None:
+    controller = agw.one(RELEASE, "gateway-agentgateway")
+    after = set(controller.dependencies)
+    crds = {r.urn for r in agw.all(CRD_PATCH)}
+    assert crds
+    assert crds <= after
+    assert agw.one(RELEASE, "gateway-agentgateway-crds").urn in after
+
+
+def test_the_gateway_class_is_the_stacks_own_served_by_agentgateway_with_its_parameters(agw: Registered) -> None:
+    [gateway_class] = _custom(agw, "GatewayClass")
+    assert gateway_class["metadata"]["name"] == CLASS_NAME
+    assert gateway_class["spec"] == {
+        "controllerName": CONTROLLER,
+        "parametersRef": {
+            "group": "agentgateway.dev",
+            "kind": "AgentgatewayParameters",
+            "name": NAME,
+            "namespace": "agentgateway-system",
+        },
+    }
+    [parameters] = _custom(agw, "AgentgatewayParameters")
+    assert (parameters["metadata"]["name"], parameters["metadata"]["namespace"]) == (NAME, "agentgateway-system")
+    service = parameters["spec"]["service"]
+    assert service["metadata"]["annotations"] == {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+    [gateway] = _custom(agw, "Gateway")
+    assert gateway["spec"]["gatewayClassName"] == CLASS_NAME
+
+
+def test_the_new_class_is_a_new_object_because_a_classs_controller_name_is_immutable() -> None:
+    # Envoy Gateway's class was `llm-platform`; Gateway API's CEL rule on spec.controllerName is `self == oldSelf`.
+    assert CLASS_NAME != "llm-platform"
 
 
 def test_an_internal_gateway_asks_the_cloud_for_a_private_load_balancer() -> None:
-    [proxy] = _custom(record(lambda: build(internal=True)), "EnvoyProxy")
-    annotations = proxy["spec"]["provider"]["kubernetes"]["envoyService"]["annotations"]
+    [parameters] = _custom(record(lambda: build(internal=True)), "AgentgatewayParameters")
+    annotations = parameters["spec"]["service"]["metadata"]["annotations"]
     assert annotations["service.beta.kubernetes.io/aws-load-balancer-internal"] == "true"
 
 
-def test_each_host_gets_one_https_listener_with_a_certificate_from_the_named_issuer(envoy: Registered) -> None:
-    [gateway] = _custom(envoy, "Gateway")
+def test_each_host_gets_one_https_listener_with_a_certificate_from_the_named_issuer(agw: Registered) -> None:
+    [gateway] = _custom(agw, "Gateway")
     assert gateway["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "corp-ca"
     listeners = gateway["spec"]["listeners"]
     assert [(item["name"], item["protocol"], item["port"]) for item in listeners] == [
@@ -93,8 +124,8 @@ def test_each_host_gets_one_https_listener_with_a_certificate_from_the_named_iss
     }
 
 
-def test_only_the_serving_namespace_may_attach_routes_to_the_https_listeners(envoy: Registered) -> None:
-    [gateway] = _custom(envoy, "Gateway")
+def test_only_the_serving_namespace_may_attach_routes_to_the_https_listeners(agw: Registered) -> None:
+    [gateway] = _custom(agw, "Gateway")
     for listener in gateway["spec"]["listeners"][1:]:
         assert listener["allowedRoutes"]["namespaces"] == {
             "from": "Selector",
@@ -103,19 +134,29 @@ def test_only_the_serving_namespace_may_attach_routes_to_the_https_listeners(env
     assert gateway["spec"]["listeners"][0]["allowedRoutes"] == {"namespaces": {"from": "Same"}}
 
 
-def test_plain_http_only_redirects_to_https(envoy: Registered) -> None:
-    [route] = _custom(envoy, "HTTPRoute")
+def test_plain_http_only_redirects_to_https(agw: Registered) -> None:
+    [route] = _custom(agw, "HTTPRoute")
     assert route["spec"]["parentRefs"] == [{"name": "llm-platform", "sectionName": "http"}]
     [rule] = route["spec"]["rules"]
     assert rule["filters"] == [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]
 
 
-def test_the_proxies_accept_connections_on_their_shifted_listener_ports_only(envoy: Registered) -> None:
-    policy = envoy.inputs(POLICY, "gateway-listeners")
-    assert policy["spec"]["podSelector"] == {"matchLabels": ENVOY_PROXY_LABELS}
-    assert policy["spec"]["ingress"] == [
-        {"ports": [{"protocol": "TCP", "port": 10080}, {"protocol": "TCP", "port": 10443}]}
-    ]
+def test_the_proxies_accept_connections_on_the_listeners_own_ports_only(agw: Registered) -> None:
+    policy = agw.inputs(POLICY, "gateway-listeners")
+    assert policy["spec"]["podSelector"] == {"matchLabels": proxy_labels(NAME, CLASS_NAME)}
+    assert policy["spec"]["ingress"] == [{"ports": [{"protocol": "TCP", "port": 80}, {"protocol": "TCP", "port": 443}]}]
+
+
+def test_the_proxies_pods_are_the_gateways_clients_to_the_models() -> None:
+    assert AGENTGATEWAY.implementation is Implementation.AGENTGATEWAY
+    assert AGENTGATEWAY.proxies is not None
+    assert AGENTGATEWAY.proxies.namespace == "agentgateway-system"
+    assert dict(AGENTGATEWAY.proxies.pod_labels) == {
+        "app.kubernetes.io/name": "llm-platform",
+        "app.kubernetes.io/instance": "llm-platform",
+        "gateway.networking.k8s.io/gateway-name": "llm-platform",
+        "gateway.networking.k8s.io/gateway-class-name": CLASS_NAME,
+    }
 
 
 def test_on_gke_the_managed_controller_serves_an_internal_gateway_without_a_chart() -> None:
@@ -146,7 +187,7 @@ def test_an_existing_gateways_namespace_is_its_data_plane() -> None:
 
 
 def _spec(*backends: Backend, path: str | None = None) -> dict[str, Any]:
-    return route_spec(gateway=ENVOY, host="llm.example.com", path=path, backends=backends, timeout_seconds=900)
+    return route_spec(gateway=AGENTGATEWAY, host="llm.example.com", path=path, backends=backends, timeout_seconds=900)
 
 
 def test_a_route_splits_its_requests_by_weight() -> None:
@@ -172,17 +213,38 @@ def test_a_path_route_removes_its_prefix_before_the_model_sees_it() -> None:
     ]
 
 
-def test_a_sleeping_backend_is_the_interceptor_told_which_model_by_its_wake_host() -> None:
-    wake = Backend(
-        model="big",
-        service="keda-add-ons-http-interceptor-proxy",
-        namespace="keda",
-        port=8080,
-        weight=100,
-        wake_host="big-wake.llm-serving.svc.cluster.local",
-    )
-    [ref] = _spec(wake)["rules"][0]["backendRefs"]
+WAKE = Backend(
+    model="big",
+    service="keda-add-ons-http-interceptor-proxy",
+    namespace="keda",
+    port=8080,
+    weight=100,
+    wake_host="big-wake.llm-serving.svc.cluster.local",
+)
+
+
+def test_a_sleeping_backend_is_the_interceptor_told_which_model_by_its_host_header_on_agentgateway() -> None:
+    # agentgateway v1.4.1 refuses a backendRef URLRewrite (conversion.go BuildAgwBackendPolicyFilters) and turns a
+    # set Host header into the request's authority (crates/agentgateway/src/http/mod.rs apply_header).
+    [ref] = _spec(WAKE)["rules"][0]["backendRefs"]
     assert ref["namespace"] == "keda"
+    assert ref["filters"] == [
+        {
+            "type": "RequestHeaderModifier",
+            "requestHeaderModifier": {"set": [{"name": "Host", "value": "big-wake.llm-serving.svc.cluster.local"}]},
+        }
+    ]
+
+
+def test_agentgateway_gets_only_the_backend_filters_it_translates() -> None:
+    supported = {"RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "RequestMirror"}
+    [ref] = _spec(WAKE)["rules"][0]["backendRefs"]
+    assert {item["type"] for item in ref["filters"]} <= supported
+
+
+def test_on_gke_a_sleeping_backend_keeps_the_hostname_rewrite() -> None:
+    spec = route_spec(gateway=GKE, host="llm.example.com", path=None, backends=(WAKE,), timeout_seconds=900)
+    [ref] = spec["rules"][0]["backendRefs"]
     assert ref["filters"] == [
         {"type": "URLRewrite", "urlRewrite": {"hostname": "big-wake.llm-serving.svc.cluster.local"}}
     ]
@@ -222,33 +284,48 @@ def test_where_the_cluster_decides_the_gateway_api_bundle_the_reference_grant_is
     assert _reference_grant_version(gateway) == "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant"
 
 
-def test_with_envoy_gateways_own_bundle_the_reference_grant_is_v1() -> None:
-    assert _reference_grant_version(ENVOY) == "kubernetes:gateway.networking.k8s.io/v1:ReferenceGrant"
+def test_with_the_stacks_own_bundle_the_reference_grant_is_v1() -> None:
+    assert _reference_grant_version(AGENTGATEWAY) == "kubernetes:gateway.networking.k8s.io/v1:ReferenceGrant"
 
 
-CLIENT_TRAFFIC_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy"
+AGENTGATEWAY_POLICY = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy"
 
 
-def test_envoys_client_connections_carry_keepalives_well_inside_an_nlbs_idle_timeout(envoy: Registered) -> None:
-    policy = envoy.inputs(CLIENT_TRAFFIC_POLICY)
-    assert policy["metadata"]["namespace"] == ENVOY.namespace, "a policy targets a Gateway of its own namespace"
+def test_client_connections_carry_keepalives_well_inside_an_nlbs_idle_timeout(agw: Registered) -> None:
+    policy = agw.inputs(AGENTGATEWAY_POLICY)
+    assert policy["metadata"]["namespace"] == AGENTGATEWAY.namespace, "a policy targets a Gateway of its namespace"
     assert policy["spec"]["targetRefs"] == [
-        {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": ENVOY.name}
+        {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": AGENTGATEWAY.name}
     ]
-    keepalive = policy["spec"]["tcpKeepalive"]
-    assert keepalive == {"idleTime": "60s", "interval": "60s"}
-    # A silent connection carries a probe after `idleTime`, and again each time that one is answered.
-    assert int(keepalive["idleTime"].removesuffix("s")) < AWS_NLB_IDLE_TIMEOUT_SECONDS
+    keepalive = policy["spec"]["frontend"]["tcp"]["keepalive"]
+    assert keepalive == {"time": "60s", "interval": "60s"}
+    # A silent connection carries a probe after `time`, and again each `interval` while it is answered.
+    assert int(keepalive["time"].removesuffix("s")) < AWS_NLB_IDLE_TIMEOUT_SECONDS
 
 
 @pytest.mark.parametrize("internal", [True, False])
 def test_an_azure_gateways_load_balancer_outlasts_the_routes_timeout(internal: bool) -> None:
-    [proxy] = _custom(record(lambda: build(cloud=Cloud.AZURE, internal=internal)), "EnvoyProxy")
-    annotations = proxy["spec"]["provider"]["kubernetes"]["envoyService"]["annotations"]
+    [parameters] = _custom(record(lambda: build(cloud=Cloud.AZURE, internal=internal)), "AgentgatewayParameters")
+    annotations = parameters["spec"]["service"]["metadata"]["annotations"]
     minutes = int(annotations["service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout"])
     assert 4 <= minutes <= 100, "the range cloud-provider-azure accepts"
     assert minutes * 60 > REQUEST_TIMEOUT_SECONDS
 
 
-def test_gkes_gateway_gets_no_envoy_policy() -> None:
-    assert record(lambda: build(gateway=GKE, cloud=Cloud.GCP)).all(CLIENT_TRAFFIC_POLICY) == []
+def test_gkes_gateway_gets_no_agentgateway_object() -> None:
+    registered = record(lambda: build(gateway=GKE, cloud=Cloud.GCP))
+    assert registered.all(AGENTGATEWAY_POLICY) == []
+    assert registered.all(TYPES["AgentgatewayParameters"]) == []
+    assert registered.all(CRD_PATCH) == []
+
+
+def test_agentgateways_gateway_is_awaited_until_it_has_an_address_too(agw: Registered) -> None:
+    # agentgateway reports Programmed from its translation; the address follows from its proxies' Service.
+    [gateway] = _custom(agw, "Gateway")
+    wait_for = json.loads(gateway["metadata"]["annotations"]["pulumi.com/waitFor"])
+    assert wait_for == ["condition=Programmed", "jsonpath={.status.addresses[0].value}"]
+
+
+def test_gkes_gateway_is_awaited_until_programmed_alone() -> None:
+    [gateway] = _custom(record(lambda: build(GKE, Cloud.GCP)), "Gateway")
+    assert gateway["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=Programmed"

@@ -110,8 +110,8 @@ def test_on_gke_every_service_backend_waits_as_long_as_the_route() -> None:
 
 
 def test_off_gke_a_route_makes_no_gke_policies() -> None:
-    envoy = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
-    registered = _route((VLLM,), gateway=envoy)
+    agentgateway = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
+    registered = _route((VLLM,), gateway=agentgateway)
     assert registered.all(HEALTH_CHECK) == []
     assert registered.all(BACKEND_POLICY) == []
 

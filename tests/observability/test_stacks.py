@@ -214,7 +214,10 @@ def test_with_prometheus_url_the_rules_and_monitors_still_go_to_the_cluster() ->
         )
     )
     kinds = [body["kind"] for body in plan.manifests.values()]
-    assert kinds.count("PrometheusRule") == len(plan.document["outputs"]["models"]) + 1  # each model and the GPUs
+    # Each model, the GPUs, and each model's endpoint picker (`routing: inference`, one InferencePool each).
+    expected = len(plan.document["outputs"]["models"]) + 1 + kinds.count("InferencePool")
+    assert kinds.count("InferencePool") == 1
+    assert kinds.count("PrometheusRule") == expected
     assert not [r for r in plan.document["resources"] if r["name"] == "prometheus-release"]
 
 

@@ -88,3 +88,28 @@ def test_a_pooled_canary_shares_its_primarys_route_by_weight() -> None:
     ]
     pickers = {b["metadata"]["name"] for b in plan.manifests.values() if b["kind"] == "Deployment"} - {"chat", "next"}
     assert pickers == {"next-epp"}
+
+
+OFF_GKE = [("prod-aws", Mode.UPDATE), ("prod-azure", Mode.UPDATE)]
+
+
+def test_off_gke_a_pooled_model_is_routed_through_agentgateway(plans: dict[Any, Any]) -> None:
+    for stack in OFF_GKE:
+        manifests = list(plans[stack].manifests.values())
+        [pool] = [body for body in manifests if body["kind"] == "InferencePool"]
+        routes = [
+            body for body in manifests if body["kind"] == "HTTPRoute" and body["metadata"]["name"] != "https-redirect"
+        ]
+        refs = [ref for route in routes for rule in route["spec"]["rules"] for ref in rule["backendRefs"]]
+        assert {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": pool["metadata"]["name"]} == {
+            key: value for key, value in refs[0].items() if key != "weight"
+        }, stack
+        [gateway_class] = [body for body in manifests if body["kind"] == "GatewayClass"]
+        assert gateway_class["spec"]["controllerName"] == "agentgateway.dev/agentgateway"
+
+
+def test_off_gke_nothing_of_gkes_own_api_groups_is_planned(plans: dict[Any, Any]) -> None:
+    # networking.gke.io (HealthCheckPolicy, GCPBackendPolicy) is served by GKE alone: such an object fails elsewhere.
+    for stack in OFF_GKE:
+        groups = {body["apiVersion"].split("/")[0] for body in plans[stack].manifests.values()}
+        assert not {group for group in groups if group.endswith("gke.io")}, stack

@@ -15,7 +15,7 @@ def aws(**keys: Any) -> dict[str, Any]:
 def test_the_ingress_class_key_is_retired_with_what_to_write_instead() -> None:
     assert problems(existing(ingressClassName="nginx")) == [
         "ingressClassName: is retired: models are exposed through a Gateway (Gateway API) that the stack installs "
-        "(Envoy Gateway; GKE's managed Gateway on gcp), no longer through an Ingress. Remove the key; to use a Gateway "
+        "(agentgateway; GKE's managed Gateway on gcp), no longer through an Ingress. Remove the key; to use a Gateway "
         "the cluster already runs, set existingGateway: <namespace>/<name>"
     ]
 

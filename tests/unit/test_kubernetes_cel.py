@@ -41,9 +41,21 @@ def test_a_rule_reads_a_reserved_property_name_escaped_and_a_map_key_as_it_is() 
     assert holds("self.__namespace__ == 'keda' && self.labels['in'] == 'x'", value, schema)
 
 
-def test_upper_ascii_upper_cases_ascii_letters_only() -> None:
-    assert holds("self.upperAscii() == 'POST'", "post")
-    assert holds("self.upperAscii() == 'É1A'", "É1a")
+def test_index_of_and_last_index_of_find_the_first_and_last_occurrence() -> None:
+    assert holds("self.indexOf('*') == 0 && self.lastIndexOf('*') == 4", "*.ab*")
+    assert holds("self.indexOf('*') == -1", "x-api-key")
+
+
+def test_quantities_compare_by_value_whatever_their_suffix() -> None:
+    assert holds("quantity(string(self)).isLessThan(quantity('16384'))", "16Ki") is False
+    assert holds("quantity(string(self)).isLessThan(quantity('16384'))", "16383")
+    assert holds("quantity(string(self)).isGreaterThan(quantity('1677215'))", "2M")
+    assert holds("quantity(string(self)).isGreaterThan(quantity('1677215'))", "1.5Mi") is False
+
+
+def test_agentgateways_buffer_size_rule_refuses_a_size_below_its_minimum() -> None:
+    assert holds("!quantity(string(self)).isLessThan(quantity('16384'))", "8Ki") is False
+    assert holds("!quantity(string(self)).isLessThan(quantity('16384'))", "64Ki")
 
 
 def test_split_splits_on_the_separator_within_a_limit() -> None:

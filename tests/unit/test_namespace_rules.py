@@ -28,7 +28,7 @@ def test_the_serving_namespace_may_not_take_a_reserved_priority_class_name() -> 
         ("monitoring", "where the stack installs kube-prometheus-stack"),
         ("nvidia-gpu", "where the stack installs the NVIDIA device plugin"),
         ("cert-manager", "where the stack installs cert-manager"),
-        ("envoy-gateway-system", "where the stack installs Envoy Gateway"),
+        ("agentgateway-system", "where the stack installs agentgateway"),
         ("kserve", "a namespace of the KServe platform the stack installs"),
         ("gmp-system", "where Prometheus runs"),
     ],

@@ -11,10 +11,9 @@ from tests.unit.test_config_clouds import aws, gcp
 
 TLS = {"tlsClusterIssuer": "internal-ca"}
 HOST = "llm.example.com"
-OFF_GKE = (
-    "models.chat.routing: 'inference' needs GKE's managed Gateway (target gcp, without existingGateway): Envoy "
-    "Gateway routes to an InferencePool only through an extension server (Envoy AI Gateway) that the stack does not "
-    "install, and an existing Gateway's support is not known; remove the key"
+EXISTING_GATEWAY = (
+    "models.chat.routing: 'inference' needs the stack's own Gateway, not existingGateway 'gateways/shared': whether "
+    "an existing Gateway routes to an InferencePool is not known to the stack; remove the key or existingGateway"
 )
 
 
@@ -42,16 +41,22 @@ def test_a_canary_of_a_routed_model_may_route_through_its_own_pool() -> None:
     assert parse_config(raw, stack="t").models["next"].spec.routing is Routing.INFERENCE
 
 
-def test_envoy_gateway_cannot_route_to_an_inference_pool() -> None:
-    assert problems(aws(**TLS, models={"chat": pooled()})) == [OFF_GKE]
+def test_agentgateway_routes_through_an_inference_pool_on_aws() -> None:
+    config = parse_config(aws(**TLS, models={"chat": pooled()}), stack="t")
+    assert config.models["chat"].spec.routing is Routing.INFERENCE
 
 
-def test_an_existing_cluster_cannot_route_to_an_inference_pool() -> None:
-    assert problems(existing(**TLS, models={"chat": pooled()})) == [OFF_GKE]
+def test_an_existing_cluster_routes_through_an_inference_pool_with_the_stacks_own_gateway() -> None:
+    config = parse_config(existing(**TLS, models={"chat": pooled()}), stack="t")
+    assert config.models["chat"].spec.routing is Routing.INFERENCE
 
 
 def test_an_existing_gateway_cannot_route_to_an_inference_pool_even_on_gcp() -> None:
-    assert problems(gcp(existingGateway="gateways/shared", models={"chat": pooled()})) == [OFF_GKE]
+    assert problems(gcp(existingGateway="gateways/shared", models={"chat": pooled()})) == [EXISTING_GATEWAY]
+
+
+def test_an_existing_gateway_cannot_route_to_an_inference_pool_off_gcp_either() -> None:
+    assert problems(aws(existingGateway="gateways/shared", models={"chat": pooled()})) == [EXISTING_GATEWAY]
 
 
 def test_an_inference_pool_needs_a_route() -> None:

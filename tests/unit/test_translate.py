@@ -100,12 +100,16 @@ def test_azure_only_keys_are_dropped_with_a_note(root: Path) -> None:
     assert any(note.startswith("deployerPrincipalType 'servicePrincipal'") for note in translation.notes)
 
 
-def test_gke_only_keys_and_inference_routing_are_dropped_with_a_note(root: Path) -> None:
+def test_gke_only_keys_are_dropped_with_a_note(root: Path) -> None:
     translation = translate(root, "prod-gcp", Cloud.AZURE)
     assert "gcpProject" not in translation.config
     assert all("zones" not in pool for pool in translation.config["gpuPools"].values())
-    assert "routing" not in translation.config["models"]["qwen-7b"]
-    assert any("routing 'inference'" in note for note in translation.notes)
+
+
+def test_inference_routing_moves_with_the_model_since_every_target_routes_to_pools(root: Path) -> None:
+    translation = translate(root, "prod-gcp", Cloud.AZURE)
+    assert translation.config["models"]["qwen-7b"]["routing"] == "inference"
+    assert not any("routing 'inference'" in note for note in translation.notes)
 
 
 def test_a_stack_moved_to_gcp_gets_a_project_to_replace(root: Path) -> None:

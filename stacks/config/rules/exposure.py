@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from components.catalog.instances import Cloud
-from components.serving import gateway
+from components.serving import agentgateway, gateway
 from components.serving.cert_manager import NAMESPACE as CERT_MANAGER_NAMESPACE
 from stacks.config.rules import Finding
 from stacks.config.rules.networks import source_range_findings
 
 RETIRED_KEYS: dict[str, str] = {
     "ingressClassName": (
-        "is retired: models are exposed through a Gateway (Gateway API) that the stack installs (Envoy Gateway; "
+        "is retired: models are exposed through a Gateway (Gateway API) that the stack installs (agentgateway; "
         "GKE's managed Gateway on gcp), no longer through an Ingress. Remove the key; to use a Gateway the cluster "
         "already runs, set existingGateway: <namespace>/<name>"
     ),
@@ -32,7 +32,7 @@ meaning on the Gateway)."""
 
 GATEWAY_NAMESPACES: dict[str, str] = {
     CERT_MANAGER_NAMESPACE: "where the stack installs cert-manager",
-    gateway.ENVOY_NAMESPACE: "where the stack installs Envoy Gateway",
+    agentgateway.NAMESPACE: "where the stack installs agentgateway",
     gateway.GKE_NAMESPACE: "where the stack puts its GKE Gateway",
 }
 """Namespaces the exposure's add-ons take, which the serving namespace may not be."""
@@ -129,7 +129,8 @@ def gateway_findings(exposure: Exposure, models: Mapping[str, _Model], *, cloud:
 
 
 def _source_range_findings(exposure: Exposure, cloud: Cloud | None) -> list[Finding]:
-    """`gatewaySourceRanges` limits a public Envoy Gateway, whose Service carries them to the cloud's load balancer."""
+    """`gatewaySourceRanges` limits the stack's public agentgateway Gateway, whose Service carries them to the cloud's
+    load balancer."""
     ranges = list(exposure.gateway_source_ranges)
     if not ranges:
         return []

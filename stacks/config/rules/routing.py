@@ -1,10 +1,15 @@
 """`routing: inference`: where a model's Gateway route may go through an InferencePool and its endpoint picker.
 
-Only GKE's managed Gateway routes to an InferencePool by itself (GKE Inference Gateway). Envoy Gateway v1.9.0, the
-stack's Gateway elsewhere, does so only through an extension server (Envoy AI Gateway, built against Envoy Gateway
-v1.8.1) the stack does not install; the Gateway chosen to replace it off GKE (Istio, manual "The Gateway off GKE")
-is not built yet. An existing Gateway's support is not known to the stack. A pool sends requests straight to the
-model's ready replicas, so a sleeping model (no replica, woken by KEDA's interceptor) cannot be behind one.
+The stack's own Gateway routes to InferencePools on every target: GKE's managed Gateway (GKE Inference Gateway), and
+agentgateway elsewhere (conformant to the inference extension; components/serving/agentgateway.py). What stays
+refused, each for its reason:
+
+- an existing Gateway (`existingGateway`): which implementation it is, and whether it reads InferencePools, is not
+  known to the stack;
+- an engine other than vLLM (KServe): the endpoint picker scores replicas on vLLM's own metrics;
+- a sleeping model: a pool's requests go straight to its ready replicas (agentgateway, even failing open, picks an
+  endpoint of the pool: crates/agentgateway/src/proxy/httpproxy.rs select_service_target_port), never through KEDA's
+  interceptor, so a model with no replica is never woken.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ def routing_findings(
     existing_gateway: str | None,
     kubernetes_version: str | None,
 ) -> list[Finding]:
-    """Every model with `routing: inference` is routed by the stack's GKE Gateway, served by vLLM, and awake.
+    """Every model with `routing: inference` is routed by the stack's own Gateway, served by vLLM, and awake.
     `kubernetes_version`: the stack's, once the version rule has accepted it; None: refused there, not read here."""
     findings: list[Finding] = _objective_findings(models)
     for name, model in models.items():
@@ -53,16 +58,16 @@ def routing_findings(
             findings.append(
                 Finding(path, "'inference' applies to a model behind a Gateway route: set host (or canaryOf)")
             )
-        if cloud is not Cloud.GCP or existing_gateway is not None:
+        if existing_gateway is not None:
             findings.append(
                 Finding(
                     path,
-                    "'inference' needs GKE's managed Gateway (target gcp, without existingGateway): Envoy Gateway "
-                    "routes to an InferencePool only through an extension server (Envoy AI Gateway) that the stack "
-                    "does not install, and an existing Gateway's support is not known; remove the key",
+                    f"'inference' needs the stack's own Gateway, not existingGateway {existing_gateway!r}: whether an "
+                    "existing Gateway routes to an InferencePool is not known to the stack; remove the key or "
+                    "existingGateway",
                 )
             )
-        elif kubernetes_version is not None and _minor(kubernetes_version) < GKE_MINIMUM:
+        elif cloud is Cloud.GCP and kubernetes_version is not None and _minor(kubernetes_version) < GKE_MINIMUM:
             findings.append(
                 Finding(
                     path,

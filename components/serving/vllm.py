@@ -24,6 +24,7 @@ from components.serving.metadata import (
     scanner_skips,
 )
 from components.serving.pooling import pooling_flags
+from components.serving.route_auth import vllm_key_environment, vllm_key_flags
 from components.serving.weights import StreamedWeights, streaming_flags
 
 PORT = 8000
@@ -130,6 +131,10 @@ class VllmServerArgs:
 
     task: str = "generate"
     """`embed`: vLLM's pooling runner, answering /v1/embeddings (components/serving/pooling.py)."""
+    api_key_route: str | None = None
+    """Behind a Gateway that checks no key itself: the route whose Secret holds the clients' keys, which vLLM checks
+    (`--api-key`, components/serving/route_auth.py)."""
+    api_key_clients: tuple[str, ...] = ()
 
 
 def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
@@ -158,6 +163,8 @@ def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
         flags += ["--gpu-memory-utilization", f"{args.gpu_memory_utilization:g}"]
         if args.kv_cache_dtype != "auto":
             flags += ["--kv-cache-dtype", args.kv_cache_dtype]
+    if args.api_key_route is not None:
+        flags += vllm_key_flags(args.api_key_clients)
     return flags
 
 
@@ -225,6 +232,8 @@ def environment(args: VllmServerArgs) -> list[dict[str, pulumi.Input[str]]]:
         env.append({"name": "HF_TOKEN_PATH", "value": f"{TOKEN_DIR}/token"})
     if args.weights is not None:
         env.extend({"name": name, "value": value} for name, value in args.weights.env)
+    if args.api_key_route is not None:
+        env.extend(vllm_key_environment(args.api_key_route, args.api_key_clients))
     return env
 
 

@@ -12,6 +12,7 @@ from components import versions
 from components.catalog.instances import Cloud, InstanceType
 from components.cold_start import CacheKind, WeightsSource
 from components.node_fit import PoolFit
+from components.serving.route_auth import RouteAccess
 from components.sizing import Sizing
 from stacks.config.model_plan import ModelPlan, plan_model, pool_fabric
 from stacks.config.rules.capacity import replicas_held
@@ -82,6 +83,13 @@ class StackConfig:
     """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
     price_overrides: Mapping[str, PriceOverride] = field(default_factory=dict)
     """priceOverrides: machine type or fixed item -> the price the stack gives (stacks/cost.py applies them)."""
+    route_access: Mapping[str, RouteAccess] = field(default_factory=dict)
+    """Each model with a host (its route's name) -> who may call it: API-key clients and limits, or public."""
+
+    @property
+    def api_key_clients(self) -> tuple[str, ...]:
+        """Every client that holds a key, once, in the order first named."""
+        return tuple(dict.fromkeys(client for access in self.route_access.values() for client in access.clients))
 
     def replicas_held(self, pool: str, gpus_per_replica: int, max_nodes: Mapping[str, int] | None = None) -> int:
         """Replicas of `gpus_per_replica` GPUs that `pool` and its stand-ins hold at maxNodes (or `max_nodes`)."""
@@ -173,7 +181,24 @@ def resolve(
         grafana=top.grafana,
         alert_receivers=dict(alert_receivers),
         price_overrides=dict(price_overrides or {}),
+        route_access={name: route_access(spec, top) for name, spec in models.items() if spec.host},
     )
+
+
+def route_access(model: ModelServing, top: RawConfig) -> RouteAccess:
+    """Who may call a model with a host: `public: true`, or its own auth, else the stack's (the checks made sure one
+    of them is set)."""
+    if model.public:
+        return RouteAccess(public_reason=model.public_reason)
+    auth = model.auth or top.auth
+    if auth is None:
+        raise ValueError(f"model with host {model.host!r} has neither auth nor public: true")
+    limits = {
+        client: limit
+        for client in auth.api_key_clients
+        if (limit := auth.client_requests_per_minute.get(client, auth.requests_per_minute)) is not None
+    }
+    return RouteAccess(clients=tuple(auth.api_key_clients), requests_per_minute=limits)
 
 
 # ReadWriteMany classes that come with the cluster: Azure Files (built into AKS). EKS has none and GKE's built-in

@@ -214,6 +214,21 @@ class ClientConfig(ConfigModel):
     """Labels the calling pods all carry; empty: every pod of `namespace`. Required in the serving namespace."""
 
 
+class AuthConfig(ConfigModel):
+    """Who may call a model through the Gateway: the named clients, each with an API key the stack generates (a
+    Pulumi secret), and how many requests each may make (docs/manual.md, "Who can call a model")."""
+
+    api_key_clients: list[Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]] = Field(min_length=1, max_length=15)
+    """Names of the clients that each get an API key: `pulumi stack output apiKeys --show-secrets` reads them."""
+    requests_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
+    """Requests each client may make per minute to one model, counted by each Gateway proxy replica; empty: no
+    limit. Only the stack's own Gateway off GKE enforces it."""
+    client_requests_per_minute: dict[Annotated[str, Field(pattern=DNS_LABEL, max_length=63)], int] = Field(
+        default_factory=dict, max_length=15
+    )
+    """Per-client overrides of `requestsPerMinute` (client name → requests per minute, at least 1)."""
+
+
 class ModelServing(ConfigModel):
     """One model served behind one OpenAI-compatible endpoint."""
 
@@ -257,6 +272,12 @@ class ModelServing(ConfigModel):
     """With `routing: inference`: InferenceObjectives of the model's pool, name → priority. A request naming one in its
     `x-llm-d-inference-objective` header is queued by that priority when the model is saturated (higher first; a
     request naming none has priority 0)."""
+    auth: AuthConfig | None = None
+    """With `host`: who may call the model through the Gateway, in place of the stack-wide `auth`."""
+    public: bool = False
+    """With `host`: serve the route to anyone, without authentication (`publicReason` required)."""
+    public_reason: str | None = Field(default=None, min_length=10, max_length=300)
+    """Why the route needs no authentication; required with `public: true`."""
     load_balancer: LoadBalancerConfig | None = None
     """Expose the model through a LoadBalancer Service restricted to source ranges."""
     clients: list[ClientConfig] = Field(default_factory=list, max_length=20)
@@ -359,6 +380,8 @@ class RawConfig(ConfigModel):
         default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
     )
     """`namespace/name` of a Gateway the cluster already runs; empty: the stack installs its own."""
+    auth: AuthConfig | None = None
+    """Who may call the models exposed with `host`: API-key clients and their limits (a model's `auth` replaces it)."""
     gateway_internal: bool = False
     """Cloud targets: the stack's Gateway gets a private address in the cluster's network, not a public one."""
     gateway_source_ranges: list[str] = Field(default_factory=list, max_length=40)

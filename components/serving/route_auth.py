@@ -1,0 +1,191 @@
+"""Who may call a model through the Gateway: API keys the stack generates (Pulumi secrets), checked by the Gateway
+with per-client request limits where the stack runs its own Gateway off GKE (agentgateway's AgentgatewayPolicy on
+the model's HTTPRoute), and by vLLM's own `--api-key` behind GKE's managed Gateway or an existing one, which offer
+the stack no authentication of their own.
+
+agentgateway v1.4.1, as its source says:
+- `apiKeyAuthentication` (mode Strict, the CRD's default) answers a missing or unknown key with 401 (crates/
+  agentgateway/src/proxy/mod.rs:281); the keys come from a Secret the controller watches (controller/pkg/agentgateway/
+  plugins/traffic_plugin.go:924-935, krt collections), so a rotated Secret reaches the proxies without a restart.
+  Each entry is JSON `{"key", "metadata"}`; the metadata is flattened into CEL's `apiKey` (src/http/apikey.rs:53-58).
+- the rate limit runs after authentication (src/proxy/httpproxy.rs:182-206) and picks the first `conditional` entry
+  whose condition holds (src/store/policy.rs:324-352): one entry per client, `apiKey.client == '<name>'`, each with its
+  own token bucket. Local limits are counted by each proxy replica alone (the CRD's LocalRateLimit doc); a client over
+  its limit gets 429 with x-ratelimit-limit/-remaining/-reset, not Retry-After (src/proxy/mod.rs:296, 341-354).
+- a `tokens` limit counts only requests to an AI backend (src/proxy/httpproxy.rs:2245: `llm_provider`), which the
+  stack's routes (to a Service or an InferencePool) are not: the stack sets request limits only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random
+
+from components.serving.gateway import GatewayRef, Implementation
+from components.serving.metadata import PART_OF
+
+POLICY_API_VERSION = "agentgateway.dev/v1alpha1"
+CLIENT_METADATA = "client"
+"""The API key's metadata field that names its client, which the rate limit's conditions read."""
+KEY_LENGTH = 48
+"""Characters of each generated key (letters and digits: about 285 bits)."""
+VLLM_KEY_ENV = "VLLM_API_KEY_{index}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteAccess:
+    """Who may call one route: API-key clients with their limits, or (no clients) anyone, for `public_reason`."""
+
+    clients: tuple[str, ...] = ()
+    requests_per_minute: Mapping[str, int] = field(default_factory=dict)
+    """Client → requests per minute (on each proxy replica); a client absent here is not limited."""
+    public_reason: str | None = None
+
+    @property
+    def public(self) -> bool:
+        return not self.clients
+
+
+def enforces_policies(gateway: GatewayRef) -> bool:
+    """The Gateway checks keys and limits itself: the stack's own Gateway off GKE (agentgateway). GKE's managed
+    Gateway and an existing Gateway leave the key to vLLM (`--api-key`) and enforce no per-client limit."""
+    return gateway.implementation is Implementation.ENVOY
+
+
+def gateway_label(gateway: GatewayRef) -> str:
+    """What the plan and the messages call the Gateway."""
+    if gateway.implementation is Implementation.GKE:
+        return "GKE's managed Gateway"
+    if gateway.implementation is Implementation.EXISTING:
+        return f"the existing Gateway {gateway.namespace}/{gateway.name}"
+    return "the stack's Gateway"
+
+
+def secret_name(route: str) -> str:
+    return f"{route}-api-keys"
+
+
+def policy_name(route: str) -> str:
+    return f"{route}-auth"
+
+
+def key_entry(client: str, key: str) -> str:
+    """One Secret entry as agentgateway reads it: the key and the client's name as metadata."""
+    return json.dumps({"key": key, "metadata": {CLIENT_METADATA: client}}, separators=(",", ":"))
+
+
+def rate_limit(access: RouteAccess) -> dict[str, Any] | None:
+    """One conditional local limit per limited client, chosen by the client named in its key's metadata."""
+    entries = [
+        {
+            "condition": f"apiKey.{CLIENT_METADATA} == '{client}'",
+            "policy": {"local": [{"requests": access.requests_per_minute[client], "unit": "Minutes"}]},
+        }
+        for client in access.clients
+        if client in access.requests_per_minute
+    ]
+    return {"conditional": entries} if entries else None
+
+
+def policy_spec(route: str, access: RouteAccess) -> dict[str, Any]:
+    """The AgentgatewayPolicy on the route: keys from its Secret (Strict: no key, no request), then the limits."""
+    traffic: dict[str, Any] = {"apiKeyAuthentication": {"mode": "Strict", "secretRef": {"name": secret_name(route)}}}
+    limits = rate_limit(access)
+    if limits is not None:
+        traffic["rateLimit"] = limits
+    return {
+        "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": route}],
+        "traffic": traffic,
+    }
+
+
+def vllm_key_flags(clients: tuple[str, ...]) -> list[str]:
+    """`--api-key` with each client's key, as environment references the kubelet expands (the keys stay in the
+    Secret, never in the pod spec). vLLM v0.31.0 takes a list (entrypoints/launchers/cli_args.py:317) and accepts any
+    of them on /v1, /v2, /inference and /cohere only (entrypoints/serve/middleware/authenticate.py:12)."""
+    if not clients:
+        return []
+    return ["--api-key", *(f"$({VLLM_KEY_ENV.format(index=index)})" for index in range(len(clients)))]
+
+
+def vllm_key_environment(route: str, clients: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Each client's key from the route's Secret, read once when vLLM starts."""
+    return [
+        {
+            "name": VLLM_KEY_ENV.format(index=index),
+            "valueFrom": {"secretKeyRef": {"name": secret_name(route), "key": client}},
+        }
+        for index, client in enumerate(clients)
+    ]
+
+
+def generate_keys(
+    clients: tuple[str, ...], opts: pulumi.ResourceOptions | None = None
+) -> dict[str, pulumi.Output[str]]:
+    """One key per client, for every model it may call: a RandomPassword, whose result Pulumi keeps secret. A new key:
+    `pulumi up --replace <its URN>` (docs/manual.md, "Who can call a model")."""
+    return {
+        client: pulumi_random.RandomPassword(f"api-key-{client}", length=KEY_LENGTH, special=False, opts=opts).result
+        for client in clients
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteAuthArgs:
+    namespace: pulumi.Input[str]
+    route: str
+    """The HTTPRoute's name (the primary model's)."""
+    access: RouteAccess
+    keys: Mapping[str, pulumi.Output[str]]
+    """Every client's key (secret outputs); the route's clients are read from it."""
+    gateway: GatewayRef
+    after: list[pulumi.Resource]
+    """The Gateway's CRDs."""
+
+
+class RouteAuth(pulumi.ComponentResource):
+    """The Secret `<route>-api-keys` with the route's clients' keys and, where the Gateway enforces policies, the
+    AgentgatewayPolicy `<route>-auth` on the route. Behind another Gateway the Secret is what vLLM's `--api-key`
+    reads (one plain entry per client).
+
+    Example::
+
+        RouteAuth("chat", RouteAuthArgs(namespace=ns, route="chat", access=RouteAccess(clients=("app",)),
+                  keys={"app": key}, gateway=ref, after=[]))
+    """
+
+    def __init__(self, name: str, args: RouteAuthArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("llm-platform:serving:RouteAuth", name, None, opts)
+        labels = {"app.kubernetes.io/part-of": PART_OF}
+        enforced = enforces_policies(args.gateway)
+        entries = {
+            client: (
+                args.keys[client].apply(lambda key, client=client: key_entry(client, key))
+                if enforced
+                else args.keys[client]
+            )
+            for client in args.access.clients
+        }
+        self.secret = k8s.core.v1.Secret(
+            f"{name}-api-keys",
+            metadata={"name": secret_name(args.route), "namespace": args.namespace, "labels": labels},
+            type="Opaque",
+            string_data={client: pulumi.Output.secret(entry) for client, entry in entries.items()},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        if enforced:
+            k8s.apiextensions.CustomResource(
+                f"{name}-auth",
+                api_version=POLICY_API_VERSION,
+                kind="AgentgatewayPolicy",
+                metadata={"name": policy_name(args.route), "namespace": args.namespace, "labels": labels},
+                spec=policy_spec(args.route, args.access),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
+            )
+        self.register_outputs({})

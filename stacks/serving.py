@@ -35,7 +35,7 @@ from components.serving.inference_objectives import objective_crd
 from components.serving.kserve import KServePlatform
 from components.serving.leader_worker_set import LwsPlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
-from components.serving.route_auth import RouteAuth, RouteAuthArgs, enforces_policies, generate_keys
+from components.serving.route_auth import enforces_policies, generate_keys
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS
 from components.serving.vllm import VllmServerArgs, footprint
 from components.serving.weights_copy import copy_footprint
@@ -96,8 +96,12 @@ def deploy_models(
     }
     guards = _guards(config, namespace, servers, cache, cluster.provider)
     platform = _platform(config, gateway, in_cluster)
-    keys = _route_auth(config, namespace, gateway, platform, cluster.provider)
-    shared = _shared(config, namespace, cluster, gpu_ready or [], guards, keda, platform, prometheus, gateway)
+    keys = generate_keys(config.api_key_clients) if gateway is not None else {}
+    shared = dataclasses.replace(
+        _shared(config, namespace, cluster, gpu_ready or [], guards, keda, platform, prometheus, gateway),
+        route_access=config.route_access,
+        api_keys=keys,
+    )
     models = {
         name: Model(
             name,
@@ -123,35 +127,6 @@ def deploy_models(
         parent=namespace,
     )
     return _outputs(config, models, gateway, platform.gateway, keys)
-
-
-def _route_auth(
-    config: StackConfig,
-    namespace: ServingNamespace,
-    gateway: GatewayRef | None,
-    platform: _Platform,
-    provider: pulumi.ProviderResource,
-) -> dict[str, pulumi.Output[str]]:
-    """Each client's key, and for each route with clients its Secret (and policy, where the Gateway enforces one);
-    the keys, for the `apiKeys` output."""
-    if gateway is None or not config.api_key_clients:
-        return {}
-    keys = generate_keys(config.api_key_clients)
-    for route, access in config.route_access.items():
-        if access.clients:
-            RouteAuth(
-                route,
-                RouteAuthArgs(
-                    namespace=namespace.name,
-                    route=route,
-                    access=access,
-                    keys=keys,
-                    gateway=gateway,
-                    after=platform.gateway.ready if platform.gateway is not None else [],
-                ),
-                opts=pulumi.ResourceOptions(parent=namespace, provider=provider),
-            )
-    return keys
 
 
 def _shared(

@@ -34,6 +34,7 @@ from stacks.config.schema import (
     OBJECT_KEYS,
     PATTERN_HINTS,
     SECRET_KEYS,
+    AuthConfig,
     ConfigModel,
     GpuPool,
     ModelServing,
@@ -87,10 +88,12 @@ def parse_config(
     later: list[ConfigIssue] = []
     overrides, override_issues = _price_overrides(values, top, pools)
     later.extend(override_issues)
+    stack_auth, auth_issues = _validate(AuthConfig, values["auth"], ("auth",)) if "auth" in values else (None, [])
+    issues.extend(auth_issues)
     sizings = model_sizings(pools, models)
     pool_names = set((values.get("gpuPools") or {}).keys())
     has_token = _has_token(raw, hf_token)
-    later.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token))
+    later.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token, stack_auth=stack_auth))
     later.extend(_observability_issues(top, models, receivers=[key for key in ALERT_RECEIVER_KEYS if key in raw]))
     if top is not None:
         later.extend(check_cloud(top, pools))
@@ -112,6 +115,7 @@ def parse_config(
         hf_token=hf_token,
         alert_receivers=alert_receivers or {},
         price_overrides=overrides,
+        stack_auth=stack_auth,
     )
 
 

@@ -46,6 +46,7 @@ from stacks.config.rules.routing import routing_findings
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
     DNS_LABEL,
+    AuthConfig,
     Engine,
     GpuPool,
     ModelServing,
@@ -63,6 +64,7 @@ def check_rules(
     sizings: Mapping[str, Sizing | None],
     *,
     has_token: bool,
+    stack_auth: AuthConfig | None = None,
 ) -> list[ConfigIssue]:
     """Rules across keys, for every part that has the right shape; `sizings`: each model's on its pool's GPU."""
     issues: list[ConfigIssue] = []
@@ -83,7 +85,7 @@ def check_rules(
             as_issues(
                 auth_findings(
                     models,
-                    config.auth,
+                    stack_auth,
                     gateway_enforces=enforces_policies(gateway),
                     gateway_name=gateway_label(gateway),
                 )

@@ -19,6 +19,7 @@ from stacks.config.rules.capacity import replicas_held
 from stacks.config.rules.cold_start import resolve_cold_start
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
+    AuthConfig,
     DeployerType,
     GpuPool,
     ModelServing,
@@ -113,6 +114,7 @@ def resolve(
     hf_token: pulumi.Output[str] | None,
     alert_receivers: Mapping[str, pulumi.Output[str]],
     price_overrides: Mapping[str, PriceOverride] | None = None,
+    stack_auth: AuthConfig | None = None,
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
@@ -181,16 +183,16 @@ def resolve(
         grafana=top.grafana,
         alert_receivers=dict(alert_receivers),
         price_overrides=dict(price_overrides or {}),
-        route_access={name: route_access(spec, top) for name, spec in models.items() if spec.host},
+        route_access={name: route_access(spec, stack_auth) for name, spec in models.items() if spec.host},
     )
 
 
-def route_access(model: ModelServing, top: RawConfig) -> RouteAccess:
+def route_access(model: ModelServing, stack_auth: AuthConfig | None) -> RouteAccess:
     """Who may call a model with a host: `public: true`, or its own auth, else the stack's (the checks made sure one
     of them is set)."""
     if model.public:
         return RouteAccess(public_reason=model.public_reason)
-    auth = model.auth or top.auth
+    auth = model.auth or stack_auth
     if auth is None:
         raise ValueError(f"model with host {model.host!r} has neither auth nor public: true")
     limits = {

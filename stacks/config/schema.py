@@ -380,8 +380,6 @@ class RawConfig(ConfigModel):
         default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
     )
     """`namespace/name` of a Gateway the cluster already runs; empty: the stack installs its own."""
-    auth: AuthConfig | None = None
-    """Who may call the models exposed with `host`: API-key clients and their limits (a model's `auth` replaces it)."""
     gateway_internal: bool = False
     """Cloud targets: the stack's Gateway gets a private address in the cluster's network, not a public one."""
     gateway_source_ranges: list[str] = Field(default_factory=list, max_length=40)
@@ -400,7 +398,7 @@ class RawConfig(ConfigModel):
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
-OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides"})
+OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides", "auth"})
 
 
 LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds", "gatewaySourceRanges"})

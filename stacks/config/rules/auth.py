@@ -50,8 +50,8 @@ def auth_findings(
                     findings.append(
                         Finding(
                             f"{path}.{key}",
-                            "only applies with host (the model's Gateway route; a canary takes its primary's); "
-                            "remove the key",
+                            f"only applies to the Gateway route of a model with {path}.host (a canary takes its "
+                            "primary's); remove the key",
                         )
                     )
             continue

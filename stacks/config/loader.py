@@ -90,6 +90,8 @@ def parse_config(
     later.extend(override_issues)
     stack_auth, auth_issues = _validate(AuthConfig, values["auth"], ("auth",)) if "auth" in values else (None, [])
     issues.extend(auth_issues)
+    if auth_issues:
+        dropped.add("auth")  # what the rules would say of a stack without it is not the problem
     sizings = model_sizings(pools, models)
     pool_names = set((values.get("gpuPools") or {}).keys())
     has_token = _has_token(raw, hf_token)

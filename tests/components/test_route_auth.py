@@ -1,0 +1,126 @@
+"""A route's authentication: the AgentgatewayPolicy on the stack's own Gateway, vLLM's `--api-key` behind another,
+and the Secret of keys, whose values stay Pulumi secrets."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from typing import Any
+
+import pulumi
+
+from components.serving.gateway import GatewayRef, Implementation
+from components.serving.route_auth import (
+    RouteAccess,
+    RouteAuth,
+    RouteAuthArgs,
+    enforces_policies,
+    key_entry,
+    policy_spec,
+    rate_limit,
+    vllm_key_environment,
+    vllm_key_flags,
+)
+from components.serving.vllm import environment, vllm_args
+from tests.components.test_vllm import CPU_ARGS as VLLM_ARGS
+from tools.admission import admission_errors
+from tools.offline import reveal
+
+OWN = GatewayRef(implementation=Implementation.ENVOY, namespace="gateway", name="llm-platform")
+GKE = GatewayRef(implementation=Implementation.GKE, namespace="llm-gateway", name="llm-platform")
+EXISTING = GatewayRef(implementation=Implementation.EXISTING, namespace="edge", name="public")
+LIMITED = RouteAccess(clients=("chat-app", "evals", "ops"), requests_per_minute={"chat-app": 600, "evals": 60})
+POLICY = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy"
+SECRET = "kubernetes:core/v1:Secret"
+
+
+def _policy(spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "agentgateway.dev/v1alpha1",
+        "kind": "AgentgatewayPolicy",
+        "metadata": {"name": "chat-auth", "namespace": "llm-serving"},
+        "spec": spec,
+    }
+
+
+def test_only_the_stacks_own_gateway_off_gke_enforces_the_policies() -> None:
+    assert [enforces_policies(gateway) for gateway in (OWN, GKE, EXISTING)] == [True, False, False]
+
+
+def test_the_policy_targets_the_route_by_name_and_checks_keys_from_its_secret() -> None:
+    spec = policy_spec("chat", RouteAccess(clients=("app",)))
+    assert spec["targetRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "chat"}]
+    assert spec["traffic"] == {"apiKeyAuthentication": {"mode": "Strict", "secretRef": {"name": "chat-api-keys"}}}
+
+
+def test_each_limited_client_gets_its_own_bucket_chosen_by_its_keys_metadata() -> None:
+    assert rate_limit(LIMITED) == {
+        "conditional": [
+            {"condition": "apiKey.client == 'chat-app'", "policy": {"local": [{"requests": 600, "unit": "Minutes"}]}},
+            {"condition": "apiKey.client == 'evals'", "policy": {"local": [{"requests": 60, "unit": "Minutes"}]}},
+        ]
+    }
+    assert rate_limit(RouteAccess(clients=("app",))) is None
+
+
+def test_the_policy_with_and_without_limits_is_admitted_by_its_crd_and_cel_rules() -> None:
+    assert admission_errors(_policy(policy_spec("chat", LIMITED))) == []
+    assert admission_errors(_policy(policy_spec("chat", RouteAccess(clients=("app",))))) == []
+
+
+def test_admission_would_refuse_a_limit_of_no_requests() -> None:
+    broken = copy.deepcopy(policy_spec("chat", LIMITED))
+    broken["traffic"]["rateLimit"]["conditional"][0]["policy"]["local"][0]["requests"] = 0
+    assert admission_errors(_policy(broken)) != []
+
+
+def test_a_key_entry_carries_the_client_name_the_limits_read() -> None:
+    assert json.loads(key_entry("evals", "k-123")) == {"key": "k-123", "metadata": {"client": "evals"}}
+
+
+def test_vllm_reads_each_key_from_the_routes_secret_by_reference_only() -> None:
+    assert vllm_key_flags(("chat-app", "evals")) == ["--api-key", "$(VLLM_API_KEY_0)", "$(VLLM_API_KEY_1)"]
+    assert vllm_key_environment("chat", ("chat-app", "evals")) == [
+        {"name": "VLLM_API_KEY_0", "valueFrom": {"secretKeyRef": {"name": "chat-api-keys", "key": "chat-app"}}},
+        {"name": "VLLM_API_KEY_1", "valueFrom": {"secretKeyRef": {"name": "chat-api-keys", "key": "evals"}}},
+    ]
+
+
+def test_the_server_checks_keys_only_when_told_its_route() -> None:
+    assert "--api-key" not in vllm_args(VLLM_ARGS)
+    checked = dataclasses.replace(VLLM_ARGS, api_key_route="chat", api_key_clients=("app",))
+    assert vllm_args(checked)[-2:] == ["--api-key", "$(VLLM_API_KEY_0)"]
+    assert environment(checked)[-1]["valueFrom"]["secretKeyRef"] == {"name": "chat-api-keys", "key": "app"}
+
+
+def _route_auth(gateway: GatewayRef, key: str) -> Any:
+    def program() -> None:
+        RouteAuth(
+            "chat",
+            RouteAuthArgs(
+                namespace="llm-serving",
+                route="chat",
+                access=LIMITED,
+                keys={client: pulumi.Output.secret(f"{key}-{client}") for client in LIMITED.clients},
+                gateway=gateway,
+                after=[],
+            ),
+        )
+
+    return program
+
+
+def test_on_the_stacks_own_gateway_the_secret_stays_secret_and_the_policy_follows(under_mocks: Any) -> None:
+    registered = under_mocks(_route_auth(OWN, "s3cret-value"))
+    secret = registered.inputs(SECRET)
+    assert secret["stringData"] == {"chat-app": "[secret]", "evals": "[secret]", "ops": "[secret]"}
+    assert registered.inputs(POLICY)["spec"] == policy_spec("chat", LIMITED)
+    # What the plan shows of every input: secrets as such.
+    assert "s3cret-value" not in json.dumps([reveal(r.inputs) for r in registered.registrations])
+
+
+def test_behind_gkes_gateway_only_the_secret_vllm_reads_is_made(under_mocks: Any) -> None:
+    registered = under_mocks(_route_auth(GKE, "s3cret-value"))
+    assert registered.all(POLICY) == []
+    assert registered.inputs(SECRET)["stringData"] == {"chat-app": "[secret]", "evals": "[secret]", "ops": "[secret]"}

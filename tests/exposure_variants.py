@@ -37,6 +37,8 @@ def _without_loadbalancer(model: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in model.items() if key != "loadBalancer"}
 
 
+CLIENT = json.dumps({"apiKeyClients": ["app"]})
+"""dev exposes no model: the variants that expose one give it a client with an API key (issue 23)."""
 PUBLIC = {"gatewayInternal": "false", "acmeEmail": "ops@example.com", "tlsClusterIssuer": ""}
 INTERNAL = {"gatewayInternal": "true", "tlsClusterIssuer": "internal-ca", "acmeEmail": ""}
 LIMITED = {"gatewaySourceRanges": json.dumps([GATEWAY_SOURCE_RANGE]), "tlsClusterIssuer": "own-ca", "acmeEmail": ""}
@@ -71,11 +73,15 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     # An existing cluster: the stack's Envoy Gateway on the cluster's own load balancer, or a Gateway it runs.
     "existing-sleeper": (
         "dev",
-        {"acmeEmail": "ops@example.com", "models": _exposed("dev", "qwen", "chat.example.com", minReplicas=0)},
+        {
+            "acmeEmail": "ops@example.com",
+            "auth": CLIENT,
+            "models": _exposed("dev", "qwen", "chat.example.com", minReplicas=0),
+        },
     ),
     "existing-gateway": (
         "dev",
-        {"existingGateway": "edge/public", "models": _exposed("dev", "qwen", "chat.example.com")},
+        {"existingGateway": "edge/public", "auth": CLIENT, "models": _exposed("dev", "qwen", "chat.example.com")},
     ),
 }
 CASES = [*stack_names(), *VARIANTS]

@@ -321,7 +321,6 @@ def _server_args(
     checks_keys = gateway is not None and access is not None and bool(access.clients) and not enforces_policies(gateway)
     return VllmServerArgs(
         api_key_route=model.route.primary if checks_keys and model.route is not None else None,
-        api_key_clients=access.clients if checks_keys and access is not None else (),
         namespace=namespace.name,
         image=config.vllm_image if on_gpu else config.vllm_cpu_image,
         model_id=model.spec.hugging_face_id,

@@ -35,7 +35,9 @@ CLIENT_METADATA = "client"
 """The API key's metadata field that names its client, which the rate limit's conditions read."""
 KEY_LENGTH = 48
 """Characters of each generated key (letters and digits: about 285 bits)."""
-VLLM_KEY_ENV = "VLLM_API_KEY_{index}"
+VLLM_KEYS_DIR = "/etc/vllm-api-keys"
+VLLM_KEYS_FILE = "keys.yaml"
+"""Behind a Gateway that checks no key: the Secret's one entry, a vLLM config file (`--config`) naming the keys."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,24 +107,30 @@ def policy_spec(route: str, access: RouteAccess) -> dict[str, Any]:
     }
 
 
-def vllm_key_flags(clients: tuple[str, ...]) -> list[str]:
-    """`--api-key` with each client's key, as environment references the kubelet expands (the keys stay in the
-    Secret, never in the pod spec). vLLM v0.31.0 takes a list (entrypoints/launchers/cli_args.py:317) and accepts any
-    of them on /v1, /v2, /inference and /cohere only (entrypoints/serve/middleware/authenticate.py:12)."""
-    if not clients:
-        return []
-    return ["--api-key", *(f"$({VLLM_KEY_ENV.format(index=index)})" for index in range(len(clients)))]
+def vllm_keys_file(keys: list[str]) -> str:
+    """vLLM's config file with the clients' keys: `api-key` takes a list (vLLM v0.31.0 entrypoints/launchers/
+    cli_args.py:317), which its parser turns into `--api-key k1 k2` (utils/argparse_utils.py:564-620). JSON is YAML."""
+    return json.dumps({"api-key": keys})
 
 
-def vllm_key_environment(route: str, clients: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Each client's key from the route's Secret, read once when vLLM starts."""
-    return [
-        {
-            "name": VLLM_KEY_ENV.format(index=index),
-            "valueFrom": {"secretKeyRef": {"name": secret_name(route), "key": client}},
-        }
-        for index, client in enumerate(clients)
-    ]
+def vllm_key_flags() -> list[str]:
+    """Read the keys from the mounted file, never from the pod spec, the environment or the command line. vLLM
+    accepts any of them on /v1, /v2, /inference and /cohere only (entrypoints/serve/middleware/authenticate.py:12)
+    and logs `api_key` as *** (entrypoints/serve/utils/api_utils.py:271-286)."""
+    return ["--config", f"{VLLM_KEYS_DIR}/{VLLM_KEYS_FILE}"]
+
+
+def vllm_key_volume(route: str) -> tuple[dict[str, object], dict[str, object]]:
+    """The route's Secret as a read-only file, and where vLLM finds it."""
+    volume = {
+        "name": "api-keys",
+        "secret": {
+            "secretName": secret_name(route),
+            "defaultMode": 0o440,
+            "items": [{"key": VLLM_KEYS_FILE, "path": VLLM_KEYS_FILE}],
+        },
+    }
+    return volume, {"name": "api-keys", "mountPath": VLLM_KEYS_DIR, "readOnly": True}
 
 
 def generate_keys(
@@ -151,8 +159,8 @@ class RouteAuthArgs:
 
 class RouteAuth(pulumi.ComponentResource):
     """The Secret `<route>-api-keys` with the route's clients' keys and, where the Gateway enforces policies, the
-    AgentgatewayPolicy `<route>-auth` on the route. Behind another Gateway the Secret is what vLLM's `--api-key`
-    reads (one plain entry per client).
+    AgentgatewayPolicy `<route>-auth` on the route. Behind another Gateway the Secret is the config file vLLM reads
+    its `--api-key` list from.
 
     Example::
 
@@ -164,19 +172,23 @@ class RouteAuth(pulumi.ComponentResource):
         super().__init__("llm-platform:serving:RouteAuth", name, None, opts)
         labels = {"app.kubernetes.io/part-of": PART_OF}
         enforced = enforces_policies(args.gateway)
-        entries = {
-            client: (
-                args.keys[client].apply(lambda key, client=client: key_entry(client, key))
-                if enforced
-                else args.keys[client]
-            )
-            for client in args.access.clients
-        }
+        entries: dict[str, pulumi.Output[str]] = (
+            {
+                client: args.keys[client].apply(lambda key, client=client: key_entry(client, key))
+                for client in args.access.clients
+            }
+            if enforced
+            else {
+                VLLM_KEYS_FILE: pulumi.Output.all(*(args.keys[client] for client in args.access.clients)).apply(
+                    vllm_keys_file
+                )
+            }
+        )
         self.secret = k8s.core.v1.Secret(
             f"{name}-api-keys",
             metadata={"name": secret_name(args.route), "namespace": args.namespace, "labels": labels},
             type="Opaque",
-            string_data={client: pulumi.Output.secret(entry) for client, entry in entries.items()},
+            string_data={item: pulumi.Output.secret(entry) for item, entry in entries.items()},
             opts=pulumi.ResourceOptions(parent=self),
         )
         if enforced:

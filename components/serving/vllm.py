@@ -24,7 +24,7 @@ from components.serving.metadata import (
     scanner_skips,
 )
 from components.serving.pooling import pooling_flags
-from components.serving.route_auth import vllm_key_environment, vllm_key_flags
+from components.serving.route_auth import vllm_key_flags, vllm_key_volume
 from components.serving.weights import StreamedWeights, streaming_flags
 
 PORT = 8000
@@ -133,8 +133,7 @@ class VllmServerArgs:
     """`embed`: vLLM's pooling runner, answering /v1/embeddings (components/serving/pooling.py)."""
     api_key_route: str | None = None
     """Behind a Gateway that checks no key itself: the route whose Secret holds the clients' keys, which vLLM checks
-    (`--api-key`, components/serving/route_auth.py)."""
-    api_key_clients: tuple[str, ...] = ()
+    (`--api-key` from a mounted config file, components/serving/route_auth.py)."""
 
 
 def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
@@ -164,7 +163,7 @@ def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
         if args.kv_cache_dtype != "auto":
             flags += ["--kv-cache-dtype", args.kv_cache_dtype]
     if args.api_key_route is not None:
-        flags += vllm_key_flags(args.api_key_clients)
+        flags += vllm_key_flags()
     return flags
 
 
@@ -232,8 +231,6 @@ def environment(args: VllmServerArgs) -> list[dict[str, pulumi.Input[str]]]:
         env.append({"name": "HF_TOKEN_PATH", "value": f"{TOKEN_DIR}/token"})
     if args.weights is not None:
         env.extend({"name": name, "value": value} for name, value in args.weights.env)
-    if args.api_key_route is not None:
-        env.extend(vllm_key_environment(args.api_key_route, args.api_key_clients))
     return env
 
 
@@ -276,6 +273,10 @@ def pod_volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dic
             }
         )
         mounts.append({"name": "hf-token", "mountPath": TOKEN_DIR, "readOnly": True})
+    if args.api_key_route is not None:
+        volume, mount = vllm_key_volume(args.api_key_route)
+        volumes.append(volume)
+        mounts.append(mount)
     return volumes, mounts
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from components.serving.gateway import GatewayRef, Implementation
-from components.serving.route_auth import KEY_LENGTH, enforces_policies, policy_name, secret_name
+from components.serving.route_auth import KEY_LENGTH, enforces_policies, policy_name, secret_name, vllm_key_flags
 from tools.admission import admission_errors
 from tools.offline import Mode, planned_stack_names
 from tools.plan import Plan, summary
@@ -56,7 +56,7 @@ def _policies_on(plan: Plan, route: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _servers_behind(plan: Plan, route: dict[str, Any]) -> list[dict[str, Any]]:
-    """The vLLM containers of the models the route's backends lead to (by model name: Service, pool or wake host)."""
+    """The pod specs of the models the route's backends lead to (by model name: Service, pool or wake host)."""
     names = set()
     for rule in route["spec"]["rules"]:
         for backend in rule["backendRefs"]:
@@ -65,11 +65,10 @@ def _servers_behind(plan: Plan, route: dict[str, Any]) -> list[dict[str, Any]]:
             )
             names.add(host.split("-wake.")[0] if host else backend["name"])
     return [
-        container
+        deployment["spec"]["template"]["spec"]
         for deployment in _objects(plan, "Deployment")
         if deployment["metadata"]["name"] in names
         and deployment["metadata"]["namespace"] == route["metadata"]["namespace"]
-        for container in deployment["spec"]["template"]["spec"]["containers"]
     ]
 
 
@@ -89,16 +88,13 @@ def test_no_route_of_a_host_answers_without_a_key_unless_its_model_is_public(pla
             check = policy["spec"]["traffic"]["apiKeyAuthentication"]
             assert (check["mode"], check["secretRef"]["name"]) == ("Strict", secret_name(name))
         else:
-            servers = _servers_behind(plan, route)
-            assert servers, name
-            for container in servers:
-                assert "--api-key" in container["args"], (name, container["name"])
-                keys = {
-                    env["valueFrom"]["secretKeyRef"]["name"]
-                    for env in container["env"]
-                    if env["name"].startswith("VLLM_API_KEY_")
-                }
-                assert keys == {secret_name(name)}, (name, keys)
+            pods = _servers_behind(plan, route)
+            assert pods, name
+            for pod in pods:
+                [container] = pod["containers"]
+                assert container["args"][-2:] == vllm_key_flags(), name
+                volumes = {v["name"]: v for v in pod["volumes"]}
+                assert volumes["api-keys"]["secret"]["secretName"] == secret_name(name)
 
 
 @pytest.mark.parametrize("stack", STACKS)

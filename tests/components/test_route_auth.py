@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pulumi
+import yaml
 
 from components.serving.gateway import GatewayRef, Implementation
 from components.serving.route_auth import (
@@ -19,10 +20,10 @@ from components.serving.route_auth import (
     key_entry,
     policy_spec,
     rate_limit,
-    vllm_key_environment,
     vllm_key_flags,
+    vllm_keys_file,
 )
-from components.serving.vllm import environment, vllm_args
+from components.serving.vllm import environment, pod_volumes, vllm_args
 from tests.components.test_vllm import CPU_ARGS as VLLM_ARGS
 from tools.admission import admission_errors
 from tools.offline import reveal
@@ -79,19 +80,23 @@ def test_a_key_entry_carries_the_client_name_the_limits_read() -> None:
     assert json.loads(key_entry("evals", "k-123")) == {"key": "k-123", "metadata": {"client": "evals"}}
 
 
-def test_vllm_reads_each_key_from_the_routes_secret_by_reference_only() -> None:
-    assert vllm_key_flags(("chat-app", "evals")) == ["--api-key", "$(VLLM_API_KEY_0)", "$(VLLM_API_KEY_1)"]
-    assert vllm_key_environment("chat", ("chat-app", "evals")) == [
-        {"name": "VLLM_API_KEY_0", "valueFrom": {"secretKeyRef": {"name": "chat-api-keys", "key": "chat-app"}}},
-        {"name": "VLLM_API_KEY_1", "valueFrom": {"secretKeyRef": {"name": "chat-api-keys", "key": "evals"}}},
-    ]
+def test_vllms_config_file_lists_every_clients_key_under_api_key() -> None:
+    # vLLM's --config reads YAML (utils/argparse_utils.py load_config_file); JSON is YAML.
+    assert yaml.safe_load(vllm_keys_file(["k-1", "k-2"])) == {"api-key": ["k-1", "k-2"]}
 
 
-def test_the_server_checks_keys_only_when_told_its_route() -> None:
-    assert "--api-key" not in vllm_args(VLLM_ARGS)
-    checked = dataclasses.replace(VLLM_ARGS, api_key_route="chat", api_key_clients=("app",))
-    assert vllm_args(checked)[-2:] == ["--api-key", "$(VLLM_API_KEY_0)"]
-    assert environment(checked)[-1]["valueFrom"]["secretKeyRef"] == {"name": "chat-api-keys", "key": "app"}
+def test_the_server_reads_its_keys_from_the_routes_secret_as_a_file_only() -> None:
+    assert "--config" not in vllm_args(VLLM_ARGS)
+    checked = dataclasses.replace(VLLM_ARGS, api_key_route="chat")
+    assert vllm_args(checked)[-2:] == vllm_key_flags() == ["--config", "/etc/vllm-api-keys/keys.yaml"]
+    volumes, mounts = pod_volumes(checked)
+    assert volumes[-1]["secret"] == {
+        "secretName": "chat-api-keys",
+        "defaultMode": 0o440,
+        "items": [{"key": "keys.yaml", "path": "keys.yaml"}],
+    }
+    assert mounts[-1] == {"name": "api-keys", "mountPath": "/etc/vllm-api-keys", "readOnly": True}
+    assert not [env for env in environment(checked) if "valueFrom" in env]
 
 
 def _route_auth(gateway: GatewayRef, key: str) -> Any:
@@ -123,4 +128,4 @@ def test_on_the_stacks_own_gateway_the_secret_stays_secret_and_the_policy_follow
 def test_behind_gkes_gateway_only_the_secret_vllm_reads_is_made(under_mocks: Any) -> None:
     registered = under_mocks(_route_auth(GKE, "s3cret-value"))
     assert registered.all(POLICY) == []
-    assert registered.inputs(SECRET)["stringData"] == {"chat-app": "[secret]", "evals": "[secret]", "ops": "[secret]"}
+    assert registered.inputs(SECRET)["stringData"] == {"keys.yaml": "[secret]"}

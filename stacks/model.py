@@ -39,7 +39,7 @@ from components.serving.leader_worker_set import EFA_RESOURCE, GroupArgs, Leader
 from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
 from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace
-from components.serving.route_auth import RouteAccess, RouteAuth, RouteAuthArgs
+from components.serving.route_auth import RouteAccess, RouteAuth, RouteAuthArgs, enforces_policies
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS, Backend, ModelRoute, ModelRouteArgs
 from components.serving.vllm import HEALTH_PATH as VLLM_HEALTH_PATH
 from components.serving.vllm import PORT as VLLM_PORT
@@ -309,7 +309,8 @@ def _expose(
         for member in route.members
     )
     access = shared.route_access.get(model.name)
-    if access is not None and access.clients:
+    keyed = access is not None and bool(access.clients)
+    if keyed and access is not None:
         RouteAuth(
             model.name,
             RouteAuthArgs(
@@ -338,6 +339,8 @@ def _expose(
                 *after,
             ],
             interceptor_namespace=shared.keda.namespace if shared.keda is not None else None,
+            # Where vLLM checks the keys, only the paths it checks them on are routed.
+            api_only=keyed and not enforces_policies(shared.gateway),
         ),
         opts=in_cluster,
     ).url

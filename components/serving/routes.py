@@ -71,9 +71,13 @@ def route_spec(
     path: str | None,
     backends: Sequence[Backend],
     timeout_seconds: int,
+    api_only: bool = False,
 ) -> dict[str, Any]:
     """One rule: the host (and path prefix, removed before the model sees it), the weighted backends, and a request
-    timeout as long as the longest completion the server would finish."""
+    timeout as long as the longest completion the server would finish.
+
+    `api_only`: only `/v1` under the prefix, where vLLM's own `--api-key` checks every request; vLLM v0.31.0 leaves
+    its other paths (`/invocations`, `/tokenize`, ...) open (entrypoints/serve/middleware/authenticate.py:12)."""
     parent: dict[str, Any] = {
         "group": "gateway.networking.k8s.io",
         "kind": "Gateway",
@@ -83,14 +87,16 @@ def route_spec(
     listener = gateway.https_listener(host)
     if listener is not None:
         parent["sectionName"] = listener
+    match = f"{path or ''}/v1" if api_only else path or "/"
     rule: dict[str, Any] = {
-        "matches": [{"path": {"type": "PathPrefix", "value": path or "/"}}],
+        "matches": [{"path": {"type": "PathPrefix", "value": match}}],
         "backendRefs": [backend_ref(backend) for backend in backends],
         "timeouts": {"request": f"{timeout_seconds}s"},
     }
     if path:
+        rest = "/v1" if api_only else "/"
         rule["filters"] = [
-            {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}
+            {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": rest}}}
         ]
     return {"parentRefs": [parent], "hostnames": [host], "rules": [rule]}
 
@@ -116,6 +122,8 @@ class ModelRouteArgs:
     """The Gateway (or its CRDs), and the interceptor's chart when a backend sleeps."""
     interceptor_namespace: pulumi.Input[str] | None = None
     """KEDA's namespace as an output (`Keda.namespace`), so that the ReferenceGrant in it waits for the Namespace."""
+    api_only: bool = False
+    """Route only `/v1`: the models check API keys themselves (vLLM's `--api-key`), on `/v1` alone."""
 
 
 class ModelRoute(pulumi.ComponentResource):
@@ -158,6 +166,7 @@ class ModelRoute(pulumi.ComponentResource):
                 path=args.path,
                 backends=args.backends,
                 timeout_seconds=args.timeout_seconds,
+                api_only=args.api_only,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
         )

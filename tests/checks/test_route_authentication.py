@@ -90,6 +90,9 @@ def test_no_route_of_a_host_answers_without_a_key_unless_its_model_is_public(pla
         else:
             pods = _servers_behind(plan, route)
             assert pods, name
+            # vLLM checks keys on /v1 only: nothing else of the model is routed.
+            for rule in route["spec"]["rules"]:
+                assert all(match["path"]["value"].endswith("/v1") for match in rule["matches"]), name
             for pod in pods:
                 [container] = pod["containers"]
                 assert container["args"][-2:] == vllm_key_flags(), name

@@ -23,6 +23,7 @@ from components.serving.route_auth import (
     vllm_key_flags,
     vllm_keys_file,
 )
+from components.serving.routes import Backend, route_spec
 from components.serving.vllm import environment, pod_volumes, vllm_args
 from tests.components.test_vllm import CPU_ARGS as VLLM_ARGS
 from tools.admission import admission_errors
@@ -129,3 +130,18 @@ def test_behind_gkes_gateway_only_the_secret_vllm_reads_is_made(under_mocks: Any
     registered = under_mocks(_route_auth(GKE, "s3cret-value"))
     assert registered.all(POLICY) == []
     assert registered.inputs(SECRET)["stringData"] == {"keys.yaml": "[secret]"}
+
+
+def test_where_vllm_checks_the_keys_only_its_checked_paths_are_routed() -> None:
+    backend = Backend(model="chat", service="chat", namespace=None, port=8000, weight=100)
+    spec = route_spec(
+        gateway=GKE, host="llm.example.com", path="/small", backends=[backend], timeout_seconds=600, api_only=True
+    )
+    [rule] = spec["rules"]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/small/v1"}}]
+    assert rule["filters"][0]["urlRewrite"]["path"] == {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/v1"}
+    whole = route_spec(
+        gateway=GKE, host="llm.example.com", path=None, backends=[backend], timeout_seconds=600, api_only=True
+    )
+    assert whole["rules"][0]["matches"] == [{"path": {"type": "PathPrefix", "value": "/v1"}}]
+    assert "filters" not in whole["rules"][0]

@@ -310,7 +310,7 @@ def _expose(
     )
     access = shared.route_access.get(model.name)
     keyed = access is not None and bool(access.clients)
-    if keyed and access is not None:
+    if access is not None and not access.public:
         RouteAuth(
             model.name,
             RouteAuthArgs(

@@ -39,6 +39,9 @@ def reachable_by(config: StackConfig, name: str, gateway: GatewayRef | None) -> 
 def _gateway_access(access: RouteAccess, gateway: GatewayRef) -> str:
     if access.public:
         return f"anyone, without authentication (public: {access.public_reason})"
+    if access.jwt is not None:
+        audiences = f" for {', '.join(access.jwt.audiences)}" if access.jwt.audiences else ""
+        return f"JWTs of {access.jwt.issuer}{audiences}, checked by the Gateway; no per-client limit"
     clients = ", ".join(access.clients)
     if not enforces_policies(gateway):
         return f"API keys of {clients}, checked by vLLM's --api-key (the Gateway checks none), no per-client limit"

@@ -22,6 +22,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -41,17 +42,41 @@ VLLM_KEYS_FILE = "keys.yaml"
 
 
 @dataclass(frozen=True, kw_only=True)
+class Jwt:
+    """Tokens of one issuer, checked against the keys it publishes at `jwks_url` (https)."""
+
+    issuer: str
+    audiences: tuple[str, ...]
+    jwks_url: str
+
+    @property
+    def jwks_host(self) -> str:
+        return urlsplit(self.jwks_url).hostname or ""
+
+    @property
+    def jwks_port(self) -> int:
+        return urlsplit(self.jwks_url).port or 443
+
+    @property
+    def jwks_path(self) -> str:
+        """Relative to the root, as `jwksPath` takes it (agentgateway's own tests: `org-one/keys`)."""
+        return urlsplit(self.jwks_url).path.lstrip("/")
+
+
+@dataclass(frozen=True, kw_only=True)
 class RouteAccess:
-    """Who may call one route: API-key clients with their limits, or (no clients) anyone, for `public_reason`."""
+    """Who may call one route: API-key clients with their limits, the holders of a JWT, or (neither) anyone, for
+    `public_reason`."""
 
     clients: tuple[str, ...] = ()
     requests_per_minute: Mapping[str, int] = field(default_factory=dict)
     """Client → requests per minute (on each proxy replica); a client absent here is not limited."""
+    jwt: Jwt | None = None
     public_reason: str | None = None
 
     @property
     def public(self) -> bool:
-        return not self.clients
+        return not self.clients and self.jwt is None
 
 
 def enforces_policies(gateway: GatewayRef) -> bool:
@@ -77,6 +102,37 @@ def policy_name(route: str) -> str:
     return f"{route}-auth"
 
 
+def jwks_backend_name(route: str) -> str:
+    return f"{route}-jwks"
+
+
+def jwks_backend_spec(jwt: Jwt) -> dict[str, Any]:
+    """The issuer's key server as agentgateway reaches it: a static host over TLS (verified against the proxy's
+    system roots; the controller's jwks_url testdata gw-with-backend-default-tls.yaml)."""
+    return {"static": {"host": jwt.jwks_host, "port": jwt.jwks_port}, "policies": {"tls": {}}}
+
+
+def jwt_authentication(route: str, jwt: Jwt) -> dict[str, Any]:
+    """Strict: a request without a valid token of the issuer (and one of the audiences) gets 401."""
+    provider: dict[str, Any] = {
+        "issuer": jwt.issuer,
+        "jwks": {
+            "remote": {
+                "jwksPath": jwt.jwks_path,
+                "backendRef": {
+                    "group": "agentgateway.dev",
+                    "kind": "AgentgatewayBackend",
+                    "name": jwks_backend_name(route),
+                    "port": jwt.jwks_port,
+                },
+            }
+        },
+    }
+    if jwt.audiences:
+        provider["audiences"] = list(jwt.audiences)
+    return {"mode": "Strict", "providers": [provider]}
+
+
 def key_entry(client: str, key: str) -> str:
     """One Secret entry as agentgateway reads it: the key and the client's name as metadata."""
     return json.dumps({"key": key, "metadata": {CLIENT_METADATA: client}}, separators=(",", ":"))
@@ -96,8 +152,13 @@ def rate_limit(access: RouteAccess) -> dict[str, Any] | None:
 
 
 def policy_spec(route: str, access: RouteAccess) -> dict[str, Any]:
-    """The AgentgatewayPolicy on the route: keys from its Secret (Strict: no key, no request), then the limits."""
-    traffic: dict[str, Any] = {"apiKeyAuthentication": {"mode": "Strict", "secretRef": {"name": secret_name(route)}}}
+    """The AgentgatewayPolicy on the route: keys from its Secret (Strict: no key, no request), then the limits; or
+    the issuer's tokens."""
+    traffic: dict[str, Any] = (
+        {"jwtAuthentication": jwt_authentication(route, access.jwt)}
+        if access.jwt is not None
+        else {"apiKeyAuthentication": {"mode": "Strict", "secretRef": {"name": secret_name(route)}}}
+    )
     limits = rate_limit(access)
     if limits is not None:
         traffic["rateLimit"] = limits
@@ -172,6 +233,9 @@ class RouteAuth(pulumi.ComponentResource):
         super().__init__("llm-platform:serving:RouteAuth", name, None, opts)
         labels = {"app.kubernetes.io/part-of": PART_OF}
         enforced = enforces_policies(args.gateway)
+        if args.access.jwt is not None:
+            self._jwt(name, args, labels)
+            return
         entries: dict[str, pulumi.Output[str]] = (
             {
                 client: args.keys[client].apply(lambda key, client=client: key_entry(client, key))
@@ -200,4 +264,26 @@ class RouteAuth(pulumi.ComponentResource):
                 spec=policy_spec(args.route, args.access),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
             )
+        self.register_outputs({})
+
+    def _jwt(self, name: str, args: RouteAuthArgs, labels: dict[str, str]) -> None:
+        """The issuer's key server and the policy that checks tokens against it (the config checks that only the
+        stack's own Gateway gets here)."""
+        assert args.access.jwt is not None
+        backend = k8s.apiextensions.CustomResource(
+            f"{name}-jwks",
+            api_version=POLICY_API_VERSION,
+            kind="AgentgatewayBackend",
+            metadata={"name": jwks_backend_name(args.route), "namespace": args.namespace, "labels": labels},
+            spec=jwks_backend_spec(args.access.jwt),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-auth",
+            api_version=POLICY_API_VERSION,
+            kind="AgentgatewayPolicy",
+            metadata={"name": policy_name(args.route), "namespace": args.namespace, "labels": labels},
+            spec=policy_spec(args.route, args.access),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, backend]),
+        )
         self.register_outputs({})

@@ -12,7 +12,7 @@ from components import versions
 from components.catalog.instances import Cloud, InstanceType
 from components.cold_start import CacheKind, WeightsSource
 from components.node_fit import PoolFit
-from components.serving.route_auth import RouteAccess
+from components.serving.route_auth import Jwt, RouteAccess
 from components.sizing import Sizing
 from stacks.config.model_plan import ModelPlan, plan_model, pool_fabric
 from stacks.config.rules.capacity import replicas_held
@@ -195,6 +195,9 @@ def route_access(model: ModelServing, stack_auth: AuthConfig | None) -> RouteAcc
     auth = model.auth or stack_auth
     if auth is None:
         raise ValueError(f"model with host {model.host!r} has neither auth nor public: true")
+    if auth.jwt is not None:
+        jwt = Jwt(issuer=auth.jwt.issuer, audiences=tuple(auth.jwt.audiences), jwks_url=auth.jwt.jwks_url)
+        return RouteAccess(jwt=jwt)
     limits = {
         client: limit
         for client in auth.api_key_clients

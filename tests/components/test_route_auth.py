@@ -13,10 +13,12 @@ import yaml
 
 from components.serving.gateway import GatewayRef, Implementation
 from components.serving.route_auth import (
+    Jwt,
     RouteAccess,
     RouteAuth,
     RouteAuthArgs,
     enforces_policies,
+    jwks_backend_spec,
     key_entry,
     policy_spec,
     rate_limit,
@@ -145,3 +147,41 @@ def test_where_vllm_checks_the_keys_only_its_checked_paths_are_routed() -> None:
     )
     assert whole["rules"][0]["matches"] == [{"path": {"type": "PathPrefix", "value": "/v1"}}]
     assert "filters" not in whole["rules"][0]
+
+
+JWT = Jwt(
+    issuer="https://login.example.com/realms/llm", audiences=("llm",), jwks_url="https://login.example.com:8443/k/keys"
+)
+AGENTGATEWAY = "agentgateway.dev/v1alpha1"
+
+
+def test_a_jwt_route_checks_tokens_against_the_issuers_keys_through_its_backend() -> None:
+    spec = policy_spec("chat", RouteAccess(jwt=JWT))
+    [provider] = spec["traffic"]["jwtAuthentication"]["providers"]
+    assert spec["traffic"]["jwtAuthentication"]["mode"] == "Strict"
+    assert (provider["issuer"], provider["audiences"]) == ("https://login.example.com/realms/llm", ["llm"])
+    assert provider["jwks"]["remote"] == {
+        "jwksPath": "k/keys",
+        "backendRef": {"group": "agentgateway.dev", "kind": "AgentgatewayBackend", "name": "chat-jwks", "port": 8443},
+    }
+    assert jwks_backend_spec(JWT) == {"static": {"host": "login.example.com", "port": 8443}, "policies": {"tls": {}}}
+    assert admission_errors(_policy(spec)) == []
+    backend = {"apiVersion": AGENTGATEWAY, "kind": "AgentgatewayBackend", "metadata": {"name": "chat-jwks"}}
+    assert admission_errors({**backend, "spec": jwks_backend_spec(JWT)}) == []
+
+
+def test_a_jwt_route_makes_no_secret(under_mocks: Any) -> None:
+    def program() -> None:
+        RouteAuth(
+            "chat",
+            RouteAuthArgs(
+                namespace="llm-serving", route="chat", access=RouteAccess(jwt=JWT), keys={}, gateway=OWN, after=[]
+            ),
+        )
+
+    registered = under_mocks(program)
+    assert registered.all(SECRET) == []
+    assert (
+        registered.inputs("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend")["metadata"]["name"] == "chat-jwks"
+    )
+    assert "jwtAuthentication" in registered.inputs(POLICY)["spec"]["traffic"]

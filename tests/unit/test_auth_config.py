@@ -138,3 +138,56 @@ def test_the_test_helper_gives_an_exposed_model_a_client() -> None:
     # tests/unit/test_config.py's `model` keeps the other rules' tests free of the auth rule.
     assert model(host="chat.example.com")["auth"] == {"apiKeyClients": ["app"]}
     assert "auth" not in model(host="chat.example.com", public=True)
+
+
+JWT = {
+    "issuer": "https://login.example.com/realms/llm",
+    "audiences": ["llm"],
+    "jwksUrl": "https://login.example.com/realms/llm/protocol/openid-connect/certs",
+}
+
+
+def test_a_jwt_issuer_authenticates_the_routes_on_the_stacks_own_gateway() -> None:
+    config = parse_config(existing(**TLS, auth={"jwt": JWT}, models={"chat": exposed()}), stack="t")
+    jwt = config.route_access["chat"].jwt
+    assert jwt is not None
+    assert (jwt.issuer, jwt.audiences, jwt.jwks_host, jwt.jwks_port, jwt.jwks_path) == (
+        "https://login.example.com/realms/llm",
+        ("llm",),
+        "login.example.com",
+        443,
+        "realms/llm/protocol/openid-connect/certs",
+    )
+    assert not config.route_access["chat"].public
+    assert config.api_key_clients == ()
+
+
+def test_auth_names_api_key_clients_or_a_jwt_issuer_not_both_nor_neither() -> None:
+    assert problems(existing(**TLS, auth={}, models={"chat": exposed()})) == [
+        "auth: names no caller: set apiKeyClients, or jwt (issuer, jwksUrl)"
+    ]
+    assert problems(existing(**TLS, auth={**CLIENTS, "jwt": JWT}, models={"chat": exposed()})) == [
+        "auth.jwt: and apiKeyClients exclude each other (both are read from the Authorization header); keep one"
+    ]
+
+
+def test_jwt_callers_get_no_limits_the_gateway_cannot_key_by_subject() -> None:
+    raw = existing(**TLS, auth={"jwt": JWT, "requestsPerMinute": 60}, models={"chat": exposed()})
+    assert problems(raw) == [
+        "auth: limits apply to API-key clients only: the Gateway's local limits cannot tell one JWT subject from "
+        "another; remove requestsPerMinute and clientRequestsPerMinute"
+    ]
+
+
+def test_gkes_gateway_refuses_a_jwt_issuer_which_neither_it_nor_vllm_checks() -> None:
+    raw = gcp(**TLS, auth={"jwt": JWT}, models={"chat": exposed(cpuCores=1, memoryGiB=4)})
+    assert problems(raw) == [
+        "auth.jwt: GKE's managed Gateway checks no JWT the stack can set, and vLLM checks none: use apiKeyClients there"
+    ]
+
+
+def test_the_jwks_url_is_https() -> None:
+    [message] = problems(
+        existing(**TLS, auth={"jwt": {**JWT, "jwksUrl": "http://login.example.com/keys"}}, models={"chat": exposed()})
+    )
+    assert message.startswith("auth.jwt.jwksUrl: 'http://login.example.com/keys' is not valid; use the https URL")

@@ -12,6 +12,7 @@ from stacks.config.rules import Finding
 
 class _Auth(Protocol):
     api_key_clients: list[str]
+    jwt: object | None
     requests_per_minute: int | None
     client_requests_per_minute: dict[str, int]
 
@@ -87,6 +88,31 @@ def auth_findings(
 
 def _auth_shape(path: str, auth: _Auth, *, gateway_enforces: bool, gateway_name: str) -> list[Finding]:
     findings: list[Finding] = []
+    if not auth.api_key_clients and auth.jwt is None:
+        findings.append(Finding(path, "names no caller: set apiKeyClients, or jwt (issuer, jwksUrl)"))
+    if auth.api_key_clients and auth.jwt is not None:
+        findings.append(
+            Finding(
+                f"{path}.jwt",
+                "and apiKeyClients exclude each other (both are read from the Authorization header); keep one",
+            )
+        )
+    if auth.jwt is not None and not gateway_enforces:
+        findings.append(
+            Finding(
+                f"{path}.jwt",
+                f"{gateway_name} checks no JWT the stack can set, and vLLM checks none: use apiKeyClients there",
+            )
+        )
+    if auth.jwt is not None and (auth.requests_per_minute is not None or auth.client_requests_per_minute):
+        findings.append(
+            Finding(
+                path,
+                "limits apply to API-key clients only: the Gateway's local limits cannot tell one JWT subject from "
+                "another; remove requestsPerMinute and clientRequestsPerMinute",
+            )
+        )
+        return findings
     seen: set[str] = set()
     for client in auth.api_key_clients:
         if client in seen:

@@ -15,7 +15,7 @@ import pytest
 from components.serving.gateway import GatewayRef, Implementation
 from components.serving.route_auth import KEY_LENGTH, enforces_policies, policy_name, secret_name, vllm_key_flags
 from tools.admission import admission_errors
-from tools.offline import Mode, planned_stack_names
+from tools.offline import ROOT, Mode, planned_stack_names
 from tools.plan import Plan, summary
 
 STACKS = planned_stack_names()
@@ -174,3 +174,12 @@ def test_the_plan_says_who_can_reach_every_model(plans: dict[Any, Any], stack: s
     for model in models.values():
         if model.get("publicUrl"):
             assert model["reachableBy"].startswith(model["publicUrl"])
+
+
+def test_each_key_is_a_stack_level_resource_the_manuals_rotation_command_names(plans: dict[Any, Any]) -> None:
+    plan = plans[("prod-aws", Mode.UPDATE)]
+    keys = [r for r in plan.document["resources"] if r["type"] == "random:index/randomPassword:RandomPassword"]
+    clients = {r["name"]: r["parent"] for r in keys if r["name"].startswith("api-key-")}
+    assert clients == {"api-key-chat-app": "pulumi:pulumi:Stack", "api-key-evals": "pulumi:pulumi:Stack"}
+    manual = (ROOT / "docs" / "manual.md").read_text()
+    assert "::llm-platform::random:index/randomPassword:RandomPassword::api-key-chat-app" in manual

@@ -4,14 +4,18 @@ the model's HTTPRoute), and by vLLM's own `--api-key` behind GKE's managed Gatew
 the stack no authentication of their own.
 
 agentgateway v1.4.1, as its source says:
-- `apiKeyAuthentication` (mode Strict, the CRD's default) answers a missing or unknown key with 401 (crates/
-  agentgateway/src/proxy/mod.rs:281); the keys come from a Secret the controller watches (controller/pkg/agentgateway/
-  plugins/traffic_plugin.go:924-935, krt collections), so a rotated Secret reaches the proxies without a restart.
+- `apiKeyAuthentication` in mode Strict answers a missing or unknown key with 401 (crates/agentgateway/src/proxy/
+  mod.rs:281). Strict is the CRD's default (agentgateway_policy_types.go:1294) but not the proxy's (src/http/
+  apikey.rs:34-44: Optional, which lets keyless requests through), so the policy says it. The keys come from a Secret
+  the controller reads in its krt context (controller/pkg/agentgateway/plugins/traffic_plugin.go:149-153, 924-926),
+  so a rotated Secret reaches the proxies without a restart.
   Each entry is JSON `{"key", "metadata"}`; the metadata is flattened into CEL's `apiKey` (src/http/apikey.rs:53-58).
 - the rate limit runs after authentication (src/proxy/httpproxy.rs:182-206) and picks the first `conditional` entry
-  whose condition holds (src/store/policy.rs:324-352): one entry per client, `apiKey.client == '<name>'`, each with its
-  own token bucket. Local limits are counted by each proxy replica alone (the CRD's LocalRateLimit doc); a client over
-  its limit gets 429 with x-ratelimit-limit/-remaining/-reset, not Retry-After (src/proxy/mod.rs:296, 341-354).
+  whose condition holds (src/store/policy.rs:240, 324-352): one entry per client, `apiKey.client == '<name>'`, each
+  with its own token bucket (src/http/localratelimit.rs:57-66; `requests` per `unit`, plus `burst`: controller
+  traffic_plugin.go:1696-1704). Local limits are counted by each proxy replica alone (agentgateway_policy_types.go:
+  3054); a client over its limit gets 429 with x-ratelimit-limit/-remaining/-reset, not Retry-After (src/proxy/
+  mod.rs:296, 341-354).
 - a `tokens` limit counts only requests to an AI backend (src/proxy/httpproxy.rs:2245: `llm_provider`), which the
   stack's routes (to a Service or an InferencePool) are not: the stack sets request limits only.
 """

@@ -36,7 +36,7 @@ class ImageDelivery(enum.StrEnum):
     STREAM = "stream"
     """Layers fetched in parallel (EKS FastImagePull) or on demand (GKE image streaming)."""
     CACHE = "cache"
-    """The image on a disk the node boots with (EBS snapshot, GKE secondary boot disk): not offered yet."""
+    """The image on a disk the node starts with (EBS snapshot, GKE secondary boot disk), named by `imageCache`."""
 
 
 class CacheKind(enum.StrEnum):
@@ -135,6 +135,9 @@ def predict(
 
 
 def _image(cloud: Cloud | None, images: ImageDelivery) -> Term:
+    if images is ImageDelivery.CACHE and cloud in figures.IMAGE_CACHE:
+        figure = figures.IMAGE_CACHE[cloud]
+        return Term(name="image", seconds=figure.value, basis="cached on the node's disk", figures=(figure,))
     if images is ImageDelivery.STREAM and cloud in figures.IMAGE_STREAM:
         figure = figures.IMAGE_STREAM[cloud]
         return Term(name="image", seconds=figure.value, basis="streamed", figures=(figure,))

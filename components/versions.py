@@ -61,6 +61,14 @@ EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
     },
     "eks-pod-identity-agent": {minor: "v1.3.10-eksbuild.2" for minor in SUPPORTED_KUBERNETES_VERSIONS},
     "aws-efs-csi-driver": {minor: "v3.3.0-eksbuild.1" for minor in SUPPORTED_KUBERNETES_VERSIONS},
+    # The vector store's block volumes (vectorStore on aws): awslabs/cdk-eks-blueprints
+    # lib/addons/ebs-csi-driver/index.ts (2026-04).
+    "aws-ebs-csi-driver": {
+        "1.32": "v1.56.0-eksbuild.1",
+        "1.33": "v1.56.0-eksbuild.1",
+        "1.34": "v1.56.0-eksbuild.1",
+        "1.35": "v1.57.1-eksbuild.1",
+    },
 }
 
 # NVIDIA DCGM exporter: GPU metrics where the cloud has no managed one (GKE has, with Managed Prometheus).
@@ -126,3 +134,43 @@ LWS_IMAGE_REPOSITORY = "registry.k8s.io/lws/lws"
 # renovate: datasource=helm registryUrl=https://aws.github.io/eks-charts depName=aws-efa-k8s-device-plugin
 EKS_CHARTS_REPO = "https://aws.github.io/eks-charts"
 EFA_DEVICE_PLUGIN_CHART = "v0.5.30"
+
+# GKE GPUDirect (gcp pools with `fabric`): GoogleCloudPlatform/container-engine-accelerators at commit
+# 992db81 (2026-06-11), gpudirect-tcpxo/README.md "Jan 9, 2026" release (installer and daemon are released as a
+# pair: the daemon must match the installed plugin) and gpudirect-rdma/nccl-rdma-installer.yaml.
+GKE_ACCELERATORS_COMMIT = "992db81257553607f1477945f1b3219632991829"
+TCPXO_INSTALLER_IMAGE = "us-docker.pkg.dev/gce-ai-infra/gpudirect-tcpxo/nccl-plugin-gpudirecttcpx-dev:v1.0.15"
+TCPXO_DAEMON_IMAGE = "us-docker.pkg.dev/gce-ai-infra/gpudirect-tcpxo/tcpgpudmarxd-dev:v1.0.21"
+GIB_INSTALLER_IMAGE = "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.1"
+# Pinned by the digest the manifests give.
+GKE_PAUSE_IMAGE_BY_DIGEST = (
+    "gke.gcr.io/pause:3.8@sha256:880e63f94b145e46f1b1082bb71b85e21f16b99b180b9996407d61240ceb9830"
+)
+# The installers' first step (nsenter into the host) runs in a stock Ubuntu image; the manifest says `ubuntu`.
+UBUNTU_IMAGE = "docker.io/library/ubuntu:24.04"
+
+# NVIDIA Network Operator (azure pools with `fabric`: InfiniBand in pods), the path of Azure/aks-rdma-infiniband.
+# Chart version = Mellanox/network-operator's tag without `v` (.github/workflows/release.yaml); the driver and
+# RDMA shared device plugin tags are the ones its example NicClusterPolicy (example/crs/) names at v26.4.1.
+# renovate: datasource=helm registryUrl=https://helm.ngc.nvidia.com/nvidia depName=network-operator
+NETWORK_OPERATOR_REPO = "https://helm.ngc.nvidia.com/nvidia"
+NETWORK_OPERATOR_CHART = "26.4.1"
+DOCA_DRIVER_VERSION = "doca3.4.1-26.04-1.1.0.0-1"
+RDMA_SHARED_DEVICE_PLUGIN_VERSION = "network-operator-v26.4.1"
+
+# The retrieval example's vector store (vectorStore): CloudNativePG's operator, chart cloudnative-pg-v0.29.0 of
+# cloudnative-pg/charts (appVersion 1.30.0, whose Cluster CRD is vendored in schemas/crds/), and a PostgreSQL image
+# that ships pgvector: the `system` images build FROM `standard`, which installs postgresql-<major>-pgvector
+# (cloudnative-pg/postgres-containers Dockerfile and docker-bake.hcl `extensions`); this digest is the major-18 entry of
+# that repository's Debian/ClusterImageCatalog-bookworm.yaml of 2026-08-17. The operator's own default, 18.4-system-
+# trixie (pkg/versions/versions.go at v1.30.0), names a tag, not a digest. The tag stays beside the digest: the
+# operator's webhook refuses a digest alone and reads the major version from the tag (validateImageName).
+# renovate: datasource=helm registryUrl=https://cloudnative-pg.github.io/charts depName=cloudnative-pg
+CLOUDNATIVE_PG_REPO = "https://cloudnative-pg.github.io/charts"
+CLOUDNATIVE_PG_CHART = "0.29.0"
+CLOUDNATIVE_PG_VERSION = "1.30.0"
+CLOUDNATIVE_PG_IMAGE_REPOSITORY = "ghcr.io/cloudnative-pg/cloudnative-pg"
+PGVECTOR_POSTGRES_IMAGE = (
+    "ghcr.io/cloudnative-pg/postgresql:18.6-202608170814-system-bookworm"
+    "@sha256:83229f82cf85a38c3b13d9edbc0667763006514b499510540d704a21c9aa725a"
+)

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from components.autoscaling.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.autoscaling.priority_expander import PriorityExpander, PriorityExpanderArgs, asg_regex
 from components.catalog.instances import Cloud
+from components.clusters.ebs import EbsStorage, EbsStorageArgs
 from components.clusters.efa import EfaDevicePlugin
 from components.clusters.efs import EfsStorage, EfsStorageArgs
 from components.clusters.eks import SYSTEM_POOL_LABEL, EksCluster, EksClusterArgs
@@ -22,6 +23,7 @@ from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
+from stacks.vector_store import AWS_STORAGE_CLASS, deploy_vector_store
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "m7i.large"
 
@@ -74,7 +76,27 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             weights=store.models if store is not None else None,
         ),
         **({"weightsBucket": store.bucket_name} if store is not None else {}),
+        **_vector_store(config, cluster, provider),
     }
+
+
+def _vector_store(config: StackConfig, cluster: EksCluster, provider: aws.Provider) -> dict[str, Any]:
+    """The vector store, on encrypted EBS volumes of the stack's own class (EKS has no block provisioner)."""
+    if config.vector_store is None:
+        return {}
+    if config.vector_store.storage_class is not None:
+        return deploy_vector_store(config, cluster)
+    block = EbsStorage(
+        "block-storage",
+        EbsStorageArgs(
+            cluster_name=cluster.cluster_name,
+            storage_class_name=AWS_STORAGE_CLASS,
+            kubernetes_version=config.kubernetes_version,
+            nodes=[cluster.system_nodes],
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider, cluster.provider]),
+    )
+    return deploy_vector_store(config, cluster, storage_class=block.storage_class_name)
 
 
 def _autoscale_gpu_pools(config: StackConfig, cluster: EksCluster, provider: aws.Provider) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pulumi
@@ -11,6 +12,7 @@ from pulumi_azure_native import authorization
 from components.autoscaling.priority_expander import PriorityExpander, PriorityExpanderArgs, vmss_regex
 from components.catalog.instances import Cloud
 from components.clusters.aks import INTERNET, AksCluster, AksClusterArgs, Deployer, aks_pool_name
+from components.clusters.network_operator import NetworkOperator
 from components.serving.gateway import Implementation
 from components.storage.blob_weights import BlobWeights, BlobWeightsArgs
 from stacks.cloud import cluster_args
@@ -20,6 +22,7 @@ from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models, stack_gateway_ref
+from stacks.vector_store import deploy_vector_store
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "Standard_D4ds_v5"
 _PRINCIPAL_TYPES = {
@@ -73,6 +76,13 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
     )
     prometheus = prometheus_for(config, cluster, Cloud.AZURE)
     gpus = enable_gpus(config, cluster, Cloud.AZURE, prometheus)
+    fabric_pools = [cluster.gpu_pools[name] for name, pool in config.gpu_pools.items() if pool.fabric]
+    if fabric_pools:
+        # Group pods request `rdma/shared_ib`: they wait for the policy whose device plugin advertises it.
+        operator = NetworkOperator(
+            "network-operator", fabric_pools, opts=pulumi.ResourceOptions(provider=cluster.provider)
+        )
+        gpus = dataclasses.replace(gpus, ready=[*gpus.ready, *operator.ready])
     if cluster.gpu_pools:
         PriorityExpander(
             "autoscaler-priorities",
@@ -99,6 +109,7 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             weights=store.models if store is not None else None,
         ),
         **({"weightsAccount": store.account_name} if store is not None else {}),
+        **deploy_vector_store(config, cluster),
     }
 
 
@@ -119,8 +130,12 @@ def _weight_store(config: StackConfig, cluster: AksCluster) -> BlobWeights | Non
                 lambda profile: profile.issuer_url if profile is not None else None
             ),
             subscription_id=client.subscription_id,
+            tenant_id=client.tenant_id,
             namespace=config.namespace,
             models=streaming,
+            subnet_id=cluster.node_subnet_id,
+            virtual_network_id=cluster.virtual_network_id,
+            log_workspace_id=cluster.log_workspace_id,
         ),
         opts=pulumi.ResourceOptions(parent=cluster),
     )

@@ -11,7 +11,9 @@ from stacks.config import Capacity, StackConfig
 
 
 def gpu_pool_args(config: StackConfig) -> dict[str, GpuPoolArgs]:
-    streaming = _pools_streaming_images(config)
+    caching = _pools_with_images(config, ImageDelivery.CACHE) if config.image_cache else set()
+    # A pool that caches does not stream too (on EKS the two keep images in different places): the cache is faster.
+    streaming = _pools_with_images(config, ImageDelivery.STREAM) - caching
     return {
         name: GpuPoolArgs(
             instance=config.pool_instances[name],
@@ -23,19 +25,20 @@ def gpu_pool_args(config: StackConfig) -> dict[str, GpuPoolArgs]:
             zones=tuple(pool.zones),
             sharing=pool.sharing.as_sharing(),
             stream_images=name in streaming,
+            image_cache=config.image_cache if name in caching else None,
             fabric=fabric_of(config.cloud, config.pool_instances[name].name) if pool.fabric and config.cloud else None,
         )
         for name, pool in config.gpu_pools.items()
     }
 
 
-def _pools_streaming_images(config: StackConfig) -> set[str]:
-    """The pools whose nodes stream images: those of a model that does, and their stand-ins (same GPU, count and
-    sharing), where the autoscaler may put the model's pods instead."""
+def _pools_with_images(config: StackConfig, delivery: ImageDelivery) -> set[str]:
+    """The pools whose nodes get images by `delivery`: those of a model that does, and their stand-ins (same GPU,
+    count and sharing), where the autoscaler may put the model's pods instead."""
     wanted = {
         model.spec.pool
         for model in config.models.values()
-        if model.spec.pool is not None and model.cold_start.images is ImageDelivery.STREAM
+        if model.spec.pool is not None and model.cold_start.images is delivery
     }
     shapes = {(p.gpu, p.gpus_per_node, p.sharing) for n, p in config.gpu_pools.items() if n in wanted}
     return {name for name, p in config.gpu_pools.items() if (p.gpu, p.gpus_per_node, p.sharing) in shapes}

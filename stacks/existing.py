@@ -11,6 +11,7 @@ from stacks.gpu import enable_gpus
 from stacks.monitoring import prometheus_for
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
+from stacks.vector_store import deploy_vector_store
 
 
 def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
@@ -43,4 +44,5 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
         ),
         "devicePlugin": gpus.description,
         **deploy_models(config, cluster, gpus.ready, prometheus, cost=cost),
+        **deploy_vector_store(config, cluster),
     }

@@ -8,9 +8,11 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.autoscaling.compute_class import GpuComputeClasses, GpuComputeClassesArgs
+from components.catalog.fabric import fabric_of
 from components.catalog.instances import Cloud
 from components.clusters.filestore import FilestoreStorage, FilestoreStorageArgs
 from components.clusters.gke import GkeCluster, GkeClusterArgs
+from components.clusters.gke_gpudirect import FabricPool, GkeGpuDirect
 from components.storage.gcs_weights import GcsWeights, GcsWeightsArgs
 from stacks.cloud import cluster_args
 from stacks.config import StackConfig
@@ -20,6 +22,7 @@ from stacks.monitoring import prometheus_for
 from stacks.observability import observe_gke_gpus
 from stacks.outputs import autoscaling_output, cluster_outputs
 from stacks.serving import deploy_models
+from stacks.vector_store import deploy_vector_store
 
 DEFAULT_SYSTEM_INSTANCE_TYPE = "e2-standard-4"
 
@@ -49,6 +52,7 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
             opts=pulumi.ResourceOptions(provider=cluster.provider),
         )
     observe_gke_gpus(config, cluster)
+    fabric_ready = _gpudirect(config, cluster)
     cache_class = None
     if config.model_cache_class_created and config.model_cache_storage_class:
         cache_class = FilestoreStorage(
@@ -72,14 +76,29 @@ def build(config: StackConfig, cost: StackCost | None) -> dict[str, Any]:
         **deploy_models(
             config,
             cluster,
-            [],
+            fabric_ready,
             prometheus_for(config, cluster, Cloud.GCP),
             cache_class=cache_class,
             cost=cost,
             weights=store.models if store is not None else None,
         ),
         **({"weightsBucket": store.bucket_name} if store is not None else {}),
+        **deploy_vector_store(config, cluster),
     }
+
+
+def _gpudirect(config: StackConfig, cluster: GkeCluster) -> list[pulumi.Resource]:
+    """The fabric pools' GPU networks as pods attach them and GKE's NCCL plugin installers; what group pods wait for
+    (GKE installs the GPU driver and device plugin itself, so nothing else does)."""
+    pools = {}
+    for name, pool in config.gpu_pools.items():
+        fabric = fabric_of(Cloud.GCP, config.pool_instances[name].name) if pool.fabric else None
+        if fabric is not None:
+            # The VPCs' prefix: GkeCluster's resource name and the pool's (gke_fabric.gpu_networks).
+            pools[name] = FabricPool(name, fabric, f"{config.cluster_name}-{name}")
+    if not pools:
+        return []
+    return GkeGpuDirect("gpudirect", pools, opts=pulumi.ResourceOptions(provider=cluster.provider)).ready
 
 
 def _weight_store(config: StackConfig, provider: gcp.Provider) -> GcsWeights | None:

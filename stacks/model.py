@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from components import versions
 from components.autoscaling.http_add_on import (
     INTERCEPTOR_SERVICE,
     PROXY_PORT,
@@ -25,17 +26,19 @@ from components.autoscaling.http_add_on import (
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.autoscaling.keda import Keda, QueueScaler, QueueScalerArgs, Wake
 from components.catalog.instances import Cloud
+from components.clusters.gke_fabric import pod_networks
 from components.observability.alerts import ModelWatch
 from components.serving import awaits
 from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.clients import ClientEgress, ClientEgressArgs, Target
 from components.serving.endpoint_picker import EndpointPicker, EndpointPickerArgs
+from components.serving.fabric_pods import FabricPod, fabric_pod
 from components.serving.gateway import GatewayRef
 from components.serving.gke_backend import HealthCheck
 from components.serving.kserve import PORT as KSERVE_PORT
 from components.serving.kserve import READY_PATH as KSERVE_READY_PATH
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
-from components.serving.leader_worker_set import EFA_RESOURCE, GroupArgs, LeaderWorkerSetServer, LwsPlatform
+from components.serving.leader_worker_set import GroupArgs, LeaderWorkerSetServer, LwsPlatform
 from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
 from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace
@@ -72,6 +75,7 @@ class Shared:
     provider: pulumi.ProviderResource
     cloud: Cloud | None
     """The cloud of a cloud target; None for an existing cluster."""
+    cluster_name: str
     own_network: bool
     """The stack creates the cluster's network (no existingSubnetIds)."""
     monitoring: bool
@@ -217,7 +221,7 @@ def _serve(
         group = GroupArgs(
             server=args,
             nodes=model.sizing.nodes,
-            fabric_resources=fabric_resources(shared.cloud, model),
+            fabric=group_fabric(shared.cloud, shared.cluster_name, model),
             platform_ready=shared.lws.ready,
         )
         return LeaderWorkerSetServer(model.name, group, opts=opts), Endpoint(
@@ -331,6 +335,7 @@ def _expose(
             gateway=shared.gateway,
             host=route.host,
             path=route.path,
+            api_paths=route.api_paths,
             backends=backends,
             timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             after=[
@@ -453,10 +458,12 @@ def _scale_on_queue(
     return True
 
 
-def fabric_resources(cloud: Cloud | None, model: ModelPlan) -> dict[str, str]:
-    """What each pod of a group requests for the fabric: on EKS every EFA interface of its node, through the EFA
-    device plugin's `vpc.amazonaws.com/efa` (aws-efa-k8s-device-plugin), so NCCL's aws-ofi-nccl sees them all.
-    GKE's GPUDirect and AKS's InfiniBand reach the pods through their own paths (manual "Models past one node")."""
-    if cloud is Cloud.AWS and model.fabric is not None:
-        return {EFA_RESOURCE: str(model.fabric.interfaces)}
-    return {}
+def group_fabric(cloud: Cloud | None, cluster_name: str, model: ModelPlan) -> FabricPod:
+    """What each pod of a model's group adds for its pool's fabric (components/serving/fabric_pods.py); on GKE the
+    pool's GPU networks, named as components/clusters/gke_fabric.py names the VPCs the cluster creates."""
+    fabric = model.fabric
+    if cloud is None or fabric is None or model.pool is None or model.spec.pool is None:
+        return FabricPod()
+    pool = model.spec.pool
+    networks = pod_networks(f"{cluster_name}-{pool}", pool, fabric) if cloud is Cloud.GCP else []
+    return fabric_pod(fabric, pool, networks, model.pool.gpus_per_node, versions.TCPXO_DAEMON_IMAGE)

@@ -20,6 +20,7 @@ from components.serving.cache import ModelCacheArgs
 from components.serving.cert_manager import CertManager
 from components.serving.clients import Client
 from components.serving.endpoint_picker import picker_client, picker_footprint
+from components.serving.fabric_pods import pod_security_level
 from components.serving.gateway import (
     GOOGLE_HEALTH_CHECK_RANGES,
     GatewayRef,
@@ -43,7 +44,7 @@ from components.sizing import Sizing
 from components.storage.model_weights import ModelWeights
 from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.cost import StackCost
-from stacks.model import Model, ModelArgs, Shared
+from stacks.model import Model, ModelArgs, Shared, group_fabric
 from stacks.monitoring import Prometheus
 from stacks.observability import observe_platform
 from stacks.reachability import reachable_by
@@ -83,7 +84,12 @@ def deploy_models(
     namespace = ServingNamespace(
         "serving",
         ServingNamespaceArgs(
-            name=config.namespace, pod_security_version=f"v{config.kubernetes_version}", hf_token=config.hf_token
+            name=config.namespace,
+            pod_security_version=f"v{config.kubernetes_version}",
+            pod_security_level=pod_security_level(
+                group_fabric(config.cloud, config.cluster_name, model) for model in config.models.values()
+            ),
+            hf_token=config.hf_token,
         ),
         opts=in_cluster,
     )
@@ -145,6 +151,7 @@ def _shared(
         namespace=namespace,
         provider=cluster.provider,
         cloud=config.cloud,
+        cluster_name=config.cluster_name,
         own_network=not config.existing_subnet_ids,
         monitoring=config.monitoring,
         gpu_ready=gpu_ready,

@@ -22,37 +22,21 @@ CLOUD_SKIPS: Mapping[str, tuple[frozenset[str], str]] = {
     ),
     "CKV_AWS_144": (
         frozenset({"aws_s3_bucket"}),
-        "the weight bucket holds copies of Hugging Face Hub checkpoints that the copy Job re-creates; a replica in a "
-        "second region would double the storage and add transfer for data that cannot be lost",
-    ),
-    "CKV_AZURE_33": (
-        frozenset({"azurerm_storage_account"}),
-        "the weight store serves blobs only; queue logging is a data-plane setting that the ARM API (azure-native) "
-        "does not carry",
-    ),
-    "CKV_AZURE_59": (
-        frozenset({"azurerm_storage_account"}),
-        "not yet narrowed: the nodes reach the weight store's public endpoint; shared keys are off, so only the "
-        "models' Entra ID identities read it (a private endpoint and DNS zone in the stack's VNet would close it)",
-    ),
-    "CKV2_AZURE_1": (
-        frozenset({"azurerm_storage_account"}),
-        "the weight store holds copies of public Hub checkpoints, encrypted with platform keys and infrastructure "
-        "encryption; customer-managed keys need a Key Vault the stack does not create",
+        "the weight bucket is a regional cache of Hugging Face Hub checkpoints, never their only copy: losing the "
+        "region loses the cluster that reads it too, and the copy Job refills a bucket in a new region from the Hub; "
+        "replication would double the storage, add inter-region transfer per GB and a second bucket with its own "
+        "key, logs and role, for data that is versioned here and re-created on demand",
     ),
     "CKV2_AZURE_21": (
         frozenset({"azurerm_storage_container"}),
-        "blob read logging is Log Analytics storage insights, which the stack does not create; reads are by the "
-        "models' identities only, each on its own container",
-    ),
-    "CKV2_AZURE_33": (
-        frozenset({"azurerm_storage_account"}),
-        "not yet built: a private endpoint and private DNS zone in the stack's VNet (see CKV_AZURE_59)",
+        "the check asks for Log Analytics storage insights, which reads the account's classic logs with its "
+        "account key, and the account has shared keys off; every blob read, write and delete is logged to the "
+        "cluster's workspace by Azure Monitor instead (components/storage/blob_private_access.py)",
     ),
     "CKV_AZURE_117": (
         frozenset({"azurerm_kubernetes_cluster"}),
         "node disks are encrypted at host with platform keys (CKV_AZURE_227 passes); customer-managed keys "
-        "need a Key Vault and disk encryption set the stack does not create",
+        "need a disk encryption set (and a Key Vault key of its own) the stack does not create",
     ),
     "CKV_AZURE_172": (
         frozenset({"azurerm_kubernetes_cluster"}),

@@ -43,6 +43,7 @@ def reference_page(schema: dict[str, Any] | None = None) -> str:
     sections = [INTRO, _table("Top-level keys", "", top, required, definitions)]
     for name, item in (("gpuPools", "GpuPool"), ("models", "ModelServing")):
         sections.extend(_sections(f"{name}.<name>", definitions[item], definitions))
+    sections.extend(_sections("vectorStore", definitions["VectorStoreConfig"], definitions))
     return "\n".join(sections)
 
 

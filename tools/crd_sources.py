@@ -96,9 +96,21 @@ SOURCES: tuple[CrdSource, ...] = (
                   f"controller/install/helm/agentgateway-crds/templates/agentgateway.dev_{plural}.yaml", ("v1alpha1",))
         for plural in ("agentgatewaybackends", "agentgatewayparameters", "agentgatewaypolicies")
     ),
+    # GKE's multi-networking objects of GPUDirect (models past one node on gcp): no public CRD file either; the
+    # catalog's, read from a live GKE cluster.
+    CrdSource("datreeio/CRDs-catalog", CRDS_CATALOG_COMMIT, "networking.gke.io/gkenetworkparamset_v1.json", ("v1",),
+              json_schema_of="GKENetworkParamSet/networking.gke.io/v1"),
+    CrdSource("datreeio/CRDs-catalog", CRDS_CATALOG_COMMIT, "networking.gke.io/network_v1.json", ("v1",),
+              json_schema_of="Network/networking.gke.io/v1"),
+    # NVIDIA Network Operator's NicClusterPolicy (InfiniBand in pods on azure), from the chart the stack installs.
+    CrdSource("Mellanox/network-operator", f"v{versions.NETWORK_OPERATOR_CHART}",
+              "deployment/network-operator/crds/mellanox.com_nicclusterpolicies.yaml", ("v1alpha1",)),
     # LeaderWorkerSet (models past one node); the stack also creates this CRD itself (tools/vendor_lws_crd.py).
     CrdSource("kubernetes-sigs/lws", versions.LWS_VERSION,
               "charts/lws/crds/leaderworkerset.x-k8s.io_leaderworkersets.yaml", ("v1",)),
+    # CloudNativePG's Cluster (vectorStore), at the operator release the pinned chart installs.
+    CrdSource("cloudnative-pg/cloudnative-pg", f"v{versions.CLOUDNATIVE_PG_VERSION}",
+              "config/crd/bases/postgresql.cnpg.io_clusters.yaml", ("v1",)),
 )  # fmt: skip
 
 

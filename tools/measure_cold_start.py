@@ -6,7 +6,8 @@ vLLM v0.31.0, so that the prediction (components/cold_start.py) can be checked:
 For each method it starts `vllm serve` with the flags the stack gives the model's server, waits for /health to
 answer 200, and prints the seconds: `download` (from the Hub into an empty directory: what a pod without a cache
 does), `cache` (the same directory again: what a replica reading a filled shared cache does) and, with `--uri`, `stream`
-(runai_streamer from the object-storage prefix the copy Job filled; the cloud's credentials from the environment).
+(runai_streamer from the object-storage prefix the copy Job filled; the cloud's credentials from the environment; an
+Azure store answers only in the cluster's VNet, through its private endpoint, so run it on a VM there).
 The node and image terms need a cluster: measure them there (`kubectl get events` on a woken pod).
 """
 

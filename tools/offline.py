@@ -67,7 +67,7 @@ def stack_names(root: Path = ROOT) -> list[str]:
 
 # Example stacks kept out of the root, so that the preview and deploy workflows do not pick them up, but planned
 # and checked like the root's stacks.
-EXAMPLE_DIRECTORIES = (ROOT / "examples" / "multinode",)
+EXAMPLE_DIRECTORIES = (ROOT / "examples" / "multinode", ROOT / "examples" / "rag")
 
 
 def example_stack_names() -> list[str]:
@@ -182,7 +182,10 @@ class _RecordingMocks(pulumi.runtime.Mocks):
 
 
 # Inputs the cloud answers in another shape (see computed_outputs); echoed, they would not deserialize.
-_RESHAPED = {"azure-native:containerservice:ManagedCluster": ("identity",)}
+_RESHAPED = {
+    "azure-native:containerservice:ManagedCluster": ("identity",),
+    "azure-native:storage:StorageAccount": ("identity",),
+}
 _ACCOUNT = "123456789012"
 _SUBSCRIPTION = "00000000-0000-0000-0000-000000000003"
 
@@ -242,6 +245,18 @@ users:
 def _azure_resource_id(type_: str, resource_name: str) -> dict[str, str]:
     provider_namespace = type_.split(":")[1]
     return {"id": f"/subscriptions/{_SUBSCRIPTION}/resourceGroups/rg/providers/{provider_namespace}/{resource_name}"}
+
+
+def _identity_map(identity: Mapping[str, Any]) -> dict[str, Any]:
+    """An `identity` as Azure answers it: its user-assigned identities as a map of resource id to ids (the SDK's
+    output type), not as the list of ids it takes (echoing the input would not deserialize)."""
+    answered = dict(identity)
+    if "userAssignedIdentities" in answered:
+        answered["userAssignedIdentities"] = {
+            resource_id: _entra_ids(str(resource_id).rsplit("/", 1)[-1])
+            for resource_id in answered["userAssignedIdentities"]
+        }
+    return answered
 
 
 def _entra_ids(name: str) -> dict[str, str]:
@@ -329,18 +344,22 @@ def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any], region: s
     if type_ == "azure-native:managedidentity:UserAssignedIdentity":
         return {**_azure_resource_id(type_, resource_name), **_entra_ids(name)}
     if type_ == "azure-native:containerservice:ManagedCluster":
-        # Azure answers the identities the cluster was given as a map of resource id to ids (the SDK's output
-        # type), not as the list of ids it takes: echoing the input would not deserialize.
-        identity = dict(inputs.get("identity") or {})
-        if "userAssignedIdentities" in identity:
-            identity["userAssignedIdentities"] = {
-                resource_id: _entra_ids(str(resource_id).rsplit("/", 1)[-1])
-                for resource_id in identity["userAssignedIdentities"]
-            }
+        identity = _identity_map(inputs.get("identity") or {})
         issuer = {"enabled": True, "issuerURL": f"https://{region}.oic.prod-aks.azure.com/tenant/{name}/"}
         return {**_azure_resource_id(type_, resource_name), "identity": identity, "oidcIssuerProfile": issuer}
+    if type_ == "azure-native:storage:StorageAccount" and inputs.get("identity"):
+        return {**_azure_resource_id(type_, resource_name), "identity": _identity_map(inputs["identity"])}
+    if type_ == "azure-native:keyvault:Vault":
+        vault = str(inputs.get("vaultName") or name)
+        return {
+            **_azure_resource_id(type_, resource_name),
+            "properties": {**(inputs.get("properties") or {}), "vaultUri": f"https://{vault}.vault.azure.net/"},
+        }
     if type_.startswith("azure-native:"):
         return _azure_resource_id(type_, resource_name)
+    if type_ == "time:index/offset:Offset":
+        # A year from a fixed instant: the real one is the time of its creation, then kept.
+        return {"unix": 1_830_297_600, "rfc3339": "2028-01-01T00:00:00Z"}
     if type_.startswith("aws:"):
         return {"arn": f"arn:aws:{type_.split(':')[1].split('/')[0]}:{region}:{_ACCOUNT}:{name}"}
     return {}

@@ -1,4 +1,4 @@
-"""Security scan: checkov over every stack (the root's and examples/multinode/), as Terraform users scan theirs.
+"""Security scan: checkov over every stack (the root's, examples/multinode/ and examples/rag/), as Terraform users do.
 
     python -m tools.scan [--checkov PATH]
 

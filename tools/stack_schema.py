@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from stacks.config.loader import PROJECT
-from stacks.config.schema import OBJECT_KEYS, AuthConfig, GpuPool, ModelServing, PriceOverride, RawConfig
+from stacks.config.schema import (
+    OBJECT_KEYS,
+    AuthConfig,
+    GpuPool,
+    ModelServing,
+    PriceOverride,
+    RawConfig,
+    VectorStoreConfig,
+)
 from tools.generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +95,12 @@ def stack_file_schema() -> dict[str, Any]:
         "description": "Who may call the models exposed with `host`: API-key clients and their limits per minute "
         "(a model's own `auth` replaces it).",
         "anyOf": [{"$ref": f"#/definitions/{AuthConfig.__name__}"}, {"type": "null"}],
+    }
+    assert "vectorStore" in OBJECT_KEYS
+    definitions[VectorStoreConfig.__name__] = _model_schema(VectorStoreConfig, definitions)
+    properties["vectorStore"] = {
+        "description": "PostgreSQL with pgvector in the cluster that only `applicationNamespace` reaches.",
+        "anyOf": [{"$ref": f"#/definitions/{VectorStoreConfig.__name__}"}, {"type": "null"}],
     }
     for key, description in SECRET_DESCRIPTIONS.items():
         properties[key] = {

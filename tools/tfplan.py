@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from tools.offline import Mode, ProgramRun, Registration, computed_outputs, reveal
@@ -276,6 +277,12 @@ def _subnet_nsg_association(inputs: Mapping[str, Any]) -> dict[str, Any] | None:
 
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 """Merged into its account (azurerm has no resource of its own for it: `blob_properties` of the account)."""
+DNS_ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+"""Merged into its endpoint (azurerm's `private_dns_zone_group` block of azurerm_private_endpoint)."""
+MERGED = frozenset({BLOB_SERVICE, DNS_ZONE_GROUP})
+"""azure-native resources that are a block of another resource in azurerm."""
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+QUEUE_SERVICE = "/queueServices/default"
 
 
 def _storage_account(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -297,6 +304,123 @@ def _storage_account(inputs: Mapping[str, Any]) -> dict[str, Any]:
         "infrastructure_encryption_enabled": encryption.get("requireInfrastructureEncryption", False),
         "public_network_access_enabled": inputs.get("publicNetworkAccess", "Enabled") == "Enabled",
         **({"network_rules": [inputs["networkRuleSet"]]} if inputs.get("networkRuleSet") else {}),
+        **_account_identity(inputs),
+        **_customer_managed_key(encryption),
+    }
+
+
+def _account_identity(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    identity = inputs.get("identity")
+    if not identity:
+        return {}
+    return {
+        "identity": [{"type": identity.get("type"), "identity_ids": list(identity.get("userAssignedIdentities") or [])}]
+    }
+
+
+def _customer_managed_key(encryption: Mapping[str, Any]) -> dict[str, Any]:
+    """An account's Key Vault key as azurerm's `customer_managed_key` block: azurerm names the key by its versionless
+    id (`<vault uri>keys/<name>`), ARM by the vault's URI and the key's name."""
+    if str(encryption.get("keySource", "")).lower() != "microsoft.keyvault":
+        return {}
+    key = encryption.get("keyVaultProperties") or {}
+    key_id = f"{key.get('keyVaultUri')}keys/{key.get('keyName')}" if key.get("keyName") else None
+    identity = (encryption.get("encryptionIdentity") or {}).get("encryptionUserAssignedIdentity")
+    return {"customer_managed_key": [{"key_vault_key_id": key_id, "user_assigned_identity_id": identity}]}
+
+
+def _key_vault(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    properties = inputs.get("properties") or {}
+    acls = properties.get("networkAcls")
+    return {
+        "name": inputs.get("vaultName"),
+        "location": inputs.get("location"),
+        "resource_group_name": inputs.get("resourceGroupName"),
+        "tenant_id": properties.get("tenantId"),
+        "sku_name": (properties.get("sku") or {}).get("name"),
+        "rbac_authorization_enabled": properties.get("enableRbacAuthorization", False),
+        "soft_delete_retention_days": properties.get("softDeleteRetentionInDays"),
+        "purge_protection_enabled": properties.get("enablePurgeProtection", False),
+        "public_network_access_enabled": properties.get("publicNetworkAccess", "Enabled") == "Enabled",
+        **(
+            {"network_acls": [{"default_action": acls.get("defaultAction"), "bypass": acls.get("bypass")}]}
+            if acls
+            else {}
+        ),
+    }
+
+
+def _key_vault_key(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    properties = inputs.get("properties") or {}
+    expires = (properties.get("attributes") or {}).get("expires")
+    rotation = properties.get("rotationPolicy") or {}
+    before_expiry = [
+        (action.get("trigger") or {}).get("timeBeforeExpiry")
+        for action in rotation.get("lifetimeActions") or []
+        if (action.get("action") or {}).get("type", "").lower() == "rotate"
+    ]
+    return {
+        "name": inputs.get("keyName"),
+        "key_vault_id": inputs.get("vaultName"),
+        "key_type": properties.get("kty"),
+        "key_size": properties.get("keySize"),
+        "key_opts": properties.get("keyOps"),
+        # ARM takes seconds since the epoch; azurerm an RFC 3339 date.
+        "expiration_date": (
+            datetime.fromtimestamp(float(expires), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None
+        ),
+        "rotation_policy": [
+            {
+                "expire_after": (rotation.get("attributes") or {}).get("expiryTime"),
+                "automatic": [{"time_before_expiry": before_expiry[0]}] if before_expiry else [],
+            }
+        ]
+        if rotation
+        else [],
+    }
+
+
+def _queue_logging(setting: Mapping[str, Any]) -> dict[str, Any]:
+    """A diagnostic setting on an account's queue service as its `queue_properties.logging`: azurerm's block is the
+    classic Storage Analytics log of the same requests (read, write, delete), which Azure Monitor's resource logs
+    replace (categories StorageRead, StorageWrite, StorageDelete)."""
+    logged = {log.get("category") for log in setting.get("logs") or [] if log.get("enabled")}
+    return {
+        "logging": [
+            {
+                "read": "StorageRead" in logged,
+                "write": "StorageWrite" in logged,
+                "delete": "StorageDelete" in logged,
+                "version": "2.0",
+            }
+        ]
+    }
+
+
+def _private_endpoint(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": inputs.get("privateEndpointName"),
+        "location": inputs.get("location"),
+        "resource_group_name": inputs.get("resourceGroupName"),
+        "subnet_id": (inputs.get("subnet") or {}).get("id"),
+        "private_service_connection": [
+            {
+                "name": connection.get("name"),
+                "private_connection_resource_id": connection.get("privateLinkServiceId"),
+                "subresource_names": connection.get("groupIds"),
+                "is_manual_connection": False,
+            }
+            for connection in inputs.get("privateLinkServiceConnections") or []
+        ],
+    }
+
+
+def _dns_zone_group(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A PrivateDnsZoneGroup as its endpoint's `private_dns_zone_group` block."""
+    configs = inputs.get("privateDnsZoneConfigs") or []
+    return {
+        "name": inputs.get("privateDnsZoneGroupName"),
+        "private_dns_zone_ids": [config.get("privateDnsZoneId") for config in configs],
     }
 
 
@@ -324,6 +448,8 @@ AZURE_TYPES: dict[str, tuple[str, _AzureMapping]] = {
             "principal_type": i.get("principalType"),
         },
     ),
+    "azure-native:keyvault:Vault": ("azurerm_key_vault", _key_vault),
+    "azure-native:keyvault:Key": ("azurerm_key_vault_key", _key_vault_key),
     "azure-native:containerservice:AgentPool": ("azurerm_kubernetes_cluster_node_pool", _pool_values),
     "azure-native:containerservice:ManagedCluster": ("azurerm_kubernetes_cluster", _managed_cluster),
     "azure-native:managedidentity:UserAssignedIdentity": (
@@ -354,6 +480,21 @@ AZURE_TYPES: dict[str, tuple[str, _AzureMapping]] = {
         },
     ),
     "azure-native:network:NetworkSecurityGroup": ("azurerm_network_security_group", _network_security_group),
+    "azure-native:network:PrivateEndpoint": ("azurerm_private_endpoint", _private_endpoint),
+    "azure-native:privatedns:PrivateZone": (
+        "azurerm_private_dns_zone",
+        lambda i: {"name": i.get("privateZoneName"), "resource_group_name": i.get("resourceGroupName")},
+    ),
+    "azure-native:privatedns:VirtualNetworkLink": (
+        "azurerm_private_dns_zone_virtual_network_link",
+        lambda i: {
+            "name": i.get("virtualNetworkLinkName"),
+            "resource_group_name": i.get("resourceGroupName"),
+            "private_dns_zone_name": i.get("privateZoneName"),
+            "virtual_network_id": (i.get("virtualNetwork") or {}).get("id"),
+            "registration_enabled": i.get("registrationEnabled", False),
+        },
+    ),
     "azure-native:network:Subnet": ("azurerm_subnet", _subnet),
     "azure-native:network:VirtualNetwork": (
         "azurerm_virtual_network",
@@ -417,21 +558,23 @@ def is_cloud(type_: str) -> bool:
 
 
 def _terraform_resources(
-    registration: Registration, blob_services: Mapping[str, Mapping[str, Any]] | None = None
+    registration: Registration, merged: Mapping[str, Mapping[str, Any]] | None = None
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(Terraform type, name, values) for one registration: usually one, two for an azure-native subnet with an NSG;
-    `blob_services`: each storage account's BlobServiceProperties, by account name, for its `blob_properties`."""
+    `merged`: the blocks of other resources (`_merged_blocks`) keyed by the name or id of the resource they go in."""
     inputs = reveal(registration.inputs)
-    if registration.type == BLOB_SERVICE:
+    if registration.type in MERGED:
         return
     if registration.type in TF_TYPES:
         yield TF_TYPES[registration.type], registration.name, bridged_values(inputs)
     elif registration.type in AZURE_TYPES:
         tf_type, mapping = AZURE_TYPES[registration.type]
         values = mapping(inputs)
-        blob_service = (blob_services or {}).get(str(inputs.get("accountName")))
-        if registration.type == "azure-native:storage:StorageAccount" and blob_service is not None:
-            values["blob_properties"] = [_blob_properties(blob_service)]
+        if registration.type == "azure-native:storage:StorageAccount":
+            values.update((merged or {}).get(str(inputs.get("accountName")), {}))
+            values.update((merged or {}).get(_own_id(registration), {}))
+        if registration.type == "azure-native:network:PrivateEndpoint":
+            values.update((merged or {}).get(_own_name(registration), {}))
         yield tf_type, registration.name, values
         if registration.type == "azure-native:network:Subnet":
             association = _subnet_nsg_association(inputs)
@@ -446,6 +589,30 @@ def _terraform_resources(
 
 def _own_id(registration: Registration) -> str:
     return str(computed_outputs(registration.type, registration.name, registration.inputs, "").get("id") or "")
+
+
+def _own_name(registration: Registration) -> str:
+    """The name the mock cloud answers for an azure-native resource: its `name` input, else its Pulumi name (the
+    provider's auto-name)."""
+    return str(reveal(registration.inputs).get("name") or registration.name)
+
+
+def _merged_blocks(registrations: list[Registration]) -> dict[str, dict[str, Any]]:
+    """Blocks azurerm keeps inside another resource: an account's `blob_properties` (by account name) and
+    `queue_properties` (by account id, from a diagnostic setting on its queue service), an endpoint's
+    `private_dns_zone_group` (by endpoint name)."""
+    blocks: dict[str, dict[str, Any]] = {}
+    for registration in registrations:
+        inputs = reveal(registration.inputs)
+        if registration.type == BLOB_SERVICE:
+            blocks.setdefault(str(inputs.get("accountName")), {})["blob_properties"] = [_blob_properties(inputs)]
+        elif registration.type == DNS_ZONE_GROUP:
+            endpoint = str(inputs.get("privateEndpointName"))
+            blocks.setdefault(endpoint, {})["private_dns_zone_group"] = [_dns_zone_group(inputs)]
+        elif registration.type == DIAGNOSTIC_SETTING and str(inputs.get("resourceUri", "")).endswith(QUEUE_SERVICE):
+            account_id = str(inputs["resourceUri"]).removesuffix(QUEUE_SERVICE)
+            blocks.setdefault(account_id, {})["queue_properties"] = [_queue_logging(inputs)]
+    return blocks
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -507,11 +674,9 @@ def terraform_plan(run: ProgramRun) -> dict[str, Any]:
     index = reference_index(registrations, region)
     planned, changes, configuration = [], [], []
     seen: set[str] = set()
-    blob_services = {
-        str(reveal(r.inputs).get("accountName")): reveal(r.inputs) for r in registrations if r.type == BLOB_SERVICE
-    }
+    merged = _merged_blocks(registrations)
     for registration in registrations:
-        for tf_type, name, values in _terraform_resources(registration, blob_services):
+        for tf_type, name, values in _terraform_resources(registration, merged):
             address = f"{tf_type}.{name}"
             if address in seen:
                 raise ValueError(f"two resources would be {address}")

@@ -45,6 +45,8 @@ _CLOUD_SPECIFIC = {
     "systemInstanceType": "a machine type of {source}; the target's default system type is used",
     "existingSubnetIds": "subnets of the {source} network; the stack creates its own network on {target}",
     "modelCacheStorageClass": "a StorageClass of the {source} cluster; the target's default cache class is used",
+    "imageCache": "the {source} snapshot or disk image the GPU nodes start with; build the image cache again on "
+    "{target} (docs/manual.md, 'Images cached on the node') and name it here",
 }
 
 

@@ -187,6 +187,12 @@ class AksCluster(pulumi.ComponentResource):
     """Escape hatch: the native cluster resource."""
     resource_group: resources.ResourceGroup
     """The resource group holding the cluster and its network."""
+    node_subnet_id: pulumi.Output[str]
+    """The subnet of every agent pool (the stack's or `existingSubnetIds[0]`), where private endpoints go too."""
+    virtual_network_id: pulumi.Output[str]
+    """The VNet of that subnet (private DNS zones link to it)."""
+    log_workspace_id: pulumi.Output[str]
+    """The Log Analytics workspace of Container Insights and the control-plane logs."""
     identity: managedidentity.UserAssignedIdentity
     """The control plane's identity (load balancers, autoscaler, CSI drivers), created before the cluster so that
     its role on the node subnet exists before the cluster does."""
@@ -198,7 +204,12 @@ class AksCluster(pulumi.ComponentResource):
             f"{name}-rg", resource_group_name=f"{args.cluster_name}-rg", location=args.region, opts=child
         )
         group_name = self.resource_group.name
-        subnet_id = args.existing_subnet_ids[0] if args.existing_subnet_ids else self._network(name, args, group_name)
+        if args.existing_subnet_ids:
+            subnet_id: pulumi.Input[str] = args.existing_subnet_ids[0]
+            self.virtual_network_id = pulumi.Output.from_input(virtual_network_of(args.existing_subnet_ids[0]))
+        else:
+            subnet_id, self.virtual_network_id = self._network(name, args, group_name)
+        self.node_subnet_id = pulumi.Output.from_input(subnet_id)
         zones = [str(zone) for zone in range(1, args.availability_zones + 1)]
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
 
@@ -231,6 +242,7 @@ class AksCluster(pulumi.ComponentResource):
             retention_in_days=30,
             opts=child,
         )
+        self.log_workspace_id = workspace.id
         public = bool(args.public_api_cidrs)
         common_pool = {
             "os_type": "Linux",
@@ -444,8 +456,11 @@ class AksCluster(pulumi.ComponentResource):
         )
         self.register_outputs({"clusterName": self.cluster_name, "kubeconfig": self.kubeconfig})
 
-    def _network(self, name: str, args: AksClusterArgs, group_name: pulumi.Input[str]) -> pulumi.Output[str]:
-        """A VNet with one node subnet (Azure CNI overlay gives pods addresses outside the VNet)."""
+    def _network(
+        self, name: str, args: AksClusterArgs, group_name: pulumi.Input[str]
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """A VNet with one node subnet (Azure CNI overlay gives pods addresses outside the VNet): the subnet's id and
+        the VNet's."""
         vnet = network.VirtualNetwork(
             f"{name}-vnet",
             virtual_network_name=f"{args.cluster_name}-vnet",
@@ -475,7 +490,12 @@ class AksCluster(pulumi.ComponentResource):
             network_security_group={"id": nsg.id},
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return subnet.id
+        return subnet.id, vnet.id
+
+
+def virtual_network_of(subnet_id: str) -> str:
+    """The VNet id of a subnet id (`.../virtualNetworks/<vnet>/subnets/<subnet>`)."""
+    return subnet_id.split("/subnets/", 1)[0]
 
 
 def node_subnet_rules(

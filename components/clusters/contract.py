@@ -171,6 +171,9 @@ class GpuPoolArgs:
     stream_images: bool = False
     """A model placed on the pool streams its image (`coldStart.images: stream`): EKS FastImagePull, GKE image
     streaming."""
+    image_cache: str | None = None
+    """A model placed on the pool caches its image (`coldStart.images: cache`): the EBS snapshot (EKS) or disk image
+    (GKE) each new node starts with (`imageCache`)."""
     fabric: Fabric | None = None
     """The machine type's GPU network between nodes, when the pool asks for it (`fabric`): the cluster component
     attaches every interface and keeps the pool's nodes in one placement."""

@@ -23,6 +23,7 @@ from components import versions
 from components.catalog.instances import Cloud
 from components.clusters.contract import CloudClusterArgs, GpuPoolArgs, GpuPoolInfo
 from components.clusters.efa import efa_interfaces, self_rules
+from components.clusters.eks_image_cache import MOUNT_SCRIPT, cache_volume
 from components.clusters.gpu_nodes import gpu_node_taints, pool_info
 from components.clusters.kubeconfig import exec_kubeconfig
 from components.clusters.network import subnet_plan
@@ -346,6 +347,7 @@ class EksCluster(pulumi.ComponentResource):
                 taints=taints,
                 root_volume_gib=pool.disk_gib,
                 fast_image_pull=pool.stream_images,
+                image_cache=pool.image_cache,
                 fabric=fabric,
             )
             asg_name = group.resources.apply(lambda resources: resources[0].autoscaling_groups[0].name)
@@ -535,8 +537,12 @@ class EksCluster(pulumi.ComponentResource):
         taints: list[tuple[str, str, str]],
         root_volume_gib: int,
         fast_image_pull: bool = False,
+        image_cache: str | None = None,
         fabric: dict[str, Any] | None = None,
     ) -> aws.eks.NodeGroup:
+        """`image_cache`: the snapshot of a containerd data volume the nodes start with (eks_image_cache.py), as
+        large as the root volume."""
+        user_data = node_user_data(fast_image_pull=fast_image_pull, image_cache=image_cache is not None)
         template = aws.ec2.LaunchTemplate(
             f"{name}-template",
             # IMDSv2 only, and out of reach of pods (one hop): workloads use Pod Identity, never the node role.
@@ -551,9 +557,10 @@ class EksCluster(pulumi.ComponentResource):
                         "delete_on_termination": "true",
                         **(FAST_IMAGE_PULL_VOLUME if fast_image_pull else {}),
                     },
-                }
+                },
+                *([cache_volume(image_cache, root_volume_gib)] if image_cache else []),
             ],
-            **({"user_data": fast_image_pull_user_data()} if fast_image_pull else {}),
+            **({"user_data": user_data} if user_data else {}),
             update_default_version=True,
             **(fabric or {}),
             opts=pulumi.ResourceOptions(parent=self),
@@ -611,27 +618,31 @@ FAST_IMAGE_PULL_VOLUME = {"throughput": FAST_IMAGE_PULL_THROUGHPUT_MIBPS, "iops"
 _NODE_CONFIG_BOUNDARY = "//"
 
 
-def fast_image_pull_user_data() -> str:
-    """The launch template's user data: a NodeConfig part turning FastImagePull on, which the managed node group
-    merges with the NodeConfig it writes itself (cluster name, endpoint, CA) for AL2023 AMIs."""
-    document = "\n".join(
-        [
-            "MIME-Version: 1.0",
-            f'Content-Type: multipart/mixed; boundary="{_NODE_CONFIG_BOUNDARY}"',
-            "",
-            f"--{_NODE_CONFIG_BOUNDARY}",
-            "Content-Type: application/node.eks.aws",
-            "",
-            "apiVersion: node.eks.aws/v1alpha1",
-            "kind: NodeConfig",
-            "spec:",
-            "  featureGates:",
-            "    FastImagePull: true",
-            "",
-            f"--{_NODE_CONFIG_BOUNDARY}--",
-            "",
-        ]
-    )
+def node_user_data(*, fast_image_pull: bool, image_cache: bool) -> str | None:
+    """The launch template's user data (base64 MIME), None when the node needs none: the NodeConfig part turning
+    FastImagePull on, and the script mounting the image cache (eks_image_cache.py)."""
+    parts: list[list[str]] = []
+    if fast_image_pull:
+        parts.append(
+            [
+                "Content-Type: application/node.eks.aws",
+                "",
+                "apiVersion: node.eks.aws/v1alpha1",
+                "kind: NodeConfig",
+                "spec:",
+                "  featureGates:",
+                "    FastImagePull: true",
+                "",
+            ]
+        )
+    if image_cache:
+        parts.append(['Content-Type: text/x-shellscript; charset="us-ascii"', "", *MOUNT_SCRIPT.splitlines(), ""])
+    if not parts:
+        return None
+    lines = ["MIME-Version: 1.0", f'Content-Type: multipart/mixed; boundary="{_NODE_CONFIG_BOUNDARY}"', ""]
+    for part in parts:
+        lines += [f"--{_NODE_CONFIG_BOUNDARY}", *part]
+    document = "\n".join([*lines, f"--{_NODE_CONFIG_BOUNDARY}--", ""])
     return base64.b64encode(document.encode()).decode()
 
 

@@ -44,6 +44,16 @@ def gpu_subnets(fabric: Fabric) -> list[GpuSubnet]:
     raise ValueError(f"{fabric.kind} is not a GKE fabric")
 
 
+def vpc_name(prefix: str, subnet: GpuSubnet) -> str:
+    """The VPC's name: `<cluster>-<pool>-<network>`. Named, not auto-named: the node pool and the in-cluster
+    GKENetworkParamSets send these names, and a random suffix would differ per plan."""
+    return f"{prefix}-{subnet.network}"
+
+
+def subnet_name(prefix: str, index: int) -> str:
+    return f"{prefix}-gpu-subnet-{index}"
+
+
 def node_pool_settings(networks: list[dict[str, Any]]) -> dict[str, Any]:
     """What a fabric pool's NodePool adds: its additional networks and COMPACT placement (its one zone is the
     pool's `zones`, which the config requires for a fabric pool on gcp)."""
@@ -71,9 +81,8 @@ def gpu_networks(
         if subnet.network not in vpcs:
             roce = subnet.network == "rdma"
             vpc = gcp.compute.Network(
-                f"{name}-{subnet.network}",
-                # Named, not auto-named: the node pool sends these names, and a random suffix would differ per plan.
-                name=f"{name}-{subnet.network}",
+                vpc_name(name, subnet),
+                name=vpc_name(name, subnet),
                 auto_create_subnetworks=False,
                 mtu=TCPXO_MTU if fabric.kind is FabricKind.TCPXO else RDMA_MTU,
                 network_profile=f"projects/{project}/global/networkProfiles/{zone}-vpc-roce" if roce else None,
@@ -91,8 +100,8 @@ def gpu_networks(
                 )
             vpcs[subnet.network] = vpc
         subnetwork = gcp.compute.Subnetwork(
-            f"{name}-gpu-subnet-{index}",
-            name=f"{name}-gpu-subnet-{index}",
+            subnet_name(name, index),
+            name=subnet_name(name, index),
             network=vpcs[subnet.network].id,
             region=region,
             ip_cidr_range=subnet.cidr,
@@ -106,3 +115,37 @@ def gpu_networks(
         )
         entries.append({"network": vpcs[subnet.network].name, "subnetwork": subnetwork.name})
     return entries
+
+
+@dataclass(frozen=True)
+class PodNetwork:
+    """A GPU NIC as pods attach it: a `Network` and its `GKENetworkParamSet` (networking.gke.io/v1, both named
+    `name`), the pod interface it becomes and the VPC and subnet it stands for."""
+
+    name: str
+    interface: str
+    vpc: str
+    subnet: str
+    device_mode: str
+    """GKENetworkParamSet deviceMode: `NetDevice` (TCPXO's NICs), `RDMA` (the RoCE NICs)."""
+
+
+def pod_networks(prefix: str, pool: str, fabric: Fabric) -> list[PodNetwork]:
+    """The GPU NICs a group pod attaches, in interface order after eth0 (the default network).
+
+    Standard-mode manifests at container-engine-accelerators 992db81: TCPXO's nccl-test-latest.yaml attaches
+    eth1..eth8 (networks vpc1..vpc8, one per GPU VPC); RDMA's nccl-test.yaml attaches eth2..eth9 (rdma-0..rdma-7),
+    leaving eth1, the node's second gVNIC, to the node. Network names are cluster-wide: prefixed by the pool."""
+    subnets = gpu_subnets(fabric)
+    if fabric.kind is FabricKind.TCPXO:
+        return [
+            PodNetwork(f"{pool}-vpc{n + 1}", f"eth{n + 1}", vpc_name(prefix, s), subnet_name(prefix, n), "NetDevice")
+            for n, s in enumerate(subnets)
+        ]
+    if fabric.kind is FabricKind.RDMA:
+        return [
+            PodNetwork(f"{pool}-rdma-{n - 1}", f"eth{n + 1}", vpc_name(prefix, s), subnet_name(prefix, n), "RDMA")
+            for n, s in enumerate(subnets)
+            if s.network == "rdma"
+        ]
+    raise ValueError(f"{fabric.kind} is not a GKE fabric")

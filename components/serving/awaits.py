@@ -185,7 +185,9 @@ HELM_RELEASE_WAITS: Mapping[str, str] = {
     "kube-prometheus-stack": "operator and kube-state-metrics on the system nodes (Prometheus is the operator's)",
     "nvidia-device-plugin": "its DaemonSets on the GPU nodes that exist, and NFD on the system nodes",
     "aws-efa-k8s-device-plugin": "its DaemonSet on the fabric pools' nodes that exist",
+    "network-operator": "the operator's Deployment and NFD on the system nodes (its policy's pods are the operator's)",
     "lws": "LeaderWorkerSet's controller Deployment on the system nodes (its CRD is the stack's own)",
+    "cloudnative-pg": "CloudNativePG's operator Deployment on the system nodes (its CRDs come with it)",
 }
 """What each Helm release the stack installs waits for, with Helm's readiness checks (helm pkg/kube/ready.go:
 Deployments' and DaemonSets' pods ready, claims Bound, LoadBalancer Services addressed): controllers on nodes the

@@ -26,6 +26,7 @@ import pulumi_kubernetes as k8s
 
 from components import versions
 from components.serving import awaits
+from components.serving.fabric_pods import FabricPod
 from components.serving.metadata import model_labels, model_selector, platform_namespace
 from components.serving.vllm import (
     CONTAINER_SECURITY,
@@ -57,8 +58,6 @@ LEADER_ADDRESS = "$(LWS_LEADER_ADDRESS)"
 into every container (pkg/utils/pod/pod_utils.go `AddLWSVariables`); the kubelet expands $(VAR) in args."""
 WORKER_INDEX_LABEL = "leaderworkerset.sigs.k8s.io/worker-index"
 GROUP_READY = "condition=Available"
-EFA_RESOURCE = "vpc.amazonaws.com/efa"
-"""The EFA device plugin's extended resource (aws-efa-k8s-device-plugin)."""
 RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 RESTRICTED_CONTAINER = {
     "allowPrivilegeEscalation": False,
@@ -137,8 +136,8 @@ class GroupArgs:
     server: VllmServerArgs
     nodes: int
     """Nodes per replica: the group's size and vLLM's --pipeline-parallel-size and --nnodes."""
-    fabric_resources: dict[str, str]
-    """Extended resources each pod requests for the fabric (EKS: `vpc.amazonaws.com/efa`)."""
+    fabric: FabricPod
+    """What each pod adds for its node's GPU network (components/serving/fabric_pods.py)."""
     platform_ready: list[pulumi.Resource]
 
 
@@ -174,18 +173,25 @@ def group_pod(
     mounts = [m for m in mounts if m["name"] != "dshm"]
     volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{shared_memory_gib(server)}Gi"}})
     mounts.append({"name": "dshm", "mountPath": "/dev/shm"})
+    fabric = args.fabric
+    volumes += fabric.volumes
+    mounts += fabric.mounts
     amounts = resources(server)
     for key in ("requests", "limits"):
-        amounts[key].update(args.fabric_resources)
+        amounts[key].update(fabric.resources)
+    security = CONTAINER_SECURITY
+    if fabric.capabilities:
+        security = {**security, "capabilities": {**security["capabilities"], "add": list(fabric.capabilities)}}
     rank = "0" if leader else "$(LWS_WORKER_INDEX)"
     container: dict[str, Any] = {
         "name": "vllm",
         "image": server.image,
         "imagePullPolicy": "IfNotPresent",
+        **({"command": list(fabric.command)} if fabric.command else {}),
         "args": [*vllm_args(server), *group_flags(args.nodes, rank)],
-        "env": environment(server),
+        "env": [*environment(server), *fabric.env],
         "resources": amounts,
-        "securityContext": CONTAINER_SECURITY,
+        "securityContext": security,
         "volumeMounts": mounts,
     }
     if leader:
@@ -193,7 +199,7 @@ def group_pod(
         container.update(probes())
         container["lifecycle"] = {"preStop": {"sleep": {"seconds": PRE_STOP_SLEEP_SECONDS}}}
     return {
-        "metadata": {"labels": labels},
+        "metadata": {"labels": labels, **({"annotations": dict(fabric.annotations)} if fabric.annotations else {})},
         "spec": {
             "serviceAccountName": service_account,
             "automountServiceAccountToken": False,
@@ -202,7 +208,8 @@ def group_pod(
             "priorityClassName": server.priority_class,
             "securityContext": POD_SECURITY,
             **placement(server),
-            "containers": [container],
+            **({"affinity": dict(fabric.affinity)} if fabric.affinity else {}),
+            "containers": [container, *fabric.sidecars],
             "volumes": volumes,
         },
     }
@@ -243,7 +250,7 @@ class LeaderWorkerSetServer(pulumi.ComponentResource):
 
     Example::
 
-        LeaderWorkerSetServer("deepseek", GroupArgs(server=args, nodes=2, fabric_resources={}, platform_ready=[]))
+        LeaderWorkerSetServer("deepseek", GroupArgs(server=args, nodes=2, fabric=FabricPod(), platform_ready=[]))
     """
 
     base_url: pulumi.Output[str]

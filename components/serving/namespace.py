@@ -17,12 +17,17 @@ class ServingNamespaceArgs:
     pod_security_version: str
     """The Pod Security Standards version to enforce, e.g. `v1.34`: the cluster's minor version, so a
     Kubernetes upgrade cannot tighten the rules under running workloads unannounced."""
+    pod_security_level: str = "restricted"
+    """The level enforced: "restricted", or "privileged" where a model's group pods need their node's GPU network
+    from the host (components/serving/fabric_pods.py). Warnings and audit stay at "restricted" either way, so
+    every pod beyond it is reported."""
     hf_token: pulumi.Output[str] | None = None
     """A Pulumi secret holding the Hugging Face token, or None. Stored as a Kubernetes Secret."""
 
 
 class ServingNamespace(pulumi.ComponentResource):
-    """A namespace with Pod Security "restricted" enforced, a default-deny NetworkPolicy, and the
+    """A namespace with Pod Security "restricted" enforced (unless a model spans nodes over a fabric that needs
+    the host), a default-deny NetworkPolicy, and the
     Hugging Face token Secret that models mount as a file.
 
     Example::
@@ -45,7 +50,7 @@ class ServingNamespace(pulumi.ComponentResource):
                 "name": args.name,
                 "labels": {
                     "app.kubernetes.io/part-of": PART_OF,
-                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce": args.pod_security_level,
                     "pod-security.kubernetes.io/enforce-version": args.pod_security_version,
                     "pod-security.kubernetes.io/warn": "restricted",
                     "pod-security.kubernetes.io/warn-version": args.pod_security_version,

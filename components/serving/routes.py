@@ -72,12 +72,17 @@ def route_spec(
     backends: Sequence[Backend],
     timeout_seconds: int,
     api_only: bool = False,
+    api_paths: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """One rule: the host (and path prefix, removed before the model sees it), the weighted backends, and a request
-    timeout as long as the longest completion the server would finish.
+    """One rule: the host (and path prefix, removed before the model sees it; or `api_paths`, OpenAI paths matched
+    exactly and passed on unchanged), the weighted backends, and a request timeout as long as the longest
+    completion the server would finish.
 
     `api_only`: only `/v1` under the prefix, where vLLM's own `--api-key` checks every request; vLLM v0.31.0 leaves
-    its other paths (`/invocations`, `/tokenize`, ...) open (entrypoints/serve/middleware/authenticate.py:12)."""
+    its other paths (`/invocations`, `/tokenize`, ...) open (entrypoints/serve/middleware/authenticate.py:12).
+    `api_paths` are under `/v1` already."""
+    if path and api_paths:
+        raise ValueError(f"route for {host!r}: a path prefix ({path!r}) or exact API paths, not both")
     parent: dict[str, Any] = {
         "group": "gateway.networking.k8s.io",
         "kind": "Gateway",
@@ -87,9 +92,14 @@ def route_spec(
     listener = gateway.https_listener(host)
     if listener is not None:
         parent["sectionName"] = listener
-    match = f"{path or ''}/v1" if api_only else path or "/"
+    prefix = f"{path or ''}/v1" if api_only else path or "/"
+    matches = (
+        [{"path": {"type": "Exact", "value": api_path}} for api_path in api_paths]
+        if api_paths
+        else [{"path": {"type": "PathPrefix", "value": prefix}}]
+    )
     rule: dict[str, Any] = {
-        "matches": [{"path": {"type": "PathPrefix", "value": match}}],
+        "matches": matches,
         "backendRefs": [backend_ref(backend) for backend in backends],
         "timeouts": {"request": f"{timeout_seconds}s"},
     }
@@ -119,6 +129,8 @@ class ModelRouteArgs:
     backends: tuple[Backend, ...]
     timeout_seconds: int
     after: list[pulumi.Resource]
+    api_paths: tuple[str, ...] = ()
+    """Instead of `path`: OpenAI paths matched exactly, so that several models share the host."""
     """The Gateway (or its CRDs), and the interceptor's chart when a backend sleeps."""
     interceptor_namespace: pulumi.Input[str] | None = None
     """KEDA's namespace as an output (`Keda.namespace`), so that the ReferenceGrant in it waits for the Namespace."""
@@ -167,6 +179,7 @@ class ModelRoute(pulumi.ComponentResource):
                 backends=args.backends,
                 timeout_seconds=args.timeout_seconds,
                 api_only=args.api_only,
+                api_paths=args.api_paths,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
         )

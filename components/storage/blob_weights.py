@@ -1,15 +1,15 @@
 """The stack's weight store on Azure: a storage account with Entra ID authorization only (shared keys off, so no
 account key or SAS can read it), HTTPS and TLS 1.2, no anonymous access, zone- and geo-redundant, infrastructure
-encryption, versioning and soft delete, a lifecycle for old versions; one private container per model, which its
-server reads and its copy Job writes, each with a user-assigned identity federated with the model's Kubernetes
-ServiceAccount (Azure workload identity) and a role on that container only: Storage Blob Data Reader, Storage Blob
-Data Contributor.
+encryption and a customer-managed key (components/storage/blob_encryption_key.py), versioning and soft delete, a
+lifecycle for old versions; one private container per model, which its server reads and its copy Job writes, each
+with a user-assigned identity federated with the model's Kubernetes ServiceAccount (Azure workload identity) and a
+role on that container only: Storage Blob Data Reader, Storage Blob Data Contributor.
 
-The pods reach the account's public endpoint over HTTPS from the cluster's network; its network rules are not
-narrowed to the node subnet here (that needs a service endpoint or a private endpoint and DNS zone on the stack's
-network, not built yet). The streamer reads `az://<container>/` with AZURE_STORAGE_ACCOUNT_NAME and
-DefaultAzureCredential, which uses the federated token the workload identity webhook mounts in a pod labelled
-`azure.workload.identity/use: "true"` whose ServiceAccount names the identity's client id.
+Public network access is off: the pods reach the account through a private endpoint in the node subnet, and every
+blob and queue request is logged to the cluster's workspace (components/storage/blob_private_access.py). The
+streamer reads `az://<container>/` with AZURE_STORAGE_ACCOUNT_NAME and DefaultAzureCredential, which uses the
+federated token the workload identity webhook mounts in a pod labelled `azure.workload.identity/use: "true"` whose
+ServiceAccount names the identity's client id.
 """
 
 from __future__ import annotations
@@ -23,6 +23,14 @@ import pulumi_random
 from pulumi_azure_native import authorization, managedidentity, storage
 
 from components.serving.weights import StreamedWeights
+from components.storage.blob_encryption_key import EncryptionKeyArgs, encryption_key
+from components.storage.blob_private_access import (
+    BLOB_GROUP,
+    BLOB_ZONE,
+    NetworkPlacement,
+    private_endpoint,
+    storage_logs,
+)
 from components.storage.model_weights import ModelWeights, writer_account
 
 BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
@@ -41,8 +49,13 @@ class BlobWeightsArgs:
     cluster_name: str
     oidc_issuer_url: pulumi.Input[str]
     subscription_id: pulumi.Input[str]
+    tenant_id: pulumi.Input[str]
     namespace: str
     models: Sequence[str]
+    subnet_id: pulumi.Input[str]
+    """The node subnet: the private endpoint takes an address there."""
+    virtual_network_id: pulumi.Input[str]
+    log_workspace_id: pulumi.Input[str]
 
 
 def container_name(model: str) -> str:
@@ -65,7 +78,8 @@ class BlobWeights(pulumi.ComponentResource):
     Example::
 
         BlobWeights("weights", BlobWeightsArgs(resource_group_name=rg.name, location="eastus2", cluster_name="llm",
-                    oidc_issuer_url=issuer, subscription_id=sub, namespace="llm-serving", models=["chat"]))
+                    oidc_issuer_url=issuer, subscription_id=sub, namespace="llm-serving", models=["chat"],
+                    subnet_id=subnet, virtual_network_id=vnet, log_workspace_id=workspace))
     """
 
     models: dict[str, ModelWeights]
@@ -75,6 +89,22 @@ class BlobWeights(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         suffix = pulumi_random.RandomId(f"{name}-suffix", byte_length=4, opts=child)
         account_name = pulumi.Output.concat(account_prefix(args.cluster_name), suffix.hex)
+        placement = NetworkPlacement(
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            subnet_id=args.subnet_id,
+            virtual_network_id=args.virtual_network_id,
+        )
+        key = encryption_key(
+            name,
+            EncryptionKeyArgs(
+                placement=placement,
+                tenant_id=args.tenant_id,
+                subscription_id=args.subscription_id,
+                cluster_name=args.cluster_name,
+            ),
+            parent=self,
+        )
         account = storage.StorageAccount(
             f"{name}-account",
             account_name=account_name,
@@ -89,12 +119,17 @@ class BlobWeights(pulumi.ComponentResource):
             allow_shared_key_access=False,
             default_to_o_auth_authentication=True,
             allow_cross_tenant_replication=False,
+            public_network_access=storage.PublicNetworkAccess.DISABLED,
+            identity={"type": storage.IdentityType.USER_ASSIGNED, "user_assigned_identities": [key.identity_id]},
             encryption={
-                "key_source": storage.KeySource.MICROSOFT_STORAGE,
+                "key_source": storage.KeySource.MICROSOFT_KEYVAULT,
+                # No key version: the account follows the key's rotations.
+                "key_vault_properties": {"key_vault_uri": key.vault_uri, "key_name": key.key_name},
+                "encryption_identity": {"encryption_user_assigned_identity": key.identity_id},
                 "require_infrastructure_encryption": True,
                 "services": {"blob": {"enabled": True, "key_type": storage.KeyType.ACCOUNT}},
             },
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=key.ready),
         )
         # The account's name is known before it exists: what lives in the account waits for it.
         in_account = pulumi.ResourceOptions(parent=self, depends_on=[account])
@@ -128,8 +163,12 @@ class BlobWeights(pulumi.ComponentResource):
             },
             opts=in_account,
         )
+        reachable = private_endpoint(name, account.id, BLOB_GROUP, BLOB_ZONE, placement, parent=self)
+        storage_logs(name, account.id, args.log_workspace_id, parent=self)
         self.account_name = account_name
-        self.models = {model: self._model(name, model, account_name, args, in_account) for model in args.models}
+        self.models = {
+            model: self._model(name, model, account_name, args, in_account, reachable) for model in args.models
+        }
         self.register_outputs({"account": account_name})
 
     def _model(
@@ -139,6 +178,7 @@ class BlobWeights(pulumi.ComponentResource):
         account_name: pulumi.Output[str],
         args: BlobWeightsArgs,
         child: pulumi.ResourceOptions,
+        reachable: list[pulumi.Resource],
     ) -> ModelWeights:
         container = storage.BlobContainer(
             f"{name}-{model}",
@@ -149,7 +189,7 @@ class BlobWeights(pulumi.ComponentResource):
             opts=child,
         )
         child = pulumi.ResourceOptions(parent=self)
-        ready: list[pulumi.Resource] = []
+        ready: list[pulumi.Resource] = list(reachable)
         streamed: dict[str, StreamedWeights] = {}
         for role_name, service_account, role in (
             ("reader", model, BLOB_DATA_READER),

@@ -13,11 +13,15 @@ from components.catalog.mig import MIG_PROFILES, aks_instance_profile, mig_profi
 from components.clusters.aks import OWN_POOLS, aks_pool_name
 from components.clusters.contract import SharingMode
 from components.clusters.efa import PLUGIN_NAMESPACE as EFA_NAMESPACE
+from components.clusters.gke_gpudirect import NAMESPACE as GPUDIRECT_NAMESPACE
+from components.clusters.network_operator import NAMESPACE as NETWORK_OPERATOR_NAMESPACE
 from components.gpu.device_plugin import NAMESPACE as DEVICE_PLUGIN_NAMESPACE
 from components.observability.prometheus import NAMESPACE as PROMETHEUS_NAMESPACE
 from components.serving.kserve import API_SERVER_PORTS as KSERVE_NAMESPACES
 from components.serving.leader_worker_set import NAMESPACE as LWS_NAMESPACE
 from components.serving.metadata import METRICS_NAMESPACES
+from components.storage.vector_store import NAMESPACE as VECTOR_STORE_NAMESPACE
+from components.storage.vector_store import OPERATOR_NAMESPACE as CNPG_NAMESPACE
 from stacks.config.issues import (
     ConfigIssue,
     as_issues,
@@ -99,10 +103,14 @@ _ADD_ON_NAMESPACES: dict[str, str] = {
     PROMETHEUS_NAMESPACE: "where the stack installs kube-prometheus-stack",
     DEVICE_PLUGIN_NAMESPACE: "where the stack installs the NVIDIA device plugin",
     EFA_NAMESPACE: "where the stack installs the EFA device plugin",
+    GPUDIRECT_NAMESPACE: "where the stack installs GKE's NCCL plugin installers",
+    NETWORK_OPERATOR_NAMESPACE: "where the stack installs NVIDIA's Network Operator",
     LWS_NAMESPACE: "where the stack installs the LeaderWorkerSet controller",
     KEDA_NAMESPACE: "where the stack installs KEDA",
     **{namespace: "a namespace of the KServe platform the stack installs" for namespace in KSERVE_NAMESPACES},
     **GATEWAY_NAMESPACES,
+    VECTOR_STORE_NAMESPACE: "where the stack runs the vector store",
+    CNPG_NAMESPACE: "where the stack installs CloudNativePG",
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 from pydantic import BaseModel, ValidationError
 
-from stacks.config.cloud_checks import check_cloud, check_deployer
+from stacks.config.cloud_checks import check_cloud, check_deployer, namespace_taken
 from stacks.config.inputs import decoded_json, namespace_near_misses, secret_in_plain_key, token_problem
 from stacks.config.issues import ConfigError, ConfigIssue, as_issues
 from stacks.config.messages import describe, key_path, show
@@ -29,6 +29,7 @@ from stacks.config.resolved import StackConfig, resolve
 from stacks.config.rules.exposure import RETIRED_KEYS
 from stacks.config.rules.prices import price_override_findings
 from stacks.config.rules.regions import region_name_hint
+from stacks.config.rules.vector_store import vector_store_findings
 from stacks.config.schema import (
     LIST_KEYS,
     OBJECT_KEYS,
@@ -41,6 +42,7 @@ from stacks.config.schema import (
     PriceOverride,
     RawConfig,
     Target,
+    VectorStoreConfig,
 )
 
 PROJECT = "llm-platform"
@@ -92,6 +94,8 @@ def parse_config(
     issues.extend(auth_issues)
     if auth_issues:
         dropped.add("auth")  # what the rules would say of a stack without it is not the problem
+    vector_store, store_issues = _vector_store(values, top)
+    later.extend(store_issues)
     sizings = model_sizings(pools, models)
     pool_names = set((values.get("gpuPools") or {}).keys())
     has_token = _has_token(raw, hf_token)
@@ -118,6 +122,7 @@ def parse_config(
         alert_receivers=alert_receivers or {},
         price_overrides=overrides,
         stack_auth=stack_auth,
+        vector_store=vector_store,
     )
 
 
@@ -140,6 +145,21 @@ def _price_overrides(
         named.append(top.system_instance_type)
     issues.extend(as_issues(price_override_findings(overrides, named)))
     return overrides, issues
+
+
+def _vector_store(
+    values: Mapping[str, Any], top: RawConfig | None
+) -> tuple[VectorStoreConfig | None, list[ConfigIssue]]:
+    """`vectorStore` when it has its shape, and what is wrong with it (alone, and against the top-level keys)."""
+    if "vectorStore" not in values:
+        return None, []
+    store, issues = _validate(VectorStoreConfig, values["vectorStore"], ("vectorStore",))
+    if store is not None and top is not None:
+        findings = vector_store_findings(
+            store, target=top.target, serving_namespace=top.namespace, namespace_taken=namespace_taken
+        )
+        issues.extend(as_issues(findings))
+    return store, issues
 
 
 def _read_values(
@@ -171,7 +191,8 @@ def _read_values(
                 with contextlib.suppress(json.JSONDecodeError):
                     value = json.loads(value)
             if not isinstance(value, dict):
-                issues.append(ConfigIssue(key, f"must be a map of names to settings, got {show(value)}"))
+                what = "of settings" if key == "vectorStore" else "of names to settings"
+                issues.append(ConfigIssue(key, f"must be a map {what}, got {show(value)}"))
                 continue
         if key in LIST_KEYS and isinstance(value, str):
             with contextlib.suppress(json.JSONDecodeError):

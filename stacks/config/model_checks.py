@@ -30,6 +30,7 @@ from stacks.config.model_plan import (
     model_architecture,
 )
 from stacks.config.multinode_checks import check_multinode, check_pool_fabric, nodes_that_would
+from stacks.config.rules.api_paths import api_path_findings, host_route, shared_host_findings
 from stacks.config.rules.auth import auth_findings
 from stacks.config.rules.capacity import capacity_findings
 from stacks.config.rules.cold_start import cold_start_findings, offered_weights, resolve_cold_start
@@ -92,6 +93,7 @@ def check_rules(
             )
         )
     issues.extend(as_issues(embedding_findings(models)))
+    issues.extend(as_issues(api_path_findings(models)))
     if config is not None:
         issues.extend(
             as_issues(
@@ -110,7 +112,13 @@ def check_rules(
     if config is not None:
         gpu_image = config.vllm_image or versions.VLLM_GPU_IMAGE
         spans = {name: sizing.nodes for name, sizing in sizings.items() if sizing is not None}
-        issues.extend(as_issues(cold_start_findings(models, cloud=cloud, gpu_image=gpu_image, nodes=spans)))
+        issues.extend(
+            as_issues(
+                cold_start_findings(
+                    models, cloud=cloud, gpu_image=gpu_image, nodes=spans, image_cache=config.image_cache
+                )
+            )
+        )
     for name, model in models.items():
         issues.extend(check_model(name, model, pools, pool_names, sizings[name], has_token=has_token, cloud=cloud))
     issues.extend(as_issues(capacity_findings(models, pools, sizings)))
@@ -126,7 +134,10 @@ def check_rules(
             for name, model in models.items()
         }
         issues.extend(as_issues(model_name_findings(names)))
-    issues.extend(as_issues(host_findings({name: (model.host, model.path) for name, model in models.items()})))
+    # Routes of apiPaths have no prefix: shared_host_findings compares them by path.
+    prefixed = {name: (model.host, model.path) for name, model in models.items() if not model.api_paths}
+    issues.extend(as_issues(host_findings(prefixed)))
+    issues.extend(as_issues(shared_host_findings({name: host_route(model) for name, model in models.items()})))
     return issues
 
 

@@ -64,6 +64,8 @@ class RoutePlan:
     primary: str
     host: str
     path: str | None
+    api_paths: tuple[str, ...] = ()
+    """`apiPaths`: the OpenAI paths the route matches exactly (then `path` is None)."""
     weight: int
     """The percent of the route's requests this model gets."""
     members: tuple[RouteMember, ...]
@@ -273,12 +275,15 @@ def plan_model(
     *,
     cloud: Cloud | None,
     gpu_image: str,
+    image_cache: str | None = None,
     cache: CacheKind,
     cache_gib: int,
     fabric: Fabric | None = None,
 ) -> ModelPlan:
     architecture = model_architecture(spec)
-    cold_start = resolve_cold_start(spec, cloud, gpu_image, nodes=sizing.nodes if sizing is not None else 1)
+    cold_start = resolve_cold_start(
+        spec, cloud, gpu_image, nodes=sizing.nodes if sizing is not None else 1, image_cache=image_cache
+    )
     pool = pools[spec.pool] if spec.pool is not None else None
     context = spec.context_length or (architecture.default_context if architecture else None)
     max_replicas = spec.max_replicas if spec.max_replicas is not None else max(spec.min_replicas, 1)
@@ -342,6 +347,7 @@ def route_plan(name: str, models: Mapping[str, ModelServing]) -> RoutePlan | Non
         primary=primary,
         host=host,
         path=models[primary].path,
+        api_paths=tuple(models[primary].api_paths),
         weight=dict(weights)[name],
         members=tuple(
             RouteMember(

@@ -26,6 +26,7 @@ from stacks.config.schema import (
     PriceOverride,
     RawConfig,
     Target,
+    VectorStoreConfig,
 )
 
 
@@ -54,6 +55,8 @@ class StackConfig:
     monitoring: bool
     install_device_plugin: bool
     vllm_image: str
+    image_cache: str | None
+    """The snapshot (aws) or disk image (gcp) GPU nodes of caching models start with (`imageCache`)."""
     """vLLM's CUDA image: the configured digest, or the release tag of components/versions.py."""
     vllm_cpu_image: str
     prometheus_url: str | None
@@ -92,6 +95,9 @@ class StackConfig:
         """Every client that holds a key, once, in the order first named."""
         return tuple(dict.fromkeys(client for access in self.route_access.values() for client in access.clients))
 
+    vector_store: VectorStoreConfig | None = None
+    """vectorStore: the retrieval application's PostgreSQL with pgvector, or None."""
+
     def replicas_held(self, pool: str, gpus_per_replica: int, max_nodes: Mapping[str, int] | None = None) -> int:
         """Replicas of `gpus_per_replica` GPUs that `pool` and its stand-ins hold at maxNodes (or `max_nodes`)."""
         return replicas_held(self.gpu_pools, pool, gpus_per_replica, max_nodes)
@@ -115,6 +121,7 @@ def resolve(
     alert_receivers: Mapping[str, pulumi.Output[str]],
     price_overrides: Mapping[str, PriceOverride] | None = None,
     stack_auth: AuthConfig | None = None,
+    vector_store: VectorStoreConfig | None = None,
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
@@ -148,6 +155,7 @@ def resolve(
         monitoring=top.monitoring,
         install_device_plugin=top.install_device_plugin,
         vllm_image=top.vllm_image or versions.VLLM_GPU_IMAGE,
+        image_cache=top.image_cache,
         vllm_cpu_image=top.vllm_cpu_image or versions.VLLM_CPU_IMAGE,
         prometheus_url=top.prometheus_url,
         model_cache_storage_class=cache_class,
@@ -171,6 +179,7 @@ def resolve(
                 sizings[name],
                 cloud=cloud,
                 gpu_image=gpu_image,
+                image_cache=top.image_cache,
                 cache=_cache_kind(cache_class, created=cache_class_created),
                 cache_gib=top.model_cache_gib,
                 fabric=pool_fabric(CLOUD_OF_TARGET.get(top.target), spec.pool, pools, instances),
@@ -184,6 +193,7 @@ def resolve(
         alert_receivers=dict(alert_receivers),
         price_overrides=dict(price_overrides or {}),
         route_access={name: route_access(spec, stack_auth) for name, spec in models.items() if spec.host},
+        vector_store=vector_store,
     )
 
 

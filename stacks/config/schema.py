@@ -60,6 +60,10 @@ class Task(enum.StrEnum):
     EMBED = "embed"
 
 
+ApiPath = Literal["/v1/embeddings", "/v1/chat/completions", "/v1/completions"]
+"""The OpenAI paths a route can match exactly (`apiPaths`): what vLLM serves for `task: embed` and `generate`."""
+
+
 class Routing(enum.StrEnum):
     SERVICE = "service"
     INFERENCE = "inference"
@@ -201,8 +205,9 @@ class ColdStartConfig(ConfigModel):
     """`stream` from the stack's object storage into GPU memory (cloud targets, vLLM on GPU pools, one node per
     replica), or `download` from the Hugging Face Hub into the shared cache; default: the fastest offered."""
     images: ImageDelivery | None = None
-    """`stream` (EKS FastImagePull; GKE image streaming of an Artifact Registry image) or `pull`; `cache` is not
-    offered yet; default: the fastest the target offers a GPU model."""
+    """`cache` (the image on a disk each new node starts with, which `imageCache` names: aws, gcp), `stream` (EKS
+    FastImagePull; GKE image streaming of an Artifact Registry image) or `pull`; default: the fastest the target
+    offers a GPU model."""
 
 
 class ClientConfig(ConfigModel):
@@ -275,6 +280,9 @@ class ModelServing(ConfigModel):
     """Expose the model outside the cluster on this DNS name, on the stack's Gateway with TLS (manual, "Exposure")."""
     path: str | None = Field(default=None, pattern=r"^(/[a-z0-9._~-]+)+$", max_length=100)
     """With `host`: route only requests under this path prefix to the model (the prefix is removed on the way)."""
+    api_paths: list[ApiPath] = Field(default_factory=list, max_length=3)
+    """With `host`, instead of `path`: route only these OpenAI paths of the host to the model, unchanged, so that an
+    embedding and a chat model share one host and one base URL (docs/manual.md, "Retrieval-augmented example")."""
     canary_of: str | None = None
     """Serve the named model's route too (same host, path and served name), taking `weight` percent of its requests."""
     weight: int | None = Field(default=None, ge=0, le=100)
@@ -337,6 +345,27 @@ class PriceOverride(ConfigModel):
 
 
 _DIGEST_PINNED_IMAGE = r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}$"
+
+
+class VectorStoreConfig(ConfigModel):
+    """PostgreSQL with pgvector (CloudNativePG) that only `applicationNamespace` reaches, its credentials delivered
+    there as the Secret `vector-store` (libpq's PG* variables)."""
+
+    application_namespace: str = Field(pattern=DNS_LABEL, max_length=63)
+    """The application's namespace, which the stack creates (Pod Security "restricted"): the only one whose pods may
+    connect to the database."""
+    instances: int = Field(default=1, ge=1, le=5)
+    """PostgreSQL instances: one primary, the rest streaming replicas that take over when it fails."""
+    storage_gib: int = Field(default=20, ge=1, le=16_000, alias="storageGiB")
+    """Each instance's volume, encrypted at rest (the stack's encrypted gp3 class on aws; the default Persistent
+    Disk and Azure Disk classes, encrypted by the cloud, on gcp and azure)."""
+    storage_class: str | None = Field(default=None, pattern=DNS_LABEL, max_length=63)
+    """A StorageClass of the cluster instead; required on `existing`, whose classes the stack cannot know to be
+    encrypted."""
+    cpu_cores: int = Field(default=1, ge=1, le=64)
+    """CPU cores requested and limited per instance."""
+    memory_gib: int = Field(default=2, ge=1, le=512, alias="memoryGiB")
+    """Memory in GiB requested and limited per instance."""
 
 
 class RawConfig(ConfigModel):
@@ -407,6 +436,10 @@ class RawConfig(ConfigModel):
     """vLLM's CUDA image pinned by digest (a mirror's copy, say); empty: the release tag in components/versions.py."""
     vllm_cpu_image: str | None = Field(default=None, pattern=_DIGEST_PINNED_IMAGE, max_length=400)
     """vLLM's CPU image pinned by digest; empty: the release tag in components/versions.py."""
+    image_cache: str | None = Field(default=None, max_length=200)
+    """aws: an EBS snapshot ID, gcp: a disk image (`global/images/NAME`), holding the GPU models' images, built once
+    (docs/manual.md, "Images cached on the node"); GPU pools of models with `coldStart.images: cache` (the default
+    when set) start their nodes with it. Empty: no image cache."""
     max_hourly_cost: float | None = Field(default=None, gt=0, le=1_000_000)
     """USD per hour the autoscalers' ceiling may cost at list prices (stacks/budget.py); empty: no limit."""
     max_idle_hourly_cost: float | None = Field(default=None, gt=0, le=1_000_000)
@@ -414,7 +447,7 @@ class RawConfig(ConfigModel):
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
-OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides", "auth"})
+OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides", "vectorStore", "auth"})
 
 
 LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds", "gatewaySourceRanges"})

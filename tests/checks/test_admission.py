@@ -122,6 +122,15 @@ def _policy_with_nothing_to_apply(policy: dict[str, Any]) -> None:
     del policy["spec"]["frontend"]
 
 
+def _postgres_cluster_with_an_image_and_a_catalog(cluster: dict[str, Any]) -> None:
+    cluster["spec"]["imageCatalogRef"] = {
+        "apiGroup": "postgresql.cnpg.io",
+        "kind": "ClusterImageCatalog",
+        "name": "postgresql",
+        "major": 18,
+    }
+
+
 # kind → (the object to break: a planned one, or a minimal valid one for kinds no example stack plans yet; how it is
 # broken; the message of the rule that must fire)
 BROKEN: dict[str, tuple[str | dict[str, Any], Callable[[dict[str, Any]], None], str]] = {
@@ -156,6 +165,8 @@ BROKEN: dict[str, tuple[str | dict[str, Any], Callable[[dict[str, Any]], None], 
                                      "frontend": {"tcp": {"keepalive": {"time": "60s"}}}}},
                            _policy_with_nothing_to_apply,
                            "At least one of traffic, frontend, or backend must be provided."),
+    "Cluster": ("vectors", _postgres_cluster_with_an_image_and_a_catalog,
+                "imageName and imageCatalogRef are mutually exclusive"),
 }  # fmt: skip
 
 

@@ -243,7 +243,11 @@ def test_aks_gpu_pools_install_the_driver_and_carry_the_gpu_taint(plans: dict[An
 
 @pytest.mark.parametrize("stack", AZURE_STACKS)
 def test_aks_sends_control_plane_logs_to_log_analytics(plans: dict[Any, Any], stack: str) -> None:
-    setting = _one(plans, stack, "azure-native:monitor:DiagnosticSetting")
+    [setting] = [
+        found
+        for found in _resources(plans, stack, "azure-native:monitor:DiagnosticSetting")
+        if found["name"] == "control-plane-logs"
+    ]
     categories = {log["category"] for log in setting["logs"] if log["enabled"]}
     assert {"kube-apiserver", "kube-audit-admin"} <= categories
     workspace = _one(plans, stack, "azure-native:operationalinsights:Workspace")

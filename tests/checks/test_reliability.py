@@ -34,6 +34,12 @@ def _objects(plans: dict[Any, Any], stack: str, kind: str) -> list[dict[str, Any
     return [body for body in plans[(stack, Mode.UPDATE)].manifests.values() if body["kind"] == kind]
 
 
+def _serving_quota(plans: dict[Any, Any], stack: str) -> list[dict[str, Any]]:
+    """The serving namespace's ResourceQuota (gke-gpudirect has one of its own, for its critical pods)."""
+    namespace = _config(stack).namespace
+    return [q for q in _objects(plans, stack, "ResourceQuota") if q["metadata"]["namespace"] == namespace]
+
+
 def _model_workloads(plans: dict[Any, Any], stack: str) -> list[dict[str, Any]]:
     return [
         d
@@ -84,7 +90,7 @@ def test_r3_shutdown_drains_within_the_grace_period(plans: dict[Any, Any], stack
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_r4_rollouts_are_feasible(plans: dict[Any, Any], stack: str) -> None:
-    [quota] = _objects(plans, stack, "ResourceQuota")
+    [quota] = _serving_quota(plans, stack)
     needed = 0
     for workload in _model_workloads(plans, stack):
         cold_start = plans[(stack, Mode.UPDATE)].document["outputs"]["models"][workload["metadata"]["name"]][
@@ -134,6 +140,9 @@ PLATFORM_NAMESPACES = {
     "llm-gateway",
     "lws-system",  # LeaderWorkerSet's controller (examples/multinode)
     "aws-efa",  # the EFA device plugin (examples/multinode)
+    "gke-gpudirect",  # GKE's NCCL plugin installers (examples/multinode)
+    "nvidia-network-operator",  # InfiniBand in pods on AKS (examples/multinode)
+    "cnpg-system",  # CloudNativePG's operator (examples/rag)
 }
 # Container ports of the webhooks and aggregated APIs the API server calls (KEDA, cert-manager, KServe, the
 # Prometheus Operator); the only ports a platform namespace opens to any source.
@@ -213,12 +222,22 @@ def test_p2_every_namespace_declares_its_pod_security_level(plans: dict[Any, Any
         labels = namespace["metadata"]["labels"]
         level = labels["pod-security.kubernetes.io/enforce"]
         assert labels["pod-security.kubernetes.io/enforce-version"]
-        # Only the node agents' namespaces may run privileged pods (the GPU agents', and the EFA device plugin's, whose
-        # chart sets hostNetwork and hostPath volumes, which "baseline" forbids); Prometheus's meets "baseline".
-        expected = {"nvidia-gpu": "privileged", "aws-efa": "privileged", "monitoring": "baseline"}.get(
+        # Only the node agents' namespaces may run privileged pods (the GPU agents', the EFA device plugin's, whose
+        # chart sets hostNetwork and hostPath volumes, which "baseline" forbids, GKE's NCCL installers and the
+        # Network Operator's driver); Prometheus's meets "baseline". The serving namespace runs at "privileged" only
+        # where a group's pods need their node's GPU network from the host (components/serving/fabric_pods.py).
+        node_agents = ("nvidia-gpu", "aws-efa", "gke-gpudirect", "nvidia-network-operator")
+        expected = {**dict.fromkeys(node_agents, "privileged"), "monitoring": "baseline"}.get(
             namespace["metadata"]["name"], "restricted"
         )
+        if namespace["metadata"]["name"] == _config(stack).namespace and stack in SERVING_HOST_ACCESS:
+            expected = "privileged"
         assert level == expected
+
+
+SERVING_HOST_ACCESS = ("multinode-gcp", "multinode-azure")
+"""Stacks whose serving namespace enforces "privileged": GKE's TCPXO pods mount host paths and run the RxDM with
+NET_ADMIN; AKS's InfiniBand pods add IPC_LOCK."""
 
 
 def restricted_violations(pod: dict[str, Any]) -> list[str]:
@@ -343,7 +362,7 @@ def test_r5_model_caches_never_deadlock_on_multi_attach(plans: dict[Any, Any], s
                 assert claim["accessModes"] == ["ReadWriteMany"]
         assert pod["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
     if claims:
-        [quota] = _objects(plans, stack, "ResourceQuota")
+        [quota] = _serving_quota(plans, stack)
         assert int(quota["spec"]["hard"]["persistentvolumeclaims"]) >= len(claims)
         total = sum(int(c["resources"]["requests"]["storage"].removesuffix("Gi")) for c in claims.values())
         assert int(quota["spec"]["hard"]["requests.storage"].removesuffix("Gi")) >= total

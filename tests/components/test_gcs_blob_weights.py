@@ -28,6 +28,8 @@ GCS_PERMISSIONS = {
 }
 AZURE_PERMISSIONS = {BLOB_DATA_READER: {"read"}, BLOB_DATA_CONTRIBUTOR: {"read", "write", "delete"}}
 MODELS = ["qwen", "qwen-7b"]
+VNET = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/llm-vnet"
+SUBNET = f"{VNET}/subnets/nodes"
 
 
 def gcs() -> None:
@@ -48,8 +50,12 @@ def blob() -> None:
             cluster_name="llm",
             oidc_issuer_url="https://issuer.example/",
             subscription_id="sub",
+            tenant_id="tenant",
             namespace="llm-serving",
             models=MODELS,
+            subnet_id=SUBNET,
+            virtual_network_id=VNET,
+            log_workspace_id="workspace-id",
         ),
     )
 

@@ -11,6 +11,7 @@ import pytest
 
 from components import versions
 from components.serving import leader_worker_set as lws
+from components.serving.fabric_pods import FabricPod
 from components.serving.leader_worker_set import GroupArgs, LeaderWorkerSetServer, LwsPlatform, group_flags
 from tests.components.test_vllm import gpu_args
 from tools.crd_sources import CRD_SCHEMA_DIR
@@ -28,7 +29,7 @@ EFA = {"vpc.amazonaws.com/efa": "32"}
 
 def group_args(**changes: Any) -> GroupArgs:
     server = gpu_args(gpus=8, replicas=1, max_replicas=1, context_length=32768)
-    return GroupArgs(server=server, nodes=2, fabric_resources=EFA, platform_ready=[], **changes)
+    return GroupArgs(server=server, nodes=2, fabric=FabricPod(resources=EFA), platform_ready=[], **changes)
 
 
 def build() -> dict[str, Any]:

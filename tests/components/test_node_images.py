@@ -1,6 +1,7 @@
 """Images on the node before the pod needs them, per cloud, against the installed provider SDKs' schemas: EKS
-FastImagePull in the nodes' NodeConfig with the root volume throughput AWS asks for, GKE image streaming, and why
-AKS has neither."""
+FastImagePull in the nodes' NodeConfig with the root volume throughput AWS asks for, or an EBS volume from the image
+cache's snapshot mounted as containerd's state; GKE image streaming, or a secondary boot disk in image-cache mode; and
+why AKS has none of them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pulumi_gcp as gcp
 import yaml
 
 from components.clusters.eks import FAST_IMAGE_PULL_THROUGHPUT_MIBPS, EksCluster
+from components.clusters.eks_image_cache import CACHE_DEVICE, CACHE_MOUNT
 from components.clusters.gke import GkeCluster
 from tests.components import test_eks, test_gke
 from tests.support import record
@@ -29,12 +31,25 @@ def _streaming(args: Any) -> Any:
     )
 
 
+def _caching(args: Any, cache: str) -> Any:
+    return dataclasses.replace(
+        args, gpu_pools={n: dataclasses.replace(p, image_cache=cache) for n, p in args.gpu_pools.items()}
+    )
+
+
 def _eks(args: Any) -> None:
     EksCluster("llm", args)
 
 
 def _gke(args: Any) -> None:
     GkeCluster("llm", args)
+
+
+def _script(user_data: str) -> str:
+    """The shell script part of a launch template's MIME user data."""
+    text = base64.b64decode(user_data).decode()
+    [part] = [chunk for chunk in text.split("--//") if "text/x-shellscript" in chunk]
+    return part.split("\n\n", 1)[1]
 
 
 def _node_config(user_data: str) -> dict[str, Any]:
@@ -49,6 +64,10 @@ def test_the_provider_schemas_carry_the_settings() -> None:
     assert {"throughput", "iops"} <= set(ebs)
     assert "user_data" in inspect.signature(aws.ec2.LaunchTemplate._internal_init).parameters
     assert "gcfs_config" in inspect.signature(gcp.container.NodePoolNodeConfigArgs.__init__).parameters
+    assert "snapshot_id" in ebs
+    assert "secondary_boot_disks" in inspect.signature(gcp.container.NodePoolNodeConfigArgs.__init__).parameters
+    disk = inspect.signature(gcp.container.NodePoolNodeConfigSecondaryBootDiskArgs.__init__).parameters
+    assert {"disk_image", "mode"} <= set(disk)
 
 
 def test_the_pinned_azure_native_agent_pool_has_no_artifact_streaming() -> None:
@@ -86,3 +105,37 @@ def test_a_gke_pool_that_streams_images_turns_image_streaming_on() -> None:
     pulling = record(lambda: _gke(test_gke.ARGS), config={"llm-platform:region": "us-central1"})
     assert streaming.inputs(NODE_POOL, "llm-h100")["nodeConfig"]["gcfsConfig"] == {"enabled": True}
     assert "gcfsConfig" not in pulling.inputs(NODE_POOL, "llm-h100")["nodeConfig"]
+
+
+def test_an_eks_pool_that_caches_images_starts_its_nodes_with_a_volume_from_the_snapshot() -> None:
+    args = _caching(test_eks.ARGS, "snap-0123456789abcdef0")
+    registered = record(lambda: _eks(args), config={"llm-platform:region": "us-east-1"})
+    [gpu] = [r for r in registered.all(TEMPLATE) if r.name == "llm-l4-spot-template"]
+    root, cache = gpu.inputs["blockDeviceMappings"]
+    assert root["deviceName"] == "/dev/xvda"
+    assert cache["deviceName"] == CACHE_DEVICE == "/dev/xvdb"
+    assert cache["ebs"]["snapshotId"] == "snap-0123456789abcdef0"
+    assert cache["ebs"]["volumeSize"] == root["ebs"]["volumeSize"]
+    assert cache["ebs"]["encrypted"] == "true"
+    assert cache["ebs"]["iops"] * 0.25 >= cache["ebs"]["throughput"]
+
+
+def test_the_cache_volume_is_mounted_as_containerds_state_before_nodeadm_starts_it() -> None:
+    args = _caching(test_eks.ARGS, "snap-0123456789abcdef0")
+    registered = record(lambda: _eks(args), config={"llm-platform:region": "us-east-1"})
+    [gpu] = [r for r in registered.all(TEMPLATE) if r.name == "llm-l4-spot-template"]
+    script = _script(gpu.inputs["userData"])
+    assert script.startswith("#!/bin/bash")
+    assert f"{CACHE_DEVICE} {CACHE_MOUNT} xfs" in script
+    assert CACHE_MOUNT == "/var/lib/containerd"
+    assert script.index("systemctl stop containerd") < script.index(f"mount {CACHE_MOUNT}")
+    # A caching node does not pull through FastImagePull's snapshotter.
+    assert "application/node.eks.aws" not in base64.b64decode(gpu.inputs["userData"]).decode()
+
+
+def test_a_gke_pool_that_caches_images_attaches_the_disk_image_in_image_cache_mode() -> None:
+    args = _caching(test_gke.ARGS, "global/images/vllm-cache")
+    registered = record(lambda: _gke(args), config={"llm-platform:region": "us-central1"})
+    config = registered.inputs(NODE_POOL, "llm-h100")["nodeConfig"]
+    assert config["secondaryBootDisks"] == [{"diskImage": "global/images/vllm-cache", "mode": "CONTAINER_IMAGE_CACHE"}]
+    assert config["gcfsConfig"] == {"enabled": True}

@@ -14,8 +14,8 @@ from tests.docs.stack_files import EXAMPLES, example_stack_files, stack_name
 from tools.offline import ROOT, Mode, run_program
 from tools.plan import Plan, build_plan, summary
 
-# examples/multinode/ is planned by tests/checks/test_multinode_stacks.py, with what a fabric needs.
-PLANNED_ELSEWHERE = {"multinode"}
+# examples/multinode/ and examples/rag/ are planned by tests/checks/test_multinode_stacks.py and test_rag_stacks.py.
+PLANNED_ELSEWHERE = {"multinode", "rag"}
 EXAMPLE_FILES = [path for path in example_stack_files() if path.parent.name not in PLANNED_ELSEWHERE]
 GATED_EXAMPLES_TOKEN = {"hfToken": "hf_example_token"}
 CLUSTER_TYPES = {

@@ -79,13 +79,6 @@ def test_aks_only_pulls_images() -> None:
     ]
 
 
-def test_no_target_offers_an_image_cache_yet() -> None:
-    assert problems(aws(**ON_GPU, models={"chat": gpu_model(coldStart={"images": "cache"})})) == [
-        "models.chat.coldStart.images: 'cache' (an image cache disk on the nodes) is not built yet on any target; "
-        "use 'stream' or 'pull', or remove the key"
-    ]
-
-
 def test_a_cpu_model_only_pulls_its_image() -> None:
     assert problems(aws(models={"chat": model(cpuCores=1, memoryGiB=2, coldStart={"images": "stream"})})) == [
         "models.chat.coldStart.images: 'stream' applies to GPU pools only: a CPU model runs on the system pool, which "

@@ -134,3 +134,27 @@ def test_an_existing_cluster_adds_no_node() -> None:
         cache_gib=200,
     )
     assert prediction.term("node").seconds == 0
+
+
+def test_an_eks_image_cache_starts_the_image_in_five_seconds() -> None:
+    # terraform-aws-eks-blueprints patterns/ml-container-cache README: a 9.5 GB image's pod in under 5 s.
+    assert streamed(images=ImageDelivery.CACHE).term("image").seconds == 5
+    assert streamed(images=ImageDelivery.CACHE).term("image").measured
+    assert "image" in streamed(Cloud.GCP, images=ImageDelivery.CACHE).assumed
+
+
+def test_a_cache_shortens_the_wake_budget_to_twice_node_and_cache_in_whole_minutes() -> None:
+    cached, pulled = streamed(images=ImageDelivery.CACHE), streamed(images=ImageDelivery.PULL)
+    startup = cold_start.startup_budget_seconds(cached)
+    # 2 x (300 s node + 5 s image) = 610 s, 11 whole minutes.
+    assert cold_start.wake_budget_seconds(cached) == 660 + startup
+    assert cold_start.wake_budget_seconds(pulled) > cold_start.wake_budget_seconds(cached)
+    assert startup == cold_start.startup_budget_seconds(pulled)
+
+
+def test_naming_an_image_cache_changes_the_models_predicted_image_term() -> None:
+    raw = {"gpuPools": {"l4": pool()}, "models": {"chat": model(pool="l4")}}
+    streaming = parse_config(aws(**raw), stack="t").models["chat"].prediction
+    caching = parse_config(aws(**raw, imageCache="snap-0123456789abcdef0"), stack="t").models["chat"].prediction
+    assert (streaming.term("image").seconds, caching.term("image").seconds) == (47, 5)
+    assert streaming.total_seconds - caching.total_seconds == pytest.approx(42)  # type: ignore[operator]

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from components import versions
+from components.clusters.ebs import DRIVER_ADDON as EBS_DRIVER_ADDON
 from components.clusters.efs import DRIVER_ADDON
 from components.clusters.eks import ADDONS
 
@@ -15,7 +16,7 @@ EKS_BUILD = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
 
 
 def test_every_add_on_the_stack_installs_has_a_build_for_every_supported_minor() -> None:
-    assert set(versions.EKS_ADDON_VERSIONS) == {*ADDONS, DRIVER_ADDON}
+    assert set(versions.EKS_ADDON_VERSIONS) == {*ADDONS, DRIVER_ADDON, EBS_DRIVER_ADDON}
     for addon, builds in versions.EKS_ADDON_VERSIONS.items():
         assert set(builds) == set(versions.SUPPORTED_KUBERNETES_VERSIONS), addon
 

@@ -7,7 +7,9 @@ import re
 from components import versions
 
 FLOATING = re.compile(r"(^|[:@/])(latest|main|master|nightly|edge|dev|stable)$")
-RELEASE = re.compile(r"v?\d+\.\d+(\.\d+)?([-.][A-Za-z0-9.]+)?$")
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+# A release may carry its project's prefix (`network-operator-v26.4.1`, `doca3.4.1-26.04-...`).
+RELEASE = re.compile(r"([A-Za-z]+-?)*v?\d+\.\d+(\.\d+)?([-.][A-Za-z0-9.]+)*$")
 
 
 def _pins() -> dict[str, str]:
@@ -29,6 +31,10 @@ def test_every_image_tag_and_chart_version_names_a_release() -> None:
     for name, pin in pins.items():
         if pin.startswith(("oci://", "https://")):
             continue  # a chart's location; its version is pinned beside it
+        if "@" in pin:
+            # Pinned by digest: the content can never change, whatever the tag beside it says.
+            assert DIGEST.search(pin), f"{name} = {pin!r} names no sha256 digest"
+            continue
         tag = pin.rsplit(":", 1)[1] if "/" in pin else pin
         assert not FLOATING.search(tag), f"{name} = {pin!r} floats"
         assert RELEASE.match(tag), f"{name} = {pin!r} is not a release version"

@@ -254,3 +254,13 @@ def test_a_model_s_image_delivery_is_left_to_the_target_cloud_with_a_note(root: 
     translation = translate(root, "prod-aws", Cloud.AZURE)
     assert "coldStart" not in translation.config["models"]["qwen-7b"]
     assert any(note.startswith("models.qwen-7b.coldStart.images 'stream'") for note in translation.notes)
+
+
+def test_an_image_cache_is_dropped_with_a_note_to_build_one_on_the_target(root: Path) -> None:
+    source = root / "Pulumi.prod-aws.yaml"
+    document = yaml.safe_load(source.read_text())
+    document["config"]["llm-platform:imageCache"] = "snap-0123456789abcdef0"
+    source.write_text(yaml.safe_dump(document, sort_keys=False))
+    translation = translate(root, "prod-aws", Cloud.GCP)
+    assert "imageCache" not in translation.config
+    assert any(note.startswith("imageCache 'snap-0123456789abcdef0': the aws snapshot") for note in translation.notes)

@@ -94,9 +94,12 @@ def test_no_route_of_a_host_answers_without_a_key_unless_its_model_is_public(pla
         else:
             pods = _servers_behind(plan, route)
             assert pods, name
-            # vLLM checks keys on /v1 only: nothing else of the model is routed.
+            # vLLM checks keys on /v1 only: nothing else of the model is routed (a prefix ending in /v1, or the
+            # exact OpenAI paths of `apiPaths`).
             for rule in route["spec"]["rules"]:
-                assert all(match["path"]["value"].endswith("/v1") for match in rule["matches"]), name
+                for match in rule["matches"]:
+                    kind, value = match["path"]["type"], match["path"]["value"]
+                    assert value.endswith("/v1") if kind == "PathPrefix" else value.startswith("/v1/"), (name, value)
             for pod in pods:
                 [container] = pod["containers"]
                 assert container["args"][-2:] == vllm_key_flags(), name

@@ -9,7 +9,8 @@ child's URN, so this grouping changed the URNs once, before any stack was deploy
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -41,6 +42,7 @@ from components.serving.leader_worker_set import GroupArgs, LeaderWorkerSetServe
 from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
 from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace
+from components.serving.route_auth import RouteAccess, RouteAuth, RouteAuthArgs, enforces_policies
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS, Backend, ModelRoute, ModelRouteArgs
 from components.serving.vllm import HEALTH_PATH as VLLM_HEALTH_PATH
 from components.serving.vllm import PORT as VLLM_PORT
@@ -92,6 +94,10 @@ class Shared:
     """What routes come after: the stack's Gateway (its CRDs with it)."""
     objectives_ready: list[pulumi.Resource]
     """The InferenceObjective CRD, when a pooled model has objectives."""
+    route_access: Mapping[str, RouteAccess] = field(default_factory=dict)
+    """Each route (its primary model's name) -> who may call it."""
+    api_keys: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """Each API-key client's key (Pulumi secrets)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -308,6 +314,21 @@ def _expose(
         route_backend(member, model.namespace, endpoint if member.name == model.name else None)
         for member in route.members
     )
+    access = shared.route_access.get(model.name)
+    keyed = access is not None and bool(access.clients)
+    if access is not None and not access.public:
+        RouteAuth(
+            model.name,
+            RouteAuthArgs(
+                namespace=shared.namespace.name,
+                route=model.name,
+                access=access,
+                keys=shared.api_keys,
+                gateway=shared.gateway,
+                after=shared.gateway_ready,
+            ),
+            opts=in_cluster,
+        )
     return ModelRoute(
         model.name,
         ModelRouteArgs(
@@ -325,6 +346,8 @@ def _expose(
                 *after,
             ],
             interceptor_namespace=shared.keda.namespace if shared.keda is not None else None,
+            # Where vLLM checks the keys, only the paths it checks them on are routed.
+            api_only=keyed and not enforces_policies(shared.gateway),
         ),
         opts=in_cluster,
     ).url

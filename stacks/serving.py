@@ -36,6 +36,7 @@ from components.serving.inference_objectives import objective_crd
 from components.serving.kserve import KServePlatform
 from components.serving.leader_worker_set import LwsPlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
+from components.serving.route_auth import enforces_policies, generate_keys
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS
 from components.serving.vllm import VllmServerArgs, footprint
 from components.serving.weights_copy import copy_footprint
@@ -46,6 +47,7 @@ from stacks.cost import StackCost
 from stacks.model import Model, ModelArgs, Shared, group_fabric
 from stacks.monitoring import Prometheus
 from stacks.observability import observe_platform
+from stacks.reachability import reachable_by
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,7 +102,12 @@ def deploy_models(
     }
     guards = _guards(config, namespace, servers, cache, cluster.provider)
     platform = _platform(config, gateway, in_cluster)
-    shared = _shared(config, namespace, cluster, gpu_ready or [], guards, keda, platform, prometheus, gateway)
+    keys = generate_keys(config.api_key_clients) if gateway is not None else {}
+    shared = dataclasses.replace(
+        _shared(config, namespace, cluster, gpu_ready or [], guards, keda, platform, prometheus, gateway),
+        route_access=config.route_access,
+        api_keys=keys,
+    )
     models = {
         name: Model(
             name,
@@ -125,7 +132,7 @@ def deploy_models(
         provider=cluster.provider,
         parent=namespace,
     )
-    return _outputs(config, models, gateway, platform.gateway)
+    return _outputs(config, models, gateway, platform.gateway, keys)
 
 
 def _shared(
@@ -283,11 +290,18 @@ def _outputs(
     models: dict[str, Model],
     gateway: GatewayRef | None,
     installed_gateway: StackGateway | None,
+    keys: dict[str, pulumi.Output[str]],
 ) -> dict[str, Any]:
-    """The `models` stack output, and `gateway` when models are exposed through one."""
+    """The `models` stack output, `gateway` when models are exposed through one, and `apiKeys` (secret) when clients
+    hold keys."""
     outputs: dict[str, Any] = {
-        "models": {name: _model_output(config.models[name], model) for name, model in models.items()}
+        "models": {
+            name: {**_model_output(config.models[name], model), "reachableBy": reachable_by(config, name, gateway)}
+            for name, model in models.items()
+        }
     }
+    if keys:
+        outputs["apiKeys"] = pulumi.Output.secret(keys)
     if gateway is not None:
         hosts = [model.spec.host for model in config.models.values() if model.spec.host]
         # An existing Gateway is not the stack's: its address is read with the command the output gives.
@@ -309,7 +323,11 @@ def _server_args(
     on_gpu = model.spec.pool is not None
     # The Gateway's proxies reach the models behind a route (a sleeping one is reached through the interceptor).
     through_gateway = gateway is not None and model.routed and not model.sleeps
+    # Behind a Gateway that checks no key, vLLM checks the route's keys itself.
+    access = config.route_access.get(model.route.primary) if model.route is not None else None
+    checks_keys = gateway is not None and access is not None and bool(access.clients) and not enforces_policies(gateway)
     return VllmServerArgs(
+        api_key_route=model.route.primary if checks_keys and model.route is not None else None,
         namespace=namespace.name,
         image=config.vllm_image if on_gpu else config.vllm_cpu_image,
         model_id=model.spec.hugging_face_id,

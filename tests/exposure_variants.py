@@ -37,6 +37,8 @@ def _without_keys(model: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {key: value for key, value in model.items() if key not in keys}
 
 
+CLIENT = json.dumps({"apiKeyClients": ["app"]})
+"""dev exposes no model: the variants that expose one give it a client with an API key (issue 23)."""
 PUBLIC = {"gatewayInternal": "false", "acmeEmail": "ops@example.com", "tlsClusterIssuer": ""}
 INTERNAL = {"gatewayInternal": "true", "tlsClusterIssuer": "internal-ca", "acmeEmail": ""}
 LIMITED = {
@@ -77,7 +79,11 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     # An existing cluster: the stack's agentgateway on the cluster's own load balancer, or a Gateway it runs.
     "existing-sleeper": (
         "dev",
-        {"acmeEmail": "ops@example.com", "models": _exposed("dev", "qwen", "chat.example.com", minReplicas=0)},
+        {
+            "acmeEmail": "ops@example.com",
+            "auth": CLIENT,
+            "models": _exposed("dev", "qwen", "chat.example.com", minReplicas=0),
+        },
     ),
     "existing-pool": (
         "dev",
@@ -88,7 +94,7 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "existing-gateway": (
         "dev",
-        {"existingGateway": "edge/public", "models": _exposed("dev", "qwen", "chat.example.com")},
+        {"existingGateway": "edge/public", "auth": CLIENT, "models": _exposed("dev", "qwen", "chat.example.com")},
     ),
 }
 CASES = [*stack_names(), *VARIANTS]

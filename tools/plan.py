@@ -215,6 +215,8 @@ def summary(plan: Plan) -> str:
             lines.append(f"    exposed: {model['publicUrl']} (Gateway, TLS{share})")
         if model.get("loadBalancerUrl") or _load_balancer_service(plan, name):
             lines.append(f"    exposed: {_load_balancer_line(plan, name)}")
+        if "reachableBy" in model:
+            lines.append(f"    reachable by: {model['reachableBy']}")
     if outputs.get("gateway"):
         lines.append(_gateway_line(outputs["gateway"]))
     if "cost" in outputs:

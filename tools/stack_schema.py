@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from stacks.config.loader import PROJECT
-from stacks.config.schema import OBJECT_KEYS, GpuPool, ModelServing, PriceOverride, RawConfig, VectorStoreConfig
+from stacks.config.schema import (
+    OBJECT_KEYS,
+    AuthConfig,
+    GpuPool,
+    ModelServing,
+    PriceOverride,
+    RawConfig,
+    VectorStoreConfig,
+)
 from tools.generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +88,13 @@ def stack_file_schema() -> dict[str, Any]:
             },
             {"type": "null"},
         ],
+    }
+    assert "auth" in OBJECT_KEYS
+    definitions[AuthConfig.__name__] = _model_schema(AuthConfig, definitions)
+    properties["auth"] = {
+        "description": "Who may call the models exposed with `host`: API-key clients and their limits per minute "
+        "(a model's own `auth` replaces it).",
+        "anyOf": [{"$ref": f"#/definitions/{AuthConfig.__name__}"}, {"type": "null"}],
     }
     assert "vectorStore" in OBJECT_KEYS
     definitions[VectorStoreConfig.__name__] = _model_schema(VectorStoreConfig, definitions)

@@ -277,6 +277,8 @@ def _translate_models(
         model = dict(body)
         if model.get("pool") in renamed:
             model["pool"] = renamed[model["pool"]]
+        if "auth" in model:
+            model["auth"] = _without_limits(model["auth"], f"models.{name}.auth", cloud, notes)
         cold_start = dict(model.get("coldStart") or {})
         if "images" in cold_start:
             # How an image reaches a node is the cloud's own (FastImagePull, GKE image streaming, AKS pulls only).
@@ -292,7 +294,21 @@ def _translate_models(
     return translated
 
 
+def _without_limits(auth: Any, where: str, cloud: Cloud, notes: list[str]) -> Any:
+    """The auth without its per-client limits on GKE, whose managed Gateway enforces none the stack can set."""
+    if cloud is not Cloud.GCP or not isinstance(auth, dict):
+        return auth
+    limits = {key: auth[key] for key in ("requestsPerMinute", "clientRequestsPerMinute") if key in auth}
+    if limits:
+        notes.append(
+            f"{where} {limits!r}: GKE's managed Gateway enforces no per-client limit (vLLM checks the API keys there)"
+        )
+    return {key: value for key, value in auth.items() if key not in limits}
+
+
 def _translate_top(config: dict[str, Any], source: Cloud, cloud: Cloud, notes: list[str]) -> None:
+    if "auth" in config and "existingGateway" not in config:
+        config["auth"] = _without_limits(config["auth"], "auth", cloud, notes)
     for key, why in _CLOUD_SPECIFIC.items():
         if key in config:
             notes.append(f"{key} {config.pop(key)!r}: {why.format(source=source.value, target=cloud.value)}")

@@ -85,11 +85,16 @@ def route_spec(
     path: str | None,
     backends: Sequence[Backend],
     timeout_seconds: int,
+    api_only: bool = False,
     api_paths: Sequence[str] = (),
 ) -> dict[str, Any]:
     """One rule: the host (and path prefix, removed before the model sees it; or `api_paths`, OpenAI paths matched
     exactly and passed on unchanged), the weighted backends, and a request timeout as long as the longest
-    completion the server would finish."""
+    completion the server would finish.
+
+    `api_only`: only `/v1` under the prefix, where vLLM's own `--api-key` checks every request; vLLM v0.31.0 leaves
+    its other paths (`/invocations`, `/tokenize`, ...) open (entrypoints/serve/middleware/authenticate.py:12).
+    `api_paths` are under `/v1` already."""
     if path and api_paths:
         raise ValueError(f"route for {host!r}: a path prefix ({path!r}) or exact API paths, not both")
     parent: dict[str, Any] = {
@@ -101,10 +106,11 @@ def route_spec(
     listener = gateway.https_listener(host)
     if listener is not None:
         parent["sectionName"] = listener
+    prefix = f"{path or ''}/v1" if api_only else path or "/"
     matches = (
         [{"path": {"type": "Exact", "value": api_path}} for api_path in api_paths]
         if api_paths
-        else [{"path": {"type": "PathPrefix", "value": path or "/"}}]
+        else [{"path": {"type": "PathPrefix", "value": prefix}}]
     )
     rule: dict[str, Any] = {
         "matches": matches,
@@ -112,8 +118,9 @@ def route_spec(
         "timeouts": {"request": f"{timeout_seconds}s"},
     }
     if path:
+        rest = "/v1" if api_only else "/"
         rule["filters"] = [
-            {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}
+            {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": rest}}}
         ]
     return {"parentRefs": [parent], "hostnames": [host], "rules": [rule]}
 
@@ -141,6 +148,8 @@ class ModelRouteArgs:
     """The Gateway (or its CRDs), and the interceptor's chart when a backend sleeps."""
     interceptor_namespace: pulumi.Input[str] | None = None
     """KEDA's namespace as an output (`Keda.namespace`), so that the ReferenceGrant in it waits for the Namespace."""
+    api_only: bool = False
+    """Route only `/v1`: the models check API keys themselves (vLLM's `--api-key`), on `/v1` alone."""
 
 
 class ModelRoute(pulumi.ComponentResource):
@@ -183,6 +192,7 @@ class ModelRoute(pulumi.ComponentResource):
                 path=args.path,
                 backends=args.backends,
                 timeout_seconds=args.timeout_seconds,
+                api_only=args.api_only,
                 api_paths=args.api_paths,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),

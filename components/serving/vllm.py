@@ -24,6 +24,7 @@ from components.serving.metadata import (
     scanner_skips,
 )
 from components.serving.pooling import pooling_flags
+from components.serving.route_auth import vllm_key_flags, vllm_key_volume
 from components.serving.weights import StreamedWeights, streaming_flags
 
 PORT = 8000
@@ -130,6 +131,9 @@ class VllmServerArgs:
 
     task: str = "generate"
     """`embed`: vLLM's pooling runner, answering /v1/embeddings (components/serving/pooling.py)."""
+    api_key_route: str | None = None
+    """Behind a Gateway that checks no key itself: the route whose Secret holds the clients' keys, which vLLM checks
+    (`--api-key` from a mounted config file, components/serving/route_auth.py)."""
 
 
 def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
@@ -158,6 +162,8 @@ def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
         flags += ["--gpu-memory-utilization", f"{args.gpu_memory_utilization:g}"]
         if args.kv_cache_dtype != "auto":
             flags += ["--kv-cache-dtype", args.kv_cache_dtype]
+    if args.api_key_route is not None:
+        flags += vllm_key_flags()
     return flags
 
 
@@ -267,6 +273,10 @@ def pod_volumes(args: VllmServerArgs) -> tuple[list[dict[str, object]], list[dic
             }
         )
         mounts.append({"name": "hf-token", "mountPath": TOKEN_DIR, "readOnly": True})
+    if args.api_key_route is not None:
+        volume, mount = vllm_key_volume(args.api_key_route)
+        volumes.append(volume)
+        mounts.append(mount)
     return volumes, mounts
 
 

@@ -35,6 +35,7 @@ from stacks.config.schema import (
     OBJECT_KEYS,
     PATTERN_HINTS,
     SECRET_KEYS,
+    AuthConfig,
     ConfigModel,
     GpuPool,
     ModelServing,
@@ -89,12 +90,16 @@ def parse_config(
     later: list[ConfigIssue] = []
     overrides, override_issues = _price_overrides(values, top, pools)
     later.extend(override_issues)
+    stack_auth, auth_issues = _validate(AuthConfig, values["auth"], ("auth",)) if "auth" in values else (None, [])
+    issues.extend(auth_issues)
+    if auth_issues:
+        dropped.add("auth")  # what the rules would say of a stack without it is not the problem
     vector_store, store_issues = _vector_store(values, top)
     later.extend(store_issues)
     sizings = model_sizings(pools, models)
     pool_names = set((values.get("gpuPools") or {}).keys())
     has_token = _has_token(raw, hf_token)
-    later.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token))
+    later.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token, stack_auth=stack_auth))
     later.extend(_observability_issues(top, models, receivers=[key for key in ALERT_RECEIVER_KEYS if key in raw]))
     if top is not None:
         later.extend(check_cloud(top, pools))
@@ -116,6 +121,7 @@ def parse_config(
         hf_token=hf_token,
         alert_receivers=alert_receivers or {},
         price_overrides=overrides,
+        stack_auth=stack_auth,
         vector_store=vector_store,
     )
 

@@ -10,6 +10,8 @@ from components import versions
 from components.catalog.instances import Cloud
 from components.catalog.models import MODELS, ModelArchitecture
 from components.serving.clients import model_pod_labels, selects_all_of
+from components.serving.gateway import gateway_ref
+from components.serving.route_auth import enforces_policies, gateway_label
 from components.sizing import Sizing, best_fit, supports_fp8_kv_cache
 from components.sizing_advice import describe_offer, gpus_that_fit, no_fit, too_long
 from stacks.config.cloud_checks import (
@@ -29,6 +31,7 @@ from stacks.config.model_plan import (
 )
 from stacks.config.multinode_checks import check_multinode, check_pool_fabric, nodes_that_would
 from stacks.config.rules.api_paths import api_path_findings, host_route, shared_host_findings
+from stacks.config.rules.auth import auth_findings
 from stacks.config.rules.capacity import capacity_findings
 from stacks.config.rules.cold_start import cold_start_findings, offered_weights, resolve_cold_start
 from stacks.config.rules.cpu_fit import cpu_model_findings
@@ -44,6 +47,7 @@ from stacks.config.rules.routing import routing_findings
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
     DNS_LABEL,
+    AuthConfig,
     Engine,
     GpuPool,
     ModelServing,
@@ -61,6 +65,7 @@ def check_rules(
     sizings: Mapping[str, Sizing | None],
     *,
     has_token: bool,
+    stack_auth: AuthConfig | None = None,
 ) -> list[ConfigIssue]:
     """Rules across keys, for every part that has the right shape; `sizings`: each model's on its pool's GPU."""
     issues: list[ConfigIssue] = []
@@ -75,6 +80,18 @@ def check_rules(
     if config is not None:
         issues.extend(as_issues(gateway_findings(model_exposure(config), models, cloud=cloud)))
     issues.extend(as_issues(canary_findings(models)))
+    if config is not None:
+        gateway = gateway_ref(existing=config.existing_gateway, cloud=cloud, proxy_only_cidr=None)
+        issues.extend(
+            as_issues(
+                auth_findings(
+                    models,
+                    stack_auth,
+                    gateway_enforces=enforces_policies(gateway),
+                    gateway_name=gateway_label(gateway),
+                )
+            )
+        )
     issues.extend(as_issues(embedding_findings(models)))
     issues.extend(as_issues(api_path_findings(models)))
     if config is not None:

@@ -12,12 +12,14 @@ from components import versions
 from components.catalog.instances import Cloud, InstanceType
 from components.cold_start import CacheKind, WeightsSource
 from components.node_fit import PoolFit
+from components.serving.route_auth import Jwt, RouteAccess
 from components.sizing import Sizing
 from stacks.config.model_plan import ModelPlan, plan_model, pool_fabric
 from stacks.config.rules.capacity import replicas_held
 from stacks.config.rules.cold_start import resolve_cold_start
 from stacks.config.schema import (
     CLOUD_OF_TARGET,
+    AuthConfig,
     DeployerType,
     GpuPool,
     ModelServing,
@@ -85,6 +87,14 @@ class StackConfig:
     """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
     price_overrides: Mapping[str, PriceOverride] = field(default_factory=dict)
     """priceOverrides: machine type or fixed item -> the price the stack gives (stacks/cost.py applies them)."""
+    route_access: Mapping[str, RouteAccess] = field(default_factory=dict)
+    """Each model with a host (its route's name) -> who may call it: API-key clients and limits, or public."""
+
+    @property
+    def api_key_clients(self) -> tuple[str, ...]:
+        """Every client that holds a key, once, in the order first named."""
+        return tuple(dict.fromkeys(client for access in self.route_access.values() for client in access.clients))
+
     vector_store: VectorStoreConfig | None = None
     """vectorStore: the retrieval application's PostgreSQL with pgvector, or None."""
 
@@ -110,6 +120,7 @@ def resolve(
     hf_token: pulumi.Output[str] | None,
     alert_receivers: Mapping[str, pulumi.Output[str]],
     price_overrides: Mapping[str, PriceOverride] | None = None,
+    stack_auth: AuthConfig | None = None,
     vector_store: VectorStoreConfig | None = None,
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
@@ -181,8 +192,28 @@ def resolve(
         grafana=top.grafana,
         alert_receivers=dict(alert_receivers),
         price_overrides=dict(price_overrides or {}),
+        route_access={name: route_access(spec, stack_auth) for name, spec in models.items() if spec.host},
         vector_store=vector_store,
     )
+
+
+def route_access(model: ModelServing, stack_auth: AuthConfig | None) -> RouteAccess:
+    """Who may call a model with a host: `public: true`, or its own auth, else the stack's (the checks made sure one
+    of them is set)."""
+    if model.public:
+        return RouteAccess(public_reason=model.public_reason)
+    auth = model.auth or stack_auth
+    if auth is None:
+        raise ValueError(f"model with host {model.host!r} has neither auth nor public: true")
+    if auth.jwt is not None:
+        jwt = Jwt(issuer=auth.jwt.issuer, audiences=tuple(auth.jwt.audiences), jwks_url=auth.jwt.jwks_url)
+        return RouteAccess(jwt=jwt)
+    limits = {
+        client: limit
+        for client in auth.api_key_clients
+        if (limit := auth.client_requests_per_minute.get(client, auth.requests_per_minute)) is not None
+    }
+    return RouteAccess(clients=tuple(auth.api_key_clients), requests_per_minute=limits)
 
 
 # ReadWriteMany classes that come with the cluster: Azure Files (built into AKS). EKS has none and GKE's built-in

@@ -219,6 +219,37 @@ class ClientConfig(ConfigModel):
     """Labels the calling pods all carry; empty: every pod of `namespace`. Required in the serving namespace."""
 
 
+class JwtConfig(ConfigModel):
+    """Callers that present a JWT of one OIDC issuer, checked by the stack's own Gateway against the issuer's keys."""
+
+    issuer: str = Field(pattern=r"^https://[^\s'\"]+$", max_length=256)
+    """The tokens' `iss` claim, e.g. `https://login.example.com/realms/llm`."""
+    audiences: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(default_factory=list, max_length=64)
+    """`aud` values a token must carry one of; empty: any audience."""
+    jwks_url: str = Field(pattern=r"^https://[a-z0-9.-]+(:[0-9]{1,5})?/[^\s?#]+$", max_length=2000)
+    """Where the issuer publishes its signing keys (HTTPS), e.g. `https://login.example.com/.well-known/jwks.json`."""
+
+
+class AuthConfig(ConfigModel):
+    """Who may call a model through the Gateway: the named clients, each with an API key the stack generates (a
+    Pulumi secret), and how many requests each may make, or the holders of a JWT of one issuer (docs/manual.md, "Who
+    can call a model")."""
+
+    api_key_clients: list[Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]] = Field(
+        default_factory=list, max_length=15
+    )
+    """Names of the clients that each get an API key: `pulumi stack output apiKeys --show-secrets` reads them."""
+    jwt: JwtConfig | None = None
+    """Instead of API keys: tokens of one OIDC issuer (the stack's own Gateway only; no per-client limits)."""
+    requests_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
+    """Requests each client may make per minute to one model, counted by each Gateway proxy replica; empty: no
+    limit. Only the stack's own Gateway off GKE enforces it."""
+    client_requests_per_minute: dict[Annotated[str, Field(pattern=DNS_LABEL, max_length=63)], int] = Field(
+        default_factory=dict, max_length=15
+    )
+    """Per-client overrides of `requestsPerMinute` (client name → requests per minute, at least 1)."""
+
+
 class ModelServing(ConfigModel):
     """One model served behind one OpenAI-compatible endpoint."""
 
@@ -265,6 +296,12 @@ class ModelServing(ConfigModel):
     """With `routing: inference`: InferenceObjectives of the model's pool, name → priority. A request naming one in its
     `x-llm-d-inference-objective` header is queued by that priority when the model is saturated (higher first; a
     request naming none has priority 0)."""
+    auth: AuthConfig | None = None
+    """With `host`: who may call the model through the Gateway, in place of the stack-wide `auth`."""
+    public: bool = False
+    """With `host`: serve the route to anyone, without authentication (`publicReason` required)."""
+    public_reason: str | None = Field(default=None, min_length=10, max_length=300)
+    """Why the route needs no authentication; required with `public: true`."""
     load_balancer: LoadBalancerConfig | None = None
     """Expose the model through a LoadBalancer Service restricted to source ranges."""
     clients: list[ClientConfig] = Field(default_factory=list, max_length=20)
@@ -410,7 +447,7 @@ class RawConfig(ConfigModel):
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
-OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides", "vectorStore"})
+OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides", "vectorStore", "auth"})
 
 
 LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds", "gatewaySourceRanges"})
@@ -447,6 +484,10 @@ PATTERN_HINTS = {
     r"^[^@\s]+@[^@\s]+\.[a-z]{2,63}$": "use an email address such as 'platform@example.com' (Let's Encrypt's contact)",
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$": (
         "use '<namespace>/<name>' of a Gateway the cluster runs, such as 'gateways/shared'"
+    ),
+    r"^https://[^\s'\"]+$": "use the issuer's https URL, as its tokens' `iss` claim says it",
+    r"^https://[a-z0-9.-]+(:[0-9]{1,5})?/[^\s?#]+$": (
+        "use the https URL of the issuer's JSON Web Key Set, such as 'https://login.example.com/.well-known/jwks.json'"
     ),
     r"^https?://[A-Za-z0-9.:/_-]+$": (
         "use an http(s) URL of host, port and path, such as "

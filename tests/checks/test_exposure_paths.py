@@ -187,7 +187,7 @@ def test_a_public_gateway_on_aks_is_reached_through_the_node_subnets_nsg(cases: 
 
 
 def test_a_service_backend_on_gke_is_checked_on_its_readiness_path(cases: dict[str, Case]) -> None:
-    walk = health_checks(cases["prod-gcp"].cluster, "llm.internal.example.com", "/large")
+    walk = health_checks(cases["prod-gcp"].cluster, "llm.internal.example.com", "/large/v1/models")
     assert ("object", "HealthCheckPolicy", "llm-serving", "qwen-72b") in walk.relied_on
 
 
@@ -195,9 +195,9 @@ def test_a_sleeping_model_on_gke_is_woken_through_its_interceptor_which_gke_find
     cases: dict[str, Case],
 ) -> None:
     cluster = cases["gcp-sleeper"].cluster
-    walk = walk_route(cluster, NETWORK_ADDRESS, "llm.internal.example.com", "/large")
+    walk = walk_route(cluster, NETWORK_ADDRESS, "llm.internal.example.com", "/large/v1/models")
     assert ("object", "InterceptorRoute", "llm-serving", "qwen-72b") in walk.relied_on
-    health = health_checks(cluster, "llm.internal.example.com", "/large")
+    health = health_checks(cluster, "llm.internal.example.com", "/large/v1/models")
     assert ("object", "HealthCheckPolicy", "keda", "keda-add-ons-http-interceptor-proxy") in health.relied_on
     assert ("policy-rule", "keda", "allow-http-interceptor-callers", 1) in health.relied_on
 

@@ -15,7 +15,10 @@ from tests.support import record
 from tools.offline import Mode, run_program, stack_names
 from tools.plan import build_plan, summary
 
-EXPOSED = '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com"}}'
+EXPOSED = (
+    '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com",'
+    ' "auth": {"apiKeyClients": ["app"]}}}'
+)
 MOCK_ADDRESS = "10.20.0.60"
 """What tools/offline.py answers for an awaited Gateway's status."""
 

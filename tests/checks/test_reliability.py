@@ -485,7 +485,10 @@ def test_n1_a_load_balanced_model_admits_exactly_its_source_ranges(plans: dict[A
         assert service["spec"]["externalTrafficPolicy"] == "Local"
 
 
-SLEEPER = '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "minReplicas": 0, "host": "chat.example.com"}}'
+SLEEPER = (
+    '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "minReplicas": 0, "host": "chat.example.com",'
+    ' "auth": {"apiKeyClients": ["app"]}}}'
+)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import yaml
 from stacks.config.loader import PROJECT
 from tests.docs.stack_files import EXAMPLES, example_stack_files, stack_name
 from tools.offline import ROOT, Mode, run_program
-from tools.plan import Plan, build_plan
+from tools.plan import Plan, build_plan, summary
 
 # examples/multinode/ and examples/rag/ are planned by tests/checks/test_multinode_stacks.py and test_rag_stacks.py.
 PLANNED_ELSEWHERE = {"multinode", "rag"}
@@ -70,6 +70,9 @@ def test_the_example_plans_and_serves_its_models(example_root: Path, path: Path,
     target = config[f"{PROJECT}:target"]
     assert target == "existing" or CLUSTER_TYPES[str(target)] in types
     assert set(plan.document["outputs"]["models"]) == set(config[f"{PROJECT}:models"])  # type: ignore[arg-type]
+    # The plan says who can reach each model (issue 23).
+    reachable = [line for line in summary(plan).splitlines() if line.startswith("    reachable by: ")]
+    assert len(reachable) == len(plan.document["outputs"]["models"])
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=stack_name)

@@ -46,7 +46,8 @@ def test_the_embedding_model_shares_the_chat_models_gateway_host_on_its_own_path
     assert embed["hostnames"] == chat["hostnames"]
     assert embed["parentRefs"] == chat["parentRefs"]
     [rule] = embed["rules"]
-    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/embed"}}]
+    # GKE's Gateway leaves the API key to vLLM, which checks /v1 alone: only /v1 is routed (issue 23).
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/embed/v1"}}]
     assert [ref["name"] for ref in rule["backendRefs"]] == ["embed"]
 
 

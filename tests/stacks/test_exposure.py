@@ -12,7 +12,10 @@ from tools.offline import Mode, run_program
 from tools.plan import build_plan
 from tools.reachability import Address, Network, Pod
 
-EXPOSED = '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com", "path": "/chat"}}'
+EXPOSED = (
+    '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com", "path": "/chat",'
+    ' "auth": {"apiKeyClients": ["app"]}}}'
+)
 
 
 @pytest.fixture(scope="module")

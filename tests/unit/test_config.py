@@ -30,6 +30,10 @@ def pool(**keys: Any) -> dict[str, Any]:
 
 
 def model(**keys: Any) -> dict[str, Any]:
+    """A model; one exposed with `host` authenticates an API-key client unless the test sets `auth` or `public`
+    (an exposed model without either is refused: tests/unit/test_auth_config.py)."""
+    if "host" in keys and "auth" not in keys and "public" not in keys:
+        keys = {**keys, "auth": {"apiKeyClients": ["app"]}}
     return {"huggingFaceId": DEV_MODEL, **keys}
 
 

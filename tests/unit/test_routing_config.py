@@ -10,6 +10,8 @@ from tests.unit.test_config import existing, model, problems
 from tests.unit.test_config_clouds import aws, gcp
 
 TLS = {"tlsClusterIssuer": "internal-ca"}
+# GKE's Gateway leaves the API key to vLLM, which a KServe model does not run: such a model is public or refused.
+PUBLIC = {"public": True, "publicReason": "an open demo of the routing"}
 HOST = "llm.example.com"
 EXISTING_GATEWAY = (
     "models.chat.routing: 'inference' needs the stack's own Gateway, not existingGateway 'gateways/shared': whether "
@@ -74,7 +76,7 @@ def test_a_sleeping_model_cannot_be_behind_an_inference_pool() -> None:
 
 
 def test_the_endpoint_picker_reads_vllms_metrics_so_kserve_is_refused() -> None:
-    raw = gcp(**TLS, gpuPools={"l4": {"gpu": "L4"}}, models={"chat": pooled(engine="kserve", pool="l4")})
+    raw = gcp(**TLS, gpuPools={"l4": {"gpu": "L4"}}, models={"chat": pooled(engine="kserve", pool="l4", **PUBLIC)})
     assert problems(raw) == [
         "models.chat.routing: 'inference' needs engine 'vllm', not 'kserve': the endpoint picker reads vLLM's metrics "
         "on the pods of the pool"

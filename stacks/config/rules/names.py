@@ -84,6 +84,10 @@ def model_objects(name: str, model: ModelNames) -> dict[tuple[str, str], str]:
         objects[("InterceptorRoute", name)] = "its InterceptorRoute"
     if model.host:
         objects[("HTTPRoute", name)] = "its HTTPRoute"
+        # components/serving/route_auth.py: its clients' keys, and the Gateway's policy that checks them.
+        objects[("Secret", f"{name}-api-keys")] = "its route's API keys"
+        objects[("AgentgatewayPolicy", f"{name}-auth")] = "its route's authentication and limits"
+        objects[("AgentgatewayBackend", f"{name}-jwks")] = "its route's JWT issuer's key server"
     if model.host and not model.sleeps and not model.inference:
         # On GKE, next to the Service its route names (components/serving/gke_backend.py).
         service = f"{name}-predictor" if model.engine == "kserve" else name

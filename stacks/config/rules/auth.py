@@ -1,0 +1,142 @@
+"""Who may call an exposed model: every model with `host` is authenticated (the stack-wide `auth` or its own), or
+is `public: true` with a reason; per-client limits only where the Gateway enforces them (components/serving/
+route_auth.py `enforces_policies`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from stacks.config.rules import Finding
+
+
+class _Auth(Protocol):
+    api_key_clients: list[str]
+    jwt: object | None
+    requests_per_minute: int | None
+    client_requests_per_minute: dict[str, int]
+
+
+class _Model(Protocol):
+    host: str | None
+    engine: object
+    auth: _Auth | None
+    public: bool
+    public_reason: str | None
+
+
+def auth_findings(
+    models: Mapping[str, _Model],
+    stack_auth: _Auth | None,
+    *,
+    gateway_enforces: bool,
+    gateway_name: str,
+) -> list[Finding]:
+    """Each exposed model authenticated or public with a reason; auth keys only where they apply; limits only where
+    `gateway_name` (what the plan calls the stack's Gateway) enforces them."""
+    findings: list[Finding] = []
+    if stack_auth is not None:
+        findings.extend(_auth_shape("auth", stack_auth, gateway_enforces=gateway_enforces, gateway_name=gateway_name))
+    for name, model in models.items():
+        path = f"models.{name}"
+        if model.auth is not None:
+            findings.extend(
+                _auth_shape(f"{path}.auth", model.auth, gateway_enforces=gateway_enforces, gateway_name=gateway_name)
+            )
+        if model.public_reason is not None and not model.public:
+            findings.append(Finding(f"{path}.publicReason", "only applies with public: true; remove the key"))
+        if not model.host:
+            for key, set_ in (("auth", model.auth is not None), ("public", model.public)):
+                if set_:
+                    findings.append(
+                        Finding(
+                            f"{path}.{key}",
+                            f"only applies to the Gateway route of a model with {path}.host (a canary takes its "
+                            "primary's); remove the key",
+                        )
+                    )
+            continue
+        if model.public:
+            if model.auth is not None:
+                findings.append(
+                    Finding(f"{path}.public", "true serves the route without authentication: remove it or auth")
+                )
+            if model.public_reason is None:
+                findings.append(
+                    Finding(f"{path}.publicReason", "is required with public: true: say why anyone may call the model")
+                )
+            continue
+        auth = model.auth or stack_auth
+        if auth is None:
+            findings.append(
+                Finding(
+                    f"{path}.host",
+                    f"{model.host!r} would let anyone who learns the name call the model: set auth (stack-wide, or "
+                    f"{path}.auth: apiKeyClients and their limits), or public: true with a publicReason",
+                )
+            )
+        elif not gateway_enforces and str(getattr(model.engine, "value", model.engine)) != "vllm":
+            findings.append(
+                Finding(
+                    f"{path}.engine",
+                    f"'kserve' behind {gateway_name}: the API key falls back to vLLM's own --api-key, which KServe's "
+                    "runtime does not run; use engine 'vllm', or public: true with a publicReason",
+                )
+            )
+    return findings
+
+
+def _auth_shape(path: str, auth: _Auth, *, gateway_enforces: bool, gateway_name: str) -> list[Finding]:
+    findings: list[Finding] = []
+    if not auth.api_key_clients and auth.jwt is None:
+        findings.append(Finding(path, "names no caller: set apiKeyClients, or jwt (issuer, jwksUrl)"))
+    if auth.api_key_clients and auth.jwt is not None:
+        findings.append(
+            Finding(
+                f"{path}.jwt",
+                "and apiKeyClients exclude each other (both are read from the Authorization header); keep one",
+            )
+        )
+    if auth.jwt is not None and not gateway_enforces:
+        findings.append(
+            Finding(
+                f"{path}.jwt",
+                f"{gateway_name} checks no JWT the stack can set, and vLLM checks none: use apiKeyClients there",
+            )
+        )
+    if auth.jwt is not None and (auth.requests_per_minute is not None or auth.client_requests_per_minute):
+        findings.append(
+            Finding(
+                path,
+                "limits apply to API-key clients only: the Gateway's local limits cannot tell one JWT subject from "
+                "another; remove requestsPerMinute and clientRequestsPerMinute",
+            )
+        )
+        return findings
+    seen: set[str] = set()
+    for client in auth.api_key_clients:
+        if client in seen:
+            findings.append(Finding(f"{path}.apiKeyClients", f"names {client!r} twice; name each client once"))
+        seen.add(client)
+    for client, limit in auth.client_requests_per_minute.items():
+        if client not in seen:
+            findings.append(
+                Finding(
+                    f"{path}.clientRequestsPerMinute.{client}",
+                    f"{client!r} is no client of apiKeyClients; use one of {sorted(seen)}",
+                )
+            )
+        if limit < 1:
+            findings.append(
+                Finding(f"{path}.clientRequestsPerMinute.{client}", f"{limit} is no limit; use at least 1 per minute")
+            )
+    limited = auth.requests_per_minute is not None or bool(auth.client_requests_per_minute)
+    if limited and not gateway_enforces:
+        findings.append(
+            Finding(
+                path,
+                f"{gateway_name} enforces no per-client limit the stack can set (the API key is checked by vLLM's "
+                "own --api-key there): remove requestsPerMinute and clientRequestsPerMinute",
+            )
+        )
+    return findings

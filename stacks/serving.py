@@ -45,6 +45,7 @@ from stacks.cost import StackCost
 from stacks.model import Model, ModelArgs, Shared
 from stacks.monitoring import Prometheus
 from stacks.observability import observe_platform
+from stacks.served_names import candidate_models, deploy_served_names, served_hosts, served_names_output
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +111,14 @@ def deploy_models(
         )
         for name, args in servers.items()
     }
+    served_urls = deploy_served_names(
+        config,
+        gateway=gateway,
+        namespace=namespace.name,
+        cost=cost,
+        after=[*shared.gateway_ready, *models.values()],
+        opts=in_cluster,
+    )
     observe_platform(
         config,
         [model.watch for model in models.values() if model.watch is not None],
@@ -119,7 +128,10 @@ def deploy_models(
         provider=cluster.provider,
         parent=namespace,
     )
-    return _outputs(config, models, gateway, platform.gateway)
+    outputs = _outputs(config, models, gateway, platform.gateway)
+    if config.served_names:
+        outputs["servedNames"] = served_names_output(config, cost, served_urls)
+    return outputs
 
 
 def _shared(
@@ -238,7 +250,10 @@ def _platform(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulum
                 cloud=config.cloud,
                 internal=config.gateway_internal,
                 source_ranges=config.gateway_source_ranges,
-                hosts=tuple(model.spec.host for model in config.models.values() if model.spec.host),
+                hosts=(
+                    *(model.spec.host for model in config.models.values() if model.spec.host),
+                    *served_hosts(config),
+                ),
                 serving_namespace=config.namespace,
                 cluster_issuer=config.tls_cluster_issuer,
                 acme_email=config.acme_email,
@@ -282,7 +297,7 @@ def _outputs(
         "models": {name: _model_output(config.models[name], model) for name, model in models.items()}
     }
     if gateway is not None:
-        hosts = [model.spec.host for model in config.models.values() if model.spec.host]
+        hosts = [model.spec.host for model in config.models.values() if model.spec.host] + served_hosts(config)
         # An existing Gateway is not the stack's: its address is read with the command the output gives.
         address = installed_gateway.address if installed_gateway is not None else None
         outputs["gateway"] = gateway_output(gateway, hosts, address)
@@ -300,8 +315,11 @@ def _server_args(
     """The model's server, whichever engine runs it: image, sizing, placement, volumes (its cache claim comes from
     the model's own component, which creates the claim)."""
     on_gpu = model.spec.pool is not None
-    # The Gateway's proxies reach the models behind a route (a sleeping one is reached through the interceptor).
-    through_gateway = gateway is not None and model.routed and not model.sleeps
+    # The Gateway's proxies reach the models behind a route or a served name (a sleeping one is reached through the
+    # interceptor).
+    through_gateway = (
+        gateway is not None and (model.routed or model.name in candidate_models(config)) and not model.sleeps
+    )
     return VllmServerArgs(
         namespace=namespace.name,
         image=config.vllm_image if on_gpu else config.vllm_cpu_image,
@@ -347,8 +365,8 @@ def gke_wake_backend(gateway: GatewayRef | None, routes_to_sleepers: bool) -> Gk
 
 
 def stack_gateway_ref(config: StackConfig) -> GatewayRef | None:
-    """The Gateway models are exposed through, when any model sets a host."""
-    if not any(model.spec.host for model in config.models.values()):
+    """The Gateway models are exposed through, when any model or served name sets a host."""
+    if not any(model.spec.host for model in config.models.values()) and not config.served_names:
         return None
     return gateway_ref(
         existing=config.existing_gateway,

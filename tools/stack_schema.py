@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from stacks.config.loader import PROJECT
-from stacks.config.schema import OBJECT_KEYS, GpuPool, ModelServing, PriceOverride, RawConfig
+from stacks.config.schema import OBJECT_KEYS, GpuPool, ModelServing, PriceOverride, RawConfig, ServedName
 from tools.generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,11 @@ def stack_file_schema() -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for key, schema in top["properties"].items():
         properties[key] = schema if key in top.get("required", []) else _top_level_optional(schema)
-    for key, model, what in (("gpuPools", GpuPool, "GPU pool"), ("models", ModelServing, "Model")):
+    for key, model, what in (
+        ("gpuPools", GpuPool, "GPU pool"),
+        ("models", ModelServing, "Model"),
+        ("servedNames", ServedName, "Served name (what clients send as `model`)"),
+    ):
         assert key in OBJECT_KEYS
         item = _model_schema(model, definitions)
         name = model.__name__

@@ -23,6 +23,7 @@ from stacks.config.schema import (
     ModelServing,
     PriceOverride,
     RawConfig,
+    ServedName,
     Target,
 )
 
@@ -82,6 +83,8 @@ class StackConfig:
     """ALERT_RECEIVER_KEYS set in the stack -> their Pulumi secrets."""
     price_overrides: Mapping[str, PriceOverride] = field(default_factory=dict)
     """priceOverrides: machine type or fixed item -> the price the stack gives (stacks/cost.py applies them)."""
+    served_names: Mapping[str, ServedName] = field(default_factory=dict)
+    """servedNames: a name clients send -> the models behind it, in their order (stacks/served_names.py)."""
 
     def replicas_held(self, pool: str, gpus_per_replica: int, max_nodes: Mapping[str, int] | None = None) -> int:
         """Replicas of `gpus_per_replica` GPUs that `pool` and its stand-ins hold at maxNodes (or `max_nodes`)."""
@@ -105,6 +108,7 @@ def resolve(
     hf_token: pulumi.Output[str] | None,
     alert_receivers: Mapping[str, pulumi.Output[str]],
     price_overrides: Mapping[str, PriceOverride] | None = None,
+    served_names: Mapping[str, ServedName] | None = None,
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
@@ -173,6 +177,7 @@ def resolve(
         grafana=top.grafana,
         alert_receivers=dict(alert_receivers),
         price_overrides=dict(price_overrides or {}),
+        served_names=dict(served_names or {}),
     )
 
 

@@ -1,0 +1,116 @@
+"""The stack's served names (`servedNames`): each one's models in the order the gateway tries them, priced from the
+plan, deployed as one ServedNameRoute, and reported in the `servedNames` stack output."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from components.serving.gateway import GatewayRef
+from components.serving.routes import REQUEST_TIMEOUT_SECONDS
+from components.serving.served_names import Candidate, ServedNameRoute, ServedNameRouteArgs, ordered
+from stacks.config import StackConfig
+from stacks.config.model_plan import RouteMember
+from stacks.config.schema import ServedOrder, Task
+from stacks.cost import StackCost
+from stacks.model import service_endpoint
+
+
+def candidate_models(config: StackConfig) -> set[str]:
+    """The models some served name sends requests to: the Gateway's proxies must reach them."""
+    return {model for entry in config.served_names.values() for model in entry.models}
+
+
+def served_hosts(config: StackConfig) -> list[str]:
+    return [entry.host for entry in config.served_names.values()]
+
+
+def replica_price(cost: StackCost | None, model: str) -> float | None:
+    """The plan's USD per replica-hour of the model; None off a cloud or when a price it needs is unknown."""
+    if cost is None or model not in cost.models:
+        return None
+    replica = cost.models[model].replica
+    return None if replica.unknown else round(replica.usd, 4)
+
+
+def candidates(config: StackConfig, name: str, cost: StackCost | None) -> tuple[Candidate, ...]:
+    """The served name's models in the order the gateway tries them."""
+    entry = config.served_names[name]
+    listed = []
+    for model_name in entry.models:
+        model = config.models[model_name]
+        service, port = service_endpoint(
+            RouteMember(
+                name=model_name,
+                weight=100,
+                sleeps=model.sleeps,
+                engine=model.spec.engine,
+                through_pool=model.through_pool,
+            )
+        )
+        listed.append(
+            Candidate(
+                model=model_name,
+                served_model_name=model.served_model_name,
+                service=service,
+                port=port,
+                pool=model.through_pool,
+                usd_per_replica_hour=replica_price(cost, model_name),
+            )
+        )
+    return ordered(listed, cheapest=entry.order is ServedOrder.CHEAPEST)
+
+
+def deploy_served_names(
+    config: StackConfig,
+    *,
+    gateway: GatewayRef | None,
+    namespace: pulumi.Input[str],
+    cost: StackCost | None,
+    after: list[pulumi.Resource],
+    opts: pulumi.ResourceOptions,
+) -> dict[str, str]:
+    """Each served name's route on the stack's Gateway; its public OpenAI base URL by name."""
+    if gateway is None:
+        return {}
+    urls = {}
+    for name, entry in config.served_names.items():
+        route = ServedNameRoute(
+            name,
+            ServedNameRouteArgs(
+                namespace=namespace,
+                namespace_name=config.namespace,
+                gateway=gateway,
+                host=entry.host,
+                path=entry.path,
+                candidates=candidates(config, name, cost),
+                embed=config.models[entry.models[0]].task is Task.EMBED,
+                timeout_seconds=REQUEST_TIMEOUT_SECONDS,
+                after=after,
+            ),
+            opts=opts,
+        )
+        urls[name] = route.url
+    return urls
+
+
+def served_names_output(config: StackConfig, cost: StackCost | None, urls: Mapping[str, str]) -> dict[str, Any]:
+    """The `servedNames` stack output: per name, its URL, its order rule and its models in order with their price
+    per replica-hour (what the plan summary and the plan diff show)."""
+    return {
+        name: {
+            "publicUrl": urls.get(name),
+            "order": entry.order.value,
+            "models": [
+                {
+                    "model": candidate.model,
+                    "servedModelName": candidate.served_model_name,
+                    "usdPerReplicaHour": candidate.usd_per_replica_hour,
+                }
+                for candidate in candidates(config, name, cost)
+            ],
+        }
+        for name, entry in config.served_names.items()
+    }

@@ -8,9 +8,17 @@ from typing import Any
 
 import pulumi
 
+from components.observability.served_name_alerts import served_name_rules
+from components.observability.watch import prometheus_rule
 from components.serving.gateway import GatewayRef
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS
-from components.serving.served_names import Candidate, ServedNameRoute, ServedNameRouteArgs, ordered
+from components.serving.served_names import (
+    Candidate,
+    ServedNameRoute,
+    ServedNameRouteArgs,
+    ordered,
+    resource_name,
+)
 from stacks.config import StackConfig
 from stacks.config.model_plan import RouteMember
 from stacks.config.schema import ServedOrder, Task
@@ -70,13 +78,16 @@ def deploy_served_names(
     namespace: pulumi.Input[str],
     cost: StackCost | None,
     after: list[pulumi.Resource],
+    alerts_after: list[pulumi.Resource] | None,
     opts: pulumi.ResourceOptions,
 ) -> dict[str, str]:
-    """Each served name's route on the stack's Gateway; its public OpenAI base URL by name."""
+    """Each served name's route on the stack's Gateway, and its alerts when the stack's Prometheus Operator evaluates
+    them (`alerts_after`: what installs its CRDs; None: no operator); its public OpenAI base URL by name."""
     if gateway is None:
         return {}
     urls = {}
     for name, entry in config.served_names.items():
+        ordered_models = candidates(config, name, cost)
         route = ServedNameRoute(
             name,
             ServedNameRouteArgs(
@@ -85,7 +96,7 @@ def deploy_served_names(
                 gateway=gateway,
                 host=entry.host,
                 path=entry.path,
-                candidates=candidates(config, name, cost),
+                candidates=ordered_models,
                 embed=config.models[entry.models[0]].task is Task.EMBED,
                 timeout_seconds=REQUEST_TIMEOUT_SECONDS,
                 after=after,
@@ -93,6 +104,19 @@ def deploy_served_names(
             opts=opts,
         )
         urls[name] = route.url
+        if alerts_after is not None:
+            rules = served_name_rules(
+                name=name,
+                namespace=config.namespace,
+                route=resource_name(name),
+                models=[candidate.served_model_name for candidate in ordered_models],
+            )
+            prometheus_rule(
+                resource_name(name),
+                namespace,
+                rules,
+                pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=route, depends_on=alerts_after)),
+            )
     return urls
 
 

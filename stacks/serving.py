@@ -44,7 +44,7 @@ from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.cost import StackCost
 from stacks.model import Model, ModelArgs, Shared
 from stacks.monitoring import Prometheus
-from stacks.observability import observe_platform
+from stacks.observability import observe_platform, watched
 from stacks.served_names import candidate_models, deploy_served_names, served_hosts, served_names_output
 
 
@@ -117,6 +117,9 @@ def deploy_models(
         namespace=namespace.name,
         cost=cost,
         after=[*shared.gateway_ready, *models.values()],
+        alerts_after=prometheus.crds_ready
+        if prometheus is not None and watched(config.monitoring, prometheus)
+        else None,
         opts=in_cluster,
     )
     observe_platform(

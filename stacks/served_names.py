@@ -31,6 +31,21 @@ def candidate_models(config: StackConfig) -> set[str]:
     return {model for entry in config.served_names.values() for model in entry.models}
 
 
+def saturation_limits(config: StackConfig, cost: StackCost | None) -> dict[str, int]:
+    """Requests in flight per replica past which a model that a served name can fall back from answers 503 at once
+    (its gateway then tries the next model): the batch vLLM runs at once (`max_num_seqs`, from its sizing) plus the
+    queue at which KEDA adds a replica. The last model of every served name keeps vLLM's unbounded queue (slow beats
+    refused when nothing is left to fall back to), and so do CPU models, whose batch the stack does not size."""
+    limits: dict[str, int] = {}
+    for name in config.served_names:
+        for candidate in candidates(config, name, cost)[:-1]:
+            model = config.models[candidate.model]
+            if model.sizing is not None:
+                limits[candidate.model] = model.sizing.terms.max_num_seqs + model.spec.queue_per_replica
+    last = {candidates(config, name, cost)[-1].model for name in config.served_names}
+    return {model: limit for model, limit in limits.items() if model not in last}
+
+
 def served_hosts(config: StackConfig) -> list[str]:
     return [entry.host for entry in config.served_names.values()]
 

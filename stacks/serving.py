@@ -45,7 +45,13 @@ from stacks.cost import StackCost
 from stacks.model import Model, ModelArgs, Shared
 from stacks.monitoring import Prometheus
 from stacks.observability import observe_platform, watched
-from stacks.served_names import candidate_models, deploy_served_names, served_hosts, served_names_output
+from stacks.served_names import (
+    candidate_models,
+    deploy_served_names,
+    saturation_limits,
+    served_hosts,
+    served_names_output,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,8 +95,9 @@ def deploy_models(
     cache = _cache(config, namespace, cache_class, cache_size_is_nominal=cache_size_is_nominal)
     gateway = stack_gateway_ref(config)
     keda = _keda(config, gateway, in_cluster)
+    limits = saturation_limits(config, cost)
     servers = {
-        name: _server_args(config, model, cluster, namespace, gateway, weights.get(name))
+        name: _server_args(config, model, cluster, namespace, gateway, weights.get(name), limits.get(name))
         for name, model in config.models.items()
     }
     guards = _guards(config, namespace, servers, cache, cluster.provider)
@@ -314,6 +321,7 @@ def _server_args(
     namespace: ServingNamespace,
     gateway: GatewayRef | None,
     weights: ModelWeights | None,
+    max_queued_requests: int | None = None,
 ) -> VllmServerArgs:
     """The model's server, whichever engine runs it: image, sizing, placement, volumes (its cache claim comes from
     the model's own component, which creates the claim)."""
@@ -345,6 +353,7 @@ def _server_args(
         autoscaled=model.autoscaled,
         startup_budget_seconds=model.startup_budget_seconds,
         weights=weights.reader if weights is not None else None,
+        max_queued_requests=max_queued_requests,
         clients=_unique(
             *model.clients,
             *((gateway.proxies,) if through_gateway and gateway is not None and gateway.proxies is not None else ()),

@@ -130,6 +130,10 @@ class VllmServerArgs:
 
     task: str = "generate"
     """`embed`: vLLM's pooling runner, answering /v1/embeddings (components/serving/pooling.py)."""
+    max_queued_requests: int | None = None
+    """`--max-num-queued-reqs`: past this many requests in flight (running and waiting) a replica answers 503 at
+    once instead of queueing (vLLM v0.31 config/scheduler.py), which a served name's gateway takes as saturation and
+    falls back on; None: vLLM's unbounded queue."""
 
 
 def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
@@ -153,6 +157,8 @@ def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
             flags += ["--revision", args.revision]
     if args.context_length is not None:
         flags += ["--max-model-len", str(args.context_length)]
+    if args.max_queued_requests is not None:
+        flags += ["--max-num-queued-reqs", str(args.max_queued_requests)]
     if args.placement is not None:
         flags += ["--tensor-parallel-size", str(args.gpus)]
         flags += ["--gpu-memory-utilization", f"{args.gpu_memory_utilization:g}"]

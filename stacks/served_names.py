@@ -7,16 +7,19 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from components.observability.served_name_alerts import served_name_rules
 from components.observability.watch import prometheus_rule
 from components.serving.gateway import GatewayRef
+from components.serving.metadata import PART_OF
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS
 from components.serving.served_names import (
     Candidate,
     ServedNameRoute,
     ServedNameRouteArgs,
     ordered,
+    proxy_monitor_spec,
     resource_name,
 )
 from stacks.config import StackConfig
@@ -100,6 +103,20 @@ def deploy_served_names(
     them (`alerts_after`: what installs its CRDs; None: no operator); its public OpenAI base URL by name."""
     if gateway is None:
         return {}
+    monitor = proxy_monitor_spec(gateway)
+    if alerts_after is not None and monitor is not None and config.served_names:
+        k8s.apiextensions.CustomResource(
+            "gateway-proxies-monitor",
+            api_version="monitoring.coreos.com/v1",
+            kind="PodMonitor",
+            metadata={
+                "name": "gateway-proxies",
+                "namespace": namespace,
+                "labels": {"app.kubernetes.io/part-of": PART_OF},
+            },
+            spec=monitor,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=alerts_after)),
+        )
     urls = {}
     for name, entry in config.served_names.items():
         ordered_models = candidates(config, name, cost)

@@ -158,6 +158,24 @@ def served_route_spec(
     return spec
 
 
+PROXY_METRICS_PORT = "metrics"
+"""agentgateway v1.4.1's proxy container port 15020 (controller/pkg/helm/agentgateway/templates/_helpers.tpl), whose
+/metrics the proxies' own `prometheus.io/*` annotations point at."""
+
+
+def proxy_monitor_spec(gateway: GatewayRef) -> dict[str, Any] | None:
+    """A PodMonitor of the Gateway's proxies, whose request counts the served names' alerts read; None when the
+    Gateway's data plane is not pods the stack knows."""
+    proxies = gateway.proxies
+    if proxies is None or not proxies.pod_labels:
+        return None
+    return {
+        "selector": {"matchLabels": dict(proxies.pod_labels)},
+        "namespaceSelector": {"matchNames": [proxies.namespace]},
+        "podMetricsEndpoints": [{"port": PROXY_METRICS_PORT, "path": "/metrics"}],
+    }
+
+
 def resource_name(name: str) -> str:
     """The served name's objects: apart from the models' own routes, which carry the models' names."""
     return f"served-{name}"

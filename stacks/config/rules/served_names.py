@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from components.catalog.instances import Cloud
-from components.serving.served_names import served_names_refusal
+from components.serving.served_names import resource_name, served_names_refusal
 from stacks.config.rules import Finding
 from stacks.config.rules.embedding import model_task
 from stacks.config.schema import ModelServing, ServedName, ServedOrder
@@ -43,6 +43,14 @@ def served_name_findings(
     for name, entry in served.items():
         findings.extend(_candidate_findings(name, entry, models))
         path = f"servedNames.{name}"
+        if resource_name(name) in models:
+            findings.append(
+                Finding(
+                    path,
+                    f"its route and backend are named '{resource_name(name)}', like the model of that name's route; "
+                    "rename one",
+                )
+            )
         if entry.order is ServedOrder.CHEAPEST and cloud is None:
             findings.append(
                 Finding(

@@ -22,9 +22,7 @@ from components.serving.served_names import (
     proxy_monitor_spec,
     resource_name,
 )
-from stacks.config import StackConfig
-from stacks.config.model_plan import RouteMember
-from stacks.config.schema import ServedOrder, Task
+from stacks.config import RouteMember, ServedOrder, StackConfig, Task
 from stacks.cost import StackCost
 from stacks.model import service_endpoint
 

@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
-from tools.offline import ROOT, Mode, planned_stack_names
+from stacks.config import parse_config
+from stacks.serving import stack_gateway_ref
+from tools.offline import ROOT, Mode, load_stack_files, planned_stack_names
 from tools.plan import Plan, served_name_lines, summary
 from tools.plan_facts import served_name_changes
+from tools.reachability import Network, Pod
 
 EXAMPLES = ROOT / "examples" / "served-names"
 STACKS = ("served-names-aws", "served-names-azure", "served-names-existing")
@@ -135,3 +138,30 @@ def test_the_plan_diff_shows_a_price_that_reorders_the_models() -> None:
 def test_the_plan_diff_is_silent_when_a_served_name_does_not_change() -> None:
     same = {"chat": _served(("a", 0.5), ("b", None))}
     assert served_name_changes(same, same) == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_gateways_proxies_reach_every_model_of_the_name_and_a_stranger_none(
+    served_plans: dict[str, Plan], stack: str
+) -> None:
+    plan = served_plans[stack]
+    files = load_stack_files(stack)
+    raw = {key.split(":", 1)[1]: value for key, value in files.config.items() if key.startswith("llm-platform:")}
+    config = parse_config(raw, stack=stack)
+    gateway = stack_gateway_ref(config)
+    assert gateway is not None
+    assert gateway.proxies is not None
+    network = Network([body for body in plan.manifests.values() if body["kind"] == "NetworkPolicy"])
+    proxy = Pod(namespace=gateway.proxies.namespace, name="proxy", labels={**gateway.proxies.pod_labels, "x": "y"})
+    strangers = [
+        Pod(namespace=gateway.proxies.namespace, name="other", labels={"app": "other"}),
+        Pod(namespace=config.namespace, name="stranger", labels={"app": "stranger"}),
+    ]
+    for model in config.served_names["chat"].models:
+        template = one(plan, "Deployment", model)["spec"]["template"]
+        [container] = template["spec"]["containers"]
+        ports = {port["name"]: int(port["containerPort"]) for port in container["ports"]}
+        pod = Pod(namespace=config.namespace, name=model, labels=template["metadata"]["labels"], ports=ports)
+        assert network.ingress_allows(pod, proxy, ports["http"]), model
+        for stranger in strangers:
+            assert not network.ingress_allows(pod, stranger, ports["http"]), f"{stranger} -> {model}"

@@ -46,8 +46,15 @@ from stacks.config import Engine, ModelPlan, StackConfig
 from stacks.cost import StackCost
 from stacks.model import Model, ModelArgs, Shared, group_fabric
 from stacks.monitoring import Prometheus
-from stacks.observability import observe_platform
+from stacks.observability import observe_platform, watched
 from stacks.reachability import reachable_by
+from stacks.served_names import (
+    candidate_models,
+    deploy_served_names,
+    saturation_limits,
+    served_hosts,
+    served_names_output,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,8 +103,9 @@ def deploy_models(
     cache = _cache(config, namespace, cache_class, cache_size_is_nominal=cache_size_is_nominal)
     gateway = stack_gateway_ref(config)
     keda = _keda(config, gateway, in_cluster)
+    limits = saturation_limits(config, cost)
     servers = {
-        name: _server_args(config, model, cluster, namespace, gateway, weights.get(name))
+        name: _server_args(config, model, cluster, namespace, gateway, weights.get(name), limits.get(name))
         for name, model in config.models.items()
     }
     guards = _guards(config, namespace, servers, cache, cluster.provider)
@@ -123,6 +131,17 @@ def deploy_models(
         )
         for name, args in servers.items()
     }
+    served_urls = deploy_served_names(
+        config,
+        gateway=gateway,
+        namespace=namespace.name,
+        cost=cost,
+        after=[*shared.gateway_ready, *models.values()],
+        alerts_after=prometheus.crds_ready
+        if prometheus is not None and watched(config.monitoring, prometheus)
+        else None,
+        opts=in_cluster,
+    )
     observe_platform(
         config,
         [model.watch for model in models.values() if model.watch is not None],
@@ -132,7 +151,10 @@ def deploy_models(
         provider=cluster.provider,
         parent=namespace,
     )
-    return _outputs(config, models, gateway, platform.gateway, keys)
+    outputs = _outputs(config, models, gateway, platform.gateway, keys)
+    if config.served_names:
+        outputs["servedNames"] = served_names_output(config, cost, served_urls)
+    return outputs
 
 
 def _shared(
@@ -252,7 +274,10 @@ def _platform(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulum
                 cloud=config.cloud,
                 internal=config.gateway_internal,
                 source_ranges=config.gateway_source_ranges,
-                hosts=tuple(model.spec.host for model in config.models.values() if model.spec.host),
+                hosts=(
+                    *(model.spec.host for model in config.models.values() if model.spec.host),
+                    *served_hosts(config),
+                ),
                 serving_namespace=config.namespace,
                 cluster_issuer=config.tls_cluster_issuer,
                 acme_email=config.acme_email,
@@ -303,7 +328,7 @@ def _outputs(
     if keys:
         outputs["apiKeys"] = pulumi.Output.secret(keys)
     if gateway is not None:
-        hosts = [model.spec.host for model in config.models.values() if model.spec.host]
+        hosts = [model.spec.host for model in config.models.values() if model.spec.host] + served_hosts(config)
         # An existing Gateway is not the stack's: its address is read with the command the output gives.
         address = installed_gateway.address if installed_gateway is not None else None
         outputs["gateway"] = gateway_output(gateway, hosts, address)
@@ -317,12 +342,16 @@ def _server_args(
     namespace: ServingNamespace,
     gateway: GatewayRef | None,
     weights: ModelWeights | None,
+    max_queued_requests: int | None = None,
 ) -> VllmServerArgs:
     """The model's server, whichever engine runs it: image, sizing, placement, volumes (its cache claim comes from
     the model's own component, which creates the claim)."""
     on_gpu = model.spec.pool is not None
-    # The Gateway's proxies reach the models behind a route (a sleeping one is reached through the interceptor).
-    through_gateway = gateway is not None and model.routed and not model.sleeps
+    # The Gateway's proxies reach the models behind a route or a served name (a sleeping one is reached through the
+    # interceptor).
+    through_gateway = (
+        gateway is not None and (model.routed or model.name in candidate_models(config)) and not model.sleeps
+    )
     # Behind a Gateway that checks no key, vLLM checks the route's keys itself.
     access = config.route_access.get(model.route.primary) if model.route is not None else None
     checks_keys = gateway is not None and access is not None and bool(access.clients) and not enforces_policies(gateway)
@@ -349,6 +378,7 @@ def _server_args(
         autoscaled=model.autoscaled,
         startup_budget_seconds=model.startup_budget_seconds,
         weights=weights.reader if weights is not None else None,
+        max_queued_requests=max_queued_requests,
         clients=_unique(
             *model.clients,
             *((gateway.proxies,) if through_gateway and gateway is not None and gateway.proxies is not None else ()),
@@ -372,8 +402,8 @@ def gke_wake_backend(gateway: GatewayRef | None, routes_to_sleepers: bool) -> Gk
 
 
 def stack_gateway_ref(config: StackConfig) -> GatewayRef | None:
-    """The Gateway models are exposed through, when any model sets a host."""
-    if not any(model.spec.host for model in config.models.values()):
+    """The Gateway models are exposed through, when any model or served name sets a host."""
+    if not any(model.spec.host for model in config.models.values()) and not config.served_names:
         return None
     return gateway_ref(
         existing=config.existing_gateway,

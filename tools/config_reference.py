@@ -41,7 +41,7 @@ def reference_page(schema: dict[str, Any] | None = None) -> str:
     required = {key.removeprefix(f"{PROJECT}:") for key in config["required"]}
     top = {key.removeprefix(f"{PROJECT}:"): value for key, value in config["properties"].items()}
     sections = [INTRO, _table("Top-level keys", "", top, required, definitions)]
-    for name, item in (("gpuPools", "GpuPool"), ("models", "ModelServing")):
+    for name, item in (("gpuPools", "GpuPool"), ("models", "ModelServing"), ("servedNames", "ServedName")):
         sections.extend(_sections(f"{name}.<name>", definitions[item], definitions))
     sections.extend(_sections("vectorStore", definitions["VectorStoreConfig"], definitions))
     return "\n".join(sections)

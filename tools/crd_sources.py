@@ -72,6 +72,8 @@ SOURCES: tuple[CrdSource, ...] = (
               "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml", ("v1",)),
     CrdSource("prometheus-operator/prometheus-operator", PROMETHEUS_OPERATOR_VERSION,
               "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml", ("v1",)),
+    CrdSource("prometheus-operator/prometheus-operator", PROMETHEUS_OPERATOR_VERSION,
+              "example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml", ("v1",)),
     CrdSource("cert-manager/cert-manager", versions.CERT_MANAGER_CHART,
               "deploy/crds/cert-manager.io_clusterissuers.yaml", ("v1",)),
     CrdSource("GoogleCloudPlatform/prometheus-engine", GMP_VERSION,

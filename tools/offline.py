@@ -67,7 +67,7 @@ def stack_names(root: Path = ROOT) -> list[str]:
 
 # Example stacks kept out of the root, so that the preview and deploy workflows do not pick them up, but planned
 # and checked like the root's stacks.
-EXAMPLE_DIRECTORIES = (ROOT / "examples" / "multinode", ROOT / "examples" / "rag")
+EXAMPLE_DIRECTORIES = (ROOT / "examples" / "multinode", ROOT / "examples" / "rag", ROOT / "examples" / "served-names")
 
 
 def example_stack_names() -> list[str]:

@@ -219,12 +219,29 @@ def summary(plan: Plan) -> str:
             lines.append(f"    reachable by: {model['reachableBy']}")
     if outputs.get("gateway"):
         lines.append(_gateway_line(outputs["gateway"]))
+    for name, served in (outputs.get("servedNames") or {}).items():
+        lines.extend(served_name_lines(name, served))
     if "cost" in outputs:
         lines.extend(summary_lines(outputs["cost"]))
     if plan.run.files.placeholders:
         keys = ", ".join(key.split(":", 1)[1] for key in plan.run.files.placeholders)
         lines.append(f"Secrets replaced by placeholders: {keys}")
     return "\n".join(lines)
+
+
+def served_name_lines(name: str, served: dict[str, Any]) -> list[str]:
+    """A served name: where clients call it, and its models in the order the gateway tries them, with their price."""
+    return [
+        f"Served name '{name}': {served['publicUrl']}, models tried in order ({served['order']}):",
+        *(
+            f"  {index}. {model['model']} (as '{model['servedModelName']}'), {replica_hour(model['usdPerReplicaHour'])}"
+            for index, model in enumerate(served["models"], start=1)
+        ),
+    ]
+
+
+def replica_hour(usd: float | None) -> str:
+    return f"${usd:,.2f} per replica-hour" if usd is not None else "price per replica-hour unknown"
 
 
 def _gateway_line(gateway: dict[str, Any]) -> str:

@@ -120,6 +120,33 @@ def _versions(document: Mapping[str, Any]) -> tuple[set[str], dict[str, str]]:
     return images, charts
 
 
+def _served_order(served: Mapping[str, Any]) -> str:
+    """`qwen-7b ($0.98/h) > qwen3-8b ($2.24/h)`: the models in the order the gateway tries them."""
+    return " > ".join(
+        f"{model['model']} (${model['usdPerReplicaHour']:,.2f}/h)"
+        if model.get("usdPerReplicaHour") is not None
+        else f"{model['model']} (price unknown)"
+        for model in served.get("models") or []
+    )
+
+
+def served_name_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """Each served name added, removed, or whose order or prices change, with the order and each model's price per
+    replica-hour."""
+    lines = []
+    for name in sorted(set(before) | set(after)):
+        if name not in before:
+            lines.append(f"Served name {name} added ({after[name]['order']}): {_served_order(after[name])}")
+        elif name not in after:
+            lines.append(f"Served name {name} removed")
+        elif _served_order(before[name]) != _served_order(after[name]) or before[name] != after[name]:
+            lines.append(
+                f"Served name {name} ({after[name]['order']}): {_served_order(before[name])} → "
+                f"{_served_order(after[name])}"
+            )
+    return lines
+
+
 def highlights(
     before: Mapping[str, Any], after: Mapping[str, Any], base: Mapping[str, Any], head: Mapping[str, Any]
 ) -> list[str]:
@@ -155,6 +182,7 @@ def highlights(
             change = _fact_changes(_model_facts(old_models[name]), _model_facts(new_models[name]))
             if change:
                 lines.append(f"Model {name}: {change}")
+    lines.extend(served_name_changes(before.get("servedNames") or {}, after.get("servedNames") or {}))
     old_images, old_charts = _versions(base)
     new_images, new_charts = _versions(head)
     for image in sorted(new_images - old_images):

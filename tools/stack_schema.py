@@ -29,6 +29,7 @@ from stacks.config.schema import (
     ModelServing,
     PriceOverride,
     RawConfig,
+    ServedName,
     VectorStoreConfig,
 )
 from tools.generated import write_or_check
@@ -59,7 +60,11 @@ def stack_file_schema() -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for key, schema in top["properties"].items():
         properties[key] = schema if key in top.get("required", []) else _top_level_optional(schema)
-    for key, model, what in (("gpuPools", GpuPool, "GPU pool"), ("models", ModelServing, "Model")):
+    for key, model, what in (
+        ("gpuPools", GpuPool, "GPU pool"),
+        ("models", ModelServing, "Model"),
+        ("servedNames", ServedName, "Served name (what clients send as `model`)"),
+    ):
         assert key in OBJECT_KEYS
         item = _model_schema(model, definitions)
         name = model.__name__

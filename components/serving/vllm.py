@@ -134,6 +134,10 @@ class VllmServerArgs:
     api_key_route: str | None = None
     """Behind a Gateway that checks no key itself: the route whose Secret holds the clients' keys, which vLLM checks
     (`--api-key` from a mounted config file, components/serving/route_auth.py)."""
+    max_queued_requests: int | None = None
+    """`--max-num-queued-reqs`: past this many requests in flight (running and waiting) a replica answers 503 at
+    once instead of queueing (vLLM v0.31 config/scheduler.py), which a served name's gateway takes as saturation and
+    falls back on; None: vLLM's unbounded queue."""
 
 
 def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
@@ -157,6 +161,8 @@ def vllm_args(args: VllmServerArgs) -> list[pulumi.Input[str]]:
             flags += ["--revision", args.revision]
     if args.context_length is not None:
         flags += ["--max-model-len", str(args.context_length)]
+    if args.max_queued_requests is not None:
+        flags += ["--max-num-queued-reqs", str(args.max_queued_requests)]
     if args.placement is not None:
         flags += ["--tensor-parallel-size", str(args.gpus)]
         flags += ["--gpu-memory-utilization", f"{args.gpu_memory_utilization:g}"]

@@ -12,7 +12,18 @@ from stacks.config.issues import ConfigError, ConfigIssue
 from stacks.config.loader import load_config, parse_config
 from stacks.config.model_plan import ModelPlan, NodeShare, RouteMember, RoutePlan
 from stacks.config.resolved import StackConfig
-from stacks.config.schema import SECRET_KEYS, Capacity, DeployerType, Engine, GpuPool, ModelServing, Routing, Target
+from stacks.config.schema import (
+    SECRET_KEYS,
+    Capacity,
+    DeployerType,
+    Engine,
+    GpuPool,
+    ModelServing,
+    Routing,
+    ServedOrder,
+    Target,
+    Task,
+)
 
 __all__ = [
     "SECRET_KEYS",
@@ -28,8 +39,10 @@ __all__ = [
     "RouteMember",
     "RoutePlan",
     "Routing",
+    "ServedOrder",
     "StackConfig",
     "Target",
+    "Task",
     "load_config",
     "parse_config",
 ]

@@ -29,8 +29,11 @@ from stacks.config.resolved import StackConfig, resolve
 from stacks.config.rules.exposure import RETIRED_KEYS
 from stacks.config.rules.prices import price_override_findings
 from stacks.config.rules.regions import region_name_hint
+from stacks.config.rules.served_names import served_name_findings
 from stacks.config.rules.vector_store import vector_store_findings
 from stacks.config.schema import (
+    CLOUD_OF_TARGET,
+    DNS_LABEL,
     LIST_KEYS,
     OBJECT_KEYS,
     PATTERN_HINTS,
@@ -41,6 +44,7 @@ from stacks.config.schema import (
     ModelServing,
     PriceOverride,
     RawConfig,
+    ServedName,
     Target,
     VectorStoreConfig,
 )
@@ -101,6 +105,8 @@ def parse_config(
     has_token = _has_token(raw, hf_token)
     later.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token, stack_auth=stack_auth))
     later.extend(_observability_issues(top, models, receivers=[key for key in ALERT_RECEIVER_KEYS if key in raw]))
+    served, served_issues = _served_names(values, top, models)
+    later.extend(served_issues)
     if top is not None:
         later.extend(check_cloud(top, pools))
         later.extend(check_deployer(top))
@@ -123,7 +129,43 @@ def parse_config(
         price_overrides=overrides,
         stack_auth=stack_auth,
         vector_store=vector_store,
+        served_names=served,
     )
+
+
+def _served_names(
+    values: Mapping[str, Any], top: RawConfig | None, models: Mapping[str, ModelServing]
+) -> tuple[dict[str, ServedName], list[ConfigIssue]]:
+    """The served names that have their shape, and what is wrong with each and with the models behind them."""
+    served: dict[str, ServedName] = {}
+    issues: list[ConfigIssue] = []
+    for name, body in (values.get("servedNames") or {}).items():
+        if not re.fullmatch(DNS_LABEL, name) or len(name) > 40:
+            issues.append(
+                ConfigIssue(
+                    f"servedNames.{name}",
+                    "the name clients send as `model`, and its Kubernetes objects' name: "
+                    f"{PATTERN_HINTS[DNS_LABEL]}, at most 40 characters",
+                )
+            )
+            continue
+        item, item_issues = _validate(ServedName, body, ("servedNames", name))
+        issues.extend(item_issues)
+        if item is not None:
+            served[name] = item
+    if top is not None:
+        issues.extend(
+            as_issues(
+                served_name_findings(
+                    served,
+                    models,
+                    cloud=CLOUD_OF_TARGET.get(top.target),
+                    existing_gateway=top.existing_gateway,
+                    has_tls_issuer=top.tls_cluster_issuer is not None or top.acme_email is not None,
+                )
+            )
+        )
+    return served, issues
 
 
 def _price_overrides(

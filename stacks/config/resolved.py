@@ -25,6 +25,7 @@ from stacks.config.schema import (
     ModelServing,
     PriceOverride,
     RawConfig,
+    ServedName,
     Target,
     VectorStoreConfig,
 )
@@ -97,6 +98,8 @@ class StackConfig:
 
     vector_store: VectorStoreConfig | None = None
     """vectorStore: the retrieval application's PostgreSQL with pgvector, or None."""
+    served_names: Mapping[str, ServedName] = field(default_factory=dict)
+    """servedNames: a name clients send -> the models behind it, in their order (stacks/served_names.py)."""
 
     def replicas_held(self, pool: str, gpus_per_replica: int, max_nodes: Mapping[str, int] | None = None) -> int:
         """Replicas of `gpus_per_replica` GPUs that `pool` and its stand-ins hold at maxNodes (or `max_nodes`)."""
@@ -122,6 +125,7 @@ def resolve(
     price_overrides: Mapping[str, PriceOverride] | None = None,
     stack_auth: AuthConfig | None = None,
     vector_store: VectorStoreConfig | None = None,
+    served_names: Mapping[str, ServedName] | None = None,
 ) -> StackConfig:
     """The stack's configuration, resolved from values that passed every check: defaults filled in, each pool's
     machine type and each model's plan."""
@@ -194,6 +198,7 @@ def resolve(
         price_overrides=dict(price_overrides or {}),
         route_access={name: route_access(spec, stack_auth) for name, spec in models.items() if spec.host},
         vector_store=vector_store,
+        served_names=dict(served_names or {}),
     )
 
 

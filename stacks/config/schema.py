@@ -329,6 +329,33 @@ class ModelServing(ConfigModel):
         return value
 
 
+class ServedOrder(enum.StrEnum):
+    """The order a served name tries its models in."""
+
+    LISTED = "listed"
+    CHEAPEST = "cheapest"
+
+
+MAX_SERVED_CANDIDATES = 8
+"""agentgateway v1.4.1 AgentgatewayBackend `spec.ai.groups`: at most 8 priority groups, one per model."""
+
+
+class ServedName(ConfigModel):
+    """One OpenAI `model` name in front of several models of the stack, tried in order with fallback on the stack's
+    Gateway (docs/manual.md, "One name, several models")."""
+
+    models: list[Annotated[str, Field(min_length=1, max_length=63)]] = Field(
+        min_length=2, max_length=MAX_SERVED_CANDIDATES
+    )
+    """The models behind the name, by their key under `models`: the first ready one answers, the next on failure."""
+    order: ServedOrder = ServedOrder.LISTED
+    """`listed`: as written; `cheapest`: by the plan's price of one replica-hour of each model, cheapest first."""
+    host: str = Field(pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
+    """The DNS name clients call, on the stack's Gateway with TLS, as a model's `host`."""
+    path: str | None = Field(default=None, pattern=r"^(/[a-z0-9._~-]+)+$", max_length=100)
+    """Only requests under this path prefix (removed on the way), as a model's `path`."""
+
+
 # registry/repository[:tag]@sha256:<64 hex digits>: the image a digest names can never change under a tag.
 class PriceOverride(ConfigModel):
     """A price the stack gives where the catalogue has none or the user pays another (components/catalog/prices.py):
@@ -447,7 +474,7 @@ class RawConfig(ConfigModel):
 
 
 # Top-level keys that hold YAML maps or lists (JSON strings at runtime) rather than scalars.
-OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides", "vectorStore", "auth"})
+OBJECT_KEYS = frozenset({"gpuPools", "models", "priceOverrides", "vectorStore", "auth", "servedNames"})
 
 
 LIST_KEYS = frozenset({"publicApiCidrs", "existingSubnetIds", "gatewaySourceRanges"})

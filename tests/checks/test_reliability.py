@@ -11,6 +11,7 @@ import pytest
 from components.serving import kserve
 from components.serving.agentgateway import HTTP_PORT, HTTPS_PORT, proxy_labels
 from components.serving.gateway import CLASS_NAME, NAME
+from components.serving.served_names import resource_name
 from stacks.config import StackConfig, parse_config
 from stacks.serving import stack_gateway_ref
 from tests.support import interceptor_pod
@@ -460,6 +461,7 @@ def test_n2_every_exposed_model_has_a_route_on_the_gateway(plans: dict[Any, Any]
         routes = [r for r in plans[(stack, Mode.UPDATE)].manifests.values() if r["kind"] == "HTTPRoute"]
         config = _config(stack)
         exposed = {name for name, model in config.models.items() if model.spec.host}
+        exposed |= {resource_name(name) for name in config.served_names}  # a served name's route
         assert exposed
         assert {r["metadata"]["name"] for r in routes if r["metadata"]["namespace"] == config.namespace} == exposed
         for route in routes:

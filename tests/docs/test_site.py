@@ -42,7 +42,10 @@ def test_the_site_builds_in_strict_mode_with_no_warning(tmp_path: Path) -> None:
 
 
 def _alert_names() -> list[str]:
-    sources = [ROOT / "components" / "observability" / name for name in ("alerts.py", "picker_alerts.py")]
+    sources = [
+        ROOT / "components" / "observability" / name
+        for name in ("alerts.py", "picker_alerts.py", "served_name_alerts.py")
+    ]
     source = "".join(path.read_text() for path in sources)
     return sorted(set(re.findall(r'"((?:Llm|Gpu)[A-Z][A-Za-z]+)"', source)))
 

@@ -95,6 +95,7 @@ def deploy_served_names(
     cost: StackCost | None,
     after: list[pulumi.Resource],
     alerts_after: list[pulumi.Resource] | None,
+    keys: Mapping[str, pulumi.Output[str]],
     opts: pulumi.ResourceOptions,
 ) -> dict[str, str]:
     """Each served name's route on the stack's Gateway, and its alerts when the stack's Prometheus Operator evaluates
@@ -130,6 +131,8 @@ def deploy_served_names(
                 embed=config.models[entry.models[0]].task is Task.EMBED,
                 timeout_seconds=REQUEST_TIMEOUT_SECONDS,
                 after=after,
+                access=config.route_access[resource_name(name)],
+                keys=keys,
             ),
             opts=opts,
         )

@@ -140,6 +140,7 @@ def deploy_models(
         alerts_after=prometheus.crds_ready
         if prometheus is not None and watched(config.monitoring, prometheus)
         else None,
+        keys=keys,
         opts=in_cluster,
     )
     observe_platform(

@@ -89,6 +89,7 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
         "dev",
         {
             "acmeEmail": "ops@example.com",
+            "auth": CLIENT,
             "models": _exposed("dev", "qwen", "chat.example.com", routing="inference", minReplicas=1),
         },
     ),

@@ -155,17 +155,19 @@ def rate_limit(access: RouteAccess) -> dict[str, Any] | None:
     return {"conditional": entries} if entries else None
 
 
-def policy_spec(route: str, access: RouteAccess) -> dict[str, Any]:
+def policy_spec(route: str, access: RouteAccess, extra_traffic: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The AgentgatewayPolicy on the route: keys from its Secret (Strict: no key, no request), then the limits; or
-    the issuer's tokens."""
-    traffic: dict[str, Any] = (
-        {"jwtAuthentication": jwt_authentication(route, access.jwt)}
-        if access.jwt is not None
-        else {"apiKeyAuthentication": {"mode": "Strict", "secretRef": {"name": secret_name(route)}}}
-    )
+    the issuer's tokens; or nothing of that on a public route. `extra_traffic`: the route's other traffic settings
+    (a served name's retries), in the same policy, so that no second policy on the route competes for `traffic`."""
+    traffic: dict[str, Any] = {}
+    if access.jwt is not None:
+        traffic["jwtAuthentication"] = jwt_authentication(route, access.jwt)
+    elif access.clients:
+        traffic["apiKeyAuthentication"] = {"mode": "Strict", "secretRef": {"name": secret_name(route)}}
     limits = rate_limit(access)
     if limits is not None:
         traffic["rateLimit"] = limits
+    traffic.update(extra_traffic or {})
     return {
         "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": route}],
         "traffic": traffic,
@@ -220,6 +222,8 @@ class RouteAuthArgs:
     gateway: GatewayRef
     after: list[pulumi.Resource]
     """The Gateway's CRDs."""
+    extra_traffic: Mapping[str, Any] | None = None
+    """The route's other traffic settings, merged into its one AgentgatewayPolicy (`policy_spec`)."""
 
 
 class RouteAuth(pulumi.ComponentResource):
@@ -239,6 +243,11 @@ class RouteAuth(pulumi.ComponentResource):
         enforced = enforces_policies(args.gateway)
         if args.access.jwt is not None:
             self._jwt(name, args, labels)
+            return
+        if args.access.public:
+            if enforced and args.extra_traffic:
+                self._policy(name, args, labels, depends_on=args.after)
+            self.register_outputs({})
             return
         entries: dict[str, pulumi.Output[str]] = (
             {
@@ -260,15 +269,20 @@ class RouteAuth(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         if enforced:
-            k8s.apiextensions.CustomResource(
-                f"{name}-auth",
-                api_version=POLICY_API_VERSION,
-                kind="AgentgatewayPolicy",
-                metadata={"name": policy_name(args.route), "namespace": args.namespace, "labels": labels},
-                spec=policy_spec(args.route, args.access),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
-            )
+            self._policy(name, args, labels, depends_on=args.after)
         self.register_outputs({})
+
+    def _policy(
+        self, name: str, args: RouteAuthArgs, labels: dict[str, str], *, depends_on: list[pulumi.Resource]
+    ) -> None:
+        k8s.apiextensions.CustomResource(
+            f"{name}-auth",
+            api_version=POLICY_API_VERSION,
+            kind="AgentgatewayPolicy",
+            metadata={"name": policy_name(args.route), "namespace": args.namespace, "labels": labels},
+            spec=policy_spec(args.route, args.access, args.extra_traffic),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
 
     def _jwt(self, name: str, args: RouteAuthArgs, labels: dict[str, str]) -> None:
         """The issuer's key server and the policy that checks tokens against it (the config checks that only the
@@ -282,12 +296,5 @@ class RouteAuth(pulumi.ComponentResource):
             spec=jwks_backend_spec(args.access.jwt),
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
         )
-        k8s.apiextensions.CustomResource(
-            f"{name}-auth",
-            api_version=POLICY_API_VERSION,
-            kind="AgentgatewayPolicy",
-            metadata={"name": policy_name(args.route), "namespace": args.namespace, "labels": labels},
-            spec=policy_spec(args.route, args.access),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, backend]),
-        )
+        self._policy(name, args, labels, depends_on=[*args.after, backend])
         self.register_outputs({})

@@ -28,7 +28,7 @@ the client sent. A model routed through its InferencePool is a `custom` provider
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,7 @@ import pulumi_kubernetes as k8s
 from components.catalog.instances import Cloud
 from components.serving.gateway import GatewayRef, Implementation, gateway_ref
 from components.serving.metadata import PART_OF
+from components.serving.route_auth import RouteAccess, RouteAuth, RouteAuthArgs
 from components.serving.routes import route_spec
 
 API_GROUP = "agentgateway.dev"
@@ -142,14 +143,10 @@ def backend_spec(candidates: Sequence[Candidate], namespace: str, *, embed: bool
     }
 
 
-def retry_policy_spec(route: str, candidates: int) -> dict[str, Any]:
-    """Retries on the served name's route: enough for a request to try every model once."""
-    return {
-        "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": route}],
-        "traffic": {
-            "retry": {"attempts": max(1, candidates - 1), "backoff": RETRY_BACKOFF, "codes": list(RETRY_CODES)}
-        },
-    }
+def retry_traffic(candidates: int) -> dict[str, Any]:
+    """Retries on the served name's route: enough for a request to try every model once (in the route's one
+    AgentgatewayPolicy, beside its authentication: components/serving/route_auth.py)."""
+    return {"retry": {"attempts": max(1, candidates - 1), "backoff": RETRY_BACKOFF, "codes": list(RETRY_CODES)}}
 
 
 def served_route_spec(
@@ -197,17 +194,22 @@ class ServedNameRouteArgs:
     timeout_seconds: int
     after: list[pulumi.Resource]
     """The Gateway, and the models' Services."""
+    access: RouteAccess
+    """Who may call the name: its route's API-key clients and limits, a JWT issuer, or public."""
+    keys: Mapping[str, pulumi.Output[str]]
+    """Every client's key (secret outputs)."""
 
 
 class ServedNameRoute(pulumi.ComponentResource):
-    """The AgentgatewayBackend, HTTPRoute and retry AgentgatewayPolicy `served-<name>` of one served name.
+    """The AgentgatewayBackend and HTTPRoute `served-<name>` of one served name, and its route's authentication and
+    retries (`RouteAuth`: the Secret `served-<name>-api-keys` and the AgentgatewayPolicy `served-<name>-auth`).
 
     Example::
 
         ServedNameRoute("chat", ServedNameRouteArgs(namespace=ns, namespace_name="llm-serving", gateway=ref,
                         host="chat.example.com", path=None, candidates=(Candidate(model="small",
                         served_model_name="small", service="small", port=8000), ...), embed=False,
-                        timeout_seconds=600, after=[]))
+                        timeout_seconds=600, after=[], access=RouteAccess(clients=("app",)), keys={"app": key}))
     """
 
     url: str
@@ -239,13 +241,18 @@ class ServedNameRoute(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        k8s.apiextensions.CustomResource(
-            f"{object_name}-retry",
-            api_version=API_VERSION,
-            kind="AgentgatewayPolicy",
-            metadata={"name": object_name, "namespace": args.namespace, "labels": labels},
-            spec=retry_policy_spec(object_name, len(args.candidates)),
-            opts=child,
+        RouteAuth(
+            object_name,
+            RouteAuthArgs(
+                namespace=args.namespace,
+                route=object_name,
+                access=args.access,
+                keys=args.keys,
+                gateway=args.gateway,
+                after=args.after,
+                extra_traffic=retry_traffic(len(args.candidates)),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.url = f"https://{args.host}{args.path or ''}/v1"
         self.register_outputs({"url": self.url})

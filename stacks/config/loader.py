@@ -18,6 +18,8 @@ from typing import Any
 import pulumi
 from pydantic import BaseModel, ValidationError
 
+from components.serving.gateway import gateway_ref
+from components.serving.route_auth import enforces_policies, gateway_label
 from stacks.config.cloud_checks import check_cloud, check_deployer, namespace_taken
 from stacks.config.inputs import decoded_json, namespace_near_misses, secret_in_plain_key, token_problem
 from stacks.config.issues import ConfigError, ConfigIssue, as_issues
@@ -26,6 +28,7 @@ from stacks.config.model_checks import check_rules
 from stacks.config.model_plan import fit_instances, model_sizings
 from stacks.config.observability import ALERT_RECEIVER_KEYS, check_slo, check_stack
 from stacks.config.resolved import StackConfig, resolve
+from stacks.config.rules.auth import served_name_auth_findings
 from stacks.config.rules.exposure import RETIRED_KEYS
 from stacks.config.rules.prices import price_override_findings
 from stacks.config.rules.regions import region_name_hint
@@ -105,7 +108,7 @@ def parse_config(
     has_token = _has_token(raw, hf_token)
     later.extend(check_rules(top, pools, models, pool_names, sizings, has_token=has_token, stack_auth=stack_auth))
     later.extend(_observability_issues(top, models, receivers=[key for key in ALERT_RECEIVER_KEYS if key in raw]))
-    served, served_issues = _served_names(values, top, models)
+    served, served_issues = _served_names(values, top, models, stack_auth)
     later.extend(served_issues)
     if top is not None:
         later.extend(check_cloud(top, pools))
@@ -134,7 +137,7 @@ def parse_config(
 
 
 def _served_names(
-    values: Mapping[str, Any], top: RawConfig | None, models: Mapping[str, ModelServing]
+    values: Mapping[str, Any], top: RawConfig | None, models: Mapping[str, ModelServing], stack_auth: AuthConfig | None
 ) -> tuple[dict[str, ServedName], list[ConfigIssue]]:
     """The served names that have their shape, and what is wrong with each and with the models behind them."""
     served: dict[str, ServedName] = {}
@@ -162,6 +165,19 @@ def _served_names(
                     cloud=CLOUD_OF_TARGET.get(top.target),
                     existing_gateway=top.existing_gateway,
                     has_tls_issuer=top.tls_cluster_issuer is not None or top.acme_email is not None,
+                )
+            )
+        )
+        gateway = gateway_ref(
+            existing=top.existing_gateway, cloud=CLOUD_OF_TARGET.get(top.target), proxy_only_cidr=None
+        )
+        issues.extend(
+            as_issues(
+                served_name_auth_findings(
+                    served,
+                    stack_auth,
+                    gateway_enforces=enforces_policies(gateway),
+                    gateway_name=gateway_label(gateway),
                 )
             )
         )

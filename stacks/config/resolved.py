@@ -13,6 +13,7 @@ from components.catalog.instances import Cloud, InstanceType
 from components.cold_start import CacheKind, WeightsSource
 from components.node_fit import PoolFit
 from components.serving.route_auth import Jwt, RouteAccess
+from components.serving.served_names import resource_name as served_route
 from components.sizing import Sizing
 from stacks.config.model_plan import ModelPlan, plan_model, pool_fabric
 from stacks.config.rules.capacity import replicas_held
@@ -89,7 +90,8 @@ class StackConfig:
     price_overrides: Mapping[str, PriceOverride] = field(default_factory=dict)
     """priceOverrides: machine type or fixed item -> the price the stack gives (stacks/cost.py applies them)."""
     route_access: Mapping[str, RouteAccess] = field(default_factory=dict)
-    """Each model with a host (its route's name) -> who may call it: API-key clients and limits, or public."""
+    """Each route by its name (a model with a host: the model's; a served name: `served-<name>`) -> who may call it:
+    API-key clients and limits, or public."""
 
     @property
     def api_key_clients(self) -> tuple[str, ...]:
@@ -196,13 +198,16 @@ def resolve(
         grafana=top.grafana,
         alert_receivers=dict(alert_receivers),
         price_overrides=dict(price_overrides or {}),
-        route_access={name: route_access(spec, stack_auth) for name, spec in models.items() if spec.host},
+        route_access={
+            **{name: route_access(spec, stack_auth) for name, spec in models.items() if spec.host},
+            **{served_route(name): route_access(entry, stack_auth) for name, entry in (served_names or {}).items()},
+        },
         vector_store=vector_store,
         served_names=dict(served_names or {}),
     )
 
 
-def route_access(model: ModelServing, stack_auth: AuthConfig | None) -> RouteAccess:
+def route_access(model: ModelServing | ServedName, stack_auth: AuthConfig | None) -> RouteAccess:
     """Who may call a model with a host: `public: true`, or its own auth, else the stack's (the checks made sure one
     of them is set)."""
     if model.public:

@@ -354,6 +354,12 @@ class ServedName(ConfigModel):
     """The DNS name clients call, on the stack's Gateway with TLS, as a model's `host`."""
     path: str | None = Field(default=None, pattern=r"^(/[a-z0-9._~-]+)+$", max_length=100)
     """Only requests under this path prefix (removed on the way), as a model's `path`."""
+    auth: AuthConfig | None = None
+    """Who may call the name, replacing the stack-wide `auth` for its route (as a model's `auth`)."""
+    public: bool = False
+    """Serve the name's route without authentication; needs `publicReason`."""
+    public_reason: str | None = Field(default=None, min_length=10, max_length=300)
+    """Why the route needs no authentication; required with `public: true`."""
 
 
 # registry/repository[:tag]@sha256:<64 hex digits>: the image a digest names can never change under a tag.

@@ -39,6 +39,15 @@ def _routes(plan: Plan) -> list[dict[str, Any]]:
     return [route for route in _objects(plan, "HTTPRoute") if route["spec"].get("hostnames")]
 
 
+def _route_policies(plan: Plan) -> list[dict[str, Any]]:
+    """The AgentgatewayPolicies on routes (the Gateway's own, on its listeners' connections, are not a route's)."""
+    return [
+        policy
+        for policy in _objects(plan, "AgentgatewayPolicy")
+        if all(ref["kind"] == "HTTPRoute" for ref in policy["spec"]["targetRefs"])
+    ]
+
+
 def _public_models(plan: Plan) -> set[str]:
     models = plan.run.files.config.get("llm-platform:models") or "{}"
     models = json.loads(models) if isinstance(models, str) else models
@@ -115,6 +124,11 @@ def test_every_auth_policy_targets_a_route_of_its_namespace_and_passes_admission
     routes = {(r["metadata"]["namespace"], r["metadata"]["name"]) for r in _objects(plan, "HTTPRoute")}
     secrets = {(s["metadata"]["namespace"], s["metadata"]["name"]) for s in _objects(plan, "Secret")}
     for policy in _objects(plan, "AgentgatewayPolicy"):
+        if policy not in _route_policies(plan):
+            # The Gateway's own policy: its listeners' connections, nothing a route's request passes.
+            assert set(policy["spec"]) == {"targetRefs", "frontend"}, policy["metadata"]["name"]
+            assert admission_errors(policy) == [], policy["metadata"]["name"]
+            continue
         namespace = policy["metadata"]["namespace"]
         assert admission_errors(policy) == [], policy["metadata"]["name"]
         for ref in policy["spec"]["targetRefs"]:
@@ -131,7 +145,7 @@ def test_a_prod_stack_on_the_stacks_own_gateway_limits_each_client(plans: dict[A
     plan = plans[(stack, Mode.UPDATE)]
     limited = [
         entry["condition"]
-        for policy in _objects(plan, "AgentgatewayPolicy")
+        for policy in _route_policies(plan)
         for entry in policy["spec"]["traffic"].get("rateLimit", {}).get("conditional", [])
     ]
     assert limited

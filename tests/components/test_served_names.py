@@ -11,6 +11,7 @@ import pytest
 
 from components.catalog.instances import Cloud
 from components.serving.gateway import GatewayRef, Implementation, gateway_ref
+from components.serving.route_auth import RouteAccess, policy_spec
 from components.serving.served_names import (
     API_VERSION,
     RETRY_CODES,
@@ -19,7 +20,7 @@ from components.serving.served_names import (
     backend_spec,
     ordered,
     proxy_monitor_spec,
-    retry_policy_spec,
+    retry_traffic,
     served_names_refusal,
     served_route_spec,
 )
@@ -110,15 +111,23 @@ def test_the_apis_path_is_parsed_and_any_other_passes_through(embed: bool, path:
 
 
 def test_the_retry_tries_every_model_once_on_429_and_5xx() -> None:
-    spec = retry_policy_spec("served-chat", 3)
-    assert spec["traffic"]["retry"]["attempts"] == 2  # retries after the first: httpproxy.rs attempts + 1 in all
-    assert {429, 500, 502, 503, 504} <= set(spec["traffic"]["retry"]["codes"])
-    assert set(RETRY_CODES) == set(spec["traffic"]["retry"]["codes"])
+    retry = retry_traffic(3)["retry"]
+    assert retry["attempts"] == 2  # retries after the first: httpproxy.rs attempts + 1 in all
+    assert {429, 500, 502, 503, 504} <= set(retry["codes"])
+    assert set(RETRY_CODES) == set(retry["codes"])
+
+
+def test_the_retry_shares_the_routes_one_policy_with_its_authentication() -> None:
+    spec = policy_spec("served-chat", RouteAccess(clients=("app",)), retry_traffic(2))
     assert spec["targetRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "served-chat"}]
+    assert set(spec["traffic"]) == {"apiKeyAuthentication", "retry"}
+    assert admission_errors(body("AgentgatewayPolicy", spec)) == []
 
 
-def test_the_retry_policy_is_admitted_by_its_crd_and_cel_rules() -> None:
-    assert admission_errors(body("AgentgatewayPolicy", retry_policy_spec("served-chat", 2))) == []
+def test_a_public_names_policy_carries_only_its_retries() -> None:
+    spec = policy_spec("served-chat", RouteAccess(public_reason="a public demo"), retry_traffic(2))
+    assert set(spec["traffic"]) == {"retry"}
+    assert admission_errors(body("AgentgatewayPolicy", spec)) == []
 
 
 def test_the_route_sends_the_host_to_the_backend_without_a_port() -> None:

@@ -40,7 +40,9 @@ def test_the_served_name_plans_with_its_backend_route_and_retries(served_plans: 
     backend = one(plan, "AgentgatewayBackend", "served-chat")
     assert len(backend["spec"]["ai"]["groups"]) == 2
     assert one(plan, "HTTPRoute", "served-chat")["spec"]["hostnames"] == ["chat.example.com"]
-    assert one(plan, "AgentgatewayPolicy", "served-chat")["spec"]["traffic"]["retry"]["attempts"] == 1
+    traffic = one(plan, "AgentgatewayPolicy", "served-chat-auth")["spec"]["traffic"]
+    assert traffic["retry"]["attempts"] == 1
+    assert traffic["apiKeyAuthentication"]["secretRef"]["name"] == "served-chat-api-keys"
 
 
 @pytest.mark.parametrize("stack", STACKS)

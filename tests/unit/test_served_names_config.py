@@ -16,8 +16,37 @@ def two_models(**extra: dict[str, Any]) -> dict[str, Any]:
     return {"small": model(servedModelName="small"), "larger": model(servedModelName="larger"), **extra}
 
 
+APP = {"apiKeyClients": ["app"]}
+
+
 def served(**keys: Any) -> dict[str, Any]:
-    return {"chat": {"host": "chat.example.com", "models": ["small", "larger"], **keys}}
+    return {"chat": {"host": "chat.example.com", "models": ["small", "larger"], "auth": APP, **keys}}
+
+
+def unauthenticated(**keys: Any) -> dict[str, Any]:
+    body = served(**keys)
+    del body["chat"]["auth"]
+    return body
+
+
+def test_a_served_name_without_auth_is_refused_naming_both_ways_out() -> None:
+    assert problems(existing(**TLS, models=two_models(), servedNames=unauthenticated())) == [
+        "servedNames.chat.host: would let anyone who learns the name call its models: set auth (stack-wide, or "
+        "servedNames.chat.auth: apiKeyClients and their limits), or public: true with a publicReason"
+    ]
+
+
+def test_a_served_name_takes_the_stacks_auth() -> None:
+    config = parse_config(existing(**TLS, auth=APP, models=two_models(), servedNames=unauthenticated()), stack="test")
+    assert config.route_access["served-chat"].clients == ("app",)
+
+
+def test_a_public_served_name_needs_its_reason() -> None:
+    assert problems(existing(**TLS, models=two_models(), servedNames=unauthenticated(public=True))) == [
+        "servedNames.chat.publicReason: is required with public: true: say why anyone may call the name"
+    ]
+    raw = existing(**TLS, models=two_models(), servedNames=unauthenticated(public=True, publicReason="an open demo"))
+    assert parse_config(raw, stack="test").route_access["served-chat"].public
 
 
 def test_a_served_name_keeps_its_models_in_the_order_written() -> None:

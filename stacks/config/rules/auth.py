@@ -86,6 +86,46 @@ def auth_findings(
     return findings
 
 
+class _Routed(Protocol):
+    auth: _Auth | None
+    public: bool
+    public_reason: str | None
+
+
+def served_name_auth_findings(
+    served: Mapping[str, _Routed], stack_auth: _Auth | None, *, gateway_enforces: bool, gateway_name: str
+) -> list[Finding]:
+    """A served name's route is authenticated like a model's: its own auth, else the stack's, or public: true with a
+    reason."""
+    findings: list[Finding] = []
+    for name, entry in served.items():
+        path = f"servedNames.{name}"
+        if entry.auth is not None:
+            findings.extend(
+                _auth_shape(f"{path}.auth", entry.auth, gateway_enforces=gateway_enforces, gateway_name=gateway_name)
+            )
+        if entry.public_reason is not None and not entry.public:
+            findings.append(Finding(f"{path}.publicReason", "only applies with public: true; remove the key"))
+        if entry.public:
+            if entry.auth is not None:
+                findings.append(
+                    Finding(f"{path}.public", "true serves the route without authentication: remove it or auth")
+                )
+            if entry.public_reason is None:
+                findings.append(
+                    Finding(f"{path}.publicReason", "is required with public: true: say why anyone may call the name")
+                )
+        elif entry.auth is None and stack_auth is None:
+            findings.append(
+                Finding(
+                    f"{path}.host",
+                    "would let anyone who learns the name call its models: set auth (stack-wide, or "
+                    f"{path}.auth: apiKeyClients and their limits), or public: true with a publicReason",
+                )
+            )
+    return findings
+
+
 def _auth_shape(path: str, auth: _Auth, *, gateway_enforces: bool, gateway_name: str) -> list[Finding]:
     findings: list[Finding] = []
     if not auth.api_key_clients and auth.jwt is None:

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.clusters.eks import addon_version, assume_role_policy, managed_policy_arn
+from components.clusters.eks import csi_driver_addon
 from components.serving.metadata import PART_OF
 
 NFS_PORT = 2049
@@ -110,26 +110,15 @@ class EfsStorage(pulumi.ComponentResource):
             )
             for index, subnet_id in enumerate(args.subnet_ids)
         ]
-        role = aws.iam.Role(
-            f"{name}-driver-role", assume_role_policy=assume_role_policy("pods.eks.amazonaws.com"), opts=child
-        )
-        policy = aws.iam.RolePolicyAttachment(
-            f"{name}-driver-policy",
-            role=role.name,
-            policy_arn=aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition.apply(
-                lambda partition: managed_policy_arn(partition, DRIVER_POLICY)
-            ),
-            opts=child,
-        )
-        driver = aws.eks.Addon(
-            f"{name}-driver",
+        driver = csi_driver_addon(
+            name,
+            addon=DRIVER_ADDON,
+            managed_policy=DRIVER_POLICY,
+            service_account=CONTROLLER_SERVICE_ACCOUNT,
             cluster_name=args.cluster_name,
-            addon_name=DRIVER_ADDON,
-            addon_version=addon_version(DRIVER_ADDON, args.kubernetes_version),
-            pod_identity_associations=[{"role_arn": role.arn, "service_account": CONTROLLER_SERVICE_ACCOUNT}],
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, *args.nodes]),
+            kubernetes_version=args.kubernetes_version,
+            nodes=args.nodes,
+            parent=self,
         )
         storage_class = k8s.storage.v1.StorageClass(
             f"{name}-class",

@@ -11,7 +11,7 @@ import base64
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,43 @@ def addon_version(addon_name: str, kubernetes_version: str) -> str:
     version it was created with. Keyed on the configured minor, so the plan shows it; the add-on still updates after
     the control plane, as it takes the cluster's name from its output."""
     return versions.EKS_ADDON_VERSIONS[addon_name][kubernetes_version]
+
+
+def csi_driver_addon(
+    name: str,
+    *,
+    addon: str,
+    managed_policy: str,
+    service_account: str,
+    cluster_name: pulumi.Input[str],
+    kubernetes_version: str,
+    nodes: Sequence[pulumi.Resource],
+    parent: pulumi.Resource,
+) -> aws.eks.Addon:
+    """An EKS add-on whose controller acts on AWS with an AWS managed policy through EKS Pod Identity: its role
+    `<name>-driver-role`, the policy's attachment, and the add-on `<name>-driver` once the nodes run its pods."""
+    child = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        f"{name}-driver-role", assume_role_policy=assume_role_policy("pods.eks.amazonaws.com"), opts=child
+    )
+    policy = aws.iam.RolePolicyAttachment(
+        f"{name}-driver-policy",
+        role=role.name,
+        policy_arn=aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition.apply(
+            lambda partition: managed_policy_arn(partition, managed_policy)
+        ),
+        opts=child,
+    )
+    return aws.eks.Addon(
+        f"{name}-driver",
+        cluster_name=cluster_name,
+        addon_name=addon,
+        addon_version=addon_version(addon, kubernetes_version),
+        pod_identity_associations=[{"role_arn": role.arn, "service_account": service_account}],
+        resolve_conflicts_on_create="OVERWRITE",
+        resolve_conflicts_on_update="OVERWRITE",
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy, *nodes]),
+    )
 
 
 def control_plane_log_group(cluster_name: str) -> str:

@@ -39,13 +39,8 @@ def auth_findings(
         findings.extend(_auth_shape("auth", stack_auth, gateway_enforces=gateway_enforces, gateway_name=gateway_name))
     for name, model in models.items():
         path = f"models.{name}"
-        if model.auth is not None:
-            findings.extend(
-                _auth_shape(f"{path}.auth", model.auth, gateway_enforces=gateway_enforces, gateway_name=gateway_name)
-            )
-        if model.public_reason is not None and not model.public:
-            findings.append(Finding(f"{path}.publicReason", "only applies with public: true; remove the key"))
         if not model.host:
+            findings.extend(_own_keys(path, model, gateway_enforces=gateway_enforces, gateway_name=gateway_name))
             for key, set_ in (("auth", model.auth is not None), ("public", model.public)):
                 if set_:
                     findings.append(
@@ -56,26 +51,19 @@ def auth_findings(
                         )
                     )
             continue
-        if model.public:
-            if model.auth is not None:
-                findings.append(
-                    Finding(f"{path}.public", "true serves the route without authentication: remove it or auth")
-                )
-            if model.public_reason is None:
-                findings.append(
-                    Finding(f"{path}.publicReason", "is required with public: true: say why anyone may call the model")
-                )
-            continue
-        auth = model.auth or stack_auth
-        if auth is None:
-            findings.append(
-                Finding(
-                    f"{path}.host",
-                    f"{model.host!r} would let anyone who learns the name call the model: set auth (stack-wide, or "
-                    f"{path}.auth: apiKeyClients and their limits), or public: true with a publicReason",
-                )
+        findings.extend(
+            _route_findings(
+                path,
+                model,
+                stack_auth,
+                gateway_enforces=gateway_enforces,
+                gateway_name=gateway_name,
+                exposed=f"{model.host!r} would let anyone who learns the name call the model",
+                whom="the model",
             )
-        elif not gateway_enforces and str(getattr(model.engine, "value", model.engine)) != "vllm":
+        )
+        authenticated = not model.public and (model.auth or stack_auth) is not None
+        if authenticated and not gateway_enforces and str(getattr(model.engine, "value", model.engine)) != "vllm":
             findings.append(
                 Finding(
                     f"{path}.engine",
@@ -99,84 +87,60 @@ def served_name_auth_findings(
     reason."""
     findings: list[Finding] = []
     for name, entry in served.items():
-        path = f"servedNames.{name}"
-        if entry.auth is not None:
-            findings.extend(
-                _auth_shape(f"{path}.auth", entry.auth, gateway_enforces=gateway_enforces, gateway_name=gateway_name)
+        findings.extend(
+            _route_findings(
+                f"servedNames.{name}",
+                entry,
+                stack_auth,
+                gateway_enforces=gateway_enforces,
+                gateway_name=gateway_name,
+                exposed="would let anyone who learns the name call its models",
+                whom="the name",
             )
-        if entry.public_reason is not None and not entry.public:
-            findings.append(Finding(f"{path}.publicReason", "only applies with public: true; remove the key"))
-        if entry.public:
-            if entry.auth is not None:
-                findings.append(
-                    Finding(f"{path}.public", "true serves the route without authentication: remove it or auth")
-                )
-            if entry.public_reason is None:
-                findings.append(
-                    Finding(f"{path}.publicReason", "is required with public: true: say why anyone may call the name")
-                )
-        elif entry.auth is None and stack_auth is None:
-            findings.append(
-                Finding(
-                    f"{path}.host",
-                    "would let anyone who learns the name call its models: set auth (stack-wide, or "
-                    f"{path}.auth: apiKeyClients and their limits), or public: true with a publicReason",
-                )
-            )
+        )
     return findings
 
 
-def _auth_shape(path: str, auth: _Auth, *, gateway_enforces: bool, gateway_name: str) -> list[Finding]:
+def _own_keys(path: str, route: _Routed, *, gateway_enforces: bool, gateway_name: str) -> list[Finding]:
+    """A route's own `auth` in its shape, and `publicReason` only beside `public: true`."""
     findings: list[Finding] = []
-    if not auth.api_key_clients and auth.jwt is None:
-        findings.append(Finding(path, "names no caller: set apiKeyClients, or jwt (issuer, jwksUrl)"))
-    if auth.api_key_clients and auth.jwt is not None:
-        findings.append(
-            Finding(
-                f"{path}.jwt",
-                "and apiKeyClients exclude each other (both are read from the Authorization header); keep one",
-            )
+    if route.auth is not None:
+        findings.extend(
+            _auth_shape(f"{path}.auth", route.auth, gateway_enforces=gateway_enforces, gateway_name=gateway_name)
         )
-    if auth.jwt is not None and not gateway_enforces:
-        findings.append(
-            Finding(
-                f"{path}.jwt",
-                f"{gateway_name} checks no JWT the stack can set, and vLLM checks none: use apiKeyClients there",
-            )
-        )
-    if auth.jwt is not None and (auth.requests_per_minute is not None or auth.client_requests_per_minute):
-        findings.append(
-            Finding(
-                path,
-                "limits apply to API-key clients only: the Gateway's local limits cannot tell one JWT subject from "
-                "another; remove requestsPerMinute and clientRequestsPerMinute",
-            )
-        )
-        return findings
-    seen: set[str] = set()
-    for client in auth.api_key_clients:
-        if client in seen:
-            findings.append(Finding(f"{path}.apiKeyClients", f"names {client!r} twice; name each client once"))
-        seen.add(client)
-    for client, limit in auth.client_requests_per_minute.items():
-        if client not in seen:
+    if route.public_reason is not None and not route.public:
+        findings.append(Finding(f"{path}.publicReason", "only applies with public: true; remove the key"))
+    return findings
+
+
+def _route_findings(
+    path: str,
+    route: _Routed,
+    stack_auth: _Auth | None,
+    *,
+    gateway_enforces: bool,
+    gateway_name: str,
+    exposed: str,
+    whom: str,
+) -> list[Finding]:
+    """One Gateway route (a model's or a served name's at `path`): authenticated by its own or the stack's auth, or
+    public with a reason. `exposed`: what the route without either would do; `whom`: who a public route serves."""
+    findings = _own_keys(path, route, gateway_enforces=gateway_enforces, gateway_name=gateway_name)
+    if route.public:
+        if route.auth is not None:
             findings.append(
-                Finding(
-                    f"{path}.clientRequestsPerMinute.{client}",
-                    f"{client!r} is no client of apiKeyClients; use one of {sorted(seen)}",
-                )
+                Finding(f"{path}.public", "true serves the route without authentication: remove it or auth")
             )
-        if limit < 1:
+        if route.public_reason is None:
             findings.append(
-                Finding(f"{path}.clientRequestsPerMinute.{client}", f"{limit} is no limit; use at least 1 per minute")
+                Finding(f"{path}.publicReason", f"is required with public: true: say why anyone may call {whom}")
             )
-    limited = auth.requests_per_minute is not None or bool(auth.client_requests_per_minute)
-    if limited and not gateway_enforces:
+    elif route.auth is None and stack_auth is None:
         findings.append(
             Finding(
-                path,
-                f"{gateway_name} enforces no per-client limit the stack can set (the API key is checked by vLLM's "
-                "own --api-key there): remove requestsPerMinute and clientRequestsPerMinute",
+                f"{path}.host",
+                f"{exposed}: set auth (stack-wide, or {path}.auth: apiKeyClients and their limits), or public: true "
+                "with a publicReason",
             )
         )
     return findings

@@ -144,3 +144,59 @@ def _route_findings(
             )
         )
     return findings
+
+
+def _auth_shape(path: str, auth: _Auth, *, gateway_enforces: bool, gateway_name: str) -> list[Finding]:
+    findings: list[Finding] = []
+    if not auth.api_key_clients and auth.jwt is None:
+        findings.append(Finding(path, "names no caller: set apiKeyClients, or jwt (issuer, jwksUrl)"))
+    if auth.api_key_clients and auth.jwt is not None:
+        findings.append(
+            Finding(
+                f"{path}.jwt",
+                "and apiKeyClients exclude each other (both are read from the Authorization header); keep one",
+            )
+        )
+    if auth.jwt is not None and not gateway_enforces:
+        findings.append(
+            Finding(
+                f"{path}.jwt",
+                f"{gateway_name} checks no JWT the stack can set, and vLLM checks none: use apiKeyClients there",
+            )
+        )
+    if auth.jwt is not None and (auth.requests_per_minute is not None or auth.client_requests_per_minute):
+        findings.append(
+            Finding(
+                path,
+                "limits apply to API-key clients only: the Gateway's local limits cannot tell one JWT subject from "
+                "another; remove requestsPerMinute and clientRequestsPerMinute",
+            )
+        )
+        return findings
+    seen: set[str] = set()
+    for client in auth.api_key_clients:
+        if client in seen:
+            findings.append(Finding(f"{path}.apiKeyClients", f"names {client!r} twice; name each client once"))
+        seen.add(client)
+    for client, limit in auth.client_requests_per_minute.items():
+        if client not in seen:
+            findings.append(
+                Finding(
+                    f"{path}.clientRequestsPerMinute.{client}",
+                    f"{client!r} is no client of apiKeyClients; use one of {sorted(seen)}",
+                )
+            )
+        if limit < 1:
+            findings.append(
+                Finding(f"{path}.clientRequestsPerMinute.{client}", f"{limit} is no limit; use at least 1 per minute")
+            )
+    limited = auth.requests_per_minute is not None or bool(auth.client_requests_per_minute)
+    if limited and not gateway_enforces:
+        findings.append(
+            Finding(
+                path,
+                f"{gateway_name} enforces no per-client limit the stack can set (the API key is checked by vLLM's "
+                "own --api-key there): remove requestsPerMinute and clientRequestsPerMinute",
+            )
+        )
+    return findings

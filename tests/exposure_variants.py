@@ -10,10 +10,12 @@ from typing import Any
 
 from stacks.config import StackConfig, parse_config
 from tests.support import stack_config
-from tools.offline import Mode, load_stack_files, run_program, stack_names
+from tools.offline import Mode, load_stack_files, planned_stack_names, run_program
 from tools.plan import build_plan
 from tools.planned_cluster import Cluster
 from tools.reachability import Address
+from tools.route_access import ANONYMOUS, Credential
+from tools.route_matching import select
 
 NETWORK_ADDRESS = Address("10.0.5.9")
 """An address of every example stack's network (10.0.0.0/16)."""
@@ -98,7 +100,7 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
         {"existingGateway": "edge/public", "auth": CLIENT, "models": _exposed("dev", "qwen", "chat.example.com")},
     ),
 }
-CASES = [*stack_names(), *VARIANTS]
+CASES = [*planned_stack_names(), *VARIANTS]
 
 
 @dataclass(frozen=True)
@@ -116,10 +118,25 @@ def _config(stack: str, overrides: dict[str, str]) -> StackConfig:
 
 
 def build_cases(plans: dict[Any, Any]) -> dict[str, Case]:
-    built = {stack: Case(_config(stack, {}), Cluster.from_plan(plans[(stack, Mode.UPDATE)])) for stack in stack_names()}
+    built = {
+        stack: Case(_config(stack, {}), Cluster.from_plan(plans[(stack, Mode.UPDATE)]))
+        for stack in planned_stack_names()
+    }
     for name, (stack, overrides) in VARIANTS.items():
         kept = {key: value for key, value in overrides.items() if value != ""}
         removed = [key for key, value in overrides.items() if value == ""]
         run = run_program(stack, Mode.UPDATE, config_overrides=kept, removed_keys=removed)
         built[name] = Case(_config(stack, overrides), Cluster.from_plan(build_plan(run)))
     return built
+
+
+def credential(case: Case, host: str, path: str) -> Credential:
+    """What a caller the configuration admits sends to host and path: the key of the route's first API-key client,
+    a token of its issuer for its first audience, or nothing on a `public: true` route."""
+    route = select(case.cluster, host, path).route["metadata"]["name"]
+    access = case.config.route_access[route]
+    if access.jwt is not None:
+        return Credential(issuer=access.jwt.issuer, audience=next(iter(access.jwt.audiences), None))
+    if access.clients:
+        return Credential(client=access.clients[0])
+    return ANONYMOUS

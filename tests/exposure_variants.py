@@ -12,7 +12,7 @@ from stacks.config import StackConfig, parse_config
 from tests.support import stack_config
 from tools.offline import Mode, load_stack_files, planned_stack_names, run_program
 from tools.plan import build_plan
-from tools.planned_cluster import Cluster
+from tools.planned_cluster import INTERNET, Cluster
 from tools.reachability import Address
 from tools.route_access import ANONYMOUS, Credential
 from tools.route_matching import select
@@ -128,6 +128,15 @@ def build_cases(plans: dict[Any, Any]) -> dict[str, Case]:
         run = run_program(stack, Mode.UPDATE, config_overrides=kept, removed_keys=removed)
         built[name] = Case(_config(stack, overrides), Cluster.from_plan(build_plan(run)))
     return built
+
+
+def gateway_sources(case: Case) -> tuple[list[Address], list[Address]]:
+    """Who reaches the stack's Gateway, and who does not."""
+    if case.config.gateway_internal:
+        return [NETWORK_ADDRESS], [INTERNET]
+    if case.config.gateway_source_ranges:
+        return [GATEWAY_CLIENT], [INTERNET]
+    return [INTERNET], []
 
 
 def credential(case: Case, host: str, path: str) -> Credential:

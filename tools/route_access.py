@@ -94,14 +94,14 @@ def check_at_gateway(cluster: Cluster, route: Mapping[str, Any], credential: Cre
         clients = _entries(secret)
         valid = credential.client is not None and credential.client in clients
         if mode != "Permissive" and not valid and (mode == "Strict" or credential.client is not None):
-            raise RefusedError(401, f"AgentgatewayPolicy {name} ({mode}) takes no {credential}")
+            raise RefusedError(401, f"AgentgatewayPolicy {name} ({mode}) refuses a request with {credential}")
         hop = f"AgentgatewayPolicy {name} accepts {credential} ({mode})"
     elif "jwtAuthentication" in traffic:
         check = traffic["jwtAuthentication"]
         mode = check.get("mode", "Strict")
         valid = any(_jwt_valid(provider, credential) for provider in check["providers"])
         if mode != "Permissive" and not valid and (mode == "Strict" or credential.issuer is not None):
-            raise RefusedError(401, f"AgentgatewayPolicy {name} ({mode}) takes no {credential}")
+            raise RefusedError(401, f"AgentgatewayPolicy {name} ({mode}) refuses a request with {credential}")
         hop = f"AgentgatewayPolicy {name} accepts {credential} ({mode})"
     else:
         hop = f"AgentgatewayPolicy {name} authenticates no one: anyone may call the route"
@@ -163,7 +163,7 @@ def check_at_server(cluster: Cluster, pod: Pod, path: str, credential: Credentia
     if not path.startswith(VLLM_GUARDED_PREFIXES):
         return ServerCheck(f"{pod} checks no key on {path} (vLLM guards /v1, /v2, /inference, /cohere only)", False)
     if credential.client is None or credential.client not in clients:
-        raise RefusedError(401, f"vLLM on {pod} takes no {credential} (keys from Secret {secret})")
+        raise RefusedError(401, f"vLLM on {pod} refuses a request with {credential} (keys from Secret {secret})")
     return ServerCheck(f"vLLM on {pod} accepts {credential} (keys from Secret {secret})", True)
 
 

@@ -12,7 +12,15 @@ from typing import Any
 
 import pytest
 
-from tests.exposure_variants import CASES, GATEWAY_CLIENT, GATEWAY_SOURCE_RANGE, NETWORK_ADDRESS, Case, credential
+from tests.exposure_variants import (
+    CASES,
+    GATEWAY_CLIENT,
+    GATEWAY_SOURCE_RANGE,
+    NETWORK_ADDRESS,
+    Case,
+    credential,
+    gateway_sources,
+)
 from tools.admission import admission_errors
 from tools.exposure_paths import (
     Walk,
@@ -30,15 +38,6 @@ from tools.reachability import Address, Pod
 @pytest.fixture(scope="module")
 def cases(exposure_cases: dict[str, Case]) -> dict[str, Case]:
     return exposure_cases
-
-
-def _sources(case: Case) -> tuple[list[Address], list[Address]]:
-    """Who reaches the stack's Gateway, and who does not."""
-    if case.config.gateway_internal:
-        return [NETWORK_ADDRESS], [INTERNET]
-    if case.config.gateway_source_ranges:
-        return [GATEWAY_CLIENT], [INTERNET]
-    return [INTERNET], []
 
 
 def _assert_each_rule_is_needed(walk: Walk, rewalk: Any) -> None:
@@ -76,7 +75,7 @@ def _pooled_routes(case: Case) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("case", CASES)
 def test_with_the_picker_down_a_pools_requests_still_reach_its_pods(cases: dict[str, Case], case: str) -> None:
     world = cases[case]
-    reaching, _ = _sources(world)
+    reaching, _ = gateway_sources(world)
     for host, path in _pooled_routes(world):
         for source in reaching:
             key = credential(world, host, path)
@@ -104,7 +103,7 @@ def test_a_pool_that_fails_closed_blocks_its_requests_when_the_picker_is_down(ca
             body["spec"]["endpointPickerRef"]["failureMode"] = "FailClose"
     closed = world.cluster.with_manifests(manifests)
     host, path = _pooled_routes(world)[0]
-    source = _sources(world)[0][0]
+    source = gateway_sources(world)[0][0]
     key = credential(world, host, path)
     assert not walk_route(closed, source, host, path, credential=key, picker_down=True).reaches
     assert walk_route(closed, source, host, path, credential=key).reaches
@@ -115,7 +114,7 @@ def test_every_route_reaches_its_models_pods_from_its_gateways_clients_and_from_
     cases: dict[str, Case], case: str
 ) -> None:
     world = cases[case]
-    reaching, refused = _sources(world)
+    reaching, refused = gateway_sources(world)
     for host, path in routes(world.cluster):
         for source in reaching:
             key = credential(world, host, path)

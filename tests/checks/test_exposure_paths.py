@@ -8,10 +8,12 @@ Each walk names the rules it relied on; taking any one of them away breaks the w
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
+from components.serving.served_names import resource_name as served_route
 from tests.exposure_variants import (
     CASES,
     GATEWAY_CLIENT,
@@ -31,6 +33,7 @@ from tools.exposure_paths import (
     walk_load_balancer,
     walk_route,
 )
+from tools.offline import Mode, planned_stack_names
 from tools.planned_cluster import INTERNET
 from tools.reachability import Address, Pod
 
@@ -233,3 +236,28 @@ def test_aks_opens_its_node_subnet_to_the_gateway_source_ranges_instead_of_the_i
     [rule] = [rule for rule in cases["azure-limited"].cluster.nsg_rules or [] if rule["name"] == "public-gateway"]
     assert rule.get("sourceAddressPrefixes") == [GATEWAY_SOURCE_RANGE]
     assert "sourceAddressPrefix" not in rule
+
+
+# --- served names: route → AgentgatewayBackend → each model in priority order --------------------------------------
+
+
+def test_a_served_names_walk_tries_its_models_in_the_plans_order_and_reaches_each(
+    plans: Mapping[tuple[str, str], Any], cases: dict[str, Case]
+) -> None:
+    walked = 0
+    for stack in planned_stack_names():
+        outputs = plans[(stack, Mode.UPDATE)].document["outputs"].get("servedNames") or {}
+        world = cases[stack]
+        for name, served_name in outputs.items():
+            route = world.cluster.find("HTTPRoute", world.config.namespace, served_route(name))
+            assert route is not None, name
+            [host] = route["spec"]["hostnames"]
+            path = route["spec"]["rules"][0]["matches"][0]["path"]["value"]
+            source = gateway_sources(world)[0][0]
+            walk = walk_route(world.cluster, source, host, path, credential=credential(world, host, path))
+            assert walk.reaches, f"{name}: {walk.blocked}"
+            order = [model["model"] for model in served_name["models"]]
+            assert walk.order == order, name
+            assert [served.pod.name for served in walk.reached] == order, name
+            walked += 1
+    assert walked >= 2

@@ -156,12 +156,11 @@ class Cluster:
         elif rule[0] == "server-keys":
             # A model server started without its key file: vLLM checks no key.
             _, namespace, name = rule
-            for body in manifests:
-                if body["kind"] == "Deployment" and key(body) == (namespace, name):
-                    container = body["spec"]["template"]["spec"]["containers"][0]
-                    args = container["args"]
-                    at = args.index("--config")
-                    container["args"] = args[:at] + args[at + 2 :]
+            found = self.with_manifests(manifests).workload(Pod(namespace=namespace, name=name))
+            if found is not None:
+                args = found[1]["args"]
+                at = args.index("--config")
+                found[1]["args"] = args[:at] + args[at + 2 :]
         elif rule[0] == "policy-rule":
             _, namespace, name, index = rule
             for body in manifests:
@@ -202,6 +201,17 @@ class Cluster:
                 "component": "predictor",
             }
             yield _pod(body["metadata"]["namespace"], name, {"labels": labels}, body["spec"]["predictor"]["model"])
+        for body in self.kind("LeaderWorkerSet"):
+            # The leader pods serve: the leader template's labels and the two the controller adds to leaders (lws
+            # v0.10.0 pkg/controllers/leaderworkerset_controller.go: SetNameLabelKey, WorkerIndexLabelKey "0").
+            name = body["metadata"]["name"]
+            template = body["spec"]["leaderWorkerTemplate"]["leaderTemplate"]
+            labels = {
+                **(template["metadata"].get("labels") or {}),
+                "leaderworkerset.sigs.k8s.io/name": name,
+                "leaderworkerset.sigs.k8s.io/worker-index": "0",
+            }
+            yield _pod(body["metadata"]["namespace"], name, {"labels": labels}, template["spec"]["containers"][0])
         if self.has_interceptor:
             ready = {"httpGet": {"port": INTERCEPTOR_READY[0], "path": INTERCEPTOR_READY[1]}}
             yield INTERCEPTOR_POD, {"ports": [], "readinessProbe": ready}
@@ -211,6 +221,10 @@ class Cluster:
         deployment = self.find("Deployment", pod.namespace, pod.name)
         if deployment is not None:
             spec = deployment["spec"]["template"]["spec"]
+            return spec, spec["containers"][0]
+        group = self.find("LeaderWorkerSet", pod.namespace, pod.name)
+        if group is not None:
+            spec = group["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]
             return spec, spec["containers"][0]
         isvc = self.find("InferenceService", pod.namespace, pod.name)
         if isvc is not None:

@@ -1,7 +1,8 @@
 """The whole path of a request to an exposed model, hop by hop, over what one offline plan registers: source → cloud
-network rules → load balancer → Gateway proxy → listener → route → Service or pool → NetworkPolicy → pod (and, for a
-sleeping model, the interceptor's route to it), plus each load balancer's health check: the port and path it probes
-and whether the pods answer 200 there.
+network rules → load balancer → Gateway proxy → listener → route (Gateway API's precedence: tools/route_matching.py)
+→ the route's authentication and rate limit (tools/route_access.py) → Service, pool or a served name's providers in
+priority order → NetworkPolicy → pod and its own key check (and, for a sleeping model, the interceptor's route to
+it), plus each load balancer's health check: the port and path it probes and whether the pods answer 200 there.
 
 Each hop reads the planned objects; what a controller adds in the cloud, outside the plan, is modelled from upstream:
 
@@ -24,7 +25,8 @@ Each hop reads the planned objects; what a controller adds in the cloud, outside
   versions (kedacore/http-add-on v0.15.0 config/interceptor/deployment.yaml: admin 9090 `/readyz`, proxy 8080).
 
 A walk records the rules it relied on (`Walk.relied_on`): removing any one of them must break it, which is how the
-tests show that each rule is needed.
+tests show that each rule is needed; and the credential checks it passed (`Walk.guarded_by`): removing them must let
+a request without a credential through, which is how the tests show that the checks can fail.
 """
 
 from __future__ import annotations

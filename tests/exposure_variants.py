@@ -41,6 +41,7 @@ def _without_keys(model: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 CLIENT = json.dumps({"apiKeyClients": ["app"]})
 """dev exposes no model: the variants that expose one give it a client with an API key (issue 23)."""
+JWT = {"issuer": "https://login.example.com", "audiences": ["llm"], "jwksUrl": "https://login.example.com/keys"}
 PUBLIC = {"gatewayInternal": "false", "acmeEmail": "ops@example.com", "tlsClusterIssuer": ""}
 INTERNAL = {"gatewayInternal": "true", "tlsClusterIssuer": "internal-ca", "acmeEmail": ""}
 LIMITED = {
@@ -78,6 +79,8 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    # Tokens of one OIDC issuer instead of API keys, on the stack's own Gateway.
+    "aws-jwt": ("prod-aws", {"auth": json.dumps({"jwt": JWT})}),
     # An existing cluster: the stack's agentgateway on the cluster's own load balancer, or a Gateway it runs.
     "existing-sleeper": (
         "dev",

@@ -6,6 +6,7 @@ keys themselves appear in no plan output, manifest or chart value."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from typing import Any
@@ -234,3 +235,21 @@ def test_each_key_is_a_stack_level_resource_the_manuals_rotation_command_names(p
     assert clients == {"api-key-chat-app": "pulumi:pulumi:Stack", "api-key-evals": "pulumi:pulumi:Stack"}
     manual = (ROOT / "docs" / "manual.md").read_text()
     assert "::llm-platform::random:index/randomPassword:RandomPassword::api-key-chat-app" in manual
+
+
+def test_behind_a_gateway_that_checks_no_key_a_route_wider_than_v1_would_answer_without_one(
+    cases: dict[str, Case],
+) -> None:
+    """vLLM checks keys on /v1 only: the route narrowed to /v1 is what keeps /health and the rest unexposed."""
+    world = cases["existing-gateway"]
+    assert not _checked_at_gateway(world)
+    [source, *_], _ = gateway_sources(world)
+    manifests = copy.deepcopy(world.cluster.manifests)
+    [route] = [body for body in manifests if body["kind"] == "HTTPRoute" and body["metadata"]["name"] == "qwen"]
+    [rule] = route["spec"]["rules"]
+    [match] = rule["matches"]
+    assert match["path"] == {"type": "PathPrefix", "value": "/v1"}
+    assert not walk_route(world.cluster, source, "chat.example.com", "/health").reaches
+    match["path"]["value"] = "/"
+    widened = walk_route(world.cluster.with_manifests(manifests), source, "chat.example.com", "/health")
+    assert widened.reaches, widened.blocked

@@ -10,10 +10,12 @@ from typing import Any
 
 from stacks.config import StackConfig, parse_config
 from tests.support import stack_config
-from tools.offline import Mode, load_stack_files, run_program, stack_names
+from tools.offline import Mode, load_stack_files, planned_stack_names, run_program
 from tools.plan import build_plan
-from tools.planned_cluster import Cluster
+from tools.planned_cluster import INTERNET, Cluster
 from tools.reachability import Address
+from tools.route_access import ANONYMOUS, Credential
+from tools.route_matching import select
 
 NETWORK_ADDRESS = Address("10.0.5.9")
 """An address of every example stack's network (10.0.0.0/16)."""
@@ -39,6 +41,7 @@ def _without_keys(model: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 CLIENT = json.dumps({"apiKeyClients": ["app"]})
 """dev exposes no model: the variants that expose one give it a client with an API key (issue 23)."""
+JWT = {"issuer": "https://login.example.com", "audiences": ["llm"], "jwksUrl": "https://login.example.com/keys"}
 PUBLIC = {"gatewayInternal": "false", "acmeEmail": "ops@example.com", "tlsClusterIssuer": ""}
 INTERNAL = {"gatewayInternal": "true", "tlsClusterIssuer": "internal-ca", "acmeEmail": ""}
 LIMITED = {
@@ -76,6 +79,8 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    # Tokens of one OIDC issuer instead of API keys, on the stack's own Gateway.
+    "aws-jwt": ("prod-aws", {"auth": json.dumps({"jwt": JWT})}),
     # An existing cluster: the stack's agentgateway on the cluster's own load balancer, or a Gateway it runs.
     "existing-sleeper": (
         "dev",
@@ -98,7 +103,7 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
         {"existingGateway": "edge/public", "auth": CLIENT, "models": _exposed("dev", "qwen", "chat.example.com")},
     ),
 }
-CASES = [*stack_names(), *VARIANTS]
+CASES = [*planned_stack_names(), *VARIANTS]
 
 
 @dataclass(frozen=True)
@@ -116,10 +121,34 @@ def _config(stack: str, overrides: dict[str, str]) -> StackConfig:
 
 
 def build_cases(plans: dict[Any, Any]) -> dict[str, Case]:
-    built = {stack: Case(_config(stack, {}), Cluster.from_plan(plans[(stack, Mode.UPDATE)])) for stack in stack_names()}
+    built = {
+        stack: Case(_config(stack, {}), Cluster.from_plan(plans[(stack, Mode.UPDATE)]))
+        for stack in planned_stack_names()
+    }
     for name, (stack, overrides) in VARIANTS.items():
         kept = {key: value for key, value in overrides.items() if value != ""}
         removed = [key for key, value in overrides.items() if value == ""]
         run = run_program(stack, Mode.UPDATE, config_overrides=kept, removed_keys=removed)
         built[name] = Case(_config(stack, overrides), Cluster.from_plan(build_plan(run)))
     return built
+
+
+def gateway_sources(case: Case) -> tuple[list[Address], list[Address]]:
+    """Who reaches the stack's Gateway, and who does not."""
+    if case.config.gateway_internal:
+        return [NETWORK_ADDRESS], [INTERNET]
+    if case.config.gateway_source_ranges:
+        return [GATEWAY_CLIENT], [INTERNET]
+    return [INTERNET], []
+
+
+def credential(case: Case, host: str, path: str) -> Credential:
+    """What a caller the configuration admits sends to host and path: the key of the route's first API-key client,
+    a token of its issuer for its first audience, or nothing on a `public: true` route."""
+    route = select(case.cluster, host, path).route["metadata"]["name"]
+    access = case.config.route_access[route]
+    if access.jwt is not None:
+        return Credential(issuer=access.jwt.issuer, audience=next(iter(access.jwt.audiences), None))
+    if access.clients:
+        return Credential(client=access.clients[0])
+    return ANONYMOUS

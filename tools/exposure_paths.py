@@ -1,7 +1,8 @@
 """The whole path of a request to an exposed model, hop by hop, over what one offline plan registers: source → cloud
-network rules → load balancer → Gateway proxy → listener → route → Service or pool → NetworkPolicy → pod (and, for a
-sleeping model, the interceptor's route to it), plus each load balancer's health check: the port and path it probes
-and whether the pods answer 200 there.
+network rules → load balancer → Gateway proxy → listener → route (Gateway API's precedence: tools/route_matching.py)
+→ the route's authentication and rate limit (tools/route_access.py) → Service, pool or a served name's providers in
+priority order → NetworkPolicy → pod and its own key check (and, for a sleeping model, the interceptor's route to
+it), plus each load balancer's health check: the port and path it probes and whether the pods answer 200 there.
 
 Each hop reads the planned objects; what a controller adds in the cloud, outside the plan, is modelled from upstream:
 
@@ -24,7 +25,8 @@ Each hop reads the planned objects; what a controller adds in the cloud, outside
   versions (kedacore/http-add-on v0.15.0 config/interceptor/deployment.yaml: admin 9090 `/readyz`, proxy 8080).
 
 A walk records the rules it relied on (`Walk.relied_on`): removing any one of them must break it, which is how the
-tests show that each rule is needed.
+tests show that each rule is needed; and the credential checks it passed (`Walk.guarded_by`): removing them must let
+a request without a credential through, which is how the tests show that the checks can fail.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ from tools.planned_cluster import (
     key,
 )
 from tools.reachability import Address, Endpoint, Pod, selects
+from tools.route_access import ANONYMOUS, Credential, RefusedError, check_at_gateway, check_at_server
+from tools.route_matching import select
 
 AGENTGATEWAY_CONTROLLER = "agentgateway.dev/agentgateway"
 """The controller name agentgateway v1.4.1 serves (controller/pkg/wellknown/controller.go)."""
@@ -61,6 +65,17 @@ class Walk:
     """Rules the path passed through: ("nsg", name), ("policy-rule", namespace, name, index), ("object", kind,
     namespace, name)."""
     blocked: str | None = None
+    refused_with: int | None = None
+    """The HTTP status of the hop that refused the request (401: no valid credential), if one did."""
+    rate_limit: str | None = None
+    """The limit the Gateway's policy applies to the request's client, if any."""
+    order: list[str] = field(default_factory=list)
+    """A served name's providers, in the order the Gateway tries them."""
+    reached: list[Served] = field(default_factory=list)
+    """The pods that answer the request (pickers and the interceptor pass it on)."""
+    guarded_by: list[tuple[Any, ...]] = field(default_factory=list)
+    """The credential checks on the way (("object", "AgentgatewayPolicy", namespace, name), ("server-keys",
+    namespace, pod)): without any one, a request without a credential would get through."""
 
     @property
     def reaches(self) -> bool:
@@ -81,18 +96,32 @@ def routes(cluster: Cluster) -> list[tuple[str, str]]:
     return sorted(set(found))
 
 
-def walk_route(cluster: Cluster, source: Address, host: str, path: str, *, picker_down: bool = False) -> Walk:
-    """A client's request to host and path; `picker_down`: with every endpoint picker unreachable (fail-open)."""
+def walk_route(
+    cluster: Cluster,
+    source: Address,
+    host: str,
+    path: str,
+    *,
+    credential: Credential = ANONYMOUS,
+    picker_down: bool = False,
+) -> Walk:
+    """A client's request to host and path carrying `credential`; `picker_down`: with every endpoint picker
+    unreachable (fail-open)."""
     walk = Walk()
     try:
-        _walk_route(cluster, source, host, path, walk, picker_down=picker_down)
+        _walk_route(cluster, source, host, path, walk, credential=credential, picker_down=picker_down)
+    except RefusedError as refused:
+        walk.blocked, walk.refused_with = str(refused), refused.status
     except BlockedError as blocked:
         walk.blocked = str(blocked)
     return walk
 
 
-def _walk_route(cluster: Cluster, source: Address, host: str, path: str, walk: Walk, *, picker_down: bool) -> None:
-    route, rule = _route_for(cluster, host, path)
+def _walk_route(
+    cluster: Cluster, source: Address, host: str, path: str, walk: Walk, *, credential: Credential, picker_down: bool
+) -> None:
+    selected = select(cluster, host, path)
+    route, rule = selected.route, selected.rule
     walk.relied_on.append(("object", "HTTPRoute", *key(route)))
     [parent] = route["spec"]["parentRefs"]
     gateway = cluster.find("Gateway", parent.get("namespace", route["metadata"]["namespace"]), parent["name"])
@@ -102,28 +131,46 @@ def _walk_route(cluster: Cluster, source: Address, host: str, path: str, walk: W
     else:
         proxy = _through_gateway(cluster, gateway, source, walk)
         _listener(cluster, gateway, route, parent, host, walk)
+    walk.hops.append(f"HTTPRoute {key(route)[1]} ({selected.match.get('path', {}).get('type', 'PathPrefix')} match)")
+    if gateway is not None and _applies_policies(cluster, gateway):
+        check = check_at_gateway(cluster, route, credential)
+        if check.policy is not None:
+            walk.guarded_by.append(("object", "AgentgatewayPolicy", *key(check.policy)))
+        walk.hops.append(check.hop)
+        walk.rate_limit = check.rate_limit
     for ref in rule["backendRefs"]:
         if ref.get("weight", 1) == 0:
             continue
-        for served in _backend(cluster, route, ref, walk, picker_down=picker_down):
+        answering, asked = _backend(cluster, route, ref, walk, picker_down=picker_down)
+        for served in asked:
+            _admit(cluster, served, proxy, walk, f"proxy {proxy}")
+        for served in answering:
             _admit(cluster, served, proxy, walk, f"proxy {proxy}")
             if served.pod == INTERCEPTOR_POD:
-                _through_interceptor(cluster, ref, walk)
+                _through_interceptor(cluster, ref, walk, path=selected.forwarded_path, credential=credential)
+            else:
+                _serve(cluster, served, selected.forwarded_path, credential, walk)
+
+
+def _applies_policies(cluster: Cluster, gateway: dict[str, Any]) -> bool:
+    """A Gateway of agentgateway's class: it applies the AgentgatewayPolicies on its routes."""
+    gateway_class = cluster.find("GatewayClass", None, gateway["spec"]["gatewayClassName"])
+    return gateway_class is not None and gateway_class["spec"]["controllerName"] == AGENTGATEWAY_CONTROLLER
+
+
+def _serve(cluster: Cluster, served: Served, path: str, credential: Credential, walk: Walk) -> None:
+    """The pod answers: its own key check, if it has one, and it is a model pod that answers once ready."""
+    check = check_at_server(cluster, served.pod, path, credential)
+    if check is not None:
+        walk.hops.append(check.hop)
+        if check.checked:
+            walk.guarded_by.append(("server-keys", served.pod.namespace, served.pod.name))
+    walk.reached.append(served)
 
 
 def _route_for(cluster: Cluster, host: str, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    candidates = [
-        (len(match["path"]["value"]), route, rule)
-        for route in cluster.kind("HTTPRoute")
-        if host in (route["spec"].get("hostnames") or [])
-        for rule in route["spec"]["rules"]
-        for match in rule.get("matches") or []
-        if path.startswith(match["path"]["value"])
-    ]
-    if not candidates:
-        raise BlockedError(f"no HTTPRoute for {host}{path}")
-    _, route, rule = max(candidates, key=lambda c: c[0])
-    return route, rule
+    selected = select(cluster, host, path)
+    return selected.route, selected.rule
 
 
 def _through_gateway(cluster: Cluster, gateway: dict[str, Any], source: Address, walk: Walk) -> Endpoint:
@@ -199,32 +246,73 @@ def _listener(
 
 def _backend(
     cluster: Cluster, route: dict[str, Any], ref: Mapping[str, Any], walk: Walk, *, picker_down: bool = False
-) -> list[Served]:
+) -> tuple[list[Served], list[Served]]:
+    """The pods that answer a backendRef's requests, and those the proxy asks first (endpoint pickers)."""
     route_namespace = route["metadata"]["namespace"]
     if ref.get("kind") == "InferencePool":
-        pool = cluster.find("InferencePool", route_namespace, ref["name"])
-        if pool is None:
-            raise BlockedError(f"no InferencePool {ref['name']}")
-        spec = pool["spec"]
-        served = cluster.served(route_namespace, spec["selector"]["matchLabels"], spec["targetPorts"][0]["number"])
-        if not served:
-            raise BlockedError(f"InferencePool {ref['name']} selects no pod")
-        picker = spec["endpointPickerRef"]
-        if picker_down:
-            if picker.get("failureMode") != "FailOpen":
-                raise BlockedError(f"InferencePool {ref['name']} fails closed: with its picker down, requests fail")
-            walk.relied_on.append(("object", "InferencePool", route_namespace, ref["name"]))
-            walk.hops.append(f"picker {picker['name']} down: InferencePool {ref['name']} fails open to its pods")
-            return served
-        pickers = cluster.behind_service(route_namespace, picker["name"], picker["port"]["number"])
-        walk.hops.append(f"InferencePool {ref['name']} asks picker {picker['name']}")
-        return [*served, *pickers]
+        return _pool(cluster, route_namespace, ref["name"], walk, picker_down=picker_down)
+    if ref.get("kind") == "AgentgatewayBackend":
+        return _served_name(cluster, route_namespace, ref["name"], walk, picker_down=picker_down)
     namespace = ref.get("namespace", route_namespace)
     if namespace != route_namespace:
         grant = _reference_grant(cluster, namespace, route_namespace, ref["name"])
         walk.relied_on.append(("object", "ReferenceGrant", *key(grant)))
     walk.hops.append(f"Service {namespace}/{ref['name']}:{ref['port']}")
-    return cluster.behind_service(namespace, ref["name"], int(ref["port"]))
+    return cluster.behind_service(namespace, ref["name"], int(ref["port"])), []
+
+
+def _pool(
+    cluster: Cluster, namespace: str, name: str, walk: Walk, *, picker_down: bool
+) -> tuple[list[Served], list[Served]]:
+    pool = cluster.find("InferencePool", namespace, name)
+    if pool is None:
+        raise BlockedError(f"no InferencePool {name}")
+    spec = pool["spec"]
+    served = cluster.served(namespace, spec["selector"]["matchLabels"], spec["targetPorts"][0]["number"])
+    if not served:
+        raise BlockedError(f"InferencePool {name} selects no pod")
+    picker = spec["endpointPickerRef"]
+    if picker_down:
+        if picker.get("failureMode") != "FailOpen":
+            raise BlockedError(f"InferencePool {name} fails closed: with its picker down, requests fail")
+        walk.relied_on.append(("object", "InferencePool", namespace, name))
+        walk.hops.append(f"picker {picker['name']} down: InferencePool {name} fails open to its pods")
+        return served, []
+    pickers = cluster.behind_service(namespace, picker["name"], picker["port"]["number"])
+    walk.hops.append(f"InferencePool {name} asks picker {picker['name']}")
+    return served, pickers
+
+
+def _served_name(
+    cluster: Cluster, namespace: str, name: str, walk: Walk, *, picker_down: bool
+) -> tuple[list[Served], list[Served]]:
+    """An AgentgatewayBackend's priority groups, first to last (agentgateway v1.4.1 crates/agentgateway/src/types/
+    loadbalancer.rs best_bucket: the first group with a provider not evicted); each provider must reach its model,
+    for the request falls back to it. A provider names its model's Service by host and port, or its InferencePool."""
+    backend = cluster.find("AgentgatewayBackend", namespace, name)
+    if backend is None:
+        raise BlockedError(f"no AgentgatewayBackend {name}")
+    walk.relied_on.append(("object", "AgentgatewayBackend", namespace, name))
+    answering: list[Served] = []
+    asked: list[Served] = []
+    for group in backend["spec"]["ai"]["groups"]:
+        for provider in group["providers"]:
+            walk.order.append(provider["name"])
+            pool_ref = (provider.get("custom") or {}).get("backendRef") or {}
+            if pool_ref.get("kind") == "InferencePool":
+                served, pickers = _pool(cluster, namespace, pool_ref["name"], walk, picker_down=picker_down)
+                answering += served
+                asked += pickers
+            elif "host" in provider:
+                service, service_namespace, *rest = provider["host"].split(".")
+                if rest != ["svc", "cluster", "local"]:
+                    raise BlockedError(f"provider {provider['name']}: {provider['host']} is no Service of the cluster")
+                walk.hops.append(f"provider {provider['name']}: Service {service_namespace}/{service}")
+                answering += cluster.behind_service(service_namespace, service, int(provider["port"]))
+            else:
+                raise BlockedError(f"provider {provider['name']} names neither a Service nor an InferencePool")
+    walk.hops.append(f"AgentgatewayBackend {name} tries {', then '.join(walk.order)}")
+    return answering, asked
 
 
 def _reference_grant(cluster: Cluster, namespace: str, route_namespace: str, service: str) -> dict[str, Any]:
@@ -239,9 +327,16 @@ def _reference_grant(cluster: Cluster, namespace: str, route_namespace: str, ser
     raise BlockedError(f"no ReferenceGrant in {namespace} lets HTTPRoutes of {route_namespace} name Service {service}")
 
 
-def _through_interceptor(cluster: Cluster, ref: Mapping[str, Any], walk: Walk) -> None:
+def _through_interceptor(
+    cluster: Cluster,
+    ref: Mapping[str, Any],
+    walk: Walk,
+    *,
+    path: str | None = None,
+    credential: Credential = ANONYMOUS,
+) -> None:
     """The interceptor routes by the rewritten host (a backend's hostname rewrite, or its Host header set) to its
-    InterceptorRoute's target."""
+    InterceptorRoute's target; with `path`, the model's own key check follows."""
     hosts = [f["urlRewrite"]["hostname"] for f in ref.get("filters") or [] if "hostname" in f.get("urlRewrite", {})]
     hosts += [
         header["value"]
@@ -259,6 +354,8 @@ def _through_interceptor(cluster: Cluster, ref: Mapping[str, Any], walk: Walk) -
             target = spec["target"]
             for served in cluster.behind_service(namespace, target["service"], int(target["port"])):
                 _admit(cluster, served, INTERCEPTOR_POD, walk, "the interceptor")
+                if path is not None:
+                    _serve(cluster, served, path, credential, walk)
             return
     raise BlockedError(f"no InterceptorRoute names {hosts[0]}: the interceptor answers 404")
 

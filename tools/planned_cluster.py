@@ -106,11 +106,15 @@ class Cluster:
         manifests: list[dict[str, Any]],
         nsg_rules: list[dict[str, Any]] | None,
         proxy_only_cidr: str | None,
+        secret_clients: Mapping[tuple[str, str], frozenset[str]] | None = None,
     ) -> None:
         self.cloud = cloud
         self.manifests = manifests
         self.nsg_rules = nsg_rules
         self.proxy_only_cidr = proxy_only_cidr
+        self.secret_clients = dict(secret_clients or {})
+        """(namespace, Secret) → the clients whose generated API keys (RandomPassword `api-key-<client>`) the Secret
+        is built from: its values are secret in the plan, its dependencies are not."""
         namespaces = {m["metadata"]["name"]: m["metadata"].get("labels") or {} for m in self.kind("Namespace")}
         self.network = Network(self.kind("NetworkPolicy"), namespace_labels=namespaces)
 
@@ -131,6 +135,7 @@ class Cluster:
             manifests=[copy.deepcopy(body) for body in plan.manifests.values()],
             nsg_rules=[dict(rule) for rule in nsgs[0]["inputs"]["securityRules"]] if nsgs else None,
             proxy_only_cidr=proxy_only[0] if proxy_only else None,
+            secret_clients=_secret_clients(resources),
         )
 
     def kind(self, kind: str) -> list[dict[str, Any]]:
@@ -148,6 +153,14 @@ class Cluster:
         nsg_rules = copy.deepcopy(self.nsg_rules)
         if rule[0] == "nsg":
             nsg_rules = [r for r in nsg_rules or [] if r["name"] != rule[1]]
+        elif rule[0] == "server-keys":
+            # A model server started without its key file: vLLM checks no key.
+            _, namespace, name = rule
+            found = self.with_manifests(manifests).workload(Pod(namespace=namespace, name=name))
+            if found is not None:
+                args = found[1]["args"]
+                at = args.index("--config")
+                found[1]["args"] = args[:at] + args[at + 2 :]
         elif rule[0] == "policy-rule":
             _, namespace, name, index = rule
             for body in manifests:
@@ -156,7 +169,19 @@ class Cluster:
         else:
             _, kind, namespace, name = rule
             manifests = [b for b in manifests if (b["kind"], *key(b)) != (kind, namespace, name)]
-        return Cluster(cloud=self.cloud, manifests=manifests, nsg_rules=nsg_rules, proxy_only_cidr=self.proxy_only_cidr)
+        return self.with_manifests(manifests, nsg_rules=nsg_rules)
+
+    def with_manifests(
+        self, manifests: list[dict[str, Any]], *, nsg_rules: list[dict[str, Any]] | None = None
+    ) -> Cluster:
+        """The same cloud with other objects (and, if given, other NSG rules)."""
+        return Cluster(
+            cloud=self.cloud,
+            manifests=manifests,
+            nsg_rules=self.nsg_rules if nsg_rules is None else nsg_rules,
+            proxy_only_cidr=self.proxy_only_cidr,
+            secret_clients=self.secret_clients,
+        )
 
     # --- pods and Services -----------------------------------------------------------------------------------
 
@@ -176,9 +201,36 @@ class Cluster:
                 "component": "predictor",
             }
             yield _pod(body["metadata"]["namespace"], name, {"labels": labels}, body["spec"]["predictor"]["model"])
+        for body in self.kind("LeaderWorkerSet"):
+            # The leader pods serve: the leader template's labels and the two the controller adds to leaders (lws
+            # v0.10.0 pkg/controllers/leaderworkerset_controller.go: SetNameLabelKey, WorkerIndexLabelKey "0").
+            name = body["metadata"]["name"]
+            template = body["spec"]["leaderWorkerTemplate"]["leaderTemplate"]
+            labels = {
+                **(template["metadata"].get("labels") or {}),
+                "leaderworkerset.sigs.k8s.io/name": name,
+                "leaderworkerset.sigs.k8s.io/worker-index": "0",
+            }
+            yield _pod(body["metadata"]["namespace"], name, {"labels": labels}, template["spec"]["containers"][0])
         if self.has_interceptor:
             ready = {"httpGet": {"port": INTERCEPTOR_READY[0], "path": INTERCEPTOR_READY[1]}}
             yield INTERCEPTOR_POD, {"ports": [], "readinessProbe": ready}
+
+    def workload(self, pod: Pod) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """A model pod's spec (its volumes) and container (args, mounts), from its Deployment or InferenceService."""
+        deployment = self.find("Deployment", pod.namespace, pod.name)
+        if deployment is not None:
+            spec = deployment["spec"]["template"]["spec"]
+            return spec, spec["containers"][0]
+        group = self.find("LeaderWorkerSet", pod.namespace, pod.name)
+        if group is not None:
+            spec = group["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]
+            return spec, spec["containers"][0]
+        isvc = self.find("InferenceService", pod.namespace, pod.name)
+        if isvc is not None:
+            predictor = isvc["spec"]["predictor"]
+            return predictor, predictor["model"]
+        return None
 
     @property
     def has_interceptor(self) -> bool:
@@ -256,6 +308,23 @@ class Cluster:
 
 
 _CLOUDS = {"aws": "aws", "gcp": "gcp", "azure-native": "azure"}
+_API_KEY = "random:index/randomPassword:RandomPassword::api-key-"
+
+
+def _secret_clients(resources: list[dict[str, Any]]) -> dict[tuple[str, str], frozenset[str]]:
+    found = {}
+    for resource in resources:
+        if resource["type"] != "kubernetes:core/v1:Secret":
+            continue
+        clients = frozenset(
+            dependency.split("::")[-1].removeprefix("api-key-")
+            for dependency in resource.get("dependencies") or []
+            if dependency.startswith(_API_KEY)
+        )
+        metadata = resource["inputs"].get("metadata") or {}
+        if clients and isinstance(metadata.get("namespace"), str):
+            found[(metadata["namespace"], metadata["name"])] = clients
+    return found
 
 
 def key(body: Mapping[str, Any]) -> tuple[str | None, str]:

@@ -8,11 +8,21 @@ Each walk names the rules it relied on; taking any one of them away breaks the w
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from tests.exposure_variants import CASES, GATEWAY_CLIENT, GATEWAY_SOURCE_RANGE, NETWORK_ADDRESS, Case
+from components.serving.served_names import resource_name as served_route
+from tests.exposure_variants import (
+    CASES,
+    GATEWAY_CLIENT,
+    GATEWAY_SOURCE_RANGE,
+    NETWORK_ADDRESS,
+    Case,
+    credential,
+    gateway_sources,
+)
 from tools.admission import admission_errors
 from tools.exposure_paths import (
     Walk,
@@ -23,22 +33,14 @@ from tools.exposure_paths import (
     walk_load_balancer,
     walk_route,
 )
-from tools.planned_cluster import INTERNET, Cluster
+from tools.offline import Mode, planned_stack_names
+from tools.planned_cluster import INTERNET
 from tools.reachability import Address, Pod
 
 
 @pytest.fixture(scope="module")
 def cases(exposure_cases: dict[str, Case]) -> dict[str, Case]:
     return exposure_cases
-
-
-def _sources(case: Case) -> tuple[list[Address], list[Address]]:
-    """Who reaches the stack's Gateway, and who does not."""
-    if case.config.gateway_internal:
-        return [NETWORK_ADDRESS], [INTERNET]
-    if case.config.gateway_source_ranges:
-        return [GATEWAY_CLIENT], [INTERNET]
-    return [INTERNET], []
 
 
 def _assert_each_rule_is_needed(walk: Walk, rewalk: Any) -> None:
@@ -76,16 +78,17 @@ def _pooled_routes(case: Case) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("case", CASES)
 def test_with_the_picker_down_a_pools_requests_still_reach_its_pods(cases: dict[str, Case], case: str) -> None:
     world = cases[case]
-    reaching, _ = _sources(world)
+    reaching, _ = gateway_sources(world)
     for host, path in _pooled_routes(world):
         for source in reaching:
-            walk = walk_route(world.cluster, source, host, path, picker_down=True)
+            key = credential(world, host, path)
+            walk = walk_route(world.cluster, source, host, path, credential=key, picker_down=True)
             assert walk.reaches, f"{source} -> {host}{path} with the picker down: {walk.blocked}"
             assert any("fails open" in hop for hop in walk.hops)
             _assert_each_rule_is_needed(
                 walk,
-                lambda rule, s=source, h=host, p=path: walk_route(
-                    world.cluster.without(rule), s, h, p, picker_down=True
+                lambda rule, s=source, h=host, p=path, k=key: walk_route(
+                    world.cluster.without(rule), s, h, p, credential=k, picker_down=True
                 ),
             )
 
@@ -101,16 +104,12 @@ def test_a_pool_that_fails_closed_blocks_its_requests_when_the_picker_is_down(ca
     for body in manifests:
         if body["kind"] == "InferencePool":
             body["spec"]["endpointPickerRef"]["failureMode"] = "FailClose"
-    closed = Cluster(
-        cloud=world.cluster.cloud,
-        manifests=manifests,
-        nsg_rules=world.cluster.nsg_rules,
-        proxy_only_cidr=world.cluster.proxy_only_cidr,
-    )
+    closed = world.cluster.with_manifests(manifests)
     host, path = _pooled_routes(world)[0]
-    source = _sources(world)[0][0]
-    assert not walk_route(closed, source, host, path, picker_down=True).reaches
-    assert walk_route(closed, source, host, path).reaches
+    source = gateway_sources(world)[0][0]
+    key = credential(world, host, path)
+    assert not walk_route(closed, source, host, path, credential=key, picker_down=True).reaches
+    assert walk_route(closed, source, host, path, credential=key).reaches
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -118,16 +117,21 @@ def test_every_route_reaches_its_models_pods_from_its_gateways_clients_and_from_
     cases: dict[str, Case], case: str
 ) -> None:
     world = cases[case]
-    reaching, refused = _sources(world)
+    reaching, refused = gateway_sources(world)
     for host, path in routes(world.cluster):
         for source in reaching:
-            walk = walk_route(world.cluster, source, host, path)
+            key = credential(world, host, path)
+            walk = walk_route(world.cluster, source, host, path, credential=key)
             assert walk.reaches, f"{source} -> {host}{path}: {walk.blocked}"
             _assert_each_rule_is_needed(
-                walk, lambda rule, s=source, h=host, p=path: walk_route(world.cluster.without(rule), s, h, p)
+                walk,
+                lambda rule, s=source, h=host, p=path, k=key: walk_route(
+                    world.cluster.without(rule), s, h, p, credential=k
+                ),
             )
         for source in refused:
-            assert not walk_route(world.cluster, source, host, path).reaches, f"{source} -> {host}{path}"
+            walk = walk_route(world.cluster, source, host, path, credential=credential(world, host, path))
+            assert not walk.reaches, f"{source} -> {host}{path}"
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -182,7 +186,9 @@ def _service(world: Case, name: str) -> tuple[str, int]:
 
 def test_a_public_gateway_on_aks_is_reached_through_the_node_subnets_nsg(cases: dict[str, Case]) -> None:
     world = cases["azure-public"]
-    walk = walk_route(world.cluster, INTERNET, "big.example.com", "/")
+    walk = walk_route(
+        world.cluster, INTERNET, "big.example.com", "/", credential=credential(world, "big.example.com", "/")
+    )
     assert ("nsg", "public-gateway") in walk.relied_on
 
 
@@ -195,7 +201,8 @@ def test_a_sleeping_model_on_gke_is_woken_through_its_interceptor_which_gke_find
     cases: dict[str, Case],
 ) -> None:
     cluster = cases["gcp-sleeper"].cluster
-    walk = walk_route(cluster, NETWORK_ADDRESS, "llm.internal.example.com", "/large/v1/models")
+    host, path = "llm.internal.example.com", "/large/v1/models"
+    walk = walk_route(cluster, NETWORK_ADDRESS, host, path, credential=credential(cases["gcp-sleeper"], host, path))
     assert ("object", "InterceptorRoute", "llm-serving", "qwen-72b") in walk.relied_on
     health = health_checks(cluster, "llm.internal.example.com", "/large/v1/models")
     assert ("object", "HealthCheckPolicy", "keda", "keda-add-ons-http-interceptor-proxy") in health.relied_on
@@ -211,8 +218,9 @@ def test_a_gateway_limited_to_source_ranges_is_reached_from_inside_them_and_not_
 ) -> None:
     world = cases[case]
     [(host, path), *_] = routes(world.cluster)
-    assert walk_route(world.cluster, GATEWAY_CLIENT, host, path).reaches
-    assert not walk_route(world.cluster, INTERNET, host, path).reaches
+    key = credential(world, host, path)
+    assert walk_route(world.cluster, GATEWAY_CLIENT, host, path, credential=key).reaches
+    assert not walk_route(world.cluster, INTERNET, host, path, credential=key).reaches
 
 
 @pytest.mark.parametrize("case", ["aws-limited", "azure-limited"])
@@ -228,3 +236,28 @@ def test_aks_opens_its_node_subnet_to_the_gateway_source_ranges_instead_of_the_i
     [rule] = [rule for rule in cases["azure-limited"].cluster.nsg_rules or [] if rule["name"] == "public-gateway"]
     assert rule.get("sourceAddressPrefixes") == [GATEWAY_SOURCE_RANGE]
     assert "sourceAddressPrefix" not in rule
+
+
+# --- served names: route → AgentgatewayBackend → each model in priority order --------------------------------------
+
+
+def test_a_served_names_walk_tries_its_models_in_the_plans_order_and_reaches_each(
+    plans: Mapping[tuple[str, str], Any], cases: dict[str, Case]
+) -> None:
+    walked = 0
+    for stack in planned_stack_names():
+        outputs = plans[(stack, Mode.UPDATE)].document["outputs"].get("servedNames") or {}
+        world = cases[stack]
+        for name, served_name in outputs.items():
+            route = world.cluster.find("HTTPRoute", world.config.namespace, served_route(name))
+            assert route is not None, name
+            [host] = route["spec"]["hostnames"]
+            path = route["spec"]["rules"][0]["matches"][0]["path"]["value"]
+            source = gateway_sources(world)[0][0]
+            walk = walk_route(world.cluster, source, host, path, credential=credential(world, host, path))
+            assert walk.reaches, f"{name}: {walk.blocked}"
+            order = [model["model"] for model in served_name["models"]]
+            assert walk.order == order, name
+            assert [served.pod.name for served in walk.reached] == order, name
+            walked += 1
+    assert walked >= 2

@@ -19,13 +19,14 @@ from stacks.config import ModelPlan, StackConfig, parse_config
 from stacks.served_names import candidate_models
 from stacks.serving import stack_gateway_ref
 from tests.support import interceptor_pod
-from tools.offline import Mode, load_stack_files, stack_names
+from tools.offline import Mode, load_stack_files, planned_stack_names
 from tools.reachability import Address, Endpoint, Network, Pod
 
-STACKS = stack_names()
+STACKS = planned_stack_names()
 CASES = [(stack, mode) for stack in STACKS for mode in Mode.ALL]
 PROXY_PORT = 8080
 INTERCEPTOR = interceptor_pod()
+LEADER_LABELS = {"leaderworkerset.sigs.k8s.io/worker-index": "0"}
 KUBE_DNS = Pod(namespace="kube-system", name="coredns", labels={"k8s-app": "kube-dns"}, ports={"dns": 53})
 
 
@@ -95,7 +96,13 @@ def _model_pod(config: StackConfig, body: dict[str, Any]) -> tuple[str, Pod, int
     if labels.get("app.kubernetes.io/component") != "model-server":
         return None
     name = body["metadata"]["name"]
-    if body["kind"] == "Deployment":
+    if body["kind"] == "LeaderWorkerSet":
+        # The leader pod serves: the leader template's labels and the two the controller adds to leaders (lws v0.10.0
+        # pkg/controllers/leaderworkerset_controller.go: SetNameLabelKey, WorkerIndexLabelKey "0").
+        template = body["spec"]["leaderWorkerTemplate"]["leaderTemplate"]
+        pod_labels = {**template["metadata"]["labels"], **LEADER_LABELS, "leaderworkerset.sigs.k8s.io/name": name}
+        ports = template["spec"]["containers"][0]["ports"]
+    elif body["kind"] == "Deployment":
         template = body["spec"]["template"]
         pod_labels = template["metadata"]["labels"]
         [container] = template["spec"]["containers"]
@@ -115,7 +122,9 @@ def _world(plan: Any, stack: str) -> World:
     network = Network([body for body in bodies if body["kind"] == "NetworkPolicy"])
     models = {}
     for body in bodies:
-        if body["kind"] in {"Deployment", "InferenceService"} and (found := _model_pod(config, body)):
+        if body["kind"] in {"Deployment", "InferenceService", "LeaderWorkerSet"} and (
+            found := _model_pod(config, body)
+        ):
             name, pod, port = found
             models[name] = Served(config.models[name], pod, port)
     clients = {

@@ -30,7 +30,9 @@ from components.storage.vector_store import (
 )
 from stacks.config import parse_config
 from stacks.serving import stack_gateway_ref
+from tests.exposure_variants import NETWORK_ADDRESS, Case, credential
 from tests.support import stack_config
+from tools.exposure_paths import walk_route
 from tools.offline import ROOT, Mode, load_stack_files
 from tools.reachability import Address, Endpoint, Network, Pod
 
@@ -41,6 +43,7 @@ CLIENT = EXAMPLES / "rag_client.py"
 APPLICATION = "rag"
 MODEL_PORT = 8000
 PATHS = {"embed": "/v1/embeddings", "chat": "/v1/chat/completions"}
+HOST = "rag.internal.example.com"
 CLUSTER_TYPES = {
     "rag-aws": "llm-platform:clusters:EksCluster",
     "rag-gcp": "llm-platform:clusters:GkeCluster",
@@ -144,7 +147,7 @@ def test_both_models_share_one_host_each_on_its_openai_path_unchanged(
 ) -> None:
     for model, path in PATHS.items():
         route = _one(plans, stack, "HTTPRoute", model)
-        assert route["spec"]["hostnames"] == ["rag.internal.example.com"]
+        assert route["spec"]["hostnames"] == [HOST]
         [rule] = route["spec"]["rules"]
         assert rule["matches"] == [{"path": {"type": "Exact", "value": path}}]
         assert "filters" not in rule
@@ -162,16 +165,23 @@ def test_the_embedding_model_runs_on_vllms_pooling_runner(plans: Mapping[tuple[s
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_application_reaches_the_gateway_and_the_gateway_each_model(
-    plans: Mapping[tuple[str, str], Any], stack: str
+def test_the_application_reaches_the_gateway_and_through_it_each_model_by_its_path(
+    plans: Mapping[tuple[str, str], Any], exposure_cases: Mapping[str, Case], stack: str
 ) -> None:
+    """The application's namespace sends to the Gateway's address; from the network, the whole-path walk
+    (tools/exposure_paths.py) takes each OpenAI path of the one host to its own model's pods, with the
+    application's key, through the Gateway's proxies and the models' NetworkPolicies."""
     network = _network(plans, stack)
     # GKE's controller assigns its address from the stack's subnet only once it runs: one of that network.
     address = plans[(stack, Mode.UPDATE)].document["outputs"]["gateway"]["address"] or "10.0.4.10"
     assert network.egress_allows(APP, Address(address), 443)
-    for model in PATHS:
-        pod = _model_pod(plans, stack, model)
-        assert all(network.allows(proxy, pod, MODEL_PORT) for proxy in _gateway_proxies(stack)), model
+    case = exposure_cases[stack]
+    for model, path in PATHS.items():
+        walk = walk_route(case.cluster, NETWORK_ADDRESS, HOST, path, credential=credential(case, HOST, path))
+        assert walk.reaches, f"{path}: {walk.blocked}"
+        assert {served.pod.name for served in walk.reached} == {model}, path
+        assert not walk_route(case.cluster, NETWORK_ADDRESS, HOST, path).reaches, f"{path} without a key"
+    assert not walk_route(case.cluster, NETWORK_ADDRESS, HOST, "/v1/models").reaches, "nothing else on the host"
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -6,17 +6,21 @@ keys themselves appear in no plan output, manifest or chart value."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from typing import Any
 
 import pytest
 
-from components.serving.gateway import GatewayRef, Implementation
-from components.serving.route_auth import KEY_LENGTH, enforces_policies, policy_name, secret_name, vllm_key_flags
+from components.serving.route_auth import KEY_LENGTH, enforces_policies, policy_name, secret_name
+from stacks.serving import stack_gateway_ref
+from tests.exposure_variants import CASES, Case, credential, gateway_sources
 from tools.admission import admission_errors
+from tools.exposure_paths import walk_route
 from tools.offline import ROOT, Mode, planned_stack_names
 from tools.plan import Plan, summary
+from tools.route_access import ANONYMOUS, Credential
 
 STACKS = planned_stack_names()
 PROD = ("prod-aws", "prod-gcp", "prod-azure")
@@ -24,19 +28,6 @@ PROD = ("prod-aws", "prod-gcp", "prod-azure")
 
 def _objects(plan: Plan, kind: str) -> list[dict[str, Any]]:
     return [body for body in plan.manifests.values() if body.get("kind") == kind]
-
-
-def _gateway(plan: Plan) -> GatewayRef | None:
-    output = plan.document["outputs"].get("gateway")
-    if output is None:
-        return None
-    return GatewayRef(
-        implementation=Implementation(output["implementation"]), namespace=output["namespace"], name=output["name"]
-    )
-
-
-def _routes(plan: Plan) -> list[dict[str, Any]]:
-    return [route for route in _objects(plan, "HTTPRoute") if route["spec"].get("hostnames")]
 
 
 def _route_policies(plan: Plan) -> list[dict[str, Any]]:
@@ -54,66 +45,110 @@ def _public_models(plan: Plan) -> set[str]:
     return {name for name, model in models.items() if model.get("public")}
 
 
-def _policies_on(plan: Plan, route: dict[str, Any]) -> list[dict[str, Any]]:
-    namespace, name = route["metadata"]["namespace"], route["metadata"]["name"]
-    return [
-        policy
-        for policy in _objects(plan, "AgentgatewayPolicy")
-        if policy["metadata"]["namespace"] == namespace
-        and any(ref["kind"] == "HTTPRoute" and ref["name"] == name for ref in policy["spec"]["targetRefs"])
-    ]
+# --- the authentication step of the whole-path walk (tools/exposure_paths.py, tools/route_access.py) -----------
 
 
-def _servers_behind(plan: Plan, route: dict[str, Any]) -> list[dict[str, Any]]:
-    """The pod specs of the models the route's backends lead to (by model name: Service, pool or wake host)."""
-    names = set()
-    for rule in route["spec"]["rules"]:
-        for backend in rule["backendRefs"]:
-            host = next(
-                (f["urlRewrite"]["hostname"] for f in backend.get("filters", []) if f["type"] == "URLRewrite"), None
-            )
-            names.add(host.split("-wake.")[0] if host else backend["name"])
-    return [
-        deployment["spec"]["template"]["spec"]
-        for deployment in _objects(plan, "Deployment")
-        if deployment["metadata"]["name"] in names
-        and deployment["metadata"]["namespace"] == route["metadata"]["namespace"]
-    ]
+@pytest.fixture(scope="module")
+def cases(exposure_cases: dict[str, Case]) -> dict[str, Case]:
+    return exposure_cases
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_no_route_of_a_host_answers_without_a_key_unless_its_model_is_public(plans: dict[Any, Any], stack: str) -> None:
-    plan = plans[(stack, Mode.UPDATE)]
-    gateway = _gateway(plan)
-    public = _public_models(plan)
-    for route in _routes(plan):
-        name = route["metadata"]["name"]
-        if name in public:
-            assert not _policies_on(plan, route), name
-            continue
-        assert gateway is not None
-        if enforces_policies(gateway):
-            [policy] = _policies_on(plan, route)
-            traffic = policy["spec"]["traffic"]
-            if "jwtAuthentication" in traffic:
-                assert traffic["jwtAuthentication"]["mode"] == "Strict"
-            else:
-                check = traffic["apiKeyAuthentication"]
-                assert (check["mode"], check["secretRef"]["name"]) == ("Strict", secret_name(name))
-        else:
-            pods = _servers_behind(plan, route)
-            assert pods, name
-            # vLLM checks keys on /v1 only: nothing else of the model is routed (a prefix ending in /v1, or the
-            # exact OpenAI paths of `apiPaths`).
+def _probes(case: Case) -> list[tuple[str, str, str]]:
+    """(route, host, path) a caller may try: each match's own path and, under a prefix, a path beside the API (vLLM
+    checks keys on /v1 only: a route exposing more lets such a path through)."""
+    found = []
+    for route in case.cluster.kind("HTTPRoute"):
+        for host in route["spec"].get("hostnames") or []:
             for rule in route["spec"]["rules"]:
-                for match in rule["matches"]:
-                    kind, value = match["path"]["type"], match["path"]["value"]
-                    assert value.endswith("/v1") if kind == "PathPrefix" else value.startswith("/v1/"), (name, value)
-            for pod in pods:
-                [container] = pod["containers"]
-                assert container["args"][-2:] == vllm_key_flags(), name
-                volumes = {v["name"]: v for v in pod["volumes"]}
-                assert volumes["api-keys"]["secret"]["secretName"] == secret_name(name)
+                for match in rule.get("matches") or []:
+                    value = match["path"]["value"]
+                    found.append((route["metadata"]["name"], host, value))
+                    if match["path"]["type"] == "PathPrefix":
+                        found.append((route["metadata"]["name"], host, f"{value.rstrip('/')}/health"))
+    return found
+
+
+def _checked_at_gateway(case: Case) -> bool:
+    gateway = stack_gateway_ref(case.config)
+    assert gateway is not None
+    return enforces_policies(gateway)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_route_answers_a_request_without_a_valid_credential_unless_it_is_public(
+    cases: dict[str, Case], case: str
+) -> None:
+    """Refused (401) at the first step that checks: the route's AgentgatewayPolicy on the stack's own Gateway, else
+    vLLM's key file from the route's Secret, on every path the route exposes; a `public: true` route answers
+    anyone, and nothing on its way checks a credential."""
+    world = cases[case]
+    [source, *_], _ = gateway_sources(world)
+    for route, host, path in _probes(world):
+        if world.config.route_access[route].public:
+            anonymous = walk_route(world.cluster, source, host, path)
+            assert anonymous.reaches, f"{host}{path}: {anonymous.blocked}"
+            assert not anonymous.guarded_by, f"{host}{path} is public yet checked"
+            continue
+        first = f"401: AgentgatewayPolicy {policy_name(route)} " if _checked_at_gateway(world) else "401: vLLM on "
+        for stranger in (ANONYMOUS, Credential(client="stranger")):
+            walk = walk_route(world.cluster, source, host, path, credential=stranger)
+            assert walk.refused_with == 401, f"{host}{path} with {stranger}: {walk.blocked}"
+            assert (walk.blocked or "").startswith(first), walk.blocked
+            if not _checked_at_gateway(world):
+                assert f"(keys from Secret {secret_name(route)})" in (walk.blocked or ""), walk.blocked
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_an_authenticated_request_reaches_a_ready_model_pod_under_its_clients_limit(
+    cases: dict[str, Case], case: str
+) -> None:
+    world = cases[case]
+    [source, *_], _ = gateway_sources(world)
+    for route, host, path in _probes(world):
+        key = credential(world, host, path)
+        walk = walk_route(world.cluster, source, host, path, credential=key)
+        assert walk.reaches, f"{host}{path} with {key}: {walk.blocked}"
+        assert walk.reached
+        for served in walk.reached:
+            assert served.pod.labels.get("app.kubernetes.io/component") == "model-server", served.pod
+            assert served.ready is not None, f"{served.pod} has no readiness probe"
+        limits = world.config.route_access[route].requests_per_minute
+        expected = (
+            f"{limits[key.client]} requests per minute for {key.client}"
+            if _checked_at_gateway(world) and key.client in limits
+            else None
+        )
+        assert walk.rate_limit == expected, f"{host}{path}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_without_its_credential_checks_an_authenticated_route_would_answer_anyone(
+    cases: dict[str, Case], case: str
+) -> None:
+    """The check can fail: the planned objects less the route's policy (or vLLM's key file) let a request without a
+    credential through."""
+    world = cases[case]
+    [source, *_], _ = gateway_sources(world)
+    for route, host, path in _probes(world):
+        if world.config.route_access[route].public:
+            continue
+        walk = walk_route(world.cluster, source, host, path, credential=credential(world, host, path))
+        assert walk.guarded_by, f"{host}{path}: nothing checks the credential"
+        if _checked_at_gateway(world):
+            assert walk.guarded_by == [("object", "AgentgatewayPolicy", world.config.namespace, policy_name(route))]
+        unguarded = world.cluster
+        for check in walk.guarded_by:
+            unguarded = unguarded.without(check)
+        anonymous = walk_route(unguarded, source, host, path)
+        assert anonymous.reaches, f"{host}{path} without {walk.guarded_by}: {anonymous.blocked}"
+
+
+def test_the_walks_cover_a_key_checked_at_the_gateway_and_at_the_model_and_a_limited_client(
+    cases: dict[str, Case],
+) -> None:
+    where = {_checked_at_gateway(case) for case in cases.values() if case.cluster.kind("HTTPRoute")}
+    assert where == {True, False}
+    assert any(access.requests_per_minute for case in cases.values() for access in case.config.route_access.values())
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -200,3 +235,21 @@ def test_each_key_is_a_stack_level_resource_the_manuals_rotation_command_names(p
     assert clients == {"api-key-chat-app": "pulumi:pulumi:Stack", "api-key-evals": "pulumi:pulumi:Stack"}
     manual = (ROOT / "docs" / "manual.md").read_text()
     assert "::llm-platform::random:index/randomPassword:RandomPassword::api-key-chat-app" in manual
+
+
+def test_behind_a_gateway_that_checks_no_key_a_route_wider_than_v1_would_answer_without_one(
+    cases: dict[str, Case],
+) -> None:
+    """vLLM checks keys on /v1 only: the route narrowed to /v1 is what keeps /health and the rest unexposed."""
+    world = cases["existing-gateway"]
+    assert not _checked_at_gateway(world)
+    [source, *_], _ = gateway_sources(world)
+    manifests = copy.deepcopy(world.cluster.manifests)
+    [route] = [body for body in manifests if body["kind"] == "HTTPRoute" and body["metadata"]["name"] == "qwen"]
+    [rule] = route["spec"]["rules"]
+    [match] = rule["matches"]
+    assert match["path"] == {"type": "PathPrefix", "value": "/v1"}
+    assert not walk_route(world.cluster, source, "chat.example.com", "/health").reaches
+    match["path"]["value"] = "/"
+    widened = walk_route(world.cluster.with_manifests(manifests), source, "chat.example.com", "/health")
+    assert widened.reaches, widened.blocked

@@ -22,6 +22,7 @@ import pytest
 from tests.exposure_variants import CASES, Case
 from tools.exposure_paths import routes
 from tools.planned_cluster import Cluster
+from tools.route_matching import select
 
 CLIENT_TIMEOUT_SECONDS = 600
 """OpenAI's Python SDK: `httpx.Timeout(timeout=600, connect=5.0)`."""
@@ -44,12 +45,9 @@ def cases(exposure_cases: dict[str, Case]) -> dict[str, Case]:
 
 
 def _route_rule(cluster: Cluster, host: str, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    for route in cluster.kind("HTTPRoute"):
-        if host in (route["spec"].get("hostnames") or []):
-            for rule in route["spec"]["rules"]:
-                if any(match["path"]["value"] == path for match in rule["matches"]):
-                    return route, rule
-    raise AssertionError(f"no route for {host}{path}")
+    """The rule a request selects, by Gateway API's precedence (tools/route_matching.py)."""
+    selected = select(cluster, host, path)
+    return selected.route, selected.rule
 
 
 def _load_balancer_cuts_after(cluster: Cluster, route: dict[str, Any], rule: dict[str, Any]) -> float:

@@ -243,7 +243,7 @@ class AuthConfig(ConfigModel):
     """Instead of API keys: tokens of one OIDC issuer (the stack's own Gateway only; no per-client limits)."""
     requests_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
     """Requests each client may make per minute to one model, counted by each Gateway proxy replica; empty: no
-    limit. Only the stack's own Gateway off GKE enforces it."""
+    limit. Only the stack's own Gateway enforces it (not an existing Gateway)."""
     client_requests_per_minute: dict[Annotated[str, Field(pattern=DNS_LABEL, max_length=63)], int] = Field(
         default_factory=dict, max_length=15
     )

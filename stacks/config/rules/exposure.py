@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from components.catalog.instances import Cloud
-from components.serving import agentgateway, gateway
+from components.serving import agentgateway
 from components.serving.cert_manager import NAMESPACE as CERT_MANAGER_NAMESPACE
 from stacks.config.rules import Finding
 from stacks.config.rules.networks import source_range_findings
@@ -33,7 +33,6 @@ meaning on the Gateway)."""
 GATEWAY_NAMESPACES: dict[str, str] = {
     CERT_MANAGER_NAMESPACE: "where the stack installs cert-manager",
     agentgateway.NAMESPACE: "where the stack installs agentgateway",
-    gateway.GKE_NAMESPACE: "where the stack puts its GKE Gateway",
 }
 """Namespaces the exposure's add-ons take, which the serving namespace may not be."""
 

@@ -461,7 +461,7 @@ class RawConfig(ConfigModel):
     gateway_internal: bool = False
     """Cloud targets: the stack's Gateway gets a private address in the cluster's network, not a public one."""
     gateway_source_ranges: list[str] = Field(default_factory=list, max_length=40)
-    """aws, azure: CIDR blocks that may reach the stack's public agentgateway Gateway (its Service's
+    """aws, gcp, azure: CIDR blocks that may reach the stack's public agentgateway Gateway (its Service's
     loadBalancerSourceRanges; on azure also the node subnet's NSG); empty: the whole internet."""
     install_device_plugin: bool = True
     """existing: install the NVIDIA device plugin on the GPU pools; false when the cluster runs one already."""

@@ -206,7 +206,7 @@ def test_a_sleeping_model_on_gke_is_woken_through_its_interceptor_from_agentgate
 # --- gatewaySourceRanges: the Gateway's load balancer (and on AKS the node subnet's NSG) admit only them ----------
 
 
-@pytest.mark.parametrize("case", ["aws-limited", "azure-limited"])
+@pytest.mark.parametrize("case", ["aws-limited", "gcp-limited", "azure-limited"])
 def test_a_gateway_limited_to_source_ranges_is_reached_from_inside_them_and_not_from_the_internet(
     cases: dict[str, Case], case: str
 ) -> None:
@@ -216,7 +216,7 @@ def test_a_gateway_limited_to_source_ranges_is_reached_from_inside_them_and_not_
     assert not walk_route(world.cluster, INTERNET, host, path).reaches
 
 
-@pytest.mark.parametrize("case", ["aws-limited", "azure-limited"])
+@pytest.mark.parametrize("case", ["aws-limited", "gcp-limited", "azure-limited"])
 def test_the_gateways_proxy_service_admits_only_the_gateway_source_ranges(cases: dict[str, Case], case: str) -> None:
     [parameters] = cases[case].cluster.kind("AgentgatewayParameters")
     assert parameters["spec"]["service"]["spec"]["loadBalancerSourceRanges"] == [GATEWAY_SOURCE_RANGE]

@@ -17,8 +17,8 @@ from stacks.config.rules.networks import source_range_findings
 
 RETIRED_KEYS: dict[str, str] = {
     "ingressClassName": (
-        "is retired: models are exposed through a Gateway (Gateway API) that the stack installs (agentgateway; "
-        "GKE's managed Gateway on gcp), no longer through an Ingress. Remove the key; to use a Gateway the cluster "
+        "is retired: models are exposed through a Gateway (Gateway API) that the stack installs (agentgateway), "
+        "no longer through an Ingress. Remove the key; to use a Gateway the cluster "
         "already runs, set existingGateway: <namespace>/<name>"
     ),
     "ingressNamespace": (
@@ -136,10 +136,15 @@ def _source_range_findings(exposure: Exposure, cloud: Cloud | None) -> list[Find
     key = "gatewaySourceRanges"
     if exposure.gateway_internal:
         return [Finding(key, f"{ranges} only applies to a public Gateway, and gatewayInternal is true; remove one")]
-    if cloud is None or cloud is Cloud.GCP:
-        # GKE's managed Gateway has no Service to carry them; on 'existing' the cluster's load balancer decides.
-        where = "'existing' (the cluster's load balancer decides)" if cloud is None else "gcp (GKE's managed Gateway)"
-        return [Finding(key, f"{ranges} only applies on aws and azure, not on {where}; remove the key")]
+    if cloud is None:
+        # On 'existing' the cluster's load balancer decides.
+        return [
+            Finding(
+                key,
+                f"{ranges} only applies on aws, gcp and azure, not on 'existing' (the cluster's load balancer "
+                "decides); remove the key",
+            )
+        ]
     findings = source_range_findings(key, ranges, exposes="the Gateway")
     if exposure.acme_email is not None:
         # Let's Encrypt publishes no addresses for its HTTP-01 checks (letsencrypt.org/docs/faq).

@@ -104,7 +104,7 @@ KSERVE_HUGGINGFACE_IMAGE = f"kserve/huggingfaceserver:{KSERVE_VERSION}"
 CERT_MANAGER_REPO = "https://charts.jetstack.io"
 CERT_MANAGER_CHART = "v1.21.1"
 
-# agentgateway: the stack's Gateway off GKE (docs/manual.md "The Gateway off GKE"), conformant to the inference
+# agentgateway: the stack's Gateway on every cloud (docs/manual.md "The stack's Gateway"), conformant to the inference
 # extension (its v1.6.0 implementations list; agentgateway runs that conformance suite in CI on every change,
 # controller/Makefile `all-conformance`). Two OCI charts per release (controller/Makefile `release-charts`, pushed by
 # .github/workflows/release.yml to ghcr.io/<owner>/charts, chart version = the tag): its CRDs apart from its

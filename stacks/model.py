@@ -33,10 +33,8 @@ from components.serving.cache import ModelCache, ModelCacheArgs
 from components.serving.clients import ClientEgress, ClientEgressArgs, Target
 from components.serving.endpoint_picker import EndpointPicker, EndpointPickerArgs
 from components.serving.fabric_pods import FabricPod, fabric_pod
-from components.serving.gateway import GatewayRef, Implementation
-from components.serving.gke_backend import HealthCheck
+from components.serving.gateway import GatewayRef
 from components.serving.kserve import PORT as KSERVE_PORT
-from components.serving.kserve import READY_PATH as KSERVE_READY_PATH
 from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform
 from components.serving.leader_worker_set import GroupArgs, LeaderWorkerSetServer, LwsPlatform
 from components.serving.load_balancer import ModelLoadBalancer, ModelLoadBalancerArgs
@@ -44,7 +42,6 @@ from components.serving.metadata import model_selector
 from components.serving.namespace import ServingNamespace
 from components.serving.route_auth import RouteAccess, RouteAuth, RouteAuthArgs, enforces_policies
 from components.serving.routes import REQUEST_TIMEOUT_SECONDS, Backend, ModelRoute, ModelRouteArgs
-from components.serving.vllm import HEALTH_PATH as VLLM_HEALTH_PATH
 from components.serving.vllm import PORT as VLLM_PORT
 from components.serving.vllm import VllmServer, VllmServerArgs
 from components.serving.weights_copy import WeightsCopy, WeightsCopyArgs
@@ -276,10 +273,7 @@ def _pick_endpoints(
             namespace_name=model.namespace,
             model_selector=endpoint.service_selector,
             model_port=endpoint.pod_port,
-            proxy_cidrs=shared.gateway.proxy_cidrs,
             proxies=shared.gateway.proxies,
-            gke=shared.gateway.implementation is Implementation.GKE,
-            timeout_seconds=REQUEST_TIMEOUT_SECONDS,
             priority_class=shared.priority_class,
             after=shared.gateway_ready,
             objectives=model.spec.objectives,
@@ -379,11 +373,6 @@ def route_backend(member: RouteMember, namespace: str, endpoint: Endpoint | None
         port=port,
         weight=member.weight,
         pool=member.through_pool,
-        health_check=(
-            HealthCheck(port=KSERVE_PORT, path=KSERVE_READY_PATH)
-            if member.engine is Engine.KSERVE
-            else HealthCheck(port=VLLM_PORT, path=VLLM_HEALTH_PATH)
-        ),
     )
 
 

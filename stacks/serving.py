@@ -9,12 +9,10 @@ from typing import Any
 
 import pulumi
 
-from components.autoscaling.http_add_on import GkeWakeBackend, interceptor_client
+from components.autoscaling.http_add_on import interceptor_client
 from components.autoscaling.keda import NAMESPACE as KEDA_NAMESPACE
 from components.autoscaling.keda import Keda, KedaArgs
-from components.catalog.instances import Cloud
 from components.clusters.contract import GpuCluster, placement_for
-from components.clusters.network import gke_ranges
 from components.serving import awaits
 from components.serving.cache import ModelCacheArgs
 from components.serving.cert_manager import CertManager
@@ -22,7 +20,6 @@ from components.serving.clients import Client
 from components.serving.endpoint_picker import picker_client, picker_footprint
 from components.serving.fabric_pods import pod_security_level
 from components.serving.gateway import (
-    GOOGLE_HEALTH_CHECK_RANGES,
     GatewayRef,
     Implementation,
     StackGateway,
@@ -37,7 +34,6 @@ from components.serving.kserve import KServePlatform
 from components.serving.leader_worker_set import LwsPlatform
 from components.serving.namespace import ServingNamespace, ServingNamespaceArgs
 from components.serving.route_auth import enforces_policies, generate_keys
-from components.serving.routes import REQUEST_TIMEOUT_SECONDS
 from components.serving.vllm import VllmServerArgs, footprint
 from components.serving.weights_copy import copy_footprint
 from components.sizing import Sizing
@@ -226,8 +222,6 @@ def _keda(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulumi.Re
             wake_clients=_unique(*(client for model in sleepers for client in model.clients), *proxies)
             if sleepers
             else None,
-            wake_cidrs=gateway.proxy_cidrs if routed_sleeper and gateway is not None else (),
-            gke_wake_backend=gke_wake_backend(gateway, routed_sleeper),
         ),
         opts=in_cluster,
     )
@@ -286,8 +280,6 @@ def _platform(config: StackConfig, gateway: GatewayRef | None, in_cluster: pulum
                     installed=True,
                     cloud_cluster=config.cloud is not None,
                     own_network=not config.existing_subnet_ids,
-                    closed_controller=gateway.implementation is Implementation.GKE,
-                    stack_issuer=config.tls_cluster_issuer is None and config.acme_email is not None,
                 ),
             ),
             opts=in_cluster,
@@ -388,29 +380,15 @@ def _server_args(
             # `routing: inference`: the pool's endpoint picker scrapes vLLM's /metrics on the serving port.
             *((picker_client(model.namespace, model.name),) if model.through_pool else ()),
         ),
-        clients_from_cidrs=(
-            *(tuple(model.spec.load_balancer.source_ranges) if model.spec.load_balancer else ()),
-            *(gateway.proxy_cidrs if through_gateway and gateway is not None else ()),
-        ),
+        clients_from_cidrs=tuple(model.spec.load_balancer.source_ranges) if model.spec.load_balancer else (),
     )
-
-
-def gke_wake_backend(gateway: GatewayRef | None, routes_to_sleepers: bool) -> GkeWakeBackend | None:
-    """GKE's load balancer in front of the interceptor, when a route leads to a sleeping model there."""
-    if gateway is None or gateway.implementation is not Implementation.GKE or not routes_to_sleepers:
-        return None
-    return GkeWakeBackend(timeout_seconds=REQUEST_TIMEOUT_SECONDS, health_check_cidrs=GOOGLE_HEALTH_CHECK_RANGES)
 
 
 def stack_gateway_ref(config: StackConfig) -> GatewayRef | None:
     """The Gateway models are exposed through, when any model or served name sets a host."""
     if not any(model.spec.host for model in config.models.values()) and not config.served_names:
         return None
-    return gateway_ref(
-        existing=config.existing_gateway,
-        cloud=config.cloud,
-        proxy_only_cidr=gke_ranges(config.network_cidr).proxy_only if config.cloud is Cloud.GCP else None,
-    )
+    return gateway_ref(existing=config.existing_gateway, cloud=config.cloud)
 
 
 def _unique(*clients: Client) -> tuple[Client, ...]:

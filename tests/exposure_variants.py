@@ -60,6 +60,7 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "azure-public": ("prod-azure", {**PUBLIC, "models": _exposed("prod-azure", "qwen-32b", "big.example.com")}),
     "aws-limited": ("prod-aws", LIMITED),
+    "gcp-limited": ("prod-gcp", LIMITED),
     "azure-limited": ("prod-azure", {**LIMITED, "models": _exposed("prod-azure", "qwen-32b", "big.example.com")}),
     "azure-internal": ("prod-azure", {**INTERNAL, "models": _exposed("prod-azure", "qwen-32b", "big.example.com")}),
     "azure-sleeper": (

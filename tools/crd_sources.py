@@ -26,9 +26,6 @@ PROMETHEUS_OPERATOR_VERSION = "v0.93.0"
 """The operator kube-prometheus-stack 88.1.3 ships (components/versions.py)."""
 GMP_VERSION = "v0.17.2"
 """Managed Prometheus' operator CRDs (GKE runs the operator; no stack pins it)."""
-GKE_GATEWAY_API_COMMIT = "fc40d606a5332f11a8883f85caff66b63c4e88ef"
-"""GKE's policy CRDs (closed-source controller; the public API repository has no release with 983ac3d's
-portSpecification rules, so the newest commit: what GKE serves now)."""
 CRDS_CATALOG_COMMIT = "77e49833da1a723ff2f1ec34251c5eafc8c75daa"
 """ComputeClass: Google publishes no CRD file; datreeio/CRDs-catalog holds one read from a live GKE cluster."""
 
@@ -78,12 +75,6 @@ SOURCES: tuple[CrdSource, ...] = (
               "deploy/crds/cert-manager.io_clusterissuers.yaml", ("v1",)),
     CrdSource("GoogleCloudPlatform/prometheus-engine", GMP_VERSION,
               "charts/operator/crds/monitoring.googleapis.com_clusterrules.yaml", ("v1",)),
-    CrdSource("GoogleCloudPlatform/gke-gateway-api", GKE_GATEWAY_API_COMMIT,
-              "config/crd/networking.gke.io_healthcheckpolicies.yaml", ("v1",)),
-    CrdSource("GoogleCloudPlatform/gke-gateway-api", GKE_GATEWAY_API_COMMIT,
-              "config/crd/networking.gke.io_gcpbackendpolicies.yaml", ("v1",)),
-    CrdSource("GoogleCloudPlatform/gke-gateway-api", GKE_GATEWAY_API_COMMIT,
-              "config/crd/networking.gke.io_gcpgatewaypolicies.yaml", ("v1",)),
     CrdSource("datreeio/CRDs-catalog", CRDS_CATALOG_COMMIT, "cloud.google.com/computeclass_v1.json", ("v1",),
               json_schema_of="ComputeClass/cloud.google.com/v1"),
     *(

@@ -17,10 +17,8 @@ Each hop reads the planned objects; what a controller adds in the cloud, outside
   BalancerInBound, DenyAllInBound); the load balancer keeps the Service's port (floating IP). AKS opens the Service's
   own ports in the NIC-level NSG it manages (Azure/AKS#674), modelled as open.
 - cloud-provider-aws opens a Network Load Balancer's ports to its `loadBalancerSourceRanges` (everyone when none) in
-  the nodes' security group; GKE's Gateway controller opens the proxy-only subnet and Google's health-check ranges to
-  its backends: both modelled as open.
-- GKE health-checks each backend as its HealthCheckPolicy says, else on the serving port at `/` (gke-gateway-api
-  healthcheck_types.go); a pod answers 200 where its readiness probe does.
+  the nodes' security group, and GKE's service controller its L4 load balancer's in the network's firewall: both
+  modelled as open.
 - Charts' objects (KEDA's HTTP add-on interceptor and its Service) come from the charts' templates at the pinned
   versions (kedacore/http-add-on v0.15.0 config/interceptor/deployment.yaml: admin 9090 `/readyz`, proxy 8080).
 
@@ -38,7 +36,6 @@ from typing import Any
 
 from tools.planned_cluster import (
     AZURE_LOAD_BALANCER,
-    GOOGLE_HEALTH_CHECKS,
     INTERCEPTOR_POD,
     INTERNAL_ANNOTATIONS,
     NODE_PORT,
@@ -46,7 +43,6 @@ from tools.planned_cluster import (
     Cluster,
     Served,
     agentgateway_proxy,
-    first_host,
     is_private,
     key,
 )
@@ -177,13 +173,6 @@ def _through_gateway(cluster: Cluster, gateway: dict[str, Any], source: Address,
     """Load balancer, cloud rules and the Gateway's proxies; the proxy as the backends see it."""
     namespace, name = key(gateway)
     class_name = gateway["spec"]["gatewayClassName"]
-    if class_name.startswith("gke-l7"):
-        internal = class_name == "gke-l7-rilb"
-        _reach_load_balancer(source, internal, walk, f"GKE's {class_name} load balancer")
-        if cluster.proxy_only_cidr is None:
-            raise BlockedError("no proxy-only subnet for GKE's regional load balancer")
-        walk.hops.append("GKE's firewall rules for the proxy-only subnet (the Gateway controller's)")
-        return first_host(cluster.proxy_only_cidr)
     gateway_class = cluster.find("GatewayClass", None, class_name)
     if gateway_class is None:
         raise BlockedError(f"no GatewayClass {class_name}")
@@ -389,53 +378,17 @@ def health_checks(cluster: Cluster, host: str, path: str) -> Walk:
 
 
 def _health_checks(cluster: Cluster, host: str, path: str, walk: Walk) -> None:
-    route, rule = _route_for(cluster, host, path)
+    route, _ = _route_for(cluster, host, path)
     [parent] = route["spec"]["parentRefs"]
     gateway = cluster.find("Gateway", parent.get("namespace"), parent["name"])
     if gateway is None:
         walk.hops.append("an existing Gateway's health checks are its own")
         return
-    if not gateway["spec"]["gatewayClassName"].startswith("gke-l7"):
-        # The cloud probes the health-check node port on the nodes (kube-proxy's /healthz answers 200 where a proxy
-        # pod runs); only the cloud's rules stand in between.
-        if cluster.cloud == "azure":
-            _cloud_rules(cluster, AZURE_LOAD_BALANCER, NODE_PORT, walk)
-        walk.hops.append("the load balancer probes the nodes' health-check node port (/healthz)")
-        return
-    route_namespace = route["metadata"]["namespace"]
-    for ref in rule["backendRefs"]:
-        namespace = ref.get("namespace", route_namespace)
-        kind = ref.get("kind", "Service")
-        if kind == "InferencePool":
-            pool = cluster.find("InferencePool", namespace, ref["name"])
-            assert pool is not None
-            selector, port = pool["spec"]["selector"]["matchLabels"], pool["spec"]["targetPorts"][0]["number"]
-            served = cluster.served(namespace, selector, port)
-        else:
-            served = cluster.behind_service(namespace, ref["name"], int(ref["port"]))
-        check = _gke_check(cluster, namespace, kind, ref["name"], served[0].port, walk)
-        for backend in served:
-            if backend.ready != check:
-                raise BlockedError(f"GKE checks {backend.pod} on {check}; it answers 200 on {backend.ready}")
-            for checker in GOOGLE_HEALTH_CHECKS:
-                _admit_port(cluster, backend.pod, checker, check[0], walk, f"the health check from {checker}")
-
-
-def _gke_check(
-    cluster: Cluster, namespace: str, kind: str, name: str, serving_port: int, walk: Walk
-) -> tuple[int, str]:
-    for policy in cluster.kind("HealthCheckPolicy"):
-        target = policy["spec"]["targetRef"]
-        if policy["metadata"].get("namespace") != namespace or (target["kind"], target["name"]) != (kind, name):
-            continue
-        http = policy["spec"]["default"]["config"]["httpHealthCheck"]
-        specification = http.get("portSpecification")
-        if specification in {None, "USE_SERVING_PORT"} and ("port" in http or "portName" in http):
-            raise BlockedError(f"HealthCheckPolicy {name}: the API server refuses a port without USE_FIXED_PORT")
-        walk.relied_on.append(("object", "HealthCheckPolicy", namespace, policy["metadata"]["name"]))
-        port = int(http["port"]) if specification == "USE_FIXED_PORT" else serving_port
-        return port, http.get("requestPath", "/")
-    return serving_port, "/"
+    # The cloud probes the health-check node port on the nodes (kube-proxy's /healthz answers 200 where a proxy pod
+    # runs); only the cloud's rules stand in between.
+    if cluster.cloud == "azure":
+        _cloud_rules(cluster, AZURE_LOAD_BALANCER, NODE_PORT, walk)
+    walk.hops.append("the load balancer probes the nodes' health-check node port (/healthz)")
 
 
 # --- a model's own load balancer ---------------------------------------------------------------------------------

@@ -24,8 +24,6 @@ INTERNET = Address("198.51.100.7")
 """A client on the Internet (TEST-NET-2)."""
 AZURE_LOAD_BALANCER = Address("168.63.129.16")
 """Where Azure's load-balancer probes come from (the AzureLoadBalancer service tag)."""
-GOOGLE_HEALTH_CHECKS = (Address("35.191.0.7"), Address("130.211.0.7"))
-"""One address in each of Google Cloud's health-check ranges."""
 
 NODE_PORT = 31000
 """Some node port: a load balancer's health check on the Service's healthCheckNodePort."""
@@ -105,13 +103,11 @@ class Cluster:
         cloud: str | None,
         manifests: list[dict[str, Any]],
         nsg_rules: list[dict[str, Any]] | None,
-        proxy_only_cidr: str | None,
         secret_clients: Mapping[tuple[str, str], frozenset[str]] | None = None,
     ) -> None:
         self.cloud = cloud
         self.manifests = manifests
         self.nsg_rules = nsg_rules
-        self.proxy_only_cidr = proxy_only_cidr
         self.secret_clients = dict(secret_clients or {})
         """(namespace, Secret) → the clients whose generated API keys (RandomPassword `api-key-<client>`) the Secret
         is built from: its values are secret in the plan, its dependencies are not."""
@@ -124,17 +120,10 @@ class Cluster:
         types = {r["type"].split(":", 1)[0] for r in resources}
         cloud = next((name for prefix, name in _CLOUDS.items() if prefix in types), None)
         nsgs = [r for r in resources if r["type"] == "azure-native:network:NetworkSecurityGroup"]
-        proxy_only = [
-            r["inputs"]["ipCidrRange"]
-            for r in resources
-            if r["type"] == "gcp:compute/subnetwork:Subnetwork"
-            and r["inputs"].get("purpose") == "REGIONAL_MANAGED_PROXY"
-        ]
         return cls(
             cloud=cloud,
             manifests=[copy.deepcopy(body) for body in plan.manifests.values()],
             nsg_rules=[dict(rule) for rule in nsgs[0]["inputs"]["securityRules"]] if nsgs else None,
-            proxy_only_cidr=proxy_only[0] if proxy_only else None,
             secret_clients=_secret_clients(resources),
         )
 
@@ -179,7 +168,6 @@ class Cluster:
             cloud=self.cloud,
             manifests=manifests,
             nsg_rules=self.nsg_rules if nsg_rules is None else nsg_rules,
-            proxy_only_cidr=self.proxy_only_cidr,
             secret_clients=self.secret_clients,
         )
 
@@ -371,7 +359,3 @@ def _nsg_sources(rule: Mapping[str, Any], source: Address) -> bool:
         if prefix[0].isdigit() and address in ipaddress.ip_network(prefix):
             return True
     return False
-
-
-def first_host(cidr: str) -> Address:
-    return Address(str(next(ipaddress.ip_network(cidr).hosts())))

@@ -1,14 +1,14 @@
-"""A stack moved to another cloud: its `llm-platform` keys rewritten for aws, gcp or azure, checked by the config
-step (the command, with the report and the files it writes: tools/translate.py).
-
-Each GPU pool keeps its GPU where the target cloud sells it in that many per machine, otherwise takes the nearest
-stand-in (components/catalog/gpu_equivalents.py), skipping GPUs prices.json records as absent from the region;
-machine types are left to the config step, which re-chooses them by the fit rules (components/node_fit.py).
-Capacity, node counts and priorities are kept; keys of one cloud only are translated or dropped, each with a note;
-model keys are unchanged but for a renamed pool (AKS refuses dashed pool names) and `routing: inference`, which
-only GKE's Gateway serves. Secrets are never copied (their ciphertext belongs to the source stack's key): the file
-names each one with the command that sets it. The result must pass the config step (stacks.config), which
-re-chooses machine types; when no machine with a pool's GPU holds its pods, the pool takes its next option.
+"""A stack moved to another cloud: its `llm-platform` keys rewritten for aws, gcp or azure, checked by the config step
+(the command, with the report and the files it writes: tools/translate.py). Each GPU pool keeps its GPU where the
+target cloud sells it in that many per machine, otherwise takes the nearest stand-in
+(components/catalog/gpu_equivalents.py), skipping GPUs prices.json records as absent from the region; machine types
+are left to the config step, which re-chooses them by the fit rules (components/node_fit.py). Capacity, node counts
+and priorities are kept; keys of one cloud only are translated or dropped, each with a note; model keys are
+unchanged but for a renamed pool (AKS refuses dashed pool names); `auth` and its per-client limits move as they are,
+since every cloud's Gateway (agentgateway) enforces them. Secrets are never copied (their ciphertext belongs to the
+source stack's key): the file names each one with the command that sets it. The result must pass the config step
+(stacks.config), which re-chooses machine types; when no machine with a pool's GPU holds its pods, the pool takes
+its next option.
 """
 
 from __future__ import annotations
@@ -277,8 +277,6 @@ def _translate_models(
         model = dict(body)
         if model.get("pool") in renamed:
             model["pool"] = renamed[model["pool"]]
-        if "auth" in model:
-            model["auth"] = _without_limits(model["auth"], f"models.{name}.auth", cloud, notes)
         cold_start = dict(model.get("coldStart") or {})
         if "images" in cold_start:
             # How an image reaches a node is the cloud's own (FastImagePull, GKE image streaming, AKS pulls only).
@@ -294,21 +292,7 @@ def _translate_models(
     return translated
 
 
-def _without_limits(auth: Any, where: str, cloud: Cloud, notes: list[str]) -> Any:
-    """The auth without its per-client limits on GKE, whose managed Gateway enforces none the stack can set."""
-    if cloud is not Cloud.GCP or not isinstance(auth, dict):
-        return auth
-    limits = {key: auth[key] for key in ("requestsPerMinute", "clientRequestsPerMinute") if key in auth}
-    if limits:
-        notes.append(
-            f"{where} {limits!r}: GKE's managed Gateway enforces no per-client limit (vLLM checks the API keys there)"
-        )
-    return {key: value for key, value in auth.items() if key not in limits}
-
-
 def _translate_top(config: dict[str, Any], source: Cloud, cloud: Cloud, notes: list[str]) -> None:
-    if "auth" in config and "existingGateway" not in config:
-        config["auth"] = _without_limits(config["auth"], "auth", cloud, notes)
     for key, why in _CLOUD_SPECIFIC.items():
         if key in config:
             notes.append(f"{key} {config.pop(key)!r}: {why.format(source=source.value, target=cloud.value)}")

@@ -18,7 +18,6 @@ import pulumi_kubernetes as k8s
 
 from components import versions
 from components.serving.clients import Client, Target
-from components.serving.gke_backend import HealthCheck, gke_backend_policies, service_target
 from components.serving.metadata import PART_OF
 
 CHART = "keda-add-ons-http"
@@ -30,10 +29,6 @@ EXTERNAL_SCALER_PORT = 9090
 # The labels the chart gives the interceptor's pods, and their proxy's container port (kedacore/charts
 # http-add-on/templates/interceptor/deployment.yaml and values.yaml `interceptor.proxy.port`, 0.15.0).
 INTERCEPTOR_LABELS = {"app.kubernetes.io/component": "interceptor", "app.kubernetes.io/name": "http-add-on"}
-# The proxy port answers 404 to a host no InterceptorRoute names (v0.15.0 interceptor/middleware/routing.go), so a
-# load balancer checks the interceptor where its own readiness probe does: the admin server's /readyz (admin.go,
-# chart interceptor.admin.port), which never touches a model (a check through a wake host would keep it awake).
-INTERCEPTOR_HEALTH = HealthCheck(port=9090, path="/readyz")
 # In-flight requests per replica before the add-on asks for another: vLLM's default batch (max_num_seqs 256),
 # so that the queue trigger decides when to scale out and the add-on only wakes the model.
 IN_FLIGHT_PER_REPLICA = 256
@@ -70,21 +65,10 @@ def interceptor_target(keda_namespace: str) -> Target:
     return Target(peer=interceptor_client(keda_namespace).peer(), port=PROXY_PORT)
 
 
-def interceptor_ingress_rules(
-    clients: Sequence[Client], cidrs: Sequence[str] = (), health_check_cidrs: Sequence[str] = ()
-) -> list[dict[str, Any]]:
-    """The sleeping models' clients (pods, and address ranges outside the pod network), on the proxy port; a load
-    balancer's health checks on the admin port. No peers, no rule: one with no peers would admit all."""
-    peers = [*(client.peer() for client in clients), *({"ipBlock": {"cidr": cidr}} for cidr in cidrs)]
-    rules = [{"from": peers, "ports": [{"protocol": "TCP", "port": PROXY_PORT}]}] if peers else []
-    if health_check_cidrs:
-        rules.append(
-            {
-                "from": [{"ipBlock": {"cidr": cidr}} for cidr in health_check_cidrs],
-                "ports": [{"protocol": "TCP", "port": INTERCEPTOR_HEALTH.port}],
-            }
-        )
-    return rules
+def interceptor_ingress_rules(clients: Sequence[Client]) -> list[dict[str, Any]]:
+    """The sleeping models' clients, on the proxy port. No peers, no rule: one with no peers would admit all."""
+    peers = [client.peer() for client in clients]
+    return [{"from": peers, "ports": [{"protocol": "TCP", "port": PROXY_PORT}]}] if peers else []
 
 
 def wake_service_name(model: str) -> str:
@@ -136,16 +120,6 @@ def wake_trigger(route: str, keda_namespace: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class GkeWakeBackend:
-    """The interceptor as a backend of GKE's Gateway (a sleeping model exposed on GKE)."""
-
-    timeout_seconds: int
-    """The routes' request timeout: the load balancer's backend timeout."""
-    health_check_cidrs: tuple[str, ...]
-    """Where Google Cloud's health checks come from, admitted on the admin port."""
-
-
-@dataclass(frozen=True, kw_only=True)
 class KedaHttpAddOnArgs:
     namespace: pulumi.Input[str]
     """KEDA's namespace (`Keda.namespace`, an output, so that the release and the policy wait for the Namespace):
@@ -155,10 +129,6 @@ class KedaHttpAddOnArgs:
     clients: tuple[Client, ...]
     """Pods that send requests through the interceptor: the sleeping models' clients and, for those exposed, the
     Gateway's proxies."""
-    cidrs: tuple[str, ...] = ()
-    """Address ranges that do too: GKE's Gateway proxies, which run outside the pod network."""
-    gke_backend: GkeWakeBackend | None = None
-    """With a sleeping model behind GKE's Gateway: the interceptor Service's HealthCheckPolicy and GCPBackendPolicy."""
 
 
 class KedaHttpAddOn(pulumi.ComponentResource):
@@ -196,22 +166,8 @@ class KedaHttpAddOn(pulumi.ComponentResource):
             spec={
                 "podSelector": {"matchLabels": INTERCEPTOR_LABELS},
                 "policyTypes": ["Ingress"],
-                "ingress": interceptor_ingress_rules(
-                    args.clients,
-                    args.cidrs,
-                    args.gke_backend.health_check_cidrs if args.gke_backend is not None else (),
-                ),
+                "ingress": interceptor_ingress_rules(args.clients),
             },
             opts=pulumi.ResourceOptions(parent=self),
         )
-        if args.gke_backend is not None:
-            gke_backend_policies(
-                f"{name}-interceptor",
-                namespace=args.namespace,
-                target=service_target(INTERCEPTOR_SERVICE),
-                check=INTERCEPTOR_HEALTH,
-                timeout_seconds=args.gke_backend.timeout_seconds,
-                # The chart creates the Service the policies target.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release]),
-            )
         self.register_outputs({})

@@ -15,7 +15,6 @@ import pulumi_kubernetes as k8s
 from components import versions
 from components.autoscaling.http_add_on import (
     PROXY_PORT,
-    GkeWakeBackend,
     KedaHttpAddOn,
     KedaHttpAddOnArgs,
     interceptor_address,
@@ -102,11 +101,6 @@ class KedaArgs:
     wake_clients: tuple[Client, ...] | None = None
     """With KEDA's HTTP add-on (scale from zero), the pods that call sleeping models through its interceptor;
     None: no add-on."""
-    wake_cidrs: tuple[str, ...] = ()
-    """Address ranges outside the pod network that call sleeping models through the interceptor (GKE's Gateway
-    proxies)."""
-    gke_wake_backend: GkeWakeBackend | None = None
-    """A sleeping model behind GKE's Gateway: how the load balancer checks and waits for the interceptor."""
 
 
 class Keda(pulumi.ComponentResource):
@@ -153,8 +147,6 @@ class Keda(pulumi.ComponentResource):
                     namespace=self.namespace,
                     keda=self.release,
                     clients=args.wake_clients,
-                    cidrs=args.wake_cidrs,
-                    gke_backend=args.gke_wake_backend,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -155,18 +155,6 @@ class GkeCluster(pulumi.ComponentResource):
             },
             opts=child,
         )
-        # Where GKE's regional Gateway proxies run (the Gateway's GatewayClasses gke-l7-rilb and
-        # gke-l7-regional-external-managed need one per region and network); models admit their connections by it.
-        proxy_only = gcp.compute.Subnetwork(
-            f"{name}-proxy-only",
-            name=f"{args.cluster_name}-proxy-only",
-            region=args.region,
-            network=network.id,
-            ip_cidr_range=ranges.proxy_only,
-            purpose="REGIONAL_MANAGED_PROXY",
-            role="ACTIVE",
-            opts=child,
-        )
         router = gcp.compute.Router(
             f"{name}-router", name=args.cluster_name, region=args.region, network=network.id, opts=child
         )
@@ -285,7 +273,9 @@ class GkeCluster(pulumi.ComponentResource):
             security_posture_config=SECURITY_POSTURE,
             # Filestore's CSI driver, which provisions the models' shared weight caches (clusters/filestore.py).
             addons_config={"gcp_filestore_csi_driver_config": {"enabled": True}},
-            # GKE's managed Gateway controller and the Gateway API CRDs it serves (the models' Gateway and routes).
+            # The Gateway API CRDs (and, from 1.34, the InferencePool CRD) the stack's agentgateway reads, installed
+            # and upgraded by GKE: kept on, as a deployed cluster has them from it (docs/manual.md "The stack's
+            # Gateway"). GKE's own Gateway controller comes with it and is idle (no Gateway of its classes).
             gateway_api_config={"channel": "CHANNEL_STANDARD"},
             resource_labels={"llm-platform-cluster": args.cluster_name},
             # The default pool's node config only matters while creating; changing it would replace the cluster.
@@ -379,8 +369,6 @@ class GkeCluster(pulumi.ComponentResource):
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
             cluster_identifier=args.cluster_name,
-            # Every Kubernetes object, so GKE's Gateway and its regional load balancer, goes before the proxy-only
-            # subnet that load balancer runs in on `pulumi destroy`.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[system_pool, proxy_only]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[system_pool]),
         )
         self.register_outputs({"clusterName": self.cluster_name, "kubeconfig": self.kubeconfig})

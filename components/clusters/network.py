@@ -35,19 +35,17 @@ class GkeRanges:
     nodes: str
     pods: str
     services: str
-    proxy_only: str
-    """The region's proxy-only subnet, where GKE's regional Gateway proxies (Google's managed load balancers) run."""
 
 
 def gke_ranges(cidr: str) -> GkeRanges:
     """A GKE subnet's primary range (nodes) and its secondary ranges (pods, services), from one network range:
-    nodes and services take the first two eighths, pods the upper half (GKE gives each node a /24 of it), the
-    proxy-only subnet the third eighth (a /19 to /23 here; Google asks for at least a /26)."""
+    nodes and services take the first two eighths, pods the upper half (GKE gives each node a /24 of it). The third
+    eighth held the proxy-only subnet of GKE's managed Gateway, which the stack no longer uses; it stays unused so
+    that no deployed range moves."""
     network = ipaddress.ip_network(cidr, strict=True)
     eighths = list(network.subnets(prefixlen_diff=3))
     return GkeRanges(
         nodes=str(eighths[0]),
         services=str(eighths[1]),
         pods=str(list(network.subnets(prefixlen_diff=1))[1]),
-        proxy_only=str(eighths[2]),
     )

@@ -1,4 +1,4 @@
-"""agentgateway, the stack's Gateway implementation off GKE: its CRDs, its controller, and what its proxies are.
+"""agentgateway, the stack's Gateway implementation on every cloud: its CRDs, its controller, and what its proxies are.
 
 What agentgateway v1.4.1 is, read from its source at that tag (agentgateway/agentgateway):
 
@@ -139,12 +139,21 @@ class Agentgateway(pulumi.ComponentResource):
     """
 
     crds: list[pulumi.Resource]
-    """Gateway API's CRDs: what cert-manager's Gateway shim needs when it starts."""
+    """Gateway API's CRDs: what cert-manager's Gateway shim needs when it starts (none where the cluster owns them)."""
     ready: list[pulumi.Resource]
     """What the stack's GatewayClass, parameters and policies come after."""
 
-    def __init__(self, name: str, namespace: k8s.core.v1.Namespace, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        namespace: k8s.core.v1.Namespace,
+        *,
+        install_gateway_crds: bool = True,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("llm-platform:serving:Agentgateway", name, None, opts)
+        # On GKE the cluster's Gateway API channel owns them (docs/manual.md "The stack's Gateway"): GKE reconciles
+        # the CRDs it installs, so a patch of the stack's would be undone, or would fight GKE on every upgrade.
         crds = [
             k8s.apiextensions.v1.CustomResourceDefinitionPatch(
                 f"{name}-crd-{body['metadata']['name']}",
@@ -156,7 +165,7 @@ class Agentgateway(pulumi.ComponentResource):
                 # Deleting the CRD deletes every object of it: never, even when the stack drops the Gateway.
                 opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
-            for body in gateway_crds()
+            for body in (gateway_crds() if install_gateway_crds else ())
         ]
         crd_chart = k8s.helm.v3.Release(
             f"{name}-agentgateway-crds",

@@ -78,28 +78,19 @@ def gateway_wait_seconds(
     installed: bool,
     cloud_cluster: bool,
     own_network: bool,
-    closed_controller: bool = False,
-    stack_issuer: bool = True,
 ) -> int | None:
     """How long to wait for the stack's Gateway, or None: not at all. Its implementation is the stack's
-    (agentgateway) or the cluster's (GKE); its address comes, like a model's load balancer, from the cloud's
-    controller in the network the stack creates. An existing Gateway is not the stack's object; on an existing
-    cluster, or in subnets the stack did not create, nothing the stack installs or checks gives the address.
-
-    `closed_controller`: the Gateway's controller is GKE's, whose source is not public, so what it needs before it
-    reports Programmed cannot be read; `stack_issuer`: the listeners' certificates come from the issuer the stack
-    creates (`acmeEmail`). A certificate from a ClusterIssuer of the user's may not exist during the first
-    `pulumi up` (the stack file creates that issuer after it, once cert-manager is installed), so GKE's Gateway is
-    then not awaited: the first up never hangs on a controller nobody can read. agentgateway reports Programmed
-    whatever the listeners' certificates (a listener without its Secret is not Programmed, the Gateway is: v1.4.1
-    controller/pkg/agentgateway/translator/testdata/gateways/invalid-tls.yaml), so it is awaited either way."""
-    if closed_controller and not stack_issuer:
-        return None
+    (agentgateway); its address comes, like a model's load balancer, from the cloud's controller in the network the
+    stack creates. An existing Gateway is not the stack's object; on an existing cluster, or in subnets the stack did
+    not create, nothing the stack installs or checks gives the address. agentgateway reports Programmed whatever the
+    listeners' certificates (a listener without its Secret is not Programmed, the Gateway is: v1.4.1
+    controller/pkg/agentgateway/translator/testdata/gateways/invalid-tls.yaml), so it is awaited whichever issuer
+    signs them."""
     return GATEWAY_WAIT_SECONDS if installed and cloud_cluster and own_network else None
 
 
 GATEWAY_WAIT_SECONDS = 900
-"""A cloud load balancer (GKE's regional proxies included) usually takes a few minutes; no model stands behind the
+"""A cloud load balancer usually takes a few minutes; no model stands behind the
 Gateway's own readiness."""
 
 

@@ -5,9 +5,10 @@ The picker is llm-d-router's released image, deployed as plain objects rather th
 (llm-d-router-gateway at v0.10.0, templates in config/charts/routerlib) sets no security context and offers none,
 which the serving namespace's Pod Security "restricted" refuses. What is written here follows that chart at v0.10.0
 (routerlib templates _deployment.yaml, _rbac.yaml, _leader-election-rbac.yaml, _service.yaml, _config.yaml,
-_inferencepool.yaml; llm-d-router-gateway templates rbac.yaml, gke.yaml): the arguments, the ports (9002 ext-proc,
-9003 gRPC health, 9090 metrics), two replicas with leader election under the Recreate strategy, the Roles, the default
-scheduling profile in the `llm-d.ai/v1alpha1` config API, and GKE's HealthCheckPolicy and GCPBackendPolicy on the pool.
+_inferencepool.yaml; llm-d-router-gateway templates rbac.yaml): the arguments, the ports (9002 ext-proc, 9003 gRPC
+health, 9090 metrics), two replicas with leader election under the Recreate strategy, the Roles and the default
+scheduling profile in the `llm-d.ai/v1alpha1` config API. The chart's gke.yaml (GKE's HealthCheckPolicy and
+GCPBackendPolicy) is for GKE's managed Gateway, which the stack no longer uses: agentgateway is its Gateway on GKE too.
 
 Leader election: only the leader is Ready (cmd/epp/runner/health.go at v0.10.0: the `readiness` service needs
 `isLeader`), so the Service sends ext-proc to the leader alone and the standby takes over when its lease lapses.
@@ -38,7 +39,6 @@ from components.observability.vllm_monitor import SCRAPE_INTERVAL
 from components.observability.watch import prometheus_rule
 from components.serving.awaits import SKIP_AWAIT, WAIT_FOR
 from components.serving.clients import Client
-from components.serving.gke_backend import HealthCheck, backend_policy_spec, health_check_policy_spec
 from components.serving.guards import ModelFootprint
 from components.serving.inference_objectives import API_VERSION as OBJECTIVE_API_VERSION
 from components.serving.inference_objectives import FLOW_CONTROL_GATE, objective_spec
@@ -50,7 +50,6 @@ from components.serving.metadata import (
     restricted_container_security,
     scanner_skips,
 )
-from components.serving.vllm import HEALTH_PATH as VLLM_HEALTH_PATH
 
 EXT_PROC_PORT = 9002
 """The picker's external-processing (gRPC, Envoy's ext_proc API) port, which the Gateway's proxies call."""
@@ -250,11 +249,10 @@ def picker_policy_spec(
     *,
     model_selector: dict[str, str],
     model_port: int,
-    proxy_cidrs: tuple[str, ...],
     proxies: Client | None = None,
 ) -> dict[str, Any]:
-    """The picker admits the Gateway's proxies (agentgateway's pods; GKE's: its proxy-only subnet and health-check
-    ranges) on ext-proc and gRPC health and Prometheus on its metrics port, and sends only to DNS, the model's pods
+    """The picker admits the Gateway's proxies (agentgateway's pods, on every cloud) on ext-proc and gRPC health
+    and Prometheus on its metrics port, and sends only to DNS, the model's pods
     on the serving port (vLLM's /metrics) and the API server (to watch the pool and its pods and hold its lease;
     its address is not known at plan time, so any but the metadata endpoint on 443, as the models' own policy
     allows)."""
@@ -263,10 +261,7 @@ def picker_policy_spec(
         "policyTypes": ["Ingress", "Egress"],
         "ingress": [
             {
-                "from": [
-                    *({"ipBlock": {"cidr": cidr}} for cidr in proxy_cidrs),
-                    *((proxies.peer(),) if proxies is not None else ()),
-                ],
+                "from": [proxies.peer()] if proxies is not None else [],
                 "ports": [{"protocol": "TCP", "port": EXT_PROC_PORT}, {"protocol": "TCP", "port": HEALTH_PORT}],
             },
             {
@@ -288,21 +283,6 @@ def picker_policy_spec(
     }
 
 
-def pool_target(model: str) -> dict[str, str]:
-    return {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": model}
-
-
-def gke_health_check_spec(model: str, port: int) -> dict[str, Any]:
-    """GKE health-checks the pool's pods on vLLM's /health (the chart's gke.yaml at v1.5.0; GKE's default, `/`,
-    is a 404 on vLLM)."""
-    return health_check_policy_spec(pool_target(model), HealthCheck(port=port, path=VLLM_HEALTH_PATH))
-
-
-def gke_backend_spec(model: str, timeout_seconds: int) -> dict[str, Any]:
-    """The load balancer's backend timeout for the pool: as long as the route's (GKE's default is 30 s)."""
-    return backend_policy_spec(pool_target(model), timeout_seconds)
-
-
 @dataclass(frozen=True, kw_only=True)
 class EndpointPickerArgs:
     namespace: pulumi.Input[str]
@@ -311,14 +291,8 @@ class EndpointPickerArgs:
     """The model's pods: the pool's members."""
     model_port: int
     """The port they serve (and expose /metrics) on."""
-    proxy_cidrs: tuple[str, ...]
-    """Where the Gateway's proxies call the picker from (GKE's proxy-only subnet and health-check ranges)."""
     proxies: Client | None = None
-    """The Gateway's proxies when they run in pods (agentgateway's): they call the picker from there."""
-    gke: bool = False
-    """GKE's managed Gateway routes to the pool: its HealthCheckPolicy and GCPBackendPolicy go on it (CRDs that only
-    GKE serves, so nowhere else)."""
-    timeout_seconds: int
+    """The Gateway's proxies (agentgateway's pods): they call the picker from there."""
     priority_class: pulumi.Input[str] | None
     after: list[pulumi.Resource]
     objectives: Mapping[str, int] = field(default_factory=dict)
@@ -331,13 +305,13 @@ class EndpointPickerArgs:
 
 
 class EndpointPicker(pulumi.ComponentResource):
-    """The InferencePool `<model>` over the model's pods, its picker `<model>-epp`, and GKE's policies for the pool.
+    """The InferencePool `<model>` over the model's pods and its picker `<model>-epp`.
 
     Example::
 
         EndpointPicker("chat", EndpointPickerArgs(namespace=ns, namespace_name="llm-serving",
                        model_selector={"app.kubernetes.io/instance": "chat"}, model_port=8000,
-                       proxy_cidrs=("10.0.64.0/21",), timeout_seconds=600, priority_class=None, after=[]))
+                       proxies=gateway.proxies, priority_class=None, after=[]))
     """
 
     def __init__(self, name: str, args: EndpointPickerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -402,7 +376,6 @@ class EndpointPicker(pulumi.ComponentResource):
                 name,
                 model_selector=args.model_selector,
                 model_port=args.model_port,
-                proxy_cidrs=args.proxy_cidrs,
                 proxies=args.proxies,
             ),
             opts=child,
@@ -449,19 +422,6 @@ class EndpointPicker(pulumi.ComponentResource):
             },
             opts=child,
         )
-        gke_policies = (
-            ("HealthCheckPolicy", "health-check", gke_health_check_spec(name, args.model_port)),
-            ("GCPBackendPolicy", "backend-policy", gke_backend_spec(name, args.timeout_seconds)),
-        )
-        for kind, suffix, spec in gke_policies if args.gke else ():
-            k8s.apiextensions.CustomResource(
-                f"{name}-pool-{suffix}",
-                api_version="networking.gke.io/v1",
-                kind=kind,
-                metadata=metadata(name),
-                spec=spec,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, pool]),
-            )
         if args.monitoring_after is not None:
             watched = pulumi.ResourceOptions(parent=self, depends_on=[*args.after, *args.monitoring_after])
             k8s.apiextensions.CustomResource(

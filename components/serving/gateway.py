@@ -2,13 +2,11 @@
 
 Which implementation, per target:
 
-- aws, azure, existing: agentgateway (pinned charts; components/serving/agentgateway.py), conformant to the
+- aws, gcp, azure, existing: agentgateway (pinned charts; components/serving/agentgateway.py), conformant to the
   inference extension: it routes to InferencePools natively, asking each pool's endpoint picker (docs/manual.md
-  "The Gateway off GKE" for the choice). Its controller and proxies run under Pod Security "restricted" in
-  `agentgateway-system`, where the Gateway is and its proxies run.
-- gcp: GKE's managed Gateway controller (the cluster's Gateway API channel on): a regional Application Load Balancer,
-  `gke-l7-regional-external-managed` (public) or `gke-l7-rilb` (internal), whose proxies run in the network's
-  proxy-only subnet, not in pods.
+  "The stack's Gateway" for the choice). Its controller and proxies run under Pod Security "restricted" in
+  `agentgateway-system`, where the Gateway is and its proxies run, behind the cloud's L4 load balancer. On gcp the
+  Gateway API and InferencePool CRDs are GKE's (the cluster's Gateway API channel), not the stack's.
 - `existingGateway`: a Gateway the cluster runs; the stack only attaches routes to it.
 
 cert-manager's Gateway shim turns the Gateway's `cert-manager.io/cluster-issuer` annotation into one Certificate per
@@ -35,26 +33,16 @@ from components.serving.metadata import PART_OF, namespace_peer, platform_namesp
 NAME = "llm-platform"
 """The Gateway's name, and its AgentgatewayParameters'."""
 CLASS_NAME = "llm-platform-agentgateway"
-"""The stack's GatewayClass off GKE. Not `llm-platform`, the name of the Envoy Gateway class it replaces: a class's
+"""The stack's GatewayClass. Not `llm-platform`, the name of the Envoy Gateway class it replaces: a class's
 controllerName is immutable (Gateway API's CEL rule), so the new class is a new object, created before the old one
 goes."""
-GKE_NAMESPACE = "llm-gateway"
-"""The GKE Gateway's namespace: the Gateway object, its certificates and cert-manager's HTTP-01 solver pods."""
 HTTP_PORT, HTTPS_PORT = agentgateway.HTTP_PORT, agentgateway.HTTPS_PORT
-GKE_CLASSES = {True: "gke-l7-rilb", False: "gke-l7-regional-external-managed"}
-"""GKE's regional Gateway classes by `internal` (cloud.google.com kubernetes-engine/docs/concepts/gateway-api)."""
-GOOGLE_HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
-"""Where Google Cloud's load-balancer health checks come from (cloud.google.com load-balancing/docs/health-checks)."""
-ACME_SOLVER_PORT = 8089
-ACME_SOLVER_LABEL = {"acme.cert-manager.io/http01-solver": "true"}
-"""cert-manager's HTTP-01 solver pods (pkg/issuer/acme/http: SolverIdentificationLabelKey, port 8089)."""
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 ACME_ISSUER = "llm-platform-letsencrypt"
 
 
 class Implementation(Enum):
     AGENTGATEWAY = "agentgateway"
-    GKE = "gke"
     EXISTING = "existing"
 
 
@@ -65,8 +53,9 @@ class GatewayRef:
     implementation: Implementation
     namespace: str
     name: str
-    proxy_cidrs: tuple[str, ...] = ()
-    """GKE: where its proxies' connections (and health checks) come from."""
+    cluster_owns_crds: bool = False
+    """The cluster installs Gateway API's and the InferencePool's CRDs itself (GKE's Gateway API channel): the stack
+    neither writes them nor assumes a bundle newer than the oldest the cluster may have."""
 
     @property
     def proxies(self) -> Client | None:
@@ -84,7 +73,8 @@ class GatewayRef:
         agentgateway (its bundle is pinned with it); `v1beta1` on GKE and behind an existing Gateway, whose installed
         bundle the cluster decides (served by every standard bundle from v0.6.0 to v1.6.1,
         config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml)."""
-        version = "v1" if self.implementation is Implementation.AGENTGATEWAY else "v1beta1"
+        own_bundle = self.implementation is Implementation.AGENTGATEWAY and not self.cluster_owns_crds
+        version = "v1" if own_bundle else "v1beta1"
         return f"gateway.networking.k8s.io/{version}"
 
     def https_listener(self, host: str) -> str | None:
@@ -92,18 +82,16 @@ class GatewayRef:
         return None if self.implementation is Implementation.EXISTING else listener_name(host)
 
 
-def gateway_ref(*, existing: str | None, cloud: Cloud | None, proxy_only_cidr: str | None) -> GatewayRef:
+def gateway_ref(*, existing: str | None, cloud: Cloud | None) -> GatewayRef:
     if existing is not None:
         namespace, name = existing.split("/", 1)
         return GatewayRef(implementation=Implementation.EXISTING, namespace=namespace, name=name)
-    if cloud is Cloud.GCP:
-        return GatewayRef(
-            implementation=Implementation.GKE,
-            namespace=GKE_NAMESPACE,
-            name=NAME,
-            proxy_cidrs=(*((proxy_only_cidr,) if proxy_only_cidr else ()), *GOOGLE_HEALTH_CHECK_RANGES),
-        )
-    return GatewayRef(implementation=Implementation.AGENTGATEWAY, namespace=agentgateway.NAMESPACE, name=NAME)
+    return GatewayRef(
+        implementation=Implementation.AGENTGATEWAY,
+        namespace=agentgateway.NAMESPACE,
+        name=NAME,
+        cluster_owns_crds=cloud is Cloud.GCP,
+    )
 
 
 def address_command(gateway: GatewayRef) -> str:
@@ -198,24 +186,10 @@ def acme_issuer_spec(email: str, gateway: GatewayRef) -> dict[str, Any]:
     }
 
 
-def gke_solver_policy_spec(gateway: GatewayRef) -> dict[str, Any]:
-    """GKE's proxies, outside the pod network, reach cert-manager's HTTP-01 solver pods in the Gateway's namespace."""
-    return {
-        "podSelector": {"matchLabels": ACME_SOLVER_LABEL},
-        "policyTypes": ["Ingress"],
-        "ingress": [
-            {
-                "from": [{"ipBlock": {"cidr": cidr}} for cidr in gateway.proxy_cidrs],
-                "ports": [{"protocol": "TCP", "port": ACME_SOLVER_PORT}],
-            }
-        ],
-    }
-
-
 @dataclass(frozen=True, kw_only=True)
 class StackGatewayArgs:
     gateway: GatewayRef
-    """agentgateway's or GKE's (never an existing one: nothing is created for it)."""
+    """The stack's agentgateway (never an existing one: nothing is created for it)."""
     cloud: Cloud | None
     internal: bool
     hosts: tuple[str, ...]
@@ -231,7 +205,7 @@ class StackGatewayArgs:
 
 
 class StackGateway(pulumi.ComponentResource):
-    """The stack's Gateway and what it needs: agentgateway's CRDs, charts, parameters and GatewayClass off GKE, TLS
+    """The stack's Gateway and what it needs: agentgateway's CRDs, charts, parameters and GatewayClass, TLS
     from cert-manager (the issuer named, or `acme_issuer`'s with `acme_email`) and the HTTP-to-HTTPS redirect.
 
     Example::
@@ -243,8 +217,8 @@ class StackGateway(pulumi.ComponentResource):
     """
 
     crds: list[pulumi.Resource]
-    """What installs the Gateway API CRDs (the stack's own off GKE; on GKE the cluster itself): cert-manager's Gateway
-    shim needs them when it starts."""
+    """What installs the Gateway API CRDs (the stack's patches; on GKE the cluster, so the namespace stands in):
+    cert-manager's Gateway shim needs them when it starts."""
     ready: list[pulumi.Resource]
     """What HTTPRoutes (and InferencePools) come after."""
     address: pulumi.Output[str | None]
@@ -256,54 +230,43 @@ class StackGateway(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         gateway = args.gateway
         labels = {"app.kubernetes.io/part-of": PART_OF}
-        own = gateway.implementation is Implementation.AGENTGATEWAY
         namespace = platform_namespace(f"{name}-namespace", gateway.namespace, level="restricted", opts=child)
-        after: list[pulumi.Resource] = [namespace]
-        self.crds = after[:1]
-        class_name = GKE_CLASSES[args.internal]
-        if own:
-            platform = agentgateway.Agentgateway(name, namespace, opts=child)
-            self.crds = platform.crds
-            after = [namespace, *platform.ready]
-            k8s.networking.v1.NetworkPolicy(
-                f"{name}-listeners",
-                metadata={"name": "allow-gateway-listeners", "namespace": gateway.namespace, "labels": labels},
-                spec=agentgateway.listener_policy_spec(agentgateway.proxy_labels(gateway.name, CLASS_NAME)),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
-            )
-            parameters = k8s.apiextensions.CustomResource(
-                f"{name}-parameters",
-                api_version=agentgateway.API_VERSION,
-                kind="AgentgatewayParameters",
-                metadata={"name": NAME, "namespace": gateway.namespace, "labels": labels},
-                spec=agentgateway.parameters_spec(args.cloud, internal=args.internal, source_ranges=args.source_ranges),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=after),
-            )
-            gateway_class = k8s.apiextensions.CustomResource(
-                f"{name}-class",
-                api_version="gateway.networking.k8s.io/v1",
-                kind="GatewayClass",
-                metadata={"name": CLASS_NAME, "labels": labels},
-                spec={
-                    "controllerName": agentgateway.CONTROLLER,
-                    "parametersRef": {
-                        "group": agentgateway.GROUP,
-                        "kind": "AgentgatewayParameters",
-                        "name": NAME,
-                        "namespace": gateway.namespace,
-                    },
+        platform = agentgateway.Agentgateway(
+            name, namespace, install_gateway_crds=not gateway.cluster_owns_crds, opts=child
+        )
+        self.crds = platform.crds or [namespace]
+        after: list[pulumi.Resource] = [namespace, *platform.ready]
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-listeners",
+            metadata={"name": "allow-gateway-listeners", "namespace": gateway.namespace, "labels": labels},
+            spec=agentgateway.listener_policy_spec(agentgateway.proxy_labels(gateway.name, CLASS_NAME)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+        )
+        parameters = k8s.apiextensions.CustomResource(
+            f"{name}-parameters",
+            api_version=agentgateway.API_VERSION,
+            kind="AgentgatewayParameters",
+            metadata={"name": NAME, "namespace": gateway.namespace, "labels": labels},
+            spec=agentgateway.parameters_spec(args.cloud, internal=args.internal, source_ranges=args.source_ranges),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+        )
+        gateway_class = k8s.apiextensions.CustomResource(
+            f"{name}-class",
+            api_version="gateway.networking.k8s.io/v1",
+            kind="GatewayClass",
+            metadata={"name": CLASS_NAME, "labels": labels},
+            spec={
+                "controllerName": agentgateway.CONTROLLER,
+                "parametersRef": {
+                    "group": agentgateway.GROUP,
+                    "kind": "AgentgatewayParameters",
+                    "name": NAME,
+                    "namespace": gateway.namespace,
                 },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, parameters]),
-            )
-            after = [*after, gateway_class]
-            class_name = CLASS_NAME
-        else:
-            k8s.networking.v1.NetworkPolicy(
-                f"{name}-acme-solver",
-                metadata={"name": "allow-acme-http01-solver", "namespace": gateway.namespace, "labels": labels},
-                spec=gke_solver_policy_spec(gateway),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
-            )
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, parameters]),
+        )
+        after = [*after, gateway_class]
         issuer = args.cluster_issuer or (ACME_ISSUER if args.acme_email is not None else None)
         gateway_object = StatusReadable(
             f"{name}-gateway",
@@ -315,21 +278,20 @@ class StackGateway(pulumi.ComponentResource):
                 "labels": labels,
                 "annotations": {
                     **({"cert-manager.io/cluster-issuer": issuer} if issuer else {}),
-                    **awaits.gateway(args.await_seconds, until_addressed=own),
+                    **awaits.gateway(args.await_seconds, until_addressed=True),
                 },
             },
-            spec={"gatewayClassName": class_name, "listeners": listeners(args.hosts, args.serving_namespace)},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after]),
+            spec={"gatewayClassName": CLASS_NAME, "listeners": listeners(args.hosts, args.serving_namespace)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
-        if own:
-            k8s.apiextensions.CustomResource(
-                f"{name}-client-keepalive",
-                api_version=agentgateway.API_VERSION,
-                kind="AgentgatewayPolicy",
-                metadata={"name": "client-keepalive", "namespace": gateway.namespace, "labels": labels},
-                spec=agentgateway.keepalive_policy_spec(gateway.name),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, *after, gateway_object]),
-            )
+        k8s.apiextensions.CustomResource(
+            f"{name}-client-keepalive",
+            api_version=agentgateway.API_VERSION,
+            kind="AgentgatewayPolicy",
+            metadata={"name": "client-keepalive", "namespace": gateway.namespace, "labels": labels},
+            spec=agentgateway.keepalive_policy_spec(gateway.name),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, gateway_object]),
+        )
         k8s.apiextensions.CustomResource(
             f"{name}-https-redirect",
             api_version="gateway.networking.k8s.io/v1",

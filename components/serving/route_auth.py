@@ -1,7 +1,7 @@
 """Who may call a model through the Gateway: API keys the stack generates (Pulumi secrets), checked by the Gateway
-with per-client request limits where the stack runs its own Gateway off GKE (agentgateway's AgentgatewayPolicy on
-the model's HTTPRoute), and by vLLM's own `--api-key` behind GKE's managed Gateway or an existing one, which offer
-the stack no authentication of their own.
+with per-client request limits where the stack runs its own Gateway (agentgateway, on every cloud: its
+AgentgatewayPolicy on the model's HTTPRoute), and by vLLM's own `--api-key` behind an existing Gateway, which offers
+the stack no authentication of its own.
 
 agentgateway v1.4.1, as its source says:
 - `apiKeyAuthentication` in mode Strict answers a missing or unknown key with 401 (crates/agentgateway/src/proxy/
@@ -84,15 +84,13 @@ class RouteAccess:
 
 
 def enforces_policies(gateway: GatewayRef) -> bool:
-    """The Gateway checks keys and limits itself: the stack's own Gateway off GKE (agentgateway). GKE's managed
-    Gateway and an existing Gateway leave the key to vLLM (`--api-key`) and enforce no per-client limit."""
+    """The Gateway checks keys and limits itself: the stack's own Gateway (agentgateway, on every cloud). An existing
+    Gateway leaves the key to vLLM (`--api-key`) and enforces no per-client limit."""
     return gateway.implementation is Implementation.AGENTGATEWAY
 
 
 def gateway_label(gateway: GatewayRef) -> str:
     """What the plan and the messages call the Gateway."""
-    if gateway.implementation is Implementation.GKE:
-        return "GKE's managed Gateway"
     if gateway.implementation is Implementation.EXISTING:
         return f"the existing Gateway {gateway.namespace}/{gateway.name}"
     return "the stack's Gateway"

@@ -7,8 +7,8 @@ set on that backend alone. agentgateway v1.4.1 takes only header modifiers, redi
 filters and refuses the whole route over a URLRewrite there (controller/pkg/agentgateway/translator/conversion.go
 BuildAgwBackendPolicyFilters: "unsupported filter type"); a RequestHeaderModifier that sets `Host` rewrites the
 request's authority (crates/agentgateway/src/http/mod.rs apply_header: "Normalize modification of host header to
-authority header"), which is what the interceptor reads. GKE's and an existing Gateway keep the backendRef-level
-URLRewrite of the hostname. The wake Service itself is an ExternalName alias, which Gateways refuse as a backend,
+authority header"), which is what the interceptor reads. An existing Gateway keeps the backendRef-level URLRewrite
+of the hostname. The wake Service itself is an ExternalName alias, which Gateways refuse as a backend,
 hence the interceptor's Service is named directly, across namespaces, which a ReferenceGrant in KEDA's namespace
 allows (agentgateway checks it: conversion.go buildAgwDestination).
 """
@@ -23,7 +23,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.serving.gateway import GatewayRef, Implementation
-from components.serving.gke_backend import HealthCheck, gke_backend_policies, service_target
 from components.serving.metadata import PART_OF
 from components.serving.vllm import SHUTDOWN_TIMEOUT_SECONDS
 
@@ -46,9 +45,6 @@ class Backend:
     pool: bool = False
     """`routing: inference`: the model's InferencePool (named after the model, next to the route) instead of its
     Service; the pool's endpoint picker chooses the replica."""
-    health_check: HealthCheck | None = None
-    """Where the Service's pods answer 200 once ready: what GKE's load balancer checks (a Service of the route's
-    namespace; the interceptor's and a pool's checks are their owners')."""
 
 
 def wake_filter(wake_host: str, implementation: Implementation) -> dict[str, Any]:
@@ -197,19 +193,5 @@ class ModelRoute(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
         )
-        if args.gateway.implementation is Implementation.GKE:
-            for backend in args.backends:
-                if backend.namespace is not None or backend.pool:
-                    continue  # the interceptor's and the pool's policies are their owners'
-                if backend.health_check is None:
-                    raise ValueError(f"backend {backend.model!r} of route {name!r}: GKE needs its health check")
-                gke_backend_policies(
-                    f"{name}-{backend.model}-service",
-                    namespace=args.namespace,
-                    target=service_target(backend.service),
-                    check=backend.health_check,
-                    timeout_seconds=args.timeout_seconds,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=args.after),
-                )
         self.url = f"https://{args.host}{args.path or ''}/v1"
         self.register_outputs({"url": self.url})

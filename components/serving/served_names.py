@@ -55,24 +55,14 @@ UNHEALTHY_CONDITION = "default(response.code, 503) >= 500 || default(response.co
 def served_names_refusal(*, existing_gateway: bool, cloud: Cloud | None) -> str | None:
     """Why the Gateway the stack would use cannot serve a name with fallback; None when it can.
 
-    The one place that knows which implementation can: the stack's own Gateway off GKE (agentgateway, whose
+    The one place that knows which implementation can: the stack's own Gateway (agentgateway, on every cloud, whose
     AgentgatewayBackend has priority groups). Gateway API's HTTPRoute has weights but no priority between its
-    backendRefs, and GKE's policies (GCPBackendPolicy, GCPGatewayPolicy, HealthCheckPolicy: every field of their
-    `spec.default` in schemas/crds/) set one Service's load balancing, logging, timeouts and health checks;
-    GCPBackendPolicy's `backendPreference` (DEFAULT/PREFERRED, Compute Engine's backend preference) fills the
-    PREFERRED endpoint groups of the one backend service it targets first, not one Service before another."""
+    backendRefs, so an existing Gateway of unknown implementation cannot."""
     implementation = gateway_ref(
-        existing="gateway/placeholder" if existing_gateway else None, cloud=cloud, proxy_only_cidr=None
+        existing="gateway/placeholder" if existing_gateway else None, cloud=cloud
     ).implementation
-    if implementation is Implementation.AGENTGATEWAY:  # the stack's own Gateway off GKE
+    if implementation is Implementation.AGENTGATEWAY:
         return None
-    if implementation is Implementation.GKE:
-        return (
-            "needs the stack's own Gateway off GKE (agentgateway's priority groups): GKE's managed Gateway routes "
-            "by HTTPRoute, whose backendRefs have weights but no priority, and its GCPBackendPolicy, "
-            "GCPGatewayPolicy and HealthCheckPolicy tune one Service each, with no fallback across Services "
-            "(GCPBackendPolicy's backendPreference orders the endpoint groups of its one Service)"
-        )
     return (
         "needs the stack's own Gateway (agentgateway's priority groups): existingGateway's implementation is unknown "
         "to the stack, and Gateway API's HTTPRoute has weights but no priority between backends"

@@ -168,9 +168,7 @@ def _served_names(
                 )
             )
         )
-        gateway = gateway_ref(
-            existing=top.existing_gateway, cloud=CLOUD_OF_TARGET.get(top.target), proxy_only_cidr=None
-        )
+        gateway = gateway_ref(existing=top.existing_gateway, cloud=CLOUD_OF_TARGET.get(top.target))
         issues.extend(
             as_issues(
                 served_name_auth_findings(

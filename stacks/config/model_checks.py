@@ -81,7 +81,7 @@ def check_rules(
         issues.extend(as_issues(gateway_findings(model_exposure(config), models, cloud=cloud)))
     issues.extend(as_issues(canary_findings(models)))
     if config is not None:
-        gateway = gateway_ref(existing=config.existing_gateway, cloud=cloud, proxy_only_cidr=None)
+        gateway = gateway_ref(existing=config.existing_gateway, cloud=cloud)
         issues.extend(
             as_issues(
                 auth_findings(

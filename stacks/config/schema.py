@@ -243,7 +243,7 @@ class AuthConfig(ConfigModel):
     """Instead of API keys: tokens of one OIDC issuer (the stack's own Gateway only; no per-client limits)."""
     requests_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
     """Requests each client may make per minute to one model, counted by each Gateway proxy replica; empty: no
-    limit. Only the stack's own Gateway off GKE enforces it."""
+    limit. Only the stack's own Gateway enforces it (not an existing Gateway)."""
     client_requests_per_minute: dict[Annotated[str, Field(pattern=DNS_LABEL, max_length=63)], int] = Field(
         default_factory=dict, max_length=15
     )
@@ -461,7 +461,7 @@ class RawConfig(ConfigModel):
     gateway_internal: bool = False
     """Cloud targets: the stack's Gateway gets a private address in the cluster's network, not a public one."""
     gateway_source_ranges: list[str] = Field(default_factory=list, max_length=40)
-    """aws, azure: CIDR blocks that may reach the stack's public agentgateway Gateway (its Service's
+    """aws, gcp, azure: CIDR blocks that may reach the stack's public agentgateway Gateway (its Service's
     loadBalancerSourceRanges; on azure also the node subnet's NSG); empty: the whole internet."""
     install_device_plugin: bool = True
     """existing: install the NVIDIA device plugin on the GPU pools; false when the cluster runs one already."""

@@ -42,10 +42,6 @@ def _route_with_a_redirect_beside_its_backends(route: dict[str, Any]) -> None:
     ]
 
 
-def _health_check_on_a_port_without_port_specification(policy: dict[str, Any]) -> None:
-    policy["spec"]["default"]["config"]["httpHealthCheck"] = {"requestPath": "/health", "port": 8000}
-
-
 def _gateway_with_two_listeners_of_one_name(gateway: dict[str, Any]) -> None:
     listeners = gateway["spec"]["listeners"]
     listeners.append({**listeners[0], "port": 8080})
@@ -121,8 +117,6 @@ def _postgres_cluster_with_an_image_and_a_catalog(cluster: dict[str, Any]) -> No
 BROKEN: dict[str, tuple[str | dict[str, Any], Callable[[dict[str, Any]], None], str]] = {
     "HTTPRoute": ("qwen-7b", _route_with_a_redirect_beside_its_backends,
                   "RequestRedirect filter must not be used together with backendRefs"),
-    "HealthCheckPolicy": ("qwen-7b", _health_check_on_a_port_without_port_specification,
-                          "port and portName must be unset for portSpecification being USE_SERVING_PORT"),
     "Gateway": ("llm-platform", _gateway_with_two_listeners_of_one_name,
                 "Listener name must be unique within the Gateway"),
     "InterceptorRoute": ("", _interceptor_route_target_with_port_and_port_name,
@@ -167,26 +161,11 @@ def test_each_vendored_crd_with_rules_on_create_has_a_broken_object_here() -> No
 def test_the_object_is_admitted_and_breaking_one_rule_is_refused(plans: dict[Any, Any], kind: str) -> None:
     source, breaks, message = BROKEN[kind]
     good = copy.deepcopy(source) if isinstance(source, dict) else _planned(plans, kind, source or None)
-    if kind == "HealthCheckPolicy":  # the planned one is broken the same way today (issue 20, defect 4)
-        good["spec"]["default"]["config"]["httpHealthCheck"]["portSpecification"] = "USE_FIXED_PORT"
     assert admission_errors(good) == []
     bad = copy.deepcopy(good)
     breaks(bad)
     errors = admission_errors(bad)
     assert [error for error in errors if message in error], errors
-
-
-def test_a_health_check_on_a_fixed_port_needs_port_specification_under_every_rule_of_gkes_crd(
-    plans: dict[Any, Any],
-) -> None:
-    policy = _planned(plans, "HealthCheckPolicy")
-    check = {"requestPath": "/health", "port": 8000}
-    policy["spec"]["default"]["config"]["httpHealthCheck"] = check
-    # Without portSpecification the first rule cannot even read it (no such key): an error, which refuses too.
-    errors = admission_errors(policy)
-    assert any("USE_FIXED_PORT, port must be set" in error and "(error:" in error for error in errors), errors
-    policy["spec"]["default"]["config"]["httpHealthCheck"] = check | {"portSpecification": "USE_FIXED_PORT"}
-    assert admission_errors(policy) == []
 
 
 def test_the_redirect_route_passes_only_once_defaulted(plans: dict[Any, Any]) -> None:

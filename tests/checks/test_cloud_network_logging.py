@@ -77,7 +77,7 @@ def test_a_key_policy_without_logs_grants_only_the_account() -> None:
 
 @pytest.mark.parametrize("stack", GCP_STACKS)
 def test_gke_subnet_has_flow_logs(plans: dict[Any, Any], stack: str) -> None:
-    # The nodes' subnet; the Gateway's proxy-only subnet carries no VM traffic and takes no flow logs.
+    # The nodes' subnet, the network's only one.
     subnet = _inputs(plans, stack, "gcp:compute/subnetwork:Subnetwork", "-nodes")
     assert subnet["logConfig"]["flowSampling"] > 0
     assert subnet["logConfig"]["aggregationInterval"] == "INTERVAL_5_SEC"

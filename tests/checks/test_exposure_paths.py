@@ -93,9 +93,9 @@ def test_with_the_picker_down_a_pools_requests_still_reach_its_pods(cases: dict[
             )
 
 
-def test_the_variants_route_through_a_pool_off_gke_too(cases: dict[str, Case]) -> None:
+def test_the_variants_route_through_a_pool_on_every_cloud(cases: dict[str, Case]) -> None:
     clouds = {case.config.cloud.value for case in cases.values() if case.config.cloud and _pooled_routes(case)}
-    assert {"aws", "azure"} <= clouds
+    assert {"aws", "gcp", "azure"} <= clouds
 
 
 def test_a_pool_that_fails_closed_blocks_its_requests_when_the_picker_is_down(cases: dict[str, Case]) -> None:
@@ -192,27 +192,31 @@ def test_a_public_gateway_on_aks_is_reached_through_the_node_subnets_nsg(cases: 
     assert ("nsg", "public-gateway") in walk.relied_on
 
 
-def test_a_service_backend_on_gke_is_checked_on_its_readiness_path(cases: dict[str, Case]) -> None:
-    walk = health_checks(cases["prod-gcp"].cluster, "llm.internal.example.com", "/large/v1/models")
-    assert ("object", "HealthCheckPolicy", "llm-serving", "qwen-72b") in walk.relied_on
+def test_on_gke_the_gateway_is_agentgateways_proxies_behind_gkes_internal_l4_load_balancer(
+    cases: dict[str, Case],
+) -> None:
+    host, path = "llm.internal.example.com", "/large/v1/models"
+    key = credential(cases["prod-gcp"], host, path)
+    walk = walk_route(cases["prod-gcp"].cluster, NETWORK_ADDRESS, host, path, credential=key)
+    assert walk.reaches, walk.blocked
+    assert "agentgateway's load balancer (internal)" in walk.hops
+    assert not walk_route(cases["prod-gcp"].cluster, INTERNET, host, path, credential=key).reaches
 
 
-def test_a_sleeping_model_on_gke_is_woken_through_its_interceptor_which_gke_finds_healthy(
+def test_a_sleeping_model_on_gke_is_woken_through_its_interceptor_from_agentgateways_proxies(
     cases: dict[str, Case],
 ) -> None:
     cluster = cases["gcp-sleeper"].cluster
     host, path = "llm.internal.example.com", "/large/v1/models"
     walk = walk_route(cluster, NETWORK_ADDRESS, host, path, credential=credential(cases["gcp-sleeper"], host, path))
     assert ("object", "InterceptorRoute", "llm-serving", "qwen-72b") in walk.relied_on
-    health = health_checks(cluster, "llm.internal.example.com", "/large/v1/models")
-    assert ("object", "HealthCheckPolicy", "keda", "keda-add-ons-http-interceptor-proxy") in health.relied_on
-    assert ("policy-rule", "keda", "allow-http-interceptor-callers", 1) in health.relied_on
+    assert ("policy-rule", "keda", "allow-http-interceptor-callers", 0) in walk.relied_on
 
 
 # --- gatewaySourceRanges: the Gateway's load balancer (and on AKS the node subnet's NSG) admit only them ----------
 
 
-@pytest.mark.parametrize("case", ["aws-limited", "azure-limited"])
+@pytest.mark.parametrize("case", ["aws-limited", "gcp-limited", "azure-limited"])
 def test_a_gateway_limited_to_source_ranges_is_reached_from_inside_them_and_not_from_the_internet(
     cases: dict[str, Case], case: str
 ) -> None:
@@ -223,7 +227,7 @@ def test_a_gateway_limited_to_source_ranges_is_reached_from_inside_them_and_not_
     assert not walk_route(world.cluster, INTERNET, host, path, credential=key).reaches
 
 
-@pytest.mark.parametrize("case", ["aws-limited", "azure-limited"])
+@pytest.mark.parametrize("case", ["aws-limited", "gcp-limited", "azure-limited"])
 def test_the_gateways_proxy_service_admits_only_the_gateway_source_ranges(cases: dict[str, Case], case: str) -> None:
     [parameters] = cases[case].cluster.kind("AgentgatewayParameters")
     assert parameters["spec"]["service"]["spec"]["loadBalancerSourceRanges"] == [GATEWAY_SOURCE_RANGE]

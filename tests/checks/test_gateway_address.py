@@ -89,7 +89,7 @@ def test_the_first_address_a_dns_record_can_point_at() -> None:
 
 
 def test_the_command_reads_the_gateways_status_addresses() -> None:
-    ref = gateway_ref(existing="edge/public", cloud=None, proxy_only_cidr=None)
+    ref = gateway_ref(existing="edge/public", cloud=None)
     assert address_command(ref) == "kubectl -n edge get gateway public -o jsonpath='{.status.addresses[*].value}'"
 
 
@@ -120,11 +120,12 @@ def test_the_plan_summary_says_where_to_point_the_hosts(plans: dict[Any, Any]) -
         in awaited
     )
     assert MOCK_ADDRESS not in summary(plans[("prod-aws", Mode.UPDATE)])
-    # prod-gcp's Gateway is not awaited (its issuer is not the stack's): in an update as in a preview, the command.
+    # prod-gcp's Gateway is agentgateway's too: in an update as in a preview, the command.
     for mode in (Mode.UPDATE, Mode.PREVIEW):
         assert (
-            "Gateway llm-gateway/llm-platform (gke): point llm.internal.example.com at its address, once assigned: "
-            "kubectl -n llm-gateway get gateway llm-platform -o jsonpath='{.status.addresses[*].value}'"
+            "Gateway agentgateway-system/llm-platform (agentgateway): point llm.internal.example.com at its address, "
+            "once assigned: "
+            "kubectl -n agentgateway-system get gateway llm-platform -o jsonpath='{.status.addresses[*].value}'"
         ) in summary(plans[("prod-gcp", mode)]).splitlines()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from components.catalog.instances import Cloud
 from components.serving.endpoint_picker import picker_name
 from components.serving.gateway import GatewayRef
 from stacks.config import ModelPlan, StackConfig, parse_config
@@ -71,11 +72,11 @@ class World:
         return stack_gateway_ref(self.config)
 
     def gateway_proxies(self) -> list[Endpoint]:
-        """The Gateway's data plane as the models see it: its proxy pods, or addresses in GKE's proxy ranges."""
+        """The Gateway's data plane as the models see it: its proxy pods (agentgateway's on every cloud)."""
         gateway = self.gateway
         if gateway is None:
             return []
-        proxies: list[Endpoint] = [Address(cidr.split("/")[0].rsplit(".", 1)[0] + ".7") for cidr in gateway.proxy_cidrs]
+        proxies: list[Endpoint] = []
         if gateway.proxies is not None:
             labels = {**gateway.proxies.pod_labels, "pod-template-hash": "abc"}
             proxies.append(Pod(namespace=gateway.proxies.namespace, name="proxy", labels=labels))
@@ -201,11 +202,14 @@ def test_the_gateway_reaches_each_model_behind_its_routes_directly_or_through_th
                 assert world.network.ingress_allows(served.pod, proxy, served.port), f"{proxy} -> {name}"
 
 
-def test_the_example_stacks_route_through_agentgateway_proxies_and_gkes_proxy_ranges(
+def test_every_example_stack_on_a_cloud_routes_through_agentgateways_proxy_pods_gcp_included(
     worlds: dict[tuple[str, str], World],
 ) -> None:
     kinds = {type(proxy) for world in worlds.values() for proxy in world.gateway_proxies()}
-    assert kinds == {Pod, Address}
+    assert kinds == {Pod}
+    on_gke = [world for world in worlds.values() if world.config.cloud is Cloud.GCP and world.gateway is not None]
+    assert on_gke
+    assert all(world.gateway_proxies() for world in on_gke)
 
 
 def test_pods_of_the_gateways_namespace_other_than_its_proxies_reach_no_model(

@@ -77,12 +77,12 @@ def _model_pod(plans: Mapping[tuple[str, str], Any], stack: str, model: str) -> 
 
 
 def _gateway_proxies(stack: str) -> list[Endpoint]:
-    """The Gateway's data plane as the models see it: its proxy pods, or addresses in GKE's proxy ranges."""
+    """The Gateway's data plane as the models see it: its proxy pods (agentgateway's on every cloud)."""
     files = load_stack_files(stack)
     raw = {key.split(":", 1)[1]: value for key, value in files.config.items() if key.startswith("llm-platform:")}
     gateway = stack_gateway_ref(parse_config(raw, stack=stack))
     assert gateway is not None
-    proxies: list[Endpoint] = [Address(cidr.split("/")[0].rsplit(".", 1)[0] + ".7") for cidr in gateway.proxy_cidrs]
+    proxies: list[Endpoint] = []
     if gateway.proxies is not None:
         proxies.append(Pod(namespace=gateway.proxies.namespace, name="proxy", labels=dict(gateway.proxies.pod_labels)))
     return proxies

@@ -5,11 +5,11 @@ sleeping model's request at least as long as the route and its cold start, and K
 to sleep before its startup budget has passed.
 
 Read from each plan: the HTTPRoute's request timeout, the cloud load balancer's idle timeout (Azure's annotation, or
-its default of 4 minutes; an AWS NLB's fixed 350 s) unless the Gateway's client connections carry TCP keepalives more
-often (an AgentgatewayPolicy's `frontend.tcp.keepalive` on the Gateway; they reset it), GKE's backend timeout per
-backend (GCPBackendPolicy, 30 s without one), the InterceptorRoute's timeouts, the ScaledObject's cooldown and the
-model's startup probe. agentgateway honours the route's request timeout (v1.4.1 controller/pkg/agentgateway/
-translator/builtin_helpers.go ApplyTimeouts) and has none of its own by default."""
+its default of 4 minutes; an AWS NLB's fixed 350 s; a GKE passthrough load balancer's connection tracking, 600 s by
+default) unless the Gateway's client connections carry TCP keepalives more often (an AgentgatewayPolicy's
+`frontend.tcp.keepalive` on the Gateway; they reset it), the InterceptorRoute's timeouts, the ScaledObject's
+cooldown and the model's startup probe. agentgateway honours the route's request timeout (v1.4.1
+controller/pkg/agentgateway/translator/builtin_helpers.go ApplyTimeouts) and has none of its own by default."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ CLIENT_TIMEOUT_SECONDS = 600
 AWS_NLB_IDLE_SECONDS = 350
 AZURE_DEFAULT_IDLE_MINUTES = 4
 AZURE_IDLE = "service.beta.kubernetes.io/azure-load-balancer-tcp-idle-timeout"
-GKE_DEFAULT_BACKEND_TIMEOUT_SECONDS = 30
+GKE_CONNECTION_TRACKING_IDLE_SECONDS = 600
+"""Google Cloud's passthrough Network Load Balancers (GKE's LoadBalancer Services) forget an idle TCP connection after
+600 s by default (the backend service's connectionTrackingPolicy.idleTimeoutSec)."""
 _DURATION = re.compile(r"([0-9.]+)(ms|s|m|h)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 
@@ -56,8 +58,6 @@ def _load_balancer_cuts_after(cluster: Cluster, route: dict[str, Any], rule: dic
     gateway = cluster.find("Gateway", parent["namespace"], parent["name"])
     if gateway is None or cluster.cloud is None:
         return math.inf  # an existing Gateway, or no cloud load balancer in the plan
-    if gateway["spec"]["gatewayClassName"].startswith("gke-l7"):
-        return min(_gke_backend_timeout(cluster, route, ref) for ref in rule["backendRefs"])
     class_ref = cluster.find("GatewayClass", None, gateway["spec"]["gatewayClassName"])["spec"]["parametersRef"]
     parameters = cluster.find("AgentgatewayParameters", class_ref["namespace"], class_ref["name"])
     annotations = parameters["spec"]["service"].get("metadata", {}).get("annotations") or {}
@@ -66,6 +66,8 @@ def _load_balancer_cuts_after(cluster: Cluster, route: dict[str, Any], rule: dic
         if cluster.cloud == "aws"
         else 60 * int(annotations.get(AZURE_IDLE, AZURE_DEFAULT_IDLE_MINUTES))
         if cluster.cloud == "azure"
+        else GKE_CONNECTION_TRACKING_IDLE_SECONDS
+        if cluster.cloud == "gcp"
         else math.inf
     )
     for policy in cluster.kind("AgentgatewayPolicy"):
@@ -76,18 +78,6 @@ def _load_balancer_cuts_after(cluster: Cluster, route: dict[str, Any], rule: dic
         if ours and keepalive and seconds(keepalive.get("time", "180s")) < idle:
             return math.inf
     return idle
-
-
-def _gke_backend_timeout(cluster: Cluster, route: dict[str, Any], ref: dict[str, Any]) -> float:
-    namespace = ref.get("namespace", route["metadata"]["namespace"])
-    for policy in cluster.kind("GCPBackendPolicy"):
-        target = policy["spec"]["targetRef"]
-        if policy["metadata"]["namespace"] == namespace and (target["kind"], target["name"]) == (
-            ref.get("kind", "Service"),
-            ref["name"],
-        ):
-            return float(policy["spec"]["default"].get("timeoutSec", GKE_DEFAULT_BACKEND_TIMEOUT_SECONDS))
-    return GKE_DEFAULT_BACKEND_TIMEOUT_SECONDS
 
 
 def _interceptor_routes(cluster: Cluster, rule: dict[str, Any]) -> list[dict[str, Any]]:

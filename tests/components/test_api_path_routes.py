@@ -8,7 +8,7 @@ from components.catalog.instances import Cloud
 from components.serving.gateway import gateway_ref
 from components.serving.routes import Backend, route_spec
 
-AGENTGATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
+AGENTGATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS)
 EMBED = Backend(model="embed", service="embed", namespace=None, port=8000, weight=100)
 
 

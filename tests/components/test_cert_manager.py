@@ -63,7 +63,7 @@ def test_a_kserve_stack_without_a_gateway_gets_cert_manager_without_the_shim() -
 
 
 def test_on_gke_the_shim_is_on_where_the_cluster_serves_the_gateway_api_crds() -> None:
-    # prod-gcp: GKE's Gateway, the CRDs from the cluster's Gateway API channel.
+    # prod-gcp: agentgateway, the CRDs from the cluster's Gateway API channel.
     assert _release_of(run_program("prod-gcp", Mode.UPDATE)).inputs["values"]["config"] == {
         "gatewayAPI": {"enabled": True}
     }

@@ -27,18 +27,19 @@ from tests.support import Registered, record
 from tools.reachability import Network, Pod
 
 SELECTOR = {"app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "chat"}
-PROXY_CIDRS = ("10.0.64.0/19", "35.191.0.0/16", "130.211.0.0/22")
 POOL = "kubernetes:inference.networking.k8s.io/v1:InferencePool"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 SERVICE = "kubernetes:core/v1:Service"
-HEALTH_CHECK = "kubernetes:networking.gke.io/v1:HealthCheckPolicy"
 SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
 RULES = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 DISRUPTION_BUDGET = "kubernetes:policy/v1:PodDisruptionBudget"
-BACKEND_POLICY = "kubernetes:networking.gke.io/v1:GCPBackendPolicy"
+
+
+GKE_GATEWAY = gateway_ref(existing=None, cloud=Cloud.GCP)
+"""agentgateway on GKE: the same proxies as on every cloud."""
 
 
 def build(*, monitored: bool = True) -> None:
@@ -49,17 +50,15 @@ def build(*, monitored: bool = True) -> None:
             namespace_name="llm-serving",
             model_selector=SELECTOR,
             model_port=8000,
-            proxy_cidrs=PROXY_CIDRS,
-            timeout_seconds=600,
+            proxies=GKE_GATEWAY.proxies,
             priority_class="llm-serving",
             after=[],
             monitoring_after=[] if monitored else None,
-            gke=True,
         ),
     )
 
 
-AGENTGATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
+AGENTGATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS)
 
 
 def agentgateway_build() -> None:
@@ -70,9 +69,7 @@ def agentgateway_build() -> None:
             namespace_name="llm-serving",
             model_selector=SELECTOR,
             model_port=8000,
-            proxy_cidrs=AGENTGATEWAY.proxy_cidrs,
             proxies=AGENTGATEWAY.proxies,
-            timeout_seconds=600,
             priority_class="llm-serving",
             after=[],
         ),
@@ -82,12 +79,6 @@ def agentgateway_build() -> None:
 @pytest.fixture(scope="module")
 def agentgateway_picker() -> Registered:
     return record(agentgateway_build)
-
-
-def test_off_gke_the_pool_gets_no_gke_policies(agentgateway_picker: Registered) -> None:
-    # networking.gke.io CRDs exist only on GKE: an object of them elsewhere would fail `pulumi up`.
-    assert agentgateway_picker.all(HEALTH_CHECK) == []
-    assert agentgateway_picker.all(BACKEND_POLICY) == []
 
 
 def test_agentgateways_proxy_pods_reach_the_pickers_ext_proc_port(agentgateway_picker: Registered) -> None:
@@ -269,7 +260,8 @@ def test_only_the_gateways_proxies_reach_the_picker_and_it_sends_only_to_its_mod
     spec = picker.inputs(POLICY)["spec"]
     assert spec["podSelector"] == {"matchLabels": picker_selector("chat")}
     ingress, scrapers = spec["ingress"]
-    assert ingress["from"] == [{"ipBlock": {"cidr": cidr}} for cidr in PROXY_CIDRS]
+    assert GKE_GATEWAY.proxies is not None
+    assert ingress["from"] == [GKE_GATEWAY.proxies.peer()]
     assert {port["port"] for port in ingress["ports"]} == {EXT_PROC_PORT, HEALTH_PORT}
     assert [port["port"] for port in scrapers["ports"]] == [METRICS_PORT]
     assert all("namespaceSelector" in peer and "podSelector" not in peer for peer in scrapers["from"])
@@ -278,48 +270,6 @@ def test_only_the_gateways_proxies_reach_the_picker_and_it_sends_only_to_its_mod
         "to": [{"podSelector": {"matchLabels": SELECTOR}}],
         "ports": [{"protocol": "TCP", "port": 8000}],
     }
-
-
-# GoogleCloudPlatform/gke-gateway-api config/crd/networking.gke.io_healthcheckpolicies.yaml and
-# networking.gke.io_gcpbackendpolicies.yaml (v1): the fields ours may use, level by level.
-TARGET_REF_FIELDS = {"group", "kind", "name", "namespace"}
-HEALTH_CHECK_DEFAULT_FIELDS = {
-    "checkIntervalSec",
-    "config",
-    "healthyThreshold",
-    "logConfig",
-    "timeoutSec",
-    "unhealthyThreshold",
-}
-HTTP_HEALTH_CHECK_FIELDS = {"host", "port", "portName", "portSpecification", "proxyHeader", "requestPath", "response"}
-BACKEND_POLICY_DEFAULT_FIELDS = {
-    "backendPreference",
-    "connectionDraining",
-    "iap",
-    "logging",
-    "maxRatePerEndpoint",
-    "securityPolicy",
-    "sessionAffinity",
-    "timeoutSec",
-}
-
-
-def test_gke_health_checks_the_pools_pods_on_vllms_health_endpoint(picker: Registered) -> None:
-    spec = picker.inputs(HEALTH_CHECK)["spec"]
-    assert spec["targetRef"] == {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": "chat"}
-    assert set(spec["default"]) <= HEALTH_CHECK_DEFAULT_FIELDS
-    assert 1 <= spec["default"]["timeoutSec"] <= spec["default"]["checkIntervalSec"] <= 300
-    config = spec["default"]["config"]
-    assert config["type"] == "HTTP"
-    assert set(config["httpHealthCheck"]) <= HTTP_HEALTH_CHECK_FIELDS
-    assert config["httpHealthCheck"] == {"requestPath": "/health", "portSpecification": "USE_FIXED_PORT", "port": 8000}
-
-
-def test_gkes_backend_timeout_for_the_pool_is_the_routes(picker: Registered) -> None:
-    spec = picker.inputs(BACKEND_POLICY)["spec"]
-    assert set(spec["targetRef"]) <= TARGET_REF_FIELDS
-    assert set(spec["default"]) <= BACKEND_POLICY_DEFAULT_FIELDS
-    assert spec["default"] == {"timeoutSec": 600}
 
 
 def test_a_pooled_backend_names_the_pool_without_a_port() -> None:
@@ -359,8 +309,7 @@ def objectives_build() -> None:
             namespace_name="llm-serving",
             model_selector=SELECTOR,
             model_port=8000,
-            proxy_cidrs=PROXY_CIDRS,
-            timeout_seconds=600,
+            proxies=GKE_GATEWAY.proxies,
             priority_class="llm-serving",
             after=[],
             objectives={"interactive": 10, "batch": -10},

@@ -31,11 +31,13 @@ TYPES = {
 RELEASE = "kubernetes:helm.sh/v3:Release"
 CRD_PATCH = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch"
 POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-AGENTGATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
-GKE = gateway_ref(existing=None, cloud=Cloud.GCP, proxy_only_cidr="10.0.64.0/19")
+AGENTGATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS)
+GKE = gateway_ref(existing=None, cloud=Cloud.GCP)
 
 
-def build(gateway: Any = AGENTGATEWAY, cloud: Cloud = Cloud.AWS, internal: bool = False) -> None:
+def build(
+    gateway: Any = AGENTGATEWAY, cloud: Cloud = Cloud.AWS, internal: bool = False, source_ranges: tuple[str, ...] = ()
+) -> None:
     StackGateway(
         "gateway",
         StackGatewayArgs(
@@ -47,6 +49,7 @@ def build(gateway: Any = AGENTGATEWAY, cloud: Cloud = Cloud.AWS, internal: bool 
             cluster_issuer="corp-ca",
             acme_email=None,
             await_seconds=900,
+            source_ranges=source_ranges,
         ),
     )
 
@@ -159,28 +162,42 @@ def test_the_proxies_pods_are_the_gateways_clients_to_the_models() -> None:
     }
 
 
-def test_on_gke_the_managed_controller_serves_an_internal_gateway_without_a_chart() -> None:
-    registered = record(lambda: build(GKE, Cloud.GCP, internal=True))
-    assert registered.all(RELEASE) == []
-    assert _custom(registered, "GatewayClass") == []
+def test_on_gke_agentgateway_serves_an_internal_gateway_behind_gkes_internal_l4_load_balancer() -> None:
+    registered = record(lambda: build(GKE, Cloud.GCP, internal=True, source_ranges=("10.20.0.0/16",)))
     [gateway] = _custom(registered, "Gateway")
-    assert gateway["spec"]["gatewayClassName"] == "gke-l7-rilb"
-    assert gateway["metadata"]["namespace"] == "llm-gateway"
+    assert (gateway["spec"]["gatewayClassName"], gateway["metadata"]["namespace"]) == (
+        CLASS_NAME,
+        "agentgateway-system",
+    )
+    [parameters] = _custom(registered, "AgentgatewayParameters")
+    service = parameters["spec"]["service"]
+    # GKE's service controller: an internal passthrough Network Load Balancer (no proxy-only subnet).
+    assert service["metadata"]["annotations"] == {"networking.gke.io/load-balancer-type": "Internal"}
+    assert service["spec"]["loadBalancerSourceRanges"] == ["10.20.0.0/16"]
+    assert service["spec"]["externalTrafficPolicy"] == "Local"
 
 
-def test_a_public_gke_gateway_is_a_regional_external_load_balancer() -> None:
-    [gateway] = _custom(record(lambda: build(GKE, Cloud.GCP)), "Gateway")
-    assert gateway["spec"]["gatewayClassName"] == "gke-l7-regional-external-managed"
+def test_a_public_gke_gateway_is_gkes_external_l4_load_balancer_without_annotations() -> None:
+    [parameters] = _custom(record(lambda: build(GKE, Cloud.GCP)), "AgentgatewayParameters")
+    assert "metadata" not in parameters["spec"]["service"]
+    assert parameters["spec"]["service"]["spec"]["type"] == "LoadBalancer"
 
 
-def test_gkes_proxies_are_known_by_their_proxy_only_subnet_and_health_check_ranges() -> None:
-    assert GKE.implementation is Implementation.GKE
-    assert GKE.proxies is None
-    assert GKE.proxy_cidrs == ("10.0.64.0/19", "35.191.0.0/16", "130.211.0.0/22")
+def test_on_gke_the_stack_writes_no_gateway_api_crd_which_gkes_channel_owns() -> None:
+    registered = record(lambda: build(GKE, Cloud.GCP))
+    assert registered.all(CRD_PATCH) == []
+    assert {r.inputs["name"] for r in registered.all(RELEASE)} == {"agentgateway-crds", "agentgateway"}
+    assert GKE.cluster_owns_crds
+    assert not AGENTGATEWAY.cluster_owns_crds
+
+
+def test_gkes_proxies_are_agentgateways_pods_as_on_every_cloud() -> None:
+    assert GKE.implementation is Implementation.AGENTGATEWAY
+    assert GKE.proxies == AGENTGATEWAY.proxies
 
 
 def test_an_existing_gateways_namespace_is_its_data_plane() -> None:
-    ref = gateway_ref(existing="edge/public", cloud=Cloud.AWS, proxy_only_cidr=None)
+    ref = gateway_ref(existing="edge/public", cloud=Cloud.AWS)
     assert (ref.namespace, ref.name, ref.https_listener("a.example.com")) == ("edge", "public", None)
     assert ref.proxies is not None
     assert (ref.proxies.namespace, dict(ref.proxies.pod_labels)) == ("edge", {})
@@ -242,12 +259,10 @@ def test_agentgateway_gets_only_the_backend_filters_it_translates() -> None:
     assert {item["type"] for item in ref["filters"]} <= supported
 
 
-def test_on_gke_a_sleeping_backend_keeps_the_hostname_rewrite() -> None:
+def test_on_gke_a_sleeping_backend_is_told_its_model_by_the_host_header_too() -> None:
     spec = route_spec(gateway=GKE, host="llm.example.com", path=None, backends=(WAKE,), timeout_seconds=900)
     [ref] = spec["rules"][0]["backendRefs"]
-    assert ref["filters"] == [
-        {"type": "URLRewrite", "urlRewrite": {"hostname": "big-wake.llm-serving.svc.cluster.local"}}
-    ]
+    assert [item["type"] for item in ref["filters"]] == ["RequestHeaderModifier"]
 
 
 def _reference_grant_version(gateway: Any) -> str:
@@ -276,7 +291,7 @@ def _reference_grant_version(gateway: Any) -> str:
 
 @pytest.mark.parametrize(
     "gateway",
-    [GKE, gateway_ref(existing="edge/public", cloud=Cloud.AWS, proxy_only_cidr=None)],
+    [GKE, gateway_ref(existing="edge/public", cloud=Cloud.AWS)],
     ids=["gke", "existing"],
 )
 def test_where_the_cluster_decides_the_gateway_api_bundle_the_reference_grant_is_v1beta1(gateway: Any) -> None:
@@ -312,20 +327,8 @@ def test_an_azure_gateways_load_balancer_outlasts_the_routes_timeout(internal: b
     assert minutes * 60 > REQUEST_TIMEOUT_SECONDS
 
 
-def test_gkes_gateway_gets_no_agentgateway_object() -> None:
-    registered = record(lambda: build(gateway=GKE, cloud=Cloud.GCP))
-    assert registered.all(AGENTGATEWAY_POLICY) == []
-    assert registered.all(TYPES["AgentgatewayParameters"]) == []
-    assert registered.all(CRD_PATCH) == []
-
-
 def test_agentgateways_gateway_is_awaited_until_it_has_an_address_too(agw: Registered) -> None:
     # agentgateway reports Programmed from its translation; the address follows from its proxies' Service.
     [gateway] = _custom(agw, "Gateway")
     wait_for = json.loads(gateway["metadata"]["annotations"]["pulumi.com/waitFor"])
     assert wait_for == ["condition=Programmed", "jsonpath={.status.addresses[0].value}"]
-
-
-def test_gkes_gateway_is_awaited_until_programmed_alone() -> None:
-    [gateway] = _custom(record(lambda: build(GKE, Cloud.GCP)), "Gateway")
-    assert gateway["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=Programmed"

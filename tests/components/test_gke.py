@@ -135,20 +135,16 @@ def test_network_policy_is_left_to_dataplane_v2(registered: Registered) -> None:
     assert (cluster["datapathProvider"], cluster["networkPolicy"]) == ("ADVANCED_DATAPATH", {"enabled": False})
 
 
-def test_the_gateways_proxies_get_a_proxy_only_subnet_apart_from_nodes_pods_and_services(
+def test_no_proxy_only_subnet_since_the_gateway_is_agentgateway_behind_an_l4_load_balancer(
     registered: Registered,
 ) -> None:
-    subnet = registered.inputs("gcp:compute/subnetwork:Subnetwork", "llm-proxy-only")
-    assert (subnet["purpose"], subnet["role"]) == ("REGIONAL_MANAGED_PROXY", "ACTIVE")
-    assert subnet["ipCidrRange"] == "10.0.64.0/19"
+    # Only Envoy-based (L7) load balancers need one; GKE's Service load balancers (L4 passthrough) do not.
+    purposes = [r.inputs.get("purpose") for r in registered.all("gcp:compute/subnetwork:Subnetwork")]
+    assert "REGIONAL_MANAGED_PROXY" not in purposes
 
 
-def test_the_cluster_serves_the_standard_gateway_api_channel(registered: Registered) -> None:
+def test_the_cluster_keeps_gkes_standard_gateway_api_channel_which_owns_the_gateway_crds(
+    registered: Registered,
+) -> None:
     cluster = registered.inputs("gcp:container/cluster:Cluster")
     assert cluster["gatewayApiConfig"] == {"channel": "CHANNEL_STANDARD"}
-
-
-def test_every_kubernetes_object_goes_before_the_proxy_only_subnet_on_destroy(registered: Registered) -> None:
-    # GKE's Gateway holds a regional load balancer in that subnet until the Gateway object is gone.
-    subnet = registered.one("gcp:compute/subnetwork:Subnetwork", "llm-proxy-only")
-    assert subnet.urn in registered.one("pulumi:providers:kubernetes").dependencies

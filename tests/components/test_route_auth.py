@@ -11,7 +11,8 @@ from typing import Any
 import pulumi
 import yaml
 
-from components.serving.gateway import GatewayRef, Implementation
+from components.catalog.instances import Cloud
+from components.serving.gateway import GatewayRef, Implementation, gateway_ref
 from components.serving.route_auth import (
     Jwt,
     RouteAccess,
@@ -32,7 +33,6 @@ from tools.admission import admission_errors
 from tools.offline import reveal
 
 OWN = GatewayRef(implementation=Implementation.AGENTGATEWAY, namespace="gateway", name="llm-platform")
-GKE = GatewayRef(implementation=Implementation.GKE, namespace="llm-gateway", name="llm-platform")
 EXISTING = GatewayRef(implementation=Implementation.EXISTING, namespace="edge", name="public")
 LIMITED = RouteAccess(clients=("chat-app", "evals", "ops"), requests_per_minute={"chat-app": 600, "evals": 60})
 POLICY = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy"
@@ -48,8 +48,9 @@ def _policy(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_only_the_stacks_own_gateway_off_gke_enforces_the_policies() -> None:
-    assert [enforces_policies(gateway) for gateway in (OWN, GKE, EXISTING)] == [True, False, False]
+def test_the_stacks_own_gateway_enforces_the_policies_on_every_cloud_an_existing_one_does_not() -> None:
+    on_gke = gateway_ref(existing=None, cloud=Cloud.GCP)
+    assert [enforces_policies(gateway) for gateway in (OWN, on_gke, EXISTING)] == [True, True, False]
 
 
 def test_the_policy_targets_the_route_by_name_and_checks_keys_from_its_secret() -> None:
@@ -128,8 +129,8 @@ def test_on_the_stacks_own_gateway_the_secret_stays_secret_and_the_policy_follow
     assert "s3cret-value" not in json.dumps([reveal(r.inputs) for r in registered.registrations])
 
 
-def test_behind_gkes_gateway_only_the_secret_vllm_reads_is_made(under_mocks: Any) -> None:
-    registered = under_mocks(_route_auth(GKE, "s3cret-value"))
+def test_behind_an_existing_gateway_only_the_secret_vllm_reads_is_made(under_mocks: Any) -> None:
+    registered = under_mocks(_route_auth(EXISTING, "s3cret-value"))
     assert registered.all(POLICY) == []
     assert registered.inputs(SECRET)["stringData"] == {"keys.yaml": "[secret]"}
 
@@ -137,13 +138,13 @@ def test_behind_gkes_gateway_only_the_secret_vllm_reads_is_made(under_mocks: Any
 def test_where_vllm_checks_the_keys_only_its_checked_paths_are_routed() -> None:
     backend = Backend(model="chat", service="chat", namespace=None, port=8000, weight=100)
     spec = route_spec(
-        gateway=GKE, host="llm.example.com", path="/small", backends=[backend], timeout_seconds=600, api_only=True
+        gateway=EXISTING, host="llm.example.com", path="/small", backends=[backend], timeout_seconds=600, api_only=True
     )
     [rule] = spec["rules"]
     assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/small/v1"}}]
     assert rule["filters"][0]["urlRewrite"]["path"] == {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/v1"}
     whole = route_spec(
-        gateway=GKE, host="llm.example.com", path=None, backends=[backend], timeout_seconds=600, api_only=True
+        gateway=EXISTING, host="llm.example.com", path=None, backends=[backend], timeout_seconds=600, api_only=True
     )
     assert whole["rules"][0]["matches"] == [{"path": {"type": "PathPrefix", "value": "/v1"}}]
     assert "filters" not in whole["rules"][0]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from components.catalog.instances import Cloud
-from components.serving.gateway import GatewayRef, Implementation, gateway_ref
+from components.serving.gateway import gateway_ref
 from components.serving.route_auth import RouteAccess, policy_spec
 from components.serving.served_names import (
     API_VERSION,
@@ -27,7 +27,7 @@ from components.serving.served_names import (
 from tools.admission import admission_errors
 
 NS = "llm-serving"
-GATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS, proxy_only_cidr=None)
+GATEWAY = gateway_ref(existing=None, cloud=Cloud.AWS)
 SMALL = Candidate(model="small", served_model_name="qwen-small", service="small", port=8000, usd_per_replica_hour=0.53)
 LARGER = Candidate(model="larger", served_model_name="qwen-7b", service="larger", port=8000, usd_per_replica_hour=3.2)
 UNPRICED = Candidate(model="unpriced", served_model_name="u", service="unpriced", port=8000)
@@ -165,11 +165,11 @@ def test_cheapest_order_puts_an_unknown_price_last_and_keeps_ties_as_listed() ->
     ]
 
 
-def test_only_the_stacks_own_gateway_off_gke_serves_a_name_with_fallback() -> None:
+def test_the_stacks_own_gateway_serves_a_name_with_fallback_on_every_target_an_existing_one_does_not() -> None:
     assert served_names_refusal(existing_gateway=False, cloud=Cloud.AWS) is None
     assert served_names_refusal(existing_gateway=False, cloud=Cloud.AZURE) is None
     assert served_names_refusal(existing_gateway=False, cloud=None) is None
-    assert served_names_refusal(existing_gateway=False, cloud=Cloud.GCP) is not None
+    assert served_names_refusal(existing_gateway=False, cloud=Cloud.GCP) is None
     assert served_names_refusal(existing_gateway=True, cloud=Cloud.AWS) is not None
 
 
@@ -184,5 +184,5 @@ def test_the_proxies_are_scraped_on_their_metrics_port() -> None:
 
 
 def test_a_gateway_whose_proxies_the_stack_does_not_know_gets_no_monitor() -> None:
-    gke = GatewayRef(implementation=Implementation.GKE, namespace="llm-gateway", name="llm-platform")
-    assert proxy_monitor_spec(gke) is None
+    existing = gateway_ref(existing="edge/public", cloud=None)
+    assert proxy_monitor_spec(existing) is None

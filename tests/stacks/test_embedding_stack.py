@@ -46,8 +46,8 @@ def test_the_embedding_model_shares_the_chat_models_gateway_host_on_its_own_path
     assert embed["hostnames"] == chat["hostnames"]
     assert embed["parentRefs"] == chat["parentRefs"]
     [rule] = embed["rules"]
-    # GKE's Gateway leaves the API key to vLLM, which checks /v1 alone: only /v1 is routed (issue 23).
-    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/embed/v1"}}]
+    # agentgateway checks the key on the whole route, so its whole path is routed, its prefix removed.
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/embed"}}]
     assert [ref["name"] for ref in rule["backendRefs"]] == ["embed"]
 
 

@@ -6,11 +6,9 @@ from typing import Any
 
 import pytest
 
-from components.autoscaling.http_add_on import interceptor_ingress_rules
-from components.serving.clients import Client
 from tools.offline import Mode, run_program
 from tools.plan import build_plan
-from tools.reachability import Address, Network, Pod
+from tools.reachability import Network, Pod
 
 EXPOSED = (
     '{"chat": {"huggingFaceId": "Qwen/Qwen2.5-0.5B-Instruct", "host": "chat.example.com", "path": "/chat",'
@@ -53,16 +51,3 @@ def test_the_existing_gateways_namespace_reaches_the_model_and_no_other_does(on_
     )
     assert network.ingress_allows(chat, Pod(namespace="edge", labels={"app": "proxy"}), 8000)
     assert not network.ingress_allows(chat, Pod(namespace="ingress-nginx", labels={}), 8000)
-
-
-def test_the_interceptor_admits_gkes_proxy_ranges_besides_pods() -> None:
-    rules = interceptor_ingress_rules((Client(namespace="apps"),), ("10.0.64.0/19",))
-    policy = {
-        "metadata": {"namespace": "keda", "name": "callers"},
-        "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": rules},
-    }
-    network = Network([policy])
-    interceptor = Pod(namespace="keda", labels={"app": "interceptor"})
-    assert network.ingress_allows(interceptor, Address("10.0.64.9"), 8080)
-    assert not network.ingress_allows(interceptor, Address("10.0.0.9"), 8080)
-    assert network.ingress_allows(interceptor, Pod(namespace="apps", labels={}), 8080)

@@ -109,7 +109,7 @@ def test_off_gke_a_pooled_model_is_routed_through_agentgateway(plans: dict[Any, 
 
 
 def test_off_gke_nothing_of_gkes_own_api_groups_is_planned(plans: dict[Any, Any]) -> None:
-    # networking.gke.io (HealthCheckPolicy, GCPBackendPolicy) is served by GKE alone: such an object fails elsewhere.
+    # networking.gke.io is served by GKE alone: such an object fails elsewhere.
     for stack in OFF_GKE:
         groups = {body["apiVersion"].split("/")[0] for body in plans[stack].manifests.values()}
         assert not {group for group in groups if group.endswith("gke.io")}, stack

@@ -16,7 +16,7 @@ from tools.plan_facts import served_name_changes
 from tools.reachability import Network, Pod
 
 EXAMPLES = ROOT / "examples" / "served-names"
-STACKS = ("served-names-aws", "served-names-azure", "served-names-existing")
+STACKS = ("served-names-aws", "served-names-gcp", "served-names-azure", "served-names-existing")
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +167,19 @@ def test_the_gateways_proxies_reach_every_model_of_the_name_and_a_stranger_none(
         assert network.ingress_allows(pod, proxy, ports["http"]), model
         for stranger in strangers:
             assert not network.ingress_allows(pod, stranger, ports["http"]), f"{stranger} -> {model}"
+
+
+def test_on_gcp_the_stacks_prometheus_scrapes_the_proxies_as_it_scrapes_the_models(
+    served_plans: dict[str, Plan],
+) -> None:
+    # On GKE the stack's own Prometheus (the Operator's) scrapes the models (ServiceMonitors) and evaluates their
+    # alerts; only GKE's DCGM series go to Managed Prometheus. So the proxies' PodMonitor is the same one.
+    plan = served_plans["served-names-gcp"]
+    monitor = one(plan, "PodMonitor", "gateway-proxies")["spec"]
+    assert monitor["namespaceSelector"] == {"matchNames": ["agentgateway-system"]}
+    assert monitor["selector"]["matchLabels"]["gateway.networking.k8s.io/gateway-name"] == "llm-platform"
+    assert one(plan, "ServiceMonitor", "qwen-7b-vllm")["apiVersion"] == "monitoring.coreos.com/v1"
+    rules = one(plan, "PrometheusRule", "served-chat-alerts")["spec"]["groups"]
+    assert any(
+        "agentgateway_gen_ai_server_request_duration_count" in rule["expr"] for g in rules for rule in g["rules"]
+    )

@@ -103,14 +103,12 @@ def test_a_client_name_is_a_kubernetes_name() -> None:
     assert message.startswith("auth.apiKeyClients[0]: 'Chat App'")
 
 
-def test_gkes_gateway_takes_keys_but_refuses_limits_it_cannot_enforce() -> None:
+def test_on_gcp_the_stacks_gateway_takes_keys_and_enforces_their_limits() -> None:
     small = {"cpuCores": 1, "memoryGiB": 4}
-    assert parse_config(gcp(**TLS, auth=CLIENTS, models={"chat": exposed(**small)}), stack="t").route_access
     raw = gcp(**TLS, auth={**CLIENTS, "requestsPerMinute": 60}, models={"chat": exposed(**small)})
-    assert problems(raw) == [
-        "auth: GKE's managed Gateway enforces no per-client limit the stack can set (the API key is checked by "
-        "vLLM's own --api-key there): remove requestsPerMinute and clientRequestsPerMinute"
-    ]
+    access = parse_config(raw, stack="t").route_access["chat"]
+    assert access.requests_per_minute
+    assert set(access.requests_per_minute.values()) == {60}
 
 
 def test_an_existing_gateway_refuses_limits_too() -> None:
@@ -179,11 +177,9 @@ def test_jwt_callers_get_no_limits_the_gateway_cannot_key_by_subject() -> None:
     ]
 
 
-def test_gkes_gateway_refuses_a_jwt_issuer_which_neither_it_nor_vllm_checks() -> None:
+def test_on_gcp_the_stacks_gateway_checks_a_jwt_issuer() -> None:
     raw = gcp(**TLS, auth={"jwt": JWT}, models={"chat": exposed(cpuCores=1, memoryGiB=4)})
-    assert problems(raw) == [
-        "auth.jwt: GKE's managed Gateway checks no JWT the stack can set, and vLLM checks none: use apiKeyClients there"
-    ]
+    assert parse_config(raw, stack="t").route_access["chat"].jwt is not None
 
 
 def test_the_jwks_url_is_https() -> None:

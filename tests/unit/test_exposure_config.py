@@ -15,8 +15,8 @@ def aws(**keys: Any) -> dict[str, Any]:
 def test_the_ingress_class_key_is_retired_with_what_to_write_instead() -> None:
     assert problems(existing(ingressClassName="nginx")) == [
         "ingressClassName: is retired: models are exposed through a Gateway (Gateway API) that the stack installs "
-        "(agentgateway; GKE's managed Gateway on gcp), no longer through an Ingress. Remove the key; to use a Gateway "
-        "the cluster already runs, set existingGateway: <namespace>/<name>"
+        "(agentgateway), no longer through an Ingress. Remove the key; to use a Gateway the cluster already runs, set "
+        "existingGateway: <namespace>/<name>"
     ]
 
 
@@ -169,17 +169,16 @@ def test_gateway_source_ranges_only_limit_a_public_gateway() -> None:
     ]
 
 
-def test_gateway_source_ranges_are_refused_on_gkes_managed_gateway() -> None:
+def test_gateway_source_ranges_fence_agentgateways_load_balancer_on_gcp_too() -> None:
     raw = {"target": "gcp", "region": "us-central1", "gcpProject": "my-project", **LIMITED_EXPOSURE}
-    assert "gatewaySourceRanges: ['203.0.113.0/24'] only applies on aws and azure, not on gcp (GKE's managed " in (
-        "\n".join(problems({**raw, "gatewaySourceRanges": ["203.0.113.0/24"]}))
-    )
+    config = parse_config({**raw, "gatewaySourceRanges": ["203.0.113.0/24"]}, stack="t")
+    assert tuple(config.gateway_source_ranges) == ("203.0.113.0/24",)
 
 
 def test_gateway_source_ranges_are_refused_on_an_existing_cluster() -> None:
     assert problems(existing(gatewaySourceRanges=["203.0.113.0/24"], **LIMITED_EXPOSURE)) == [
-        "gatewaySourceRanges: ['203.0.113.0/24'] only applies on aws and azure, not on 'existing' (the cluster's "
-        "load balancer decides); remove the key"
+        "gatewaySourceRanges: ['203.0.113.0/24'] only applies on aws, gcp and azure, not on 'existing' (the "
+        "cluster's load balancer decides); remove the key"
     ]
 
 

@@ -9,8 +9,8 @@ from stacks.reachability import NO_ONE, reachable_by
 from tests.unit.test_config import existing, model
 
 TLS = {"tlsClusterIssuer": "corp-ca"}
-OWN = gateway_ref(existing=None, cloud=None, proxy_only_cidr=None)
-GKE = gateway_ref(existing=None, cloud=Cloud.GCP, proxy_only_cidr=None)
+OWN = gateway_ref(existing=None, cloud=None)
+EXISTING = gateway_ref(existing="edge/public", cloud=Cloud.GCP)
 
 
 def test_a_model_with_no_way_in_is_reached_by_no_one_but_prometheus() -> None:
@@ -28,16 +28,17 @@ def test_keys_and_limits_on_the_stacks_own_gateway_are_named_with_the_network_fe
     )
 
 
-def test_behind_gkes_gateway_the_line_says_vllm_checks_the_key_on_every_way_in() -> None:
+def test_behind_an_existing_gateway_the_line_says_vllm_checks_the_key_on_every_way_in() -> None:
     raw = existing(
         **TLS,
         models={
             "chat": model(host="chat.example.com", clients=[{"namespace": "apps"}], auth={"apiKeyClients": ["app"]})
         },
     )
-    assert reachable_by(parse_config(raw, stack="t"), "chat", GKE) == (
-        "https://chat.example.com/v1 through GKE's managed Gateway: API keys of app, checked by vLLM's --api-key (the "
-        "Gateway checks none), no per-client limit; pods of namespace apps, each with an API key (vLLM checks it)"
+    assert reachable_by(parse_config(raw, stack="t"), "chat", EXISTING) == (
+        "https://chat.example.com/v1 through the existing Gateway edge/public: API keys of app, checked by vLLM's "
+        "--api-key (the Gateway checks none), no per-client limit; pods of namespace apps, each with an API key "
+        "(vLLM checks it)"
     )
 
 

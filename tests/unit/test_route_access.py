@@ -32,7 +32,6 @@ def _cluster(*bodies: dict[str, Any], secret_clients: dict[tuple[str, str], froz
         cloud=None,
         manifests=[ROUTE, SECRET, *bodies],
         nsg_rules=None,
-        proxy_only_cidr=None,
         secret_clients=secret_clients,
     )
 

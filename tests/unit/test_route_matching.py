@@ -25,7 +25,7 @@ def _route(name: str, kind: str, value: str, *, rewrite: dict[str, Any] | None =
 
 
 def _cluster(*routes: dict[str, Any]) -> Cluster:
-    return Cluster(cloud=None, manifests=list(routes), nsg_rules=None, proxy_only_cidr=None)
+    return Cluster(cloud=None, manifests=list(routes), nsg_rules=None)
 
 
 def _chosen(cluster: Cluster, path: str) -> str:

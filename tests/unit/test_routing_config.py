@@ -10,7 +10,7 @@ from tests.unit.test_config import existing, model, problems
 from tests.unit.test_config_clouds import aws, gcp
 
 TLS = {"tlsClusterIssuer": "internal-ca"}
-# GKE's Gateway leaves the API key to vLLM, which a KServe model does not run: such a model is public or refused.
+# An existing Gateway leaves the API key to vLLM, which a KServe model does not run: such a model is public or refused.
 PUBLIC = {"public": True, "publicReason": "an open demo of the routing"}
 HOST = "llm.example.com"
 EXISTING_GATEWAY = (

@@ -136,19 +136,17 @@ def test_an_unknown_order_lists_the_orders_there_are() -> None:
     assert "'cheapest'" in problem
 
 
-def test_gkes_managed_gateway_is_refused_with_the_reason() -> None:
+def test_on_gcp_a_served_name_is_agentgateways_too() -> None:
     raw = {
         "target": "gcp",
         "region": "us-central1",
         "gcpProject": "my-project-123",
+        "systemInstanceType": "e2-standard-8",
         **TLS,
         "models": two_models(),
         "servedNames": served(),
     }
-    found = problems(raw)
-    [problem] = [p for p in found if p.startswith("servedNames:")]
-    assert "GKE's managed Gateway" in problem
-    assert "GCPBackendPolicy, GCPGatewayPolicy and HealthCheckPolicy" in problem
+    assert list(parse_config(raw, stack="t").served_names) == ["chat"]
 
 
 def test_an_existing_gateway_is_refused_with_the_reason() -> None:

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from components.catalog.instances import Cloud
-from components.serving import agentgateway, gateway
+from components.serving import agentgateway
 from components.serving.cert_manager import NAMESPACE as CERT_MANAGER_NAMESPACE
 from stacks.config.rules import Finding
 from stacks.config.rules.networks import source_range_findings
 
 RETIRED_KEYS: dict[str, str] = {
     "ingressClassName": (
-        "is retired: models are exposed through a Gateway (Gateway API) that the stack installs (agentgateway; "
-        "GKE's managed Gateway on gcp), no longer through an Ingress. Remove the key; to use a Gateway the cluster "
+        "is retired: models are exposed through a Gateway (Gateway API) that the stack installs (agentgateway), "
+        "no longer through an Ingress. Remove the key; to use a Gateway the cluster "
         "already runs, set existingGateway: <namespace>/<name>"
     ),
     "ingressNamespace": (
@@ -33,7 +33,6 @@ meaning on the Gateway)."""
 GATEWAY_NAMESPACES: dict[str, str] = {
     CERT_MANAGER_NAMESPACE: "where the stack installs cert-manager",
     agentgateway.NAMESPACE: "where the stack installs agentgateway",
-    gateway.GKE_NAMESPACE: "where the stack puts its GKE Gateway",
 }
 """Namespaces the exposure's add-ons take, which the serving namespace may not be."""
 
@@ -137,10 +136,15 @@ def _source_range_findings(exposure: Exposure, cloud: Cloud | None) -> list[Find
     key = "gatewaySourceRanges"
     if exposure.gateway_internal:
         return [Finding(key, f"{ranges} only applies to a public Gateway, and gatewayInternal is true; remove one")]
-    if cloud is None or cloud is Cloud.GCP:
-        # GKE's managed Gateway has no Service to carry them; on 'existing' the cluster's load balancer decides.
-        where = "'existing' (the cluster's load balancer decides)" if cloud is None else "gcp (GKE's managed Gateway)"
-        return [Finding(key, f"{ranges} only applies on aws and azure, not on {where}; remove the key")]
+    if cloud is None:
+        # On 'existing' the cluster's load balancer decides.
+        return [
+            Finding(
+                key,
+                f"{ranges} only applies on aws, gcp and azure, not on 'existing' (the cluster's load balancer "
+                "decides); remove the key",
+            )
+        ]
     findings = source_range_findings(key, ranges, exposes="the Gateway")
     if exposure.acme_email is not None:
         # Let's Encrypt publishes no addresses for its HTTP-01 checks (letsencrypt.org/docs/faq).

@@ -88,17 +88,10 @@ def model_objects(name: str, model: ModelNames) -> dict[tuple[str, str], str]:
         objects[("Secret", f"{name}-api-keys")] = "its route's API keys"
         objects[("AgentgatewayPolicy", f"{name}-auth")] = "its route's authentication and limits"
         objects[("AgentgatewayBackend", f"{name}-jwks")] = "its route's JWT issuer's key server"
-    if model.host and not model.sleeps and not model.inference:
-        # On GKE, next to the Service its route names (components/serving/gke_backend.py).
-        service = f"{name}-predictor" if model.engine == "kserve" else name
-        objects[("HealthCheckPolicy", service)] = "its Service's GKE HealthCheckPolicy"
-        objects[("GCPBackendPolicy", service)] = "its Service's GKE GCPBackendPolicy"
     if model.load_balancer:
         objects[("Service", f"{name}-lb")] = "its load balancer Service"
     if model.inference:
         objects[("InferencePool", name)] = "its InferencePool"
-        objects[("HealthCheckPolicy", name)] = "its pool's GKE HealthCheckPolicy"
-        objects[("GCPBackendPolicy", name)] = "its pool's GKE GCPBackendPolicy"
         for kind in ("Deployment", "Service", "ServiceAccount", "ConfigMap", "Role", "RoleBinding", "NetworkPolicy"):
             objects[(kind, f"{name}-epp")] = f"its endpoint picker's {kind}"
         objects[("ServiceMonitor", f"{name}-epp")] = "its endpoint picker's ServiceMonitor (with `monitoring`)"

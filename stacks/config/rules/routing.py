@@ -1,8 +1,9 @@
 """`routing: inference`: where a model's Gateway route may go through an InferencePool and its endpoint picker.
 
-The stack's own Gateway routes to InferencePools on every target: GKE's managed Gateway (GKE Inference Gateway), and
-agentgateway elsewhere (conformant to the inference extension; components/serving/agentgateway.py). What stays
-refused, each for its reason:
+The stack's own Gateway routes to InferencePools on every target: agentgateway (conformant to the inference extension;
+components/serving/agentgateway.py), on GKE too, where the InferencePool CRD is the cluster's (GKE's Gateway API
+channel installs it from 1.34; the stack does not write CRDs GKE reconciles). What stays refused, each for its
+reason:
 
 - an existing Gateway (`existingGateway`): which implementation it is, and whether it reads InferencePools, is not
   known to the stack;
@@ -23,7 +24,8 @@ from stacks.config.rules import Finding
 INFERENCE = "inference"
 GKE_MINIMUM = (1, 34)
 """GKE installs the InferencePool v1 CRD itself from 1.34.0-gke.1626000 (llm-d.ai docs/resources/gateway/gke,
-step 1)."""
+step 1; docs/resources/gateway/install-crds: "GKE automatically installs all GA CRDs for Gateway API and Gateway API
+Inference Extension on GKE versions 1.34.0-gke.1626000 or later"); before, agentgateway would find no pool to read."""
 
 
 class _Model(Protocol):

@@ -109,6 +109,27 @@ def keepalive_policy_spec(gateway_name: str) -> dict[str, Any]:
     }
 
 
+RETRY_AFTER = 'default(response.headers["retry-after"], response.headers["x-ratelimit-reset"])'
+"""A response's Retry-After: the upstream's own, else the seconds until the client's bucket refills. agentgateway
+v1.4.1's local limiter answers 429 with `x-ratelimit-reset` but no Retry-After (crates/agentgateway/src/proxy/
+mod.rs, RateLimitExceeded); a header expression that fails (neither header) removes the header, i.e. none is added
+(http/mod.rs apply_header)."""
+
+
+def retry_after_policy_spec(gateway_name: str) -> dict[str, Any]:
+    """Every response through the Gateway carries Retry-After where a limit refused it: a Gateway-phase
+    (`PreRouting`) response transformation, which the proxy runs on every response, the 429s of a route's own rate
+    limit included (proxy/httpproxy.rs: the gateway's policies, and with them this transformation, are set before
+    the route's limit can refuse the request)."""
+    return {
+        "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway_name}],
+        "traffic": {
+            "phase": "PreRouting",
+            "transformation": {"response": {"set": [{"name": "retry-after", "value": RETRY_AFTER}]}},
+        },
+    }
+
+
 def listener_policy_spec(proxies: dict[str, str]) -> dict[str, Any]:
     """The proxies (by their labels) accept connections on their listener ports from anywhere: the load balancer in
     front of them decides who reaches it (internal or public address, its source ranges)."""

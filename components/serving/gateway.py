@@ -293,6 +293,14 @@ class StackGateway(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, gateway_object]),
         )
         k8s.apiextensions.CustomResource(
+            f"{name}-retry-after",
+            api_version=agentgateway.API_VERSION,
+            kind="AgentgatewayPolicy",
+            metadata={"name": "retry-after", "namespace": gateway.namespace, "labels": labels},
+            spec=agentgateway.retry_after_policy_spec(gateway.name),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, gateway_object]),
+        )
+        k8s.apiextensions.CustomResource(
             f"{name}-https-redirect",
             api_version="gateway.networking.k8s.io/v1",
             kind="HTTPRoute",

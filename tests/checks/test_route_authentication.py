@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from components.serving.agentgateway import RETRY_AFTER
 from components.serving.route_auth import KEY_LENGTH, enforces_policies, policy_name, secret_name
 from stacks.serving import stack_gateway_ref
 from tests.exposure_variants import CASES, Case, credential, gateway_sources
@@ -160,9 +161,11 @@ def test_every_auth_policy_targets_a_route_of_its_namespace_and_passes_admission
     secrets = {(s["metadata"]["namespace"], s["metadata"]["name"]) for s in _objects(plan, "Secret")}
     for policy in _objects(plan, "AgentgatewayPolicy"):
         if policy not in _route_policies(plan):
-            # The Gateway's own policy: its listeners' connections, nothing a route's request passes.
-            assert set(policy["spec"]) == {"targetRefs", "frontend"}, policy["metadata"]["name"]
+            # The Gateway's own: its listeners' connections, or the Retry-After it adds to responses; neither lets a
+            # request through.
             assert admission_errors(policy) == [], policy["metadata"]["name"]
+            assert set(policy["spec"]) in ({"targetRefs", "frontend"}, {"targetRefs", "traffic"})
+            assert set(policy["spec"].get("traffic", {})) <= {"phase", "transformation"}, policy["metadata"]["name"]
             continue
         namespace = policy["metadata"]["namespace"]
         assert admission_errors(policy) == [], policy["metadata"]["name"]
@@ -253,3 +256,24 @@ def test_behind_a_gateway_that_checks_no_key_a_route_wider_than_v1_would_answer_
     match["path"]["value"] = "/"
     widened = walk_route(world.cluster.with_manifests(manifests), source, "chat.example.com", "/health")
     assert widened.reaches, widened.blocked
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_client_over_its_limit_is_told_when_to_retry(plans: dict[Any, Any], stack: str) -> None:
+    """Every stack whose routes limit clients sets Retry-After on the Gateway's responses from the limiter's reset."""
+    plan = plans[(stack, Mode.UPDATE)]
+    limited = [p for p in _route_policies(plan) if "rateLimit" in p["spec"]["traffic"]]
+    if not limited:
+        return
+    gateway = plan.document["outputs"]["gateway"]
+    [policy] = [
+        p
+        for p in _objects(plan, "AgentgatewayPolicy")
+        if p["spec"]["targetRefs"]
+        == [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway["name"]}]
+        and "traffic" in p["spec"]
+    ]
+    assert policy["metadata"]["namespace"] == gateway["namespace"]
+    assert policy["spec"]["traffic"]["phase"] == "PreRouting"  # set before a route's limit can refuse the request
+    [header] = policy["spec"]["traffic"]["transformation"]["response"]["set"]
+    assert header == {"name": "retry-after", "value": RETRY_AFTER}

@@ -22,6 +22,7 @@ from components.serving.agentgateway import (
 )
 from components.serving.load_balancer import AZURE_IDLE_TIMEOUT
 from tests.checks.test_reliability import restricted_violations
+from tools.admission import admission_errors
 from tools.crd_sources import GATEWAY_API_VERSION, INFERENCE_EXTENSION_VERSION
 
 PROXY_POD = {
@@ -166,3 +167,25 @@ def test_the_reference_grant_crd_serves_both_versions_the_stack_and_agentgateway
 def test_the_vendored_schemas_carry_no_descriptions() -> None:
     assert '"description":' not in str(gateway_crds()).replace("'description': {", "")
     assert agentgateway.CRD_FILE.stat().st_size < 400_000
+
+
+def test_retry_after_is_the_upstreams_or_else_the_limiters_reset() -> None:
+    # The local limiter's 429 carries x-ratelimit-reset but no Retry-After (agentgateway v1.4.1 proxy/mod.rs).
+    assert agentgateway.RETRY_AFTER == (
+        'default(response.headers["retry-after"], response.headers["x-ratelimit-reset"])'
+    )
+
+
+def test_the_retry_after_policy_runs_in_the_gateway_phase_and_is_admitted() -> None:
+    spec = agentgateway.retry_after_policy_spec("llm-platform")
+    assert spec["targetRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "llm-platform"}]
+    assert spec["traffic"]["phase"] == "PreRouting"
+    body = {
+        "apiVersion": agentgateway.API_VERSION,
+        "kind": "AgentgatewayPolicy",
+        "metadata": {"name": "retry-after", "namespace": "agentgateway-system"},
+        "spec": spec,
+    }
+    assert admission_errors(body) == []
+    del body["spec"]["traffic"]["transformation"]["response"]["set"]
+    assert admission_errors(body)

@@ -307,7 +307,7 @@ AGENTGATEWAY_POLICY = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy"
 
 
 def test_client_connections_carry_keepalives_well_inside_an_nlbs_idle_timeout(agw: Registered) -> None:
-    policy = agw.inputs(AGENTGATEWAY_POLICY)
+    policy = agw.inputs(AGENTGATEWAY_POLICY, "gateway-client-keepalive")
     assert policy["metadata"]["namespace"] == AGENTGATEWAY.namespace, "a policy targets a Gateway of its namespace"
     assert policy["spec"]["targetRefs"] == [
         {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": AGENTGATEWAY.name}

@@ -144,7 +144,12 @@ def _rate_limit(limits: Mapping[str, Any], credential: Credential) -> str | None
 
 
 def _describe(local: list[Mapping[str, Any]]) -> str:
-    return ", ".join(f"{limit['requests']} requests per {limit['unit'].rstrip('s').lower()}" for limit in local)
+    return ", ".join(
+        f"{limit['requests']} requests per {limit['unit'].rstrip('s').lower()}"
+        if "requests" in limit
+        else f"{limit['tokens']} tokens per {limit['unit'].rstrip('s').lower()}"
+        for limit in local
+    )
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,9 @@ class RouteAccess:
     clients: tuple[str, ...] = ()
     requests_per_minute: Mapping[str, int] = field(default_factory=dict)
     """Client → requests per minute (on each proxy replica); a client absent here is not limited."""
+    tokens_per_minute: Mapping[str, int] = field(default_factory=dict)
+    """Client → LLM tokens per minute (on each proxy replica; a served name's route only, the one agentgateway
+    counts tokens on)."""
     jwt: Jwt | None = None
     public_reason: str | None = None
 
@@ -141,15 +144,25 @@ def key_entry(client: str, key: str) -> str:
 
 
 def rate_limit(access: RouteAccess) -> dict[str, Any] | None:
-    """One conditional local limit per limited client, chosen by the client named in its key's metadata."""
-    entries = [
-        {
-            "condition": f"apiKey.{CLIENT_METADATA} == '{client}'",
-            "policy": {"local": [{"requests": access.requests_per_minute[client], "unit": "Minutes"}]},
-        }
-        for client in access.clients
-        if client in access.requests_per_minute
-    ]
+    """One conditional local limit per limited client, chosen by the client named in its key's metadata: its
+    requests and its tokens per minute, each a bucket of its own (the CRD takes one of requests or tokens per entry).
+    Tokens are counted once a response completes, so a token limit refuses the client's next requests."""
+    entries = []
+    for client in access.clients:
+        local = [
+            *(
+                [{"requests": access.requests_per_minute[client], "unit": "Minutes"}]
+                if client in access.requests_per_minute
+                else []
+            ),
+            *(
+                [{"tokens": access.tokens_per_minute[client], "unit": "Minutes"}]
+                if client in access.tokens_per_minute
+                else []
+            ),
+        ]
+        if local:
+            entries.append({"condition": f"apiKey.{CLIENT_METADATA} == '{client}'", "policy": {"local": local}})
     return {"conditional": entries} if entries else None
 
 

@@ -223,7 +223,17 @@ def route_access(model: ModelServing | ServedName, stack_auth: AuthConfig | None
         for client in auth.api_key_clients
         if (limit := auth.client_requests_per_minute.get(client, auth.requests_per_minute)) is not None
     }
-    return RouteAccess(clients=tuple(auth.api_key_clients), requests_per_minute=limits)
+    # agentgateway counts tokens only on a served name's route (its AI backend): a model's own route takes none.
+    tokens = (
+        {
+            client: limit
+            for client in auth.api_key_clients
+            if (limit := auth.client_tokens_per_minute.get(client, auth.tokens_per_minute)) is not None
+        }
+        if isinstance(model, ServedName)
+        else {}
+    )
+    return RouteAccess(clients=tuple(auth.api_key_clients), requests_per_minute=limits, tokens_per_minute=tokens)
 
 
 # ReadWriteMany classes that come with the cluster: Azure Files (built into AKS). EKS has none and GKE's built-in

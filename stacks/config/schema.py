@@ -248,6 +248,14 @@ class AuthConfig(ConfigModel):
         default_factory=dict, max_length=15
     )
     """Per-client overrides of `requestsPerMinute` (client name → requests per minute, at least 1)."""
+    tokens_per_minute: int | None = Field(default=None, ge=1, le=2_000_000_000)
+    """LLM tokens (prompt and completion) each client may use per minute through a served name, counted by each
+    Gateway proxy replica once a response completes; empty: no limit. agentgateway counts tokens only on a served
+    name's route (its AI backend), so a model's own route takes no token limit."""
+    client_tokens_per_minute: dict[Annotated[str, Field(pattern=DNS_LABEL, max_length=63)], int] = Field(
+        default_factory=dict, max_length=15
+    )
+    """Per-client overrides of `tokensPerMinute` (client name → tokens per minute, at least 1)."""
 
 
 class ModelServing(ConfigModel):

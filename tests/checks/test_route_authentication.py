@@ -113,12 +113,14 @@ def test_an_authenticated_request_reaches_a_ready_model_pod_under_its_clients_li
         for served in walk.reached:
             assert served.pod.labels.get("app.kubernetes.io/component") == "model-server", served.pod
             assert served.ready is not None, f"{served.pod} has no readiness probe"
-        limits = world.config.route_access[route].requests_per_minute
-        expected = (
-            f"{limits[key.client]} requests per minute for {key.client}"
-            if _checked_at_gateway(world) and key.client in limits
-            else None
-        )
+        access = world.config.route_access[route]
+        described = [
+            *([f"{access.requests_per_minute[key.client]} requests per minute"] if key.client in
+              access.requests_per_minute else []),
+            *([f"{access.tokens_per_minute[key.client]} tokens per minute"] if key.client in
+              access.tokens_per_minute else []),
+        ]  # fmt: skip
+        expected = f"{', '.join(described)} for {key.client}" if _checked_at_gateway(world) and described else None
         assert walk.rate_limit == expected, f"{host}{path}"
 
 

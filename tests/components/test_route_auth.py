@@ -186,3 +186,20 @@ def test_a_jwt_route_makes_no_secret(under_mocks: Any) -> None:
         registered.inputs("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend")["metadata"]["name"] == "chat-jwks"
     )
     assert "jwtAuthentication" in registered.inputs(POLICY)["spec"]["traffic"]
+
+
+def test_a_clients_token_limit_is_a_bucket_of_its_own_beside_its_request_limit() -> None:
+    access = RouteAccess(clients=("app",), requests_per_minute={"app": 60}, tokens_per_minute={"app": 50_000})
+    [entry] = rate_limit(access)["conditional"]
+    assert entry["condition"] == "apiKey.client == 'app'"
+    # The CRD takes exactly one of requests or tokens per entry.
+    assert entry["policy"]["local"] == [{"requests": 60, "unit": "Minutes"}, {"tokens": 50_000, "unit": "Minutes"}]
+    body = {
+        "apiVersion": "agentgateway.dev/v1alpha1",
+        "kind": "AgentgatewayPolicy",
+        "metadata": {"name": "served-chat-auth", "namespace": "llm-serving"},
+        "spec": policy_spec("served-chat", access),
+    }
+    assert admission_errors(body) == []
+    body["spec"]["traffic"]["rateLimit"]["conditional"][0]["policy"]["local"][1]["requests"] = 1
+    assert any("exactly one of the fields in [requests tokens]" in error for error in admission_errors(body))

@@ -173,7 +173,7 @@ def test_jwt_callers_get_no_limits_the_gateway_cannot_key_by_subject() -> None:
     raw = existing(**TLS, auth={"jwt": JWT, "requestsPerMinute": 60}, models={"chat": exposed()})
     assert problems(raw) == [
         "auth: limits apply to API-key clients only: the Gateway's local limits cannot tell one JWT subject from "
-        "another; remove requestsPerMinute and clientRequestsPerMinute"
+        "another; remove requestsPerMinute, clientRequestsPerMinute, tokensPerMinute and clientTokensPerMinute"
     ]
 
 

@@ -187,3 +187,25 @@ def test_a_served_name_whose_objects_take_a_models_route_name_is_refused() -> No
     models = {**two_models(), "served-chat": model(servedModelName="other")}
     [problem] = problems(existing(**TLS, models=models, servedNames=served()))
     assert problem.startswith("servedNames.chat: its route and backend are named 'served-chat'")
+
+
+def test_token_limits_reach_a_served_names_route_and_no_models_own() -> None:
+    auth = {"apiKeyClients": ["app", "evals"], "tokensPerMinute": 100_000, "clientTokensPerMinute": {"evals": 10_000}}
+    models = {**two_models(), "small": model(servedModelName="small", host="s.example.com")}
+    config = parse_config(existing(**TLS, auth=auth, models=models, servedNames=unauthenticated()), stack="test")
+    assert config.route_access["served-chat"].tokens_per_minute == {"app": 100_000, "evals": 10_000}
+    assert config.route_access["small"].tokens_per_minute == {}
+
+
+def test_a_token_limit_on_a_models_own_route_is_refused_naming_where_it_applies() -> None:
+    own = {"apiKeyClients": ["app"], "tokensPerMinute": 1000}
+    [problem] = problems(existing(**TLS, models={**two_models(), "small": model(host="s.example.com", auth=own)}))
+    assert problem.startswith("models.small.auth: tokensPerMinute applies to served names only")
+    assert "servedNames.<name>.auth" in problem
+
+
+def test_a_token_limit_for_a_client_without_a_key_is_refused() -> None:
+    auth = {"apiKeyClients": ["app"], "clientTokensPerMinute": {"bot": 10}}
+    assert problems(existing(**TLS, models=two_models(), servedNames=served(auth=auth))) == [
+        "servedNames.chat.auth.clientTokensPerMinute.bot: 'bot' is no client of apiKeyClients; use one of ['app']"
+    ]

@@ -15,6 +15,8 @@ class _Auth(Protocol):
     jwt: object | None
     requests_per_minute: int | None
     client_requests_per_minute: dict[str, int]
+    tokens_per_minute: int | None
+    client_tokens_per_minute: dict[str, int]
 
 
 class _Model(Protocol):
@@ -36,7 +38,9 @@ def auth_findings(
     `gateway_name` (what the plan calls the stack's Gateway) enforces them."""
     findings: list[Finding] = []
     if stack_auth is not None:
-        findings.extend(_auth_shape("auth", stack_auth, gateway_enforces=gateway_enforces, gateway_name=gateway_name))
+        findings.extend(
+            _auth_shape("auth", stack_auth, gateway_enforces=gateway_enforces, gateway_name=gateway_name, tokens=True)
+        )
     for name, model in models.items():
         path = f"models.{name}"
         if not model.host:
@@ -102,11 +106,18 @@ def served_name_auth_findings(
 
 
 def _own_keys(path: str, route: _Routed, *, gateway_enforces: bool, gateway_name: str) -> list[Finding]:
-    """A route's own `auth` in its shape, and `publicReason` only beside `public: true`."""
+    """A route's own `auth` in its shape (token limits only on a served name's: `servedNames.` paths), and
+    `publicReason` only beside `public: true`."""
     findings: list[Finding] = []
     if route.auth is not None:
         findings.extend(
-            _auth_shape(f"{path}.auth", route.auth, gateway_enforces=gateway_enforces, gateway_name=gateway_name)
+            _auth_shape(
+                f"{path}.auth",
+                route.auth,
+                gateway_enforces=gateway_enforces,
+                gateway_name=gateway_name,
+                tokens=path.startswith("servedNames."),
+            )
         )
     if route.public_reason is not None and not route.public:
         findings.append(Finding(f"{path}.publicReason", "only applies with public: true; remove the key"))
@@ -146,8 +157,22 @@ def _route_findings(
     return findings
 
 
-def _auth_shape(path: str, auth: _Auth, *, gateway_enforces: bool, gateway_name: str) -> list[Finding]:
+def _auth_shape(
+    path: str, auth: _Auth, *, gateway_enforces: bool, gateway_name: str, tokens: bool = False
+) -> list[Finding]:
+    """`tokens`: whether token limits may be set here (the stack-wide auth and a served name's, whose routes go to
+    agentgateway's AI backend, the only place it counts tokens)."""
     findings: list[Finding] = []
+    token_limited = auth.tokens_per_minute is not None or bool(auth.client_tokens_per_minute)
+    if token_limited and not tokens:
+        findings.append(
+            Finding(
+                path,
+                "tokensPerMinute applies to served names only: agentgateway counts LLM tokens on a served name's "
+                "route (its AI backend), not on a model's own route; set it on servedNames.<name>.auth or the "
+                "stack-wide auth, or remove tokensPerMinute and clientTokensPerMinute",
+            )
+        )
     if not auth.api_key_clients and auth.jwt is None:
         findings.append(Finding(path, "names no caller: set apiKeyClients, or jwt (issuer, jwksUrl)"))
     if auth.api_key_clients and auth.jwt is not None:
@@ -164,12 +189,15 @@ def _auth_shape(path: str, auth: _Auth, *, gateway_enforces: bool, gateway_name:
                 f"{gateway_name} checks no JWT the stack can set, and vLLM checks none: use apiKeyClients there",
             )
         )
-    if auth.jwt is not None and (auth.requests_per_minute is not None or auth.client_requests_per_minute):
+    if auth.jwt is not None and (
+        auth.requests_per_minute is not None or auth.client_requests_per_minute or token_limited
+    ):
         findings.append(
             Finding(
                 path,
                 "limits apply to API-key clients only: the Gateway's local limits cannot tell one JWT subject from "
-                "another; remove requestsPerMinute and clientRequestsPerMinute",
+                "another; remove requestsPerMinute, clientRequestsPerMinute, tokensPerMinute and "
+                "clientTokensPerMinute",
             )
         )
         return findings
@@ -190,7 +218,19 @@ def _auth_shape(path: str, auth: _Auth, *, gateway_enforces: bool, gateway_name:
             findings.append(
                 Finding(f"{path}.clientRequestsPerMinute.{client}", f"{limit} is no limit; use at least 1 per minute")
             )
-    limited = auth.requests_per_minute is not None or bool(auth.client_requests_per_minute)
+    for client, limit in auth.client_tokens_per_minute.items():
+        if client not in seen:
+            findings.append(
+                Finding(
+                    f"{path}.clientTokensPerMinute.{client}",
+                    f"{client!r} is no client of apiKeyClients; use one of {sorted(seen)}",
+                )
+            )
+        if limit < 1:
+            findings.append(
+                Finding(f"{path}.clientTokensPerMinute.{client}", f"{limit} is no limit; use at least 1 per minute")
+            )
+    limited = auth.requests_per_minute is not None or bool(auth.client_requests_per_minute) or token_limited
     if limited and not gateway_enforces:
         findings.append(
             Finding(

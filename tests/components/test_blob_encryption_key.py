@@ -13,29 +13,12 @@ from typing import Any
 import pytest
 
 from components.storage.blob_encryption_key import CRYPTO_SERVICE_ENCRYPTION_USER, vault_prefix
-from components.storage.blob_weights import BlobWeights, BlobWeightsArgs
+from tests.components.azure_store import blob_weights
 from tests.support import Registered, record
-
-VNET = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/llm-vnet"
 
 
 def store() -> None:
-    BlobWeights(
-        "weights",
-        BlobWeightsArgs(
-            resource_group_name="rg",
-            location="eastus2",
-            cluster_name="llm",
-            oidc_issuer_url="https://issuer.example/",
-            subscription_id="sub",
-            tenant_id="tenant",
-            namespace="llm-serving",
-            models=["qwen"],
-            subnet_id=f"{VNET}/subnets/nodes",
-            virtual_network_id=VNET,
-            log_workspace_id="workspace-id",
-        ),
-    )
+    blob_weights(["qwen"])
 
 
 @pytest.fixture(scope="module")

@@ -9,31 +9,15 @@ from __future__ import annotations
 import pytest
 
 from components.clusters.aks import virtual_network_of
-from components.storage.blob_weights import BlobWeights, BlobWeightsArgs
+from components.storage.blob_weights import BlobWeights
+from tests.components.azure_store import SUBNET, VNET, blob_weights
 from tests.support import Registered, record
 
-VNET = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/llm-vnet"
-SUBNET = f"{VNET}/subnets/nodes"
 STORES: dict[str, BlobWeights] = {}
 
 
 def store() -> None:
-    STORES["weights"] = BlobWeights(
-        "weights",
-        BlobWeightsArgs(
-            resource_group_name="rg",
-            location="eastus2",
-            cluster_name="llm",
-            oidc_issuer_url="https://issuer.example/",
-            subscription_id="sub",
-            tenant_id="tenant",
-            namespace="llm-serving",
-            models=["qwen"],
-            subnet_id=SUBNET,
-            virtual_network_id=VNET,
-            log_workspace_id="workspace-id",
-        ),
-    )
+    STORES["weights"] = blob_weights(["qwen"])
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,9 @@ from components.storage.blob_weights import (
     BLOB_DATA_CONTRIBUTOR,
     BLOB_DATA_READER,
     CLIENT_ID_ANNOTATION,
-    BlobWeights,
-    BlobWeightsArgs,
 )
 from components.storage.gcs_weights import METADATA_SERVER, GcsWeights, GcsWeightsArgs, workload_principal
+from tests.components.azure_store import blob_weights
 from tests.support import Registered, record
 
 GCS_PERMISSIONS = {
@@ -28,8 +27,6 @@ GCS_PERMISSIONS = {
 }
 AZURE_PERMISSIONS = {BLOB_DATA_READER: {"read"}, BLOB_DATA_CONTRIBUTOR: {"read", "write", "delete"}}
 MODELS = ["qwen", "qwen-7b"]
-VNET = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/llm-vnet"
-SUBNET = f"{VNET}/subnets/nodes"
 
 
 def gcs() -> None:
@@ -42,22 +39,7 @@ def gcs() -> None:
 
 
 def blob() -> None:
-    BlobWeights(
-        "weights",
-        BlobWeightsArgs(
-            resource_group_name="rg",
-            location="eastus2",
-            cluster_name="llm",
-            oidc_issuer_url="https://issuer.example/",
-            subscription_id="sub",
-            tenant_id="tenant",
-            namespace="llm-serving",
-            models=MODELS,
-            subnet_id=SUBNET,
-            virtual_network_id=VNET,
-            log_workspace_id="workspace-id",
-        ),
-    )
+    blob_weights(MODELS)
 
 
 @pytest.fixture(scope="module")

@@ -69,22 +69,49 @@ CHART_VALUES: dict[str, Any] = {
 }
 
 
-def proxy_labels(gateway_name: str, class_name: str) -> dict[str, str]:
-    """The labels of the proxies of one Gateway (controller/pkg/helm/agentgateway templates/_helpers.tpl: the selector
-    labels, each the Gateway's name, and its class's name)."""
+def selector_labels(gateway_name: str) -> dict[str, str]:
+    """The proxies' Deployment selector (controller/pkg/helm/agentgateway templates/_helpers.tpl, selectorLabels)."""
     return {
         "app.kubernetes.io/name": gateway_name,
         "app.kubernetes.io/instance": gateway_name,
         "gateway.networking.k8s.io/gateway-name": gateway_name,
-        "gateway.networking.k8s.io/gateway-class-name": class_name,
     }
 
 
-def parameters_spec(cloud: Cloud | None, *, internal: bool, source_ranges: Sequence[str] = ()) -> dict[str, Any]:
+def proxy_labels(gateway_name: str, class_name: str) -> dict[str, str]:
+    """The labels of the proxies of one Gateway (controller/pkg/helm/agentgateway templates/_helpers.tpl: the selector
+    labels, each the Gateway's name, and its class's name)."""
+    return {**selector_labels(gateway_name), "gateway.networking.k8s.io/gateway-class-name": class_name}
+
+
+PROXY_REPLICAS = 2
+"""Every request to an exposed model passes a proxy: the chart's Deployment sets no `replicas` (Kubernetes' default, 1:
+controller/pkg/helm/agentgateway/templates/deployment.yaml), so one node drain or proxy restart would cut every
+model off. Two, spread over nodes and zones, with a budget that keeps one through a drain."""
+
+
+def _spread(selector: dict[str, str]) -> list[dict[str, Any]]:
+    """Over nodes, then zones, where the cluster has them; a proxy is never left Pending for it."""
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": selector},
+        }
+        for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+    ]
+
+
+def parameters_spec(
+    cloud: Cloud | None, *, internal: bool, gateway_name: str, source_ranges: Sequence[str] = ()
+) -> dict[str, Any]:
     """The stack's AgentgatewayParameters: the proxies' Service is the cloud's internal or public load balancer (the
     same annotations as a model's own load balancer), admitting only `source_ranges` when given and keeping the
     client's address (`Local`: the NSG and NetworkPolicies see the client, as with a model's own load balancer);
-    their pods get the seccomp profile Pod Security "restricted" asks for."""
+    `PROXY_REPLICAS` proxies spread over nodes and zones, with a PodDisruptionBudget (the deployer points its
+    selector at the proxies: controller/api/v1alpha1/agentgateway/agentgateway_parameters_types.go); their pods get
+    the seccomp profile Pod Security "restricted" asks for."""
     service_spec: dict[str, Any] = {"type": "LoadBalancer", "externalTrafficPolicy": "Local"}
     if source_ranges:
         service_spec["loadBalancerSourceRanges"] = list(source_ranges)
@@ -95,8 +122,17 @@ def parameters_spec(cloud: Cloud | None, *, internal: bool, source_ranges: Seque
     return {
         "service": service,
         "deployment": {
-            "spec": {"template": {"spec": {"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}}}
+            "spec": {
+                "replicas": PROXY_REPLICAS,
+                "template": {
+                    "spec": {
+                        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                        "topologySpreadConstraints": _spread(selector_labels(gateway_name)),
+                    }
+                },
+            }
         },
+        "podDisruptionBudget": {"spec": {"minAvailable": PROXY_REPLICAS - 1}},
     }
 
 

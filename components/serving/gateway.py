@@ -247,7 +247,9 @@ class StackGateway(pulumi.ComponentResource):
             api_version=agentgateway.API_VERSION,
             kind="AgentgatewayParameters",
             metadata={"name": NAME, "namespace": gateway.namespace, "labels": labels},
-            spec=agentgateway.parameters_spec(args.cloud, internal=args.internal, source_ranges=args.source_ranges),
+            spec=agentgateway.parameters_spec(
+                args.cloud, internal=args.internal, gateway_name=gateway.name, source_ranges=args.source_ranges
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
         gateway_class = k8s.apiextensions.CustomResource(

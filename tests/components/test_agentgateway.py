@@ -63,7 +63,9 @@ def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 def overlaid_proxy_pod() -> dict[str, Any]:
-    overlay = parameters_spec(Cloud.AWS, internal=False)["deployment"]["spec"]["template"]["spec"]
+    overlay = parameters_spec(Cloud.AWS, internal=False, gateway_name="llm-platform")["deployment"]["spec"]["template"][
+        "spec"
+    ]
     return merge(PROXY_POD, overlay)
 
 
@@ -101,7 +103,9 @@ def test_the_controller_reads_inference_pools() -> None:
 
 
 def test_the_proxies_service_keeps_the_clients_address_and_admits_only_the_source_ranges() -> None:
-    service = parameters_spec(Cloud.AWS, internal=False, source_ranges=("203.0.113.0/24",))["service"]
+    service = parameters_spec(
+        Cloud.AWS, internal=False, gateway_name="llm-platform", source_ranges=("203.0.113.0/24",)
+    )["service"]
     assert service["spec"] == {
         "type": "LoadBalancer",
         "externalTrafficPolicy": "Local",
@@ -110,12 +114,14 @@ def test_the_proxies_service_keeps_the_clients_address_and_admits_only_the_sourc
 
 
 def test_an_azure_gateway_carries_the_idle_timeout_annotation() -> None:
-    annotations = parameters_spec(Cloud.AZURE, internal=False)["service"]["metadata"]["annotations"]
+    annotations = parameters_spec(Cloud.AZURE, internal=False, gateway_name="llm-platform")["service"]["metadata"][
+        "annotations"
+    ]
     assert AZURE_IDLE_TIMEOUT in annotations
 
 
 def test_an_existing_cluster_gets_no_cloud_annotations() -> None:
-    assert "metadata" not in parameters_spec(None, internal=False)["service"]
+    assert "metadata" not in parameters_spec(None, internal=False, gateway_name="llm-platform")["service"]
 
 
 def test_proxy_labels_are_the_gateways_name_and_class() -> None:
@@ -189,3 +195,25 @@ def test_the_retry_after_policy_runs_in_the_gateway_phase_and_is_admitted() -> N
     assert admission_errors(body) == []
     del body["spec"]["traffic"]["transformation"]["response"]["set"]
     assert admission_errors(body)
+
+
+def test_two_proxies_spread_over_nodes_keep_one_through_a_drain() -> None:
+    spec = parameters_spec(Cloud.AWS, internal=False, gateway_name="llm-platform")
+    deployment = spec["deployment"]["spec"]
+    assert deployment["replicas"] == 2  # the chart sets none: Kubernetes' 1 would be a single point of failure
+    selector = agentgateway.selector_labels("llm-platform")
+    assert selector.items() <= agentgateway.proxy_labels("llm-platform", "any").items()
+    spread = deployment["template"]["spec"]["topologySpreadConstraints"]
+    assert [c["topologyKey"] for c in spread] == ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]
+    assert all(c["labelSelector"] == {"matchLabels": selector} for c in spread)
+    assert spec["podDisruptionBudget"]["spec"]["minAvailable"] == 1
+
+
+def test_the_parameters_with_replicas_spread_and_budget_are_admitted() -> None:
+    body = {
+        "apiVersion": agentgateway.API_VERSION,
+        "kind": "AgentgatewayParameters",
+        "metadata": {"name": "llm-platform", "namespace": "agentgateway-system"},
+        "spec": parameters_spec(Cloud.GCP, internal=True, gateway_name="llm-platform"),
+    }
+    assert admission_errors(body) == []

@@ -16,7 +16,8 @@ SAFETY_FACTOR = 2
 """The budgets allow twice the prediction: each figure is one measurement, on other hardware."""
 MIN_STARTUP_BUDGET_SECONDS = 600
 MAX_STARTUP_BUDGET_SECONDS = 1800
-"""The fixed budget the stack had before predictions: a prediction never makes the probe more patient than that."""
+"""The fixed budget the stack had before predictions: the least a Hub download gets, and the longest the interceptor
+holds a waking request."""
 
 
 class WeightsSource(enum.StrEnum):
@@ -187,20 +188,28 @@ def _cache_read(cache: CacheKind, cache_gib: int) -> tuple[float, Figure] | None
 
 def startup_budget_seconds(prediction: Prediction) -> int:
     """The startup probe's budget: its clock starts once the container does (after the node and the image), so it
-    covers the weights and the engine, twice over, within [MIN, MAX]; the fixed maximum when they are not
-    predicted or a pod may download them from the Hub."""
+    covers the weights and the engine, twice over, and at least MIN; the fixed MAX when they are not predicted. A pod
+    that downloads from the Hub gets at least MAX (the Hub's bandwidth is the least certain figure), and more when
+    the prediction needs it: a probe shorter than the download kills the container mid-way, again and again (a
+    LeaderWorkerSet recreates its whole group each time)."""
     weights, engine = prediction.term("weights").seconds, prediction.term("engine").seconds
-    if weights is None or engine is None or prediction.first_pod_downloads:
+    if weights is None or engine is None:
         return MAX_STARTUP_BUDGET_SECONDS
     wanted = math.ceil(SAFETY_FACTOR * (weights + engine) / 60) * 60
-    return max(MIN_STARTUP_BUDGET_SECONDS, min(MAX_STARTUP_BUDGET_SECONDS, wanted))
+    return max(MAX_STARTUP_BUDGET_SECONDS if prediction.first_pod_downloads else MIN_STARTUP_BUDGET_SECONDS, wanted)
 
 
 def wake_budget_seconds(prediction: Prediction) -> int:
-    """From a request that wakes the model to a ready replica: the node and the image (twice their prediction)
-    and the startup budget, at most the fixed 30 minutes the stack allowed before (never more patient than that,
-    never less than the probe). The interceptor holds a waking request this long, KEDA keeps a woken replica at
-    least this long, and the no-ready-replica alert waits this long."""
+    """From a request that wakes the model to a ready replica: the node and the image (twice their prediction) and
+    the startup budget. KEDA keeps a woken replica at least this long (it scales to zero `cooldownPeriod` after the
+    last activity whether or not a pod is ready), and the no-ready-replica alert waits this long."""
     node, image = prediction.term("node").seconds or 0, prediction.term("image").seconds or 0
     before_probe = math.ceil(SAFETY_FACTOR * (node + image) / 60) * 60
-    return min(MAX_STARTUP_BUDGET_SECONDS, before_probe + startup_budget_seconds(prediction))
+    return before_probe + startup_budget_seconds(prediction)
+
+
+def request_hold_seconds(prediction: Prediction) -> int:
+    """How long the interceptor holds a request that woke the model: the wake budget, at most the fixed 30 minutes the
+    stack allowed before (no client waits longer for an answer); a longer wake still finishes, for the requests
+    after."""
+    return min(MAX_STARTUP_BUDGET_SECONDS, wake_budget_seconds(prediction))

@@ -436,7 +436,8 @@ def _scale_on_queue(
                     hosts=wake_hosts(model.name, model.namespace, model.spec.host),
                     port=endpoint.port,
                     keda_namespace=KEDA_NAMESPACE,
-                    ready_within_seconds=model.wake_budget_seconds,
+                    ready_within_seconds=model.request_hold_seconds,
+                    wake_budget_seconds=model.wake_budget_seconds,
                     response_within_seconds=REQUEST_TIMEOUT_SECONDS,
                     add_on=shared.wake_add_on.release,
                 )

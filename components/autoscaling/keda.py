@@ -189,8 +189,10 @@ class Wake:
     """The model Service's port."""
     keda_namespace: str
     ready_within_seconds: int
-    """The model's startup budget: how long the interceptor holds a request while the model starts, and at least how
-    long KEDA keeps a woken replica before the model may sleep again."""
+    """How long the interceptor holds a request while the model starts (at most 30 minutes)."""
+    wake_budget_seconds: int
+    """The model's whole wake, from the request to a ready replica: at least how long KEDA keeps a woken replica
+    before the model may sleep again (longer than `ready_within_seconds` when the cold start is)."""
     response_within_seconds: int
     add_on: pulumi.Resource
     """The add-on's release (the InterceptorRoute CRD)."""
@@ -222,7 +224,7 @@ class QueueScaler(pulumi.ComponentResource):
         if args.wake is not None:
             self._route_through_interceptor(name, args, args.wake, labels)
             spec["triggers"].append(wake_trigger(args.name, args.wake.keda_namespace))
-            spec["cooldownPeriod"] = sleep_after_seconds(spec["cooldownPeriod"], args.wake.ready_within_seconds)
+            spec["cooldownPeriod"] = sleep_after_seconds(spec["cooldownPeriod"], args.wake.wake_budget_seconds)
         k8s.apiextensions.CustomResource(
             f"{name}-scaler",
             api_version="keda.sh/v1alpha1",

@@ -22,7 +22,6 @@ from components.serving.vllm import (
     POD_SECURITY,
     PRE_STOP_SLEEP_SECONDS,
     PROBE_PERIOD_SECONDS,
-    PROGRESS_DEADLINE_SECONDS,
     STARTUP_BUDGET_SECONDS,
     TERMINATION_GRACE_SECONDS,
     VllmServerArgs,
@@ -263,7 +262,8 @@ class KServeModel(pulumi.ComponentResource):
                     # controller: kserve v0.20.0 kube_ingress_reconciler.go sets it True itself).
                     awaits.WAIT_FOR: "condition=Ready",
                     **awaits.model_workload(
-                        progress_deadline_seconds=PROGRESS_DEADLINE_SECONDS, max_replicas=args.server.max_replicas
+                        progress_deadline_seconds=args.server.progress_deadline_seconds,
+                        max_replicas=args.server.max_replicas,
                     ),
                 },
             },

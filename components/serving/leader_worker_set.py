@@ -33,7 +33,6 @@ from components.serving.vllm import (
     POD_SECURITY,
     PORT,
     PRE_STOP_SLEEP_SECONDS,
-    PROGRESS_DEADLINE_SECONDS,
     TERMINATION_GRACE_SECONDS,
     VllmServerArgs,
     environment,
@@ -281,7 +280,7 @@ class LeaderWorkerSetServer(pulumi.ComponentResource):
                 "annotations": {
                     awaits.WAIT_FOR: GROUP_READY,
                     **awaits.model_workload(
-                        progress_deadline_seconds=PROGRESS_DEADLINE_SECONDS, max_replicas=server.max_replicas
+                        progress_deadline_seconds=server.progress_deadline_seconds, max_replicas=server.max_replicas
                     ),
                 },
             },

@@ -40,9 +40,9 @@ PRE_STOP_SLEEP_SECONDS = 15
 SHUTDOWN_TIMEOUT_SECONDS = 60
 TERMINATION_GRACE_SECONDS = PRE_STOP_SLEEP_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 15
 
-# The longest startup probe: a model that downloads its weights from the Hub gets it whole (the Hub's throughput is not
-# the stack's to predict); one that streams them gets twice its predicted load and engine start, never more than
-# this (components/cold_start.py, `startup_budget_seconds`). Liveness only starts after it (§4.1, R2).
+# The startup probe's budget when nothing predicts it; a model's own is twice its predicted load and engine start, at
+# least this when it downloads from the Hub (whose throughput is the least certain figure), and as long as a large
+# download needs (components/cold_start.py, `startup_budget_seconds`). Liveness only starts after it (§4.1, R2).
 STARTUP_BUDGET_SECONDS = 1800
 PROBE_PERIOD_SECONDS = 10
 # The startup probe's clock starts only once the image is pulled, after any node scale-up: one rollout step
@@ -121,7 +121,7 @@ class VllmServerArgs:
     """Client address ranges that may call the API (through a load balancer that keeps the client's address)."""
     startup_budget_seconds: int = STARTUP_BUDGET_SECONDS
     """How long the startup probe waits for /health (the model's predicted weights and engine start, twice over;
-    components/cold_start.py); at most STARTUP_BUDGET_SECONDS."""
+    components/cold_start.py)."""
     weights: StreamedWeights | None = None
     """Weights streamed from the stack's object storage; None: downloaded from the Hub into the cache."""
 

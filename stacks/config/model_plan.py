@@ -18,6 +18,7 @@ from components.cold_start import (
     CacheKind,
     Prediction,
     predict,
+    request_hold_seconds,
     startup_budget_seconds,
     wake_budget_seconds,
 )
@@ -125,9 +126,13 @@ class ModelPlan:
 
     @property
     def wake_budget_seconds(self) -> int:
-        """From a waking request to a ready replica: the interceptor's hold, KEDA's least cooldown, the
-        no-ready-replica alert's wait."""
+        """From a waking request to a ready replica: KEDA's least cooldown, the no-ready-replica alert's wait."""
         return wake_budget_seconds(self.prediction)
+
+    @property
+    def request_hold_seconds(self) -> int:
+        """How long the interceptor holds a waking request (the wake budget, at most 30 minutes)."""
+        return request_hold_seconds(self.prediction)
 
     fabric: Fabric | None = None
     """Its pool's GPU network between nodes, when the pool has `fabric` on a cloud target."""

@@ -128,6 +128,23 @@ def test_gke_a3_mega_pool_joins_eight_tcpxo_vpcs_with_gvnic_and_compact_placemen
     assert sorted(v.get("mtu") for v in vpcs if v.get("mtu")) == [8244] * 8
 
 
+def test_gke_a3_ultra_pool_joins_a_gvnic_vpc_and_one_rdma_vpc_of_eight_subnets_with_the_rdma_strategy(
+    plans: dict[Any, Any],
+) -> None:
+    """GKE GPUDirect-RDMA (examples/multinode/Pulumi.multinode-gcp-rdma.yaml, a3-ultragpu-8g): a gVNIC network beside
+    the primary, then one RoCE network with a subnet per GPU NIC; gpudirectStrategy RDMA; COMPACT placement in the
+    one zone that sells the type."""
+    pool = _one(plans, "multinode-gcp-rdma", "gcp:container/nodePool:NodePool", "-h200")
+    networks = pool["networkConfig"]["additionalNodeNetworkConfigs"]
+    assert len(networks) == 9
+    assert networks[0]["network"].endswith("-gvnic")
+    assert {n["network"] for n in networks[1:]} == {networks[1]["network"]}
+    assert len({n["subnetwork"] for n in networks[1:]}) == 8
+    assert pool["nodeConfig"]["gpudirectStrategy"] == "RDMA"
+    assert pool["placementPolicy"] == {"type": "COMPACT"}
+    assert pool["nodeLocations"] == ["us-central1-b"]
+
+
 def test_gke_fabric_fields_exist_in_pulumi_gcp_10_2_0() -> None:
     from pulumi_gcp.container._inputs import (
         NodePoolNetworkConfigAdditionalNodeNetworkConfigArgsDict,

@@ -247,9 +247,9 @@ def test_p2_every_namespace_declares_its_pod_security_level(plans: dict[Any, Any
         assert level == expected
 
 
-SERVING_HOST_ACCESS = ("multinode-gcp", "multinode-azure")
+SERVING_HOST_ACCESS = ("multinode-gcp", "multinode-gcp-rdma", "multinode-azure")
 """Stacks whose serving namespace enforces "privileged": GKE's TCPXO pods mount host paths and run the RxDM with
-NET_ADMIN; AKS's InfiniBand pods add IPC_LOCK."""
+NET_ADMIN, its RDMA pods mount the host's NCCL plugin; AKS's InfiniBand pods add IPC_LOCK."""
 
 
 def restricted_violations(pod: dict[str, Any]) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components import cold_start
+from components.autoscaling.keda import sleep_after_seconds
 from components.catalog import cold_start as figures
 from components.catalog.instances import Cloud
 from components.cold_start import CacheKind, ImageDelivery, WeightsSource, predict
@@ -109,11 +110,42 @@ def test_a_model_that_downloads_keeps_the_whole_fixed_budget() -> None:
     assert cold_start.startup_budget_seconds(prediction) == cold_start.MAX_STARTUP_BUDGET_SECONDS == 1800
 
 
-def test_the_wake_budget_covers_node_image_and_probe_within_the_old_thirty_minutes() -> None:
+def test_a_download_longer_than_the_fixed_budget_gets_a_probe_that_outlasts_it() -> None:
+    # DeepSeek-V3.1's ~690 GB from the Hub: a 30-minute probe would kill vLLM mid-download, again and again.
+    prediction = predict(
+        Cloud.GCP,
+        weights=WeightsSource.DOWNLOAD,
+        images=ImageDelivery.PULL,
+        checkpoint_bytes=690 * 10**9,
+        cache=CacheKind.FILESTORE,
+        cache_gib=1000,
+    )
+    weights_and_engine = prediction.term("weights").seconds + prediction.term("engine").seconds  # type: ignore[operator]
+    assert weights_and_engine > cold_start.MAX_STARTUP_BUDGET_SECONDS
+    assert cold_start.startup_budget_seconds(prediction) >= 2 * weights_and_engine
+
+
+def test_the_wake_budget_covers_node_image_and_probe() -> None:
     prediction = streamed()
     wake = cold_start.wake_budget_seconds(prediction)
     assert wake >= cold_start.startup_budget_seconds(prediction) + 2 * (300 + 47)
-    assert wake <= 1800
+
+
+def test_the_interceptor_holds_a_waking_request_thirty_minutes_at_most_while_keda_waits_out_the_whole_wake() -> None:
+    slow = predict(
+        Cloud.AWS,
+        weights=WeightsSource.DOWNLOAD,
+        images=ImageDelivery.PULL,
+        checkpoint_bytes=150 * 10**9,
+        cache=CacheKind.EFS,
+        cache_gib=200,
+    )
+    assert cold_start.wake_budget_seconds(slow) > cold_start.MAX_STARTUP_BUDGET_SECONDS
+    assert cold_start.request_hold_seconds(slow) == cold_start.MAX_STARTUP_BUDGET_SECONDS
+    # KEDA scales to zero `cooldownPeriod` after the last activity, ready or not: it must outlast the whole wake.
+    assert sleep_after_seconds(600, cold_start.wake_budget_seconds(slow)) >= cold_start.wake_budget_seconds(slow)
+    fast = streamed()
+    assert cold_start.request_hold_seconds(fast) == cold_start.wake_budget_seconds(fast)
 
 
 def test_every_model_plan_carries_its_prediction_and_budgets() -> None:

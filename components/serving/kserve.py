@@ -22,7 +22,6 @@ from components.serving.vllm import (
     POD_SECURITY,
     PRE_STOP_SLEEP_SECONDS,
     PROBE_PERIOD_SECONDS,
-    STARTUP_BUDGET_SECONDS,
     TERMINATION_GRACE_SECONDS,
     VllmServerArgs,
     disruption_budget,
@@ -82,15 +81,16 @@ def runtime_args(args: VllmServerArgs) -> list[str]:
     return flags
 
 
-def health_probes() -> dict[str, Any]:
-    """KServe's model server answers /v2/health/ready once the model is loaded, /v2/health/live while alive."""
+def health_probes(startup_budget_seconds: int) -> dict[str, Any]:
+    """KServe's model server answers /v2/health/ready once the model is loaded, /v2/health/live while alive; the
+    startup probe allows the model's startup budget, as vLLM's does (components/cold_start.py)."""
     ready = {"path": READY_PATH, "port": PORT}
     return {
         "startupProbe": {
             "httpGet": ready,
             "periodSeconds": PROBE_PERIOD_SECONDS,
             "timeoutSeconds": 5,
-            "failureThreshold": STARTUP_BUDGET_SECONDS // PROBE_PERIOD_SECONDS,
+            "failureThreshold": startup_budget_seconds // PROBE_PERIOD_SECONDS,
         },
         "readinessProbe": {"httpGet": ready, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
         "livenessProbe": {
@@ -152,7 +152,7 @@ def inference_service_spec(args: VllmServerArgs, selector: dict[str, str]) -> di
                 "env": environment(args),
                 "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
                 "resources": resources(args),
-                **health_probes(),
+                **health_probes(args.startup_budget_seconds),
                 "lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SLEEP_SECONDS}}},
                 "securityContext": CONTAINER_SECURITY,
                 "volumeMounts": mounts,

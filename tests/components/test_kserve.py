@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from components.serving.cert_manager import CertManager
-from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform, runtime_args
+from components.serving.kserve import KServeModel, KServeModelArgs, KServePlatform, inference_service_spec, runtime_args
 from tests.components.test_vllm import gpu_args
 
 ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
@@ -100,3 +100,9 @@ def test_token_file_reaches_the_runtime(under_mocks: Any) -> None:
 
     model = under_mocks(program).inputs(ISVC)["spec"]["predictor"]["model"]
     assert {"name": "HF_TOKEN_PATH", "value": "/var/run/secrets/huggingface/token"} in model["env"]
+
+
+def test_the_predictors_startup_probe_allows_the_models_own_startup_budget() -> None:
+    args = dataclasses.replace(gpu_args(), startup_budget_seconds=7200)
+    startup = inference_service_spec(args, {"app": "m"})["predictor"]["model"]["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] == 7200

@@ -44,7 +44,9 @@ def auth_findings(
     for name, model in models.items():
         path = f"models.{name}"
         if not model.host:
-            findings.extend(_own_keys(path, model, gateway_enforces=gateway_enforces, gateway_name=gateway_name))
+            findings.extend(
+                _own_keys(path, model, gateway_enforces=gateway_enforces, gateway_name=gateway_name, tokens=False)
+            )
             for key, set_ in (("auth", model.auth is not None), ("public", model.public)):
                 if set_:
                     findings.append(
@@ -64,6 +66,7 @@ def auth_findings(
                 gateway_name=gateway_name,
                 exposed=f"{model.host!r} would let anyone who learns the name call the model",
                 whom="the model",
+                tokens=False,
             )
         )
         authenticated = not model.public and (model.auth or stack_auth) is not None
@@ -100,13 +103,14 @@ def served_name_auth_findings(
                 gateway_name=gateway_name,
                 exposed="would let anyone who learns the name call its models",
                 whom="the name",
+                tokens=True,
             )
         )
     return findings
 
 
-def _own_keys(path: str, route: _Routed, *, gateway_enforces: bool, gateway_name: str) -> list[Finding]:
-    """A route's own `auth` in its shape (token limits only on a served name's: `servedNames.` paths), and
+def _own_keys(path: str, route: _Routed, *, gateway_enforces: bool, gateway_name: str, tokens: bool) -> list[Finding]:
+    """A route's own `auth` in its shape (`tokens`: whether it may carry token limits, a served name's route), and
     `publicReason` only beside `public: true`."""
     findings: list[Finding] = []
     if route.auth is not None:
@@ -116,7 +120,7 @@ def _own_keys(path: str, route: _Routed, *, gateway_enforces: bool, gateway_name
                 route.auth,
                 gateway_enforces=gateway_enforces,
                 gateway_name=gateway_name,
-                tokens=path.startswith("servedNames."),
+                tokens=tokens,
             )
         )
     if route.public_reason is not None and not route.public:
@@ -133,10 +137,12 @@ def _route_findings(
     gateway_name: str,
     exposed: str,
     whom: str,
+    tokens: bool,
 ) -> list[Finding]:
     """One Gateway route (a model's or a served name's at `path`): authenticated by its own or the stack's auth, or
-    public with a reason. `exposed`: what the route without either would do; `whom`: who a public route serves."""
-    findings = _own_keys(path, route, gateway_enforces=gateway_enforces, gateway_name=gateway_name)
+    public with a reason. `exposed`: what the route without either would do; `whom`: who a public route serves;
+    `tokens`: whether its own auth may carry token limits."""
+    findings = _own_keys(path, route, gateway_enforces=gateway_enforces, gateway_name=gateway_name, tokens=tokens)
     if route.public:
         if route.auth is not None:
             findings.append(

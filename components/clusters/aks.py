@@ -30,6 +30,7 @@ from pulumi_azure_native import (
     resources,
 )
 
+from components.azure_roles import role_definition_id
 from components.catalog.instances import Cloud
 from components.catalog.mig import aks_instance_profile
 from components.clusters.contract import CloudClusterArgs, GpuPoolInfo, SharingMode
@@ -228,7 +229,7 @@ class AksCluster(pulumi.ComponentResource):
             # A new identity may not have reached every Entra ID replica yet: naming its type spares the lookup
             # that would fail with PrincipalNotFound (Azure RBAC troubleshooting).
             principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-            role_definition_id=_role_definition(client.subscription_id, NETWORK_CONTRIBUTOR),
+            role_definition_id=role_definition_id(client.subscription_id, NETWORK_CONTRIBUTOR),
             scope=subnet_id,
             opts=child,
         )
@@ -427,7 +428,7 @@ class AksCluster(pulumi.ComponentResource):
             f"{name}-deployer-admin",
             principal_id=deployer.object_id or client.object_id,
             principal_type=deployer.principal_type,
-            role_definition_id=_role_definition(client.subscription_id, AKS_RBAC_CLUSTER_ADMIN),
+            role_definition_id=role_definition_id(client.subscription_id, AKS_RBAC_CLUSTER_ADMIN),
             scope=self.aks_cluster.id,
             opts=child,
         )
@@ -562,10 +563,3 @@ def node_subnet_rules(
             }
         )
     return rules
-
-
-def _role_definition(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
-    """A built-in role's definition id in the subscription."""
-    return pulumi.Output.concat(
-        "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
-    )

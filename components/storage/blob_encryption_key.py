@@ -24,6 +24,7 @@ import pulumi_random
 import pulumiverse_time as time
 from pulumi_azure_native import authorization, keyvault, managedidentity
 
+from components.azure_roles import role_definition_id
 from components.storage.blob_private_access import VAULT_GROUP, VAULT_ZONE, NetworkPlacement, private_endpoint
 
 CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
@@ -113,12 +114,7 @@ def encryption_key(name: str, args: EncryptionKeyArgs, parent: pulumi.Resource) 
         scope=key.id,
         principal_id=identity.principal_id,
         principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-        role_definition_id=pulumi.Output.concat(
-            "/subscriptions/",
-            args.subscription_id,
-            "/providers/Microsoft.Authorization/roleDefinitions/",
-            CRYPTO_SERVICE_ENCRYPTION_USER,
-        ),
+        role_definition_id=role_definition_id(args.subscription_id, CRYPTO_SERVICE_ENCRYPTION_USER),
         opts=child,
     )
     return EncryptionKey(

@@ -22,6 +22,7 @@ import pulumi
 import pulumi_random
 from pulumi_azure_native import authorization, managedidentity, storage
 
+from components.azure_roles import role_definition_id
 from components.serving.weights import StreamedWeights
 from components.storage.blob_encryption_key import EncryptionKeyArgs, encryption_key
 from components.storage.blob_private_access import (
@@ -215,9 +216,7 @@ class BlobWeights(pulumi.ComponentResource):
                 scope=container.id,
                 principal_id=identity.principal_id,
                 principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-                role_definition_id=pulumi.Output.concat(
-                    "/subscriptions/", args.subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
-                ),
+                role_definition_id=role_definition_id(args.subscription_id, role),
                 opts=child,
             )
             ready += [credential, assignment]

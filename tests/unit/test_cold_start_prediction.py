@@ -28,6 +28,23 @@ def streamed(cloud: Cloud = Cloud.AWS, images: ImageDelivery = ImageDelivery.STR
     )
 
 
+def downloaded(
+    cloud: Cloud | None,
+    cache: CacheKind = CacheKind.EFS,
+    *,
+    checkpoint_bytes: float = QWEN_7B_BYTES,
+    cache_gib: int = 200,
+) -> cold_start.Prediction:
+    return predict(
+        cloud,
+        weights=WeightsSource.DOWNLOAD,
+        images=ImageDelivery.PULL,
+        checkpoint_bytes=checkpoint_bytes,
+        cache=cache,
+        cache_gib=cache_gib,
+    )
+
+
 def test_streamed_weights_take_their_size_over_the_streamers_measured_throughput() -> None:
     # run-ai/runai-model-streamer docs/src/benchmarks.md: 15 GB from S3 in 4.88 s at concurrency 32.
     assert streamed().term("weights").seconds == pytest.approx(QWEN_7B_BYTES / (15e9 / 4.88))
@@ -47,39 +64,18 @@ def test_eks_fast_image_pull_takes_47_seconds_and_a_pull_three_minutes() -> None
 
 
 def test_downloaded_weights_are_read_from_efs_at_its_per_client_throughput() -> None:
-    prediction = predict(
-        Cloud.AWS,
-        weights=WeightsSource.DOWNLOAD,
-        images=ImageDelivery.PULL,
-        checkpoint_bytes=QWEN_7B_BYTES,
-        cache=CacheKind.EFS,
-        cache_gib=200,
-    )
+    prediction = downloaded(Cloud.AWS)
     assert prediction.term("weights").seconds == pytest.approx(QWEN_7B_BYTES / (1500 * 1024**2))
 
 
 def test_azure_files_reads_at_its_provisioned_throughput() -> None:
-    prediction = predict(
-        Cloud.AZURE,
-        weights=WeightsSource.DOWNLOAD,
-        images=ImageDelivery.PULL,
-        checkpoint_bytes=QWEN_7B_BYTES,
-        cache=CacheKind.AZURE_FILES,
-        cache_gib=200,
-    )
+    prediction = downloaded(Cloud.AZURE, CacheKind.AZURE_FILES)
     # 100 MiB/s + (0.04 + 0.06) MiB/s per provisioned GiB: 120 MiB/s for 200 GiB.
     assert prediction.term("weights").seconds == pytest.approx(QWEN_7B_BYTES / (120 * 1024**2))
 
 
 def test_weights_downloaded_into_an_empty_dir_are_not_predicted() -> None:
-    prediction = predict(
-        None,
-        weights=WeightsSource.DOWNLOAD,
-        images=ImageDelivery.PULL,
-        checkpoint_bytes=QWEN_7B_BYTES,
-        cache=CacheKind.NONE,
-        cache_gib=200,
-    )
+    prediction = downloaded(None, CacheKind.NONE)
     assert prediction.total_seconds is None
     assert "not predicted" in prediction.describe()
 
@@ -99,27 +95,13 @@ def test_the_startup_probe_allows_twice_the_weights_and_engine_in_whole_minutes(
 
 
 def test_a_model_that_downloads_keeps_the_whole_fixed_budget() -> None:
-    prediction = predict(
-        Cloud.AWS,
-        weights=WeightsSource.DOWNLOAD,
-        images=ImageDelivery.PULL,
-        checkpoint_bytes=QWEN_7B_BYTES,
-        cache=CacheKind.EFS,
-        cache_gib=200,
-    )
+    prediction = downloaded(Cloud.AWS)
     assert cold_start.startup_budget_seconds(prediction) == cold_start.MAX_STARTUP_BUDGET_SECONDS == 1800
 
 
 def test_a_download_longer_than_the_fixed_budget_gets_a_probe_that_outlasts_it() -> None:
     # DeepSeek-V3.1's ~690 GB from the Hub: a 30-minute probe would kill vLLM mid-download, again and again.
-    prediction = predict(
-        Cloud.GCP,
-        weights=WeightsSource.DOWNLOAD,
-        images=ImageDelivery.PULL,
-        checkpoint_bytes=690 * 10**9,
-        cache=CacheKind.FILESTORE,
-        cache_gib=1000,
-    )
+    prediction = downloaded(Cloud.GCP, CacheKind.FILESTORE, checkpoint_bytes=690 * 10**9, cache_gib=1000)
     weights_and_engine = prediction.term("weights").seconds + prediction.term("engine").seconds  # type: ignore[operator]
     assert weights_and_engine > cold_start.MAX_STARTUP_BUDGET_SECONDS
     assert cold_start.startup_budget_seconds(prediction) >= 2 * weights_and_engine
@@ -132,14 +114,7 @@ def test_the_wake_budget_covers_node_image_and_probe() -> None:
 
 
 def test_the_interceptor_holds_a_waking_request_thirty_minutes_at_most_while_keda_waits_out_the_whole_wake() -> None:
-    slow = predict(
-        Cloud.AWS,
-        weights=WeightsSource.DOWNLOAD,
-        images=ImageDelivery.PULL,
-        checkpoint_bytes=150 * 10**9,
-        cache=CacheKind.EFS,
-        cache_gib=200,
-    )
+    slow = downloaded(Cloud.AWS, checkpoint_bytes=150 * 10**9)
     assert cold_start.wake_budget_seconds(slow) > cold_start.MAX_STARTUP_BUDGET_SECONDS
     assert cold_start.request_hold_seconds(slow) == cold_start.MAX_STARTUP_BUDGET_SECONDS
     # KEDA scales to zero `cooldownPeriod` after the last activity, ready or not: it must outlast the whole wake.
@@ -157,14 +132,7 @@ def test_every_model_plan_carries_its_prediction_and_budgets() -> None:
 
 
 def test_an_existing_cluster_adds_no_node() -> None:
-    prediction = predict(
-        None,
-        weights=WeightsSource.DOWNLOAD,
-        images=ImageDelivery.PULL,
-        checkpoint_bytes=QWEN_7B_BYTES,
-        cache=CacheKind.OTHER,
-        cache_gib=200,
-    )
+    prediction = downloaded(None, CacheKind.OTHER)
     assert prediction.term("node").seconds == 0
 
 

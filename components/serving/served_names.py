@@ -35,8 +35,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.catalog.instances import Cloud
-from components.serving.gateway import GatewayRef, Implementation, gateway_ref
+from components.serving.gateway import GatewayRef, Implementation
 from components.serving.metadata import PART_OF
 from components.serving.route_auth import RouteAccess, RouteAuth, RouteAuthArgs
 from components.serving.routes import route_spec
@@ -52,16 +51,13 @@ UNHEALTHY_CONDITION = "default(response.code, 503) >= 500 || default(response.co
 """A response is a failure of its model: 5xx, 429, or none at all (a connection failure)."""
 
 
-def served_names_refusal(*, existing_gateway: bool, cloud: Cloud | None) -> str | None:
-    """Why the Gateway the stack would use cannot serve a name with fallback; None when it can.
+def served_names_refusal(gateway: GatewayRef) -> str | None:
+    """Why the Gateway the stack uses cannot serve a name with fallback; None when it can.
 
     The one place that knows which implementation can: the stack's own Gateway (agentgateway, on every cloud, whose
     AgentgatewayBackend has priority groups). Gateway API's HTTPRoute has weights but no priority between its
     backendRefs, so an existing Gateway of unknown implementation cannot."""
-    implementation = gateway_ref(
-        existing="gateway/placeholder" if existing_gateway else None, cloud=cloud
-    ).implementation
-    if implementation is Implementation.AGENTGATEWAY:
+    if gateway.implementation is Implementation.AGENTGATEWAY:
         return None
     return (
         "needs the stack's own Gateway (agentgateway's priority groups): existingGateway's implementation is unknown "

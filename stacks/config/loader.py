@@ -157,18 +157,19 @@ def _served_names(
         if item is not None:
             served[name] = item
     if top is not None:
+        cloud = CLOUD_OF_TARGET.get(top.target)
+        gateway = gateway_ref(existing=top.existing_gateway, cloud=cloud)
         issues.extend(
             as_issues(
                 served_name_findings(
                     served,
                     models,
-                    cloud=CLOUD_OF_TARGET.get(top.target),
-                    existing_gateway=top.existing_gateway,
+                    cloud=cloud,
+                    gateway=gateway,
                     has_tls_issuer=top.tls_cluster_issuer is not None or top.acme_email is not None,
                 )
             )
         )
-        gateway = gateway_ref(existing=top.existing_gateway, cloud=CLOUD_OF_TARGET.get(top.target))
         issues.extend(
             as_issues(
                 served_name_auth_findings(

@@ -166,11 +166,11 @@ def test_cheapest_order_puts_an_unknown_price_last_and_keeps_ties_as_listed() ->
 
 
 def test_the_stacks_own_gateway_serves_a_name_with_fallback_on_every_target_an_existing_one_does_not() -> None:
-    assert served_names_refusal(existing_gateway=False, cloud=Cloud.AWS) is None
-    assert served_names_refusal(existing_gateway=False, cloud=Cloud.AZURE) is None
-    assert served_names_refusal(existing_gateway=False, cloud=None) is None
-    assert served_names_refusal(existing_gateway=False, cloud=Cloud.GCP) is None
-    assert served_names_refusal(existing_gateway=True, cloud=Cloud.AWS) is not None
+    assert served_names_refusal(gateway_ref(existing=None, cloud=Cloud.AWS)) is None
+    assert served_names_refusal(gateway_ref(existing=None, cloud=Cloud.AZURE)) is None
+    assert served_names_refusal(gateway_ref(existing=None, cloud=None)) is None
+    assert served_names_refusal(gateway_ref(existing=None, cloud=Cloud.GCP)) is None
+    assert served_names_refusal(gateway_ref(existing="edge/public", cloud=Cloud.AWS)) is not None
 
 
 def test_the_proxies_are_scraped_on_their_metrics_port() -> None:

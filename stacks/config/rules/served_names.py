@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from components.catalog.instances import Cloud
+from components.serving.gateway import GatewayRef
 from components.serving.served_names import resource_name, served_names_refusal
 from stacks.config.rules import Finding
 from stacks.config.rules.embedding import model_task
@@ -22,13 +23,13 @@ def served_name_findings(
     models: Mapping[str, ModelServing],
     *,
     cloud: Cloud | None,
-    existing_gateway: str | None,
+    gateway: GatewayRef,
     has_tls_issuer: bool,
 ) -> list[Finding]:
     findings: list[Finding] = []
     if not served:
         return findings
-    refusal = served_names_refusal(existing_gateway=existing_gateway is not None, cloud=cloud)
+    refusal = served_names_refusal(gateway)
     if refusal is not None:
         return [Finding("servedNames", refusal)]
     if not has_tls_issuer:
